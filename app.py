@@ -1,0 +1,134 @@
+"""DigitPad: draw a digit and watch an MLP and a CNN read it, live, stroke by stroke."""
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from digitpad import charts
+from digitpad.images import UnreadableImage, decode_image
+from digitpad.inference import DigitReader, first_layer_filters
+from digitpad.preprocess import to_mnist
+from digitpad.store import load_models, store_dir
+
+CANVAS_SIZE = 280
+MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
+
+st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
+
+
+@st.cache_resource(show_spinner="Loading the models…")
+def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
+    models, problems = load_models(store)
+    return (DigitReader(models) if models else None), problems
+
+
+@st.cache_resource
+def filters_figure(store: Path):
+    reader, _ = load_reader(store)
+    filters = first_layer_filters(reader.models["cnn"])
+    return charts.heatmap_grid(
+        filters, columns=8, title="Learned 3x3 filters", colorscale="RdBu", zmid=0
+    )
+
+
+# Load before drawing the canvas, so the first stroke is read as fast as the hundredth.
+reader, problems = load_reader(store_dir())
+
+st.title("✏️ DigitPad")
+st.caption(
+    "Draw a digit. Two networks trained on MNIST read it as you draw: "
+    "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
+)
+for problem in problems.values():
+    st.error(problem)
+if reader is None:
+    st.stop()
+
+with st.sidebar:
+    stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
+    upload = st.file_uploader(
+        "…or read a picture of one digit",
+        type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+        key="upload",
+    )
+
+pad, steps = st.columns([1, 2])
+with pad:
+    # The canvas's toolbar floats above it: leave it room.
+    st.markdown("**Draw a digit here**")
+    canvas = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="canvas",
+    )
+
+picture = canvas.image_data
+if upload is not None:
+    try:
+        picture = decode_image(upload.getvalue())
+        pad.caption("Reading your picture; remove it to read the canvas again.")
+    except UnreadableImage as error:
+        pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
+        picture = None
+
+result = to_mnist(picture) if picture is not None else None
+st.session_state["digit"] = None if result is None else result.image
+readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
+
+with steps:
+    if result is None:
+        st.info("Draw a digit on the black pad: the networks' readings appear here.")
+    else:
+        st.markdown("**What the networks see**, made the way MNIST was made")
+        shown = [
+            (charts.shrunk(result.ink), "1. the ink"),
+            (charts.shrunk(result.cropped), "2. cropped to the ink"),
+            (charts.pixelated(result.fitted), "3. fitted into 20x20"),
+            (charts.pixelated(result.image), "4. 28x28, centred by mass"),
+        ]
+        for column, (image, caption) in zip(st.columns(4), shown):
+            column.image(image, caption=caption, width=112, clamp=True)
+
+        digits = {name: reading.digit for name, reading in readings.items()}
+        if len(digits) > 1 and len(set(digits.values())) == 1:
+            st.success(f"Both networks read **{next(iter(digits.values()))}**.")
+        elif len(digits) > 1:
+            st.warning(
+                "The networks disagree: "
+                + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
+                + "."
+            )
+
+for column, (name, reading) in zip(st.columns(2), readings.items()):
+    title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
+    column.plotly_chart(
+        charts.probability_bars(reading.probs, title),
+        key=f"bars_{name}",
+        config={"displayModeBar": False},
+    )
+
+if "cnn" in reader.models:
+    st.subheader("Inside the CNN's first layer")
+    learned, maps = st.columns(2)
+    # Shown even before the first stroke: the filters are the model's, not the drawing's.
+    learned.plotly_chart(
+        filters_figure(store_dir()), key="filters", config={"displayModeBar": False}
+    )
+    learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
+    if feature_maps is None:
+        maps.caption("Draw a digit to see where each filter fires on it.")
+    else:
+        maps.plotly_chart(
+            charts.heatmap_grid(
+                feature_maps.transpose(2, 0, 1), columns=8, title="Their feature maps of your digit"
+            ),
+            key="feature_maps",
+            config={"displayModeBar": False},
+        )
+        maps.caption("Where each filter fires on your digit: bright where its pattern is found.")

@@ -1,0 +1,112 @@
+"""python -m digitpad predict|evaluate: read digit images, or score the shipped models."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.data import MNIST_ENV, load_mnist
+from digitpad.evaluation import evaluate_probs
+from digitpad.images import UnreadableImage, image_files, read_image
+from digitpad.preprocess import to_mnist
+from digitpad.store import STORE_ENV, store_dir
+
+
+def load_reader(store: Path):
+    """A DigitReader over every model that loads; problems go to stderr. None if none load."""
+    from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it
+    from digitpad.store import load_models
+
+    models, problems = load_models(store)
+    for problem in problems.values():
+        print(f"warning: {problem}", file=sys.stderr)
+    return DigitReader(models) if models else None
+
+
+def predict(args: argparse.Namespace) -> int:
+    paths = image_files(args.paths)
+    images, readable, failures = [], [], {}
+    for path in paths:
+        try:
+            result = to_mnist(read_image(path))
+        except (UnreadableImage, ValueError) as error:
+            failures[path] = f"cannot read image: {error}"
+            continue
+        if result is None:
+            failures[path] = "nothing drawn: the image is blank"
+            continue
+        images.append(result.image)
+        readable.append(path)
+    if not paths:
+        print("error: no image files found in the paths given", file=sys.stderr)
+        return 1
+
+    reader = load_reader(Path(args.store or store_dir())) if readable else None
+    if readable and reader is None:
+        return 2
+    probs = reader.probabilities(np.stack(images)) if readable else {}
+    answers = {path: {name: p[i] for name, p in probs.items()} for i, path in enumerate(readable)}
+    for path in paths:
+        if path in failures:
+            print(
+                json.dumps({"path": str(path), "error": failures[path]})
+                if args.json
+                else f"{path}: error: {failures[path]}"
+            )
+            continue
+        per_model = answers[path]
+        if args.json:
+            record = {"path": str(path)}
+            for name, p in per_model.items():
+                record[name] = {"digit": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
+            print(json.dumps(record))
+        else:
+            parts = [
+                f"{name} {int(p.argmax())} ({p.max():.1%}) [{' '.join(f'{v:.3f}' for v in p)}]"
+                for name, p in per_model.items()
+            ]
+            print(f"{path}: " + "  ".join(parts))
+    return 0 if readable else 1
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from digitpad.store import load_card
+
+    reader = load_reader(Path(args.store or store_dir()))
+    if reader is None:
+        return 2
+    try:
+        _, (x_test, y_test) = load_mnist(args.data)
+    except Exception as error:  # missing file, no network for the download, a damaged npz
+        print(
+            f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}",
+            file=sys.stderr,
+        )
+        return 2
+    probs = reader.probabilities(x_test)
+    print(f"{'model':<6} {'MNIST test':>11} {'card says':>10}")
+    for name, p in probs.items():
+        card = load_card(name, Path(args.store or store_dir())) or {}
+        stated = card.get("test_accuracy")
+        stated_text = f"{stated:.2%}" if stated is not None else "-"
+        print(f"{name:<6} {evaluate_probs(p, y_test).accuracy:>11.2%} {stated_text:>10}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__)
+    parser.add_argument(
+        "--store", default=None, help=f"folder of <name>.keras models (default: ${STORE_ENV})"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    reading = commands.add_parser("predict", help="read the digit in each image")
+    reading.add_argument("--json", action="store_true", help="one JSON object a line")
+    reading.add_argument("paths", nargs="+", help="image files or folders of images")
+    reading.set_defaults(run=predict)
+    scoring = commands.add_parser("evaluate", help="the shipped models' MNIST test accuracy")
+    scoring.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    scoring.set_defaults(run=evaluate)
+    args = parser.parse_args(argv)
+    return args.run(args)

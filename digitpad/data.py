@@ -1,0 +1,38 @@
+"""MNIST, from a local file when one is named, else Keras' own download."""
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+MNIST_ENV = "DIGITPAD_MNIST"
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def mnist_path(path: str | os.PathLike | None = None) -> Path | None:
+    """The local MNIST file to use: the argument, else $DIGITPAD_MNIST, else None (download)."""
+    chosen = path or os.environ.get(MNIST_ENV)
+    return Path(chosen) if chosen else None
+
+
+def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
+    """((x_train, y_train), (x_test, y_test)) as uint8 28x28 images and integer labels."""
+    local = mnist_path(path)
+    if local is None:
+        import keras
+
+        return keras.datasets.mnist.load_data()
+    if not local.is_file():
+        raise FileNotFoundError(f"MNIST file not found: {local}")
+    with np.load(local, allow_pickle=False) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

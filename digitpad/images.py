@@ -1,0 +1,51 @@
+"""Decode image files and uploads into arrays, with a plain message for anything unreadable."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+
+# A damaged file is reported once, by us, not also as OpenCV's warning.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
+class UnreadableImage(Exception):
+    pass
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Gray, RGB or RGBA array from encoded bytes (PNG, JPEG, GIF's first frame, ...)."""
+    if not data:
+        raise UnreadableImage("the file is empty")
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        image = None
+    if image is None or image.size == 0:
+        raise UnreadableImage("not an image OpenCV can read, or a damaged one")
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    return image
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UnreadableImage(error.strerror or str(error)) from error
+    return decode_image(data)
+
+
+def image_files(paths: list[str | Path]) -> list[Path]:
+    """The files named, with each folder replaced by the images in it, in name order."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,145 @@
+"""Turn any drawing or picture of one digit into a 28x28 image the way MNIST was made.
+
+MNIST's recipe (LeCun et al.): crop to the ink, fit the digit into a 20x20 box keeping its aspect
+ratio with anti-aliasing, put it in a 28x28 field and shift it so the centre of mass sits at the
+centre. The centre used here, (14, 14) in pixel indices, is measured from MNIST itself.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MNIST_SIZE = 28
+DIGIT_BOX = 20
+MNIST_CENTRE = 14.0
+# Below this contrast (out of 255) between ink and background a picture counts as blank.
+MIN_CONTRAST = 24
+# Ink fainter than this fraction of the strongest ink is noise or anti-aliasing halo.
+INK_FLOOR = 0.1
+# Bigger pictures are shrunk first: the digit ends up 20 pixels tall anyway.
+MAX_SIDE = 1024
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """Every step from input to model input, for display; `image` is what the models see."""
+
+    ink: np.ndarray  # input size, float32 in [0, 1], white ink on black
+    box: tuple[int, int, int, int]  # x, y, width, height of the ink in `ink`
+    cropped: np.ndarray  # the ink's bounding box
+    fitted: np.ndarray  # cropped, resized to fit 20x20 keeping the aspect ratio
+    image: np.ndarray  # 28x28 float32 in [0, 1], centre of mass at the centre
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Gray uint8 from gray, RGB or RGBA of any integer, bool or float dtype.
+
+    Ink that lives only in the alpha channel (the canvas draws on a transparent background)
+    comes back as the alpha channel itself.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
+        raise ValueError(f"expected a gray, RGB or RGBA image, got shape {image.shape}")
+    image = _as_uint8(image)
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3]
+        if alpha.min() < 255:
+            # Transparent background: the strokes are where alpha is.
+            if alpha.max() - alpha.min() >= MIN_CONTRAST:
+                return alpha
+            return np.zeros_like(alpha)
+        image = image[:, :, :3]
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+
+
+def _as_uint8(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.bool_:
+        return image.astype(np.uint8) * 255
+    if np.issubdtype(image.dtype, np.integer):
+        top = np.iinfo(image.dtype).max
+        return (image.astype(np.float64) * (255.0 / top)).round().astype(np.uint8)
+    scaled = np.nan_to_num(image.astype(np.float64))
+    if scaled.max() > 1.0:  # floats in 0..255 rather than 0..1
+        scaled = scaled / 255.0
+    return (np.clip(scaled, 0.0, 1.0) * 255).round().astype(np.uint8)
+
+
+def extract_ink(image: np.ndarray) -> np.ndarray | None:
+    """White-on-black ink map in [0, 1], or None when the picture holds no ink.
+
+    The background is the most common gray level, so light-on-dark and dark-on-light
+    drawings both work: ink is whatever differs from it.
+    """
+    gray = to_gray(image)
+    if max(gray.shape) > MAX_SIDE:
+        scale = MAX_SIDE / max(gray.shape)
+        size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    ink = cv2.absdiff(gray, np.full_like(gray, background))
+    strongest = int(ink.max())
+    if strongest < MIN_CONTRAST:
+        return None
+    ink = ink.astype(np.float32) / strongest
+    ink[ink < INK_FLOOR] = 0.0
+    return ink
+
+
+def fit_into_box(cropped: np.ndarray, size: int = DIGIT_BOX) -> np.ndarray:
+    """Resize so the longer side is `size`, keeping the aspect ratio, with anti-aliasing."""
+    height, width = cropped.shape
+    scale = size / max(height, width)
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Area interpolation averages the pixels each output pixel covers: MNIST's anti-aliasing.
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    fitted = cv2.resize(cropped, new_size, interpolation=interpolation)
+    # A thin pen on a big canvas averages out faint; MNIST's strokes reach full intensity.
+    return fitted / max(float(fitted.max()), 1e-6)
+
+
+def centre_by_mass(fitted: np.ndarray) -> np.ndarray:
+    """Place `fitted` in a 28x28 field with its centre of mass at MNIST's centre.
+
+    The shift is a whole number of pixels, as in MNIST (its centres of mass spread by exactly
+    the 0.29 px of rounding), so it never blurs a stroke.
+    """
+    height, width = fitted.shape
+    # Not cv2.moments: it takes a two-column image (a thin "1") for a list of points.
+    rows, cols = np.indices(fitted.shape)
+    mass = fitted.sum()
+    left = round(MNIST_CENTRE - (cols * fitted).sum() / mass)
+    top = round(MNIST_CENTRE - (rows * fitted).sum() / mass)
+    field = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    # Clip to the field: a lopsided digit may be pushed partly over the edge, as in MNIST.
+    src_top, src_left = max(0, -top), max(0, -left)
+    dst_top, dst_left = max(0, top), max(0, left)
+    rows = min(height - src_top, MNIST_SIZE - dst_top)
+    cols = min(width - src_left, MNIST_SIZE - dst_left)
+    field[dst_top : dst_top + rows, dst_left : dst_left + cols] = fitted[
+        src_top : src_top + rows, src_left : src_left + cols
+    ]
+    return field
+
+
+def to_mnist(image: np.ndarray) -> Preprocessed | None:
+    """All the steps from a drawing to a model input; None when nothing is drawn."""
+    ink = extract_ink(image)
+    if ink is None:
+        return None
+    x, y, width, height = cv2.boundingRect((ink > 0).astype(np.uint8))
+    cropped = ink[y : y + height, x : x + width]
+    fitted = fit_into_box(cropped).astype(np.float32)
+    return Preprocessed(
+        ink=ink,
+        box=(x, y, width, height),
+        cropped=cropped,
+        fitted=fitted,
+        image=centre_by_mass(fitted),
+    )

@@ -1,0 +1,68 @@
+"""The shipped models and their cards in model_store/."""
+
+import json
+import os
+from pathlib import Path
+
+import keras
+
+from digitpad.models import INPUT_SHAPE, MODEL_NAMES, NUM_CLASSES
+
+STORE_ENV = "DIGITPAD_STORE"
+SHIPPED_STORE = Path(__file__).resolve().parent.parent / "model_store"
+
+
+def store_dir() -> Path:
+    """model_store/ beside the package, unless $DIGITPAD_STORE names another folder."""
+    return Path(os.environ.get(STORE_ENV) or SHIPPED_STORE)
+
+
+class ModelUnavailable(Exception):
+    """A model file that is missing, unreadable or not a DigitPad model; says how to remake it."""
+
+
+def retrain_command(name: str) -> str:
+    return f"python train.py --model {name}"
+
+
+def model_path(name: str, store: Path | None = None) -> Path:
+    return Path(store or store_dir()) / f"{name}.keras"
+
+
+def load_model(name: str, store: Path | None = None) -> keras.Model:
+    """Load a shipped model in Keras' safe mode (no code runs from the file)."""
+    path = model_path(name, store)
+    remedy = f"Retrain it with `{retrain_command(name)}`."
+    if not path.is_file():
+        raise ModelUnavailable(f"Model file {path} is missing. {remedy}")
+    try:
+        net = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds for a damaged file
+        raise ModelUnavailable(
+            f"Model file {path} could not be loaded ({error}). {remedy}"
+        ) from error
+    if tuple(net.input_shape[1:]) != INPUT_SHAPE or tuple(net.output_shape[1:]) != (NUM_CLASSES,):
+        raise ModelUnavailable(
+            f"Model file {path} takes {net.input_shape} and gives {net.output_shape}, "
+            f"not 28x28 digits to 10 probabilities. {remedy}"
+        )
+    return net
+
+
+def load_models(store: Path | None = None) -> tuple[dict[str, keras.Model], dict[str, str]]:
+    """Every model that loads, and a message for each one that does not."""
+    models, problems = {}, {}
+    for name in MODEL_NAMES:
+        try:
+            models[name] = load_model(name, store)
+        except ModelUnavailable as problem:
+            problems[name] = str(problem)
+    return models, problems
+
+
+def load_card(name: str, store: Path | None = None) -> dict | None:
+    """The model card written by train.py, or None when there is none readable."""
+    try:
+        return json.loads((Path(store or store_dir()) / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,70 @@
+"""Shared fixtures: where the data lives, the shipped models, and drawings made with OpenCV."""
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def data_file(env: str, name: str) -> Path:
+    path = Path(os.environ.get(env, SHARED_DATA / name))
+    if not path.is_file():
+        pytest.skip(f"{name} not found (set ${env})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist_file() -> Path:
+    return data_file("DIGITPAD_MNIST", "mnist.npz")
+
+
+@pytest.fixture(scope="session")
+def mnist_test(mnist_file):
+    with np.load(mnist_file) as f:
+        return f["x_test"], f["y_test"]
+
+
+@pytest.fixture(scope="session")
+def reader():
+    from digitpad.inference import DigitReader
+    from digitpad.store import load_models
+
+    models, problems = load_models()
+    assert not problems, problems
+    return DigitReader(models)
+
+
+def draw_polyline(points, size=280, width=18, canvas=None) -> np.ndarray:
+    """White strokes on a black opaque RGBA canvas, like the app's pad returns."""
+    if canvas is None:
+        canvas = np.zeros((size, size, 4), np.uint8)
+        canvas[..., 3] = 255
+    pts = np.array(points, np.int32).reshape(-1, 1, 2)
+    cv2.polylines(canvas, [pts], False, (255, 255, 255, 255), width, cv2.LINE_AA)
+    return canvas
+
+
+def mnist_on_canvas(digit: np.ndarray, size=280, box=(40, 40, 200, 200)) -> np.ndarray:
+    """An MNIST digit enlarged onto an opaque black RGBA canvas."""
+    x, y, w, h = box
+    canvas = np.zeros((size, size, 4), np.uint8)
+    canvas[..., 3] = 255
+    canvas[y : y + h, x : x + w, :3] = cv2.resize(digit, (w, h))[..., None]
+    return canvas
+
+
+def canvas_state(rgba: np.ndarray) -> dict:
+    """The widget value the drawing canvas sends back for this RGBA picture."""
+    import base64
+
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    url = "data:image/png;base64," + base64.b64encode(png.tobytes()).decode()
+    return {
+        "drawing": {"raw": {"objects": [{"type": "path"}], "background": "#000000"}, "data": url},
+        "backgroundFit": None,
+    }

@@ -1,0 +1,83 @@
+"""The drawing page under Streamlit's AppTest: a drawing injected as the canvas's value."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas
+
+APP = str(REPO / "app.py")
+
+
+def run_app(drawing=None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    if drawing is not None:
+        app.session_state["canvas"] = canvas_state(drawing)
+    return app.run()
+
+
+def chart_titles(app: AppTest) -> list[str]:
+    import json
+
+    titles = []
+    for chart in app.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec).get("layout", {})
+        titles.append(layout.get("title", {}).get("text", ""))
+    return titles
+
+
+def test_empty_canvas_shows_a_prompt_and_no_prediction():
+    app = run_app()
+    assert not app.exception
+    assert any("Draw a digit" in info.value for info in app.info)
+    assert not any("reads" in title for title in chart_titles(app))
+    assert app.session_state["digit"] is None
+
+
+def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
+    images, labels = mnist_test
+    app = run_app(mnist_on_canvas(images[0]))
+    assert not app.exception
+    titles = chart_titles(app)
+    assert f"MLP reads {labels[0]}" in " ".join(titles)
+    assert f"CNN reads {labels[0]}" in " ".join(titles)
+    assert "Their feature maps of your digit" in titles
+    assert "Learned 3x3 filters" in titles
+    assert len(app.get("image")) == 4, "ink, crop, fit and centre steps"
+    assert any(f"read **{labels[0]}**" in s.value for s in app.success)
+    assert app.session_state["digit"].shape == (28, 28)
+
+
+def test_clearing_the_canvas_clears_the_results():
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert any("reads" in t for t in chart_titles(app))
+    app.session_state["canvas"] = canvas_state(empty_canvas())
+    app.run()
+    assert not any("reads" in t for t in chart_titles(app))
+    assert any("Draw a digit" in info.value for info in app.info)
+
+
+def empty_canvas():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    return canvas
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_a_broken_model_file_is_named_and_the_other_model_keeps_working(
+    name, tmp_path, monkeypatch
+):
+    import shutil
+
+    from digitpad.store import STORE_ENV, model_path
+
+    for other in ("mlp", "cnn"):
+        shutil.copy(model_path(other), tmp_path)
+    (tmp_path / f"{name}.keras").write_bytes(b"not a model")
+    monkeypatch.setenv(STORE_ENV, str(tmp_path))
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception
+    errors = " ".join(error.value for error in app.error)
+    assert f"{name}.keras" in errors and f"python train.py --model {name}" in errors
+    survivor = {"mlp": "CNN", "cnn": "MLP"}[name]
+    assert any(title.startswith(f"{survivor} reads") for title in chart_titles(app))

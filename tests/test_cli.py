@@ -1,0 +1,82 @@
+"""python -m digitpad predict / evaluate, run as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import REPO, mnist_on_canvas
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "digitpad", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory, mnist_test):
+    folder = tmp_path_factory.mktemp("images")
+    images, labels = mnist_test
+    for i in range(6):
+        # dark ink on white paper, as a scan or a photo would be
+        cv2.imwrite(
+            str(folder / f"digit{i}_{labels[i]}.png"), 255 - mnist_on_canvas(images[i])[..., 0]
+        )
+    (folder / "garbage.png").write_bytes(b"this is not an image")
+    cv2.imwrite(str(folder / "blank.png"), np.full((60, 60), 255, np.uint8))
+    return folder
+
+
+def test_predict_json_reads_digits_and_reports_bad_files(image_folder):
+    done = run_cli("predict", "--json", str(image_folder))
+    assert done.returncode == 0, done.stderr
+    records = {
+        rec["path"].rsplit("/", 1)[-1]: rec for rec in map(json.loads, done.stdout.splitlines())
+    }
+    assert len(records) == 8
+    for name, record in records.items():
+        if name.startswith("digit"):
+            label = int(name.split("_")[1].split(".")[0])
+            for model in ("mlp", "cnn"):
+                assert record[model]["digit"] == label
+                assert len(record[model]["probs"]) == 10
+                assert sum(record[model]["probs"]) == pytest.approx(1, abs=1e-3)
+    assert "error" in records["garbage.png"] and "mlp" not in records["garbage.png"]
+    assert "blank" in records["blank.png"]["error"]
+    assert "Traceback" not in done.stderr
+
+
+def test_predict_text_output(image_folder):
+    done = run_cli("predict", str(image_folder / "digit0_7.png"))
+    assert done.returncode == 0
+    assert "mlp 7" in done.stdout and "cnn 7" in done.stdout
+
+
+def test_predict_fails_only_when_nothing_was_readable(image_folder, tmp_path):
+    done = run_cli("predict", str(image_folder / "garbage.png"), str(tmp_path / "missing.png"))
+    assert done.returncode != 0
+    assert "error" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_evaluate_prints_a_table(mnist_file):
+    done = run_cli("evaluate", "--data", str(mnist_file))
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines()}
+    assert {"mlp", "cnn"} <= set(rows)
+    cnn_accuracy = float(rows["cnn"].split()[1].rstrip("%"))
+    assert cnn_accuracy >= 99.0
+
+
+def test_evaluate_without_data_says_how(tmp_path):
+    done = run_cli("evaluate", "--data", str(tmp_path / "nope.npz"))
+    assert done.returncode != 0
+    assert "--data" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,144 @@
+"""The drawing-to-MNIST steps on synthetic drawings: always centred and sized like MNIST."""
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import draw_polyline, mnist_on_canvas
+from digitpad.preprocess import MNIST_CENTRE, extract_ink, to_mnist
+
+SEVEN = [(60, 50), (200, 50), (110, 240)]
+
+
+def centre_of_mass(image):
+    moments = cv2.moments(image)
+    return moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+
+
+def ink_box(image):
+    x, y, w, h = cv2.boundingRect((image > 0.05).astype(np.uint8))
+    return w, h
+
+
+def assert_mnist_like(image):
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert image.max() > 0.9, "strokes reach full intensity"
+    cx, cy = centre_of_mass(image)
+    assert abs(cx - MNIST_CENTRE) <= 0.5 and abs(cy - MNIST_CENTRE) <= 0.5, "whole-pixel shift"
+    w, h = ink_box(image)
+    assert max(w, h) in range(19, 23), "the longer side fits the 20x20 box (plus anti-aliasing)"
+
+
+@pytest.mark.parametrize(
+    "drawing",
+    [
+        pytest.param(draw_polyline(SEVEN), id="centred"),
+        pytest.param(draw_polyline([(140, 40), (140, 240)], width=18), id="one-2px-wide"),
+        pytest.param(draw_polyline([(40, 140), (240, 140)], width=18), id="dash-2px-tall"),
+        pytest.param(
+            draw_polyline([(x // 4 + 5, y // 4 + 5) for x, y in SEVEN], width=4), id="tiny-top-left"
+        ),
+        pytest.param(
+            draw_polyline([(x * 4, y * 4) for x, y in SEVEN], size=1200, width=60), id="huge"
+        ),
+        pytest.param(draw_polyline(SEVEN, width=45), id="thick"),
+        pytest.param(draw_polyline(SEVEN, width=2), id="thin"),
+        pytest.param(
+            draw_polyline([(x + 60, y + 30) for x, y in SEVEN], size=400), id="off-centre"
+        ),
+    ],
+)
+def test_drawings_come_out_centred_and_sized_like_mnist(drawing):
+    result = to_mnist(drawing)
+    assert result is not None
+    assert_mnist_like(result.image)
+
+
+def test_tall_digit_keeps_its_aspect_ratio():
+    result = to_mnist(draw_polyline([(140, 30), (140, 250)], width=10))
+    w, h = ink_box(result.image)
+    assert h >= 19 and w <= 5, "a '1' stays thin: it is not stretched to fill 20x20"
+    assert result.fitted.shape[0] == 20
+
+
+def test_dark_on_light_reads_like_light_on_dark():
+    light_on_dark = draw_polyline(SEVEN)
+    dark_on_light = light_on_dark.copy()
+    dark_on_light[..., :3] = 255 - dark_on_light[..., :3]
+    a, b = to_mnist(light_on_dark).image, to_mnist(dark_on_light).image
+    assert np.abs(a - b).max() < 1e-5
+
+
+def test_gray_and_rgb_inputs_match_rgba():
+    rgba = draw_polyline(SEVEN)
+    expected = to_mnist(rgba).image
+    assert np.abs(to_mnist(rgba[..., :3]).image - expected).max() < 1e-5
+    assert np.abs(to_mnist(rgba[..., 0]).image - expected).max() < 1e-5
+
+
+def test_ink_only_in_alpha_channel():
+    """The canvas over a transparent background returns colour where drawn, alpha as coverage."""
+    opaque = draw_polyline(SEVEN)
+    transparent = np.zeros_like(opaque)
+    transparent[..., 0] = 30  # blue-ish ink colour everywhere: only alpha tells ink from paper
+    transparent[..., 2] = 200
+    transparent[..., 3] = opaque[..., 0]
+    assert np.abs(to_mnist(transparent).image - to_mnist(opaque).image).max() < 1e-5
+
+
+def test_uint16_and_float_inputs():
+    rgba = draw_polyline(SEVEN)
+    expected = to_mnist(rgba).image
+    sixteen = rgba[..., 0].astype(np.uint16) * 257
+    assert np.abs(to_mnist(sixteen).image - expected).max() < 1e-3
+    assert np.abs(to_mnist(rgba[..., 0] / 255.0).image - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.zeros((280, 280, 4), np.uint8),  # transparent, nothing drawn
+        np.full((280, 280, 4), 255, np.uint8),  # opaque white
+        np.full((50, 50, 3), 90, np.uint8),  # filled solid with one colour
+        np.full((10, 10), 200, np.uint8) + np.eye(10, dtype=np.uint8) * 5,  # faint noise only
+    ],
+)
+def test_blank_inputs_mean_nothing_drawn(blank):
+    assert extract_ink(blank) is None
+    assert to_mnist(blank) is None
+
+
+def test_single_dot_becomes_a_centred_blob():
+    dot = draw_polyline([(100, 100), (100, 100)], width=12)
+    result = to_mnist(dot)
+    assert_mnist_like(result.image)
+
+
+def test_one_pixel_image():
+    result = to_mnist(np.array([[255]], np.uint8))
+    assert result is None, "a single uniform pixel has no background to contrast with"
+
+
+def test_line_across_the_whole_canvas():
+    result = to_mnist(draw_polyline([(0, 140), (279, 140)], width=8))
+    w, h = ink_box(result.image)
+    assert w >= 19 and h <= 4
+
+
+def test_intermediate_steps_are_consistent():
+    result = to_mnist(draw_polyline([(x + 30, y) for x, y in SEVEN]))
+    x, y, w, h = result.box
+    assert result.cropped.shape == (h, w)
+    assert np.array_equal(result.cropped, result.ink[y : y + h, x : x + w])
+    assert max(result.fitted.shape) == 20
+
+
+def test_mnist_digits_survive_a_round_trip(mnist_test):
+    """An MNIST digit enlarged onto the canvas comes back close to the original."""
+    images, _ = mnist_test
+    for digit in images[:20]:
+        result = to_mnist(mnist_on_canvas(digit)).image
+        original = digit.astype(np.float32) / 255
+        correlation = np.corrcoef(result.ravel(), original.ravel())[0, 1]
+        assert correlation > 0.85
