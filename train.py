@@ -21,6 +21,7 @@ import numpy as np
 
 from digitpad.data import MNIST_ENV, file_sha256, load_mnist, mnist_path
 from digitpad.evaluation import as_model_input, evaluate_probs
+from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS, MODEL_NAMES, NUM_CLASSES
 
 # -----------------------------------------------------------------------------
@@ -80,6 +81,7 @@ def train_one(name: str, args: argparse.Namespace, train, val, test) -> dict:
     shipped = BUILDERS[name]()
     shipped.set_weights(net.get_weights())
     shipped.save(out_dir / f"{name}.keras")
+    save_mistakes(out_dir / f"{name}.mistakes.npz", test_uint8(x_test), y_test, result)
     card = {
         "name": name,
         "architecture": [
@@ -126,6 +128,10 @@ def train_one(name: str, args: argparse.Namespace, train, val, test) -> dict:
     return card
 
 
+def test_uint8(x_test: np.ndarray) -> np.ndarray:
+    return (x_test[..., 0] * 255).round().astype(np.uint8)
+
+
 def main() -> None:
     args = parse_args()
     args.data_file = mnist_path(args.data)
@@ -138,6 +144,7 @@ def main() -> None:
     train = (x_train[:split], y_onehot[:split])
     val = (x_train[split:], y_onehot[split:])
 
+    save_examples(Path(args.out) / "examples.npz", test_uint8(x_test), y_test)
     names = MODEL_NAMES if args.model == "both" else (args.model,)
     for name in names:
         train_one(name, args, train, val, (x_test, y_test))

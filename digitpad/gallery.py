@@ -1,0 +1,41 @@
+"""Small sets of MNIST test digits shipped beside the models, so pages need no dataset.
+
+`<name>.mistakes.npz`: every test digit the model gets wrong, with its probabilities.
+`examples.npz`: the first few test digits of each class, to pick from when nothing is drawn.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.evaluation import Evaluation
+
+EXAMPLES_PER_DIGIT = 10
+
+
+def save_mistakes(path: Path, images: np.ndarray, labels: np.ndarray, result: Evaluation) -> None:
+    wrong = result.misclassified
+    np.savez_compressed(
+        path,
+        indices=wrong,
+        images=np.asarray(images)[wrong],
+        labels=np.asarray(labels)[wrong],
+        probs=result.probs[wrong].astype(np.float32),
+    )
+
+
+def save_examples(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    labels = np.asarray(labels)
+    chosen = np.concatenate([np.flatnonzero(labels == d)[:EXAMPLES_PER_DIGIT] for d in range(10)])
+    np.savez_compressed(
+        path, indices=chosen, images=np.asarray(images)[chosen], labels=labels[chosen]
+    )
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a shipped .npz (never pickled objects), or None when it is missing."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {key: f[key] for key in f.files}
+    except (OSError, ValueError):
+        return None
