@@ -6,21 +6,16 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts
+from digitpad.charts import MODEL_TITLES
 from digitpad.images import UnreadableImage, decode_image
-from digitpad.inference import DigitReader, first_layer_filters
+from digitpad.inference import first_layer_filters
 from digitpad.preprocess import to_mnist
-from digitpad.store import load_models, store_dir
+from digitpad.store import store_dir
+from digitpad.ui import load_reader
 
 CANVAS_SIZE = 280
-MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
-
-
-@st.cache_resource(show_spinner="Loading the models…")
-def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
-    models, problems = load_models(store)
-    return (DigitReader(models) if models else None), problems
 
 
 @st.cache_resource
@@ -96,7 +91,13 @@ with steps:
             column.image(image, caption=caption, width=112, clamp=True)
 
         digits = {name: reading.digit for name, reading in readings.items()}
-        if len(digits) > 1 and len(set(digits.values())) == 1:
+        unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
+        if unsure:
+            st.info(
+                f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
+                "this is. Is it a digit? Try drawing it larger, or more like a printed one."
+            )
+        elif len(digits) > 1 and len(set(digits.values())) == 1:
             st.success(f"Both networks read **{next(iter(digits.values()))}**.")
         elif len(digits) > 1:
             st.warning(
@@ -106,7 +107,12 @@ with steps:
             )
 
 for column, (name, reading) in zip(st.columns(2), readings.items()):
-    title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
+    if reading.sure:
+        title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
+    else:
+        title = (
+            f"{MODEL_TITLES[name]} is not sure (maybe {reading.digit}, {reading.confidence:.0%})"
+        )
     column.plotly_chart(
         charts.probability_bars(reading.probs, title),
         key=f"bars_{name}",

@@ -2,13 +2,13 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from digitpad.data import MNIST_ENV, load_mnist
-from digitpad.evaluation import evaluate_probs
+from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, store_dir
@@ -72,9 +72,13 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from digitpad.store import load_card
+    import datetime
 
-    reader = load_reader(Path(args.store or store_dir()))
+    from digitpad.scoring import build_test_sets, score, table
+    from digitpad.store import load_card, write_card
+
+    store = Path(args.store or store_dir())
+    reader = load_reader(store)
     if reader is None:
         return 2
     try:
@@ -85,13 +89,26 @@ def evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    probs = reader.probabilities(x_test)
-    print(f"{'model':<6} {'MNIST test':>11} {'card says':>10}")
-    for name, p in probs.items():
-        card = load_card(name, Path(args.store or store_dir())) or {}
-        stated = card.get("test_accuracy")
-        stated_text = f"{stated:.2%}" if stated is not None else "-"
-        print(f"{name:<6} {evaluate_probs(p, y_test).accuracy:>11.2%} {stated_text:>10}")
+    pen_data = args.pen_data or os.environ.get(PEN_ENV)
+    if pen_data and not Path(pen_data).is_file():
+        print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
+        return 2
+    sets = build_test_sets(x_test, y_test, pen_data)
+    cards = {name: load_card(name, store) or {} for name in reader.names}
+    thresholds = {
+        name: card.get("calibration", {}).get("threshold") for name, card in cards.items()
+    }
+    scores = score(reader, sets, thresholds)
+    print(table(scores))
+    if args.record:
+        for name, card in cards.items():
+            card["evaluation"] = {
+                "scores": scores[name],
+                "command": "python -m digitpad " + " ".join(sys.argv[1:]),
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            }
+            write_card(name, card, store)
+        print(f"recorded in the model cards in {store}")
     return 0
 
 
@@ -105,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     reading.add_argument("--json", action="store_true", help="one JSON object a line")
     reading.add_argument("paths", nargs="+", help="image files or folders of images")
     reading.set_defaults(run=predict)
-    scoring = commands.add_parser("evaluate", help="the shipped models' MNIST test accuracy")
+    scoring = commands.add_parser(
+        "evaluate", help="the models' accuracy on MNIST test, drawn and pen digits"
+    )
     scoring.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    scoring.add_argument(
+        "--pen-data", default=None, help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})"
+    )
+    scoring.add_argument("--record", action="store_true", help="write the scores into the cards")
     scoring.set_defaults(run=evaluate)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 MNIST_ENV = "DIGITPAD_MNIST"
+PEN_ENV = "DIGITPAD_PENDIGITS"
 
 Split = tuple[np.ndarray, np.ndarray]
 

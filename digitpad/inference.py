@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from digitpad.calibration import is_sure
 from digitpad.evaluation import as_model_input
 from digitpad.models import FIRST_CONV
 
@@ -17,10 +18,15 @@ class Reading:
 
     digit: int
     probs: np.ndarray  # 10 probabilities
+    threshold: float | None = None  # below it the model is "not sure" (from its model card)
 
     @property
     def confidence(self) -> float:
         return float(self.probs[self.digit])
+
+    @property
+    def sure(self) -> bool:
+        return is_sure(self.confidence, self.threshold)
 
 
 class DigitReader:
@@ -30,8 +36,11 @@ class DigitReader:
     which costs tens of milliseconds for a single image.
     """
 
-    def __init__(self, models: dict[str, keras.Model]):
+    def __init__(
+        self, models: dict[str, keras.Model], thresholds: dict[str, float | None] | None = None
+    ):
         self.models = dict(models)
+        self.thresholds = thresholds or {}
         self._probes = {}
         if "cnn" in self.models:
             cnn = self.models["cnn"]
@@ -66,7 +75,7 @@ class DigitReader:
             else:
                 probs = net.predict_on_batch(batch)
             probs = np.asarray(probs[0])
-            readings[name] = Reading(digit=int(probs.argmax()), probs=probs)
+            readings[name] = Reading(int(probs.argmax()), probs, self.thresholds.get(name))
         return readings, feature_maps
 
 

@@ -66,3 +66,15 @@ def load_card(name: str, store: Path | None = None) -> dict | None:
         return json.loads((Path(store or store_dir()) / f"{name}.json").read_text())
     except (OSError, ValueError):
         return None
+
+
+def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
+    """Each model's calibrated "not sure" threshold from its card; None where it has none."""
+    return {
+        name: ((load_card(name, store) or {}).get("calibration") or {}).get("threshold")
+        for name in MODEL_NAMES
+    }
+
+
+def write_card(name: str, card: dict, store: Path | None = None) -> None:
+    (Path(store or store_dir()) / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")

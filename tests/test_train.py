@@ -1,28 +1,67 @@
-"""train.py end to end on a small slice: it writes a loadable model and a truthful card."""
+"""train.py end to end on small slices: it writes loadable models and truthful cards."""
 
 import json
 import subprocess
 import sys
 
 import keras
+import pytest
 
-from conftest import REPO
+from conftest import REPO, data_file
 
 
-def test_train_writes_models_and_cards(tmp_path, mnist_file):
+def train(*args):
     done = subprocess.run(
-        [sys.executable, "train.py", "--limit", "1200", "--epochs", "2",
-         "--data", str(mnist_file), "--out", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [sys.executable, "train.py", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def check_cards(out, command):
+    cards = {}
     for name in ("mlp", "cnn"):
-        card = json.loads((tmp_path / f"{name}.json").read_text())
-        net = keras.saving.load_model(tmp_path / f"{name}.keras", compile=False)
+        card = json.loads((out / f"{name}.json").read_text())
+        net = keras.saving.load_model(out / f"{name}.keras", compile=False)
         assert card["params"] == net.count_params()
-        assert card["data"]["train_images"] == 1000 and card["epochs_run"] == 2
-        assert card["command"] == (
-            f"python train.py --limit 1200 --epochs 2 --data {mnist_file} --out {tmp_path}"
-        )
-        assert 0.5 < card["test_accuracy"] < 1.0  # learned something from 1,000 images
+        assert card["command"] == command
         assert sum(map(sum, card["confusion_matrix"])) == 10000
+        assert len(card["history"]["loss"]) == card["epochs_run"]
+        cards[name] = card
+    assert (out / "examples.npz").is_file() and (out / "cnn.mistakes.npz").is_file()
+    return cards
+
+
+def test_chapter_recipe(tmp_path, mnist_file):
+    args = ["--recipe", "chapter", "--limit", "1200", "--epochs", "2",
+            "--data", str(mnist_file), "--out", str(tmp_path)]  # fmt: skip
+    train(*args)
+    cards = check_cards(tmp_path, "python train.py " + " ".join(args))
+    for card in cards.values():
+        assert card["training"]["train_images"] == 1000 and card["epochs_run"] == 2
+        assert 0.5 < card["test_accuracy"] < 1.0  # learned something from 1,000 images
+        assert "calibration" not in card
+
+
+def test_robust_recipe(tmp_path, mnist_file):
+    pen = data_file("DIGITPAD_PENDIGITS", "pendigits_train_strokes.npz")
+    args = ["--limit", "600", "--epochs", "1", "--pen-copies", "1", "--scribbles", "120",
+            "--data", str(mnist_file), "--pen-data", str(pen), "--out", str(tmp_path)]  # fmt: skip
+    train(*args)
+    cards = check_cards(tmp_path, "python train.py " + " ".join(args))
+    cnn = cards["cnn"]
+    # 500 MNIST + 500 redrawn + 600 pen digits + 100 scribbles
+    assert cnn["training"]["train_images"] == 1700
+    assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
+    assert 0 < cnn["calibration"]["threshold"] < 1
+    assert any(layer["type"] == "BatchNormalization" for layer in cnn["architecture"])
+    assert any(layer["type"] == "Dropout" for layer in cards["mlp"]["architecture"])
+
+
+@pytest.mark.parametrize("bad", [["--recipe", "robust", "--pen-data", ""], ["--model", "rnn"]])
+def test_bad_flags_say_why(bad):
+    done = subprocess.run(
+        [sys.executable, "train.py", *bad], cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr

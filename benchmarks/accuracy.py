@@ -1,0 +1,47 @@
+"""Accuracy before and after: model stores side by side on every test set.
+
+    python benchmarks/accuracy.py --data ../shared/data/mnist.npz \\
+        --pen-data ../shared/data/pendigits_train_strokes.npz model_store/chapter model_store
+
+Test sets (digitpad/testsets.py): MNIST test; the same digits redrawn as canvas drawings (seeded);
+pen digits from writers no model trained on; scribbles, where the figure is the share flagged
+"not sure" by the card's calibrated threshold (a chapter model has none).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digitpad.data import load_mnist  # noqa: E402
+from digitpad.inference import DigitReader  # noqa: E402
+from digitpad.scoring import build_test_sets, score, table  # noqa: E402
+from digitpad.store import load_card, load_models  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("stores", nargs="+", help="folders holding mlp.keras and cnn.keras")
+    parser.add_argument("--data", default=None, help="mnist.npz (default: Keras' download)")
+    parser.add_argument("--pen-data", required=True, help="pendigits_train_strokes.npz")
+    args = parser.parse_args()
+
+    _, (x_test, y_test) = load_mnist(args.data)
+    sets = build_test_sets(x_test, y_test, args.pen_data)
+    rows = {}
+    for store in map(Path, args.stores):
+        models, problems = load_models(store)
+        for problem in problems.values():
+            print(problem, file=sys.stderr)
+        thresholds = {
+            name: ((load_card(name, store) or {}).get("calibration") or {}).get("threshold")
+            for name in models
+        }
+        for name, scores in score(DigitReader(models), sets, thresholds).items():
+            rows[f"{store}/{name}"] = scores
+    print(table(rows, label="store/model"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""When a model's top probability is too low to announce a digit, chosen from validation data."""
+
+import numpy as np
+
+# The threshold lets this share of the validation digits a model reads right through unflagged.
+KEEP_CORRECT = 0.99
+BINS = 10
+
+
+def calibrate(probs: np.ndarray, labels: np.ndarray, scribble_probs: np.ndarray) -> dict:
+    """The "not sure" threshold and a reliability curve, from validation digits and scribbles.
+
+    The threshold is the highest one that still passes KEEP_CORRECT of the correctly read
+    validation digits; the card then says how many mistakes and scribbles it catches.
+    """
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == np.asarray(labels)
+    threshold = float(np.quantile(confidence[correct], 1 - KEEP_CORRECT))
+    scribble_confidence = scribble_probs.max(axis=1)
+
+    edges = np.linspace(0.0, 1.0, BINS + 1)
+    which = np.clip(np.digitize(confidence, edges) - 1, 0, BINS - 1)
+    bins = []
+    for b in range(BINS):
+        inside = which == b
+        if inside.any():
+            bins.append(
+                {
+                    "low": float(edges[b]),
+                    "high": float(edges[b + 1]),
+                    "count": int(inside.sum()),
+                    "confidence": float(confidence[inside].mean()),
+                    "accuracy": float(correct[inside].mean()),
+                }
+            )
+    expected_error = sum(b["count"] * abs(b["accuracy"] - b["confidence"]) for b in bins) / len(
+        confidence
+    )
+    return {
+        "threshold": threshold,
+        "kept_correct": float((confidence[correct] >= threshold).mean()),
+        "flagged_wrong": float((confidence[~correct] < threshold).mean())
+        if (~correct).any()
+        else None,
+        "flagged_scribbles": float((scribble_confidence < threshold).mean()),
+        "expected_calibration_error": float(expected_error),
+        "validation_digits": int(len(confidence)),
+        "validation_scribbles": int(len(scribble_confidence)),
+        "bins": bins,
+    }
+
+
+def is_sure(confidence: float, threshold: float | None) -> bool:
+    return threshold is None or confidence >= threshold

@@ -1,0 +1,41 @@
+"""Score models on every test set and lay the figures out as a table."""
+
+import numpy as np
+
+from digitpad.calibration import is_sure
+from digitpad.evaluation import evaluate_probs
+from digitpad.inference import DigitReader
+from digitpad.testsets import drawn_test_set, pen_test_set, scribble_test_set
+
+SCRIBBLES = "scribbles flagged"
+
+
+def build_test_sets(x_test, y_test, pen_data=None, workers=None) -> dict:
+    """{name: (images, labels)}; scribbles have no labels. The pen set needs the pen file."""
+    sets = {"MNIST test": (x_test, y_test), "drawn": (drawn_test_set(x_test, workers), y_test)}
+    if pen_data:
+        sets["pen, new writers"] = pen_test_set(pen_data, workers)
+    sets[SCRIBBLES] = (scribble_test_set(workers), None)
+    return sets
+
+
+def score(reader: DigitReader, sets: dict, thresholds: dict[str, float | None]) -> dict:
+    """{model: {set: accuracy, or for scribbles the share flagged "not sure"}}."""
+    scores = {name: {} for name in reader.names}
+    for set_name, (images, labels) in sets.items():
+        for name, probs in reader.probabilities(images).items():
+            if labels is not None:
+                scores[name][set_name] = evaluate_probs(probs, labels).accuracy
+            elif thresholds.get(name) is not None:
+                sure = [is_sure(c, thresholds[name]) for c in probs.max(axis=1)]
+                scores[name][set_name] = 1.0 - float(np.mean(sure))
+    return scores
+
+
+def table(scores: dict, label: str = "model") -> str:
+    columns = list(dict.fromkeys(col for row in scores.values() for col in row))
+    lines = [f"{label:<24}" + "".join(f"{col:>19}" for col in columns)]
+    for name, row in scores.items():
+        cells = [f"{row[col]:.2%}" if col in row else "-" for col in columns]
+        lines.append(f"{name:<24}" + "".join(f"{cell:>19}" for cell in cells))
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""The "not sure" threshold: chosen from validation data, and what it catches."""
+
+import numpy as np
+import pytest
+
+from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure
+
+
+def probs_with_confidence(confidence: np.ndarray, digits: np.ndarray) -> np.ndarray:
+    probs = np.tile(((1 - confidence) / 9)[:, None], (1, 10))
+    probs[np.arange(len(digits)), digits] = confidence
+    return probs
+
+
+def test_threshold_keeps_the_promised_share_of_correct_readings():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 2000)
+    confidence = rng.uniform(0.5, 1.0, 2000)
+    wrong = np.arange(2000) < 100
+    predicted = np.where(wrong, (labels + 1) % 10, labels)
+    confidence[wrong] = rng.uniform(0.2, 0.6, wrong.sum())  # mistakes tend to be unsure
+    scribbles = probs_with_confidence(rng.uniform(0.15, 0.5, 300), rng.integers(0, 10, 300))
+    result = calibrate(probs_with_confidence(confidence, predicted), labels, scribbles)
+
+    assert result["kept_correct"] == pytest.approx(KEEP_CORRECT, abs=0.002)
+    assert result["flagged_scribbles"] > 0.9
+    assert result["flagged_wrong"] > 0.5
+    assert sum(b["count"] for b in result["bins"]) == 2000
+    for b in result["bins"]:
+        assert b["low"] <= b["confidence"] <= b["high"]
+
+
+def test_a_perfectly_calibrated_model_has_no_calibration_error():
+    rng = np.random.default_rng(1)
+    confidence = rng.choice([0.55, 0.95], 20000)
+    labels = rng.integers(0, 10, 20000)
+    right = rng.random(20000) < confidence
+    predicted = np.where(right, labels, (labels + 3) % 10)
+    result = calibrate(probs_with_confidence(confidence, predicted), labels, np.eye(10)[:5])
+    assert result["expected_calibration_error"] < 0.01
+
+
+def test_is_sure():
+    assert is_sure(0.9, 0.5) and not is_sure(0.4, 0.5)
+    assert is_sure(0.1, None), "without a calibrated threshold every reading is announced"
