@@ -74,6 +74,7 @@ def predict(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     import datetime
 
+    from digitpad.models import ROBUST_CHANGES
     from digitpad.scoring import build_test_sets, score, table
     from digitpad.store import load_card, write_card
 
@@ -102,6 +103,8 @@ def evaluate(args: argparse.Namespace) -> int:
     print(table(scores))
     if args.record:
         for name, card in cards.items():
+            if card.get("recipe") == "robust":
+                card["changes_from_chapter"] = ROBUST_CHANGES[name]
             card["evaluation"] = {
                 "scores": scores[name],
                 "command": "python -m digitpad " + " ".join(sys.argv[1:]),

@@ -34,8 +34,10 @@ def score(reader: DigitReader, sets: dict, thresholds: dict[str, float | None]) 
 
 def table(scores: dict, label: str = "model") -> str:
     columns = list(dict.fromkeys(col for row in scores.values() for col in row))
-    lines = [f"{label:<24}" + "".join(f"{col:>19}" for col in columns)]
+    widths = [max(10, len(col) + 2) for col in columns]
+    first = max(len(label), *map(len, scores)) + 2
+    lines = [f"{label:<{first}}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths))]
     for name, row in scores.items():
         cells = [f"{row[col]:.2%}" if col in row else "-" for col in columns]
-        lines.append(f"{name:<24}" + "".join(f"{cell:>19}" for cell in cells))
+        lines.append(f"{name:<{first}}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
     return "\n".join(lines)

@@ -54,8 +54,8 @@ def test_robust_recipe(tmp_path, mnist_file):
     assert cnn["training"]["train_images"] == 1700
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
     assert 0 < cnn["calibration"]["threshold"] < 1
-    assert any(layer["type"] == "BatchNormalization" for layer in cnn["architecture"])
-    assert any(layer["type"] == "Dropout" for layer in cards["mlp"]["architecture"])
+    mlp_layers = {layer["name"]: layer for layer in cards["mlp"]["architecture"]}
+    assert mlp_layers["hidden"]["output_shape"] == [1024] and "dropout" in mlp_layers
 
 
 @pytest.mark.parametrize("bad", [["--recipe", "robust", "--pen-data", ""], ["--model", "rnn"]])
