@@ -13,25 +13,27 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     """Bars of the 10 digit probabilities, the chosen digit highlighted."""
     top = int(np.argmax(probs))
     colours = [TOP_COLOUR if d == top else OTHER_COLOUR for d in range(10)]
-    figure = go.Figure(
-        go.Bar(
+    # Trace and layout as plain dicts to the constructor, validated once: `go.Bar(...)` is
+    # validated twice and `update_layout` costs ~4 ms, a third of a stroke's budget.
+    return go.Figure(
+        dict(
+            type="bar",
             x=DIGITS,
             y=probs,
-            marker_color=colours,
+            marker=dict(color=colours),
             text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
             textposition="outside",
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
-        )
+        ),
+        layout=dict(
+            title=title,
+            height=260,
+            margin=dict(l=10, r=10, t=40, b=10),
+            yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
+            xaxis=dict(type="category", title=None),
+            showlegend=False,
+        ),
     )
-    figure.update_layout(
-        title=title,
-        height=260,
-        margin=dict(l=10, r=10, t=40, b=10),
-        yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
-        xaxis=dict(type="category", title=None),
-        showlegend=False,
-    )
-    return figure
 
 
 def tile(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
@@ -51,24 +53,24 @@ def heatmap_grid(
     maps: np.ndarray, columns: int, title: str, colorscale: str = "Viridis", zmid=None
 ) -> go.Figure:
     """Many small heatmaps (filters, feature maps) as one figure with a single trace."""
-    figure = go.Figure(
-        go.Heatmap(
+    return go.Figure(
+        dict(
+            type="heatmap",
             z=tile(maps, columns),
             colorscale=colorscale,
             zmid=zmid,
             showscale=False,
             hoverongaps=False,
             hovertemplate="%{z:.2f}<extra></extra>",
-        )
+        ),
+        layout=dict(
+            title=title,
+            height=260,
+            margin=dict(l=10, r=10, t=40, b=10),
+            xaxis=dict(visible=False, constrain="domain"),
+            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+        ),
     )
-    figure.update_layout(
-        title=title,
-        height=260,
-        margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(visible=False, constrain="domain"),
-        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-    )
-    return figure
 
 
 def pixelated(image: np.ndarray, size: int = 112) -> np.ndarray:
@@ -85,3 +87,237 @@ def shrunk(image: np.ndarray, size: int = 112) -> np.ndarray:
     scale = min(1.0, size / max(height, width))
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(image, new_size, interpolation=cv2.INTER_AREA)
+
+
+# Plotly's "RdBu" runs from red at the low end to blue at the high end: reversed, red marks
+# positive weights (they add the pixel under them) and blue negative ones.
+SIGNED_COLOURSCALE = "RdBu_r"
+MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
+LOG_TICKS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 5)]
+MODEL_COLOURS = {"mlp": "#4c72b0", "cnn": TOP_COLOUR}
+# Transparent where the map is zero, so the digit beneath shows through.
+HEAT_OVERLAY = [
+    [0.0, "rgba(228,87,46,0)"],
+    [0.4, "rgba(228,87,46,0.6)"],
+    [1.0, "rgba(255,221,0,1)"],
+]
+
+
+def sized_heatmap_grid(
+    maps: np.ndarray,
+    columns: int,
+    title: str,
+    colorscale: str = "Viridis",
+    zmid=None,
+    width: int = 1000,
+) -> go.Figure:
+    """`heatmap_grid`, as tall as the grid needs at about `width` pixels wide."""
+    count, height, map_width = maps.shape
+    rows = -(-count // columns)
+    figure = heatmap_grid(maps, columns, title, colorscale, zmid)
+    shape = (rows * (height + 1)) / (columns * (map_width + 1))
+    figure.layout.height = int(min(900, 60 + width * shape))
+    return figure
+
+
+def heatmap_panels(
+    maps: list[np.ndarray],
+    titles: list[str],
+    columns: int,
+    title: str,
+    colorscale: str = SIGNED_COLOURSCALE,
+    zmid: float | None = 0.0,
+    height: int | None = None,
+) -> go.Figure:
+    """Small square heatmaps of any sizes, each on its own colour scale and under its title.
+
+    Laid out by hand rather than with make_subplots, whose per-axis updates cost ~10 ms a panel
+    on every rerun of a page.
+    """
+    rows = -(-len(maps) // columns)
+    gap_x, gap_y = 0.02, 0.12 / rows
+    width = (1 - gap_x * (columns - 1)) / columns
+    tall = (1 - gap_y * (rows - 1)) / rows
+    traces, layout = [], {}
+    for i, (one, name) in enumerate(zip(maps, titles)):
+        left = (i % columns) * (width + gap_x)
+        top = 1 - (i // columns) * (tall + gap_y)
+        axis = "" if i == 0 else str(i + 1)
+        traces.append(
+            dict(
+                type="heatmap",
+                z=one,
+                colorscale=colorscale,
+                zmid=zmid,
+                showscale=False,
+                hovertemplate="%{z:.2f}<extra></extra>",
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
+        )
+        layout[f"xaxis{axis}"] = dict(
+            domain=[left, left + width], visible=False, constrain="domain", anchor=f"y{axis}"
+        )
+        # Squares sit at the top of their cells, right under their titles.
+        layout[f"yaxis{axis}"] = dict(
+            domain=[top - tall, top],
+            visible=False,
+            autorange="reversed",
+            scaleanchor=f"x{axis}",
+            constrain="domain",
+            constraintoward="top",
+            anchor=f"x{axis}",
+        )
+        layout.setdefault("annotations", []).append(
+            dict(
+                text=name,
+                x=left + width / 2,
+                y=top,
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=11),
+            )
+        )
+    return go.Figure(
+        traces,
+        layout=dict(
+            title=title,
+            height=height or 60 + 150 * rows,
+            margin=dict(l=10, r=10, t=60, b=10),
+            **layout,
+        ),
+    )
+
+
+def training_curves(
+    histories: dict[str, dict[str, list[float]]],
+    metric: str,
+    title: str,
+    best_epochs: dict[str, int] | None = None,
+) -> go.Figure:
+    """A metric per epoch for each model: training solid, validation dashed, best epoch starred."""
+    figure = go.Figure()
+    for name, history in histories.items():
+        label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
+        for key, part, dash in (
+            (metric, "training", "solid"),
+            (f"val_{metric}", "validation", "dash"),
+        ):
+            values = history.get(key, [])
+            figure.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(values) + 1)),
+                    y=values,
+                    mode="lines",
+                    name=f"{label} {part}",
+                    line=dict(color=colour, dash=dash),
+                    hovertemplate=f"{label} {part}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                )
+            )
+        best = (best_epochs or {}).get(name)
+        validation = history.get(f"val_{metric}", [])
+        if best and best <= len(validation):
+            figure.add_trace(
+                go.Scatter(
+                    x=[best],
+                    y=[validation[best - 1]],
+                    mode="markers",
+                    marker=dict(symbol="star", size=12, color=colour),
+                    name=f"{label} best epoch",
+                    hovertemplate=f"{label}'s kept weights, epoch %{{x}}<extra></extra>",
+                )
+            )
+    figure.update_layout(
+        title=title,
+        height=340,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="epoch"),
+        # On a log axis Plotly labels every minor tick; 1-2-5 steps are enough to read.
+        yaxis=dict(type="log", tickvals=LOG_TICKS) if metric == "loss" else {},
+        legend=dict(orientation="h", y=-0.2),
+    )
+    if metric == "accuracy":
+        figure.update_yaxes(tickformat=".1%")
+    return figure
+
+
+def confusion_heatmap(
+    matrix: np.ndarray, title: str, rates: bool = False, zmax: float | None = None
+) -> go.Figure:
+    """Rows true digits, columns answers; the right answers grey, the mistakes in reds.
+
+    The diagonal gets its own trace: on one colour scale it would be the only thing seen.
+    """
+    matrix = np.asarray(matrix, np.float64)
+    on_diagonal = np.eye(len(matrix), dtype=bool)
+    text = np.where(
+        matrix == 0, "", np.vectorize(lambda v: f"{v:.1%}" if rates else f"{v:.0f}")(matrix)
+    )
+    unit = "of the true digit" if rates else "test digits"
+    value = "%{z:.2%}" if rates else "%{z:.0f}"
+    figure = go.Figure()
+    for cells, colorscale, cap in (
+        (~on_diagonal, "Reds", zmax),
+        (on_diagonal, [[0, "#d9d9d9"], [1, "#d9d9d9"]], None),
+    ):
+        figure.add_trace(
+            go.Heatmap(
+                # Empty cells left blank: a pale red zero would read as a mistake.
+                z=np.where(cells & (matrix > 0), matrix, np.nan),
+                x=DIGITS,
+                y=DIGITS,
+                text=np.where(cells, text, ""),
+                texttemplate="%{text}",
+                textfont=dict(size=10),
+                colorscale=colorscale,
+                zmin=0,
+                zmax=cap,
+                showscale=False,
+                hoverongaps=False,
+                hovertemplate=f"true %{{y}}, read %{{x}}: {value} {unit}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        height=440,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="read as", type="category", side="bottom", constrain="domain"),
+        yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"),
+        plot_bgcolor="white",
+    )
+    return figure
+
+
+def heat_overlay(image: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
+    """A 28x28 map drawn over the dimmed 28x28 digit, scaled so its largest value is full colour."""
+    top = float(np.max(heat))
+    return go.Figure(
+        [
+            go.Heatmap(
+                z=image,
+                colorscale="gray",
+                zmin=0,
+                zmax=2.5,  # the ink dimmed to grey, so the map over it stands out
+                showscale=False,
+                hoverinfo="skip",
+            ),
+            go.Heatmap(
+                z=heat / top if top > 0 else heat,
+                colorscale=HEAT_OVERLAY,
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hovertemplate="row %{y}, column %{x}: %{z:.2f}<extra></extra>",
+            ),
+        ],
+        layout=dict(
+            title=title,
+            height=360,
+            margin=dict(l=10, r=10, t=40, b=10),
+            xaxis=dict(visible=False, constrain="domain"),
+            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+        ),
+    )

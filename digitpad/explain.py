@@ -1,0 +1,146 @@
+"""What the networks compute on one digit: feature maps, filters, saliency and Grad-CAM.
+
+Gradients are taken with `tf.GradientTape`: Keras 3 has no backend-neutral gradient call, and
+TensorFlow is the backend the app runs on.
+"""
+
+import cv2
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digitpad.evaluation import as_model_input
+
+# The chapter's hand-made 3x3 filters, by what they respond to.
+HAND_MADE_FILTERS = {
+    "horizontal edge": [[1, 1, 1], [1, 1, 1], [-2, -2, -2]],
+    "vertical edge": [[-2, 1, 1], [-2, 1, 1], [-2, 1, 1]],
+    "diagonal edge": [[0, 0, -1], [0, 1, 0], [0, 0, 0]],
+    "horizontal stripes": [[1, 1, 1], [-1, -1, -1], [1, 1, 1]],
+}
+MLP_HIDDEN = "hidden"
+
+
+def conv_layer_names(model: keras.Model) -> list[str]:
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def pooling_layer_names(model: keras.Model) -> list[str]:
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+
+
+def activations(
+    model: keras.Model, image: np.ndarray, layer_names: list[str]
+) -> dict[str, np.ndarray]:
+    """Each named layer's output for one 28x28 image, without the batch axis: (H, W, C) or (U,)."""
+    probe = keras.Model(
+        inputs=model.inputs, outputs=[model.get_layer(name).output for name in layer_names]
+    )
+    outputs = probe([as_model_input(image)], training=False)
+    if len(layer_names) == 1:
+        outputs = [outputs]
+    return {name: np.asarray(out[0]) for name, out in zip(layer_names, outputs)}
+
+
+def conv_filters(model: keras.Model, layer_name: str) -> np.ndarray:
+    """A conv layer's kernels as (filters, input channels, height, width)."""
+    kernel = model.get_layer(layer_name).get_weights()[0]  # (kh, kw, in, out)
+    return np.transpose(kernel, (3, 2, 0, 1))
+
+
+def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Slide a 3x3 kernel over a 28x28 image the way Conv2D does: (26, 26), no bias, no ReLU.
+
+    Conv2D, like cv2.filter2D, computes a correlation (the kernel is not flipped), and its
+    'valid' padding drops the one-pixel border, which is what the crop does.
+    """
+    image = np.asarray(image, np.float32).reshape(28, 28)
+    full = cv2.filter2D(image, cv2.CV_32F, np.asarray(kernel, np.float32))
+    return full[1:-1, 1:-1]
+
+
+def most_similar_filters(
+    kernel: np.ndarray, learned: np.ndarray, count: int = 3
+) -> list[tuple[int, float]]:
+    """The learned (N, 3, 3) filters nearest the kernel by cosine similarity, best first."""
+    flat = np.asarray(learned, np.float64).reshape(len(learned), -1)
+    target = np.asarray(kernel, np.float64).ravel()
+    norms = np.linalg.norm(flat, axis=1) * np.linalg.norm(target)
+    # An all-zero kernel is like nothing: similarity 0 rather than a division by zero.
+    cosines = np.divide(flat @ target, norms, out=np.zeros(len(flat)), where=norms > 0)
+    order = np.argsort(-cosines, kind="stable")[:count]
+    return [(int(i), float(cosines[i])) for i in order]
+
+
+def hidden_unit_weights(mlp: keras.Model, units: np.ndarray) -> np.ndarray:
+    """The MLP's first hidden layer weights of the given units, each as a 28x28 picture."""
+    kernel = mlp.get_layer(MLP_HIDDEN).get_weights()[0]  # (784, units)
+    return kernel[:, np.asarray(units)].T.reshape(-1, 28, 28)
+
+
+def most_excited_units(
+    mlp: keras.Model, image: np.ndarray, count: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden units this digit drives hardest: (units, their activations), largest first."""
+    hidden = activations(mlp, image, [MLP_HIDDEN])[MLP_HIDDEN]
+    units = np.argsort(-hidden, kind="stable")[:count]
+    return units, hidden[units]
+
+
+def _forward(
+    model: keras.Model, pixels: tf.Tensor, inner: str | None
+) -> tuple[tf.Tensor | None, tf.Tensor]:
+    """(the inner layer's output or None, the output layer's input), layer by layer.
+
+    A loaded Sequential model holds its layers' graph nodes twice, so a keras.Model cut at an
+    inner layer's `.output` may compute that layer on a branch the output does not use, and its
+    gradient comes back None; calling the layers in order keeps one path.
+    """
+    kept = None
+    for layer in model.layers[:-1]:
+        pixels = layer(pixels, training=False)
+        if layer.name == inner:
+            kept = pixels
+    return kept, pixels
+
+
+def _class_score(model: keras.Model, head: tf.Tensor, digit: int) -> tf.Tensor:
+    # The score before softmax, as Simonyan et al. and Grad-CAM use: a confident softmax is
+    # flat at 1.0, so its gradient vanishes exactly where the answer is clearest.
+    kernel, bias = model.layers[-1].kernel, model.layers[-1].bias
+    return tf.matmul(head, kernel[:, digit : digit + 1])[:, 0] + bias[digit]
+
+
+def predicted_digit(model: keras.Model, image: np.ndarray) -> int:
+    return int(np.argmax(model(as_model_input(image), training=False)[0]))
+
+
+def saliency(model: keras.Model, image: np.ndarray, digit: int | None = None) -> np.ndarray:
+    """|d score / d pixel| for the digit (the predicted one by default), as a 28x28 map."""
+    if digit is None:
+        digit = predicted_digit(model, image)
+    pixels = tf.constant(as_model_input(image))
+    with tf.GradientTape() as tape:
+        tape.watch(pixels)
+        score = _class_score(model, _forward(model, pixels, None)[1], digit)
+    return np.abs(tape.gradient(score, pixels).numpy()[0, :, :, 0])
+
+
+def grad_cam(
+    model: keras.Model, image: np.ndarray, layer_name: str | None = None, digit: int | None = None
+) -> np.ndarray:
+    """Grad-CAM of a conv layer (by default the last) for the digit: a 28x28 map in [0, 1]."""
+    if digit is None:
+        digit = predicted_digit(model, image)
+    layer_name = layer_name or conv_layer_names(model)[-1]
+    with tf.GradientTape() as tape:
+        maps, head = _forward(model, tf.constant(as_model_input(image)), layer_name)
+        score = _class_score(model, head, digit)
+    weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2))  # one per channel
+    cam = np.maximum(tf.einsum("bhwc,bc->bhw", maps, weights).numpy()[0], 0)
+    if cam.max() > 0:
+        cam = cam / cam.max()
+    # Stride-1 'valid' convolutions only shave the border, so map pixel (i, j) is centred on
+    # input pixel (i + k, j + k): pad it back into place rather than stretch it and shift it.
+    border = (28 - cam.shape[0]) // 2
+    return np.pad(cam, border).astype(np.float32)

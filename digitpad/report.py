@@ -1,0 +1,160 @@
+"""The training report from the model cards, and the gallery of misclassified test digits.
+
+Everything here comes from model_store/: the cards and the `<name>.mistakes.npz` files shipped
+beside them, so the report needs no MNIST at run time.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.gallery import load_npz
+from digitpad.models import MODEL_NAMES
+from digitpad.store import load_card
+
+# What the report reads from a card; other keys come and go and are ignored.
+CARD_KEYS = (
+    "params",
+    "epochs_run",
+    "best_epoch",
+    "history",
+    "train_seconds",
+    "test_accuracy",
+    "confusion_matrix",
+    "misclassified",
+)
+
+
+def load_cards(store: Path) -> dict[str, dict]:
+    """The readable cards that hold everything the report shows, by model name."""
+    cards = {name: load_card(name, store) for name in MODEL_NAMES}
+    return {
+        name: card
+        for name, card in cards.items()
+        if isinstance(card, dict) and all(key in card for key in CARD_KEYS)
+    }
+
+
+def load_mistakes(store: Path) -> dict[str, dict[str, np.ndarray]]:
+    """Each model's shipped mistakes (indices, images, labels, probs), by model name."""
+    sets = {name: load_npz(Path(store) / f"{name}.mistakes.npz") for name in MODEL_NAMES}
+    return {name: arrays for name, arrays in sets.items() if arrays is not None}
+
+
+def summary(card: dict) -> dict[str, str]:
+    """One model's column of the side-by-side table: {row: text}."""
+    confusion = np.asarray(card["confusion_matrix"])
+    wrong = int(confusion.sum() - np.trace(confusion))
+    return {
+        "Test accuracy": f"{card['test_accuracy']:.2%}",
+        "Test mistakes": f"{wrong:,} of {int(confusion.sum()):,}",
+        "Parameters": f"{card['params']:,}",
+        "Training time": f"{card['train_seconds']:,.1f} s",
+        "Epochs run (best)": f"{card['epochs_run']} ({card['best_epoch']})",
+    }
+
+
+def confusion_rates(confusion: np.ndarray) -> np.ndarray:
+    """Each row divided by its total: the share of each true digit read as each digit."""
+    confusion = np.asarray(confusion, np.float64)
+    totals = confusion.sum(axis=1, keepdims=True)
+    return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
+
+
+def mismatches(cards: dict[str, dict], mistakes: dict[str, dict[str, np.ndarray]]) -> list[str]:
+    """What disagrees between a card and the mistakes shipped beside it (stale files)."""
+    problems = []
+    for name in cards.keys() & mistakes.keys():
+        stated = sorted(cards[name]["misclassified"])
+        shipped = mistakes[name]["indices"].tolist()
+        if stated != shipped:
+            problems.append(
+                f"{name}.mistakes.npz lists {len(shipped)} test digits but {name}.json lists "
+                f"{len(stated)} mistakes, not the same ones: retrain to remake both."
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """Test digits that at least one model gets wrong, with every model's answer."""
+
+    indices: np.ndarray  # MNIST test indices, ascending
+    images: np.ndarray  # (N, 28, 28) uint8
+    labels: np.ndarray  # (N,)
+    probs: dict[str, np.ndarray]  # model name -> (N, 10)
+    wrong: dict[str, np.ndarray]  # model name -> (N,) bool, as the card says
+
+    def predicted(self, name: str) -> np.ndarray:
+        return self.probs[name].argmax(axis=1)
+
+    def confidence(self, name: str) -> np.ndarray:
+        return self.probs[name].max(axis=1)
+
+
+def union_of_mistakes(mistakes: dict[str, dict[str, np.ndarray]]) -> tuple:
+    """(indices, images, labels) of every test digit any model gets wrong, by test index."""
+    found: dict[int, tuple[np.ndarray, int]] = {}
+    for arrays in mistakes.values():
+        for index, image, label in zip(arrays["indices"], arrays["images"], arrays["labels"]):
+            found[int(index)] = (image, int(label))
+    indices = np.array(sorted(found), dtype=np.int64)
+    images = np.array([found[i][0] for i in indices], np.uint8).reshape(-1, 28, 28)
+    labels = np.array([found[i][1] for i in indices], np.int64)
+    return indices, images, labels
+
+
+def build_gallery(
+    mistakes: dict[str, dict[str, np.ndarray]], live_probs: dict[str, np.ndarray]
+) -> Gallery:
+    """The union of the mistakes, each model's answer on all of them.
+
+    A model's answer on its own mistakes is the one recorded at training time, so the gallery
+    agrees with its card; on the others it is `live_probs`, the shipped model run on
+    `union_of_mistakes(...)` images here.
+    """
+    indices, images, labels = union_of_mistakes(mistakes)
+    probs, wrong = {}, {}
+    for name, live in live_probs.items():
+        probs[name] = np.array(live, np.float32, copy=True)
+        wrong[name] = np.zeros(len(indices), bool)
+        if name in mistakes:
+            rows = np.searchsorted(indices, mistakes[name]["indices"])
+            probs[name][rows] = mistakes[name]["probs"]
+            wrong[name][rows] = True
+    return Gallery(indices, images, labels, probs, wrong)
+
+
+def select(
+    gallery: Gallery,
+    true_digit: int | None = None,
+    predicted_digit: int | None = None,
+    wrong: tuple[str, ...] = (),
+    right: tuple[str, ...] = (),
+) -> np.ndarray:
+    """Positions in the gallery of the digits that pass every filter given.
+
+    `predicted_digit` matches a wrong answer of any model: a right answer is the true digit.
+    """
+    keep = np.ones(len(gallery.indices), bool)
+    if true_digit is not None:
+        keep &= gallery.labels == true_digit
+    if predicted_digit is not None:
+        answered = np.zeros_like(keep)
+        for name, is_wrong in gallery.wrong.items():
+            answered |= is_wrong & (gallery.predicted(name) == predicted_digit)
+        keep &= answered
+    for name in wrong:
+        keep &= gallery.wrong[name]
+    for name in right:
+        keep &= ~gallery.wrong[name]
+    return np.flatnonzero(keep)
+
+
+def mistakes_confusion(gallery: Gallery, name: str) -> np.ndarray:
+    """The 10x10 (true, predicted) counts of one model's mistakes in the gallery."""
+    counts = np.zeros((10, 10), int)
+    wrong = gallery.wrong[name]
+    np.add.at(counts, (gallery.labels[wrong], gallery.predicted(name)[wrong]), 1)
+    return counts

@@ -1,0 +1,92 @@
+"""Streamlit pieces every page shares: the cached models, and the digit the pages look at."""
+
+import gc
+from pathlib import Path
+
+import keras
+import numpy as np
+import streamlit as st
+
+from digitpad import charts
+from digitpad.gallery import load_npz
+from digitpad.inference import DigitReader
+from digitpad.store import load_models, not_sure_thresholds, store_dir
+
+DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
+CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or export
+
+
+@st.cache_resource(show_spinner="Loading the models…")
+def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
+    """One DigitReader for every page and session, and a message for each model that failed."""
+    models, problems = load_models(store)
+    reader = DigitReader(models, not_sure_thresholds(store)) if models else None
+    # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
+    # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
+    # update. What is loaded by now lives as long as the server: keep it out of those sweeps.
+    gc.collect()
+    gc.freeze()
+    # clear_session, which Streamlit calls after every run for scripts that build a model each
+    # time, also empties TensorFlow's kernel cache: the next stroke's reading then took 40 ms
+    # instead of 2. Our models are built once and shared, so there is nothing to clear.
+    keras.backend.clear_session = lambda free_memory=True: None
+    return reader, problems
+
+
+def page_header(title: str, intro: str) -> None:
+    st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")
+    st.title(title)
+    st.caption(intro)
+
+
+def models_or_stop(*needed: str) -> DigitReader:
+    """The loaded models; says what is missing and stops the page when a needed one is."""
+    reader, problems = load_reader(store_dir())
+    for problem in problems.values():
+        st.error(problem)
+    missing = [name for name in needed if reader is None or name not in reader.models]
+    if missing:
+        names = " and ".join(charts.MODEL_TITLES.get(name, name) for name in missing)
+        st.info(f"This page needs the {names}: see the error above for how to remake it.")
+        st.stop()
+    return reader
+
+
+@st.cache_data
+def load_examples(store: Path) -> dict[str, np.ndarray] | None:
+    return load_npz(Path(store) / "examples.npz")
+
+
+def current_digit() -> tuple[np.ndarray, str]:
+    """The digit drawn on the main page, else an MNIST test digit picked in the sidebar.
+
+    Returns the 28x28 float32 image in [0, 1] and a few words naming it for titles.
+    """
+    drawn = st.session_state.get(DIGIT_KEY)
+    with st.sidebar:
+        if drawn is not None:
+            st.image(charts.pixelated(drawn), caption="Your digit from the drawing page", width=112)
+            return np.asarray(drawn, np.float32), "your digit"
+        examples = load_examples(store_dir())
+        if examples is None:
+            st.info("Draw a digit on the main page: these pages look at it.")
+            st.stop()
+        st.markdown("Nothing drawn on the main page, so here is an MNIST test digit:")
+        # Kept for the whole session, so every page looks at the same pick.
+        digit = st.selectbox("Digit", range(10), key="example_digit", persist_state="session")
+        choices = np.flatnonzero(examples["labels"] == digit)
+        if len(choices) == 0:
+            st.info(f"No shipped example of a {digit}: pick another digit.")
+            st.stop()
+        number = st.slider(
+            "Which one",
+            1,
+            max(2, len(choices)),
+            key="example_number",
+            persist_state="session",
+        )
+        chosen = choices[min(number, len(choices)) - 1]
+        image = examples["images"][chosen].astype(np.float32) / 255.0
+        index = int(examples["indices"][chosen])
+        st.image(charts.pixelated(image), caption=f"MNIST test digit #{index}", width=112)
+    return image, f"test digit #{index}"

@@ -1,0 +1,151 @@
+"""How the two networks trained and where they go wrong, all read from model_store/."""
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from digitpad import charts, report, ui
+from digitpad.store import retrain_command, store_dir
+
+GALLERY_PAGE = 48  # digits shown at once
+WHICH = {
+    "every mistake": ((), ()),
+    "MLP wrong, CNN right": (("mlp",), ("cnn",)),
+    "CNN wrong, MLP right": (("cnn",), ("mlp",)),
+    "both wrong": (("mlp", "cnn"), ()),
+}
+
+
+@st.cache_data
+def curves_figures(store: Path) -> dict[str, go.Figure]:
+    cards = report.load_cards(store)
+    histories = {name: card["history"] for name, card in cards.items()}
+    best = {name: card.get("best_epoch") for name, card in cards.items()}
+    return {
+        "loss": charts.training_curves(histories, "loss", "Loss per epoch (log scale)", best),
+        "accuracy": charts.training_curves(histories, "accuracy", "Accuracy per epoch", best),
+    }
+
+
+@st.cache_data
+def confusion_figures(store: Path, rates: bool) -> dict[str, go.Figure]:
+    cards = report.load_cards(store)
+    matrices = {name: np.asarray(card["confusion_matrix"]) for name, card in cards.items()}
+    if rates:
+        matrices = {name: report.confusion_rates(m) for name, m in matrices.items()}
+    # One colour scale for both models, so the same red means the same number of mistakes.
+    worst = max(float((m - np.diag(np.diag(m))).max()) for m in matrices.values())
+    return {
+        name: charts.confusion_heatmap(
+            m, f"{charts.MODEL_TITLES[name]}: true digit against answer", rates, worst or None
+        )
+        for name, m in matrices.items()
+    }
+
+
+@st.cache_data(show_spinner="Reading the mistakes with both models…")
+def mistakes_gallery(store: Path) -> report.Gallery:
+    reader, _ = ui.load_reader(store)
+    mistakes = report.load_mistakes(store)
+    _, images, _ = report.union_of_mistakes(mistakes)
+    return report.build_gallery(mistakes, reader.probabilities(images))
+
+
+ui.page_header(
+    "Training report",
+    "How the MLP and the CNN learned, how well they read MNIST's 10,000 test digits, and which "
+    "digits each gets wrong; all of it from the model cards shipped in model_store/.",
+)
+store = store_dir()
+cards = report.load_cards(store)
+for name in charts.MODEL_TITLES.keys() - cards.keys():
+    st.error(
+        f"The model card {name}.json is missing or incomplete. "
+        f"Retrain with `{retrain_command(name)}`."
+    )
+if not cards:
+    st.stop()
+
+st.subheader("Side by side")
+st.table({charts.MODEL_TITLES[name]: report.summary(card) for name, card in cards.items()})
+st.caption(
+    "Read across a row to compare the two networks: their mistakes on MNIST's test set against "
+    "the parameters each spends and the seconds its training took."
+)
+
+st.subheader("Learning curves")
+for column, (metric, figure), caption in zip(
+    st.columns(2),
+    curves_figures(store).items(),
+    [
+        "Look where each dashed validation curve bottoms out (the star, the weights kept) while "
+        "the solid training curve keeps falling: that gap is overfitting.",
+        "Compare the two dashed validation curves: the higher one reads digits it never "
+        "trained on better, and the distance to its solid curve is what it memorised.",
+    ],
+):
+    column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"curves_{metric}")
+    column.caption(caption)
+
+st.subheader("Confusion matrices")
+scale = st.segmented_control(
+    "Show", ["counts", "rates"], default="counts", required=True, key="confusion_scale"
+)
+figures = confusion_figures(store, scale == "rates")
+for column, (name, figure) in zip(st.columns(2), figures.items()):
+    column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"confusion_{name}")
+    column.caption(
+        f"Each row is a true digit; the red cells off the grey diagonal are the "
+        f"{charts.MODEL_TITLES[name]}'s mistakes, darkest where it confuses two digits most."
+    )
+
+st.subheader("Misclassified test digits")
+reader, _ = ui.load_reader(store)
+mistakes = report.load_mistakes(store)
+if reader is None or set(reader.models) != set(charts.MODEL_TITLES) or not mistakes:
+    st.info("The gallery needs both models and their shipped mistakes (<name>.mistakes.npz).")
+    st.stop()
+for problem in report.mismatches(cards, mistakes):
+    st.warning(problem)
+gallery = mistakes_gallery(store)
+
+true_column, predicted_column, which_column = st.columns(3)
+any_digit = ["any", *range(10)]
+true_digit = true_column.selectbox("True digit", any_digit, key="gallery_true")
+predicted_digit = predicted_column.selectbox(
+    "Read as", any_digit, key="gallery_predicted", help="A wrong answer of either model."
+)
+which = which_column.selectbox("Which mistakes", list(WHICH), key="gallery_which")
+wrong, right = WHICH[which]
+shown = report.select(
+    gallery,
+    None if true_digit == "any" else true_digit,
+    None if predicted_digit == "any" else predicted_digit,
+    wrong,
+    right,
+)
+pages = max(1, -(-len(shown) // GALLERY_PAGE))
+st.caption(
+    f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
+    "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids."
+)
+if len(shown) == 0:
+    st.info("No test digit matches these filters.")
+    st.stop()
+page = st.pagination(pages, key="gallery_page") if pages > 1 else 1
+with st.grid(8, min_column_width=110):
+    for position in shown[(page - 1) * GALLERY_PAGE : page * GALLERY_PAGE]:
+        with st.container():
+            st.image(charts.pixelated(gallery.images[position] / 255.0, 84))
+            answers = []
+            for name, title in charts.MODEL_TITLES.items():
+                digit = int(gallery.predicted(name)[position])
+                colour = "red" if digit != gallery.labels[position] else "green"
+                confidence = gallery.confidence(name)[position]
+                answers.append(f"{title} :{colour}[**{digit}**] {confidence:.0%}")
+            st.markdown(
+                f"true **{gallery.labels[position]}** · #{gallery.indices[position]}  \n"
+                + "  \n".join(answers)
+            )

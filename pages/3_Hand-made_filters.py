@@ -1,0 +1,80 @@
+"""The chapter's hand-made 3x3 filters, and one of your own, against the CNN's learned ones."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from digitpad import charts, explain, ui
+from digitpad.inference import first_layer_filters
+
+ALIKE = 3  # learned filters shown beside each hand-made one
+START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
+
+
+def grid_editor() -> np.ndarray:
+    """Nine number boxes laid out as the 3x3 filter they make."""
+    grid = np.zeros((3, 3), np.float32)
+    for row in range(3):
+        for col, box in enumerate(st.columns(3, gap="small")):
+            grid[row, col] = box.number_input(
+                f"row {row + 1}, column {col + 1}",
+                -9.0,
+                9.0,
+                float(START_GRID[row][col]),
+                step=1.0,
+                format="%g",
+                key=f"grid_{row}{col}",
+                label_visibility="collapsed",
+            )
+    return grid
+
+
+def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.ndarray) -> go.Figure:
+    """The kernel and its nearest learned filters (top row), their responses (bottom row)."""
+    alike = explain.most_similar_filters(kernel, learned, ALIKE)
+    kernels = [np.asarray(kernel, np.float32), *(learned[i] for i, _ in alike)]
+    titles = [name, *(f"learned #{i}, cos {c:.2f}" for i, c in alike)]
+    responses = [explain.convolve(image, k) for k in kernels]
+    return charts.heatmap_panels(
+        kernels + responses,
+        titles + [""] * len(responses),
+        columns=len(kernels),
+        title=f"{name} and the {ALIKE} most alike learned filters",
+        height=340,
+    )
+
+
+ui.page_header(
+    "Hand-made versus learned filters",
+    "The chapter builds edge detectors by hand; the CNN's first layer learned its own filters "
+    "from data. Slide both over the same digit and see which learned filters do the same job.",
+)
+reader = ui.models_or_stop("cnn")
+image, named = ui.current_digit()
+learned = first_layer_filters(reader.models["cnn"])
+
+chapter = list(explain.HAND_MADE_FILTERS.items())
+for left, right in zip(chapter[::2], chapter[1::2]):
+    for column, (name, kernel) in zip(st.columns(2), (left, right)):
+        column.plotly_chart(
+            comparison(name, np.array(kernel), image, learned),
+            config=ui.CHART_CONFIG,
+            key=f"handmade_{name}",
+        )
+        column.caption(
+            f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
+            f"bottom: each slid over {named}, red where it responds, blue where it is negative."
+        )
+
+st.subheader("Your own filter")
+editor, figure = st.columns([1, 3])
+with editor:
+    st.markdown("Edit the nine weights:")
+    grid = grid_editor()
+figure.plotly_chart(
+    comparison("your filter", grid, image, learned), config=ui.CHART_CONFIG, key="handmade_yours"
+)
+figure.caption(
+    "Change a weight and watch the response change: positive weights reward ink under them, "
+    "negative ones penalise it, and the learned filters beside it are the nearest in direction."
+)

@@ -1,0 +1,250 @@
+"""The functions behind the explanation pages' figures, on the shipped models and cards."""
+
+import cv2
+import numpy as np
+import pytest
+
+from digitpad import explain, report
+from digitpad.gallery import load_npz
+from digitpad.inference import first_layer_filters
+from digitpad.store import store_dir
+
+
+@pytest.fixture(scope="module")
+def models(reader):
+    return reader.models
+
+
+@pytest.fixture(scope="module")
+def digit() -> np.ndarray:
+    examples = load_npz(store_dir() / "examples.npz")
+    return examples["images"][np.flatnonzero(examples["labels"] == 4)[0]] / np.float32(255)
+
+
+def dot(row: int, col: int) -> np.ndarray:
+    """A single 3x3 dot of ink on an empty 28x28 field."""
+    image = np.zeros((28, 28), np.float32)
+    image[row - 1 : row + 2, col - 1 : col + 2] = 1.0
+    return image
+
+
+def distance_from(row: int, col: int) -> np.ndarray:
+    rows, cols = np.mgrid[:28, :28]
+    return np.hypot(rows - row, cols - col)
+
+
+# Feature maps
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_every_layers_activations_have_the_layers_shape(models, digit, name):
+    model = models[name]
+    names = [layer.name for layer in model.layers]
+    maps = explain.activations(model, digit, names)
+    for layer in model.layers:
+        assert maps[layer.name].shape == tuple(layer.output.shape[1:]), layer.name
+
+
+def test_conv_and_pooling_layers_are_found(models):
+    assert explain.conv_layer_names(models["cnn"])[:2] == ["conv1", "conv2"]
+    assert explain.pooling_layer_names(models["cnn"]) == ["pool"]
+    assert explain.conv_layer_names(models["mlp"]) == []
+
+
+def test_conv_filters_are_filters_by_input_channel(models):
+    cnn = models["cnn"]
+    assert explain.conv_filters(cnn, "conv1").shape == (32, 1, 3, 3)
+    assert explain.conv_filters(cnn, "conv2").shape == (64, 32, 3, 3)
+    kernel = cnn.get_layer("conv2").get_weights()[0]
+    assert explain.conv_filters(cnn, "conv2")[5, 7, 0, 2] == kernel[0, 2, 7, 5]
+
+
+def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
+    # conv1 is relu(correlation + bias) with 'valid' padding: the same numbers by hand.
+    cnn = models["cnn"]
+    bias = cnn.get_layer("conv1").get_weights()[1]
+    maps = explain.activations(cnn, digit, ["conv1"])["conv1"]
+    for channel, kernel in enumerate(first_layer_filters(cnn)):
+        by_hand = np.maximum(explain.convolve(digit, kernel) + bias[channel], 0)
+        np.testing.assert_allclose(by_hand, maps[..., channel], atol=1e-4)
+
+
+def test_hand_made_edge_filters_see_their_own_edges():
+    bar = np.zeros((28, 28), np.float32)
+    bar[10:15, :] = 1.0  # a horizontal bar across the whole field
+    horizontal = explain.convolve(bar, explain.HAND_MADE_FILTERS["horizontal edge"])
+    vertical = explain.convolve(bar, explain.HAND_MADE_FILTERS["vertical edge"])
+    assert horizontal.shape == (26, 26)
+    assert np.abs(vertical).max() == 0  # no vertical edge anywhere
+    # Ink above and dark below: the bar's lower edge (row 14, row 13 once cropped) fires.
+    assert horizontal[13].min() == 6 and horizontal.max() == 6
+
+
+def test_most_similar_filters_rank_by_cosine_similarity():
+    rng = np.random.default_rng(0)
+    learned = rng.normal(size=(8, 3, 3))
+    alike = explain.most_similar_filters(2 * learned[5], learned, count=8)
+    assert alike[0] == (5, pytest.approx(1.0))
+    cosines = [c for _, c in alike]
+    assert cosines == sorted(cosines, reverse=True)
+    assert explain.most_similar_filters(-learned[3], learned, count=8)[-1] == (
+        3,
+        pytest.approx(-1.0),
+    )
+    assert explain.most_similar_filters(np.zeros((3, 3)), learned, 2) == [(0, 0.0), (1, 0.0)]
+
+
+def test_hidden_unit_pictures_are_the_units_weights(models, digit):
+    mlp = models["mlp"]
+    kernel = mlp.get_layer("hidden").get_weights()[0]
+    units, strengths = explain.most_excited_units(mlp, digit, count=5)
+    pictures = explain.hidden_unit_weights(mlp, units)
+    assert pictures.shape == (5, 28, 28)
+    np.testing.assert_array_equal(pictures[2].ravel(), kernel[:, units[2]])
+    hidden = explain.activations(mlp, digit, ["hidden"])["hidden"]
+    assert list(strengths) == sorted(strengths, reverse=True)
+    assert strengths[0] == hidden.max() and hidden[units[4]] == strengths[4]
+
+
+# Saliency and Grad-CAM
+
+
+@pytest.mark.parametrize("where", [(14, 14), (8, 9), (20, 10), (7, 20)])
+def test_cnn_saliency_of_a_dot_is_largest_near_the_ink(models, where):
+    saliency = explain.saliency(models["cnn"], dot(*where))
+    assert saliency.shape == (28, 28) and saliency.min() >= 0
+    near = distance_from(*where) <= 4
+    peak = np.unravel_index(saliency.argmax(), saliency.shape)
+    assert near[peak], (where, peak)
+    assert saliency[near].mean() > saliency[~near].mean()
+
+
+def test_mlp_saliency_is_the_gradient_through_the_active_hidden_units(models, digit):
+    # One hidden relu layer: d score / d pixel = sum over active units of w_in * w_out.
+    mlp = models["mlp"]
+    kernel, bias = mlp.get_layer("hidden").get_weights()
+    out_kernel = mlp.get_layer("output").get_weights()[0]
+    predicted = explain.predicted_digit(mlp, digit)
+    active = digit.ravel() @ kernel + bias > 0
+    expected = np.abs(kernel[:, active] @ out_kernel[active, predicted]).reshape(28, 28)
+    np.testing.assert_allclose(explain.saliency(mlp, digit), expected, rtol=1e-3, atol=1e-6)
+
+
+def test_saliency_explains_the_digit_asked_for(models, digit):
+    cnn = models["cnn"]
+    assert not np.allclose(explain.saliency(cnn, digit, 4), explain.saliency(cnn, digit, 9))
+    np.testing.assert_array_equal(
+        explain.saliency(cnn, digit),
+        explain.saliency(cnn, digit, explain.predicted_digit(cnn, digit)),
+    )
+
+
+def test_grad_cam_lights_the_ink_of_test_digits(models):
+    # A dot is no digit for Grad-CAM, whose map can be all zero when no region argues for an
+    # answer: it is judged on MNIST test digits the CNN reads right, one of each digit.
+    examples = load_npz(store_dir() / "examples.npz")
+    on_ink = []
+    for digit in range(10):
+        image = examples["images"][np.flatnonzero(examples["labels"] == digit)[0]] / 255.0
+        if explain.predicted_digit(models["cnn"], image) != digit:
+            continue
+        cam = explain.grad_cam(models["cnn"], image)
+        assert cam.shape == (28, 28) and 0 <= cam.min() and cam.max() <= 1
+        near_ink = cv2.dilate((image > 0.3).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        on_ink.append(cam[near_ink].sum() / cam.sum() if cam.max() > 0 else 0.0)
+    assert len(on_ink) >= 8, "the CNN reads most of these test digits right"
+    assert np.median(on_ink) > 0.8, on_ink
+
+
+def test_grad_cam_of_any_conv_layer_is_aligned_to_the_input(models, digit):
+    for layer in explain.conv_layer_names(models["cnn"]):
+        cam = explain.grad_cam(models["cnn"], digit, layer)
+        assert cam.shape == (28, 28)
+        assert cam[0].max() == 0 and cam[:, 0].max() == 0  # the border no conv map covers
+
+
+# The misclassified gallery
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    cards, mistakes = report.load_cards(store_dir()), report.load_mistakes(store_dir())
+    assert set(cards) == set(mistakes) == {"mlp", "cnn"}
+    return cards, mistakes
+
+
+@pytest.fixture(scope="module")
+def gallery(shipped, reader):
+    _, mistakes = shipped
+    _, images, _ = report.union_of_mistakes(mistakes)
+    return report.build_gallery(mistakes, reader.probabilities(images))
+
+
+def test_shipped_mistakes_match_their_cards(shipped):
+    assert report.mismatches(*shipped) == []
+
+
+def test_a_stale_mistakes_file_is_named(shipped):
+    cards, mistakes = shipped
+    stale = {**cards["cnn"], "misclassified": cards["cnn"]["misclassified"][1:]}
+    (problem,) = report.mismatches({"cnn": stale}, mistakes)
+    assert "cnn.mistakes.npz" in problem
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_the_gallery_agrees_with_the_model_card(shipped, gallery, name):
+    cards, _ = shipped
+    card = cards[name]
+    assert set(gallery.indices[gallery.wrong[name]]) == set(card["misclassified"])
+    confusion = np.array(card["confusion_matrix"])
+    np.testing.assert_array_equal(
+        report.mistakes_confusion(gallery, name), confusion - np.diag(np.diag(confusion))
+    )
+    wrong = gallery.wrong[name]
+    assert (gallery.predicted(name)[wrong] != gallery.labels[wrong]).all()
+
+
+def test_gallery_holds_every_mistake_of_either_model_once(shipped, gallery):
+    cards, _ = shipped
+    union = set(cards["mlp"]["misclassified"]) | set(cards["cnn"]["misclassified"])
+    assert gallery.indices.tolist() == sorted(union)
+    only_mlp = report.select(gallery, wrong=("mlp",), right=("cnn",))
+    only_cnn = report.select(gallery, wrong=("cnn",), right=("mlp",))
+    both = report.select(gallery, wrong=("mlp", "cnn"))
+    assert len(only_mlp) + len(only_cnn) + len(both) == len(union)
+    assert set(gallery.indices[only_mlp]) == set(cards["mlp"]["misclassified"]) - set(
+        cards["cnn"]["misclassified"]
+    )
+
+
+def test_gallery_filters_by_true_and_predicted_digit(gallery):
+    sevens = report.select(gallery, true_digit=7)
+    assert len(sevens) and (gallery.labels[sevens] == 7).all()
+    read_as_two = report.select(gallery, predicted_digit=2)
+    assert len(read_as_two)
+    for position in read_as_two:
+        answers = {
+            int(gallery.predicted(n)[position]) for n in gallery.wrong if gallery.wrong[n][position]
+        }
+        assert 2 in answers
+    assert set(report.select(gallery, 7, 2)) == set(sevens) & set(read_as_two)
+
+
+def test_gallery_keeps_each_models_recorded_answer_on_its_own_mistakes():
+    def one_hot(digits):
+        return np.eye(10, dtype=np.float32)[digits]
+
+    mistakes = {
+        "mlp": {"indices": np.array([3, 9]), "images": np.zeros((2, 28, 28), np.uint8),
+                "labels": np.array([1, 2]), "probs": one_hot([7, 5])},
+        "cnn": {"indices": np.array([5, 9]), "images": np.ones((2, 28, 28), np.uint8),
+                "labels": np.array([4, 2]), "probs": one_hot([9, 8])},
+    }  # fmt: skip
+    live = {"mlp": one_hot([0, 0, 0]), "cnn": one_hot([0, 0, 0])}
+    gallery = report.build_gallery(mistakes, live)
+    assert gallery.indices.tolist() == [3, 5, 9]
+    assert gallery.labels.tolist() == [1, 4, 2]
+    assert gallery.predicted("mlp").tolist() == [7, 0, 5]
+    assert gallery.predicted("cnn").tolist() == [0, 9, 8]
+    assert gallery.wrong["mlp"].tolist() == [True, False, True]
+    assert report.select(gallery, wrong=("cnn",), right=("mlp",)).tolist() == [1]

@@ -1,0 +1,192 @@
+"""Every page in pages/ under Streamlit's AppTest, with a drawn digit and without one."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO, draw_polyline
+from digitpad.gallery import load_npz
+from digitpad.preprocess import to_mnist
+from digitpad.store import STORE_ENV, store_dir
+
+PAGES = {
+    "report": REPO / "pages" / "1_Training_report.py",
+    "filters": REPO / "pages" / "2_Filters.py",
+    "handmade": REPO / "pages" / "3_Hand-made_filters.py",
+    "why": REPO / "pages" / "4_Why_this_answer.py",
+}
+# Each page's figures, by a part of their titles that does not depend on the digit.
+FIGURES = {
+    "report": ["Loss per epoch", "Accuracy per epoch", "MLP: true digit", "CNN: true digit"],
+    "filters": ["conv1: its 32 learned 3x3 filters", "conv1's 32 feature maps", "pool: max-pooled",
+                "hidden units most excited"],
+    "handmade": ["horizontal edge and", "vertical edge and", "diagonal edge and",
+                 "horizontal stripes and", "your filter and"],
+    "why": ["MLP saliency", "CNN saliency", "CNN Grad-CAM (conv2)"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def drawn_digit() -> np.ndarray:
+    """A drawn 7, as app.py leaves it in session state."""
+    return to_mnist(draw_polyline([(60, 50), (220, 50), (120, 240)])).image
+
+
+def run_page(name: str, digit: np.ndarray | None = None) -> AppTest:
+    page = AppTest.from_file(str(PAGES[name]), default_timeout=120)
+    if digit is not None:
+        page.session_state["digit"] = digit
+    return page.run()
+
+
+def chart_titles(page: AppTest) -> list[str]:
+    return [
+        json.loads(chart.proto.spec).get("layout", {}).get("title", {}).get("text", "")
+        for chart in page.get("plotly_chart")
+    ]
+
+
+def has_figures(page: AppTest, name: str) -> None:
+    titles = chart_titles(page)
+    for expected in FIGURES[name]:
+        assert any(expected in title for title in titles), (expected, titles)
+    # Every figure carries a caption saying what to look at, right under it.
+    kinds = [node.type for node in in_order(page.main)]
+    for at, kind in enumerate(kinds):
+        if kind == "plotly_chart":
+            assert "caption" in kinds[at + 1 : at + 2], kinds
+
+
+def in_order(node):
+    """The elements of a block and its nested blocks, in the order the page shows them."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for key in sorted(children):
+        yield from in_order(children[key])
+
+
+def page_text(page: AppTest) -> str:
+    """Titles, captions and text: where a page names the digit it explains."""
+    return " ".join([*chart_titles(page), *page.caption.values, *page.markdown.values])
+
+
+def decoded(values) -> np.ndarray:
+    """A Plotly array from a chart's JSON: a list, or typed base64 data."""
+    if isinstance(values, dict):
+        flat = np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
+        return flat.reshape([int(n) for n in str(values["shape"]).split(",")])
+    return np.array(values, np.float64)
+
+
+def sidebar_captions(page: AppTest) -> list[str]:
+    return [caption for image in page.sidebar.image for caption in image.captions]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_without_a_drawing_explains_a_picked_test_digit(name):
+    page = run_page(name)
+    assert not page.exception, page.exception
+    has_figures(page, name)
+    if name != "report":
+        assert any("MNIST test digit" in caption for caption in sidebar_captions(page))
+        assert "test digit #" in page_text(page)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_with_a_drawing_explains_it(name, drawn_digit):
+    page = run_page(name, drawn_digit)
+    assert not page.exception, page.exception
+    has_figures(page, name)
+    if name != "report":
+        assert sidebar_captions(page) == ["Your digit from the drawing page"]
+        assert "your digit" in page_text(page) and "test digit #" not in page_text(page)
+
+
+def test_picking_another_test_digit_changes_what_is_explained():
+    page = run_page("why")
+    page.selectbox(key="example_digit").set_value(3)
+    page.slider(key="example_number").set_value(4)
+    page.run()
+    assert not page.exception
+    examples = load_npz(store_dir() / "examples.npz")
+    picked = examples["indices"][np.flatnonzero(examples["labels"] == 3)[3]]
+    assert sidebar_captions(page) == [f"MNIST test digit #{picked}"]
+    assert f"test digit #{picked}" in page_text(page)
+
+
+def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
+    page = run_page("filters", drawn_digit)
+    page.segmented_control(key="conv_layer").set_value("conv2")
+    page.run()
+    assert not page.exception
+    titles = chart_titles(page)
+    assert any("conv2's 64 feature maps of your digit" in t for t in titles), titles
+    assert any("conv2: 64 filters" in t for t in titles), titles
+
+
+def test_editing_your_filter_changes_its_response(drawn_digit):
+    page = run_page("handmade", drawn_digit)
+
+    def yours() -> list:
+        (chart,) = [c for c in page.get("plotly_chart") if c.proto.id.endswith("handmade_yours")]
+        return json.loads(chart.proto.spec)["data"]
+
+    before = yours()
+    page.number_input(key="grid_11").set_value(5.0)
+    page.run()
+    assert not page.exception
+    after = yours()
+    assert decoded(after[0]["z"])[1, 1] == 5.0, "the edited weight, in the filter's picture"
+    response_before, response_after = decoded(before[4]["z"]), decoded(after[4]["z"])
+    assert response_after.shape == (26, 26)
+    assert not np.allclose(response_before, response_after), "the filter's response to the digit"
+
+
+def test_report_gallery_filters_and_confusion_rates():
+    page = run_page("report")
+    assert len(page.image) > 0
+    page.selectbox(key="gallery_which").set_value("MLP wrong, CNN right")
+    page.selectbox(key="gallery_true").set_value(7)
+    page.run()
+    assert not page.exception
+    answers = [text for text in page.markdown.values if text.startswith("true ")]
+    assert answers
+    for text in answers:
+        mlp, cnn = text.split("CNN")
+        assert text.startswith("true **7**") and ":red[" in mlp and ":green[" in cnn, text
+
+    page.segmented_control(key="confusion_scale").set_value("rates")
+    page.run()
+    assert not page.exception
+    confusion = [c for c in page.get("plotly_chart") if "confusion" in c.proto.id]
+    assert len(confusion) == 2
+    assert all("%" in json.dumps(json.loads(c.proto.spec)["data"]) for c in confusion)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_without_models_or_cards_says_so(name, tmp_path, monkeypatch):
+    monkeypatch.setenv(STORE_ENV, str(tmp_path))
+    page = run_page(name)
+    assert not page.exception, page.exception
+    said = " ".join(e.value for e in page.error) + " ".join(i.value for i in page.info)
+    assert "python train.py --model" in said
+    assert not chart_titles(page)
+
+
+def test_report_with_an_incomplete_card_names_it_and_shows_the_other(tmp_path, monkeypatch):
+    for shipped in store_dir().iterdir():
+        if shipped.is_file():
+            (tmp_path / shipped.name).symlink_to(shipped)
+    (tmp_path / "mlp.json").unlink()
+    (tmp_path / "mlp.json").write_text(json.dumps({"name": "mlp", "params": 1}))
+    monkeypatch.setenv(STORE_ENV, str(tmp_path))
+    page = run_page("report")
+    assert not page.exception, page.exception
+    assert any("mlp.json" in error.value for error in page.error)
+    assert any("CNN: true digit" in title for title in chart_titles(page))
+    assert not any("MLP: true digit" in title for title in chart_titles(page))
