@@ -1,11 +1,12 @@
 """DigitPad: draw a digit and watch an MLP and a CNN read it, live, stroke by stroke."""
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from digitpad import charts
+from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.inference import first_layer_filters
@@ -23,7 +24,11 @@ def filters_figure(store: Path):
     reader, _ = load_reader(store)
     filters = first_layer_filters(reader.models["cnn"])
     return charts.heatmap_grid(
-        filters, columns=8, title="Learned 3x3 filters", colorscale="RdBu", zmid=0
+        filters,
+        columns=8,
+        title="Learned 3x3 filters",
+        colorscale=charts.SIGNED_COLOURSCALE,
+        zmid=0,
     )
 
 
@@ -73,6 +78,8 @@ if upload is not None:
         picture = None
 
 result = to_mnist(picture) if picture is not None else None
+if upload is not None and picture is not None and result is None:
+    pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
 st.session_state["digit"] = None if result is None else result.image
 readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
 
@@ -88,7 +95,9 @@ with steps:
             (charts.pixelated(result.image), "4. 28x28, centred by mass"),
         ]
         for column, (image, caption) in zip(st.columns(4), shown):
-            column.image(image, caption=caption, width=112, clamp=True)
+            # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
+            # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.
+            column.image(image, caption=caption, clamp=True, output_format="PNG")
 
         digits = {name: reading.digit for name, reading in readings.items()}
         unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
@@ -118,6 +127,45 @@ for column, (name, reading) in zip(st.columns(2), readings.items()):
         key=f"bars_{name}",
         config={"displayModeBar": False},
     )
+
+if result is not None:
+    # The database is touched only on a click: drawing stays as fast as without this.
+    st.markdown(
+        "**Is it right?** Save your digit with its true label: the *Your digits* page shows how "
+        "well each network reads your handwriting, and can fine-tune the CNN on it."
+    )
+    guess = readings["cnn" if "cnn" in readings else next(iter(readings))].digit
+    drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
+    saved = st.session_state.get("saved_sample")
+    if saved and saved[0] == drawing_id:
+        st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
+    else:
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            confirmed = st.button(
+                f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
+            )
+            true_digit = st.selectbox(
+                "No, it is a",
+                range(10),
+                index=None,
+                placeholder="pick the digit",
+                key="label_digit",
+                width=170,
+            )
+            corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
+        if confirmed or corrected:
+            label = guess if confirmed else true_digit
+            png = canvas.image_bytes if upload is None else samples.png_bytes(picture)
+            probs = {name: reading.probs for name, reading in readings.items()}
+            try:
+                sample_id = samples.add_sample(
+                    samples.default_path(), png, result.image, label, probs
+                )
+            except samples.SamplesUnavailable as problem:
+                st.error(f"Your digit was not saved: {problem}")
+            else:
+                st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+                st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
 
 if "cnn" in reader.models:
     st.subheader("Inside the CNN's first layer")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import keras
@@ -25,8 +26,32 @@ def retrain_command(name: str) -> str:
     return f"python train.py --model {name}"
 
 
+# Fine-tuned models live in versions/ (see digitpad/versions.py); active.json names the one the
+# app reads for each model, e.g. {"cnn": "cnn-20250101T120000Z"}. No entry: the shipped file.
+VERSIONS_DIR = "versions"
+ACTIVE_FILE = "active.json"
+VERSION_NAME = re.compile(r"[a-z]+-\d{8}T\d{6}Z(-\d+)?")
+
+
+def active_versions(store: Path | None = None) -> dict[str, str]:
+    """The version active for each model that has one; a damaged active.json counts as none."""
+    try:
+        active = json.loads((Path(store or store_dir()) / ACTIVE_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(active, dict):
+        return {}
+    # Only well-formed names: a hand-edited file must not point outside versions/.
+    return {k: v for k, v in active.items() if isinstance(v, str) and VERSION_NAME.fullmatch(v)}
+
+
 def model_path(name: str, store: Path | None = None) -> Path:
-    return Path(store or store_dir()) / f"{name}.keras"
+    """The active version of the model if it has one (and its file exists), else the shipped."""
+    store = Path(store or store_dir())
+    version = active_versions(store).get(name)
+    if version and (store / VERSIONS_DIR / f"{version}.keras").is_file():
+        return store / VERSIONS_DIR / f"{version}.keras"
+    return store / f"{name}.keras"
 
 
 def load_model(name: str, store: Path | None = None) -> keras.Model:

@@ -29,6 +29,27 @@ def mnist_test(mnist_file):
         return f["x_test"], f["y_test"]
 
 
+@pytest.fixture(scope="module")
+def app_url():
+    """The app served on localhost, one server for a module's browser tests."""
+    from browser import running_app
+
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless chromium, driven by Playwright."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def reader():
     from digitpad.inference import DigitReader
@@ -68,3 +89,27 @@ def canvas_state(rgba: np.ndarray) -> dict:
         "drawing": {"raw": {"objects": [{"type": "path"}], "background": "#000000"}, "data": url},
         "backgroundFit": None,
     }
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(mnist_file, tmp_path_factory) -> Path:
+    """MNIST's first 300 training and 300 test digits as an mnist.npz: fine-tuning in seconds."""
+    path = tmp_path_factory.mktemp("tiny_mnist") / "mnist.npz"
+    with np.load(mnist_file) as f:
+        np.savez(path, **{key: f[key][:300] for key in f.files})
+    return path
+
+
+@pytest.fixture
+def store_copy(tmp_path, monkeypatch) -> Path:
+    """A model store of links to the shipped files, made $DIGITPAD_STORE: versions saved while
+    testing land in it, never beside the shipped models."""
+    from digitpad.store import ACTIVE_FILE, STORE_ENV, store_dir
+
+    store = tmp_path / "store"
+    store.mkdir()
+    for shipped in store_dir().iterdir():
+        if shipped.is_file() and shipped.name != ACTIVE_FILE:
+            (store / shipped.name).symlink_to(shipped)
+    monkeypatch.setenv(STORE_ENV, str(store))
+    return store

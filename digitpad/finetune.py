@@ -1,0 +1,234 @@
+"""Fine-tune the CNN on MNIST plus the digits one person drew and labelled.
+
+A fifth of the person's digits are held out; the rest are repeated so that a few dozen of them
+count beside thousands of MNIST digits. The old and the new model are then compared on MNIST's
+test set and on the held-out digits. Nothing is saved here: the caller looks at the figures and
+saves the model as a new version (digitpad/versions.py).
+"""
+
+import datetime
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
+from digitpad.models import NUM_CLASSES
+
+HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
+MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
+MNIST_IMAGES = 10_000  # MNIST training digits mixed in, so the CNN keeps reading MNIST
+YOUR_SHARE = 0.1  # the person's digits, repeated, make up about this share of training ...
+MAX_REPEATS = 10  # ... but each one is shown at most this many times an epoch, against memorising
+LEARNING_RATE = 1e-4  # a tenth of training's: adjust the weights, do not start over
+EPOCHS = 3
+BATCH_SIZE = 128
+
+Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+
+
+@dataclass(frozen=True)
+class Finetuned:
+    model: keras.Model  # the new weights, without optimizer state
+    old: dict[str, Evaluation]  # "mnist_test" and, when there are any, "held_out"
+    new: dict[str, Evaluation]
+    your_trained: int  # the person's digits trained on
+    your_held_out: int
+    repeats: int  # how many times each of them is shown an epoch
+    train_images: int  # MNIST and repeated digits together
+    batch_size: int
+    history: dict[str, list[float]]
+    train_seconds: float
+
+
+class ReportProgress(keras.callbacks.Callback):
+    """Tells `report` how far training has got, batch by batch, as a share of [start, end]."""
+
+    def __init__(self, report: Progress, start: float, end: float):
+        super().__init__()
+        self.report, self.start, self.end = report, start, end
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        epochs, steps = self.params["epochs"], self.params["steps"]
+        done = (self.epoch * steps + batch + 1) / (epochs * steps)
+        self.report(
+            self.start + (self.end - self.start) * done,
+            f"Training: epoch {self.epoch + 1} of {epochs}, batch {batch + 1} of {steps}",
+        )
+
+
+def split_held_out(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices to train on and indices held out (HOLD_OUT of them, at least one)."""
+    order = np.random.default_rng(seed).permutation(count)
+    held = max(1, round(count * HOLD_OUT))
+    return np.sort(order[held:]), np.sort(order[:held])
+
+
+def finetune(
+    base: keras.Model,
+    mnist_train: tuple[np.ndarray, np.ndarray],
+    mnist_test: tuple[np.ndarray, np.ndarray],
+    yours: tuple[np.ndarray, np.ndarray],
+    epochs: int = EPOCHS,
+    progress: Progress | None = None,
+    seed: int = 1,
+    mnist_images: int = MNIST_IMAGES,
+    batch_size: int = BATCH_SIZE,
+) -> Finetuned:
+    """Train a copy of `base` on MNIST plus `yours` (28x28 images, labels); `base` is untouched.
+
+    `mnist_train` and `mnist_test` are uint8 images and labels as `data.load_mnist` gives them.
+    """
+    report = progress or (lambda fraction, text: None)
+    images, labels = yours
+    if len(labels) < MIN_SAMPLES:
+        raise ValueError(
+            f"fine-tuning needs at least {MIN_SAMPLES} of your digits, not {len(labels)}"
+        )
+    keras.utils.set_random_seed(seed)
+    train_at, held_at = split_held_out(len(labels), seed)
+    rng = np.random.default_rng(seed)
+    x_mnist, y_mnist = mnist_train
+    chosen = rng.permutation(len(y_mnist))[:mnist_images]
+    repeats = int(np.clip(np.ceil(YOUR_SHARE * len(chosen) / len(train_at)), 1, MAX_REPEATS))
+    x = np.concatenate(
+        [
+            as_model_input(x_mnist[chosen]),
+            np.tile(as_model_input(images[train_at]), (repeats, 1, 1, 1)),
+        ]
+    )
+    y = keras.utils.to_categorical(
+        np.concatenate([y_mnist[chosen], np.tile(labels[train_at], repeats)]), NUM_CLASSES
+    )
+    sets = {"mnist_test": mnist_test, "held_out": (images[held_at], labels[held_at])}
+
+    def evaluate(net: keras.Model) -> dict[str, Evaluation]:
+        return {
+            name: evaluate_probs(
+                net.predict(as_model_input(x_set), batch_size=1024, verbose=0), y_set
+            )
+            for name, (x_set, y_set) in sets.items()
+        }
+
+    report(0.0, "Reading MNIST's test digits and your held-out digits with the old model")
+    old = evaluate(base)
+    net = keras.models.clone_model(base)
+    net.set_weights(base.get_weights())
+    net.compile(
+        optimizer=keras.optimizers.Adam(LEARNING_RATE),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    started = time.perf_counter()
+    history = net.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[ReportProgress(report, 0.15, 0.85)],
+    )
+    train_seconds = time.perf_counter() - started
+    report(0.85, "Reading them again with the new model")
+    new = evaluate(net)
+    # The saved model needs no Adam moments: the app only predicts.
+    clean = keras.models.clone_model(net)
+    clean.set_weights(net.get_weights())
+    report(1.0, "Done")
+    return Finetuned(
+        model=clean,
+        old=old,
+        new=new,
+        your_trained=len(train_at),
+        your_held_out=len(held_at),
+        repeats=repeats,
+        train_images=len(x),
+        batch_size=batch_size,
+        history={key: [float(v) for v in values] for key, values in history.history.items()},
+        train_seconds=train_seconds,
+    )
+
+
+# What old and new are compared on, in words.
+COMPARED_ON = {"mnist_test": "MNIST test digits", "held_out": "your held-out digits"}
+
+
+def comparison(result: Finetuned) -> dict[str, dict[str, float]]:
+    """Old against new on each set: {"mnist_test": {"digits": 10000, "old": .., "new": ..}, ..}."""
+    return {
+        name: {
+            "digits": len(result.new[name].probs),
+            "old": result.old[name].accuracy,
+            "new": result.new[name].accuracy,
+        }
+        for name in COMPARED_ON
+    }
+
+
+def comparison_rows(compared: dict[str, dict[str, float]]) -> list[dict[str, str]]:
+    """A card's comparison as table rows: what it was measured on, old and new accuracy."""
+    return [
+        {
+            "measured on": f"{figures['digits']:,} {COMPARED_ON.get(on, on)}",
+            "old CNN": f"{figures['old']:.2%}",
+            "new CNN": f"{figures['new']:.2%}",
+        }
+        for on, figures in compared.items()
+    ]
+
+
+def finetuned_card(
+    base_card: dict | None, base_version: str, result: Finetuned, command: str, data: dict
+) -> dict:
+    """The new version's model card: train.py's card format, with what fine-tuning changed.
+
+    Figures measured on the base model (calibration, validation accuracy) are left out: they
+    no longer describe the new weights.
+    """
+    kept = {k: v for k, v in (base_card or {}).items()
+            if k not in ("calibration", "validation_accuracy", "version")}  # fmt: skip
+    epochs = len(result.history["loss"])
+    test = result.new["mnist_test"]
+    return {
+        **kept,
+        "recipe": "finetune",
+        "finetuned_from": base_version,
+        "command": command,
+        "training": {
+            "optimizer": f"adam, learning rate {LEARNING_RATE}",
+            "loss": "categorical_crossentropy",
+            "batch_size": result.batch_size,
+            "max_epochs": epochs,
+            "train_images": result.train_images,
+            "your_digits": result.your_trained,
+            "your_digit_repeats": result.repeats,
+        },
+        "samples": {
+            "trained_on": result.your_trained,
+            "held_out": result.your_held_out,
+        },
+        "comparison": comparison(result),
+        "epochs_run": epochs,
+        "best_epoch": epochs,
+        "history": result.history,
+        "train_seconds": round(result.train_seconds, 1),
+        "test_accuracy": test.accuracy,
+        "confusion_matrix": test.confusion.tolist(),
+        "misclassified": test.misclassified.tolist(),
+        "data": data,
+        "versions": {
+            "python": platform.python_version(),
+            "keras": keras.__version__,
+            "backend": keras.backend.backend(),
+            "numpy": np.__version__,
+        },
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,98 @@
+"""Model versions: fine-tuned models kept beside the shipped ones, one of them active.
+
+    model_store/cnn.keras                             the shipped CNN, never overwritten
+    model_store/versions/cnn-20250101T120000Z.keras   a fine-tuned CNN ...
+    model_store/versions/cnn-20250101T120000Z.json    ... and its card (with `finetuned_from`)
+    model_store/active.json                           {"cnn": "cnn-20250101T120000Z"}
+
+A version is named by the model and the UTC time it was saved; the shipped model's version is
+its plain name ("cnn"). `store.model_path` loads the active version; switching or rolling back
+only rewrites active.json, so no model file is ever lost.
+"""
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import keras
+
+from digitpad.store import (
+    ACTIVE_FILE,
+    VERSION_NAME,
+    VERSIONS_DIR,
+    active_versions,
+    load_card,
+    store_dir,
+    write_card,
+)
+
+
+def versions_dir(store: Path | None = None) -> Path:
+    return Path(store or store_dir()) / VERSIONS_DIR
+
+
+def list_versions(name: str, store: Path | None = None) -> list[str]:
+    """The shipped version (`name`) and then every saved version of the model, oldest first."""
+    folder = versions_dir(store)
+    saved = sorted(
+        path.stem
+        for path in (folder.glob(f"{name}-*.keras") if folder.is_dir() else [])
+        if VERSION_NAME.fullmatch(path.stem)
+    )
+    return [name, *saved]
+
+
+def active_version(name: str, store: Path | None = None) -> str:
+    """The version the app reads: a saved one from active.json if its file exists, else `name`."""
+    version = active_versions(store).get(name)
+    return version if version in list_versions(name, store) else name
+
+
+def version_card(version: str, store: Path | None = None) -> dict | None:
+    """The card of a version; the shipped model's for its plain name."""
+    if VERSION_NAME.fullmatch(version):
+        return load_card(version, versions_dir(store))
+    return load_card(version, store)
+
+
+def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:
+    """Save a model and its card as a new version (not yet active); returns the version."""
+    folder = versions_dir(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    version, n = f"{name}-{stamp}", 1
+    while (folder / f"{version}.keras").exists():  # two saved within the same second
+        n += 1
+        version = f"{name}-{stamp}-{n}"
+    write_card(version, {**card, "version": version}, folder)
+    # Written under a name list_versions ignores, then renamed: a version is whole or absent.
+    partial = folder / f".{version}.partial.keras"
+    net.save(partial)
+    os.replace(partial, folder / f"{version}.keras")
+    return version
+
+
+def activate(name: str, version: str, store: Path | None = None) -> None:
+    """Make `version` the one the app reads; `name` itself means the shipped model."""
+    if version not in list_versions(name, store):
+        raise ValueError(f"no version {version!r} of {name} in {versions_dir(store)}")
+    active = active_versions(store)
+    if version == name:
+        active.pop(name, None)
+    else:
+        active[name] = version
+    path = Path(store or store_dir()) / ACTIVE_FILE
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(active, indent=1) + "\n")
+    os.replace(partial, path)  # readers see the old file or the new one, never half of one
+
+
+def rollback(name: str, store: Path | None = None) -> str:
+    """Make the active version's base (what it was fine-tuned from) active again; returns it."""
+    current = active_version(name, store)
+    base = (version_card(current, store) or {}).get("finetuned_from", name)
+    if base not in list_versions(name, store):
+        base = name  # its base was deleted: the shipped model is always there
+    activate(name, base, store)
+    return base

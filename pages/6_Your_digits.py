@@ -1,0 +1,233 @@
+"""Your digits: the drawings you labelled, how each network reads them, and a CNN tuned on them."""
+
+import functools
+
+import streamlit as st
+
+from digitpad import charts, finetune, samples, ui, versions
+from digitpad.data import file_sha256, load_mnist, mnist_path
+from digitpad.store import ModelUnavailable, load_model, store_dir
+
+PER_PAGE = 24
+NO_CHART_BAR = {"displayModeBar": False}
+
+ui.page_header(
+    "Your digits",
+    "The digits you drew and labelled on the drawing page (“Is it right?”): how well each "
+    "network reads your handwriting, and a CNN fine-tuned on it.",
+)
+database, store = samples.default_path(), store_dir()
+
+
+def models_changed() -> None:
+    """Another model version is active: every page must load and read with it afresh."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def delete(sample_id: int) -> None:
+    samples.delete_sample(database, sample_id)
+    st.toast(f"Deleted digit #{sample_id}.")
+
+
+def import_upload() -> None:
+    upload = st.session_state.get("import_file")
+    if upload is None:
+        return
+    try:
+        added, skipped = samples.import_file(database, upload.getvalue())
+    except samples.BadSampleFile as problem:
+        st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}")
+    else:
+        already = f" ({skipped} already here)" if skipped else ""
+        message = f"Imported {added} digits from {upload.name}{already}."
+        st.session_state["import_message"] = ("success", message)
+
+
+def switch_version() -> None:
+    versions.activate("cnn", st.session_state["cnn_version"], store)
+    models_changed()
+
+
+def roll_back() -> None:
+    st.toast(f"The CNN is {versions.rollback('cnn', store)} again.")
+    models_changed()
+
+
+try:
+    total = samples.count_samples(database)
+except samples.SamplesUnavailable as problem:
+    st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
+    st.stop()
+st.caption(f"{total} digits saved in `{database}` (set $DIGITPAD_SAMPLES for another file).")
+
+if total == 0:
+    st.info(
+        "No digits yet. Draw one on the drawing page and say whether the networks read it "
+        "right, or import an export below."
+    )
+else:
+    st.subheader("How many of each")
+    counts = samples.counts_per_digit(database)
+    st.table({str(digit): [int(n)] for digit, n in enumerate(counts)}, hide_index=True)
+    if counts.min() == 0:
+        missing = ", ".join(str(d) for d in range(10) if counts[d] == 0)
+        st.caption(f"No {missing} yet: fine-tuning learns most from every digit.")
+
+    st.subheader("How well each network reads them")
+    evaluations = samples.evaluate_samples(database)
+    for column, (name, result) in zip(st.columns(2), evaluations.items()):
+        title = charts.MODEL_TITLES.get(name, name)
+        column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
+        column.plotly_chart(
+            charts.confusion_heatmap(result.confusion, f"{title}: your digit against its answer"),
+            config=NO_CHART_BAR,
+            key=f"your_confusion_{name}",
+        )
+        column.caption(
+            f"As the {title} read each digit when you saved it. Each row is what you drew; "
+            "the red cells off the grey diagonal are where it read something else."
+        )
+
+    st.subheader("Browse")
+    shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
+    label = None if shown == "every digit" else shown
+    pages = max(1, -(-samples.count_samples(database, label) // PER_PAGE))
+    if st.session_state.get("browse_page", 1) > pages:  # the last page was emptied
+        st.session_state["browse_page"] = pages
+    page = st.pagination(pages, key="browse_page") if pages > 1 else 1
+    with st.grid(8, min_column_width=110):
+        for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
+            with st.container(border=True):
+                st.image(sample.canvas_png, width=84)
+                answers = []
+                for name, title in charts.MODEL_TITLES.items():
+                    digit = sample.predicted(name)
+                    if digit is not None:
+                        colour = "green" if digit == sample.label else "red"
+                        answers.append(f"{title} :{colour}[{digit}]")
+                st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + " ".join(answers))
+                st.button(
+                    "Delete",
+                    key=f"delete_{sample.id}",
+                    on_click=delete,
+                    args=(sample.id,),
+                    type="tertiary",
+                    icon=":material/delete:",
+                )
+
+st.subheader("Export and import")
+npz, png_zip = st.columns(2)
+npz.download_button(
+    "Download as .npz",
+    data=functools.partial(samples.export_npz, database),
+    file_name="digitpad-digits.npz",
+    mime="application/octet-stream",
+    on_click="ignore",
+    disabled=total == 0,
+    key="export_npz",
+)
+npz.caption("Arrays for NumPy: `images` (N, 28, 28), `labels`, `probs_mlp`, `probs_cnn`, …")
+png_zip.download_button(
+    "Download as a zip of PNGs",
+    data=functools.partial(samples.export_zip, database),
+    file_name="digitpad-digits.zip",
+    mime="application/zip",
+    on_click="ignore",
+    disabled=total == 0,
+    key="export_zip",
+)
+png_zip.caption("`28x28/` what the networks read, `canvas/` what you drew: `id<N>_digit<D>.png`")
+st.file_uploader(
+    "Import digits from a DigitPad .npz or zip",
+    type=["npz", "zip"],
+    key="import_file",
+    on_change=import_upload,
+)
+if "import_message" in st.session_state:
+    kind, message = st.session_state.pop("import_message")
+    (st.error if kind == "error" else st.success)(message)
+
+st.subheader("Fine-tune the CNN on your digits")
+st.caption(
+    f"Trains a copy of the CNN for a few epochs on {finetune.MNIST_IMAGES:,} MNIST digits plus "
+    f"{1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and on the "
+    "rest of yours, then saves the new CNN as a version and switches to it; the old one is kept."
+)
+epochs = st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
+if total < finetune.MIN_SAMPLES:
+    st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
+elif st.button("Fine-tune the CNN", key="finetune", type="primary"):
+    bar = st.progress(0.0, "Loading MNIST and the CNN")
+    base_version = versions.active_version("cnn", store)
+    try:
+        mnist_file = mnist_path()
+        train_set, test_set = load_mnist(mnist_file)
+        base = load_model("cnn", store)
+    except ModelUnavailable as problem:
+        st.error(str(problem))
+        st.stop()
+    except Exception as problem:  # no local file and no download: say where MNIST should be
+        st.error(f"Fine-tuning needs MNIST: set $DIGITPAD_MNIST to an mnist.npz ({problem}).")
+        st.stop()
+    result = finetune.finetune(
+        base,
+        train_set,
+        test_set,
+        samples.training_arrays(database),
+        epochs=int(epochs),
+        progress=lambda done, doing: bar.progress(done, doing),
+    )
+    data = {
+        "file": str(mnist_file) if mnist_file else "keras.datasets.mnist",
+        "sha256": file_sha256(mnist_file) if mnist_file else None,
+        "samples": str(database),
+    }
+    card = finetune.finetuned_card(
+        versions.version_card(base_version, store),
+        base_version,
+        result,
+        "the Your digits page",
+        data,
+    )
+    version = versions.save_version(result.model, card, "cnn", store)
+    versions.activate("cnn", version, store)
+    models_changed()
+    st.success(f"Saved the fine-tuned CNN as {version}; every page reads with it now.")
+
+st.subheader("CNN versions")
+choices = versions.list_versions("cnn", store)
+active = versions.active_version("cnn", store)
+# The active version can change under the widget (fine-tuned, rolled back): show the real one.
+st.session_state["cnn_version"] = active
+st.selectbox(
+    "The CNN every page reads with",
+    choices,
+    key="cnn_version",
+    on_change=switch_version,
+    width=420,
+    format_func=lambda v: "the shipped CNN (cnn.keras)" if v == "cnn" else f"fine-tuned {v}",
+)
+card = versions.version_card(active, store) or {}
+if "comparison" in card:
+    st.table(finetune.comparison_rows(card["comparison"]), hide_index=True)
+    st.caption(
+        f"Fine-tuned from {card['finetuned_from']} on {card['samples']['trained_on']} of your "
+        "digits: read across a row to see what fine-tuning changed. Held-out digits were not "
+        "trained on, so they say how it reads digits of yours it has not seen."
+    )
+    worse = [
+        finetune.COMPARED_ON[on]
+        for on, figures in card["comparison"].items()
+        if figures["new"] < figures["old"]
+    ]
+    if worse:
+        st.warning(f"The new CNN reads {' and '.join(worse)} worse than the old one.")
+    st.button(
+        f"Roll back to {card['finetuned_from']}",
+        key="rollback",
+        on_click=roll_back,
+        icon=":material/undo:",
+    )
+else:
+    st.caption("The shipped CNN, trained by train.py on MNIST and drawn digits.")

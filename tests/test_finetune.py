@@ -1,0 +1,108 @@
+"""Fine-tuning the CNN on a person's digits, keeping versions, and train.py --finetune-on."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from digitpad import finetune, samples, store, versions
+
+
+@pytest.fixture(scope="module")
+def yours(mnist_test) -> tuple[np.ndarray, np.ndarray]:
+    """20 digits as a person's samples: MNIST test digits the tiny MNIST slice does not hold."""
+    images, labels = mnist_test
+    return images[-20:].astype(np.float32) / 255, labels[-20:]
+
+
+def tiny_mnist_sets(path) -> tuple:
+    with np.load(path) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+
+def same_weights(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_mnist, yours):
+    train, test = tiny_mnist_sets(tiny_mnist)
+    base = store.load_model("cnn")
+    shipped = [w.copy() for w in base.get_weights()]
+    progress = []
+    result = finetune.finetune(
+        base, train, test, yours, epochs=1, progress=lambda done, _: progress.append(done)
+    )
+    assert (result.your_trained, result.your_held_out) == (16, 4)
+    assert result.repeats > 1 and result.train_images == 300 + 16 * result.repeats
+    for figures in (result.old, result.new):
+        assert len(figures["mnist_test"].probs) == 300 and len(figures["held_out"].probs) == 4
+        assert all(0 <= figures[name].accuracy <= 1 for name in figures)
+    assert result.old["mnist_test"].accuracy > 0.9, "the shipped CNN reads MNIST"
+    assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 1
+    assert same_weights(base.get_weights(), shipped), "the base model is left as it was"
+    tuned = result.model.get_weights()
+    assert not same_weights(tuned, shipped), "training changed the weights"
+
+    card = finetune.finetuned_card(store.load_card("cnn"), "cnn", result, "pytest", {})
+    version = versions.save_version(result.model, card, "cnn")
+    assert versions.list_versions("cnn") == ["cnn", version]
+    assert store.model_path("cnn") == store_copy / "cnn.keras", "saved, not yet active"
+    versions.activate("cnn", version)
+    assert versions.active_version("cnn") == version
+    assert same_weights(store.load_model("cnn").get_weights(), tuned)
+    saved = versions.version_card(version)
+    assert saved["finetuned_from"] == "cnn" and saved["version"] == version
+    assert saved["samples"] == {"trained_on": 16, "held_out": 4}
+    assert saved["comparison"]["held_out"]["digits"] == 4
+    assert saved["params"] == base.count_params() and "calibration" not in saved
+
+    # A version tuned from that version rolls back to it, and that one to the shipped CNN.
+    second = versions.save_version(result.model, {**card, "finetuned_from": version}, "cnn")
+    versions.activate("cnn", second)
+    assert versions.list_versions("cnn") == ["cnn", version, second]
+    assert versions.rollback("cnn") == version
+    assert versions.rollback("cnn") == "cnn"
+    assert same_weights(store.load_model("cnn").get_weights(), shipped)
+    assert versions.rollback("cnn") == "cnn", "nothing older than the shipped CNN"
+
+
+def test_a_damaged_or_foreign_active_json_falls_back_to_the_shipped_model(store_copy):
+    shipped = store_copy / "cnn.keras"
+    damaged = ["{broken", '["cnn"]', '{"cnn": "../../elsewhere/cnn"}']
+    for text in [*damaged, '{"cnn": "cnn-20990101T000000Z"}']:  # the last: no such file
+        (store_copy / "active.json").write_text(text)
+        assert store.model_path("cnn") == shipped and versions.active_version("cnn") == "cnn"
+    with pytest.raises(ValueError, match="no version"):
+        versions.activate("cnn", "cnn-20990101T000000Z")
+
+
+def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
+    train, test = tiny_mnist_sets(tiny_mnist)
+    few = (yours[0][:5], yours[1][:5])
+    with pytest.raises(ValueError, match=f"at least {finetune.MIN_SAMPLES}"):
+        finetune.finetune(None, train, test, few)
+
+
+def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, yours):
+    database = tmp_path / "samples.db"
+    for image, label in zip(yours[0][:12], yours[1][:12]):
+        png = samples.png_bytes((image * 255).astype(np.uint8))
+        samples.add_sample(database, png, image, int(label), {})
+    args = ["--finetune-on", str(database), "--out", str(store_copy), "--data", str(tiny_mnist),
+            "--limit", "200", "--epochs", "1"]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "train.py", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "300 MNIST test digits: old" in done.stdout and "2 your held-out digits" in done.stdout
+    version = versions.active_version("cnn", store_copy)
+    assert version != "cnn" and f"{version}.keras, now the active CNN" in done.stdout
+    card = json.loads((store_copy / "versions" / f"{version}.json").read_text())
+    assert card["command"] == "python train.py " + " ".join(args)
+    assert card["finetuned_from"] == "cnn" and card["samples"]["trained_on"] == 10
+    assert card["training"]["train_images"] == 200 + 10 * card["training"]["your_digit_repeats"]
+    assert card["data"]["samples"] == str(database)
+    assert store.load_model("cnn", store_copy).count_params() == card["params"]

@@ -1,0 +1,265 @@
+"""The samples database: whole samples under concurrency and kills, exports that come back."""
+
+import io
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from digitpad import samples
+
+
+def sample(i: int, canvas_bytes: int = 64) -> dict:
+    """The i-th test sample: every field derived from i, so a torn row shows."""
+    label = i % 10
+    return {
+        "canvas_png": i.to_bytes(4, "big") * (canvas_bytes // 4),
+        "image": np.full((28, 28), (i % 100) / 100, np.float32),
+        "label": label,
+        "probs": {"mlp": np.eye(10)[label], "cnn": np.eye(10)[(label + 1) % 10]},
+    }
+
+
+def assert_whole(db) -> list[samples.Sample]:
+    """The database is sound and every row is one complete test sample."""
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    rows = samples.list_samples(db)
+    for row in rows:
+        i = int.from_bytes(row.canvas_png[:4], "big")
+        expected = sample(i, len(row.canvas_png))
+        assert row.canvas_png == expected["canvas_png"]
+        assert row.label == expected["label"]
+        np.testing.assert_array_equal(row.image, expected["image"])
+        assert set(row.probs) == {"mlp", "cnn"} and row.created
+    return rows
+
+
+def test_add_list_count_delete(tmp_path):
+    db = tmp_path / "nested" / "samples.db"
+    ids = [samples.add_sample(db, **sample(i)) for i in range(12)]
+    assert ids == list(range(1, 13))
+    assert samples.count_samples(db) == 12 and samples.count_samples(db, label=3) == 1
+    page = samples.list_samples(db, limit=5, offset=5)
+    assert [s.id for s in page] == [7, 6, 5, 4, 3], "newest first, a page at a time"
+    assert [s.id for s in samples.list_samples(db, label=1)] == [12, 2]
+    assert samples.delete_sample(db, 2) and not samples.delete_sample(db, 2)
+    assert samples.counts_per_digit(db).tolist() == [2, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    first = samples.list_samples(db)[-1]
+    assert first.predicted("mlp") == first.label and first.predicted("rnn") is None
+    assert_whole(db)
+
+
+def test_accuracy_and_confusion_from_the_saved_answers(tmp_path):
+    db = tmp_path / "samples.db"
+    for i in range(4):
+        samples.add_sample(db, **sample(i))
+    samples.add_sample(db, b"png", np.zeros((28, 28)), 7, {"cnn": np.eye(10)[7]})
+    result = samples.evaluate_samples(db)
+    assert result["mlp"].accuracy == 1.0 and result["mlp"].confusion.sum() == 4
+    assert result["cnn"].accuracy == pytest.approx(1 / 5)
+    assert result["cnn"].confusion[0, 1] == 1 and result["cnn"].confusion[7, 7] == 1
+
+
+def test_bad_samples_are_refused(tmp_path):
+    db = tmp_path / "samples.db"
+    with pytest.raises(ValueError, match="0-9"):
+        samples.add_sample(db, b"png", np.zeros((28, 28)), 10, {})
+    with pytest.raises(ValueError, match="28x28"):
+        samples.add_sample(db, b"png", np.zeros((20, 28)), 1, {})
+    assert samples.count_samples(db) == 0
+
+
+def test_a_file_that_is_no_database_says_so(tmp_path):
+    db = tmp_path / "samples.db"
+    db.write_bytes(b"not sqlite" * 100)
+    with pytest.raises(samples.SamplesUnavailable, match="samples.db"):
+        samples.count_samples(db)
+
+
+def test_concurrent_writes_from_8_threads_all_land(tmp_path):
+    db = tmp_path / "samples.db"  # new: the threads race to create it too
+    threads, per_thread = 8, 25
+    start = threading.Barrier(threads)
+    ids, errors = [], []
+
+    def write(t: int) -> None:
+        start.wait()
+        try:
+            for k in range(per_thread):
+                ids.append(samples.add_sample(db, **sample(t * per_thread + k)))
+        except Exception as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+
+    workers = [threading.Thread(target=write, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
+    assert sorted(ids) == list(range(1, threads * per_thread + 1))
+    rows = assert_whole(db)
+    written = sorted(int.from_bytes(row.canvas_png[:4], "big") for row in rows)
+    assert written == list(range(threads * per_thread))
+
+
+WRITER = """
+import sys
+from test_samples import sample
+from digitpad import samples
+for i in range(int(sys.argv[2]), 10**9):
+    samples.add_sample(sys.argv[1], **sample(i, canvas_bytes=1 << 20))
+    print(i, flush=True)
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_whole_samples_only(tmp_path):
+    """SIGKILL a process writing 1 MB samples in a loop, three times: what it reported
+    committed is there, and nothing half-written is."""
+    db = tmp_path / "samples.db"
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests'}"}
+    committed, rng = [], np.random.default_rng(0)
+    for round_ in range(3):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), str(1000 * round_)],
+            stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        # Wait for a few commits, then kill at a random moment of the next writes.
+        for _line in range(3):
+            committed.append(int(writer.stdout.readline()))
+        time.sleep(rng.uniform(0, 0.05))
+        writer.send_signal(signal.SIGKILL)
+        committed += [int(line) for line in writer.stdout.read().split()]
+        writer.wait()
+        assert writer.returncode == -signal.SIGKILL
+    rows = assert_whole(db)
+    saved = {int.from_bytes(row.canvas_png[:4], "big") for row in rows}
+    assert set(committed) <= saved, "a committed sample was lost"
+    assert len(saved) == len(rows)
+
+
+def fill(db, count: int = 6) -> None:
+    """Samples with real canvas PNGs (imports check them), and one only the CNN read."""
+    for i in range(count):
+        canvas = samples.png_bytes(np.full((280, 280, 4), i, np.uint8))
+        samples.add_sample(db, **{**sample(i), "canvas_png": canvas})
+    only_cnn = {"cnn": np.eye(10)[3]}
+    image = np.linspace(0, 1, 784).reshape(28, 28)
+    samples.add_sample(db, samples.png_bytes(image.astype(np.uint8)), image, 3, only_cnn)
+
+
+def assert_same(ours, theirs, atol=0.0) -> None:
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert (a.created, a.label, a.canvas_png) == (b.created, b.label, b.canvas_png)
+        np.testing.assert_allclose(a.image, b.image, atol=atol)
+        assert a.probs.keys() == b.probs.keys()
+        for name in a.probs:
+            np.testing.assert_allclose(a.probs[name], b.probs[name], rtol=1e-6)
+
+
+def test_npz_round_trip_and_importing_twice_adds_once(tmp_path):
+    fill(tmp_path / "a.db")
+    exported = samples.export_npz(tmp_path / "a.db")
+    with np.load(io.BytesIO(exported), allow_pickle=False) as f:
+        assert f["images"].shape == (7, 28, 28) and f["labels"].tolist()[-1] == 3
+        assert np.isnan(f["probs_mlp"][-1]).all()
+    assert samples.import_file(tmp_path / "b.db", exported) == (7, 0)
+    assert samples.import_file(tmp_path / "b.db", exported) == (0, 7)
+    assert_same(samples.list_samples(tmp_path / "a.db"), samples.list_samples(tmp_path / "b.db"))
+
+
+def test_zip_round_trip(tmp_path):
+    fill(tmp_path / "a.db")
+    exported = samples.export_zip(tmp_path / "a.db")
+    names = zipfile.ZipFile(io.BytesIO(exported)).namelist()
+    assert "28x28/id7_digit3.png" in names and "canvas/id7_digit3.png" in names
+    assert samples.import_file(tmp_path / "b.db", exported) == (7, 0)
+    # The zip's 28x28 PNGs are 8-bit: the inputs come back to within half a gray level.
+    assert_same(
+        samples.list_samples(tmp_path / "a.db"),
+        samples.list_samples(tmp_path / "b.db"),
+        atol=0.5 / 255 + 1e-6,
+    )
+    assert samples.import_file(tmp_path / "b.db", samples.export_npz(tmp_path / "a.db")) == (0, 7)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def npz_of(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+PNG_30x28 = samples.png_bytes(np.zeros((28, 30), np.uint8))
+PNG_28x28 = samples.png_bytes(np.zeros((28, 28), np.uint8))
+ONE_DIGIT = {"labels": np.array([1]), "images": np.zeros((1, 28, 28), np.float32)}
+BAD_FILES = {
+    "text": (b"hello", "not a DigitPad export"),
+    "empty zip": (zip_of({}), "empty zip"),
+    "truncated npz": (npz_of(labels=np.arange(3), images=np.zeros((3, 28, 28)))[:200], "export"),
+    "pickled labels": (
+        npz_of(labels=np.array([1], object), images=np.zeros((1, 28, 28))),
+        "other than plain arrays",
+    ),
+    "no images": (npz_of(labels=np.arange(3)), "lacks images"),
+    "mismatched": (npz_of(labels=np.arange(3), images=np.zeros((2, 28, 28))), "N 28x28 images"),
+    "label 12": (npz_of(labels=np.array([12]), images=np.zeros((1, 28, 28))), "digits 0-9"),
+    "0-255 floats": (npz_of(labels=np.array([1]), images=np.full((1, 28, 28), 9.0)), "[0, 1]"),
+    "zip of other things": (zip_of({"notes.txt": b"hi"}), "no 28x28/id<N>_digit<D>.png"),
+    "30x28 png": (zip_of({"28x28/id1_digit4.png": PNG_30x28}), "30x28, not 28x28"),
+    "broken png": (zip_of({"28x28/id1_digit4.png": b"\x89PNG junk"}), "not a readable PNG"),
+    "broken canvas": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28, "canvas/id1_digit4.png": b"junk"}),
+        "canvas/id1_digit4.png is not a readable PNG",
+    ),
+    "bad offsets": (
+        npz_of(**ONE_DIGIT, canvas_png=np.frombuffer(PNG_28x28, np.uint8),
+               canvas_offsets=np.array([0, 5])),
+        "canvas_offsets do not cut",
+    ),
+    "npz canvas junk": (
+        npz_of(**ONE_DIGIT, canvas_png=np.ones(4, np.uint8), canvas_offsets=np.array([0, 4])),
+        "canvas 0 is not a readable PNG",
+    ),
+    "bad manifest": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "samples.json": json.dumps({"id1_digit4.png": {"probs": {"cnn": [1, 2]}}})}),
+        "bad answers",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_import_files_say_what_is_wrong_and_add_nothing(name, tmp_path):
+    data, message = BAD_FILES[name]
+    with pytest.raises(samples.BadSampleFile, match=re.escape(message)):
+        samples.import_file(tmp_path / "samples.db", data)
+    assert samples.count_samples(tmp_path / "samples.db") == 0
+
+
+def test_a_file_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(samples, "MAX_IMPORT_BYTES", 1 << 20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("images.npy", b"\0" * (2 << 20))  # a few kB packed
+    with pytest.raises(samples.BadSampleFile, match="unpacks to more than 1 MB"):
+        samples.import_file(tmp_path / "samples.db", buffer.getvalue())

@@ -1,0 +1,141 @@
+"""Saving digits on the drawing page, and the Your digits page, under Streamlit's AppTest."""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO, canvas_state, mnist_on_canvas
+from digitpad import samples, versions
+from digitpad.data import MNIST_ENV
+from digitpad.images import decode_image
+
+PAGE = str(REPO / "pages" / "6_Your_digits.py")
+VERSION = "cnn-20250101T000000Z"
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    path = tmp_path / "samples.db"
+    monkeypatch.setenv(samples.SAMPLES_ENV, str(path))
+    return path
+
+
+def run_page() -> AppTest:
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    page.run()
+    assert not page.exception, page.exception
+    return page
+
+
+def fill(database, mnist_test, count: int = 12) -> None:
+    """MNIST test digits saved as a person's: the MLP reads every one right, the CNN the
+    first wrong."""
+    images, labels = mnist_test
+    for i, (image, label) in enumerate(zip(images[:count], labels[:count])):
+        cnn = np.eye(10)[(label + 1) % 10 if i == 0 else label]
+        png = samples.png_bytes(image)
+        samples.add_sample(database, png, image, int(label), {"mlp": np.eye(10)[label], "cnn": cnn})
+
+
+def chart_titles(page: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in page.get("plotly_chart")]
+
+
+def texts(page: AppTest) -> str:
+    return " ".join(
+        e.value for kind in ("info", "success", "error", "warning") for e in page.get(kind)
+    )
+
+
+def test_empty_database_says_how_to_begin(database, store_copy):
+    page = run_page()
+    assert "No digits yet" in texts(page)
+    assert "needs at least 10 of your digits; you have 0" in texts(page)
+    assert not chart_titles(page) and not page.image
+    assert page.selectbox(key="cnn_version").value == "cnn"
+    assert database.is_file(), "opening the page made an empty database"
+
+
+def test_digits_are_counted_scored_browsed_and_deleted(database, store_copy, mnist_test):
+    fill(database, mnist_test)
+    page = run_page()
+    assert any("12 digits saved" in caption for caption in page.caption.values)
+    metrics = {metric.label: metric.value for metric in page.metric}
+    assert metrics == {"MLP: right on your digits": "100%", "CNN: right on your digits": "92%"}
+    assert chart_titles(page) == [
+        "MLP: your digit against its answer",
+        "CNN: your digit against its answer",
+    ]
+    assert len(page.image) == 12
+    first = samples.list_samples(database)[-1]
+    assert f"you: **{first.label}** · #1" in " ".join(page.markdown.values)
+    page.button(key="delete_1").click().run()
+    assert not page.exception
+    assert samples.count_samples(database) == 11 and len(page.image) == 11
+    page.selectbox(key="browse_digit").set_value(int(first.label)).run()
+    assert len(page.image) == samples.count_samples(database, int(first.label))
+
+
+def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(database, store_copy):
+    folder = store_copy / "versions"
+    folder.mkdir()
+    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
+    comparison = {"mnist_test": {"digits": 10000, "old": 0.99, "new": 0.98},
+                  "held_out": {"digits": 5, "old": 0.6, "new": 0.8}}  # fmt: skip
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 20}, "comparison": comparison}
+    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    page = run_page()
+    assert "rollback" not in [button.key for button in page.button], "the shipped CNN is active"
+
+    page.selectbox(key="cnn_version").set_value(VERSION).run()
+    assert not page.exception
+    assert versions.active_version("cnn", store_copy) == VERSION
+    assert "reads MNIST test digits worse" in texts(page)
+    rows = page.table[-1].value.to_dict("records")
+    assert rows[0] == {"measured on": "10,000 MNIST test digits", "old CNN": "99.00%",
+                       "new CNN": "98.00%"}  # fmt: skip
+
+    page.button(key="rollback").click().run()
+    assert not page.exception
+    assert versions.active_version("cnn", store_copy) == "cnn"
+    assert page.selectbox(key="cnn_version").value == "cnn"
+
+
+def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist, monkeypatch):
+    monkeypatch.setenv(MNIST_ENV, str(tiny_mnist))
+    fill(database, mnist_test)
+    page = run_page()
+    page.number_input(key="finetune_epochs").set_value(1)
+    page.button(key="finetune").click().run()
+    assert not page.exception, page.exception
+    version = versions.active_version("cnn", store_copy)
+    assert version != "cnn" and f"Saved the fine-tuned CNN as {version}" in texts(page)
+    assert page.selectbox(key="cnn_version").value == version
+    card = versions.version_card(version, store_copy)
+    assert card["samples"] == {"trained_on": 10, "held_out": 2} and card["finetuned_from"] == "cnn"
+
+
+def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnist_test):
+    images, labels = mnist_test
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[0]))
+    app.run()
+    assert samples.count_samples(database) == 0, "nothing is saved before a click"
+    app.button(key="confirm_sample").click().run()
+    assert not app.exception, app.exception
+    (saved,) = samples.list_samples(database)
+    assert saved.label == labels[0] == saved.predicted("cnn") and set(saved.probs) == {"mlp", "cnn"}
+    np.testing.assert_array_equal(saved.image, app.session_state["digit"])
+    assert decode_image(saved.canvas_png).shape == (280, 280, 4), "the canvas as drawn"
+    assert f"Saved as a {labels[0]} (your digit #1)" in " ".join(app.caption.values)
+    assert "confirm_sample" not in [button.key for button in app.button], "saved once"
+
+    app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[1]))
+    app.run()
+    assert app.button(key="save_sample").disabled, "no digit picked yet"
+    app.selectbox(key="label_digit").set_value(5).run()
+    app.button(key="save_sample").click().run()
+    assert not app.exception, app.exception
+    assert [s.label for s in samples.list_samples(database)] == [5, labels[0]]
