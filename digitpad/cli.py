@@ -1,4 +1,4 @@
-"""python -m digitpad predict|evaluate: read digit images, or score the shipped models."""
+"""python -m digitpad predict|read|evaluate: read digits or numbers in images, or score models."""
 
 import argparse
 import json
@@ -71,6 +71,50 @@ def predict(args: argparse.Namespace) -> int:
     return 0 if readable else 1
 
 
+def read_numbers(args: argparse.Namespace) -> int:
+    """The number written in each image; like predict, goes on past files it cannot read."""
+    from digitpad.number import NO_DIGITS, read_number
+
+    paths = image_files(args.paths)
+    if not paths:
+        print("error: no image files found in the paths given", file=sys.stderr)
+        return 1
+    reader, read_any = None, False
+    for path in paths:
+        try:
+            picture = read_image(path)
+            # The models load once, and only when there is a picture to read.
+            reader = reader or load_reader(Path(args.store or store_dir()))
+            if reader is None:
+                return 2
+            reading = read_number(picture, reader)
+            problem = None if reading.digits else NO_DIGITS
+        except (UnreadableImage, ValueError) as error:
+            problem = f"cannot read image: {error}"
+        if problem:
+            print(
+                json.dumps({"path": str(path), "error": problem})
+                if args.json
+                else f"{path}: error: {problem}"
+            )
+            continue
+        read_any = True
+        if args.json:
+            digits = [
+                {"box": list(digit.box)}
+                | {
+                    name: {"digit": int(p[i].argmax()), "probs": [round(float(v), 6) for v in p[i]]}
+                    for name, p in reading.probs.items()
+                }
+                for i, digit in enumerate(reading.digits)
+            ]
+            print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
+        else:
+            others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
+            print(f"{path}: {reading.number}  ({others})")
+    return 0 if read_any else 1
+
+
 def evaluate(args: argparse.Namespace) -> int:
     import datetime
 
@@ -125,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     reading.add_argument("--json", action="store_true", help="one JSON object a line")
     reading.add_argument("paths", nargs="+", help="image files or folders of images")
     reading.set_defaults(run=predict)
+    numbers = commands.add_parser("read", help="read the number written in each image")
+    numbers.add_argument("--json", action="store_true", help="one JSON object a line")
+    numbers.add_argument("paths", nargs="+", help="image files or folders of images")
+    numbers.set_defaults(run=read_numbers)
     scoring = commands.add_parser(
         "evaluate", help="the models' accuracy on MNIST test, drawn and pen digits"
     )

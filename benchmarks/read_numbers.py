@@ -1,0 +1,180 @@
+"""How often DigitPad reads a whole handwritten number exactly, digit finding included.
+
+    python benchmarks/read_numbers.py [--count 500] [--seed 0] [--data mnist.npz] [--picture PNG]
+
+Each number has 3 to 8 digits, MNIST test digits redrawn as pen paths (digitpad.drawn) in a row
+240 pixels tall, like the page's pad. A number is written with one pen of random width (3-30% of
+the digit height) and colours, on a light, dark or transparent background; its digits vary a
+little in height and baseline, and the gaps between them vary, 15% of them zero or negative,
+so some digits touch. Prints, per model, the share of numbers read exactly, the share split into
+the right number of digits, the per-digit accuracy over numbers split right, and the same digits'
+accuracy when each is drawn and read alone: what reading costs beyond finding the digits.
+"""
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from digitpad.data import MNIST_ENV, load_mnist  # noqa: E402
+from digitpad.drawn import CANVAS_SIZE, draw_strokes, mnist_to_strokes_batch, random_style  # noqa: E402
+from digitpad.number import read_number  # noqa: E402
+from digitpad.preprocess import to_mnist  # noqa: E402
+
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+ROW_HEIGHT = 240
+DIGITS_PER_NUMBER = (3, 8)
+HEIGHT_RANGE = (0.45, 0.75)  # of the row, for the number; each digit varies by HEIGHT_WOBBLE
+HEIGHT_WOBBLE = 0.1
+BASELINE_WOBBLE = 0.04  # of the digit height
+TOUCH_SHARE = 0.15  # of the gaps, drawn from TOUCH_GAP; the others from GAP
+TOUCH_GAP = (-0.15, 0.0)  # of the digit height
+GAP = (0.05, 0.5)
+MARGIN = 0.3  # of the digit height, left and right
+
+
+@dataclass(frozen=True)
+class Number:
+    image: np.ndarray  # RGBA
+    labels: np.ndarray
+    alone: list[np.ndarray]  # each digit's coverage on its own, for reading without segmentation
+    touching: bool  # whether any two neighbours' ink meets
+
+
+def _coverage(strokes, height: float, pen: float, dy: float) -> np.ndarray:
+    """The digit's ink coverage (0..255) on a square as tall as the row, trimmed to its columns."""
+    canvas = draw_strokes(
+        strokes,
+        size=ROW_HEIGHT,
+        height_frac=height / ROW_HEIGHT,
+        centre=(ROW_HEIGHT / 2, ROW_HEIGHT / 2 + dy),
+        stroke_width=pen,
+        ink=(255, 255, 255),
+        background=None,
+    )
+    alpha = canvas[..., 3]
+    columns = np.flatnonzero(alpha.any(axis=0))
+    return alpha[:, columns[0] : columns[-1] + 1]
+
+
+def make_number(strokes_list, labels: np.ndarray, rng: np.random.Generator) -> Number:
+    style = random_style(rng)
+    height = rng.uniform(*HEIGHT_RANGE) * ROW_HEIGHT
+    # The style's pen, as the same share of this number's digit height.
+    pen = style.stroke_width / (style.height_frac * CANVAS_SIZE) * height
+    pieces = [
+        _coverage(
+            strokes,
+            height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE),
+            pen,
+            rng.normal(0, BASELINE_WOBBLE * height),
+        )
+        for strokes in strokes_list
+    ]
+    gaps = [
+        rng.uniform(*(TOUCH_GAP if rng.random() < TOUCH_SHARE else GAP)) * height
+        for _ in pieces[1:]
+    ]
+    margin = round(MARGIN * height)
+    lefts = [margin]
+    for piece, gap in zip(pieces, gaps):
+        lefts.append(max(0, round(lefts[-1] + piece.shape[1] + gap)))
+    width = max(left + p.shape[1] for left, p in zip(lefts, pieces)) + margin
+    coverage = np.zeros((ROW_HEIGHT, width), np.uint8)
+    touching = False
+    for left, piece in zip(lefts, pieces):
+        spot = coverage[:, left : left + piece.shape[1]]
+        touching |= bool((np.minimum(spot, piece) > 0).any())
+        np.maximum(spot, piece, out=spot)
+    return Number(_paint(coverage, style.ink, style.background), labels, pieces, touching)
+
+
+def _paint(coverage: np.ndarray, ink, background) -> np.ndarray:
+    """RGBA picture of the ink: on transparency as the pad returns it, or on a colour."""
+    weight = coverage[..., None] / 255.0
+    picture = np.empty((*coverage.shape, 4), np.uint8)
+    if background is None:
+        picture[..., :3] = ink
+        picture[..., 3] = coverage
+    else:
+        picture[..., :3] = np.round(np.array(background) * (1 - weight) + np.array(ink) * weight)
+        picture[..., 3] = 255
+    return picture
+
+
+def make_numbers(x_test: np.ndarray, y_test: np.ndarray, count: int, seed: int) -> list[Number]:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
+    chosen = rng.choice(len(x_test), sizes.sum(), replace=False)
+    strokes = mnist_to_strokes_batch(x_test[chosen])
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    return [make_number(strokes[a:b], y_test[chosen[a:b]], rng) for a, b in zip(starts, starts[1:])]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="numbers to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
+    parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
+    args = parser.parse_args()
+
+    from digitpad.inference import DigitReader
+    from digitpad.store import load_models
+
+    data = args.data or (SHARED_MNIST if SHARED_MNIST.is_file() else None)
+    _, (x_test, y_test) = load_mnist(data)
+    numbers = make_numbers(x_test, y_test, args.count, args.seed)
+    models, problems = load_models(Path(args.store) if args.store else None)
+    for problem in problems.values():
+        print(problem, file=sys.stderr)
+    reader = DigitReader(models)
+
+    started = time.perf_counter()
+    readings = [read_number(n.image, reader) for n in numbers]
+    seconds = (time.perf_counter() - started) / len(numbers)
+    alone = [to_mnist(np.pad(piece, ROW_HEIGHT // 2)).image for n in numbers for piece in n.alone]
+    alone_probs = reader.probabilities(np.stack(alone))
+    labels = np.concatenate([n.labels for n in numbers])
+    split_right = np.array([len(r.digits) == len(n.labels) for r, n in zip(readings, numbers)])
+    touching = np.array([n.touching for n in numbers])
+    starts = np.cumsum([len(n.labels) for n in numbers])[:-1]
+
+    print(
+        f"{len(numbers)} numbers of {len(labels)} digits (seed {args.seed}), "
+        f"{touching.sum()} with touching digits; {seconds * 1000:.0f} ms a number"
+    )
+    print(f"split into the right number of digits: {split_right.mean():.1%}")
+    for name in reader.names:
+        read = [np.array([int(d) for d in r.read_by(name)]) for r in readings]
+        exact = np.array([np.array_equal(r, n.labels) for r, n in zip(read, numbers)])
+        right_digits = np.concatenate(
+            [r == n.labels for r, n, ok in zip(read, numbers, split_right) if ok]
+        )
+        alone_right = alone_probs[name].argmax(axis=1) == labels
+        # Numbers whose every digit is read right when drawn alone: what perfect finding gives.
+        ceiling = np.mean([piece.all() for piece in np.split(alone_right, starts)])
+        print(
+            f"{name}: numbers read exactly {exact.mean():.1%} "
+            f"(touching {exact[touching].mean():.1%}, others {exact[~touching].mean():.1%}), "
+            f"{ceiling:.1%} with every digit drawn alone; digits {right_digits.mean():.2%} "
+            f"where split right, {alone_right.mean():.2%} drawn alone"
+        )
+    if args.picture:
+        import cv2
+
+        rows = [n.image for n in numbers[:12]]
+        width = max(r.shape[1] for r in rows)
+        sheet = np.vstack([np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0))) for r in rows])
+        cv2.imwrite(args.picture, cv2.cvtColor(sheet, cv2.COLOR_RGBA2BGRA))
+
+
+if __name__ == "__main__":
+    main()

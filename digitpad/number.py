@@ -1,0 +1,582 @@
+"""Read a number: find each handwritten digit in a drawing or a photo, left to right, and read it.
+
+1. Ink. A drawing has a flat background (most pixels share one gray) and its ink is what differs
+   from it, as in `preprocess`. A photo of paper has uneven light: the paper's light is divided
+   out, the ink thresholded adaptively, and long straight lines (ruled or squared paper) removed.
+2. Pieces. The ink's connected components; pieces above one another are one digit (a 5's flag, a
+   4 written in two strokes). A piece wider than a digit is usually tall may be touching digits:
+   it is offered cut apart along the paths of least ink.
+3. Reading. Every way of putting neighbouring pieces and slices together into digits is scored
+   by how sure the networks are of each digit, and by a few priors on a digit's shape, as
+   LeCun's check readers did; the best way wins. Each candidate digit's ink alone goes through
+   `to_mnist`, all of them through the models in one batch.
+
+The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `--seed 2`; the
+figure it reports is for seed 0.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from digitpad.preprocess import MIN_CONTRAST, to_gray, to_mnist
+
+if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
+    from digitpad.inference import DigitReader
+
+NO_DIGITS = "no digits found: the picture is blank or holds nothing that looks like writing"
+DECIDING_MODEL = "cnn"  # the better reader decides how the ink splits into digits
+
+# Pictures are segmented at most this big: a digit needs tens of pixels, not thousands.
+WORK_SIDE = 1200
+# A drawing's background is flat: this share of pixels lies within FLAT_TOLERANCE of one gray.
+FLAT_SHARE = 0.6
+FLAT_TOLERANCE = 2
+# On a flat background, ink differs from it by this share of the strongest ink; fainter pixels
+# are the pen's anti-aliased edge, kept in a digit's crop but not used to join pieces.
+INK_SHARE = 0.3
+# Photos: the paper's light is taken over this share of the shorter side, wider than any stroke...
+LIGHT_WINDOW = 1 / 3
+# ...and ink is at least this many gray levels (of 255) darker than the paper around it.
+PHOTO_INK_LEVELS = 20
+# Straight ink longer than this share of the picture's width (height) is a ruled line.
+RULED_LINE = (1 / 5, 1 / 2)
+# Pieces smaller than this share of the largest piece's area are specks of dirt or noise; of
+# the rest, the MAX_PIECES largest are kept, so a picture of a texture cannot take minutes.
+SPECK_SHARE = 0.015
+MAX_PIECES = 60
+# Pieces whose horizontal extents overlap by this share of the narrower one are one digit,
+# unless together they would be wider than MERGED_ASPECT times their height.
+MERGE_OVERLAP = 0.5
+MERGED_ASPECT = 1.2
+# The digits' height is this percentile of the heights of pieces at least TALL_SHARE of the
+# tallest: most digits are about as tall as the tallest.
+TALL_SHARE = 0.5
+DIGIT_HEIGHT_PERCENTILE = 75
+# Pieces wider than this many digit heights are offered cut at their thinnest columns, into
+# parts at least MIN_PART digit heights wide.
+CUT_ASPECT = 0.7
+MIN_PART = 0.2
+# Every digit read scores this much: the models are as sure of two digits read as one as of
+# either alone, and this evens the odds.
+DIGIT_BONUS = 1.0
+# Cutting a piece costs CUT_COST in log-likelihood, plus CUT_STROKE_COST for each stroke the
+# cut crosses beyond one.
+CUT_COST = 1.0
+CUT_STROKE_COST = 2.0
+# A cut strays from its column by this much ink a column, so that among equal cuts it goes
+# straight down.
+CUT_DRIFT = 0.01
+# A digit is at most this many digit heights wide, made of at most MAX_PARTS pieces and parts
+# no further apart than JOIN_GAP digit heights.
+MAX_ASPECT = 1.6
+MAX_PARTS = 5
+JOIN_GAP = 0.1
+# A candidate digit shorter than SHORT digit heights is likely a flag or a dot: its score is
+# lowered by SHORT_PENALTY times the log of how much shorter.
+SHORT = 0.75
+SHORT_PENALTY = 10.0
+# A candidate wider than WIDE digit heights is likely two digits: its score is lowered by
+# WIDE_PENALTY for each digit height more.
+WIDE = 1.0
+WIDE_PENALTY = 4.0
+# Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
+HALO = 2
+# The score of leaving a part out of every digit: far below any reading's.
+SKIP_SCORE = -20.0
+SKIPPED = -1
+# Keras traces its predict step again for every new batch size: batches are padded to a power
+# of two, at least this.
+MIN_BATCH = 16
+# How `annotated` marks the digits.
+BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
+TEXT_COLOUR = (255, 200, 40)
+OUTLINE_COLOUR = (0, 0, 0)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+
+def deciding_model(names: Collection[str]) -> str:
+    """The CNN, or whichever model there is when it is missing."""
+    return DECIDING_MODEL if DECIDING_MODEL in names else next(iter(names))
+
+
+@dataclass(frozen=True)
+class FoundDigit:
+    """One digit found in a picture."""
+
+    box: Box  # in the picture's own pixels
+    image: np.ndarray  # 28x28 float32 model input, made by `to_mnist` from this digit's ink alone
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """The digits found, left to right, and each model's probabilities for them."""
+
+    digits: list[FoundDigit]
+    probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
+
+    def read_by(self, name: str) -> str:
+        return "".join(str(int(p.argmax())) for p in self.probs[name])
+
+    @property
+    def deciding_model(self) -> str:
+        return deciding_model(self.probs)
+
+    @property
+    def number(self) -> str:
+        """The CNN's reading, or the other model's when the CNN is missing; "" for no digits."""
+        return self.read_by(self.deciding_model) if self.digits else ""
+
+
+# 1. Ink
+
+
+@dataclass(frozen=True)
+class InkMap:
+    """How inked each pixel is, and which pixels count as ink, at the working scale."""
+
+    strength: np.ndarray  # float32 in [0, 1]
+    mask: np.ndarray  # bool
+    scale: float  # working pixels per picture pixel
+
+
+def _shrunk(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def is_flat(gray: np.ndarray) -> bool:
+    """Whether the background is one gray, as on the pad or in a generated picture."""
+    counts = np.bincount(gray.ravel(), minlength=256)
+    mode = int(np.argmax(counts))
+    near = counts[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum()
+    return near >= FLAT_SHARE * gray.size
+
+
+def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # As preprocess.extract_ink: the most common gray is the background, ink differs from it.
+    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    difference = cv2.absdiff(gray, np.full_like(gray, background))
+    strongest = int(difference.max())
+    if strongest < MIN_CONTRAST:
+        return np.zeros(gray.shape, np.float32), np.zeros(gray.shape, bool)
+    strength = difference.astype(np.float32) / strongest
+    return strength, strength >= INK_SHARE
+
+
+def _odd(size: float) -> int:
+    return max(3, int(size) // 2 * 2 + 1)
+
+
+def _pen_gray(image: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """Gray in which a coloured pen stands out: it is dark in at least one channel on paper."""
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        return gray
+    # to_gray's dtype handling, one channel at a time.
+    channels = np.stack([to_gray(image[:, :, i]) for i in range(image.shape[2])], axis=2)
+    if image.shape[2] == 4 and channels[:, :, 3].min() < 255:
+        return gray  # transparent: to_gray already took the ink from alpha
+    channels = cv2.resize(channels[:, :, :3], gray.shape[::-1], interpolation=cv2.INTER_AREA)
+    return channels.min(axis=2) if np.median(gray) >= 128 else channels.max(axis=2)
+
+
+def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if np.median(gray) < 128:  # light writing on a dark board: make it dark on light
+        gray = 255 - gray
+    window = _odd(min(gray.shape) * LIGHT_WINDOW)
+    # Closing wipes out strokes narrower than the window, leaving the paper and its shading.
+    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((window, window), np.uint8))
+    paper = cv2.blur(paper, (window, window)).astype(np.float32)
+    darkness = np.clip(1.0 - gray / np.maximum(paper, 1.0), 0.0, 1.0).astype(np.float32)
+    evenly_lit = cv2.GaussianBlur(np.round((1.0 - darkness) * 255).astype(np.uint8), (3, 3), 0)
+    mask = cv2.adaptiveThreshold(
+        evenly_lit,
+        255,
+        cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+        cv2.THRESH_BINARY_INV,
+        window,
+        PHOTO_INK_LEVELS,
+    )
+    # Lines are looked for in everything darker than the paper: the threshold above loses a
+    # faint line beside a bold digit, and a line in pieces is no longer long.
+    darker = evenly_lit <= 255 - PHOTO_INK_LEVELS
+    ink = mask > 0
+    lines = _ruled_lines(darker) & darker
+    if lines.any() and (ink & ~lines).any():
+        # Where the pen crosses a line it is darker than the line alone: that stays ink.
+        line_level = np.median(darkness[lines])
+        pen_level = np.median(darkness[ink & ~lines])
+        ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
+    return darkness, ink
+
+
+def _ruled_lines(darker: np.ndarray) -> np.ndarray:
+    """Where long straight lines run across the picture: a band a little wider than they are."""
+    height, width = darker.shape
+    # Thickened first, so a line that is a little slanted still runs the kernel's length.
+    thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
+    lines = np.zeros_like(thick)
+    for kernel in (
+        np.ones((1, _odd(width * RULED_LINE[0])), np.uint8),
+        np.ones((_odd(height * RULED_LINE[1]), 1), np.uint8),
+    ):
+        lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
+    return lines > 0
+
+
+def ink_map(image: np.ndarray) -> InkMap:
+    """The ink of a drawing or of a photo of writing on paper, at the working scale."""
+    image = np.asarray(image)
+    gray = to_gray(image)
+    scale = min(1.0, WORK_SIDE / max(gray.shape))
+    gray = _shrunk(gray, scale)
+    if is_flat(gray):
+        strength, mask = _drawing_ink(gray)
+    else:
+        strength, mask = _photo_ink(_pen_gray(image, gray))
+    return InkMap(strength, mask, scale)
+
+
+# 2. Pieces
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """Ink pieces, or a slice of them between two cuts, that may be one digit or part of one."""
+
+    labels: tuple[int, ...]  # connected components of the ink mask
+    left: int  # the box of its ink; right and bottom exclusive
+    right: int
+    top: int
+    bottom: int
+    # A slice keeps, in each row from first_row on, the columns starts[row]..ends[row] - 1.
+    first_row: int = 0
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+    # How many strokes the cut parting it from the slice on its left crosses.
+    cut_strokes: int | None = None
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def joined(self, other: "Part") -> "Part":
+        """Both pieces whole, in the box around both; for slices, only that box means anything."""
+        return Part(
+            self.labels + other.labels,
+            min(self.left, other.left),
+            max(self.right, other.right),
+            min(self.top, other.top),
+            max(self.bottom, other.bottom),
+        )
+
+    def mask(self, labels: np.ndarray, top: int, left: int) -> np.ndarray:
+        """Its ink in `labels`, a window whose corner is at (top, left) in the picture."""
+        own = np.isin(labels, self.labels)
+        if self.starts is None:
+            return own
+        rows = np.clip(
+            np.arange(top, top + labels.shape[0]) - self.first_row, 0, len(self.starts) - 1
+        )
+        columns = np.arange(left, left + labels.shape[1])
+        return own & (columns >= self.starts[rows, None]) & (columns < self.ends[rows, None])
+
+
+def _pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Part]]:
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    if not len(areas):
+        return labels, []
+    kept = {int(i) + 1 for i in np.argsort(-areas, kind="stable")[:MAX_PIECES]}
+    pieces = [
+        Part((label,), int(x), int(x + w), int(y), int(y + h))
+        for label, (x, y, w, h, area) in enumerate(stats[1:], start=1)
+        if label in kept and area >= SPECK_SHARE * areas.max()
+    ]
+    return labels, pieces
+
+
+def _one_digit(a: Part, b: Part) -> bool:
+    overlap = min(a.right, b.right) - max(a.left, b.left)
+    both = a.joined(b)
+    return overlap >= MERGE_OVERLAP * min(a.width, b.width) and both.width <= MERGED_ASPECT * (
+        both.height
+    )
+
+
+def _merged(pieces: list[Part]) -> list[Part]:
+    """Pieces joined while any two lie above one another, left to right."""
+    groups = list(pieces)
+    joining = True
+    while joining:
+        joining = False
+        for i in range(len(groups)):
+            partner = next(
+                (j for j in range(i + 1, len(groups)) if _one_digit(groups[i], groups[j])), None
+            )
+            if partner is not None:
+                groups[i] = groups[i].joined(groups.pop(partner))
+                joining = True
+                break
+    return sorted(groups, key=lambda g: (g.left, g.top))
+
+
+def _cut_columns(profile: np.ndarray, shortest: int) -> list[int]:
+    """Where a group may hold two digits: columns of least ink, `shortest` from the ends."""
+    smooth = np.convolve(profile.astype(np.float32), np.ones(3) / 3, mode="same")
+    inside = np.arange(shortest, len(profile) - shortest)
+    minima = [c for c in inside if smooth[c] <= smooth[c - 1] and smooth[c] < smooth[c + 1]]
+    cuts: list[int] = []
+    for column in sorted(minima, key=lambda c: smooth[c]):
+        if all(abs(column - cut) >= shortest for cut in cuts):
+            cuts.append(column)
+    return sorted(cuts)
+
+
+def _cut_path(ink: np.ndarray, column: int, reach: int) -> np.ndarray:
+    """Per row, where a cut from top to bottom that starts near `column` crosses least ink.
+
+    Touching digits lean and curl into each other: a cut that may bend one column a row
+    finds the gap between them where a straight one would slice through both.
+    """
+    height, width = ink.shape
+    low, high = max(1, column - reach), min(width - 1, column + reach + 1)
+    # Ink costs a pixel; straying from the column a little, so that ties go straight down.
+    cost = ink[:, low:high] + CUT_DRIFT * np.abs(np.arange(low, high) - column)
+    total = cost[0].astype(np.float64)
+    came_from = np.zeros((height, high - low), np.int8)
+    for row in range(1, height):
+        options = np.stack([np.r_[np.inf, total[:-1]], total, np.r_[total[1:], np.inf]])
+        came_from[row] = options.argmin(axis=0) - 1
+        total = options.min(axis=0) + cost[row]
+    path = np.empty(height, np.int64)
+    path[-1] = int(total.argmin())
+    for row in range(height - 1, 0, -1):
+        path[row - 1] = path[row] + came_from[row, path[row]]
+    return low + path
+
+
+def _strokes_crossed(ink: np.ndarray, path: np.ndarray) -> int:
+    """How many strokes a cut down this path of columns, one a row, crosses."""
+    crossed = ink[np.arange(len(path)), path].astype(np.int8)
+    return int(np.count_nonzero(np.diff(crossed) == 1) + crossed[0])
+
+
+def _parts(labels: np.ndarray, groups: list[Part], digit_height: float) -> list[Part]:
+    """The groups, the wide ones cut where their ink is thinnest, left to right."""
+    parts = []
+    shortest = max(1, round(MIN_PART * digit_height))
+    for group in groups:
+        if group.width <= CUT_ASPECT * digit_height:
+            parts.append(group)
+            continue
+        ink = np.isin(labels[group.top : group.bottom, group.left : group.right], group.labels)
+        cuts: list[np.ndarray] = []
+        for column in _cut_columns(ink.sum(axis=0), shortest):
+            path = _cut_path(ink, column, shortest)
+            # Cuts bent towards the same gap are one cut; later ones never cross earlier ones.
+            if cuts:
+                path = np.maximum(path, cuts[-1])
+                if np.abs(path - cuts[-1]).mean() < shortest / 2:
+                    continue
+            cuts.append(path)
+        edges = [np.zeros(group.height, np.int64), *cuts, np.full(group.height, group.width)]
+        columns = np.arange(group.width)
+        for index, (start, end) in enumerate(zip(edges, edges[1:])):
+            own = ink & (columns >= start[:, None]) & (columns < end[:, None])
+            if not own.any():
+                continue
+            x, y, w, h = cv2.boundingRect(own.astype(np.uint8))
+            parts.append(
+                Part(
+                    group.labels,
+                    group.left + x,
+                    group.left + x + w,
+                    group.top + y,
+                    group.top + y + h,
+                    group.top,
+                    group.left + start,
+                    group.left + end,
+                    _strokes_crossed(ink, start) if index else None,
+                )
+            )
+    return parts
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Consecutive parts start..end that may be one digit."""
+
+    start: int
+    end: int  # exclusive
+    box: Box  # working pixels
+    image: np.ndarray  # 28x28 model input
+    height: float  # in digit heights
+    width: float
+    cut_strokes: int | None  # crossed by the cut parting it from the part on its left, if any
+
+
+def _prior(candidate: Candidate) -> float:
+    """Log-likelihood that a candidate's shape is one digit, before it is read."""
+    shortness = min(1.0, candidate.height / SHORT)
+    prior = DIGIT_BONUS + SHORT_PENALTY * float(np.log(shortness))
+    prior -= WIDE_PENALTY * max(0.0, candidate.width - WIDE)
+    if candidate.cut_strokes is not None:
+        # Touching digits meet in one stroke: a cut crossing two (through a 0) is more likely
+        # cutting one digit in two.
+        prior -= CUT_COST + CUT_STROKE_COST * max(0, candidate.cut_strokes - 1)
+    return prior
+
+
+def _candidate_runs(parts: list[Part], digit_height: float) -> list[tuple[int, int, Part]]:
+    runs = []
+    for start in range(len(parts)):
+        run = parts[start]
+        runs.append((start, start + 1, run))
+        for end in range(start + 1, min(start + MAX_PARTS, len(parts))):
+            following = parts[end]
+            if following.left > run.right + JOIN_GAP * digit_height:
+                break
+            run = run.joined(following)
+            if run.width > MAX_ASPECT * digit_height:
+                break
+            runs.append((start, end + 1, run))
+    return runs
+
+
+def _ink_of(
+    ink: InkMap, labels: np.ndarray, parts: list[Part], run: Part
+) -> tuple[Box, np.ndarray]:
+    """The run's box and its ink alone, with its soft edge, on a wide black border."""
+    top, bottom = max(0, run.top - HALO), min(labels.shape[0], run.bottom + HALO)
+    left, right = max(0, run.left - HALO), min(labels.shape[1], run.right + HALO)
+    window = labels[top:bottom, left:right]
+    own = np.zeros(window.shape, np.uint8)
+    for part in parts:
+        own |= part.mask(window, top, left)
+    # The soft edge around the run's ink, but never a neighbour's ink.
+    neighbours = (window > 0) & (own == 0)
+    soft = (cv2.dilate(own, np.ones((2 * HALO + 1, 2 * HALO + 1), np.uint8)) > 0) & ~neighbours
+    crop = ink.strength[top:bottom, left:right] * soft
+    # Faint pencil in a photo is still ink once it has been found: full strength for to_mnist.
+    crop = crop / max(float(crop.max()), 1e-6)
+    x, y, w, h = cv2.boundingRect(own)
+    # Black stays the most common gray for to_mnist even around a bold "1".
+    return (left + x, top + y, w, h), np.pad(crop, max(crop.shape))
+
+
+def _candidates(image: np.ndarray) -> tuple[InkMap, list[Part], list[Candidate]]:
+    ink = ink_map(image)
+    labels, pieces = _pieces(ink.mask)
+    if not pieces:
+        return ink, [], []
+    tallest = max(p.height for p in pieces)
+    tall = [p.height for p in pieces if p.height >= TALL_SHARE * tallest]
+    digit_height = float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
+    parts = _parts(labels, _merged(pieces), digit_height)
+    candidates = []
+    for start, end, run in _candidate_runs(parts, digit_height):
+        box, crop = _ink_of(ink, labels, parts[start:end], run)
+        prepared = to_mnist(crop)
+        if prepared is not None:
+            height, width = box[3] / digit_height, box[2] / digit_height
+            candidates.append(
+                Candidate(start, end, box, prepared.image, height, width, parts[start].cut_strokes)
+            )
+    return ink, parts, candidates
+
+
+# 3. Reading
+
+
+def _best_reading(part_count: int, candidates: list[Candidate], scores: np.ndarray) -> list[int]:
+    """The candidates that cover the parts once each with the highest total score, in order."""
+    best = np.full(part_count + 1, -np.inf)
+    best[0] = 0.0
+    chosen = [SKIPPED] * (part_count + 1)
+    by_end: dict[int, list[int]] = {}
+    for index, candidate in enumerate(candidates):
+        by_end.setdefault(candidate.end, []).append(index)
+    for end in range(1, part_count + 1):
+        # A part no candidate covers (no ink left after cutting) is passed over, at a cost.
+        best[end] = best[end - 1] + SKIP_SCORE
+        for index in by_end.get(end, []):
+            total = best[candidates[index].start] + scores[index]
+            if total > best[end]:
+                best[end], chosen[end] = total, index
+    path, at = [], part_count
+    while at > 0:
+        if chosen[at] == SKIPPED:
+            at -= 1
+        else:
+            path.append(chosen[at])
+            at = candidates[chosen[at]].start
+    return path[::-1]
+
+
+def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
+    """The digits in a picture of a number and every model's reading of each."""
+    ink, parts, candidates = _candidates(image)
+    if not candidates:
+        return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
+    images = np.stack([c.image for c in candidates])
+    batch = max(MIN_BATCH, 1 << (len(images) - 1).bit_length())
+    padded = np.concatenate(
+        [images, np.zeros((batch - len(images), *images.shape[1:]), np.float32)]
+    )
+    probs = {name: p[: len(images)] for name, p in reader.probabilities(padded).items()}
+    read = probs[deciding_model(probs)].argmax(axis=1)
+    # How much every model believes the deciding model's digit: two digits read as one, or half
+    # a digit, fool the networks in different ways.
+    belief = sum(np.log(np.maximum(p[np.arange(len(p)), read], 1e-9)) for p in probs.values())
+    scores = belief + [_prior(c) for c in candidates]
+    path = _best_reading(len(parts), candidates, scores)
+    digits = [
+        FoundDigit(tuple(round(v / ink.scale) for v in candidates[i].box), candidates[i].image)
+        for i in path
+    ]
+    return NumberReading(digits, {name: p[path] for name, p in probs.items()})
+
+
+def annotated(image: np.ndarray, reading: NumberReading, side: int = WORK_SIDE) -> np.ndarray:
+    """The picture in gray, at most `side` pixels, with a band above and below for labels: each
+    digit boxed, the deciding model's reading above it and how sure it is below."""
+    gray = to_gray(image)
+    scale = min(1.0, side / max(gray.shape))
+    gray = _shrunk(gray, scale)
+    thickness = max(1, round(max(gray.shape) / 400))
+    boxes = [tuple(round(v * scale) for v in digit.box) for digit in reading.digits]
+    # Labels grow with the digits; the bands above and below fit the biggest.
+    tallest = max([h for _, _, _, h in boxes], default=0)
+    font_scale = max(0.4, tallest / 200)
+    (_, band), _ = cv2.getTextSize("0", FONT, 2 * font_scale, thickness)
+    band += 6 * thickness
+    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    picture = cv2.copyMakeBorder(gray, band, band, 0, 0, cv2.BORDER_CONSTANT, value=background)
+    picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
+    for (x, y, w, h), probs in zip(boxes, reading.probs[reading.deciding_model]):
+        y += band
+        cv2.rectangle(picture, (x, y), (x + w, y + h), BOX_COLOUR, thickness, cv2.LINE_AA)
+        labels = [
+            (str(int(probs.argmax())), 2 * font_scale, y - 3 * thickness),
+            (f"{probs.max():.0%}", font_scale, None),
+        ]
+        for text, text_scale, baseline in labels:
+            (text_width, text_height), _ = cv2.getTextSize(text, FONT, text_scale, thickness)
+            baseline = baseline or y + h + 3 * thickness + text_height
+            origin = (x + (w - text_width) // 2, baseline)
+            # A dark outline first, so the label reads on light paper as well as on the pad.
+            for colour, width in ((OUTLINE_COLOUR, 3 * thickness), (TEXT_COLOUR, thickness)):
+                cv2.putText(picture, text, origin, FONT, text_scale, colour, width, cv2.LINE_AA)
+    return picture

@@ -1,0 +1,92 @@
+"""Read a number: several digits written in a row on a wide pad, or a photo of them on paper."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from digitpad import charts, ui
+from digitpad.images import UnreadableImage, decode_image
+from digitpad.number import NO_DIGITS, annotated, read_number
+from digitpad.store import store_dir
+
+PAD_WIDTH, PAD_HEIGHT = 840, 240
+DIGITS_A_ROW = 8
+
+ui.page_header(
+    "Read a number",
+    "Write a number on the wide pad, digits side by side, or upload a photo of one written on "
+    "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
+    "every digit, and the CNN's readings make the number.",
+)
+reader, problems = ui.load_reader(store_dir())
+for problem in problems.values():
+    st.error(problem)
+if reader is None:
+    st.info("This page needs at least one of the models: see above for how to remake them.")
+    st.stop()
+
+with st.sidebar:
+    stroke_width = st.slider("Pen width", 4, 40, 14, key="number_stroke_width")
+    upload = st.file_uploader(
+        "…or read a photo of a number written on paper",
+        type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+        key="number_upload",
+    )
+
+st.markdown("**Write a number here**")
+canvas = st_canvas(
+    stroke_width=stroke_width,
+    stroke_color="#FFFFFF",
+    background_color="#000000",
+    height=PAD_HEIGHT,
+    width=PAD_WIDTH,
+    drawing_mode="freedraw",
+    return_image_data=True,
+    key="number_canvas",
+)
+
+picture, source = canvas.image_data, "the pad"
+if upload is not None:
+    try:
+        picture, source = decode_image(upload.getvalue()), upload.name
+        st.caption("Reading your photo; remove it to read the pad again.")
+    except UnreadableImage as error:
+        st.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG photo.")
+        st.stop()
+
+try:
+    reading = read_number(picture, reader) if picture is not None else None
+except ValueError as error:  # a picture with channels no photo has
+    st.error(f"Cannot read {source}: {error}. Try a PNG or JPEG photo.")
+    st.stop()
+if reading is None or not reading.digits:
+    if upload is None:
+        st.info("Write a number on the black pad, its digits side by side: the reading shows here.")
+    else:
+        st.warning(f"In {source}: {NO_DIGITS}.")
+    st.stop()
+
+decider = reading.deciding_model
+names = [decider, *(name for name in reading.probs if name != decider)]
+titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
+for column, name in zip(st.columns(4), names):
+    column.metric(f"{titles[name]} reads", reading.read_by(name))
+st.image(annotated(picture, reading))
+st.caption(
+    f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
+    "it is below. Where digits touch they are cut apart, and strokes of one digit are joined, "
+    "whichever way the networks read best."
+)
+
+st.subheader("What each network sees")
+for first in range(0, len(reading.digits), DIGITS_A_ROW):
+    shown = range(first, min(first + DIGITS_A_ROW, len(reading.digits)))
+    for column, index in zip(st.columns(DIGITS_A_ROW), shown):
+        column.image(charts.pixelated(reading.digits[index].image, 84))
+        answers = [(titles[name], reading.probs[name][index]) for name in names]
+        column.markdown(
+            "  \n".join(f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers)
+        )
+st.caption(
+    "Each digit cut out, fitted into 20x20 and centred in 28x28 the way MNIST was made, then "
+    "read by each network; the percentages say how sure it is."
+)

@@ -1,0 +1,178 @@
+"""Reading a number: finding the digits in drawings and photo-like pictures, the CLI, the page."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_cli import run_cli
+
+from conftest import REPO, canvas_state, draw_polyline
+from digitpad.number import NO_DIGITS, ink_map, is_flat, read_number
+from digitpad.preprocess import to_gray
+
+PAGE = str(REPO / "pages" / "5_Read_a_number.py")
+# MNIST test digits 0-3, which any model worth shipping reads right.
+FIRST_TEST_DIGITS = [0, 1, 2, 3]
+FIRST_NUMBER = "7210"
+
+
+def mnist_row(digits: np.ndarray, height: int = 120, gap: int = 24) -> np.ndarray:
+    """MNIST digits cropped to their ink, enlarged to one height, side by side: gray, ink white."""
+    pieces = []
+    for digit in digits:
+        x, y, w, h = cv2.boundingRect((digit > 0).astype(np.uint8))
+        width = max(1, round(w * height / h))
+        pieces.append(cv2.resize(digit[y : y + h, x : x + w], (width, height)))
+    margin = height // 3
+    width = 2 * margin + sum(p.shape[1] for p in pieces) + gap * (len(pieces) - 1)
+    row = np.zeros((height + 2 * margin, width), np.uint8)
+    left = margin
+    for piece in pieces:
+        spot = row[margin : margin + height, left : left + piece.shape[1]]
+        np.maximum(spot, piece, out=spot)  # where digits overlap, they touch
+        left += piece.shape[1] + gap
+    return row
+
+
+def on_black_pad(gray: np.ndarray) -> np.ndarray:
+    """White ink on the pad's opaque black, RGBA."""
+    return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
+
+
+def photo_of(gray: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Blue pen on ruled paper under uneven light, a little noisy, as a phone takes it: RGB."""
+    height, width = gray.shape
+    rows, cols = np.mgrid[0:height, 0:width]
+    light = 0.55 + 0.45 * (cols / width) * (0.8 + 0.2 * rows / height)
+    paper = np.full((height, width, 3), (238, 234, 222), np.float64)
+    for y in range(12, height, 34):  # light blue rules across the page
+        paper[y : y + 2] = (160, 190, 235)
+    coverage = gray[..., None] / 255.0
+    ink = np.array((30, 45, 150), np.float64)
+    picture = (paper * (1 - coverage) + ink * coverage) * light[..., None]
+    picture += np.random.default_rng(seed).normal(0, 3, picture.shape)
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def first_digits(mnist_test) -> np.ndarray:
+    images, labels = mnist_test
+    assert "".join(map(str, labels[FIRST_TEST_DIGITS])) == FIRST_NUMBER
+    return images[FIRST_TEST_DIGITS]
+
+
+def test_a_row_on_the_dark_pad_is_read_left_to_right(first_digits, reader):
+    row = mnist_row(first_digits)
+    reading = read_number(on_black_pad(row), reader)
+    assert reading.number == FIRST_NUMBER
+    assert reading.read_by("mlp") == FIRST_NUMBER
+    lefts = [digit.box[0] for digit in reading.digits]
+    assert lefts == sorted(lefts)
+    for digit in reading.digits:
+        x, y, w, h = digit.box
+        assert 100 <= h <= 130, "each box holds one whole digit"
+        assert digit.image.shape == (28, 28)
+    assert reading.probs["cnn"].shape == (4, 10)
+
+
+def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader):
+    photo = photo_of(mnist_row(first_digits))
+    gray = to_gray(photo)
+    assert gray[:, :40].mean() < 170 < gray[:, -40:].mean(), "the light really is uneven"
+    assert not is_flat(gray)
+    ink = ink_map(photo)
+    rules = ink.mask[12:14].mean(axis=1)
+    assert (rules < 0.2).all(), "the ruled lines are not taken for ink"
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
+def test_a_four_written_in_two_strokes_is_one_digit(reader):
+    pad = draw_polyline([(70, 40), (55, 150), (150, 150)], width=14)
+    pad = draw_polyline([(170, 40), (170, 240)], width=14, canvas=pad)
+    count, _ = cv2.connectedComponents((pad[..., 0] > 60).astype(np.uint8))
+    assert count - 1 == 2, "two strokes that do not touch"
+    reading = read_number(pad, reader)
+    assert len(reading.digits) == 1
+    x, y, w, h = reading.digits[0].box
+    assert x <= 50 and x + w >= 175, "one box around both strokes"
+
+
+def test_touching_digits_are_cut_apart(mnist_test, reader):
+    images, labels = mnist_test
+    row = mnist_row(images[[1, 2]], gap=-20)  # a 2 whose tail runs into a 1
+    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
+    assert count - 1 == 1, "the two digits touch"
+    reading = read_number(on_black_pad(row), reader)
+    assert reading.number == "21"
+
+
+def test_an_empty_picture_has_no_digits(reader):
+    for empty in (np.zeros((240, 840, 4), np.uint8), np.full((300, 400, 3), 255, np.uint8)):
+        reading = read_number(empty, reader)
+        assert reading.digits == [] and reading.number == ""
+
+
+@pytest.fixture(scope="module")
+def number_files(tmp_path_factory, first_digits):
+    folder = tmp_path_factory.mktemp("numbers")
+    cv2.imwrite(str(folder / "number.png"), 255 - mnist_row(first_digits))  # pen on paper
+    (folder / "broken.png").write_bytes(b"not an image at all")
+    cv2.imwrite(str(folder / "blank.png"), np.full((80, 200), 255, np.uint8))
+    return folder
+
+
+def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
+    done = run_cli("read", "--json", str(number_files))
+    assert done.returncode == 0, done.stderr
+    records = {
+        rec["path"].rsplit("/", 1)[-1]: rec for rec in map(json.loads, done.stdout.splitlines())
+    }
+    assert set(records) == {"number.png", "broken.png", "blank.png"}
+    number = records["number.png"]
+    assert number["number"] == FIRST_NUMBER
+    assert len(number["digits"]) == 4
+    for digit, expected in zip(number["digits"], FIRST_NUMBER):
+        assert len(digit["box"]) == 4
+        assert digit["cnn"]["digit"] == int(expected)
+        assert sum(digit["mlp"]["probs"]) == pytest.approx(1, abs=1e-3)
+    assert records["broken.png"]["error"].startswith("cannot read image")
+    assert records["blank.png"]["error"] == NO_DIGITS
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_read_fails_when_nothing_could_be_read(number_files):
+    done = run_cli("read", str(number_files / "broken.png"), str(number_files / "blank.png"))
+    assert done.returncode != 0
+    assert "broken.png: error" in done.stdout and "Traceback" not in done.stderr
+
+
+def run_page(drawing=None) -> AppTest:
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    if drawing is not None:
+        page.session_state["number_canvas"] = canvas_state(drawing)
+    return page.run()
+
+
+def test_page_without_a_drawing_asks_for_one():
+    page = run_page()
+    assert not page.exception, page.exception
+    assert any("Write a number" in info.value for info in page.info)
+    assert not page.metric
+
+
+def test_page_reads_the_number_drawn_on_the_pad(first_digits):
+    pad = np.zeros((240, 840, 4), np.uint8)
+    row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
+    pad[: row.shape[0], : row.shape[1]] = row
+    pad[..., 3] = 255
+    page = run_page(pad)
+    assert not page.exception, page.exception
+    readings = {metric.label: metric.value for metric in page.metric}
+    assert readings["CNN reads"] == FIRST_NUMBER
+    assert "MLP reads" in readings
+    assert len(page.get("image")) == 1 + 4, (
+        "the boxed picture, then each digit as the models see it"
+    )
+    assert not page.info
