@@ -1,5 +1,6 @@
 """Start the app on a free port and drive it with Playwright in Debian's chromium."""
 
+import math
 import socket
 import subprocess
 import sys
@@ -7,7 +8,20 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
+import pytest
+
 from conftest import REPO
+
+# Digits as a person draws them on the 280x280 pad, in canvas pixels: a "1" in one stroke,
+# a "7" as its bar then its stem, a "0" as a closed loop.
+ONE = [[(140, 40), (140, 240)]]
+SEVEN = [[(75, 55), (205, 55)], [(205, 55), (125, 245)]]
+ZERO = [
+    [
+        (140 + 58 * math.sin(i * math.pi / 16), 140 - 92 * math.cos(i * math.pi / 16))
+        for i in range(33)
+    ]
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -65,6 +79,32 @@ def draw(page, strokes, canvas_selector="canvas.upper-canvas"):
         page.mouse.up()
 
 
+def draw_by_touch(page, strokes, canvas_selector="canvas.upper-canvas", steps=4):
+    """Each stroke drawn with one finger (the context needs has_touch=True).
+
+    Playwright's touchscreen only taps, so the drag goes through Chromium's own touch input.
+    """
+    box = page.locator(canvas_selector).bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    for stroke in strokes:
+        path = [stroke[0]] + [
+            (x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:])
+            for i in range(1, steps + 1)
+        ]
+        for kind, (x, y) in zip(["touchStart"] + ["touchMove"] * (len(path) - 1), path):
+            point = {"x": box["x"] + x, "y": box["y"] + y}
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def clear_canvas(page) -> None:
+    """The pad's own reset button, then until the readings are gone."""
+    page.get_by_role("button", name="Reset canvas & history").click()
+    page.get_by_text("Draw a digit on the black pad").wait_for()
+
+
 def chart_titles(page) -> list[str]:
     """Plotly draws titles as SVG text, which Playwright's text locators do not see."""
     return page.eval_on_selector_all(".gtitle", "titles => titles.map(t => t.textContent)")
@@ -84,3 +124,44 @@ def wait_for_readings(page, timeout: float = 30_000) -> None:
         }""",
         timeout=timeout,
     )
+
+
+def open_page(browser, url: str, **context):
+    """A fresh visitor's page, with its console errors and uncaught exceptions in page.errors."""
+    page = browser.new_context(
+        **{"viewport": {"width": 1280, "height": 1200}, **context}
+    ).new_page()
+    page.errors = []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    return page
+
+
+def wait_until_idle(page) -> None:
+    """Until the script has run and the page shows all it will."""
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
+        state="attached", timeout=90_000
+    )
+
+
+def wait_for_digit(page, digit: int) -> None:
+    """Until both bar charts read `digit` and the feature maps are shown."""
+    try:
+        page.wait_for_function(
+            """([reads, maps]) => {
+                const titles = [...document.querySelectorAll('.gtitle')].map(t => t.textContent);
+                return titles.filter(t => t.includes(reads)).length == 2 && titles.includes(maps);
+            }""",
+            arg=[f" reads {digit} ", "Their feature maps of your digit"],
+            timeout=30_000,
+        )
+    except Exception:  # Playwright's TimeoutError, named here without importing Playwright
+        pytest.fail(f"the bars never both read {digit}: {chart_titles(page)}")
+
+
+def assert_clean(page) -> None:
+    """No Streamlit exception box, no traceback, nothing in the browser console."""
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert not page.errors, page.errors

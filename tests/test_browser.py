@@ -1,50 +1,113 @@
-"""A person's view: the real app in a real browser, drawn on with the mouse."""
+"""A person's view: the real app in headless chromium, drawn on with the mouse and by touch."""
 
 import re
 
 import pytest
 from browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    ONE,
+    SEVEN,
+    ZERO,
+    assert_clean,
     bar_titles,
     chart_titles,
+    clear_canvas,
     draw,
-    running_app,
-    wait_for_readings,
+    draw_by_touch,
+    open_page,
+    wait_for_digit,
+    wait_until_idle,
 )
 
-playwright = pytest.importorskip("playwright.sync_api")
+from conftest import REPO
 
-ONE = [[(140, 40), (140, 240)]]
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
+FEATURE_MAPS = "Their feature maps of your digit"
+PHONE = {"width": 390, "height": 844}  # an iPhone 14's CSS pixels
+PAGES = sorted((REPO / "pages").glob("*.py"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def loaded_images(page) -> list[tuple[int, int]]:
+    """Natural sizes of the preview pictures that have loaded."""
+    return page.eval_on_selector_all(
+        "[data-testid=stImage] img",
+        "imgs => imgs.filter(i => i.complete && i.naturalWidth).map(i => [i.naturalWidth, "
+        "i.naturalHeight])",
+    )
 
 
-def test_drawing_a_stroke_shows_both_readings(app_url, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 1200})
-    errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.goto(app_url)
+@pytest.mark.parametrize(
+    "digit, strokes",
+    [(1, ONE), (7, SEVEN), (0, ZERO)],
+    ids=["1 in one stroke", "7 in two strokes", "0 as a closed loop"],
+)
+def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, digit, strokes):
+    page = open_page(browser, app_url)
     page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
     page.get_by_text("Draw a digit on the black pad").wait_for()
-    draw(page, ONE)
-    wait_for_readings(page)
+    draw(page, strokes)
+    wait_for_digit(page, digit)
     titles = bar_titles(page)
-    assert re.match(r"MLP reads 1 \(\d+%\)", titles[0]), titles
-    assert re.match(r"CNN reads 1 \(\d+%\)", titles[1]), titles
-    assert "Their feature maps of your digit" in chart_titles(page)
-    assert page.locator("[data-testid=stException]").count() == 0
-    assert not errors, errors
-    page.close()
+    assert re.fullmatch(rf"MLP reads {digit} \(\d+%\)", titles[0]), titles
+    assert re.fullmatch(rf"CNN reads {digit} \(\d+%\)", titles[1]), titles
+    wait_until_idle(page)
+    page.get_by_text("4. 28x28, centred by mass").wait_for()
+    page.wait_for_function("() => [...document.images].filter(i => i.complete).length >= 4")
+    images = loaded_images(page)
+    assert len(images) == 4, images
+    # Every step fits its 112-pixel thumbnail; the last is the 28x28 input, 4x enlarged.
+    assert all(max(size) <= 112 for size in images), images
+    assert images[-1] == [112, 112], images
+    assert_clean(page)
+    page.context.close()
+
+
+def test_clearing_the_canvas_resets_the_page(app_url, browser):
+    page = open_page(browser, app_url)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    draw(page, ONE)
+    wait_for_digit(page, 1)
+    clear_canvas(page)
+    wait_until_idle(page)
+    assert bar_titles(page) == []
+    assert FEATURE_MAPS not in chart_titles(page)
+    assert loaded_images(page) == []
+    assert page.get_by_text("What the networks see").count() == 0
+    assert_clean(page)
+    page.context.close()
+
+
+def test_drawing_by_touch_on_a_phone(app_url, browser):
+    page = open_page(
+        browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True
+    )
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(timeout=90_000)
+    draw_by_touch(page, ZERO)
+    wait_for_digit(page, 0)
+    wait_until_idle(page)
+    # Nothing wider than the screen: no sideways scrolling, the pad and every chart in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    main = page.locator("[data-testid=stMain]")
+    assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
+    for element in [canvas, *page.locator(".js-plotly-plot").all()]:
+        box = element.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert_clean(page)
+    page.context.close()
+
+
+@pytest.mark.parametrize("script", PAGES, ids=[path.name for path in PAGES])
+def test_every_page_loads_without_errors(app_url, browser, script):
+    # Through the sidebar, as a person goes there. (Opened by its address, a page makes
+    # Streamlit look for the server under that path first: two 404s in the console, its own.)
+    page = open_page(browser, app_url)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    wait_until_idle(page)
+    # Streamlit serves pages/3_Hand-made_filters.py at /Hand-made_filters.
+    address = re.sub(r"^[0-9]+_", "", script.stem)
+    page.locator(f"[data-testid=stSidebarNavLink][href$='/{address}']").click()
+    page.wait_for_url(f"**/{address}")
+    page.locator("canvas.upper-canvas").wait_for(state="detached")
+    wait_until_idle(page)
+    page.locator("h1").first.wait_for()
+    assert_clean(page)
+    page.context.close()

@@ -1,0 +1,54 @@
+"""Cold start: from `streamlit run app.py` to a canvas that takes strokes, in a fresh process.
+
+The browser is started first and not timed, as a visitor's would be. The clock starts when the
+server process is spawned; the page is opened as soon as the server answers its health check.
+The page loads both models before it draws the canvas, so a canvas on screen reads the first
+stroke at once: the last figure is that first reading, to show it.
+
+    .venv/bin/python benchmarks/cold_start.py            # 3 starts; target <= 6 s to the canvas
+"""
+
+import argparse
+import statistics
+import time
+
+import common
+from browser import CHROMIUM, CHROMIUM_ARGS, ONE, draw, running_app, wait_for_readings
+from playwright.sync_api import sync_playwright
+
+
+def one_start(browser) -> dict[str, float]:
+    start = time.monotonic()
+    with running_app() as url:
+        marks = {"server answers": time.monotonic() - start}
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.goto(url)
+        page.locator("canvas.upper-canvas").wait_for(timeout=120_000)
+        marks["canvas on screen"] = time.monotonic() - start
+        draw(page, ONE)
+        wait_for_readings(page)
+        marks["first stroke read"] = time.monotonic() - start
+        page.close()
+    return marks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        runs = [one_start(browser) for _ in range(args.runs)]
+        browser.close()
+
+    print(common.machine())
+    print(f"cold start over {args.runs} fresh server processes (seconds from spawn)")
+    for mark in runs[0]:
+        values = [run[mark] for run in runs]
+        listed = "  ".join(f"{v:5.2f}" for v in values)
+        print(f"  {mark:<18} median {statistics.median(values):5.2f} s   ({listed})")
+
+
+if __name__ == "__main__":
+    main()

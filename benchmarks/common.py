@@ -1,0 +1,55 @@
+"""What the benchmarks share: import paths, drawings to time, and how figures are printed."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+# The package, and the browser tests' helpers (starting the app, drawing on it).
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
+
+
+def machine() -> str:
+    """The CPUs and how busy they were: figures taken beside other work come out slower."""
+    one, five, _ = os.getloadavg()
+    return f"machine: {os.cpu_count()} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
+
+
+def percentiles(seconds: list[float]) -> str:
+    """p50, p95 and max in milliseconds, the way every figure in the README is quoted."""
+    ms = np.asarray(seconds) * 1000
+    return (
+        f"p50 {np.percentile(ms, 50):7.1f} ms   p95 {np.percentile(ms, 95):7.1f} ms   "
+        f"max {ms.max():7.1f} ms   (n={len(ms)})"
+    )
+
+
+def canvas_drawings(count: int, seed: int = 0) -> list[np.ndarray]:
+    """RGBA canvases as the app's pad returns them: white pen on black, digits people wrote.
+
+    Tablet-written digits when the shared data is there, otherwise a few synthetic strokes.
+    """
+    from digitpad.drawn import CANVAS_SIZE, draw_strokes, load_pen_digits
+
+    rng = np.random.default_rng(seed)
+    if PEN_DIGITS.is_file():
+        strokes_list, _, _ = load_pen_digits(PEN_DIGITS)
+        chosen = [strokes_list[i] for i in rng.choice(len(strokes_list), count, replace=False)]
+    else:
+        chosen = [[rng.random((8, 2)).astype(np.float32)] for _ in range(count)]
+    return [
+        draw_strokes(
+            strokes,
+            size=CANVAS_SIZE,
+            height_frac=rng.uniform(0.5, 0.85),
+            centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)),
+            stroke_width=18.0,  # the pad's default pen
+            ink=(255, 255, 255),
+            background=(0, 0, 0),
+        )
+        for strokes in chosen
+    ]

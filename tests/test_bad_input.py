@@ -1,0 +1,249 @@
+"""Bad input, one test each: odd drawings, files that are no digit picture, broken model files.
+
+Whatever comes in, the page and the command line answer in words, never with a traceback.
+"""
+
+import io
+import json
+import urllib.error
+import urllib.request
+
+import cv2
+import keras
+import numpy as np
+import pytest
+from browser import assert_clean, open_page, wait_for_digit, wait_until_idle
+from PIL import Image
+from test_app import chart_titles, run_app
+from test_cli import run_cli
+
+from conftest import draw_polyline
+from digitpad.images import UnreadableImage, decode_image
+from digitpad.preprocess import to_mnist
+from digitpad.store import retrain_command
+
+# --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
+
+
+def opaque_canvas(value: int) -> np.ndarray:
+    canvas = np.full((280, 280, 4), value, np.uint8)
+    canvas[..., 3] = 255
+    return canvas
+
+
+DRAWINGS = {
+    "empty canvas": opaque_canvas(0),
+    "a single dot": draw_polyline([(140, 140), (140, 140)]),
+    "one line across the whole canvas": draw_polyline([(0, 140), (279, 140)]),
+    "the canvas filled solid": opaque_canvas(255),
+}
+NO_INK = {"empty canvas", "the canvas filled solid"}
+
+
+@pytest.mark.parametrize("name", DRAWINGS)
+def test_odd_drawings(name):
+    app = run_app(DRAWINGS[name])
+    assert not app.exception
+    readings = [title for title in chart_titles(app) if title.startswith(("MLP", "CNN"))]
+    if name in NO_INK:
+        assert not readings
+        assert any("Draw a digit" in info.value for info in app.info)
+    else:
+        # Whatever the networks make of it, each says so, or says it is not sure.
+        assert len(readings) == 2, readings
+        assert len(app.get("image")) == 4
+
+
+# --- Pictures: decoded, read by the CLI, and uploaded to the page in a real browser ---------
+
+
+def one(size: int = 280, dtype=np.uint8) -> np.ndarray:
+    """A "1": one thick vertical stroke, white on black."""
+    picture = np.zeros((size, size), dtype)
+    top = int(np.iinfo(dtype).max)
+    cv2.line(picture, (size // 2, size // 7), (size // 2, size * 6 // 7), top, size // 15)
+    return picture
+
+
+def png(picture: np.ndarray) -> bytes:
+    return cv2.imencode(".png", picture)[1].tobytes()
+
+
+def saved_by_pillow(image: Image.Image, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def animated_gif() -> bytes:
+    first, second = Image.fromarray(one()), Image.fromarray(255 - one())
+    return saved_by_pillow(first, format="GIF", save_all=True, append_images=[second])
+
+
+def gray_with_alpha() -> bytes:
+    """Transparent, the digit only in the alpha channel: what a drawing app exports."""
+    pixels = np.zeros((280, 280, 2), np.uint8)
+    pixels[..., 1] = one()
+    return saved_by_pillow(Image.fromarray(pixels, "LA"), format="PNG")
+
+
+# name: (file name, how to make its bytes, what becomes of it)
+PICTURES = {
+    "1x1 pixels": ("dot.png", lambda: png(np.full((1, 1), 255, np.uint8)), "blank"),
+    "10000x10000 pixels": ("huge.png", lambda: png(one(10_000)), "digit"),
+    "bytes that are no image": ("notes.png", lambda: b"this is not an image", "unreadable"),
+    "a truncated PNG": ("cut.png", lambda: png(one())[:300], "unreadable"),
+    "an animated GIF": ("animated.gif", animated_gif, "digit"),
+    "a 16-bit PNG": ("deep.png", lambda: png(one(dtype=np.uint16)), "digit"),
+    "gray with alpha": ("gray_alpha.png", gray_with_alpha, "digit"),
+    "an empty file": ("empty.png", lambda: b"", "unreadable"),
+}
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory):
+    """Each picture written to its file, in a folder of their own."""
+    folder = tmp_path_factory.mktemp("pictures")
+    for filename, make, _ in PICTURES.values():
+        (folder / filename).write_bytes(make())
+    return folder
+
+
+@pytest.mark.parametrize("name", PICTURES)
+def test_decoding_a_picture(name, pictures):
+    filename, _, outcome = PICTURES[name]
+    data = (pictures / filename).read_bytes()
+    if outcome == "unreadable":
+        with pytest.raises(UnreadableImage):
+            decode_image(data)
+        return
+    result = to_mnist(decode_image(data))
+    if outcome == "blank":
+        assert result is None
+    else:
+        assert result.image.shape == (28, 28) and result.image.max() == pytest.approx(1)
+
+
+def test_the_cli_reads_what_it_can_and_names_the_rest(pictures):
+    done = run_cli("predict", "--json", str(pictures))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    records = {r["path"].rsplit("/", 1)[-1]: r for r in map(json.loads, done.stdout.splitlines())}
+    for filename, _, outcome in PICTURES.values():
+        record = records[filename]
+        if outcome == "digit":
+            assert record["mlp"]["digit"] == record["cnn"]["digit"] == 1, record
+        else:
+            assert ("blank" if outcome == "blank" else "cannot read") in record["error"], record
+
+
+def upload(page, path) -> None:
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(path)
+
+
+@pytest.mark.parametrize("name", PICTURES)
+def test_uploading_a_picture(name, pictures, app_url, browser):
+    filename, _, outcome = PICTURES[name]
+    page = open_page(browser, app_url)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    wait_until_idle(page)
+    upload(page, pictures / filename)
+    if outcome == "digit":
+        wait_for_digit(page, 1)
+    elif outcome == "blank":
+        page.get_by_text(f"{filename} looks blank").wait_for()
+    else:
+        page.get_by_text(f"Cannot read {filename}").wait_for()
+    wait_until_idle(page)
+    assert_clean(page)
+    page.context.close()
+
+
+def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
+    big = tmp_path / "big.png"
+    big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))  # a PNG with 11 MB of trailing junk
+    page = open_page(browser, app_url)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    wait_until_idle(page)
+    upload(page, big)
+    page.get_by_text("File must be 10.0MB or smaller.").wait_for()
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_an_upload_without_the_xsrf_token_is_refused(app_url):
+    # What a page on another site could send to the server behind a visitor's back.
+    forged = urllib.request.Request(
+        f"{app_url}/_stcore/upload_file/some-session/some-file", data=png(one()), method="PUT"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    assert refused.value.code == 403
+
+
+# --- Model files: missing, damaged or made for other inputs --------------------------------
+
+
+def incompatible_model(path) -> None:
+    """A sound Keras file of a model for 32x32 pictures and 5 classes: not a DigitPad model."""
+    keras.Sequential(
+        [keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(5)]
+    ).save(path)
+
+
+def break_model(store, name: str, kind: str) -> None:
+    path = store / f"{name}.keras"
+    intact = path.read_bytes()
+    path.unlink()  # a link to the shipped file: never write through it
+    if kind == "damaged":
+        path.write_bytes(intact[: len(intact) // 2])
+    elif kind == "incompatible":
+        incompatible_model(path)
+
+
+MODEL_FAULTS = ["missing", "damaged", "incompatible"]
+OTHER = {"mlp": "CNN", "cnn": "MLP"}
+
+
+@pytest.mark.parametrize("kind", MODEL_FAULTS)
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_a_bad_model_file_is_named_and_the_other_model_keeps_working(name, kind, store_copy):
+    break_model(store_copy, name, kind)
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception
+    errors = " ".join(error.value for error in app.error)
+    assert f"{name}.keras" in errors and retrain_command(name) in errors, errors
+    assert any(title.startswith(f"{OTHER[name]} reads 1") for title in chart_titles(app))
+
+
+def test_with_no_model_the_page_says_why_and_stops(store_copy):
+    for name in ("mlp", "cnn"):
+        break_model(store_copy, name, "missing")
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception
+    errors = " ".join(error.value for error in app.error)
+    assert retrain_command("mlp") in errors and retrain_command("cnn") in errors
+    assert not chart_titles(app)
+
+
+@pytest.mark.parametrize("kind", MODEL_FAULTS)
+def test_the_cli_names_a_bad_model_file_and_reads_with_the_other(kind, store_copy, tmp_path):
+    break_model(store_copy, "cnn", kind)
+    picture = tmp_path / "one.png"
+    picture.write_bytes(png(one()))
+    done = run_cli("predict", "--json", str(picture))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cnn.keras" in done.stderr and retrain_command("cnn") in done.stderr
+    record = json.loads(done.stdout)
+    assert record["mlp"]["digit"] == 1 and "cnn" not in record
+
+
+def test_the_cli_with_no_model_says_why(store_copy, tmp_path):
+    for name in ("mlp", "cnn"):
+        break_model(store_copy, name, "damaged")
+    picture = tmp_path / "one.png"
+    picture.write_bytes(png(one()))
+    done = run_cli("predict", str(picture))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert retrain_command("mlp") in done.stderr and retrain_command("cnn") in done.stderr
