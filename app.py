@@ -179,7 +179,7 @@ if "cnn" in reader.models:
         maps.caption("Draw a digit to see where each filter fires on it.")
     else:
         maps.plotly_chart(
-            charts.heatmap_grid(
+            charts.feature_map_grid(
                 feature_maps.transpose(2, 0, 1), columns=8, title="Their feature maps of your digit"
             ),
             key="feature_maps",

@@ -79,7 +79,7 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
         for name, reading in readings.items()
     ]
     figures.append(
-        charts.heatmap_grid(
+        charts.feature_map_grid(
             feature_maps.transpose(2, 0, 1), columns=8, title="Their feature maps of your digit"
         )
     )

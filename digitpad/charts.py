@@ -2,6 +2,7 @@
 
 import cv2
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 DIGITS = [str(d) for d in range(10)]
@@ -9,13 +10,21 @@ TOP_COLOUR = "#e4572e"
 OTHER_COLOUR = "#8da0cb"
 
 
+def per_stroke_figure(trace: dict, layout: dict) -> go.Figure:
+    """A figure made on every stroke, left unvalidated.
+
+    Plotly validates each property as a figure is built: a millisecond or more a figure, a
+    tenth of a stroke's budget, spent checking the same constant properties every time. The
+    tests validate these figures once (tests/test_charts.py).
+    """
+    return go.Figure(trace, layout=layout, _validate=False)
+
+
 def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     """Bars of the 10 digit probabilities, the chosen digit highlighted."""
     top = int(np.argmax(probs))
     colours = [TOP_COLOUR if d == top else OTHER_COLOUR for d in range(10)]
-    # Trace and layout as plain dicts to the constructor, validated once: `go.Bar(...)` is
-    # validated twice and `update_layout` costs ~4 ms, a third of a stroke's budget.
-    return go.Figure(
+    return per_stroke_figure(
         dict(
             type="bar",
             x=DIGITS,
@@ -26,11 +35,11 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
         ),
         layout=dict(
-            title=title,
+            title=dict(text=title),
             height=260,
             margin=dict(l=10, r=10, t=40, b=10),
             yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
-            xaxis=dict(type="category", title=None),
+            xaxis=dict(type="category"),
             showlegend=False,
         ),
     )
@@ -65,6 +74,48 @@ def heatmap_grid(
         ),
         layout=dict(
             title=title,
+            height=260,
+            margin=dict(l=10, r=10, t=40, b=10),
+            xaxis=dict(visible=False, constrain="domain"),
+            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+        ),
+    )
+
+
+# Viridis over levels 1-255; level 0, the gaps between maps, transparent.
+GAPPED_VIRIDIS = [
+    [0.0, "rgba(0,0,0,0)"],
+    *(
+        [float(stop), colour]
+        for stop, colour in zip(
+            np.linspace(1 / 255, 1, len(plotly.colors.sequential.Viridis)),
+            plotly.colors.sequential.Viridis,
+        )
+    ),
+]
+
+
+def feature_map_grid(maps: np.ndarray, columns: int, title: str) -> go.Figure:
+    """Non-negative (ReLU) maps as `heatmap_grid` draws them, sent as one byte a pixel.
+
+    Sent on every stroke: 256 levels look the same as float32 and cost a quarter of the bytes
+    and of the serialising. Level 0 is kept for the gaps between maps, drawn transparent.
+    """
+    mosaic = tile(maps, columns)
+    strongest = float(np.nanmax(mosaic)) or 1.0
+    levels = np.where(np.isnan(mosaic), 0, 1 + np.nan_to_num(mosaic) / strongest * 254)
+    return per_stroke_figure(
+        dict(
+            type="heatmap",
+            z=levels.round().astype(np.uint8),
+            colorscale=GAPPED_VIRIDIS,
+            zmin=0,
+            zmax=255,
+            showscale=False,
+            hovertemplate="strength %{z} of 255<extra></extra>",
+        ),
+        layout=dict(
+            title=dict(text=title),
             height=260,
             margin=dict(l=10, r=10, t=40, b=10),
             xaxis=dict(visible=False, constrain="domain"),
@@ -287,6 +338,50 @@ def confusion_heatmap(
         xaxis=dict(title="read as", type="category", side="bottom", constrain="domain"),
         yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"),
         plot_bgcolor="white",
+    )
+    return figure
+
+
+def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
+    """Reliability: how often each model is right against how sure it says it is, per bin.
+
+    A model that means what it says lies on the diagonal; its "not sure" threshold is dotted.
+    """
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="means what it says",
+            line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
+        )
+    )  # fmt: skip
+    for name, calibrated in calibrations.items():
+        label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
+        bins = calibrated["bins"]
+        figure.add_trace(
+            go.Scatter(
+                x=[b["confidence"] for b in bins],
+                y=[b["accuracy"] for b in bins],
+                customdata=[b["count"] for b in bins],
+                mode="lines+markers",
+                name=label,
+                line=dict(color=colour),
+                # Most digits sit in the last bin: marker area by count would hide the others.
+                marker=dict(size=[6 + 3 * np.log10(b["count"]) for b in bins]),
+                hovertemplate=f"{label}: %{{customdata}} digits %{{x:.0%}} sure, "
+                "%{y:.0%} right<extra></extra>",
+            )
+        )
+        figure.add_vline(
+            x=calibrated["threshold"], line=dict(color=colour, dash="dash", width=1),
+            annotation_text=f"{label} not sure below", annotation_font_color=colour,
+        )  # fmt: skip
+    figure.update_layout(
+        title="Calibration on validation digits",
+        height=380,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="how sure (top probability)", tickformat=".0%", range=[0, 1.02]),
+        yaxis=dict(title="how often right", tickformat=".0%", range=[0, 1.02]),
+        legend=dict(orientation="h", y=-0.25),
     )
     return figure
 

@@ -11,7 +11,7 @@ import numpy as np
 from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
-from digitpad.store import STORE_ENV, store_dir
+from digitpad.store import CHAPTER_DIR, STORE_ENV, store_dir
 
 
 def load_reader(store: Path):
@@ -154,6 +154,10 @@ def evaluate(args: argparse.Namespace) -> int:
                 "command": "python -m digitpad " + " ".join(sys.argv[1:]),
                 "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             }
+            # The chapter's model, kept beside the shipped one, is the "before" of these figures.
+            chapter = load_card(name, store / CHAPTER_DIR) or {}
+            if card.get("recipe") == "robust" and "evaluation" in chapter:
+                card["evaluation"]["chapter_scores"] = chapter["evaluation"]["scores"]
             write_card(name, card, store)
         print(f"recorded in the model cards in {store}")
     return 0

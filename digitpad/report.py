@@ -55,6 +55,38 @@ def summary(card: dict) -> dict[str, str]:
     }
 
 
+def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """Each test set's accuracy, the chapter's model beside the shipped one: {column: {row}}.
+
+    From the `evaluation` that `python -m digitpad evaluate --record` writes into the cards.
+    """
+    columns = {}
+    for name, card in cards.items():
+        evaluation = card.get("evaluation") or {}
+        title = name.upper()
+        for column, scores in (
+            (f"{title}, chapter's", evaluation.get("chapter_scores")),
+            (title, evaluation.get("scores")),
+        ):
+            if scores:
+                columns[column] = {row: f"{value:.2%}" for row, value in scores.items()}
+    return columns
+
+
+def calibration_summary(card: dict) -> str:
+    """What the card's "not sure" threshold does, in a sentence; empty without calibration."""
+    calibrated = card.get("calibration")
+    if not calibrated:
+        return ""
+    caught = calibrated["flagged_wrong"]
+    return (
+        f"below {calibrated['threshold']:.0%} it says it is not sure: that passes "
+        f"{calibrated['kept_correct']:.0%} of the validation digits it reads right, and flags "
+        + (f"{caught:.0%} of those it reads wrong and " if caught is not None else "")
+        + f"{calibrated['flagged_scribbles']:.0%} of scribbles that are no digit"
+    )
+
+
 def confusion_rates(confusion: np.ndarray) -> np.ndarray:
     """Each row divided by its total: the share of each true digit read as each digit."""
     confusion = np.asarray(confusion, np.float64)

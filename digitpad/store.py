@@ -31,6 +31,8 @@ def retrain_command(name: str) -> str:
 VERSIONS_DIR = "versions"
 ACTIVE_FILE = "active.json"
 VERSION_NAME = re.compile(r"[a-z]+-\d{8}T\d{6}Z(-\d+)?")
+# The chapter's models, trained by `train.py --recipe chapter`: the "before" of every figure.
+CHAPTER_DIR = "chapter"
 
 
 def active_versions(store: Path | None = None) -> dict[str, str]:

@@ -75,6 +75,35 @@ st.caption(
     "the parameters each spends and the seconds its training took."
 )
 
+scores = report.drawing_scores(cards)
+if scores:
+    st.subheader("Reading drawings, not just MNIST")
+    st.table(scores)
+    st.caption(
+        "Compare each network with the chapter's version of it down the drawn and pen rows: "
+        "digits drawn at any size, pen width and colour, and by writers no model trained on, "
+        "are where the training recipe matters."
+    )
+    for name, card in cards.items():
+        if card.get("changes_from_chapter"):
+            st.markdown(f"**{charts.MODEL_TITLES[name]}.** {card['changes_from_chapter']}")
+
+calibrations = {name: card["calibration"] for name, card in cards.items() if "calibration" in card}
+if calibrations:
+    st.subheader("Knowing when it does not know")
+    st.plotly_chart(
+        charts.calibration_curve(calibrations), config=ui.CHART_CONFIG, key="calibration"
+    )
+    st.caption(
+        "Look at how close each curve stays to the dotted diagonal: a model whose 70% means "
+        "right 7 times in 10 can be trusted when it is unsure. "
+        + " ".join(
+            f"The {charts.MODEL_TITLES[name]}: {report.calibration_summary(card)}."
+            for name, card in cards.items()
+            if "calibration" in card
+        )
+    )
+
 st.subheader("Learning curves")
 for column, (metric, figure), caption in zip(
     st.columns(2),

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from digitpad import report
 from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure
+from digitpad.charts import calibration_curve
 
 
 def probs_with_confidence(confidence: np.ndarray, digits: np.ndarray) -> np.ndarray:
@@ -43,3 +45,32 @@ def test_a_perfectly_calibrated_model_has_no_calibration_error():
 def test_is_sure():
     assert is_sure(0.9, 0.5) and not is_sure(0.4, 0.5)
     assert is_sure(0.1, None), "without a calibrated threshold every reading is announced"
+
+
+def test_the_calibration_curve_plots_every_bin_and_the_threshold():
+    rng = np.random.default_rng(2)
+    confidence = rng.uniform(0.3, 1.0, 3000)
+    labels = rng.integers(0, 10, 3000)
+    predicted = np.where(rng.random(3000) < confidence, labels, (labels + 1) % 10)
+    result = calibrate(probs_with_confidence(confidence, predicted), labels, np.eye(10)[:5])
+    figure = calibration_curve({"cnn": result})
+    curve = next(trace for trace in figure.data if trace.name == "CNN")
+    assert list(curve.x) == [b["confidence"] for b in result["bins"]]
+    assert list(curve.y) == [b["accuracy"] for b in result["bins"]]
+    (threshold,) = [shape for shape in figure.layout.shapes if shape.x0 == shape.x1]
+    assert threshold.x0 == pytest.approx(result["threshold"])
+
+
+def test_the_report_puts_each_model_beside_the_chapters():
+    card = {
+        "evaluation": {"scores": {"drawn": 0.975}, "chapter_scores": {"drawn": 0.9639}},
+        "calibration": {"threshold": 0.7, "kept_correct": 0.99, "flagged_wrong": 0.5,
+                        "flagged_scribbles": 0.93},
+    }  # fmt: skip
+    assert report.drawing_scores({"cnn": card}) == {
+        "CNN, chapter's": {"drawn": "96.39%"},
+        "CNN": {"drawn": "97.50%"},
+    }
+    assert "below 70%" in report.calibration_summary(card)
+    assert "93% of scribbles" in report.calibration_summary(card)
+    assert report.calibration_summary({}) == ""

@@ -20,7 +20,8 @@ PAGES = {
 }
 # Each page's figures, by a part of their titles that does not depend on the digit.
 FIGURES = {
-    "report": ["Loss per epoch", "Accuracy per epoch", "MLP: true digit", "CNN: true digit"],
+    "report": ["Calibration on validation digits", "Loss per epoch", "Accuracy per epoch",
+               "MLP: true digit", "CNN: true digit"],
     "filters": ["conv1: its 32 learned 3x3 filters", "conv1's 32 feature maps", "pool: max-pooled",
                 "hidden units most excited"],
     "handmade": ["horizontal edge and", "vertical edge and", "diagonal edge and",

@@ -46,12 +46,13 @@ def test_chapter_recipe(tmp_path, mnist_file):
 def test_robust_recipe(tmp_path, mnist_file):
     pen = data_file("DIGITPAD_PENDIGITS", "pendigits_train_strokes.npz")
     args = ["--limit", "600", "--epochs", "1", "--pen-copies", "1", "--scribbles", "120",
-            "--data", str(mnist_file), "--pen-data", str(pen), "--out", str(tmp_path)]  # fmt: skip
+            "--styled", "200", "--data", str(mnist_file), "--pen-data", str(pen),
+            "--out", str(tmp_path)]  # fmt: skip
     train(*args)
     cards = check_cards(tmp_path, "python train.py " + " ".join(args))
     cnn = cards["cnn"]
-    # 500 MNIST + 500 redrawn + 600 pen digits + 100 scribbles
-    assert cnn["training"]["train_images"] == 1700
+    # 500 MNIST + 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
+    assert cnn["training"]["train_images"] == 1900
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
     assert 0 < cnn["calibration"]["threshold"] < 1
     mlp_layers = {layer["name"]: layer for layer in cards["mlp"]["architecture"]}

@@ -1,0 +1,44 @@
+"""The figures made on every stroke, which skip Plotly's validation to save time, are valid."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io
+import pytest
+
+from digitpad import charts
+
+
+def as_sent(figure: go.Figure) -> dict:
+    """The figure as Streamlit sends it to the browser."""
+    return json.loads(plotly.io.to_json(figure.to_dict(), validate=False))
+
+
+RNG = np.random.default_rng(0)
+PER_STROKE = {
+    "probability bars": lambda: charts.probability_bars(
+        RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)"
+    ),
+    "feature maps": lambda: charts.feature_map_grid(
+        np.maximum(RNG.normal(size=(32, 26, 26)), 0).astype(np.float32), 8, "feature maps"
+    ),
+}
+
+
+@pytest.mark.parametrize("make", PER_STROKE.values(), ids=PER_STROKE.keys())
+def test_a_per_stroke_figure_is_what_plotly_validation_makes_of_it(make):
+    figure = make()
+    # Validation raises on a property Plotly does not know, and normalises shorthands.
+    assert as_sent(figure) == as_sent(go.Figure(figure.to_dict()))
+
+
+def test_feature_maps_keep_their_gaps_apart_from_dark_pixels():
+    maps = np.zeros((3, 4, 4), np.float32)
+    maps[1, 0, 0] = 2.0
+    z = charts.feature_map_grid(maps, 2, "maps").data[0].z
+    tiled = charts.tile(maps, 2)
+    assert z.dtype == np.uint8
+    assert (z[np.isnan(tiled)] == 0).all()  # gaps: the transparent level
+    assert (z[tiled == 0] == 1).all()  # a map's zeros: the darkest colour, not a gap
+    assert z.max() == 255 and z[0, 5] == 255  # the strongest pixel, in the second map
