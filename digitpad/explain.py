@@ -129,15 +129,22 @@ def saliency(model: keras.Model, image: np.ndarray, digit: int | None = None) ->
 def grad_cam(
     model: keras.Model, image: np.ndarray, layer_name: str | None = None, digit: int | None = None
 ) -> np.ndarray:
-    """Grad-CAM of a conv layer (by default the last) for the digit: a 28x28 map in [0, 1]."""
+    """Grad-CAM of a conv layer (by default the last) for the digit: a 28x28 map in [0, 1].
+
+    In the HiResCAM form (Draelos and Carin, 2020): each position's activations times the
+    gradient at that position, where Grad-CAM first averages the gradient over positions. The
+    CNN flattens its maps into dense layers, so each position has weights of its own; averaged,
+    a channel that fires on blank paper (through its bias) lit the whole background of a 0 or
+    a 9, which the answer did not rest on.
+    """
     if digit is None:
         digit = predicted_digit(model, image)
     layer_name = layer_name or conv_layer_names(model)[-1]
     with tf.GradientTape() as tape:
         maps, head = _forward(model, tf.constant(as_model_input(image)), layer_name)
         score = _class_score(model, head, digit)
-    weights = tf.reduce_mean(tape.gradient(score, maps), axis=(1, 2))  # one per channel
-    cam = np.maximum(tf.einsum("bhwc,bc->bhw", maps, weights).numpy()[0], 0)
+    gradients = tape.gradient(score, maps)
+    cam = np.maximum(tf.reduce_sum(gradients * maps, axis=-1).numpy()[0], 0)
     if cam.max() > 0:
         cam = cam / cam.max()
     # Stride-1 'valid' convolutions only shave the border, so map pixel (i, j) is centred on

@@ -26,8 +26,9 @@ st.markdown(f"Each network's own answer for {named}: **{answer('mlp')}**, **{ans
 cam = explain.grad_cam(cnn, image, last_conv, readings["cnn"].digit)
 if cam.max() > 0:
     cam_caption = (
-        f"Bright where {last_conv}'s feature maps hold evidence for the answer: look for the parts "
-        "of the digit, a loop, a crossing or a stroke's end, that decided it."
+        f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
+        "gradient at each place, Grad-CAM's HiResCAM form): look for the parts of the digit, a "
+        "loop, a crossing or a stroke's end, that decided it."
     )
 else:
     cam_caption = (
