@@ -354,7 +354,9 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
             line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
         )
     )  # fmt: skip
-    for name, calibrated in calibrations.items():
+    # Two thresholds lie close together: label them on opposite sides of their lines.
+    label_places = ["top left", "bottom right"]
+    for at, (name, calibrated) in enumerate(calibrations.items()):
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
         bins = calibrated["bins"]
         figure.add_trace(
@@ -374,6 +376,7 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
         figure.add_vline(
             x=calibrated["threshold"], line=dict(color=colour, dash="dash", width=1),
             annotation_text=f"{label} not sure below", annotation_font_color=colour,
+            annotation_position=label_places[at % len(label_places)],
         )  # fmt: skip
     figure.update_layout(
         title="Calibration on validation digits",
