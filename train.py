@@ -21,7 +21,6 @@ how well it reads, so the app and its pages need nothing else.
 import argparse
 import datetime
 import os
-import platform
 import shlex
 import sys
 import time
@@ -37,7 +36,7 @@ from digitpad.drawn import load_pen_digits
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS, MODEL_NAMES
-from digitpad.store import write_card
+from digitpad.store import library_versions, write_card
 from digitpad.styles import style_samples
 
 # -----------------------------------------------------------------------------
@@ -280,12 +279,7 @@ def train_one(name: str, args: argparse.Namespace, train, val, val_parts, test) 
             "pen_file": str(args.pen_data) if robust else None,
             "pen_sha256": file_sha256(args.pen_data) if robust else None,
         },
-        "versions": {
-            "python": platform.python_version(),
-            "keras": keras.__version__,
-            "backend": keras.backend.backend(),
-            "numpy": np.__version__,
-        },
+        "versions": library_versions(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     if val_parts:

@@ -58,6 +58,17 @@ def tile(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     return mosaic
 
 
+def picture_layout(title: str | dict, height: int) -> dict:
+    """A figure shown as a picture: no axes, square pixels, the first row at the top."""
+    return dict(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+    )
+
+
 def heatmap_grid(
     maps: np.ndarray, columns: int, title: str, colorscale: str = "Viridis", zmid=None
 ) -> go.Figure:
@@ -72,13 +83,7 @@ def heatmap_grid(
             hoverongaps=False,
             hovertemplate="%{z:.2f}<extra></extra>",
         ),
-        layout=dict(
-            title=title,
-            height=260,
-            margin=dict(l=10, r=10, t=40, b=10),
-            xaxis=dict(visible=False, constrain="domain"),
-            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-        ),
+        layout=picture_layout(title, height=260),
     )
 
 
@@ -114,13 +119,7 @@ def feature_map_grid(maps: np.ndarray, columns: int, title: str) -> go.Figure:
             showscale=False,
             hovertemplate="strength %{z} of 255<extra></extra>",
         ),
-        layout=dict(
-            title=dict(text=title),
-            height=260,
-            margin=dict(l=10, r=10, t=40, b=10),
-            xaxis=dict(visible=False, constrain="domain"),
-            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-        ),
+        layout=picture_layout(dict(text=title), height=260),
     )
 
 
@@ -411,11 +410,5 @@ def heat_overlay(image: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
                 hovertemplate="row %{y}, column %{x}: %{z:.2f}<extra></extra>",
             ),
         ],
-        layout=dict(
-            title=title,
-            height=360,
-            margin=dict(l=10, r=10, t=40, b=10),
-            xaxis=dict(visible=False, constrain="domain"),
-            yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-        ),
+        layout=picture_layout(title, height=360),
     )

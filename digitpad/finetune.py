@@ -7,7 +7,6 @@ saves the model as a new version (digitpad/versions.py).
 """
 
 import datetime
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import numpy as np
 
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.models import NUM_CLASSES
+from digitpad.store import library_versions
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
 MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
@@ -224,11 +224,6 @@ def finetuned_card(
         "confusion_matrix": test.confusion.tolist(),
         "misclassified": test.misclassified.tolist(),
         "data": data,
-        "versions": {
-            "python": platform.python_version(),
-            "keras": keras.__version__,
-            "backend": keras.backend.backend(),
-            "numpy": np.__version__,
-        },
+        "versions": library_versions(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }

@@ -2,10 +2,12 @@
 
 import json
 import os
+import platform
 import re
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from digitpad.models import INPUT_SHAPE, MODEL_NAMES, NUM_CLASSES
 
@@ -100,6 +102,16 @@ def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
     return {
         name: ((load_card(name, store) or {}).get("calibration") or {}).get("threshold")
         for name in MODEL_NAMES
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """What a card records of the software that made its model."""
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": np.__version__,
     }
 
 
