@@ -96,6 +96,13 @@ def parse_args() -> argparse.Namespace:
         "database, and save it there as a new, active version",
     )
     args = parser.parse_args()
+    needs_pen = args.recipe == "robust" and not args.finetune_on
+    for flag, path in (
+        ("--data", args.data or os.environ.get(MNIST_ENV)),
+        ("--pen-data", args.pen_data if needs_pen else None),
+    ):
+        if path and not Path(path).is_file():
+            parser.error(f"{flag}: no such file: {path}")
     if args.patience is None:
         # Cosine decay does its best work in the last epochs: do not stop short of them.
         args.patience = 5 if args.recipe == "chapter" else 10
@@ -316,7 +323,7 @@ def finetune_main(args: argparse.Namespace) -> None:
     except ModelUnavailable as problem:
         sys.exit(f"error: {problem}")
     data_file = mnist_path(args.data)
-    train_set, test_set = load_mnist(data_file)
+    train_set, test_set = mnist_or_exit(data_file)
     result = finetune.finetune(
         base, train_set, test_set, (images, labels),
         epochs=args.epochs or finetune.EPOCHS, seed=args.seed, batch_size=args.batch_size,
@@ -342,12 +349,19 @@ def finetune_main(args: argparse.Namespace) -> None:
           f"{base_version} is kept (switch back on the Your digits page)")  # fmt: skip
 
 
+def mnist_or_exit(data_file: Path | None) -> tuple:
+    try:
+        return load_mnist(data_file)
+    except Exception as error:  # no network for the download, a damaged npz
+        sys.exit(f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}")
+
+
 def main() -> None:
     args = parse_args()
     if args.finetune_on:
         return finetune_main(args)
     args.data_file = mnist_path(args.data)
-    (x_train, y_train), (x_test, y_test) = load_mnist(args.data_file)
+    (x_train, y_train), (x_test, y_test) = mnist_or_exit(args.data_file)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = min(args.validation_size, len(x_train) // 6)

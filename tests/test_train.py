@@ -59,7 +59,15 @@ def test_robust_recipe(tmp_path, mnist_file):
     assert mlp_layers["hidden"]["output_shape"] == [512] and "dropout" in mlp_layers
 
 
-@pytest.mark.parametrize("bad", [["--recipe", "robust", "--pen-data", ""], ["--model", "rnn"]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--recipe", "robust", "--pen-data", ""],
+        ["--model", "rnn"],
+        ["--recipe", "chapter", "--data", "/no/such/mnist.npz"],
+        ["--pen-data", "/no/such/pendigits.npz"],
+    ],
+)
 def test_bad_flags_say_why(bad):
     done = subprocess.run(
         [sys.executable, "train.py", *bad], cwd=REPO, capture_output=True, text=True, timeout=120,
