@@ -10,9 +10,10 @@ from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.inference import first_layer_filters
+from digitpad.number import deciding_model
 from digitpad.preprocess import to_mnist
 from digitpad.store import store_dir
-from digitpad.ui import load_reader
+from digitpad.ui import CHART_CONFIG, DIGIT_KEY, load_reader
 
 CANVAS_SIZE = 280
 
@@ -80,7 +81,7 @@ if upload is not None:
 result = to_mnist(picture) if picture is not None else None
 if upload is not None and picture is not None and result is None:
     pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
-st.session_state["digit"] = None if result is None else result.image
+st.session_state[DIGIT_KEY] = None if result is None else result.image
 readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
 
 with steps:
@@ -125,7 +126,7 @@ for column, (name, reading) in zip(st.columns(2), readings.items()):
     column.plotly_chart(
         charts.probability_bars(reading.probs, title),
         key=f"bars_{name}",
-        config={"displayModeBar": False},
+        config=CHART_CONFIG,
     )
 
 if result is not None:
@@ -134,7 +135,7 @@ if result is not None:
         "**Is it right?** Save your digit with its true label: the *Your digits* page shows how "
         "well each network reads your handwriting, and can fine-tune the CNN on it."
     )
-    guess = readings["cnn" if "cnn" in readings else next(iter(readings))].digit
+    guess = readings[deciding_model(readings)].digit
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     if saved and saved[0] == drawing_id:
@@ -171,9 +172,7 @@ if "cnn" in reader.models:
     st.subheader("Inside the CNN's first layer")
     learned, maps = st.columns(2)
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
-    learned.plotly_chart(
-        filters_figure(store_dir()), key="filters", config={"displayModeBar": False}
-    )
+    learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
     learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
     if feature_maps is None:
         maps.caption("Draw a digit to see where each filter fires on it.")
@@ -183,6 +182,6 @@ if "cnn" in reader.models:
                 feature_maps.transpose(2, 0, 1), columns=8, title="Their feature maps of your digit"
             ),
             key="feature_maps",
-            config={"displayModeBar": False},
+            config=CHART_CONFIG,
         )
         maps.caption("Where each filter fires on your digit: bright where its pattern is found.")

@@ -145,7 +145,7 @@ def robust_data(x_train, y_train, val_count, args):
         return training_data.rendered_strokes(what, seed, args.workers)
 
     parts = [
-        (x_train[:split] / 255.0, training_data.one_hot(y_train[:split])),
+        (x_train[:split].astype(np.float32) / 255, training_data.one_hot(y_train[:split])),
         *[
             (
                 training_data.drawn_digits(x_train[:split], args.seed + c, args.workers),
@@ -161,7 +161,7 @@ def robust_data(x_train, y_train, val_count, args):
         (draw(scribble_strokes[:cut], args.seed), training_data.uniform_targets(cut)),
     ]
     val_parts = {
-        "mnist": (x_train[split:] / 255.0, y_train[split:]),
+        "mnist": (x_train[split:].astype(np.float32) / 255, y_train[split:]),
         "drawn": (
             training_data.drawn_digits(x_train[split:], args.seed + 999, args.workers),
             y_train[split:],
@@ -290,16 +290,15 @@ def train_one(name: str, args: argparse.Namespace, train, val, val_parts, test) 
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     if val_parts:
+        val_probs = {part: probs_of(images) for part, (images, _) in val_parts.items()}
+        digits = [part for part, (_, labels) in val_parts.items() if labels is not None]
         card["validation_accuracy"] = {
-            part: evaluate_probs(probs_of(images), labels).accuracy
-            for part, (images, labels) in val_parts.items()
-            if labels is not None
+            part: evaluate_probs(val_probs[part], val_parts[part][1]).accuracy for part in digits
         }
-        val_digits = [val_parts[p] for p in ("mnist", "drawn", "pen")]
         card["calibration"] = calibration.calibrate(
-            probs_of(np.concatenate([images for images, _ in val_digits])),
-            np.concatenate([labels for _, labels in val_digits]),
-            probs_of(val_parts["scribbles"][0]),
+            np.concatenate([val_probs[part] for part in digits]),
+            np.concatenate([val_parts[part][1] for part in digits]),
+            val_probs["scribbles"],
         )
     write_card(name, card, out_dir)
     return card

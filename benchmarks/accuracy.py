@@ -12,12 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import common  # noqa: F401  (puts the package on the path)
 
-from digitpad.data import load_mnist  # noqa: E402
-from digitpad.inference import DigitReader  # noqa: E402
-from digitpad.scoring import build_test_sets, score, table  # noqa: E402
-from digitpad.store import load_card, load_models  # noqa: E402
+from digitpad.data import load_mnist
+from digitpad.inference import DigitReader
+from digitpad.scoring import build_test_sets, score, table
+from digitpad.store import load_models, not_sure_thresholds
 
 
 def main() -> None:
@@ -34,10 +34,7 @@ def main() -> None:
         models, problems = load_models(store)
         for problem in problems.values():
             print(problem, file=sys.stderr)
-        thresholds = {
-            name: ((load_card(name, store) or {}).get("calibration") or {}).get("threshold")
-            for name in models
-        }
+        thresholds = not_sure_thresholds(store)
         for name, scores in score(DigitReader(models), sets, thresholds).items():
             rows[f"{store}/{name}"] = scores
     print(table(rows, label="store/model"))

@@ -19,12 +19,10 @@ import common
 import cv2
 import numpy as np
 
-MNIST = common.REPO.parent / "shared" / "data" / "mnist.npz"
-
 
 def write_pictures(folder: Path, count: int, size: int) -> None:
-    if MNIST.is_file():
-        with np.load(MNIST) as data:
+    if common.SHARED_MNIST.is_file():
+        with np.load(common.SHARED_MNIST) as data:
             digits = data["x_test"][:count]
     else:  # a stroke is enough to time the pipeline
         digits = np.zeros((count, 28, 28), np.uint8)

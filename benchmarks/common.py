@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The package, and the browser tests' helpers (starting the app, drawing on it).
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
 
 
@@ -44,9 +45,8 @@ def canvas_drawings(count: int, seed: int = 0) -> list[np.ndarray]:
     return [
         draw_strokes(
             strokes,
-            size=CANVAS_SIZE,
             height_frac=rng.uniform(0.5, 0.85),
-            centre=(rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)),
+            centre=(rng.uniform(0.4, 0.6) * CANVAS_SIZE, rng.uniform(0.4, 0.6) * CANVAS_SIZE),
             stroke_width=18.0,  # the pad's default pen
             ink=(255, 255, 255),
             background=(0, 0, 0),

@@ -17,17 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import common
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from digitpad.data import MNIST_ENV, load_mnist
+from digitpad.drawn import CANVAS_SIZE, draw_strokes, mnist_to_strokes_batch, random_style
+from digitpad.number import read_number
+from digitpad.preprocess import to_mnist
 
-from digitpad.data import MNIST_ENV, load_mnist  # noqa: E402
-from digitpad.drawn import CANVAS_SIZE, draw_strokes, mnist_to_strokes_batch, random_style  # noqa: E402
-from digitpad.number import read_number  # noqa: E402
-from digitpad.preprocess import to_mnist  # noqa: E402
-
-SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 ROW_HEIGHT = 240
 DIGITS_PER_NUMBER = (3, 8)
 HEIGHT_RANGE = (0.45, 0.75)  # of the row, for the number; each digit varies by HEIGHT_WOBBLE
@@ -129,7 +126,7 @@ def main() -> None:
     from digitpad.inference import DigitReader
     from digitpad.store import load_models
 
-    data = args.data or (SHARED_MNIST if SHARED_MNIST.is_file() else None)
+    data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
     _, (x_test, y_test) = load_mnist(data)
     numbers = make_numbers(x_test, y_test, args.count, args.seed)
     models, problems = load_models(Path(args.store) if args.store else None)

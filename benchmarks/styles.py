@@ -11,20 +11,18 @@ read real people's pens is the pen column of benchmarks/accuracy.py.
 """
 
 import argparse
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import common  # noqa: F401  (puts the package on the path)
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitpad.drawn import draw_strokes, random_style  # noqa: E402
-from digitpad.inference import DigitReader  # noqa: E402
-from digitpad.preprocess import to_mnist  # noqa: E402
-from digitpad.scoring import table  # noqa: E402
-from digitpad.store import load_models  # noqa: E402
-from digitpad.styles import STYLES, jittered  # noqa: E402
+from digitpad.drawn import draw_strokes, random_style
+from digitpad.inference import DigitReader
+from digitpad.preprocess import to_mnist
+from digitpad.scoring import table
+from digitpad.store import load_models
+from digitpad.styles import STYLES, jittered
 
 
 def render_style(strokes, samples: int, seed: int) -> np.ndarray:

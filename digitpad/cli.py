@@ -25,6 +25,19 @@ def load_reader(store: Path):
     return DigitReader(models) if models else None
 
 
+def _answer(probs: np.ndarray) -> dict:
+    """One model's reading of one digit, as the JSON lines give it."""
+    return {"digit": int(probs.argmax()), "probs": [round(float(v), 6) for v in probs]}
+
+
+def _print_error(path: Path, problem: str, as_json: bool) -> None:
+    print(
+        json.dumps({"path": str(path), "error": problem})
+        if as_json
+        else f"{path}: error: {problem}"
+    )
+
+
 def predict(args: argparse.Namespace) -> int:
     paths = image_files(args.paths)
     images, readable, failures = [], [], {}
@@ -50,18 +63,11 @@ def predict(args: argparse.Namespace) -> int:
     answers = {path: {name: p[i] for name, p in probs.items()} for i, path in enumerate(readable)}
     for path in paths:
         if path in failures:
-            print(
-                json.dumps({"path": str(path), "error": failures[path]})
-                if args.json
-                else f"{path}: error: {failures[path]}"
-            )
+            _print_error(path, failures[path], args.json)
             continue
         per_model = answers[path]
         if args.json:
-            record = {"path": str(path)}
-            for name, p in per_model.items():
-                record[name] = {"digit": int(p.argmax()), "probs": [round(float(v), 6) for v in p]}
-            print(json.dumps(record))
+            print(json.dumps({"path": str(path)} | {n: _answer(p) for n, p in per_model.items()}))
         else:
             parts = [
                 f"{name} {int(p.argmax())} ({p.max():.1%}) [{' '.join(f'{v:.3f}' for v in p)}]"
@@ -92,20 +98,13 @@ def read_numbers(args: argparse.Namespace) -> int:
         except (UnreadableImage, ValueError) as error:
             problem = f"cannot read image: {error}"
         if problem:
-            print(
-                json.dumps({"path": str(path), "error": problem})
-                if args.json
-                else f"{path}: error: {problem}"
-            )
+            _print_error(path, problem, args.json)
             continue
         read_any = True
         if args.json:
             digits = [
                 {"box": list(digit.box)}
-                | {
-                    name: {"digit": int(p[i].argmax()), "probs": [round(float(v), 6) for v in p[i]]}
-                    for name, p in reading.probs.items()
-                }
+                | {name: _answer(p[i]) for name, p in reading.probs.items()}
                 for i, digit in enumerate(reading.digits)
             ]
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
@@ -120,7 +119,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     from digitpad.models import ROBUST_CHANGES
     from digitpad.scoring import build_test_sets, score, table
-    from digitpad.store import load_card, write_card
+    from digitpad.store import active_card_path, card_threshold, load_card, write_card
 
     store = Path(args.store or store_dir())
     reader = load_reader(store)
@@ -139,11 +138,10 @@ def evaluate(args: argparse.Namespace) -> int:
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
         return 2
     sets = build_test_sets(x_test, y_test, pen_data)
-    cards = {name: load_card(name, store) or {} for name in reader.names}
-    thresholds = {
-        name: card.get("calibration", {}).get("threshold") for name, card in cards.items()
-    }
-    scores = score(reader, sets, thresholds)
+    # The scores belong to the models read: a fine-tuned version's card, if one is active.
+    card_paths = {name: active_card_path(name, store) for name in reader.names}
+    cards = {name: load_card(path.stem, path.parent) or {} for name, path in card_paths.items()}
+    scores = score(reader, sets, {name: card_threshold(card) for name, card in cards.items()})
     print(table(scores))
     if args.record:
         for name, card in cards.items():
@@ -158,8 +156,8 @@ def evaluate(args: argparse.Namespace) -> int:
             chapter = load_card(name, store / CHAPTER_DIR) or {}
             if card.get("recipe") == "robust" and "evaluation" in chapter:
                 card["evaluation"]["chapter_scores"] = chapter["evaluation"]["scores"]
-            write_card(name, card, store)
-        print(f"recorded in the model cards in {store}")
+            write_card(card_paths[name].stem, card, card_paths[name].parent)
+        print(f"recorded in the model cards: {', '.join(map(str, card_paths.values()))}")
     return 0
 
 

@@ -190,11 +190,11 @@ def finetuned_card(
 ) -> dict:
     """The new version's model card: train.py's card format, with what fine-tuning changed.
 
-    Figures measured on the base model (calibration, validation accuracy) are left out: they
-    no longer describe the new weights.
+    Figures measured on the base model (calibration, validation accuracy, evaluation) and how
+    it differs from the chapter's are left out: they no longer describe the new weights.
     """
-    kept = {k: v for k, v in (base_card or {}).items()
-            if k not in ("calibration", "validation_accuracy", "version")}  # fmt: skip
+    stale = ("calibration", "validation_accuracy", "evaluation", "changes_from_chapter", "version")
+    kept = {k: v for k, v in (base_card or {}).items() if k not in stale}
     epochs = len(result.history["loss"])
     test = result.new["mnist_test"]
     return {

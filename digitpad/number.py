@@ -356,10 +356,15 @@ def _cut_path(ink: np.ndarray, column: int, reach: int) -> np.ndarray:
     cost = ink[:, low:high] + CUT_DRIFT * np.abs(np.arange(low, high) - column)
     total = cost[0].astype(np.float64)
     came_from = np.zeros((height, high - low), np.int8)
+    # Per column, the cost of arriving from the left, straight above and the right; the
+    # edges have no neighbour beyond them. One array for every row: this loop runs per stroke.
+    options = np.full((3, high - low), np.inf)
+    columns = np.arange(high - low)
     for row in range(1, height):
-        options = np.stack([np.r_[np.inf, total[:-1]], total, np.r_[total[1:], np.inf]])
-        came_from[row] = options.argmin(axis=0) - 1
-        total = options.min(axis=0) + cost[row]
+        options[0, 1:], options[1], options[2, :-1] = total[:-1], total, total[1:]
+        step = options.argmin(axis=0)
+        came_from[row] = step - 1
+        total = options[step, columns] + cost[row]
     path = np.empty(height, np.int64)
     path[-1] = int(total.argmin())
     for row in range(height - 1, 0, -1):
@@ -470,7 +475,7 @@ def _ink_of(
     soft = (cv2.dilate(own, np.ones((2 * HALO + 1, 2 * HALO + 1), np.uint8)) > 0) & ~neighbours
     crop = ink.strength[top:bottom, left:right] * soft
     # Faint pencil in a photo is still ink once it has been found: full strength for to_mnist.
-    crop = crop / max(float(crop.max()), 1e-6)
+    crop = to_gray(crop / max(float(crop.max()), 1e-6))  # before padding: a ninth the pixels
     x, y, w, h = cv2.boundingRect(own)
     # Black stays the most common gray for to_mnist even around a bold "1".
     return (left + x, top + y, w, h), np.pad(crop, max(crop.shape))

@@ -326,14 +326,14 @@ def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
         rows = _rows_from_zip(data)
     added = 0
     with connect(path) as db, transaction(db):
+        # A sample already here (same time, label and drawing) is skipped: read them once,
+        # not once a row, which made importing grow with the square of the samples.
+        seen = set(db.execute("SELECT created, label, canvas_png FROM samples"))
         for row in rows:
-            created, label, canvas_png, _, _ = row
-            seen = db.execute(
-                "SELECT 1 FROM samples WHERE created = ? AND label = ? AND canvas_png = ?",
-                (created, label, canvas_png),
-            ).fetchone()
-            if not seen:
+            key = tuple(row[:3])
+            if key not in seen:
                 db.execute(INSERT, row)
+                seen.add(key)
                 added += 1
     return added, len(rows) - added
 

@@ -53,7 +53,12 @@ def model_path(name: str, store: Path | None = None) -> Path:
     """The active version of the model if it has one (and its file exists), else the shipped."""
     store = Path(store or store_dir())
     version = active_versions(store).get(name)
-    if version and (store / VERSIONS_DIR / f"{version}.keras").is_file():
+    # Only a version of this model: "cnn" must not load a saved MLP.
+    if (
+        version
+        and version.startswith(f"{name}-")
+        and (store / VERSIONS_DIR / f"{version}.keras").is_file()
+    ):
         return store / VERSIONS_DIR / f"{version}.keras"
     return store / f"{name}.keras"
 
@@ -97,12 +102,27 @@ def load_card(name: str, store: Path | None = None) -> dict | None:
         return None
 
 
+def active_card_path(name: str, store: Path | None = None) -> Path:
+    """The card beside the model file the app reads: the active version's, else the shipped."""
+    return model_path(name, store).with_suffix(".json")
+
+
+def active_card(name: str, store: Path | None = None) -> dict | None:
+    path = active_card_path(name, store)
+    return load_card(path.stem, path.parent)
+
+
+def card_threshold(card: dict | None) -> float | None:
+    """A card's calibrated "not sure" threshold, or None."""
+    return ((card or {}).get("calibration") or {}).get("threshold")
+
+
 def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
-    """Each model's calibrated "not sure" threshold from its card; None where it has none."""
-    return {
-        name: ((load_card(name, store) or {}).get("calibration") or {}).get("threshold")
-        for name in MODEL_NAMES
-    }
+    """Each active model's calibrated "not sure" threshold; None where its card has none.
+
+    A fine-tuned version's card has none: the shipped model's threshold does not hold for it.
+    """
+    return {name: card_threshold(active_card(name, store)) for name in MODEL_NAMES}
 
 
 def library_versions() -> dict[str, str]:

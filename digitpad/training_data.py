@@ -12,39 +12,32 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from digitpad.drawn import Strokes, draw_canvases, make_drawn_set, preprocess_canvases
+from digitpad.drawn import Strokes, make_drawn_set, render_pen_digits
 from digitpad.models import NUM_CLASSES
 
 CHUNK = 2000  # digits per worker task: big enough to amortise the process hop
 
 
-def _in_parallel(function, chunks: list, workers: int | None) -> np.ndarray:
+def _in_parallel(make, items, seed: int, workers: int | None) -> np.ndarray:
+    """make(chunk, chunk_seed) over CHUNK-sized chunks of items, in worker processes."""
+    chunks = [(items[i : i + CHUNK], seed * 100_003 + i) for i in range(0, len(items), CHUNK)]
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(chunks) == 1:
-        return np.concatenate([function(*chunk) for chunk in chunks])
+        return np.concatenate([make(*chunk) for chunk in chunks])
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return np.concatenate(list(pool.map(function, *zip(*chunks))))
+        return np.concatenate(list(pool.map(make, *zip(*chunks))))
 
 
 def drawn_digits(digits: np.ndarray, seed: int, workers: int | None = None) -> np.ndarray:
     """MNIST digits redrawn as canvas drawings and preprocessed, one random style each."""
-    chunks = [(digits[i : i + CHUNK], seed * 100_003 + i) for i in range(0, len(digits), CHUNK)]
-    return _in_parallel(make_drawn_set, chunks, workers)
-
-
-def _render(strokes_list: list[Strokes], seed: int) -> np.ndarray:
-    return preprocess_canvases(draw_canvases(strokes_list, seed))
+    return _in_parallel(make_drawn_set, digits, seed, workers)
 
 
 def rendered_strokes(
     strokes_list: list[Strokes], seed: int, workers: int | None = None
 ) -> np.ndarray:
     """Pen strokes drawn on the canvas in random styles and preprocessed."""
-    chunks = [
-        (strokes_list[i : i + CHUNK], seed * 100_003 + i)
-        for i in range(0, len(strokes_list), CHUNK)
-    ]
-    return _in_parallel(_render, chunks, workers)
+    return _in_parallel(render_pen_digits, strokes_list, seed, workers)
 
 
 def random_scribbles(count: int, seed: int) -> list[Strokes]:

@@ -43,10 +43,14 @@ def page_header(title: str, intro: str) -> None:
 
 
 def models_or_stop(*needed: str) -> DigitReader:
-    """The loaded models; says what is missing and stops the page when a needed one is."""
+    """The loaded models; says what is missing and stops the page when a needed one is (any
+    one, when none is named)."""
     reader, problems = load_reader(store_dir())
     for problem in problems.values():
         st.error(problem)
+    if reader is None and not needed:
+        st.info("This page needs at least one of the models: see above for how to remake them.")
+        st.stop()
     missing = [name for name in needed if reader is None or name not in reader.models]
     if missing:
         names = " and ".join(charts.MODEL_TITLES.get(name, name) for name in missing)

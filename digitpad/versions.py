@@ -23,6 +23,7 @@ from digitpad.store import (
     VERSIONS_DIR,
     active_versions,
     load_card,
+    model_path,
     store_dir,
     write_card,
 )
@@ -45,8 +46,8 @@ def list_versions(name: str, store: Path | None = None) -> list[str]:
 
 def active_version(name: str, store: Path | None = None) -> str:
     """The version the app reads: a saved one from active.json if its file exists, else `name`."""
-    version = active_versions(store).get(name)
-    return version if version in list_versions(name, store) else name
+    path = model_path(name, store)
+    return path.stem if path.parent.name == VERSIONS_DIR else name
 
 
 def version_card(version: str, store: Path | None = None) -> dict | None:

@@ -18,7 +18,9 @@ WHICH = {
 }
 
 
-@st.cache_data
+# Figures are cached as they are: cache_data would unpickle them on every rerun, which costs
+# as much as building them.
+@st.cache_resource
 def curves_figures(store: Path) -> dict[str, go.Figure]:
     cards = report.load_cards(store)
     histories = {name: card["history"] for name, card in cards.items()}
@@ -29,7 +31,7 @@ def curves_figures(store: Path) -> dict[str, go.Figure]:
     }
 
 
-@st.cache_data
+@st.cache_resource
 def confusion_figures(store: Path, rates: bool) -> dict[str, go.Figure]:
     cards = report.load_cards(store)
     matrices = {name: np.asarray(card["confusion_matrix"]) for name, card in cards.items()}
@@ -43,6 +45,14 @@ def confusion_figures(store: Path, rates: bool) -> dict[str, go.Figure]:
         )
         for name, m in matrices.items()
     }
+
+
+@st.cache_resource
+def calibration_figure(store: Path) -> go.Figure:
+    cards = report.load_cards(store)
+    return charts.calibration_curve(
+        {name: card["calibration"] for name, card in cards.items() if "calibration" in card}
+    )
 
 
 @st.cache_data(show_spinner="Reading the mistakes with both models…")
@@ -88,12 +98,9 @@ if scores:
         if card.get("changes_from_chapter"):
             st.markdown(f"**{charts.MODEL_TITLES[name]}.** {card['changes_from_chapter']}")
 
-calibrations = {name: card["calibration"] for name, card in cards.items() if "calibration" in card}
-if calibrations:
+if any("calibration" in card for card in cards.values()):
     st.subheader("Knowing when it does not know")
-    st.plotly_chart(
-        charts.calibration_curve(calibrations), config=ui.CHART_CONFIG, key="calibration"
-    )
+    st.plotly_chart(calibration_figure(store), config=ui.CHART_CONFIG, key="calibration")
     st.caption(
         "Look at how close each curve stays to the dotted diagonal: a model whose 70% means "
         "right 7 times in 10 can be trusted when it is unsure. "

@@ -44,6 +44,12 @@ def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.nda
     )
 
 
+@st.cache_resource(max_entries=16)
+def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray) -> go.Figure:
+    """A hand-made filter's figure: it does not change as you edit your own filter."""
+    return comparison(name, np.array(explain.HAND_MADE_FILTERS[name]), image, learned)
+
+
 ui.page_header(
     "Hand-made versus learned filters",
     "The chapter builds edge detectors by hand; the CNN's first layer learned its own filters "
@@ -53,11 +59,11 @@ reader = ui.models_or_stop("cnn")
 image, named = ui.current_digit()
 learned = first_layer_filters(reader.models["cnn"])
 
-chapter = list(explain.HAND_MADE_FILTERS.items())
+chapter = list(explain.HAND_MADE_FILTERS)
 for left, right in zip(chapter[::2], chapter[1::2]):
-    for column, (name, kernel) in zip(st.columns(2), (left, right)):
+    for column, name in zip(st.columns(2), (left, right)):
         column.plotly_chart(
-            comparison(name, np.array(kernel), image, learned),
+            chapter_comparison(name, image, learned),
             config=ui.CHART_CONFIG,
             key=f"handmade_{name}",
         )

@@ -6,7 +6,6 @@ from streamlit_drawable_canvas import st_canvas
 from digitpad import charts, ui
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.number import NO_DIGITS, annotated, read_number
-from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
 DIGITS_A_ROW = 8
@@ -17,12 +16,7 @@ ui.page_header(
     "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
     "every digit, and the CNN's readings make the number.",
 )
-reader, problems = ui.load_reader(store_dir())
-for problem in problems.values():
-    st.error(problem)
-if reader is None:
-    st.info("This page needs at least one of the models: see above for how to remake them.")
-    st.stop()
+reader = ui.models_or_stop()
 
 with st.sidebar:
     stroke_width = st.slider("Pen width", 4, 40, 14, key="number_stroke_width")

@@ -9,7 +9,6 @@ from digitpad.data import file_sha256, load_mnist, mnist_path
 from digitpad.store import ModelUnavailable, load_model, store_dir
 
 PER_PAGE = 24
-NO_CHART_BAR = {"displayModeBar": False}
 
 ui.page_header(
     "Your digits",
@@ -81,7 +80,7 @@ else:
         column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
         column.plotly_chart(
             charts.confusion_heatmap(result.confusion, f"{title}: your digit against its answer"),
-            config=NO_CHART_BAR,
+            config=ui.CHART_CONFIG,
             key=f"your_confusion_{name}",
         )
         column.caption(
@@ -92,7 +91,8 @@ else:
     st.subheader("Browse")
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
-    pages = max(1, -(-samples.count_samples(database, label) // PER_PAGE))
+    shown_count = total if label is None else int(counts[label])
+    pages = max(1, -(-shown_count // PER_PAGE))
     if st.session_state.get("browse_page", 1) > pages:  # the last page was emptied
         st.session_state["browse_page"] = pages
     page = st.pagination(pages, key="browse_page") if pages > 1 else 1

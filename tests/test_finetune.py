@@ -50,14 +50,19 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     version = versions.save_version(result.model, card, "cnn")
     assert versions.list_versions("cnn") == ["cnn", version]
     assert store.model_path("cnn") == store_copy / "cnn.keras", "saved, not yet active"
+    shipped_threshold = store.not_sure_thresholds()["cnn"]
+    assert shipped_threshold is not None
     versions.activate("cnn", version)
     assert versions.active_version("cnn") == version
+    # The shipped CNN's threshold was calibrated for it, not for the tuned one.
+    assert store.not_sure_thresholds()["cnn"] is None
     assert same_weights(store.load_model("cnn").get_weights(), tuned)
     saved = versions.version_card(version)
     assert saved["finetuned_from"] == "cnn" and saved["version"] == version
     assert saved["samples"] == {"trained_on": 16, "held_out": 4}
     assert saved["comparison"]["held_out"]["digits"] == 4
-    assert saved["params"] == base.count_params() and "calibration" not in saved
+    assert saved["params"] == base.count_params()
+    assert not {"calibration", "evaluation"} & saved.keys(), "the shipped CNN's figures"
 
     # A version tuned from that version rolls back to it, and that one to the shipped CNN.
     second = versions.save_version(result.model, {**card, "finetuned_from": version}, "cnn")
@@ -66,12 +71,16 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     assert versions.rollback("cnn") == version
     assert versions.rollback("cnn") == "cnn"
     assert same_weights(store.load_model("cnn").get_weights(), shipped)
+    assert store.not_sure_thresholds()["cnn"] == shipped_threshold
     assert versions.rollback("cnn") == "cnn", "nothing older than the shipped CNN"
 
 
 def test_a_damaged_or_foreign_active_json_falls_back_to_the_shipped_model(store_copy):
     shipped = store_copy / "cnn.keras"
-    damaged = ["{broken", '["cnn"]', '{"cnn": "../../elsewhere/cnn"}']
+    (store_copy / "versions").mkdir(exist_ok=True)
+    (store_copy / "versions" / "mlp-20250101T000000Z.keras").write_bytes(b"")
+    damaged = ["{broken", '["cnn"]', '{"cnn": "../../elsewhere/cnn"}',
+               '{"cnn": "mlp-20250101T000000Z"}']  # fmt: skip
     for text in [*damaged, '{"cnn": "cnn-20990101T000000Z"}']:  # the last: no such file
         (store_copy / "active.json").write_text(text)
         assert store.model_path("cnn") == shipped and versions.active_version("cnn") == "cnn"
