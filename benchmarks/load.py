@@ -7,9 +7,10 @@ turnaround, from the stroke's message leaving the browser to both bar charts arr
 by chromium's network process. An error is a console error, an HTTP error, an uncaught
 exception, a Streamlit exception box, a lost connection or bars that never update. First one
 session alone, then all of them together, on the same server. The browsers run at the lowest
-CPU priority: on this machine they need ten times the server's CPU for each stroke.
+CPU priority: on this machine they need ten times the server's CPU for each stroke, so on 2
+cores this measures the machine; server_load.py keeps the other visitors' browsers off it.
 
-    .venv/bin/python benchmarks/load.py     # 20 sessions for 60 s; target p95 within 2x of one"""
+    .venv/bin/python benchmarks/load.py     # 20 sessions for 60 s"""
 
 import argparse
 import asyncio
