@@ -8,8 +8,8 @@ from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
+from digitpad.explain import first_layer_filters
 from digitpad.images import UnreadableImage, decode_image
-from digitpad.inference import first_layer_filters
 from digitpad.number import deciding_model
 from digitpad.preprocess import to_mnist
 from digitpad.store import store_dir

@@ -32,7 +32,7 @@ from keras import layers
 
 from digitpad import calibration, training_data
 from digitpad.data import MNIST_ENV, PEN_ENV, file_sha256, load_mnist, mnist_path
-from digitpad.drawn import load_pen_digits
+from digitpad.drawn import pen_digits_of
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS, MODEL_NAMES
@@ -56,8 +56,6 @@ pen_copies = 3  # renders of each pen digit in different styles (robust)
 scribbles = 6000
 styled = 6000  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, closed 4, ...
 workers = None  # processes that draw the training data; default: every core
-# Writers of the pen digits: train on these, validate on these, hold these out for the card.
-PEN_TRAIN, PEN_VALIDATION = range(1, 21), range(21, 25)
 # -----------------------------------------------------------------------------
 
 # An MLP epoch costs a tenth of a CNN epoch: the MLP gets more of them, each freshly augmented.
@@ -130,12 +128,11 @@ def chapter_data(x_train, y_train, val_count):
 def robust_data(x_train, y_train, val_count, args):
     """MNIST, its canvas redrawings, pen digits and scribbles; validation drawn the same way."""
     split = len(x_train) - val_count
-    strokes, pen_labels, writers = load_pen_digits(args.pen_data)
-    in_train = np.isin(writers, PEN_TRAIN)
-    in_val = np.isin(writers, PEN_VALIDATION)
-    limit = args.limit or len(strokes)  # smoke tests draw only a few pen digits too
-    pen_train = [s for s, keep in zip(strokes, in_train) if keep][:limit]
-    pen_val = [s for s, keep in zip(strokes, in_val) if keep][:limit]
+    pen_train, pen_train_labels = pen_digits_of(args.pen_data, "train")
+    pen_val, pen_val_labels = pen_digits_of(args.pen_data, "validation")
+    limit = args.limit or len(pen_train)  # smoke tests draw only a few pen digits too
+    pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
+    pen_val, pen_val_labels = pen_val[:limit], pen_val_labels[:limit]
     scribble_strokes = training_data.random_scribbles(args.scribbles, args.seed)
     styled_strokes, styled_labels = style_samples(min(args.styled, limit), args.seed + 777)
     cut = len(scribble_strokes) * 5 // 6
@@ -154,7 +151,7 @@ def robust_data(x_train, y_train, val_count, args):
             for c in range(args.drawn_copies)
         ],
         *[
-            (draw(pen_train, args.seed + c), training_data.one_hot(pen_labels[in_train][:limit]))
+            (draw(pen_train, args.seed + c), training_data.one_hot(pen_train_labels))
             for c in range(args.pen_copies)
         ],
         (draw(styled_strokes, args.seed), training_data.one_hot(styled_labels)),
@@ -166,7 +163,7 @@ def robust_data(x_train, y_train, val_count, args):
             training_data.drawn_digits(x_train[split:], args.seed + 999, args.workers),
             y_train[split:],
         ),
-        "pen": (draw(pen_val, args.seed + 999), pen_labels[in_val][:limit]),
+        "pen": (draw(pen_val, args.seed + 999), pen_val_labels),
         "scribbles": (draw(scribble_strokes[cut:], args.seed + 999), None),
     }
     print(f"drew the training data in {time.perf_counter() - started:.0f} s")
@@ -333,17 +330,8 @@ def finetune_main(args: argparse.Namespace) -> None:
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
               f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
-    data = {
-        "file": str(data_file) if data_file else "keras.datasets.mnist",
-        "sha256": file_sha256(data_file) if data_file else None,
-        "samples": str(database),
-    }
     command = "python " + shlex.join(["train.py", *sys.argv[1:]])
-    card = finetune.finetuned_card(
-        versions.version_card(base_version, store), base_version, result, command, data
-    )
-    version = versions.save_version(result.model, card, "cnn", store)
-    versions.activate("cnn", version, store)
+    version = finetune.save_as_active(result, base_version, command, data_file, database, store)
     print(f"saved {store / versions.VERSIONS_DIR / version}.keras, now the active CNN; "
           f"{base_version} is kept (switch back on the Your digits page)")  # fmt: skip
 

@@ -21,7 +21,13 @@ import common
 import numpy as np
 
 from digitpad.data import MNIST_ENV, load_mnist
-from digitpad.drawn import CANVAS_SIZE, draw_strokes, mnist_to_strokes_batch, random_style
+from digitpad.drawn import (
+    CANVAS_SIZE,
+    draw_strokes,
+    mnist_to_strokes_batch,
+    paint,
+    random_style,
+)
 from digitpad.number import read_number
 from digitpad.preprocess import to_mnist
 
@@ -89,20 +95,7 @@ def make_number(strokes_list, labels: np.ndarray, rng: np.random.Generator) -> N
         spot = coverage[:, left : left + piece.shape[1]]
         touching |= bool((np.minimum(spot, piece) > 0).any())
         np.maximum(spot, piece, out=spot)
-    return Number(_paint(coverage, style.ink, style.background), labels, pieces, touching)
-
-
-def _paint(coverage: np.ndarray, ink, background) -> np.ndarray:
-    """RGBA picture of the ink: on transparency as the pad returns it, or on a colour."""
-    weight = coverage[..., None] / 255.0
-    picture = np.empty((*coverage.shape, 4), np.uint8)
-    if background is None:
-        picture[..., :3] = ink
-        picture[..., 3] = coverage
-    else:
-        picture[..., :3] = np.round(np.array(background) * (1 - weight) + np.array(ink) * weight)
-        picture[..., 3] = 255
-    return picture
+    return Number(paint(coverage, style.ink, style.background), labels, pieces, touching)
 
 
 def make_numbers(x_test: np.ndarray, y_test: np.ndarray, count: int, seed: int) -> list[Number]:

@@ -309,7 +309,7 @@ def _palette(ink: Colour, background: Colour | None) -> np.ndarray:
     return palette
 
 
-def _paint(coverage: np.ndarray, ink: Colour, background: Colour | None) -> np.ndarray:
+def paint(coverage: np.ndarray, ink: Colour, background: Colour | None) -> np.ndarray:
     """RGBA canvas of ink with this coverage, on a colour or on transparency."""
     # Each pixel's four bytes are looked up at once, as one 32-bit word.
     words = _palette(ink, background).view(np.uint32)[:, 0]
@@ -328,7 +328,7 @@ def draw_strokes(
 ) -> np.ndarray:
     """RGBA (size, size, 4) uint8 canvas with the strokes drawn by a round, anti-aliased pen."""
     coverage = _pen_coverage(strokes, size, height_frac, centre, stroke_width)
-    return _paint(coverage, ink, background)
+    return paint(coverage, ink, background)
 
 
 @dataclass(frozen=True)
@@ -418,6 +418,17 @@ def load_pen_digits(path: str | PathLike) -> tuple[list[Strokes], np.ndarray, np
     strokes = np.split(points.astype(np.float32), stroke_ptr[1:-1])
     digits = [to_unit_box(strokes[first:last]) for first, last in pairwise(sample_ptr)]
     return digits, labels, writers
+
+
+# The tablet set's 30 writers, kept apart: models train on some hands and are tested on others.
+PEN_WRITERS = {"train": range(1, 21), "validation": range(21, 25), "test": range(25, 31)}
+
+
+def pen_digits_of(path: str | PathLike, part: str) -> tuple[list[Strokes], np.ndarray]:
+    """The tablet digits of one part of PEN_WRITERS, as (strokes, labels)."""
+    strokes, labels, writers = load_pen_digits(path)
+    chosen = np.isin(writers, PEN_WRITERS[part])
+    return [s for s, keep in zip(strokes, chosen) if keep], labels[chosen]
 
 
 def render_pen_digits(strokes_list: list[Strokes], seed: int = 0) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from digitpad.evaluation import as_model_input
+from digitpad.models import FIRST_CONV
 
 # The chapter's hand-made 3x3 filters, by what they respond to.
 HAND_MADE_FILTERS = {
@@ -46,6 +47,11 @@ def conv_filters(model: keras.Model, layer_name: str) -> np.ndarray:
     """A conv layer's kernels as (filters, input channels, height, width)."""
     kernel = model.get_layer(layer_name).get_weights()[0]  # (kh, kw, in, out)
     return np.transpose(kernel, (3, 2, 0, 1))
+
+
+def first_layer_filters(cnn: keras.Model) -> np.ndarray:
+    """The first conv layer's kernels as (filters, 3, 3): it sees one channel, the digit."""
+    return conv_filters(cnn, FIRST_CONV)[:, 0]
 
 
 def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -10,10 +10,13 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
 
+from digitpad import versions
+from digitpad.data import file_sha256
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.models import NUM_CLASSES
 from digitpad.store import library_versions
@@ -227,3 +230,27 @@ def finetuned_card(
         "versions": library_versions(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+
+
+def save_as_active(
+    result: Finetuned,
+    base_version: str,
+    command: str,
+    mnist_file: Path | None,
+    database: Path,
+    store: Path,
+) -> str:
+    """Saves the fine-tuned CNN with its card as a new version and makes it the one pages read.
+
+    The base version stays in the store, so the person can switch back to it.
+    """
+    data = {
+        "file": str(mnist_file) if mnist_file else "keras.datasets.mnist",
+        "sha256": file_sha256(mnist_file) if mnist_file else None,
+        "samples": str(database),
+    }
+    base_card = versions.version_card(base_version, store)
+    card = finetuned_card(base_card, base_version, result, command, data)
+    version = versions.save_version(result.model, card, "cnn", store)
+    versions.activate("cnn", version, store)
+    return version

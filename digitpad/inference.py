@@ -78,9 +78,3 @@ class DigitReader:
             probs = np.asarray(probs[0])
             readings[name] = Reading(int(probs.argmax()), probs, self.thresholds.get(name))
         return readings, feature_maps
-
-
-def first_layer_filters(cnn: keras.Model) -> np.ndarray:
-    """The first conv layer's kernels as (C, 3, 3) for a one-channel input."""
-    kernel = cnn.get_layer(FIRST_CONV).get_weights()[0]  # (3, 3, 1, C)
-    return np.transpose(kernel[:, :, 0, :], (2, 0, 1))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from digitpad.preprocess import MIN_CONTRAST, to_gray, to_mnist
+from digitpad.preprocess import MIN_CONTRAST, background_level, to_gray, to_mnist
 
 if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
     from digitpad.inference import DigitReader
@@ -161,8 +161,9 @@ def is_flat(gray: np.ndarray) -> bool:
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # As preprocess.extract_ink: the most common gray is the background, ink differs from it.
-    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    # As preprocess.extract_ink, ink is what differs from the background; here without
+    # shrinking the picture, and with a mask of the ink strong enough to find digits by.
+    background = background_level(gray)
     difference = cv2.absdiff(gray, np.full_like(gray, background))
     strongest = int(difference.max())
     if strongest < MIN_CONTRAST:
@@ -567,7 +568,7 @@ def annotated(image: np.ndarray, reading: NumberReading, side: int = WORK_SIDE) 
     font_scale = max(0.4, tallest / 200)
     (_, band), _ = cv2.getTextSize("0", FONT, 2 * font_scale, thickness)
     band += 6 * thickness
-    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    background = background_level(gray)
     picture = cv2.copyMakeBorder(gray, band, band, 0, 0, cv2.BORDER_CONSTANT, value=background)
     picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
     for (x, y, w, h), probs in zip(boxes, reading.probs[reading.deciding_model]):

@@ -71,6 +71,11 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(scaled, 0.0, 1.0) * 255).round().astype(np.uint8)
 
 
+def background_level(gray: np.ndarray) -> int:
+    """The gray level of a drawing's background: the most common one."""
+    return int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+
+
 def extract_ink(image: np.ndarray) -> np.ndarray | None:
     """White-on-black ink map in [0, 1], or None when the picture holds no ink.
 
@@ -82,7 +87,7 @@ def extract_ink(image: np.ndarray) -> np.ndarray | None:
         scale = MAX_SIDE / max(gray.shape)
         size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    background = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    background = background_level(gray)
     ink = cv2.absdiff(gray, np.full_like(gray, background))
     strongest = int(ink.max())
     if strongest < MIN_CONTRAST:

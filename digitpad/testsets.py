@@ -9,11 +9,10 @@
 
 import numpy as np
 
-from digitpad.drawn import load_pen_digits
+from digitpad.drawn import pen_digits_of
 from digitpad.training_data import drawn_digits, random_scribbles, rendered_strokes
 
 DRAWN_SEED = 0
-PEN_TEST_WRITERS = range(25, 31)
 SCRIBBLE_SEED = 12345
 SCRIBBLE_COUNT = 1000
 
@@ -23,10 +22,8 @@ def drawn_test_set(x_test: np.ndarray, workers: int | None = None) -> np.ndarray
 
 
 def pen_test_set(path, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    strokes, labels, writers = load_pen_digits(path)
-    held_out = np.isin(writers, PEN_TEST_WRITERS)
-    chosen = [s for s, keep in zip(strokes, held_out) if keep]
-    return rendered_strokes(chosen, DRAWN_SEED, workers), labels[held_out]
+    strokes, labels = pen_digits_of(path, "test")
+    return rendered_strokes(strokes, DRAWN_SEED, workers), labels
 
 
 def scribble_test_set(workers: int | None = None) -> np.ndarray:

@@ -36,6 +36,12 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     return reader, problems
 
 
+def models_changed() -> None:
+    """Another model version is active: every page must load and read with it afresh."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 def page_header(title: str, intro: str) -> None:
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")
     st.title(title)

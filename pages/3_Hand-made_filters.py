@@ -5,7 +5,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, explain, ui
-from digitpad.inference import first_layer_filters
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
@@ -57,7 +56,7 @@ ui.page_header(
 )
 reader = ui.models_or_stop("cnn")
 image, named = ui.current_digit()
-learned = first_layer_filters(reader.models["cnn"])
+learned = explain.first_layer_filters(reader.models["cnn"])
 
 chapter = list(explain.HAND_MADE_FILTERS)
 for left, right in zip(chapter[::2], chapter[1::2]):

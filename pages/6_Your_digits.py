@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from digitpad import charts, finetune, samples, ui, versions
-from digitpad.data import file_sha256, load_mnist, mnist_path
+from digitpad.data import load_mnist, mnist_path
 from digitpad.store import ModelUnavailable, load_model, store_dir
 
 PER_PAGE = 24
@@ -16,12 +16,6 @@ ui.page_header(
     "network reads your handwriting, and a CNN fine-tuned on it.",
 )
 database, store = samples.default_path(), store_dir()
-
-
-def models_changed() -> None:
-    """Another model version is active: every page must load and read with it afresh."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def delete(sample_id: int) -> None:
@@ -45,12 +39,12 @@ def import_upload() -> None:
 
 def switch_version() -> None:
     versions.activate("cnn", st.session_state["cnn_version"], store)
-    models_changed()
+    ui.models_changed()
 
 
 def roll_back() -> None:
     st.toast(f"The CNN is {versions.rollback('cnn', store)} again.")
-    models_changed()
+    ui.models_changed()
 
 
 try:
@@ -178,21 +172,10 @@ elif st.button("Fine-tune the CNN", key="finetune", type="primary"):
         epochs=int(epochs),
         progress=lambda done, doing: bar.progress(done, doing),
     )
-    data = {
-        "file": str(mnist_file) if mnist_file else "keras.datasets.mnist",
-        "sha256": file_sha256(mnist_file) if mnist_file else None,
-        "samples": str(database),
-    }
-    card = finetune.finetuned_card(
-        versions.version_card(base_version, store),
-        base_version,
-        result,
-        "the Your digits page",
-        data,
+    version = finetune.save_as_active(
+        result, base_version, "the Your digits page", mnist_file, database, store
     )
-    version = versions.save_version(result.model, card, "cnn", store)
-    versions.activate("cnn", version, store)
-    models_changed()
+    ui.models_changed()
     st.success(f"Saved the fine-tuned CNN as {version}; every page reads with it now.")
 
 st.subheader("CNN versions")

@@ -6,7 +6,6 @@ import pytest
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz
-from digitpad.inference import first_layer_filters
 from digitpad.store import store_dir
 
 
@@ -64,7 +63,7 @@ def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     cnn = models["cnn"]
     bias = cnn.get_layer("conv1").get_weights()[1]
     maps = explain.activations(cnn, digit, ["conv1"])["conv1"]
-    for channel, kernel in enumerate(first_layer_filters(cnn)):
+    for channel, kernel in enumerate(explain.first_layer_filters(cnn)):
         by_hand = np.maximum(explain.convolve(digit, kernel) + bias[channel], 0)
         np.testing.assert_allclose(by_hand, maps[..., channel], atol=1e-4)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitpad.evaluation import evaluate_probs
-from digitpad.inference import first_layer_filters
+from digitpad.explain import first_layer_filters
 from digitpad.models import build_cnn, build_mlp
 from digitpad.store import load_card
 
