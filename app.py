@@ -1,4 +1,7 @@
-"""DigitPad: draw a digit and watch an MLP and a CNN read it, live, stroke by stroke."""
+"""DigitPad: draw a digit and watch an MLP and a CNN read it, live, stroke by stroke.
+
+The drawing page, and the app's navigation: this page first, then the ones in pages/.
+"""
 
 import hashlib
 from pathlib import Path
@@ -33,155 +36,166 @@ def filters_figure(store: Path):
     )
 
 
-# Load before drawing the canvas, so the first stroke is read as fast as the hundredth.
-reader, problems = load_reader(store_dir())
+def draw_a_digit() -> None:
+    """The drawing page: the pad, what the networks see, their readings, the first layer."""
+    # Load before drawing the canvas, so the first stroke is read as fast as the hundredth.
+    reader, problems = load_reader(store_dir())
 
-st.title("✏️ DigitPad")
-st.caption(
-    "Draw a digit. Two networks trained on MNIST read it as you draw: "
-    "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
-)
-for problem in problems.values():
-    st.error(problem)
-if reader is None:
-    st.stop()
-
-with st.sidebar:
-    stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
-    upload = st.file_uploader(
-        "…or read a picture of one digit",
-        type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
-        key="upload",
+    st.title("✏️ DigitPad")
+    st.caption(
+        "Draw a digit. Two networks trained on MNIST read it as you draw: "
+        "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
     )
+    for problem in problems.values():
+        st.error(problem)
+    if reader is None:
+        st.stop()
 
-pad, steps = st.columns([1, 2])
-with pad:
-    # The canvas's toolbar floats above it: leave it room.
-    st.markdown("**Draw a digit here**")
-    canvas = st_canvas(
-        stroke_width=stroke_width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key="canvas",
-    )
-
-picture = canvas.image_data
-if upload is not None:
-    try:
-        picture = decode_image(upload.getvalue())
-        pad.caption("Reading your picture; remove it to read the canvas again.")
-    except UnreadableImage as error:
-        pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
-        picture = None
-
-result = to_mnist(picture) if picture is not None else None
-if upload is not None and picture is not None and result is None:
-    pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
-st.session_state[DIGIT_KEY] = None if result is None else result.image
-readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
-
-with steps:
-    if result is None:
-        st.info("Draw a digit on the black pad: the networks' readings appear here.")
-    else:
-        st.markdown("**What the networks see**, made the way MNIST was made")
-        shown = [
-            (charts.shrunk(result.ink), "1. the ink"),
-            (charts.shrunk(result.cropped), "2. cropped to the ink"),
-            (charts.pixelated(result.fitted), "3. fitted into 20x20"),
-            (charts.pixelated(result.image), "4. 28x28, centred by mass"),
-        ]
-        for column, (image, caption) in zip(st.columns(4), shown):
-            # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
-            # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.
-            column.image(image, caption=caption, clamp=True, output_format="PNG")
-
-        digits = {name: reading.digit for name, reading in readings.items()}
-        unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
-        if unsure:
-            st.info(
-                f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
-                "this is. Is it a digit? Try drawing it larger, or more like a printed one."
-            )
-        elif len(digits) > 1 and len(set(digits.values())) == 1:
-            st.success(f"Both networks read **{next(iter(digits.values()))}**.")
-        elif len(digits) > 1:
-            st.warning(
-                "The networks disagree: "
-                + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
-                + "."
-            )
-
-for column, (name, reading) in zip(st.columns(2), readings.items()):
-    if reading.sure:
-        title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
-    else:
-        title = (
-            f"{MODEL_TITLES[name]} is not sure (maybe {reading.digit}, {reading.confidence:.0%})"
+    with st.sidebar:
+        stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
+        upload = st.file_uploader(
+            "…or read a picture of one digit",
+            type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+            key="upload",
         )
-    column.plotly_chart(
-        charts.probability_bars(reading.probs, title),
-        key=f"bars_{name}",
-        config=CHART_CONFIG,
-    )
 
-if result is not None:
-    # The database is touched only on a click: drawing stays as fast as without this.
-    st.markdown(
-        "**Is it right?** Save your digit with its true label: the *Your digits* page shows how "
-        "well each network reads your handwriting, and can fine-tune the CNN on it."
-    )
-    guess = readings[deciding_model(readings)].digit
-    drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
-    saved = st.session_state.get("saved_sample")
-    if saved and saved[0] == drawing_id:
-        st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
-    else:
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            confirmed = st.button(
-                f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
-            )
-            true_digit = st.selectbox(
-                "No, it is a",
-                range(10),
-                index=None,
-                placeholder="pick the digit",
-                key="label_digit",
-                width=170,
-            )
-            corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
-        if confirmed or corrected:
-            label = guess if confirmed else true_digit
-            png = canvas.image_bytes if upload is None else samples.png_bytes(picture)
-            probs = {name: reading.probs for name, reading in readings.items()}
-            try:
-                sample_id = samples.add_sample(
-                    samples.default_path(), png, result.image, label, probs
+    pad, steps = st.columns([1, 2])
+    with pad:
+        # The canvas's toolbar floats above it: leave it room.
+        st.markdown("**Draw a digit here**")
+        canvas = st_canvas(
+            stroke_width=stroke_width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key="canvas",
+        )
+
+    picture = canvas.image_data
+    if upload is not None:
+        try:
+            picture = decode_image(upload.getvalue())
+            pad.caption("Reading your picture; remove it to read the canvas again.")
+        except UnreadableImage as error:
+            pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
+            picture = None
+
+    result = to_mnist(picture) if picture is not None else None
+    if upload is not None and picture is not None and result is None:
+        pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
+    st.session_state[DIGIT_KEY] = None if result is None else result.image
+    readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
+
+    with steps:
+        if result is None:
+            st.info("Draw a digit on the black pad: the networks' readings appear here.")
+        else:
+            st.markdown("**What the networks see**, made the way MNIST was made")
+            shown = [
+                (charts.shrunk(result.ink), "1. the ink"),
+                (charts.shrunk(result.cropped), "2. cropped to the ink"),
+                (charts.pixelated(result.fitted), "3. fitted into 20x20"),
+                (charts.pixelated(result.image), "4. 28x28, centred by mass"),
+            ]
+            for column, (image, caption) in zip(st.columns(4), shown):
+                # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
+                # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.
+                column.image(image, caption=caption, clamp=True, output_format="PNG")
+
+            digits = {name: reading.digit for name, reading in readings.items()}
+            unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
+            if unsure:
+                st.info(
+                    f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
+                    "this is. Is it a digit? Try drawing it larger, or more like a printed one."
                 )
-            except samples.SamplesUnavailable as problem:
-                st.error(f"Your digit was not saved: {problem}")
-            else:
-                st.session_state["saved_sample"] = (drawing_id, label, sample_id)
-                st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
+            elif len(digits) > 1 and len(set(digits.values())) == 1:
+                st.success(f"Both networks read **{next(iter(digits.values()))}**.")
+            elif len(digits) > 1:
+                st.warning(
+                    "The networks disagree: "
+                    + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
+                    + "."
+                )
 
-if "cnn" in reader.models:
-    st.subheader("Inside the CNN's first layer")
-    learned, maps = st.columns(2)
-    # Shown even before the first stroke: the filters are the model's, not the drawing's.
-    learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
-    learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
-    if feature_maps is None:
-        maps.caption("Draw a digit to see where each filter fires on it.")
-    else:
-        maps.plotly_chart(
-            charts.feature_map_grid(
-                feature_maps.transpose(2, 0, 1), columns=8, title="Their feature maps of your digit"
-            ),
-            key="feature_maps",
+    for column, (name, reading) in zip(st.columns(2), readings.items()):
+        if reading.sure:
+            title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
+        else:
+            maybe = f"maybe {reading.digit}, {reading.confidence:.0%}"
+            title = f"{MODEL_TITLES[name]} is not sure ({maybe})"
+        column.plotly_chart(
+            charts.probability_bars(reading.probs, title),
+            key=f"bars_{name}",
             config=CHART_CONFIG,
         )
-        maps.caption("Where each filter fires on your digit: bright where its pattern is found.")
+
+    if result is not None:
+        # The database is touched only on a click: drawing stays as fast as without this.
+        st.markdown(
+            "**Is it right?** Save your digit with its true label: the *Your digits* page shows "
+            "how well each network reads your handwriting, and can fine-tune the CNN on it."
+        )
+        guess = readings[deciding_model(readings)].digit
+        drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
+        saved = st.session_state.get("saved_sample")
+        if saved and saved[0] == drawing_id:
+            st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
+        else:
+            with st.container(horizontal=True, vertical_alignment="bottom"):
+                confirmed = st.button(
+                    f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
+                )
+                true_digit = st.selectbox(
+                    "No, it is a",
+                    range(10),
+                    index=None,
+                    placeholder="pick the digit",
+                    key="label_digit",
+                    width=170,
+                )
+                corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
+            if confirmed or corrected:
+                label = guess if confirmed else true_digit
+                png = canvas.image_bytes if upload is None else samples.png_bytes(picture)
+                probs = {name: reading.probs for name, reading in readings.items()}
+                try:
+                    sample_id = samples.add_sample(
+                        samples.default_path(), png, result.image, label, probs
+                    )
+                except samples.SamplesUnavailable as problem:
+                    st.error(f"Your digit was not saved: {problem}")
+                else:
+                    st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+                    st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
+
+    if "cnn" in reader.models:
+        st.subheader("Inside the CNN's first layer")
+        learned, maps = st.columns(2)
+        # Shown even before the first stroke: the filters are the model's, not the drawing's.
+        learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
+        learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
+        if feature_maps is None:
+            maps.caption("Draw a digit to see where each filter fires on it.")
+        else:
+            maps.plotly_chart(
+                charts.feature_map_grid(
+                    feature_maps.transpose(2, 0, 1),
+                    columns=8,
+                    title="Their feature maps of your digit",
+                ),
+                key="feature_maps",
+                config=CHART_CONFIG,
+            )
+            maps.caption(
+                "Where each filter fires on your digit: bright where its pattern is found."
+            )
+
+
+# The drawing page first; the pages in pages/ keep the names and addresses their files give them.
+PAGES = sorted((Path(__file__).parent / "pages").glob("*.py"))
+drawing = st.Page(draw_a_digit, title="Draw a digit", icon="✏️", url_path="", default=True)
+st.navigation([drawing, *map(st.Page, PAGES)]).run()
