@@ -19,6 +19,7 @@ import itertools
 import random
 import time
 import urllib.request
+from dataclasses import dataclass
 
 import common
 import websockets
@@ -49,12 +50,18 @@ def wait_for_message(page, sent: list, count: int) -> None:
     wait_until_idle(page)
 
 
-def record(url: str) -> tuple[dict[str, str], list[bytes], list[bool], list[str]]:
-    """Every message a browser sends as it draws, and its websocket handshake.
+@dataclass(frozen=True)
+class Recording:
+    """What a browser sent while drawing: enough for another session to send it again."""
 
-    Returns the headers to replay, the messages, which of them are strokes (not the first,
-    which asks for the page, nor the clears) and the subprotocols to offer.
-    """
+    headers: dict[str, str]  # the handshake's cookie and origin
+    protocols: list[str]  # the subprotocols offered, the XSRF token among them
+    messages: list[bytes]
+    strokes: list[bool]  # which messages are strokes: not the first (the page), nor clears
+
+
+def record(url: str) -> Recording:
+    """Every message a browser sends as it draws, and its websocket handshake."""
     handshakes, sent = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -85,7 +92,8 @@ def record(url: str) -> tuple[dict[str, str], list[bytes], list[bool], list[str]
     headers = handshakes[0]
     # The XSRF token rides in the subprotocol list; a third entry would resume the old session.
     protocols = [p.strip() for p in headers["Sec-WebSocket-Protocol"].split(",")][:2]
-    return {"Cookie": headers["Cookie"], "Origin": headers["Origin"]}, messages, strokes, protocols
+    headers_kept = {"Cookie": headers["Cookie"], "Origin": headers["Origin"]}
+    return Recording(headers_kept, protocols, messages, strokes)
 
 
 def read_url(url: str) -> bytes:
@@ -96,9 +104,8 @@ def read_url(url: str) -> bytes:
 class ReplaySession:
     """One visitor without a browser: its own Streamlit session, fed a browser's messages."""
 
-    def __init__(self, number: int, url: str, recording):
-        self.number, self.url = number, url
-        self.headers, self.messages, self.strokes, self.protocols = recording
+    def __init__(self, number: int, url: str, recording: Recording):
+        self.number, self.url, self.recording = number, url, recording
         self.turnarounds: list[float] = []
         self.errors: list[str] = []
 
@@ -130,8 +137,8 @@ class ReplaySession:
     def connect(self):
         return websockets.connect(
             self.url.replace("http", "ws", 1) + "/_stcore/stream",
-            subprotocols=self.protocols,
-            additional_headers=self.headers,
+            subprotocols=self.recording.protocols,
+            additional_headers=self.recording.headers,
             max_size=None,
         )
 
@@ -144,12 +151,12 @@ class ReplaySession:
     async def draw_until(self, deadline: float) -> None:
         rng = random.Random(self.number)
         # Sessions start at different points of the digits, as load.py's do.
-        start = 1 + 3 * (self.number % 3) if len(self.messages) > 9 else 1
-        order = list(zip(self.messages, self.strokes))[1:]
+        start = 1 + 3 * (self.number % 3) if len(self.recording.messages) > 9 else 1
+        order = list(zip(self.recording.messages, self.recording.strokes))[1:]
         order = order[start - 1 :] + order[: start - 1]
         try:
             async with self.connect() as socket:
-                await self.run_script(socket, self.messages[0])
+                await self.run_script(socket, self.recording.messages[0])
                 # People open the page and start drawing at their own moments, not in step.
                 await asyncio.sleep(rng.uniform(*PAUSE))
                 for message, is_stroke in itertools.cycle(order):
@@ -168,21 +175,21 @@ class ReplaySession:
         """One stroke, sent at the same instant as every other session's."""
         try:
             async with self.connect() as socket:
-                await self.run_script(socket, self.messages[0])
+                await self.run_script(socket, self.recording.messages[0])
                 await ready.wait()
-                await self.stroke(socket, self.messages[1])
+                await self.stroke(socket, self.recording.messages[1])
         except (OSError, websockets.ConnectionClosed) as error:
             self.errors.append(f"session {self.number}: connection lost: {error}")
 
 
-async def run(count: int, seconds: float, url: str, recording) -> list[ReplaySession]:
+async def run(count: int, seconds: float, url: str, recording: Recording) -> list[ReplaySession]:
     sessions = [ReplaySession(n, url, recording) for n in range(count)]
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(s.draw_until(deadline) for s in sessions))
     return sessions
 
 
-async def run_together(count: int, url: str, recording) -> list[ReplaySession]:
+async def run_together(count: int, url: str, recording: Recording) -> list[ReplaySession]:
     sessions = [ReplaySession(n, url, recording) for n in range(count)]
     ready = asyncio.Barrier(count)
     await asyncio.gather(*(s.stroke_together(ready) for s in sessions))
@@ -214,7 +221,7 @@ def replayed(label: str, sessions: list[ReplaySession]) -> None:
         print(f"      {error[:200]}")
 
 
-async def measure(args, url: str, recording) -> None:
+async def measure(args, url: str, recording: Recording) -> None:
     pid = server_pid(url)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
