@@ -95,6 +95,16 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
     page.context.close()
 
 
+def test_the_navigation_lists_the_drawing_page_first_then_every_page(app_url, browser):
+    page = open_page(browser, app_url)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    links = page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
+    names = [re.sub(r"^[0-9]+_", "", path.stem).replace("_", " ") for path in PAGES]
+    # A link's text is its icon, if any, then its name.
+    assert [link.splitlines()[-1].strip() for link in links] == ["Draw a digit", *names]
+    page.context.close()
+
+
 @pytest.mark.parametrize("script", PAGES, ids=[path.name for path in PAGES])
 def test_every_page_loads_without_errors(app_url, browser, script):
     # Through the sidebar, as a person goes there. (Opened by its address, a page makes
