@@ -4,8 +4,10 @@ The drawing page, and the app's navigation: this page first, then the ones in pa
 """
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -13,8 +15,9 @@ from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.explain import first_layer_filters
 from digitpad.images import UnreadableImage, decode_image
+from digitpad.inference import Reading
 from digitpad.number import deciding_model
-from digitpad.preprocess import to_mnist
+from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import CHART_CONFIG, DIGIT_KEY, load_reader
 
@@ -134,65 +137,78 @@ def draw_a_digit() -> None:
         )
 
     if result is not None:
-        # The database is touched only on a click: drawing stays as fast as without this.
-        st.markdown(
-            "**Is it right?** Save your digit with its true label: the *Your digits* page shows "
-            "how well each network reads your handwriting, and can fine-tune the CNN on it."
+        ask_and_save(
+            result,
+            readings,
+            lambda: canvas.image_bytes if upload is None else samples.png_bytes(picture),
         )
-        guess = readings[deciding_model(readings)].digit
-        drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
-        saved = st.session_state.get("saved_sample")
-        if saved and saved[0] == drawing_id:
-            st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
-        else:
-            with st.container(horizontal=True, vertical_alignment="bottom"):
-                confirmed = st.button(
-                    f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
-                )
-                true_digit = st.selectbox(
-                    "No, it is a",
-                    range(10),
-                    index=None,
-                    placeholder="pick the digit",
-                    key="label_digit",
-                    width=170,
-                )
-                corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
-            if confirmed or corrected:
-                label = guess if confirmed else true_digit
-                png = canvas.image_bytes if upload is None else samples.png_bytes(picture)
-                probs = {name: reading.probs for name, reading in readings.items()}
-                try:
-                    sample_id = samples.add_sample(
-                        samples.default_path(), png, result.image, label, probs
-                    )
-                except samples.SamplesUnavailable as problem:
-                    st.error(f"Your digit was not saved: {problem}")
-                else:
-                    st.session_state["saved_sample"] = (drawing_id, label, sample_id)
-                    st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
-
     if "cnn" in reader.models:
-        st.subheader("Inside the CNN's first layer")
-        learned, maps = st.columns(2)
-        # Shown even before the first stroke: the filters are the model's, not the drawing's.
-        learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
-        learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
-        if feature_maps is None:
-            maps.caption("Draw a digit to see where each filter fires on it.")
-        else:
-            maps.plotly_chart(
-                charts.feature_map_grid(
-                    feature_maps.transpose(2, 0, 1),
-                    columns=8,
-                    title="Their feature maps of your digit",
-                ),
-                key="feature_maps",
-                config=CHART_CONFIG,
+        first_layer(feature_maps)
+
+
+def ask_and_save(
+    result: Preprocessed, readings: dict[str, Reading], drawing_png: Callable[[], bytes]
+) -> None:
+    """Is it right? On a click, saves the drawing (made a PNG only then) with its label."""
+    # The database is touched only on a click: drawing stays as fast as without this.
+    st.markdown(
+        "**Is it right?** Save your digit with its true label: the *Your digits* page shows "
+        "how well each network reads your handwriting, and can fine-tune the CNN on it."
+    )
+    guess = readings[deciding_model(readings)].digit
+    drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
+    saved = st.session_state.get("saved_sample")
+    if saved and saved[0] == drawing_id:
+        st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
+    else:
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            confirmed = st.button(
+                f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
             )
-            maps.caption(
-                "Where each filter fires on your digit: bright where its pattern is found."
+            true_digit = st.selectbox(
+                "No, it is a",
+                range(10),
+                index=None,
+                placeholder="pick the digit",
+                key="label_digit",
+                width=170,
             )
+            corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
+        if confirmed or corrected:
+            label = guess if confirmed else true_digit
+            png = drawing_png()
+            probs = {name: reading.probs for name, reading in readings.items()}
+            try:
+                sample_id = samples.add_sample(
+                    samples.default_path(), png, result.image, label, probs
+                )
+            except samples.SamplesUnavailable as problem:
+                st.error(f"Your digit was not saved: {problem}")
+            else:
+                st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+                st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
+
+
+def first_layer(feature_maps: np.ndarray | None) -> None:
+    """The CNN's learned first-layer filters, and what they make of the drawing."""
+    st.subheader("Inside the CNN's first layer")
+    learned, maps = st.columns(2)
+    # Shown even before the first stroke: the filters are the model's, not the drawing's.
+    learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
+    learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
+    if feature_maps is None:
+        maps.caption("Draw a digit to see where each filter fires on it.")
+    else:
+        maps.plotly_chart(
+            charts.feature_map_grid(
+                feature_maps.transpose(2, 0, 1),
+                columns=8,
+                title="Their feature maps of your digit",
+            ),
+            key="feature_maps",
+            config=CHART_CONFIG,
+        )
+        maps.caption("Where each filter fires on your digit: bright where its pattern is found.")
 
 
 # The drawing page first; the pages in pages/ keep the names and addresses their files give them.
