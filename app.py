@@ -14,7 +14,7 @@ from streamlit_drawable_canvas import st_canvas
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.explain import first_layer_filters
-from digitpad.images import UnreadableImage, decode_image
+from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.inference import Reading
 from digitpad.number import deciding_model
 from digitpad.preprocess import Preprocessed, to_mnist
@@ -58,7 +58,7 @@ def draw_a_digit() -> None:
         stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
         upload = st.file_uploader(
             "…or read a picture of one digit",
-            type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+            type=UPLOAD_TYPES,
             key="upload",
         )
 

@@ -32,7 +32,7 @@ from keras import layers
 
 from digitpad import calibration, training_data
 from digitpad.data import MNIST_ENV, PEN_ENV, file_sha256, load_mnist, mnist_path
-from digitpad.drawn import pen_digits_of
+from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS, MODEL_NAMES
@@ -128,8 +128,8 @@ def chapter_data(x_train, y_train, val_count):
 def robust_data(x_train, y_train, val_count, args):
     """MNIST, its canvas redrawings, pen digits and scribbles; validation drawn the same way."""
     split = len(x_train) - val_count
-    pen_train, pen_train_labels = pen_digits_of(args.pen_data, "train")
-    pen_val, pen_val_labels = pen_digits_of(args.pen_data, "validation")
+    pen = pen_digit_parts(args.pen_data)
+    (pen_train, pen_train_labels), (pen_val, pen_val_labels) = pen["train"], pen["validation"]
     limit = args.limit or len(pen_train)  # smoke tests draw only a few pen digits too
     pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
     pen_val, pen_val_labels = pen_val[:limit], pen_val_labels[:limit]

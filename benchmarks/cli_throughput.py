@@ -23,7 +23,7 @@ import numpy as np
 def write_pictures(folder: Path, count: int, size: int) -> None:
     if common.SHARED_MNIST.is_file():
         with np.load(common.SHARED_MNIST) as data:
-            digits = data["x_test"][:count]
+            digits = np.resize(data["x_test"], (count, 28, 28))  # repeated past 10,000
     else:  # a stroke is enough to time the pipeline
         digits = np.zeros((count, 28, 28), np.uint8)
         digits[:, 4:24, 13:15] = 255

@@ -233,7 +233,7 @@ async def main() -> None:
         print(f"  p95 {what}, {args.sessions} sessions / alone: {crowd_value / alone_value:.2f}x")
     strokes = sum(len(s.latencies) for s in crowd)
     print(
-        f"  server CPU: {server_cpu:.1f} s for {strokes} strokes and the clears between digits, "
+        f"  server CPU: {server_cpu:.1f} s for {strokes} strokes (clears and page loads included), "
         f"{server_cpu / strokes * 1000:.0f} ms a stroke"
     )
     server_peak = max(server for server, _ in peaks)

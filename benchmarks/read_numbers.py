@@ -20,7 +20,7 @@ from pathlib import Path
 import common
 import numpy as np
 
-from digitpad.data import MNIST_ENV, load_mnist
+from digitpad.data import load_mnist
 from digitpad.drawn import (
     CANVAS_SIZE,
     draw_strokes,
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=500, help="numbers to generate")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
     args = parser.parse_args()

@@ -150,10 +150,7 @@ class ReplaySession:
 
     async def draw_until(self, deadline: float) -> None:
         rng = random.Random(self.number)
-        # Sessions start at different points of the digits, as load.py's do.
-        start = 1 + 3 * (self.number % 3) if len(self.recording.messages) > 9 else 1
         order = list(zip(self.recording.messages, self.recording.strokes))[1:]
-        order = order[start - 1 :] + order[: start - 1]
         try:
             async with self.connect() as socket:
                 await self.run_script(socket, self.recording.messages[0])
@@ -180,13 +177,6 @@ class ReplaySession:
                 await self.stroke(socket, self.recording.messages[1])
         except (OSError, websockets.ConnectionClosed) as error:
             self.errors.append(f"session {self.number}: connection lost: {error}")
-
-
-async def run(count: int, seconds: float, url: str, recording: Recording) -> list[ReplaySession]:
-    sessions = [ReplaySession(n, url, recording) for n in range(count)]
-    deadline = time.monotonic() + seconds
-    await asyncio.gather(*(s.draw_until(deadline) for s in sessions))
-    return sessions
 
 
 async def run_together(count: int, url: str, recording: Recording) -> list[ReplaySession]:
@@ -225,7 +215,6 @@ async def measure(args, url: str, recording: Recording) -> None:
     pid = server_pid(url)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        await run(1, 5, url, recording)  # the first session loads the models: not timed
         # One visitor watched through a real browser, first alone, then among the others.
         alone = await observe(browser, url, args.alone_seconds, [])
         memory = [rss_mib(pid)]
@@ -256,7 +245,7 @@ async def measure(args, url: str, recording: Recording) -> None:
     replayed("worst case: all strokes sent at the same instant", together)
     strokes = sum(len(s.turnarounds) for s in others) + len(crowd.latencies)
     print(f"  server CPU {server_cpu / strokes * 1000:.0f} ms a stroke (clears included), "
-          f"{server_cpu / args.seconds:.2f} of a core over the run")  # fmt: skip
+          f"{server_cpu / args.seconds:.2f} of a core (page loads included)")  # fmt: skip
     print(f"  server memory {memory[0]:.0f} MiB before, peak {max(memory):.0f} MiB: "
           f"{(max(memory) - memory[0]) / args.sessions:.1f} MiB a session")  # fmt: skip
 

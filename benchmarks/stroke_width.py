@@ -9,7 +9,6 @@ TARGET of the crop's longer side, MNIST's pen in its 20x20 box; within TOLERANCE
 """
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 
 import common
 import cv2
@@ -17,10 +16,10 @@ import keras
 import numpy as np
 
 from digitpad import preprocess
-from digitpad.data import MNIST_ENV, load_mnist
-from digitpad.drawn import draw_canvases, make_drawn_canvases, pen_digits_of
+from digitpad.data import load_mnist
+from digitpad.drawn import draw_canvases, make_drawn_canvases, pen_digit_parts
 from digitpad.testsets import DRAWN_SEED
-from digitpad.training_data import CHUNK
+from digitpad.training_data import in_parallel
 
 WORK = 80
 TARGET = 0.12
@@ -52,37 +51,25 @@ def normalised(cropped: np.ndarray) -> np.ndarray:
     return changed[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
 
 
-def both_ways(canvases) -> tuple[np.ndarray, np.ndarray]:
-    """Model inputs as shipped, and with the pen normalised first."""
-    shipped, normal = [], []
+def both_ways(canvases) -> np.ndarray:
+    """(N, 2, 28, 28): each canvas's model input as shipped, and with the pen normalised first."""
+    pairs = []
     for canvas in canvases:
         prepared = preprocess.to_mnist(canvas)
         if prepared is None:
-            shipped.append(np.zeros((28, 28), np.float32))
-            normal.append(shipped[-1])
+            pairs.append(np.zeros((2, 28, 28), np.float32))
             continue
         fitted = preprocess.fit_into_box(normalised(prepared.cropped)).astype(np.float32)
-        shipped.append(prepared.image)
-        normal.append(preprocess.centre_by_mass(fitted))
-    return np.array(shipped), np.array(normal)
+        pairs.append(np.stack([prepared.image, preprocess.centre_by_mass(fitted)]))
+    return np.array(pairs)
 
 
-def drawn_chunk(digits: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def drawn_chunk(digits: np.ndarray, seed: int) -> np.ndarray:
     return both_ways(make_drawn_canvases(digits, seed))
 
 
-def pen_chunk(strokes: list, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def pen_chunk(strokes: list, seed: int) -> np.ndarray:
     return both_ways(draw_canvases(strokes, seed))
-
-
-def in_chunks(pool, make, items, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """As training_data draws the test sets: the same chunks and seeds, so the same drawings."""
-    starts = range(0, len(items), CHUNK)
-    chunks = pool.map(
-        make, [items[i : i + CHUNK] for i in starts], [seed * 100_003 + i for i in starts]
-    )
-    shipped, normal = zip(*chunks)
-    return np.concatenate(shipped), np.concatenate(normal)
 
 
 def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
@@ -93,16 +80,18 @@ def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=str(common.REPO / "model_store"))
     args = parser.parse_args()
     _, (x_test, y_test) = load_mnist(args.data or common.SHARED_MNIST)
-    pen_strokes, pen_labels = pen_digits_of(common.PEN_DIGITS, "test")
-    with ProcessPoolExecutor() as pool:
-        sets = {
-            "drawn": (*in_chunks(pool, drawn_chunk, x_test, DRAWN_SEED), y_test),
-            "pen, new writers": (*in_chunks(pool, pen_chunk, pen_strokes, DRAWN_SEED), pen_labels),
-        }
+    pen_strokes, pen_labels = pen_digit_parts(common.PEN_DIGITS)["test"]
+    # The test sets' own chunks and seeds (testsets.py), so the same drawings.
+    drawn = in_parallel(drawn_chunk, x_test, DRAWN_SEED, None)
+    pen = in_parallel(pen_chunk, pen_strokes, DRAWN_SEED, None)
+    sets = {
+        "drawn": (drawn[:, 0], drawn[:, 1], y_test),
+        "pen, new writers": (pen[:, 0], pen[:, 1], pen_labels),
+    }
     print(common.machine())
     print(f"pen normalised to {TARGET} of the digit's longer side (left within x{TOLERANCE})")
     for name in ("mlp", "cnn"):

@@ -119,7 +119,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     from digitpad.models import ROBUST_CHANGES
     from digitpad.scoring import build_test_sets, score, table
-    from digitpad.store import active_card_path, card_threshold, load_card, write_card
+    from digitpad.store import active_card, active_card_path, card_threshold, load_card, write_card
 
     store = Path(args.store or store_dir())
     reader = load_reader(store)
@@ -139,11 +139,11 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     sets = build_test_sets(x_test, y_test, pen_data)
     # The scores belong to the models read: a fine-tuned version's card, if one is active.
-    card_paths = {name: active_card_path(name, store) for name in reader.names}
-    cards = {name: load_card(path.stem, path.parent) or {} for name, path in card_paths.items()}
+    cards = {name: active_card(name, store) or {} for name in reader.names}
     scores = score(reader, sets, {name: card_threshold(card) for name, card in cards.items()})
     print(table(scores))
     if args.record:
+        card_paths = {name: active_card_path(name, store) for name in cards}
         for name, card in cards.items():
             if card.get("recipe") == "robust":
                 card["changes_from_chapter"] = ROBUST_CHANGES[name]

@@ -424,11 +424,14 @@ def load_pen_digits(path: str | PathLike) -> tuple[list[Strokes], np.ndarray, np
 PEN_WRITERS = {"train": range(1, 21), "validation": range(21, 25), "test": range(25, 31)}
 
 
-def pen_digits_of(path: str | PathLike, part: str) -> tuple[list[Strokes], np.ndarray]:
-    """The tablet digits of one part of PEN_WRITERS, as (strokes, labels)."""
+def pen_digit_parts(path: str | PathLike) -> dict[str, tuple[list[Strokes], np.ndarray]]:
+    """The tablet digits split by PEN_WRITERS: {part: (strokes, labels)}."""
     strokes, labels, writers = load_pen_digits(path)
-    chosen = np.isin(writers, PEN_WRITERS[part])
-    return [s for s, keep in zip(strokes, chosen) if keep], labels[chosen]
+    parts = {}
+    for part, chosen_writers in PEN_WRITERS.items():
+        chosen = np.isin(writers, chosen_writers)
+        parts[part] = [s for s, keep in zip(strokes, chosen) if keep], labels[chosen]
+    return parts
 
 
 def render_pen_digits(strokes_list: list[Strokes], seed: int = 0) -> np.ndarray:

@@ -5,6 +5,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+# What the pages' upload boxes offer: the formats phones and browsers save pictures in.
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
 
 # A damaged file is reported once, by us, not also as OpenCV's warning.

@@ -9,7 +9,7 @@
 
 import numpy as np
 
-from digitpad.drawn import pen_digits_of
+from digitpad.drawn import pen_digit_parts
 from digitpad.training_data import drawn_digits, random_scribbles, rendered_strokes
 
 DRAWN_SEED = 0
@@ -22,7 +22,7 @@ def drawn_test_set(x_test: np.ndarray, workers: int | None = None) -> np.ndarray
 
 
 def pen_test_set(path, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    strokes, labels = pen_digits_of(path, "test")
+    strokes, labels = pen_digit_parts(path)["test"]
     return rendered_strokes(strokes, DRAWN_SEED, workers), labels
 
 

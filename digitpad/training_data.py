@@ -18,7 +18,7 @@ from digitpad.models import NUM_CLASSES
 CHUNK = 2000  # digits per worker task: big enough to amortise the process hop
 
 
-def _in_parallel(make, items, seed: int, workers: int | None) -> np.ndarray:
+def in_parallel(make, items, seed: int, workers: int | None) -> np.ndarray:
     """make(chunk, chunk_seed) over CHUNK-sized chunks of items, in worker processes."""
     chunks = [(items[i : i + CHUNK], seed * 100_003 + i) for i in range(0, len(items), CHUNK)]
     workers = workers or os.cpu_count() or 1
@@ -30,14 +30,14 @@ def _in_parallel(make, items, seed: int, workers: int | None) -> np.ndarray:
 
 def drawn_digits(digits: np.ndarray, seed: int, workers: int | None = None) -> np.ndarray:
     """MNIST digits redrawn as canvas drawings and preprocessed, one random style each."""
-    return _in_parallel(make_drawn_set, digits, seed, workers)
+    return in_parallel(make_drawn_set, digits, seed, workers)
 
 
 def rendered_strokes(
     strokes_list: list[Strokes], seed: int, workers: int | None = None
 ) -> np.ndarray:
     """Pen strokes drawn on the canvas in random styles and preprocessed."""
-    return _in_parallel(render_pen_digits, strokes_list, seed, workers)
+    return in_parallel(render_pen_digits, strokes_list, seed, workers)
 
 
 def random_scribbles(count: int, seed: int) -> list[Strokes]:

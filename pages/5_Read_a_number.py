@@ -1,11 +1,15 @@
 """Read a number: several digits written in a row on a wide pad, or a photo of them on paper."""
 
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts, ui
-from digitpad.images import UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, annotated, read_number
+from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
+from digitpad.number import NO_DIGITS, NumberReading, annotated, read_number
+from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
 DIGITS_A_ROW = 8
@@ -18,11 +22,21 @@ ui.page_header(
 )
 reader = ui.models_or_stop()
 
+
+# A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
+@st.cache_data(max_entries=8, show_spinner=False)
+def read_picture(picture: np.ndarray, store: Path) -> tuple[NumberReading, np.ndarray | None]:
+    """The number in the picture, and the picture with its digits boxed (None without digits)."""
+    reader, _ = ui.load_reader(store)
+    reading = read_number(picture, reader)
+    return reading, annotated(picture, reading) if reading.digits else None
+
+
 with st.sidebar:
     stroke_width = st.slider("Pen width", 4, 40, 14, key="number_stroke_width")
     upload = st.file_uploader(
         "…or read a photo of a number written on paper",
-        type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+        type=UPLOAD_TYPES,
         key="number_upload",
     )
 
@@ -48,7 +62,7 @@ if upload is not None:
         st.stop()
 
 try:
-    reading = read_number(picture, reader) if picture is not None else None
+    reading, boxed = read_picture(picture, store_dir()) if picture is not None else (None, None)
 except ValueError as error:  # a picture with channels no photo has
     st.error(f"Cannot read {source}: {error}. Try a PNG or JPEG photo.")
     st.stop()
@@ -64,7 +78,7 @@ names = [decider, *(name for name in reading.probs if name != decider)]
 titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
 for column, name in zip(st.columns(4), names):
     column.metric(f"{titles[name]} reads", reading.read_by(name))
-st.image(annotated(picture, reading))
+st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below. Where digits touch they are cut apart, and strokes of one digit are joined, "

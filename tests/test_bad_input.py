@@ -15,7 +15,7 @@ import pytest
 from browser import assert_clean, open_page, wait_for_digit, wait_until_idle
 from PIL import Image
 from test_app import chart_titles, run_app
-from test_cli import run_cli
+from test_cli import json_records, run_cli
 
 from conftest import draw_polyline
 from digitpad.images import UnreadableImage, decode_image
@@ -128,7 +128,7 @@ def test_the_cli_reads_what_it_can_and_names_the_rest(pictures):
     done = run_cli("predict", "--json", str(pictures))
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    records = {r["path"].rsplit("/", 1)[-1]: r for r in map(json.loads, done.stdout.splitlines())}
+    records = json_records(done)
     for filename, _, outcome in PICTURES.values():
         record = records[filename]
         if outcome == "digit":

@@ -50,7 +50,10 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     assert re.fullmatch(rf"CNN reads {digit} \(\d+%\)", titles[1]), titles
     wait_until_idle(page)
     page.get_by_text("4. 28x28, centred by mass").wait_for()
-    page.wait_for_function("() => [...document.images].filter(i => i.complete).length >= 4")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+        ".filter(i => i.complete && i.naturalWidth).length >= 4"
+    )
     images = loaded_images(page)
     assert len(images) == 4, images
     # Every step fits its 112-pixel thumbnail; the last is the 28x28 input, 4x enlarged.

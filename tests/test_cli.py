@@ -36,12 +36,16 @@ def image_folder(tmp_path_factory, mnist_test):
     return folder
 
 
+def json_records(done) -> dict[str, dict]:
+    """The CLI's JSON lines, keyed by each file's name."""
+    records = map(json.loads, done.stdout.splitlines())
+    return {record["path"].rsplit("/", 1)[-1]: record for record in records}
+
+
 def test_predict_json_reads_digits_and_reports_bad_files(image_folder):
     done = run_cli("predict", "--json", str(image_folder))
     assert done.returncode == 0, done.stderr
-    records = {
-        rec["path"].rsplit("/", 1)[-1]: rec for rec in map(json.loads, done.stdout.splitlines())
-    }
+    records = json_records(done)
     assert len(records) == 8
     for name, record in records.items():
         if name.startswith("digit"):

@@ -74,3 +74,4 @@ def test_bad_flags_say_why(bad):
         env={"PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr
+    assert bad[-2] in done.stderr, "the message names the flag at fault"
