@@ -20,7 +20,7 @@ ui.page_header(
     "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
     "every digit, and the CNN's readings make the number.",
 )
-reader = ui.models_or_stop()
+ui.models_or_stop()
 
 
 # A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
