@@ -3,9 +3,12 @@
 The drawing page, and the app's navigation: this page first, then the ones in pages/.
 """
 
+from __future__ import annotations
+
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -13,13 +16,14 @@ from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
-from digitpad.explain import first_layer_filters
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.inference import Reading
 from digitpad.number import deciding_model
 from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import CHART_CONFIG, DIGIT_KEY, load_reader
+
+if TYPE_CHECKING:
+    from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
 
@@ -28,6 +32,8 @@ st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
 @st.cache_resource
 def filters_figure(store: Path):
+    from digitpad.explain import first_layer_filters  # imports TensorFlow: not before the pad
+
     reader, _ = load_reader(store)
     filters = first_layer_filters(reader.models["cnn"])
     return charts.heatmap_grid(
@@ -41,19 +47,11 @@ def filters_figure(store: Path):
 
 def draw_a_digit() -> None:
     """The drawing page: the pad, what the networks see, their readings, the first layer."""
-    # Load before drawing the canvas, so the first stroke is read as fast as the hundredth.
-    reader, problems = load_reader(store_dir())
-
     st.title("✏️ DigitPad")
     st.caption(
         "Draw a digit. Two networks trained on MNIST read it as you draw: "
         "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
     )
-    for problem in problems.values():
-        st.error(problem)
-    if reader is None:
-        st.stop()
-
     with st.sidebar:
         stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
         upload = st.file_uploader(
@@ -76,6 +74,15 @@ def draw_a_digit() -> None:
             return_image_data=True,
             key="canvas",
         )
+    with steps:
+        # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
+        # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
+        # drawn meanwhile is read as soon as the models are in.
+        reader, problems = load_reader(store_dir())
+        for problem in problems.values():
+            st.error(problem)
+    if reader is None:
+        st.stop()
 
     picture = canvas.image_data
     if upload is not None:

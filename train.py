@@ -30,12 +30,12 @@ import keras
 import numpy as np
 from keras import layers
 
-from digitpad import calibration, training_data
+from digitpad import MODEL_NAMES, calibration, training_data
 from digitpad.data import MNIST_ENV, PEN_ENV, file_sha256, load_mnist, mnist_path
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
-from digitpad.models import BUILDERS, MODEL_NAMES
+from digitpad.models import BUILDERS
 from digitpad.store import library_versions, write_card
 from digitpad.styles import style_samples
 

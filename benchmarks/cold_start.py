@@ -2,8 +2,9 @@
 
 The browser is started first and not timed, as a visitor's would be. The clock starts when the
 server process is spawned; the page is opened as soon as the server answers its health check.
-The page loads both models before it draws the canvas, so a canvas on screen reads the first
-stroke at once: the last figure is that first reading, to show it.
+The page draws its canvas first and loads the models beside it, so the pad takes strokes during
+TensorFlow's import: the last figure is the reading of a stroke drawn the moment the canvas
+shows, which waits for the models.
 
     .venv/bin/python benchmarks/cold_start.py            # 3 starts; target <= 6 s to the canvas
 """

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.models import NUM_CLASSES
+from digitpad import NUM_CLASSES
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from digitpad import versions
+from digitpad import NUM_CLASSES, versions
 from digitpad.data import file_sha256
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
-from digitpad.models import NUM_CLASSES
 from digitpad.store import library_versions
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on

@@ -3,9 +3,8 @@
 import keras
 from keras import layers
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
-MODEL_NAMES = ("mlp", "cnn")
+from digitpad import INPUT_SHAPE, NUM_CLASSES
+
 FIRST_CONV = "conv1"
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad import MODEL_NAMES
 from digitpad.gallery import load_npz
-from digitpad.models import MODEL_NAMES
 from digitpad.store import load_card
 
 # What the report reads from a card; other keys come and go and are ignored.

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from digitpad import NUM_CLASSES
+
 if TYPE_CHECKING:
     from digitpad.evaluation import Evaluation
 
 SAMPLES_ENV = "DIGITPAD_SAMPLES"
-# digitpad.models.NUM_CLASSES, not imported: that loads Keras, which saving a digit never needs.
-NUM_CLASSES = 10
 IMAGE_BYTES = 28 * 28 * 4  # float32
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to commit before giving up
 SCHEMA = """

@@ -1,15 +1,24 @@
-"""The shipped models and their cards in model_store/."""
+"""The shipped models and their cards in model_store/.
+
+Keras is imported by the calls that load a model, not by this module: reading a card or finding
+the store must not wait for TensorFlow's 3 s import.
+"""
+
+from __future__ import annotations
 
 import json
 import os
 import platform
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
-from digitpad.models import INPUT_SHAPE, MODEL_NAMES, NUM_CLASSES
+from digitpad import INPUT_SHAPE, MODEL_NAMES, NUM_CLASSES
+
+if TYPE_CHECKING:
+    import keras
 
 STORE_ENV = "DIGITPAD_STORE"
 SHIPPED_STORE = Path(__file__).resolve().parent.parent / "model_store"
@@ -65,6 +74,8 @@ def model_path(name: str, store: Path | None = None) -> Path:
 
 def load_model(name: str, store: Path | None = None) -> keras.Model:
     """Load a shipped model in Keras' safe mode (no code runs from the file)."""
+    import keras
+
     path = model_path(name, store)
     remedy = f"Retrain it with `{retrain_command(name)}`."
     if not path.is_file():
@@ -127,6 +138,8 @@ def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
 
 def library_versions() -> dict[str, str]:
     """What a card records of the software that made its model."""
+    import keras
+
     return {
         "python": platform.python_version(),
         "keras": keras.__version__,

@@ -1,16 +1,20 @@
 """Streamlit pieces every page shares: the cached models, and the digit the pages look at."""
 
+from __future__ import annotations
+
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 import streamlit as st
 
 from digitpad import charts
 from digitpad.gallery import load_npz
-from digitpad.inference import DigitReader
 from digitpad.store import load_models, not_sure_thresholds, store_dir
+
+if TYPE_CHECKING:
+    from digitpad.inference import DigitReader
 
 DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
 CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or export
@@ -19,6 +23,12 @@ CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or e
 @st.cache_resource(show_spinner="Loading the models…")
 def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     """One DigitReader for every page and session, and a message for each model that failed."""
+    # Imported here: TensorFlow takes 3 s to import, and a page is on screen before that (the
+    # drawing page's pad takes strokes while the models load beside it).
+    import keras
+
+    from digitpad.inference import DigitReader
+
     models, problems = load_models(store)
     reader = DigitReader(models, not_sure_thresholds(store)) if models else None
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'

@@ -14,6 +14,7 @@ from browser import (
     draw,
     draw_by_touch,
     open_page,
+    running_app,
     wait_for_digit,
     wait_until_idle,
 )
@@ -61,6 +62,19 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     assert images[-1] == [112, 112], images
     assert_clean(page)
     page.context.close()
+
+
+def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
+    # A server of its own, just started: the pad shows while the models are still loading
+    # beside it, and the stroke drawn then must be read once they are in, not lost.
+    with running_app() as url:
+        page = open_page(browser, url)
+        page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+        draw(page, ONE)
+        wait_for_digit(page, 1)
+        wait_until_idle(page)
+        assert_clean(page)
+        page.context.close()
 
 
 def test_clearing_the_canvas_resets_the_page(app_url, browser):
