@@ -9,7 +9,7 @@
 3. Reading. Every way of putting neighbouring pieces and slices together into digits is scored
    by how sure the networks are of each digit, and by a few priors on a digit's shape, as
    LeCun's check readers did; the best way wins. Each candidate digit's ink alone goes through
-   `to_mnist`, all of them through the models in one batch.
+   MNIST's steps (`preprocess.from_ink`), all of them through the models in one batch.
 
 The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `--seed 2`; the
 figure it reports is for seed 0.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from digitpad.preprocess import MIN_CONTRAST, background_level, to_gray, to_mnist
+from digitpad.preprocess import INK_FLOOR, MIN_CONTRAST, background_level, from_ink, to_gray
 
 if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
     from digitpad.inference import DigitReader
@@ -110,7 +110,7 @@ class FoundDigit:
     """One digit found in a picture."""
 
     box: Box  # in the picture's own pixels
-    image: np.ndarray  # 28x28 float32 model input, made by `to_mnist` from this digit's ink alone
+    image: np.ndarray  # 28x28 float32 model input, made by `from_ink` from this digit's ink alone
 
 
 @dataclass(frozen=True)
@@ -464,7 +464,7 @@ def _candidate_runs(parts: list[Part], digit_height: float) -> list[tuple[int, i
 def _ink_of(
     ink: InkMap, labels: np.ndarray, parts: list[Part], run: Part
 ) -> tuple[Box, np.ndarray]:
-    """The run's box and its ink alone, with its soft edge, on a wide black border."""
+    """The run's box and its ink alone, with its soft edge, as `preprocess.from_ink` takes it."""
     top, bottom = max(0, run.top - HALO), min(labels.shape[0], run.bottom + HALO)
     left, right = max(0, run.left - HALO), min(labels.shape[1], run.right + HALO)
     window = labels[top:bottom, left:right]
@@ -475,11 +475,12 @@ def _ink_of(
     neighbours = (window > 0) & (own == 0)
     soft = (cv2.dilate(own, np.ones((2 * HALO + 1, 2 * HALO + 1), np.uint8)) > 0) & ~neighbours
     crop = ink.strength[top:bottom, left:right] * soft
-    # Faint pencil in a photo is still ink once it has been found: full strength for to_mnist.
-    crop = to_gray(crop / max(float(crop.max()), 1e-6))  # before padding: a ninth the pixels
+    # Faint pencil in a photo is still ink once it has been found: full strength, as
+    # extract_ink scales a drawing's ink, and its faint halo dropped the same way.
+    crop = crop / max(float(crop.max()), 1e-6)
+    crop[crop < INK_FLOOR] = 0.0
     x, y, w, h = cv2.boundingRect(own)
-    # Black stays the most common gray for to_mnist even around a bold "1".
-    return (left + x, top + y, w, h), np.pad(crop, max(crop.shape))
+    return (left + x, top + y, w, h), crop
 
 
 def _candidates(image: np.ndarray) -> tuple[InkMap, list[Part], list[Candidate]]:
@@ -494,7 +495,7 @@ def _candidates(image: np.ndarray) -> tuple[InkMap, list[Part], list[Candidate]]
     candidates = []
     for start, end, run in _candidate_runs(parts, digit_height):
         box, crop = _ink_of(ink, labels, parts[start:end], run)
-        prepared = to_mnist(crop)
+        prepared = from_ink(crop)
         if prepared is not None:
             height, width = box[3] / digit_height, box[2] / digit_height
             candidates.append(

@@ -136,9 +136,15 @@ def centre_by_mass(fitted: np.ndarray) -> np.ndarray:
 def to_mnist(image: np.ndarray) -> Preprocessed | None:
     """All the steps from a drawing to a model input; None when nothing is drawn."""
     ink = extract_ink(image)
-    if ink is None:
-        return None
+    return None if ink is None else from_ink(ink)
+
+
+def from_ink(ink: np.ndarray) -> Preprocessed | None:
+    """MNIST's steps for ink already found (white on black in [0, 1], as `extract_ink` gives
+    it): crop, fit into 20x20, centre by mass. None when there is no ink."""
     x, y, width, height = cv2.boundingRect((ink > 0).astype(np.uint8))
+    if width == 0:
+        return None
     cropped = ink[y : y + height, x : x + width]
     fitted = fit_into_box(cropped).astype(np.float32)
     return Preprocessed(
