@@ -88,9 +88,6 @@ HALO = 2
 # The score of leaving a part out of every digit: far below any reading's.
 SKIP_SCORE = -20.0
 SKIPPED = -1
-# Keras traces its predict step again for every new batch size: batches are padded to a power
-# of two, at least this.
-MIN_BATCH = 16
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
 TEXT_COLOUR = (255, 200, 40)
@@ -537,12 +534,7 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     ink, parts, candidates = _candidates(image)
     if not candidates:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
-    images = np.stack([c.image for c in candidates])
-    batch = max(MIN_BATCH, 1 << (len(images) - 1).bit_length())
-    padded = np.concatenate(
-        [images, np.zeros((batch - len(images), *images.shape[1:]), np.float32)]
-    )
-    probs = {name: p[: len(images)] for name, p in reader.probabilities(padded).items()}
+    probs = reader.probabilities(np.stack([c.image for c in candidates]))
     read = probs[deciding_model(probs)].argmax(axis=1)
     # How much every model believes the deciding model's digit: two digits read as one, or half
     # a digit, fool the networks in different ways.

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, mnist_on_canvas
+from digitpad.cli import PREDICT_BATCH
 
 
 def run_cli(*args, env=None):
@@ -57,6 +58,24 @@ def test_predict_json_reads_digits_and_reports_bad_files(image_folder):
     assert "error" in records["garbage.png"] and "mlp" not in records["garbage.png"]
     assert "blank" in records["blank.png"]["error"]
     assert "Traceback" not in done.stderr
+
+
+def test_predict_reads_batch_after_batch_in_order(tmp_path, mnist_test):
+    # More images than the networks read at once, blank ones among them: every line in name
+    # order, each digit read as itself, whichever batch it fell in.
+    images, labels = mnist_test
+    count = 2 * PREDICT_BATCH + 40
+    for i in range(count):
+        picture = np.full((28, 28), 255, np.uint8) if i % 97 == 0 else 255 - images[i]
+        cv2.imwrite(str(tmp_path / f"{i:04d}.png"), picture)
+    done = run_cli("predict", "--json", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["path"].rsplit("/", 1)[-1] for r in records] == [f"{i:04d}.png" for i in range(count)]
+    read = [i for i, r in enumerate(records) if "cnn" in r]
+    assert [i for i, r in enumerate(records) if "error" in r] == list(range(0, count, 97))
+    cnn_digits = np.array([records[i]["cnn"]["digit"] for i in read])
+    assert (cnn_digits == labels[read]).mean() > 0.97
 
 
 def test_predict_text_output(image_folder):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import draw_polyline, mnist_on_canvas
-from digitpad.preprocess import MNIST_CENTRE, extract_ink, to_mnist
+from digitpad.preprocess import MNIST_CENTRE, extract_ink, from_ink, to_mnist
 
 SEVEN = [(60, 50), (200, 50), (110, 240)]
 
@@ -107,6 +107,14 @@ def test_uint16_and_float_inputs():
 def test_blank_inputs_mean_nothing_drawn(blank):
     assert extract_ink(blank) is None
     assert to_mnist(blank) is None
+
+
+def test_ink_found_elsewhere_goes_through_the_same_steps():
+    # number.py finds each digit's ink itself and hands it to from_ink.
+    drawing = draw_polyline(SEVEN)
+    ink = extract_ink(drawing)
+    np.testing.assert_array_equal(from_ink(ink).image, to_mnist(drawing).image)
+    assert from_ink(np.zeros((40, 30), np.float32)) is None
 
 
 def test_single_dot_becomes_a_centred_blob():
