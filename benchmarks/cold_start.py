@@ -14,7 +14,7 @@ import statistics
 import time
 
 import common
-from browser import CHROMIUM, CHROMIUM_ARGS, ONE, draw, running_app, wait_for_readings
+from browser import CHROMIUM, CHROMIUM_ARGS, ONE, draw, open_page, running_app, wait_for_digit
 from playwright.sync_api import sync_playwright
 
 
@@ -22,14 +22,13 @@ def one_start(browser) -> dict[str, float]:
     start = time.monotonic()
     with running_app() as url:
         marks = {"server answers": time.monotonic() - start}
-        page = browser.new_page(viewport={"width": 1280, "height": 1200})
-        page.goto(url)
+        page = open_page(browser, url)
         page.locator("canvas.upper-canvas").wait_for(timeout=120_000)
         marks["canvas on screen"] = time.monotonic() - start
         draw(page, ONE)
-        wait_for_readings(page)
+        wait_for_digit(page, 1)
         marks["first stroke read"] = time.monotonic() - start
-        page.close()
+        page.context.close()
     return marks
 
 

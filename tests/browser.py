@@ -114,18 +114,6 @@ def bar_titles(page) -> list[str]:
     return [t for t in chart_titles(page) if " reads " in t]
 
 
-def wait_for_readings(page, timeout: float = 30_000) -> None:
-    """Until both models' bars and the feature maps are on the page."""
-    page.wait_for_function(
-        """() => {
-            const titles = [...document.querySelectorAll('.gtitle')].map(t => t.textContent);
-            return titles.filter(t => t.includes(' reads ')).length == 2
-                && titles.includes('Their feature maps of your digit');
-        }""",
-        timeout=timeout,
-    )
-
-
 def open_page(browser, url: str, **context):
     """A fresh visitor's page, with its console errors and uncaught exceptions in page.errors."""
     page = browser.new_context(

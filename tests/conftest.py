@@ -60,11 +60,17 @@ def reader():
     return DigitReader(models)
 
 
+def opaque_canvas(value: int = 0, shape=(280, 280)) -> np.ndarray:
+    """An RGBA canvas of one opaque gray, black by default: the app's pad before a stroke."""
+    canvas = np.full((*shape, 4), value, np.uint8)
+    canvas[..., 3] = 255
+    return canvas
+
+
 def draw_polyline(points, size=280, width=18, canvas=None) -> np.ndarray:
     """White strokes on a black opaque RGBA canvas, like the app's pad returns."""
     if canvas is None:
-        canvas = np.zeros((size, size, 4), np.uint8)
-        canvas[..., 3] = 255
+        canvas = opaque_canvas(shape=(size, size))
     pts = np.array(points, np.int32).reshape(-1, 1, 2)
     cv2.polylines(canvas, [pts], False, (255, 255, 255, 255), width, cv2.LINE_AA)
     return canvas
@@ -73,8 +79,7 @@ def draw_polyline(points, size=280, width=18, canvas=None) -> np.ndarray:
 def mnist_on_canvas(digit: np.ndarray, size=280, box=(40, 40, 200, 200)) -> np.ndarray:
     """An MNIST digit enlarged onto an opaque black RGBA canvas."""
     x, y, w, h = box
-    canvas = np.zeros((size, size, 4), np.uint8)
-    canvas[..., 3] = 255
+    canvas = opaque_canvas(shape=(size, size))
     canvas[y : y + h, x : x + w, :3] = cv2.resize(digit, (w, h))[..., None]
     return canvas
 

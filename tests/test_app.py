@@ -1,10 +1,8 @@
 """The drawing page under Streamlit's AppTest: a drawing injected as the canvas's value."""
 
-import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas
+from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 
 APP = str(REPO / "app.py")
 
@@ -51,33 +49,7 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
 def test_clearing_the_canvas_clears_the_results():
     app = run_app(draw_polyline([(140, 40), (140, 240)]))
     assert any("reads" in t for t in chart_titles(app))
-    app.session_state["canvas"] = canvas_state(empty_canvas())
+    app.session_state["canvas"] = canvas_state(opaque_canvas())
     app.run()
     assert not any("reads" in t for t in chart_titles(app))
     assert any("Draw a digit" in info.value for info in app.info)
-
-
-def empty_canvas():
-    canvas = np.zeros((280, 280, 4), np.uint8)
-    canvas[..., 3] = 255
-    return canvas
-
-
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
-def test_a_broken_model_file_is_named_and_the_other_model_keeps_working(
-    name, tmp_path, monkeypatch
-):
-    import shutil
-
-    from digitpad.store import STORE_ENV, model_path
-
-    for other in ("mlp", "cnn"):
-        shutil.copy(model_path(other), tmp_path)
-    (tmp_path / f"{name}.keras").write_bytes(b"not a model")
-    monkeypatch.setenv(STORE_ENV, str(tmp_path))
-    app = run_app(draw_polyline([(140, 40), (140, 240)]))
-    assert not app.exception
-    errors = " ".join(error.value for error in app.error)
-    assert f"{name}.keras" in errors and f"python train.py --model {name}" in errors
-    survivor = {"mlp": "CNN", "cnn": "MLP"}[name]
-    assert any(title.startswith(f"{survivor} reads") for title in chart_titles(app))

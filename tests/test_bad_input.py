@@ -17,18 +17,12 @@ from PIL import Image
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
 
-from conftest import draw_polyline
+from conftest import draw_polyline, opaque_canvas
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.preprocess import to_mnist
 from digitpad.store import retrain_command
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
-
-
-def opaque_canvas(value: int) -> np.ndarray:
-    canvas = np.full((280, 280, 4), value, np.uint8)
-    canvas[..., 3] = 255
-    return canvas
 
 
 DRAWINGS = {

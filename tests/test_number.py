@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
-from conftest import REPO, canvas_state, draw_polyline
+from conftest import REPO, canvas_state, draw_polyline, opaque_canvas
 from digitpad.number import NO_DIGITS, ink_map, is_flat, read_number
 from digitpad.preprocess import to_gray
 
@@ -158,10 +158,9 @@ def test_page_without_a_drawing_asks_for_one():
 
 
 def test_page_reads_the_number_drawn_on_the_pad(first_digits):
-    pad = np.zeros((240, 840, 4), np.uint8)
+    pad = opaque_canvas(shape=(240, 840))
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
-    pad[..., 3] = 255
     page = run_page(pad)
     assert not page.exception, page.exception
     readings = {metric.label: metric.value for metric in page.metric}
