@@ -126,6 +126,13 @@ def open_page(browser, url: str, **context):
     return page
 
 
+def open_pad(browser, url: str, **context):
+    """open_page, once the drawing pad is on screen and takes strokes."""
+    page = open_page(browser, url, **context)
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    return page
+
+
 def wait_until_idle(page) -> None:
     """Until the script has run and the page shows all it will."""
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(

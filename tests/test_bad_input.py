@@ -12,7 +12,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from browser import assert_clean, open_page, wait_for_digit, wait_until_idle
+from browser import assert_clean, open_pad, wait_for_digit, wait_until_idle
 from PIL import Image
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
@@ -138,8 +138,7 @@ def upload(page, path) -> None:
 @pytest.mark.parametrize("name", PICTURES)
 def test_uploading_a_picture(name, pictures, app_url, browser):
     filename, _, outcome = PICTURES[name]
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     wait_until_idle(page)
     upload(page, pictures / filename)
     if outcome == "digit":
@@ -156,8 +155,7 @@ def test_uploading_a_picture(name, pictures, app_url, browser):
 def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     big = tmp_path / "big.png"
     big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))  # a PNG with 11 MB of trailing junk
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     wait_until_idle(page)
     upload(page, big)
     page.get_by_text("File must be 10.0MB or smaller.").wait_for()

@@ -13,7 +13,7 @@ from browser import (
     clear_canvas,
     draw,
     draw_by_touch,
-    open_page,
+    open_pad,
     running_app,
     wait_for_digit,
     wait_until_idle,
@@ -41,8 +41,7 @@ def loaded_images(page) -> list[tuple[int, int]]:
     ids=["1 in one stroke", "7 in two strokes", "0 as a closed loop"],
 )
 def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, digit, strokes):
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     page.get_by_text("Draw a digit on the black pad").wait_for()
     draw(page, strokes)
     wait_for_digit(page, digit)
@@ -68,8 +67,7 @@ def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
     # A server of its own, just started: the pad shows while the models are still loading
     # beside it, and the stroke drawn then must be read once they are in, not lost.
     with running_app() as url:
-        page = open_page(browser, url)
-        page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+        page = open_pad(browser, url)
         draw(page, ONE)
         wait_for_digit(page, 1)
         wait_until_idle(page)
@@ -78,8 +76,7 @@ def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
 
 
 def test_clearing_the_canvas_resets_the_page(app_url, browser):
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     draw(page, ONE)
     wait_for_digit(page, 1)
     clear_canvas(page)
@@ -93,11 +90,10 @@ def test_clearing_the_canvas_resets_the_page(app_url, browser):
 
 
 def test_drawing_by_touch_on_a_phone(app_url, browser):
-    page = open_page(
+    page = open_pad(
         browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True
     )
     canvas = page.locator("canvas.upper-canvas")
-    canvas.wait_for(timeout=90_000)
     draw_by_touch(page, ZERO)
     wait_for_digit(page, 0)
     wait_until_idle(page)
@@ -113,8 +109,7 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
 
 
 def test_the_navigation_lists_the_drawing_page_first_then_every_page(app_url, browser):
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     links = page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
     names = [re.sub(r"^[0-9]+_", "", path.stem).replace("_", " ") for path in PAGES]
     # A link's text is its icon, if any, then its name.
@@ -126,8 +121,7 @@ def test_the_navigation_lists_the_drawing_page_first_then_every_page(app_url, br
 def test_every_page_loads_without_errors(app_url, browser, script):
     # Through the sidebar, as a person goes there. (Opened by its address, a page makes
     # Streamlit look for the server under that path first: two 404s in the console, its own.)
-    page = open_page(browser, app_url)
-    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    page = open_pad(browser, app_url)
     wait_until_idle(page)
     # Streamlit serves pages/3_Hand-made_filters.py at /Hand-made_filters.
     address = re.sub(r"^[0-9]+_", "", script.stem)
