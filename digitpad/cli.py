@@ -41,7 +41,9 @@ def _print_error(path: Path, problem: str, as_json: bool) -> None:
     )
 
 
-def _preprocessed(paths: list[Path], failures: dict[Path, str]) -> tuple[list[Path], list]:
+def _preprocessed(
+    paths: list[Path], failures: dict[Path, str]
+) -> tuple[list[Path], list[np.ndarray]]:
     """The paths whose images hold a digit, and those 28x28 digits; why the others do not."""
     readable, images = [], []
     for path in paths:
