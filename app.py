@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
@@ -20,7 +19,7 @@ from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import deciding_model
 from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
-from digitpad.ui import CHART_CONFIG, DIGIT_KEY, load_reader
+from digitpad.ui import CHART_CONFIG, DIGIT_KEY, drawing_pad, load_reader
 
 if TYPE_CHECKING:
     from digitpad.inference import Reading
@@ -64,16 +63,7 @@ def draw_a_digit() -> None:
     with pad:
         # The canvas's toolbar floats above it: leave it room.
         st.markdown("**Draw a digit here**")
-        canvas = st_canvas(
-            stroke_width=stroke_width,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIZE,
-            width=CANVAS_SIZE,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key="canvas",
-        )
+        canvas = drawing_pad("canvas", CANVAS_SIZE, CANVAS_SIZE, stroke_width)
     with steps:
         # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
         # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke

@@ -9,6 +9,7 @@ TARGET of the crop's longer side, MNIST's pen in its 20x20 box; within TOLERANCE
 """
 
 import argparse
+from pathlib import Path
 
 import common
 import cv2
@@ -18,6 +19,7 @@ import numpy as np
 from digitpad import preprocess
 from digitpad.data import load_mnist
 from digitpad.drawn import draw_canvases, make_drawn_canvases, pen_digit_parts
+from digitpad.store import load_model
 from digitpad.testsets import DRAWN_SEED
 from digitpad.training_data import in_parallel
 
@@ -95,7 +97,7 @@ def main() -> None:
     print(common.machine())
     print(f"pen normalised to {TARGET} of the digit's longer side (left within x{TOLERANCE})")
     for name in ("mlp", "cnn"):
-        model = keras.saving.load_model(f"{args.store}/{name}.keras")
+        model = load_model(name, Path(args.store))
         for set_name, (shipped, normal, labels) in sets.items():
             as_shipped, as_normal = (accuracy(model, x, labels) for x in (shipped, normal))
             print(

@@ -12,7 +12,17 @@ import numpy as np
 from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
-from digitpad.store import CHAPTER_DIR, STORE_ENV, load_models, store_dir
+from digitpad.store import (
+    CHAPTER_DIR,
+    STORE_ENV,
+    active_card,
+    active_card_path,
+    card_threshold,
+    load_card,
+    load_models,
+    store_dir,
+    write_card,
+)
 
 # Images preprocessed while the networks read the batch before: as many as they read at once.
 PREDICT_BATCH = 256
@@ -141,7 +151,6 @@ def evaluate(args: argparse.Namespace) -> int:
 
     from digitpad.models import ROBUST_CHANGES
     from digitpad.scoring import build_test_sets, score, table
-    from digitpad.store import active_card, active_card_path, card_threshold, load_card, write_card
 
     store = Path(args.store or store_dir())
     reader = load_reader(store)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from digitpad.preprocess import INK_FLOOR, MIN_CONTRAST, background_level, from_ink, to_gray
+from digitpad.preprocess import INK_FLOOR, background_level, from_ink, ink_strength, to_gray
 
 if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
     from digitpad.inference import DigitReader
@@ -158,14 +158,11 @@ def is_flat(gray: np.ndarray) -> bool:
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # As preprocess.extract_ink, ink is what differs from the background; here without
-    # shrinking the picture, and with a mask of the ink strong enough to find digits by.
-    background = background_level(gray)
-    difference = cv2.absdiff(gray, np.full_like(gray, background))
-    strongest = int(difference.max())
-    if strongest < MIN_CONTRAST:
+    # As preprocess.extract_ink, without shrinking the picture, and with a mask of the ink
+    # strong enough to find digits by.
+    strength = ink_strength(gray)
+    if strength is None:
         return np.zeros(gray.shape, np.float32), np.zeros(gray.shape, bool)
-    strength = difference.astype(np.float32) / strongest
     return strength, strength >= INK_SHARE
 
 

@@ -87,14 +87,20 @@ def extract_ink(image: np.ndarray) -> np.ndarray | None:
         scale = MAX_SIDE / max(gray.shape)
         size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    background = background_level(gray)
-    ink = cv2.absdiff(gray, np.full_like(gray, background))
-    strongest = int(ink.max())
+    ink = ink_strength(gray)
+    if ink is not None:
+        ink[ink < INK_FLOOR] = 0.0
+    return ink
+
+
+def ink_strength(gray: np.ndarray) -> np.ndarray | None:
+    """How far each pixel is from the background's gray, in [0, 1] of the farthest; None when
+    nothing stands out by MIN_CONTRAST."""
+    difference = cv2.absdiff(gray, np.full_like(gray, background_level(gray)))
+    strongest = int(difference.max())
     if strongest < MIN_CONTRAST:
         return None
-    ink = ink.astype(np.float32) / strongest
-    ink[ink < INK_FLOOR] = 0.0
-    return ink
+    return difference.astype(np.float32) / strongest
 
 
 def fit_into_box(cropped: np.ndarray, size: int = DIGIT_BOX) -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts
 from digitpad.gallery import load_npz
@@ -44,6 +45,21 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     # instead of 2. Our models are built once and shared, so there is nothing to clear.
     keras.backend.clear_session = lambda free_memory=True: None
     return reader, problems
+
+
+def drawing_pad(key: str, width: int, height: int, stroke_width: int):
+    """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
+    both `preprocess` and `number` look for."""
+    return st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=height,
+        width=width,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
 
 
 def models_changed() -> None:

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
@@ -41,16 +40,7 @@ with st.sidebar:
     )
 
 st.markdown("**Write a number here**")
-canvas = st_canvas(
-    stroke_width=stroke_width,
-    stroke_color="#FFFFFF",
-    background_color="#000000",
-    height=PAD_HEIGHT,
-    width=PAD_WIDTH,
-    drawing_mode="freedraw",
-    return_image_data=True,
-    key="number_canvas",
-)
+canvas = ui.drawing_pad("number_canvas", PAD_WIDTH, PAD_HEIGHT, stroke_width)
 
 picture, source = canvas.image_data, "the pad"
 if upload is not None:
