@@ -87,7 +87,7 @@ def draw_a_digit() -> None:
     if upload is not None and picture is not None and result is None:
         pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
     st.session_state[DIGIT_KEY] = None if result is None else result.image
-    readings, feature_maps = reader.read_one(result.image) if result else ({}, None)
+    readings, feature_maps, deskewed = reader.read_one(result.image) if result else ({}, None, None)
 
     with steps:
         if result is None:
@@ -100,7 +100,10 @@ def draw_a_digit() -> None:
                 (charts.pixelated(result.fitted), "3. fitted into 20x20"),
                 (charts.pixelated(result.image), "4. 28x28, centred by mass"),
             ]
-            for column, (image, caption) in zip(st.columns(4), shown):
+            if deskewed is not None:
+                step = "5. slant straightened, the networks' first step"
+                shown.append((charts.pixelated(deskewed), step))
+            for column, (image, caption) in zip(st.columns(len(shown)), shown):
                 # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
                 # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.
                 column.image(image, caption=caption, clamp=True, output_format="PNG")

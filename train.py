@@ -8,11 +8,12 @@
 Recipes:
 - chapter: MNIST as it is, adam, early stopping on validation loss (the chapter: MLP 98.11%,
   CNN 99.13%).
-- robust: the same networks (the MLP with dropout), trained on
-  MNIST plus MNIST redrawn as canvas drawings, plus digits 20 other people wrote with a pen, plus
-  digits in styles MNIST lacks (a flagged 1, a closed 4, a slashed 0), plus scribbles that are
-  no digit (target: unsure), with random rotation, shear and translation, and a cosine
-  learning-rate schedule. People draw unlike MNIST; this is what reads them right.
+- robust: the same networks, each straightening its input's slant first (the MLP also with
+  dropout), trained on MNIST plus MNIST redrawn as canvas drawings, plus digits 20 other people
+  wrote with a pen, plus digits in styles MNIST lacks (a flagged 1, a closed 4, a slashed 0),
+  plus scribbles that are no digit (target: unsure), with random rotation, shear and
+  translation, and a cosine learning-rate schedule. People draw unlike MNIST; this is what reads
+  them right.
 
 Each model is saved as `<name>.keras` beside a card `<name>.json` that says how it was made and
 how well it reads, so the app and its pages need nothing else.
@@ -62,7 +63,8 @@ workers = None  # processes that draw the training data; default: every core
 # On a CPU, augmenting costs the CNN more than its own step: its images are augmented once.
 ROBUST_EPOCHS = {"mlp": 40, "cnn": 8}
 AUGMENT_EVERY_EPOCH = {"mlp": True, "cnn": False}
-MODEL_OPTIONS = {"mlp": {"dropout": 0.3}, "cnn": {}}  # what the robust recipe adds
+# What the robust recipe adds to the networks (digitpad/models.py).
+MODEL_OPTIONS = {"mlp": {"dropout": 0.3, "deskew": True}, "cnn": {"deskew": True}}
 
 
 def parse_args() -> argparse.Namespace:

@@ -64,16 +64,17 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
     mark("decode canvas PNG")
     result = to_mnist(picture)
     mark("preprocess")
-    readings, feature_maps = reader.read_one(result.image)
+    readings, feature_maps, deskewed = reader.read_one(result.image)
     mark("both models + feature maps")
     for image in (
         charts.shrunk(result.ink),
         charts.shrunk(result.cropped),
         charts.pixelated(result.fitted),
         charts.pixelated(result.image),
+        charts.pixelated(deskewed),
     ):
         encode_preview(image)
-    mark("4 preview images")
+    mark("5 preview images")
     figures = [
         charts.probability_bars(reading.probs, f"{name} reads {reading.digit}")
         for name, reading in readings.items()

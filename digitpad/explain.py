@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from digitpad.evaluation import as_model_input
-from digitpad.models import FIRST_CONV
+from digitpad.models import FIRST_CONV, Deskew
 
 # The chapter's hand-made 3x3 filters, by what they respond to.
 HAND_MADE_FILTERS = {
@@ -28,6 +28,20 @@ def conv_layer_names(model: keras.Model) -> list[str]:
 
 def pooling_layer_names(model: keras.Model) -> list[str]:
     return [layer.name for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+
+
+def deskews(model: keras.Model) -> bool:
+    return any(isinstance(layer, Deskew) for layer in model.layers)
+
+
+def as_seen(model: keras.Model, image: np.ndarray) -> np.ndarray:
+    """The 28x28 image as the model's first weighted layer sees it: deskewed if the model is."""
+    pixels = as_model_input(image)
+    for layer in model.layers:
+        if not isinstance(layer, Deskew):
+            break
+        pixels = layer(pixels)
+    return np.asarray(pixels)[0, :, :, 0]
 
 
 def activations(

@@ -76,6 +76,8 @@ def load_model(name: str, store: Path | None = None) -> keras.Model:
     """Load a shipped model in Keras' safe mode (no code runs from the file)."""
     import keras
 
+    from digitpad import models  # noqa: F401  (registers the Deskew layer the files name)
+
     path = model_path(name, store)
     remedy = f"Retrain it with `{retrain_command(name)}`."
     if not path.is_file():

@@ -61,9 +61,14 @@ st.plotly_chart(
     config=ui.CHART_CONFIG,
     key="conv_maps",
 )
+upright = (
+    " The digit stands upright in them: the CNN straightens its slant before its filters look."
+    if explain.deskews(cnn)
+    else ""
+)
 st.caption(
     "One map per filter, bright where its pattern is found in the digit: each lights up a "
-    "different part of the strokes."
+    "different part of the strokes." + upright
 )
 
 for name in pooling:

@@ -12,7 +12,7 @@ ui.page_header(
 )
 reader = ui.models_or_stop("mlp", "cnn")
 image, named = ui.current_digit()
-readings, _ = reader.read_one(image)
+readings = reader.read_one(image).readings
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 last_conv = explain.conv_layer_names(cnn)[-1]
 
@@ -27,8 +27,8 @@ cam = explain.grad_cam(cnn, image, last_conv, readings["cnn"].digit)
 if cam.max() > 0:
     cam_caption = (
         f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
-        "gradient at each place, Grad-CAM's HiResCAM form): look for the parts of the digit, a "
-        "loop, a crossing or a stroke's end, that decided it."
+        "gradient at each place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it: "
+        "look for the parts of the digit, a loop, a crossing or a stroke's end, that decided it."
     )
 else:
     cam_caption = (
@@ -38,6 +38,7 @@ else:
 shown = [
     (
         "mlp_saliency",
+        image,
         explain.saliency(mlp, image, readings["mlp"].digit),
         f"MLP saliency for {readings['mlp'].digit}",
         "Look how far the MLP's gradient spreads off the strokes: every pixel feeds every hidden "
@@ -45,6 +46,7 @@ shown = [
     ),
     (
         "cnn_saliency",
+        image,
         explain.saliency(cnn, image, readings["cnn"].digit),
         f"CNN saliency for {readings['cnn'].digit}",
         "Look how closely the CNN's gradient follows the strokes: each of its filters sees only a "
@@ -52,11 +54,13 @@ shown = [
     ),
     (
         "cnn_grad_cam",
+        # Its maps are of the digit deskewed, as the CNN's first layer straightens it.
+        explain.as_seen(cnn, image),
         cam,
         f"CNN Grad-CAM ({last_conv}) for {readings['cnn'].digit}",
         cam_caption,
     ),
 ]
-for column, (key, heat, title, caption) in zip(st.columns(3), shown):
-    column.plotly_chart(charts.heat_overlay(image, heat, title), config=ui.CHART_CONFIG, key=key)
+for column, (key, under, heat, title, caption) in zip(st.columns(3), shown):
+    column.plotly_chart(charts.heat_overlay(under, heat, title), config=ui.CHART_CONFIG, key=key)
     column.caption(caption)

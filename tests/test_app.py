@@ -41,7 +41,7 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
     assert f"CNN reads {labels[0]}" in " ".join(titles)
     assert "Their feature maps of your digit" in titles
     assert "Learned 3x3 filters" in titles
-    assert len(app.get("image")) == 4, "ink, crop, fit and centre steps"
+    assert len(app.get("image")) == 5, "ink, crop, fit, centre, and the networks' deskew"
     assert any(f"read **{labels[0]}**" in s.value for s in app.success)
     assert app.session_state["digit"].shape == (28, 28)
 

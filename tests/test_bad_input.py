@@ -45,7 +45,7 @@ def test_odd_drawings(name):
     else:
         # Whatever the networks make of it, each says so, or says it is not sure.
         assert len(readings) == 2, readings
-        assert len(app.get("image")) == 4
+        assert len(app.get("image")) == 5
 
 
 # --- Pictures: decoded, read by the CLI, and uploaded to the page in a real browser ---------

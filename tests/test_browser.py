@@ -49,16 +49,16 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     assert re.fullmatch(rf"MLP reads {digit} \(\d+%\)", titles[0]), titles
     assert re.fullmatch(rf"CNN reads {digit} \(\d+%\)", titles[1]), titles
     wait_until_idle(page)
-    page.get_by_text("4. 28x28, centred by mass").wait_for()
+    page.get_by_text("5. slant straightened").wait_for()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
-        ".filter(i => i.complete && i.naturalWidth).length >= 4"
+        ".filter(i => i.complete && i.naturalWidth).length >= 5"
     )
     images = loaded_images(page)
-    assert len(images) == 4, images
-    # Every step fits its 112-pixel thumbnail; the last is the 28x28 input, 4x enlarged.
+    assert len(images) == 5, images
+    # Every step fits its 112-pixel thumbnail; the last two are 28x28 inputs, 4x enlarged.
     assert all(max(size) <= 112 for size in images), images
-    assert images[-1] == [112, 112], images
+    assert images[-2:] == [[112, 112], [112, 112]], images
     assert_clean(page)
     page.context.close()
 

@@ -6,6 +6,7 @@ import pytest
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz
+from digitpad.models import build_mlp
 from digitpad.store import store_dir
 
 
@@ -59,12 +60,15 @@ def test_conv_filters_are_filters_by_input_channel(models):
 
 
 def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
-    # conv1 is relu(correlation + bias) with 'valid' padding: the same numbers by hand.
+    # conv1 is relu(correlation + bias) with 'valid' padding, of the digit as the CNN sees it
+    # (deskewed): the same numbers by hand.
     cnn = models["cnn"]
     bias = cnn.get_layer("conv1").get_weights()[1]
     maps = explain.activations(cnn, digit, ["conv1"])["conv1"]
+    seen = explain.as_seen(cnn, digit)
+    assert not np.allclose(seen, digit), "the shipped CNN deskews"
     for channel, kernel in enumerate(explain.first_layer_filters(cnn)):
-        by_hand = np.maximum(explain.convolve(digit, kernel) + bias[channel], 0)
+        by_hand = np.maximum(explain.convolve(seen, kernel) + bias[channel], 0)
         np.testing.assert_allclose(by_hand, maps[..., channel], atol=1e-4)
 
 
@@ -112,15 +116,18 @@ def test_hidden_unit_pictures_are_the_units_weights(models, digit):
 def test_cnn_saliency_of_a_dot_is_largest_near_the_ink(models, where):
     saliency = explain.saliency(models["cnn"], dot(*where))
     assert saliency.shape == (28, 28) and saliency.min() >= 0
-    near = distance_from(*where) <= 4
-    peak = np.unravel_index(saliency.argmax(), saliency.shape)
-    assert near[peak], (where, peak)
-    assert saliency[near].mean() > saliency[~near].mean()
+    # Judged by mass, not by the single largest pixel: that one sat 2 to 4 pixels from the dot
+    # for every CNN shipped so far, at the edge of any radius one could pick.
+    near = distance_from(*where) <= 4  # 6% of the field
+    assert saliency[near].sum() / saliency.sum() > 0.25, where
 
 
 def test_mlp_saliency_is_the_gradient_through_the_active_hidden_units(models, digit):
-    # One hidden relu layer: d score / d pixel = sum over active units of w_in * w_out.
-    mlp = models["mlp"]
+    # One hidden relu layer: d score / d pixel = sum over active units of w_in * w_out. Checked
+    # on the shipped weights without the deskew in front (it has none of its own), which would
+    # move each pixel's gradient along with its pixel.
+    mlp = build_mlp(dropout=0.3)
+    mlp.set_weights(models["mlp"].get_weights())
     kernel, bias = mlp.get_layer("hidden").get_weights()
     out_kernel = mlp.get_layer("output").get_weights()[0]
     predicted = explain.predicted_digit(mlp, digit)
@@ -149,7 +156,8 @@ def test_grad_cam_lights_the_ink_of_test_digits(models):
             continue
         cam = explain.grad_cam(models["cnn"], image)
         assert cam.shape == (28, 28) and 0 <= cam.min() and cam.max() <= 1
-        near_ink = cv2.dilate((image > 0.3).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        seen = explain.as_seen(models["cnn"], image)  # the conv maps are of the deskewed digit
+        near_ink = cv2.dilate((seen > 0.3).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
         on_ink.append(cam[near_ink].sum() / cam.sum() if cam.max() > 0 else 0.0)
     assert len(on_ink) >= 8, "the CNN reads most of these test digits right"
     assert np.median(on_ink) > 0.8, on_ink

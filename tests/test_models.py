@@ -1,11 +1,12 @@
 """The shipped models: the chapter's shapes, and cards that tell the truth about them."""
 
+import cv2
 import numpy as np
 import pytest
 
-from digitpad.evaluation import evaluate_probs
-from digitpad.explain import first_layer_filters
-from digitpad.models import build_cnn, build_mlp
+from digitpad.evaluation import as_model_input, evaluate_probs
+from digitpad.explain import as_seen, first_layer_filters
+from digitpad.models import Deskew, build_cnn, build_mlp
 from digitpad.store import load_card
 
 SLICE = 2000  # test images re-evaluated: enough to check the card, quick on 2 cores
@@ -25,6 +26,61 @@ def test_chapter_architectures():
         "Dense",
     ]
     assert cnn.output_shape == (None, 10) and mlp.output_shape == (None, 10)
+    # Deskewing adds a first layer, and no weights.
+    for build, plain in ((build_mlp, mlp), (build_cnn, cnn)):
+        straightened = build(deskew=True)
+        assert type(straightened.layers[0]).__name__ == "Deskew"
+        assert straightened.count_params() == plain.count_params()
+
+
+def slanted_stroke(top_x: int, bottom_x: int) -> np.ndarray:
+    image = np.zeros((28, 28), np.float32)
+    cv2.line(image, (top_x, 4), (bottom_x, 23), 1.0, 2, cv2.LINE_AA)
+    cv2.line(image, (top_x, 4), (top_x + 6, 4), 1.0, 2, cv2.LINE_AA)  # a flag: a "1"
+    return image
+
+
+def opencv_deskew(image: np.ndarray) -> np.ndarray:
+    """The deskew of OpenCV's digits sample, about the centre of mass."""
+    moments = cv2.moments(image)
+    slant = moments["mu11"] / moments["mu02"]
+    shear = np.float32([[1, slant, -slant * moments["m01"] / moments["m00"]], [0, 1, 0]])
+    return cv2.warpAffine(image, shear, (28, 28), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
+
+
+def deskewed(images: np.ndarray) -> np.ndarray:
+    return np.asarray(Deskew()(as_model_input(images)))[..., 0]
+
+
+@pytest.mark.parametrize("top_x, bottom_x", [(18, 9), (9, 18), (12, 14)])
+def test_deskew_stands_a_slanted_stroke_upright_about_its_centre(top_x, bottom_x):
+    image = slanted_stroke(top_x, bottom_x)
+    upright = deskewed(image[None])[0]
+    before, after = cv2.moments(image), cv2.moments(upright)
+    assert abs(before["mu11"] / before["mu02"]) > 0.03
+    assert abs(after["mu11"] / after["mu02"]) < 0.01
+    # The same ink, in the same place: only its slant changed.
+    assert after["m00"] == pytest.approx(before["m00"], rel=0.02)
+    for moment in ("m10", "m01"):
+        centre = before[moment] / before["m00"]
+        assert after[moment] / after["m00"] == pytest.approx(centre, abs=0.2)
+    assert np.allclose(upright, opencv_deskew(image), atol=1e-4)
+
+
+def test_deskew_matches_opencv_on_mnist_digits_and_leaves_a_blank_blank(mnist_test):
+    digits = mnist_test[0][:20].astype(np.float32) / 255
+    assert np.allclose(deskewed(digits), [opencv_deskew(d) for d in digits], atol=1e-4)
+    assert np.array_equal(deskewed(np.zeros((1, 28, 28))), np.zeros((1, 28, 28)))
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_shipped_models_deskew_first_and_show_it(name, reader):
+    image = slanted_stroke(18, 9)
+    net = reader.models[name]
+    assert type(net.layers[0]).__name__ == "Deskew"
+    assert np.allclose(as_seen(net, image), deskewed(image[None])[0], atol=1e-6)
+    if name == "cnn":
+        assert np.allclose(reader.read_one(image).deskewed, as_seen(net, image), atol=1e-6)
 
 
 def test_shipped_models_take_28x28_and_give_probabilities(reader):
@@ -35,7 +91,7 @@ def test_shipped_models_take_28x28_and_give_probabilities(reader):
 
 
 def test_first_layer_outputs(reader):
-    readings, maps = reader.read_one(np.zeros((28, 28), np.float32))
+    readings, maps, _ = reader.read_one(np.zeros((28, 28), np.float32))
     assert maps.shape == (26, 26, 32)
     assert first_layer_filters(reader.models["cnn"]).shape == (32, 3, 3)
     assert set(readings) == {"mlp", "cnn"}
