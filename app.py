@@ -101,8 +101,7 @@ def draw_a_digit() -> None:
                 (charts.pixelated(result.image), "4. 28x28, centred by mass"),
             ]
             if deskewed is not None:
-                step = "5. slant straightened, the networks' first step"
-                shown.append((charts.pixelated(deskewed), step))
+                shown.append((charts.pixelated(deskewed), "5. deskewed, the networks' first step"))
             for column, (image, caption) in zip(st.columns(len(shown)), shown):
                 # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
                 # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.

@@ -62,7 +62,8 @@ st.plotly_chart(
     key="conv_maps",
 )
 upright = (
-    " The digit stands upright in them: the CNN straightens its slant before its filters look."
+    " The digit in them is deskewed: the CNN shears it so its ink's main axis is upright "
+    "before its filters look."
     if explain.deskews(cnn)
     else ""
 )

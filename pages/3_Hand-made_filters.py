@@ -56,7 +56,7 @@ ui.page_header(
 )
 reader = ui.models_or_stop("cnn")
 image, named = ui.current_digit()
-# Slid over the digit the CNN's first layer sees: deskewed, when the CNN straightens it.
+# Slid over the digit the CNN's first layer sees: deskewed, when the CNN deskews.
 image = explain.as_seen(reader.models["cnn"], image)
 learned = explain.first_layer_filters(reader.models["cnn"])
 

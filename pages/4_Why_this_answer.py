@@ -54,7 +54,7 @@ shown = [
     ),
     (
         "cnn_grad_cam",
-        # Its maps are of the digit deskewed, as the CNN's first layer straightens it.
+        # Its maps are of the digit deskewed, as the CNN's first layer sees it.
         explain.as_seen(cnn, image),
         cam,
         f"CNN Grad-CAM ({last_conv}) for {readings['cnn'].digit}",

@@ -49,7 +49,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     assert re.fullmatch(rf"MLP reads {digit} \(\d+%\)", titles[0]), titles
     assert re.fullmatch(rf"CNN reads {digit} \(\d+%\)", titles[1]), titles
     wait_until_idle(page)
-    page.get_by_text("5. slant straightened").wait_for()
+    page.get_by_text("5. deskewed").wait_for()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
         ".filter(i => i.complete && i.naturalWidth).length >= 5"
