@@ -105,6 +105,21 @@ def test_touching_digits_are_cut_apart(first_digits, reader):
     assert reading.number == FIRST_NUMBER[1:3]
 
 
+def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_digits, reader):
+    row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
+    inked = np.flatnonzero(row.max(axis=0))
+    gaps = np.flatnonzero(np.diff(inked) > 1)
+    middle = (inked[gaps[1]] + inked[gaps[1] + 1]) // 2  # between the "2" and the "1"
+    colon = row.copy()
+    for y in (85, 125):
+        cv2.circle(colon, (int(middle), y), 7, 255, -1)
+    assert read_number(on_black_pad(colon), reader).number == FIRST_NUMBER
+    # In the same place, a "1" half as tall as the digits: small, but a digit.
+    one = row.copy()
+    cv2.line(one, (int(middle), 100), (int(middle), 160), 255, 10)
+    assert read_number(on_black_pad(one), reader).number == "72110"
+
+
 def test_an_empty_picture_has_no_digits(reader):
     for empty in (np.zeros((240, 840, 4), np.uint8), np.full((300, 400, 3), 255, np.uint8)):
         reading = read_number(empty, reader)
