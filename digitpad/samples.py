@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +77,21 @@ def default_path() -> Path:
     return Path(os.environ.get(SAMPLES_ENV) or Path.home() / ".digitpad" / "samples.db")
 
 
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (it stays so). The switch needs the file to itself, and SQLite
+    answers connections racing to make it on a new file with "locked" at once, without waiting
+    out the busy timeout: the waiting is done here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 @contextmanager
 def connect(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
     """A fresh connection to the database, created with its table if new; closed afterwards."""
@@ -86,7 +102,7 @@ def connect(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
     except (sqlite3.Error, OSError) as error:
         raise SamplesUnavailable(f"cannot open {path}: {error}") from error
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
+        _use_wal(connection)
         # FULL: a committed sample is on disk before the commit returns, even on power loss.
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(SCHEMA)
