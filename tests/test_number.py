@@ -105,6 +105,24 @@ def test_touching_digits_are_cut_apart(first_digits, reader):
     assert reading.number == FIRST_NUMBER[1:3]
 
 
+@pytest.mark.parametrize(
+    ("first", "gap", "number"),
+    [
+        (10, -10, "06"),  # a 6's stem runs into a 0: a cut through the 0's loop halves it
+        (27, -20, "40"),  # a 4's stem runs down a 0's side
+    ],
+)
+def test_touching_digits_are_cut_through_one_stroke_not_through_a_loop(
+    mnist_test, reader, first, gap, number
+):
+    images, labels = mnist_test
+    assert "".join(map(str, labels[first : first + 2])) == number
+    row = mnist_row(images[first : first + 2], gap=gap)
+    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
+    assert count - 1 == 1, "the two digits touch"
+    assert read_number(on_black_pad(row), reader).number == number
+
+
 def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     inked = np.flatnonzero(row.max(axis=0))
