@@ -45,7 +45,12 @@ class Deskew(layers.Layer):
 
 
 def _input(deskew: bool) -> list[layers.Layer]:
-    return [keras.Input(shape=INPUT_SHAPE), *([Deskew(name=DESKEW)] if deskew else [])]
+    # Image moments need float32 even when the network trains in bfloat16: a sum of 784 pixels
+    # keeps 8 bits of mantissa in bfloat16, and the centre of mass would drift by pixels.
+    return [
+        keras.Input(shape=INPUT_SHAPE),
+        *([Deskew(name=DESKEW, dtype="float32")] if deskew else []),
+    ]
 
 
 def build_mlp(hidden: int = 512, dropout: float = 0.0, deskew: bool = False) -> keras.Sequential:
@@ -56,7 +61,7 @@ def build_mlp(hidden: int = 512, dropout: float = 0.0, deskew: bool = False) -> 
             layers.Flatten(name="flatten"),
             layers.Dense(hidden, activation="relu", name="hidden"),
             *([layers.Dropout(dropout, name="dropout")] if dropout else []),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
         ],
         name="mlp",
     )
@@ -74,7 +79,7 @@ def build_cnn(deskew: bool = False) -> keras.Sequential:
             layers.Flatten(name="flatten"),
             layers.Dense(128, activation="relu", name="dense"),
             layers.Dropout(0.5, name="dropout2"),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
         ],
         name="cnn",
     )
@@ -99,12 +104,16 @@ ROBUST_CHANGES = {
     ),
     "cnn": (
         "The chapter's network with one addition: a first layer that deskews the digit (shears "
-        "it upright by its image moments; no weights). Trained on the same data as the MLP, "
-        "each image augmented once rather than every epoch (on a CPU the augmentation costs "
-        "more than the CNN's own step), 8 epochs of adam with cosine learning-rate decay. Why: "
-        "the network was never the limit; what it was shown was. Deskewing spares it learning "
-        "each slant people write at, which 8 CPU epochs leave little room for (deskewing alone, "
+        "it upright by its image moments; no weights). Trained on the same data as the MLP, at a "
+        "random slant, shear and shift drawn afresh every epoch, 20 epochs of adam with cosine "
+        "learning-rate decay, computing in bfloat16 with float32 weights (the CPU's AMX units "
+        "multiply bfloat16 three times as fast: 20 epochs took 13 minutes where float32 took 18 "
+        "for 8, each image augmented once). Why: the network was never the limit; what it was "
+        "shown was. Deskewing spares it learning each slant people write at (deskewing alone, "
         "all else the same: MNIST test 99.27% to 99.26%, drawn 97.62% to 97.78%, pen 98.13% to "
-        "98.53%)."
+        "98.53%); the longer, freshly augmented training, measured beside it on one machine, "
+        "took MNIST test from 99.26% to 99.33%, drawn 97.74% to 98.00%, scribbles flagged 93.7% "
+        "to 95.2%, the flagged 1 from 91.5% to 98.5%, and pen 98.53% to 98.33% (3 of 1,498 "
+        "digits)."
     ),
 }

@@ -109,7 +109,8 @@ def test_touching_digits_are_cut_apart(first_digits, reader):
     ("first", "gap", "number"),
     [
         (10, -10, "06"),  # a 6's stem runs into a 0: a cut through the 0's loop halves it
-        (27, -20, "40"),  # a 4's stem runs down a 0's side
+        (3, -20, "04"),  # a 4's arm meets a 0's side
+        (18, -20, "34"),  # a 4's bar meets a 3's lower curve
     ],
 )
 def test_touching_digits_are_cut_through_one_stroke_not_through_a_loop(

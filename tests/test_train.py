@@ -24,6 +24,9 @@ def check_cards(out, command):
         card = json.loads((out / f"{name}.json").read_text())
         net = keras.saving.load_model(out / f"{name}.keras", compile=False)
         assert card["params"] == net.count_params()
+        assert {layer.dtype_policy.name for layer in net.layers} == {"float32"}, (
+            "whatever precision it trained in, a shipped network computes in float32"
+        )
         assert card["command"] == command
         assert sum(map(sum, card["confusion_matrix"])) == 10000
         assert len(card["history"]["loss"]) == card["epochs_run"]
@@ -51,6 +54,7 @@ def test_robust_recipe(tmp_path, mnist_file):
     train(*args)
     cards = check_cards(tmp_path, "python train.py " + " ".join(args))
     cnn = cards["cnn"]
+    assert cnn["training"]["precision"] == "mixed_bfloat16"
     # 500 MNIST + 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
     assert cnn["training"]["train_images"] == 1900
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
