@@ -5,7 +5,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, explain, ui
+from digitpad import charts, ui
 from digitpad.store import store_dir
 
 MLP_UNITS = 16  # hidden units shown, those the digit excites most
@@ -33,6 +33,9 @@ ui.page_header(
     "slide over the whole image; the MLP's hidden units each weigh all 784 pixels at once.",
 )
 reader = ui.models_or_stop("mlp", "cnn")
+# Imported once the models are in: TensorFlow takes 3 s, and the title comes first.
+from digitpad import explain  # noqa: E402
+
 image, named = ui.current_digit()
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 

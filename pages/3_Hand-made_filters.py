@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, explain, ui
+from digitpad import charts, ui
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
@@ -55,6 +55,9 @@ ui.page_header(
     "from data. Slide both over the same digit and see which learned filters do the same job.",
 )
 reader = ui.models_or_stop("cnn")
+# Imported once the models are in: TensorFlow takes 3 s, and the title comes first.
+from digitpad import explain  # noqa: E402
+
 image, named = ui.current_digit()
 # Slid over the digit the CNN's first layer sees: deskewed, when the CNN deskews.
 image = explain.as_seen(reader.models["cnn"], image)

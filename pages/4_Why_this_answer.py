@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digitpad import charts, explain, ui
+from digitpad import charts, ui
 
 ui.page_header(
     "Why this answer",
@@ -11,6 +11,9 @@ ui.page_header(
     "convolution layer found evidence in.",
 )
 reader = ui.models_or_stop("mlp", "cnn")
+# Imported once the models are in: TensorFlow takes 3 s, and the title comes first.
+from digitpad import explain  # noqa: E402
+
 image, named = ui.current_digit()
 readings = reader.read_one(image).readings
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
