@@ -386,10 +386,14 @@ def _cut_path(ink: np.ndarray, column: int, reach: int, entry: float) -> np.ndar
     return low + path
 
 
+def _strokes_down(ink: np.ndarray) -> np.ndarray:
+    """How many strokes a cut straight down each column crosses: where ink starts."""
+    return (np.diff(ink.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+
+
 def _strokes_crossed(ink: np.ndarray, path: np.ndarray) -> int:
     """How many strokes a cut down this path of columns, one a row, crosses."""
-    crossed = ink[np.arange(len(path)), path].astype(np.int8)
-    return int(np.count_nonzero(np.diff(crossed) == 1) + crossed[0])
+    return int(_strokes_down(ink[np.arange(len(path)), path])[()])
 
 
 def _parts(labels: np.ndarray, groups: list[Part], digit_height: float) -> list[Part]:
@@ -404,8 +408,7 @@ def _parts(labels: np.ndarray, groups: list[Part], digit_height: float) -> list[
         cuts: list[np.ndarray] = []
         # Cuts start where a straight one would cost least, priced as the bent cut is.
         entry = CUT_ENTRY * digit_height
-        strokes = (np.diff(ink.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
-        for column in _cut_columns(ink.sum(axis=0) + entry * strokes, shortest):
+        for column in _cut_columns(ink.sum(axis=0) + entry * _strokes_down(ink), shortest):
             path = _cut_path(ink, column, shortest, entry)
             # Cuts bent towards the same gap are one cut; later ones never cross earlier ones.
             if cuts:
