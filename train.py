@@ -60,16 +60,20 @@ workers = None  # processes that draw the training data; default: every core
 precision = None  # float32 or mixed_bfloat16; default: see ROBUST_PRECISION (chapter: float32)
 # -----------------------------------------------------------------------------
 
-# An MLP epoch costs a fifth of a bfloat16 CNN epoch: the MLP gets more of them. Every epoch
+# An MLP epoch costs a quarter of a bfloat16 CNN epoch: the MLP gets more of them. Every epoch
 # sees its images freshly augmented.
 ROBUST_EPOCHS = {"mlp": 60, "cnn": 20}
 # The CNN trains in bfloat16, its weights kept in float32: this project's CPUs multiply
-# bfloat16 in hardware (AMX), and an epoch takes 40 s where float32 took 135 s, which buys 20
-# freshly augmented epochs in the time 8 took. On a CPU without it, pass --precision float32.
-# The MLP, too small to gain, stays in float32; every shipped network runs in float32.
+# bfloat16 in hardware (AMX), and an epoch of the two-conv CNN took 40 s where float32 took
+# 135 s, which bought 20 freshly augmented epochs in the time 8 took. On a CPU without it,
+# pass --precision float32. The MLP, too small to gain, stays in float32; every shipped
+# network runs in float32.
 ROBUST_PRECISION = {"mlp": "float32", "cnn": "mixed_bfloat16"}
-# What the robust recipe adds to the networks (digitpad/models.py).
-MODEL_OPTIONS = {"mlp": {"dropout": 0.3, "deskew": True}, "cnn": {"deskew": True}}
+# What the robust recipe changes in the networks (digitpad/models.py, ROBUST_CHANGES: why).
+MODEL_OPTIONS = {
+    "mlp": {"hidden": 1024, "dropout": 0.3, "deskew": True},
+    "cnn": {"deskew": True, "conv3": 128},
+}
 
 
 def parse_args() -> argparse.Namespace:

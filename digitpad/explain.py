@@ -26,8 +26,15 @@ def conv_layer_names(model: keras.Model) -> list[str]:
     return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
 
-def pooling_layer_names(model: keras.Model) -> list[str]:
-    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+def pooling_after(model: keras.Model, conv_name: str) -> str | None:
+    """The max-pooling layer that pools a conv layer's maps, if one does before the next conv."""
+    names = [layer.name for layer in model.layers]
+    for layer in model.layers[names.index(conv_name) + 1 :]:
+        if isinstance(layer, keras.layers.Conv2D):
+            return None
+        if isinstance(layer, keras.layers.MaxPooling2D):
+            return layer.name
+    return None
 
 
 def deskews(model: keras.Model) -> bool:

@@ -90,9 +90,10 @@ WIDE_PENALTY = 4.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
-# smaller than SHORT digit heights each way costs less, by the square of its size: a stray dot,
-# a colon or a tick between two digits is no digit, and reading it as a "1" is worse than passing
-# it over (measured on the tuning seeds; a "1" down to 0.4 digit heights is still read).
+# smaller than SHORT digit heights each way costs less, by the square of its size, which is its
+# biggest piece's (a colon is two dots, not a mark as tall as both): a stray dot, a colon or a
+# tick between two digits is no digit, and reading it as a "1" is worse than passing it over
+# (measured on the tuning seeds; a "1" down to 0.4 digit heights is still read).
 SKIP_SCORE = -20.0
 SKIPPED = -1
 # How `annotated` marks the digits.
@@ -502,8 +503,9 @@ def _ink_of(
     return (left + x, top + y, w, h), crop
 
 
-def _skip_score(part: Part, digit_height: float) -> float:
-    size = min(1.0, max(part.height, part.width) / (SHORT * digit_height))
+def _skip_score(part: Part, piece_sizes: dict[int, int], digit_height: float) -> float:
+    biggest = min(max(part.height, part.width), max(piece_sizes[label] for label in part.labels))
+    size = min(1.0, biggest / (SHORT * digit_height))
     return SKIP_SCORE * size**2
 
 
@@ -526,7 +528,8 @@ def _candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]
             candidates.append(
                 Candidate(start, end, box, prepared.image, height, width, parts[start].cut_strokes)
             )
-    return ink, [_skip_score(part, digit_height) for part in parts], candidates
+    piece_sizes = {p.labels[0]: max(p.height, p.width) for p in pieces}
+    return ink, [_skip_score(part, piece_sizes, digit_height) for part in parts], candidates
 
 
 # 3. Reading

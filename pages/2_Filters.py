@@ -44,8 +44,8 @@ conv_layers = explain.conv_layer_names(cnn)
 layer = st.segmented_control(
     "Layer", conv_layers, default=conv_layers[0], required=True, key="conv_layer"
 )
-pooling = explain.pooling_layer_names(cnn)
-maps = explain.activations(cnn, image, [layer, *pooling])
+pooled_by = explain.pooling_after(cnn, layer)
+maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
 st.plotly_chart(filters_figure(store_dir(), layer), config=ui.CHART_CONFIG, key="conv_filters")
 if layer == conv_layers[0]:
@@ -75,15 +75,15 @@ st.caption(
     "different part of the strokes." + upright
 )
 
-for name in pooling:
-    pooled = maps[name].transpose(2, 0, 1)
+if pooled_by:
+    pooled = maps[pooled_by].transpose(2, 0, 1)
     st.plotly_chart(
-        charts.sized_heatmap_grid(pooled, 16, f"{name}: max-pooled maps of {named}"),
+        charts.sized_heatmap_grid(pooled, 16, f"{pooled_by}: {layer}'s maps max-pooled"),
         config=ui.CHART_CONFIG,
-        key=f"pooled_{name}",
+        key="pooled_maps",
     )
     st.caption(
-        "Max-pooling keeps the strongest response in each 2x2 block of the last conv maps: half "
+        f"Max-pooling keeps the strongest response in each 2x2 block of {layer}'s maps: half "
         "the size, so a stroke shifted by a pixel gives nearly the same maps."
     )
 

@@ -6,7 +6,7 @@ import pytest
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz
-from digitpad.models import build_mlp
+from digitpad.models import build_cnn, build_mlp
 from digitpad.store import store_dir
 
 
@@ -47,8 +47,11 @@ def test_every_layers_activations_have_the_layers_shape(models, digit, name):
 
 def test_conv_and_pooling_layers_are_found(models):
     assert explain.conv_layer_names(models["cnn"])[:2] == ["conv1", "conv2"]
-    assert explain.pooling_layer_names(models["cnn"]) == ["pool"]
     assert explain.conv_layer_names(models["mlp"]) == []
+    chapter, deeper = build_cnn(), build_cnn(conv3=8)
+    assert [explain.pooling_after(chapter, name) for name in ("conv1", "conv2")] == [None, "pool"]
+    pools = [explain.pooling_after(deeper, name) for name in ("conv1", "conv2", "conv3")]
+    assert pools == [None, "pool", "pool2"]
 
 
 def test_conv_filters_are_filters_by_input_channel(models):
@@ -126,7 +129,7 @@ def test_mlp_saliency_is_the_gradient_through_the_active_hidden_units(models, di
     # One hidden relu layer: d score / d pixel = sum over active units of w_in * w_out. Checked
     # on the shipped weights without the deskew in front (it has none of its own), which would
     # move each pixel's gradient along with its pixel.
-    mlp = build_mlp(dropout=0.3)
+    mlp = build_mlp(hidden=models["mlp"].get_layer("hidden").units)
     mlp.set_weights(models["mlp"].get_weights())
     kernel, bias = mlp.get_layer("hidden").get_weights()
     out_kernel = mlp.get_layer("output").get_weights()[0]

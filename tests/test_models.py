@@ -26,6 +26,10 @@ def test_chapter_architectures():
         "Dense",
     ]
     assert cnn.output_shape == (None, 10) and mlp.output_shape == (None, 10)
+    # A third conv layer comes as the chapter's block does: conv, pool, dropout.
+    deeper = [type(layer).__name__ for layer in build_cnn(conv3=16).layers]
+    assert deeper[4:7] == ["Conv2D", "MaxPooling2D", "Dropout"]
+    assert deeper[:4] + deeper[7:] == [type(layer).__name__ for layer in cnn.layers]
     # Deskewing adds a first layer, and no weights.
     for build, plain in ((build_mlp, mlp), (build_cnn, cnn)):
         straightened = build(deskew=True)

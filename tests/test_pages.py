@@ -22,11 +22,11 @@ PAGES = {
 FIGURES = {
     "report": ["Calibration on validation digits", "Loss per epoch", "Accuracy per epoch",
                "MLP: true digit", "CNN: true digit"],
-    "filters": ["conv1: its 32 learned 3x3 filters", "conv1's 32 feature maps", "pool: max-pooled",
+    "filters": ["conv1: its 32 learned 3x3 filters", "conv1's 32 feature maps",
                 "hidden units most excited"],
     "handmade": ["horizontal edge and", "vertical edge and", "diagonal edge and",
                  "horizontal stripes and", "your filter and"],
-    "why": ["MLP saliency", "CNN saliency", "CNN Grad-CAM (conv2)"],
+    "why": ["MLP saliency", "CNN saliency", "CNN Grad-CAM (conv3)"],
 }  # fmt: skip
 
 
@@ -128,6 +128,7 @@ def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     titles = chart_titles(page)
     assert any("conv2's 64 feature maps of your digit" in t for t in titles), titles
     assert any("conv2: 64 filters" in t for t in titles), titles
+    assert any("pool: conv2's maps max-pooled" in t for t in titles), titles
 
 
 def test_editing_your_filter_changes_its_response(drawn_digit):

@@ -60,7 +60,10 @@ def test_robust_recipe(tmp_path, mnist_file):
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
     assert 0 < cnn["calibration"]["threshold"] < 1
     mlp_layers = {layer["name"]: layer for layer in cards["mlp"]["architecture"]}
-    assert mlp_layers["hidden"]["output_shape"] == [512] and "dropout" in mlp_layers
+    assert mlp_layers["hidden"]["output_shape"] == [1024] and "dropout" in mlp_layers
+    cnn_layers = {layer["name"]: layer for layer in cnn["architecture"]}
+    assert cnn_layers["conv3"]["output_shape"] == [10, 10, 128]
+    assert cnn_layers["flatten"]["output_shape"] == [5 * 5 * 128]
 
 
 @pytest.mark.parametrize(
