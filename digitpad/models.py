@@ -117,7 +117,7 @@ ROBUST_CHANGES = {
         "97.16% to 97.35%, pen 98.20% to 98.46%). 60 epochs rather than 40, in the time the "
         "CNN's bfloat16 training freed: MNIST test 99.10% to 99.14%, drawn 97.35% to 97.49%, "
         "pen 98.46% to 98.60%, scribbles flagged 91.3% to 91.8%. 1,024 hidden units rather than "
-        "512 (an epoch costs 10 s rather than 8: augmenting and deskewing cost more than the "
+        "512 (an epoch costs 11 s rather than 8: augmenting and deskewing cost more than the "
         "layer), all else the same: MNIST test 99.14% to 99.24%, drawn 97.49% to 97.71%, "
         "pen 98.60% to 98.33%, scribbles flagged 91.8% to 93.3%. Each pair measured "
         "beside each other on one machine."
