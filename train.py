@@ -210,7 +210,8 @@ def train_one(name: str, args: argparse.Namespace, train, val, val_parts, test) 
     epochs = args.epochs or (ROBUST_EPOCHS[name] if robust else 30)
     precision = args.precision or (ROBUST_PRECISION[name] if robust else "float32")
     keras.mixed_precision.set_dtype_policy(precision)
-    net = BUILDERS[name](**(MODEL_OPTIONS[name] if robust else {}))
+    options = MODEL_OPTIONS[name] if robust else {}
+    net = BUILDERS[name](**options)
     net.summary()
     optimizer, trainer = "adam", net
     if robust:
@@ -235,7 +236,7 @@ def train_one(name: str, args: argparse.Namespace, train, val, val_parts, test) 
     # Ship the weights without Adam's moments (a third the size, and the app only predicts),
     # computing in float32; every figure below is measured on what ships.
     keras.mixed_precision.set_dtype_policy("float32")
-    shipped = BUILDERS[name](**(MODEL_OPTIONS[name] if robust else {}))
+    shipped = BUILDERS[name](**options)
     shipped.set_weights(net.get_weights())
 
     def probs_of(images):

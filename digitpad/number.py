@@ -394,7 +394,7 @@ def _strokes_down(ink: np.ndarray) -> np.ndarray:
 
 def _strokes_crossed(ink: np.ndarray, path: np.ndarray) -> int:
     """How many strokes a cut down this path of columns, one a row, crosses."""
-    return int(_strokes_down(ink[np.arange(len(path)), path])[()])
+    return int(_strokes_down(ink[np.arange(len(path)), path]))
 
 
 def _parts(labels: np.ndarray, groups: list[Part], digit_height: float) -> list[Part]:
