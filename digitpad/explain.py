@@ -99,6 +99,11 @@ def most_similar_filters(
     return [(int(i), float(cosines[i])) for i in order]
 
 
+def strongest_filter(maps: np.ndarray) -> int:
+    """The filter whose (H, W, filters) feature map holds the most activation."""
+    return int(maps.sum(axis=(0, 1)).argmax())
+
+
 def hidden_unit_weights(mlp: keras.Model, units: np.ndarray) -> np.ndarray:
     """The MLP's first hidden layer weights of the given units, each as a 28x28 picture."""
     kernel = mlp.get_layer(MLP_HIDDEN).get_weights()[0]  # (784, units)

@@ -12,19 +12,11 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 
 
 @st.cache_resource
-def filters_figure(store: Path, layer: str) -> go.Figure:
+def first_layer_figure(store: Path) -> go.Figure:
     reader, _ = ui.load_reader(store)
-    kernels = explain.conv_filters(reader.models["cnn"], layer)  # (out, in, 3, 3)
-    count, inputs = kernels.shape[:2]
-    if inputs == 1:
-        title = f"{layer}: its {count} learned 3x3 filters"
-        return charts.sized_heatmap_grid(
-            kernels[:, 0], 16, title, charts.SIGNED_COLOURSCALE, zmid=0
-        )
-    # One column a filter, one row for each input channel it reads.
-    title = f"{layer}: {count} filters (columns) x the {inputs} maps each reads (rows)"
-    slices = kernels.transpose(1, 0, 2, 3).reshape(-1, *kernels.shape[2:])
-    return charts.sized_heatmap_grid(slices, count, title, charts.SIGNED_COLOURSCALE, zmid=0)
+    kernels = explain.first_layer_filters(reader.models["cnn"])
+    title = f"conv1: its {len(kernels)} learned 3x3 filters"
+    return charts.sized_heatmap_grid(kernels, 16, title, charts.SIGNED_COLOURSCALE, zmid=0)
 
 
 ui.page_header(
@@ -47,17 +39,51 @@ layer = st.segmented_control(
 pooled_by = explain.pooling_after(cnn, layer)
 maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
-st.plotly_chart(filters_figure(store_dir(), layer), config=ui.CHART_CONFIG, key="conv_filters")
 if layer == conv_layers[0]:
+    st.plotly_chart(first_layer_figure(store_dir()), config=ui.CHART_CONFIG, key="conv_filters")
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
         "subtracting it: look for bars and edges at different angles."
     )
 else:
-    st.caption(
-        f"Each column is one {layer} filter, a 3x3 slice for each map of the layer before: look "
-        "for columns with a few strong slices, filters that combine a few particular strokes."
-    )
+    # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
+    # found, starting with the filter this digit excites most.
+    kernels = explain.conv_filters(cnn, layer)  # (filters, maps read, 3, 3)
+    strongest = explain.strongest_filter(maps[layer])
+    chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
+    weights, found = st.columns([2, 1])
+    with weights:
+        st.plotly_chart(
+            charts.sized_heatmap_grid(
+                kernels[chosen],
+                16,
+                f"{layer} filter {chosen}: a 3x3 slice for each of the {kernels.shape[1]} maps "
+                "it reads",
+                charts.SIGNED_COLOURSCALE,
+                zmid=0,
+                width=650,
+            ),
+            config=ui.CHART_CONFIG,
+            key="conv_filters",
+        )
+        st.caption(
+            "The filter adds up what each slice finds in one map of the layer before: a few "
+            "strong slices (red adds, blue subtracts) mean it combines a few particular strokes."
+        )
+    with found:
+        st.plotly_chart(
+            charts.feature_map_grid(
+                maps[layer][:, :, chosen][None], 1, f"what filter {chosen} finds"
+            ),
+            config=ui.CHART_CONFIG,
+            key="chosen_map",
+        )
+        most = (
+            f"of all {len(kernels)}, the filter it excites most"
+            if chosen == strongest
+            else f"it excites filter {strongest} most"
+        )
+        st.caption(f"Bright where filter {chosen} responds to {named}; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
 st.plotly_chart(
     charts.sized_heatmap_grid(channels, 16, f"{layer}'s {len(channels)} feature maps of {named}"),

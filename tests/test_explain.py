@@ -62,6 +62,15 @@ def test_conv_filters_are_filters_by_input_channel(models):
     assert explain.conv_filters(cnn, "conv2")[5, 7, 0, 2] == kernel[0, 2, 7, 5]
 
 
+def test_strongest_filter_is_the_map_with_most_activation():
+    maps = np.zeros((5, 5, 4), np.float32)
+    maps[2, 2, 1] = 3.0  # one strong spot
+    maps[:, :, 3] = 0.2  # weak everywhere, more in all: 5.0
+    assert explain.strongest_filter(maps) == 3
+    maps[0, 0, 1] = 2.5
+    assert explain.strongest_filter(maps) == 1
+
+
 def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     # conv1 is relu(correlation + bias) with 'valid' padding, of the digit as the CNN sees it
     # (deskewed): the same numbers by hand.

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
+from digitpad import explain
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, store_dir
@@ -54,7 +55,11 @@ def has_figures(page: AppTest, name: str) -> None:
     titles = chart_titles(page)
     for expected in FIGURES[name]:
         assert any(expected in title for title in titles), (expected, titles)
-    # Every figure carries a caption saying what to look at, right under it.
+    every_figure_captioned(page)
+
+
+def every_figure_captioned(page: AppTest) -> None:
+    """Every figure carries a caption saying what to look at, right under it."""
     kinds = [node.type for node in in_order(page.main)]
     for at, kind in enumerate(kinds):
         if kind == "plotly_chart":
@@ -127,8 +132,37 @@ def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     assert not page.exception
     titles = chart_titles(page)
     assert any("conv2's 64 feature maps of your digit" in t for t in titles), titles
-    assert any("conv2: 64 filters" in t for t in titles), titles
     assert any("pool: conv2's maps max-pooled" in t for t in titles), titles
+
+
+def chart(page: AppTest, title_part: str) -> dict:
+    specs = [json.loads(chart.proto.spec) for chart in page.get("plotly_chart")]
+    return next(s for s in specs if title_part in s["layout"]["title"]["text"])
+
+
+def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(drawn_digit, reader):
+    page = run_page("filters", drawn_digit)
+    page.segmented_control(key="conv_layer").set_value("conv3")
+    page.run()
+    cnn = reader.models["cnn"]
+    maps = explain.activations(cnn, drawn_digit, ["conv3"])["conv3"]
+    strongest = explain.strongest_filter(maps)
+    assert page.slider(key="conv3_filter").value == strongest
+    kernels = explain.conv_filters(cnn, "conv3")
+    for chosen in (strongest, (strongest + 1) % len(kernels)):
+        page.slider(key="conv3_filter").set_value(chosen)
+        page.run()
+        assert not page.exception
+        weights = chart(page, f"conv3 filter {chosen}: a 3x3 slice for each of the 64 maps")
+        # The slices, tiled 16 a row with one-pixel gaps: the first row's first and last.
+        tiled = decoded(weights["data"][0]["z"])
+        np.testing.assert_allclose(tiled[:3, :3], kernels[chosen, 0], rtol=1e-5)
+        np.testing.assert_allclose(tiled[:3, -3:], kernels[chosen, 15], rtol=1e-5)
+        found = decoded(chart(page, f"what filter {chosen} finds")["data"][0]["z"])
+        assert found.shape == maps.shape[:2]
+        # Bright where the map is strong: the map's own peak is drawn at full strength.
+        assert found.flat[maps[:, :, chosen].argmax()] == found.max() > 0
+    every_figure_captioned(page)
 
 
 def test_editing_your_filter_changes_its_response(drawn_digit):
