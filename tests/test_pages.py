@@ -135,9 +135,10 @@ def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     assert any("pool: conv2's maps max-pooled" in t for t in titles), titles
 
 
-def chart(page: AppTest, title_part: str) -> dict:
-    specs = [json.loads(chart.proto.spec) for chart in page.get("plotly_chart")]
-    return next(s for s in specs if title_part in s["layout"]["title"]["text"])
+def chart_spec(page: AppTest, title_part: str) -> dict:
+    """The Plotly figure, as JSON, of the chart whose title holds `title_part`."""
+    specs = [json.loads(element.proto.spec) for element in page.get("plotly_chart")]
+    return next(spec for spec in specs if title_part in spec["layout"]["title"]["text"])
 
 
 def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(drawn_digit, reader):
@@ -153,12 +154,12 @@ def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(d
         page.slider(key="conv3_filter").set_value(chosen)
         page.run()
         assert not page.exception
-        weights = chart(page, f"conv3 filter {chosen}: a 3x3 slice for each of the 64 maps")
+        weights = chart_spec(page, f"conv3 filter {chosen}: a 3x3 slice for each of the 64 maps")
         # The slices, tiled 16 a row with one-pixel gaps: the first row's first and last.
         tiled = decoded(weights["data"][0]["z"])
         np.testing.assert_allclose(tiled[:3, :3], kernels[chosen, 0], rtol=1e-5)
         np.testing.assert_allclose(tiled[:3, -3:], kernels[chosen, 15], rtol=1e-5)
-        found = decoded(chart(page, f"what filter {chosen} finds")["data"][0]["z"])
+        found = decoded(chart_spec(page, f"what filter {chosen} finds")["data"][0]["z"])
         assert found.shape == maps.shape[:2]
         # Bright where the map is strong: the map's own peak is drawn at full strength.
         assert found.flat[maps[:, :, chosen].argmax()] == found.max() > 0
