@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from digitpad import NUM_CLASSES, versions
+from digitpad.batches import Batches
 from digitpad.data import file_sha256
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.store import library_versions
@@ -130,11 +131,8 @@ def finetune(
     )
     started = time.perf_counter()
     history = net.fit(
-        x,
-        y,
+        Batches(x, y, batch_size, seed=seed),
         epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
         verbose=0,
         callbacks=[ReportProgress(report, 0.15, 0.85)],
     )
