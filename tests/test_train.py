@@ -7,6 +7,7 @@ import sys
 import keras
 import pytest
 
+import digitpad.models  # noqa: F401  registers Deskew, which the saved networks hold
 from conftest import REPO, data_file
 
 
@@ -55,8 +56,11 @@ def test_robust_recipe(tmp_path, mnist_file):
     cards = check_cards(tmp_path, "python train.py " + " ".join(args))
     cnn = cards["cnn"]
     assert cnn["training"]["precision"] == "mixed_bfloat16"
-    # 500 MNIST + 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
-    assert cnn["training"]["train_images"] == 1900
+    # 500 MNIST + 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles; the CNN
+    # also trains on a second redrawing of the 500
+    assert cards["mlp"]["training"]["train_images"] == 1900
+    assert cnn["training"]["train_images"] == 2400
+    assert (cards["mlp"]["training"]["drawn_copies"], cnn["training"]["drawn_copies"]) == (1, 2)
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
     assert 0 < cnn["calibration"]["threshold"] < 1
     mlp_layers = {layer["name"]: layer for layer in cards["mlp"]["architecture"]}
