@@ -371,20 +371,20 @@ def main() -> None:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = min(args.validation_size, len(x_train) // 6)
     names = MODEL_NAMES if args.model == "both" else (args.model,)
-    copies = {name: DRAWN_COPIES[name] for name in names}
-    if args.drawn_copies is not None:
-        copies = dict.fromkeys(names, args.drawn_copies)
     if args.recipe == "robust":
+        chosen = args.drawn_copies  # None: each model its own (DRAWN_COPIES)
+        copies = {name: DRAWN_COPIES[name] if chosen is None else chosen for name in names}
         train, val, val_parts = robust_data(x_train, y_train, val_count, args, max(copies.values()))
     else:
-        train, val, val_parts = chapter_data(x_train, y_train, val_count)
         copies = dict.fromkeys(names, 0)
+        train, val, val_parts = chapter_data(x_train, y_train, val_count)
+    most = max(copies.values())
 
     Path(args.out).mkdir(parents=True, exist_ok=True)
     save_examples(Path(args.out) / "examples.npz", x_test, y_test)
     for name in names:
         # The redrawn copies a model does without are the last rows.
-        unused = (max(copies.values()) - copies[name]) * (len(x_train) - val_count)
+        unused = (most - copies[name]) * (len(x_train) - val_count)
         model_train = tuple(part[: len(part) - unused] for part in train)
         train_one(name, args, model_train, val, val_parts, (x_test, y_test), copies[name])
 
