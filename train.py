@@ -74,7 +74,7 @@ ROBUST_PRECISION = {"mlp": "float32", "cnn": "mixed_bfloat16"}
 # the CNN on the drawn set (98.33% -> 98.52% in its trial, 98.40% in the shipped run) and whole
 # numbers (80.6% -> 81.2%). The MLP, given two in 45 epochs, read worse (drawn 97.52%): one.
 DRAWN_COPIES = {"mlp": 1, "cnn": 2}
-# What the robust recipe changes in the networks (digitpad/models.py, ROBUST_CHANGES: why).
+# What the robust recipe changes in the networks (digitpad/changes.py says why, measured).
 MODEL_OPTIONS = {
     "mlp": {"hidden": 1024, "dropout": 0.3, "deskew": True},
     "cnn": {"deskew": True, "conv3": 128},

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad import changes
 from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
@@ -149,7 +150,6 @@ def read_numbers(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     import datetime
 
-    from digitpad.models import ROBUST_CHANGES
     from digitpad.scoring import build_test_sets, score, table
 
     store = Path(args.store or store_dir())
@@ -177,7 +177,7 @@ def evaluate(args: argparse.Namespace) -> int:
         card_paths = {name: active_card_path(name, store) for name in cards}
         for name, card in cards.items():
             if card.get("recipe") == "robust":
-                card["changes_from_chapter"] = ROBUST_CHANGES[name]
+                card["changes_from_chapter"] = changes.as_card(name)
             card["evaluation"] = {
                 "scores": scores[name],
                 "command": "python -m digitpad " + " ".join(sys.argv[1:]),

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import MODEL_NAMES
+from digitpad.changes import DECIMALS
 from digitpad.gallery import load_npz
 from digitpad.store import load_card
 
@@ -71,6 +72,27 @@ def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:
             if scores:
                 columns[column] = {row: f"{value:.2%}" for row, value in scores.items()}
     return columns
+
+
+def changes_table(card: dict) -> tuple[str, list[dict[str, str]]] | None:
+    """The network in a sentence and its steps from the chapter's recipe, a row each, with
+    every figure as "before → after"; None when the card does not hold them."""
+    changes = card.get("changes_from_chapter")
+    if not isinstance(changes, dict) or not changes.get("steps"):
+        return None  # a chapter model, a fine-tuned version, or a card written by hand
+    steps = changes["steps"]
+    tests = list(dict.fromkeys(test for step in steps for test in step["figures"]))
+    rows = []
+    for number, step in enumerate(steps, start=1):
+        figures = step["figures"]
+        row = {"step": str(number), "change": step["change"]}
+        for test in tests:
+            decimals = DECIMALS.get(test, 2)
+            pair = figures.get(test, ())
+            row[test] = " → ".join(f"{value:.{decimals}f}%" for value in pair)
+        row["why"] = step["why"]
+        rows.append(row)
+    return changes.get("network", ""), rows
 
 
 def calibration_summary(card: dict) -> str:

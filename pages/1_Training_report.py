@@ -95,8 +95,17 @@ if scores:
         "are where the training recipe matters."
     )
     for name, card in cards.items():
-        if card.get("changes_from_chapter"):
-            st.markdown(f"**{charts.MODEL_TITLES[name]}.** {card['changes_from_chapter']}")
+        changes = report.changes_table(card)
+        if changes:
+            network, steps = changes
+            st.markdown(f"**How the {charts.MODEL_TITLES[name]} got here.** {network}")
+            st.table(steps, hide_index=True, hide_header=False)
+    if any(report.changes_table(card) for card in cards.values()):
+        st.caption(
+            "Read each table top to bottom: every row is one whole training scored beside the "
+            "one before it (percent, before → after), from the chapter's recipe to the model "
+            "that ships. Some changes moved a figure by no more than another run would."
+        )
 
 if any("calibration" in card for card in cards.values()):
     st.subheader("Knowing when it does not know")

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
-from digitpad import explain
+from digitpad import changes, explain
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, store_dir
@@ -203,6 +203,15 @@ def test_report_gallery_filters_and_confusion_rates():
     confusion = [c for c in page.get("plotly_chart") if "confusion" in c.proto.id]
     assert len(confusion) == 2
     assert all("%" in json.dumps(json.loads(c.proto.spec)["data"]) for c in confusion)
+
+
+def test_report_shows_each_networks_steps_from_the_chapter():
+    page = run_page("report")
+    ladders = [t.value for t in page.table if {"change", "why"} <= set(t.value.columns)]
+    assert [len(ladder) for ladder in ladders] == [
+        len(changes.CHANGES[name]["steps"]) for name in ("mlp", "cnn")
+    ]
+    assert all("→" in cell for ladder in ladders for cell in ladder["MNIST test"])
 
 
 @pytest.mark.parametrize("name", PAGES)
