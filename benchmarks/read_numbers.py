@@ -8,7 +8,9 @@ the digit height) and colours, on a light, dark or transparent background; its d
 little in height and baseline, and the gaps between them vary, 15% of them zero or negative,
 so some digits touch. Prints, per model, the share of numbers read exactly, the share split into
 the right number of digits, the per-digit accuracy over numbers split right, and the same digits'
-accuracy when each is drawn and read alone: what reading costs beyond finding the digits.
+accuracy when each is drawn and read alone: what reading costs beyond finding the digits; and
+how many numbers the page marks with a digit the model is not sure of (its card's threshold),
+among those it reads wrong and those it reads right.
 """
 
 import argparse
@@ -117,15 +119,16 @@ def main() -> None:
     args = parser.parse_args()
 
     from digitpad.inference import DigitReader
-    from digitpad.store import load_models
+    from digitpad.store import load_models, not_sure_thresholds
 
     data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
     _, (x_test, y_test) = load_mnist(data)
     numbers = make_numbers(x_test, y_test, args.count, args.seed)
-    models, problems = load_models(Path(args.store) if args.store else None)
+    store = Path(args.store) if args.store else None
+    models, problems = load_models(store)
     for problem in problems.values():
         print(problem, file=sys.stderr)
-    reader = DigitReader(models)
+    reader = DigitReader(models, not_sure_thresholds(store))
 
     started = time.perf_counter()
     readings = [read_number(n.image, reader) for n in numbers]
@@ -157,6 +160,14 @@ def main() -> None:
             f"{ceiling:.1%} with every digit drawn alone; digits {right_digits.mean():.2%} "
             f"where split right, {alone_right.mean():.2%} drawn alone"
         )
+        threshold = reader.thresholds.get(name)
+        if threshold is not None:
+            doubted = np.array([bool(r.unsure(name, threshold)) for r in readings])
+            print(
+                f"{name}: a digit marked not sure (below {threshold:.0%}) in "
+                f"{doubted[~exact].sum()} of the {(~exact).sum()} numbers read wrong and "
+                f"{doubted[exact].sum()} of the {exact.sum()} read right"
+            )
     if args.picture:
         import cv2
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from digitpad.calibration import is_sure
 from digitpad.preprocess import INK_FLOOR, background_level, from_ink, ink_strength, to_gray
 
 if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
@@ -98,6 +99,7 @@ SKIP_SCORE = -20.0
 SKIPPED = -1
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
+UNSURE_COLOUR = (150, 150, 150)  # a digit the model is not sure of: faded, its label with a "?"
 TEXT_COLOUR = (255, 200, 40)
 OUTLINE_COLOUR = (0, 0, 0)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -127,6 +129,10 @@ class NumberReading:
 
     def read_by(self, name: str) -> str:
         return "".join(str(int(p.argmax())) for p in self.probs[name])
+
+    def unsure(self, name: str, threshold: float | None) -> list[int]:
+        """Positions of the digits `name` reads below its "not sure" threshold (its card's)."""
+        return [i for i, p in enumerate(self.probs[name]) if not is_sure(p.max(), threshold)]
 
     @property
     def deciding_model(self) -> str:
@@ -582,9 +588,15 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     return NumberReading(digits, {name: p[path] for name, p in probs.items()})
 
 
-def annotated(image: np.ndarray, reading: NumberReading, side: int = WORK_SIDE) -> np.ndarray:
+def annotated(
+    image: np.ndarray,
+    reading: NumberReading,
+    side: int = WORK_SIDE,
+    unsure: Collection[int] = (),
+) -> np.ndarray:
     """The picture in gray, at most `side` pixels, with a band above and below for labels: each
-    digit boxed, the deciding model's reading above it and how sure it is below."""
+    digit boxed, the deciding model's reading above it and how sure it is below; the digits at
+    the positions in `unsure` faded, their reading with a question mark."""
     gray = to_gray(image)
     scale = min(1.0, side / max(gray.shape))
     gray = _shrunk(gray, scale)
@@ -598,11 +610,15 @@ def annotated(image: np.ndarray, reading: NumberReading, side: int = WORK_SIDE) 
     background = background_level(gray)
     picture = cv2.copyMakeBorder(gray, band, band, 0, 0, cv2.BORDER_CONSTANT, value=background)
     picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
-    for (x, y, w, h), probs in zip(boxes, reading.probs[reading.deciding_model]):
+    for index, ((x, y, w, h), probs) in enumerate(
+        zip(boxes, reading.probs[reading.deciding_model])
+    ):
         y += band
-        cv2.rectangle(picture, (x, y), (x + w, y + h), BOX_COLOUR, thickness, cv2.LINE_AA)
+        doubt = "?" if index in unsure else ""
+        colour = UNSURE_COLOUR if doubt else BOX_COLOUR
+        cv2.rectangle(picture, (x, y), (x + w, y + h), colour, thickness, cv2.LINE_AA)
         labels = [
-            (str(int(probs.argmax())), 2 * font_scale, y - 3 * thickness),
+            (f"{int(probs.argmax())}{doubt}", 2 * font_scale, y - 3 * thickness),
             (f"{probs.max():.0%}", font_scale, None),
         ]
         for text, text_scale, baseline in labels:

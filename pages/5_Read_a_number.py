@@ -24,11 +24,17 @@ ui.models_or_stop()
 
 # A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_picture(picture: np.ndarray, store: Path) -> tuple[NumberReading, np.ndarray | None]:
-    """The number in the picture, and the picture with its digits boxed (None without digits)."""
+def read_picture(
+    picture: np.ndarray, store: Path
+) -> tuple[NumberReading, list[int], np.ndarray | None]:
+    """The number in the picture, the positions of the digits the deciding model is not sure
+    of, and the picture with its digits boxed (None without digits)."""
     reader, _ = ui.load_reader(store)
     reading = read_number(picture, reader)
-    return reading, annotated(picture, reading) if reading.digits else None
+    if not reading.digits:
+        return reading, [], None
+    unsure = reading.unsure(reading.deciding_model, reader.thresholds.get(reading.deciding_model))
+    return reading, unsure, annotated(picture, reading, unsure=unsure)
 
 
 with st.sidebar:
@@ -52,7 +58,9 @@ if upload is not None:
         st.stop()
 
 try:
-    reading, boxed = read_picture(picture, store_dir()) if picture is not None else (None, None)
+    reading, unsure, boxed = (
+        read_picture(picture, store_dir()) if picture is not None else (None, [], None)
+    )
 except ValueError as error:  # a picture with channels no photo has
     st.error(f"Cannot read {source}: {error}. Try a PNG or JPEG photo.")
     st.stop()
@@ -68,11 +76,21 @@ names = [decider, *(name for name in reading.probs if name != decider)]
 titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
 for column, name in zip(st.columns(4), names):
     column.metric(f"{titles[name]} reads", reading.read_by(name))
+if unsure:
+    doubts = ", ".join(
+        f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
+        f"{reading.probs[decider][i].max():.0%})"
+        for i in unsure
+    )
+    st.warning(
+        f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, or "
+        "write it again, larger or further from its neighbours."
+    )
 st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
-    "it is below. Where digits touch they are cut apart, and strokes of one digit are joined, "
-    "whichever way the networks read best."
+    "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
+    "are cut apart, and strokes of one digit are joined, whichever way the networks read best."
 )
 
 st.subheader("What each network sees")

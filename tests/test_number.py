@@ -1,5 +1,7 @@
 """Reading a number: finding the digits in drawings and photo-like pictures, the CLI, the page."""
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -7,7 +9,17 @@ from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, draw_polyline, opaque_canvas
-from digitpad.number import NO_DIGITS, ink_map, is_flat, read_number
+from digitpad.number import (
+    BOX_COLOUR,
+    NO_DIGITS,
+    UNSURE_COLOUR,
+    FoundDigit,
+    NumberReading,
+    annotated,
+    ink_map,
+    is_flat,
+    read_number,
+)
 from digitpad.preprocess import to_gray
 
 PAGE = str(REPO / "pages" / "5_Read_a_number.py")
@@ -154,6 +166,23 @@ def number_files(tmp_path_factory, first_digits):
     return folder
 
 
+def test_digits_read_below_the_threshold_are_marked_unsure():
+    sure, doubtful = np.eye(10)[3] * 0.9 + 0.01, np.full(10, 0.1)
+    doubtful[5] = 0.2
+    pad = opaque_canvas(shape=(300, 800))  # boxes two pixels thick: their colour comes through
+    digits = [FoundDigit((x, 50, 120, 200), np.zeros((28, 28))) for x in (50, 400)]
+    reading = NumberReading(digits, {"cnn": np.stack([sure, doubtful])})
+    assert reading.unsure("cnn", 0.77) == [1]
+    assert reading.unsure("cnn", None) == [], "a model without a calibrated threshold is sure"
+
+    def colours(picture):
+        return {tuple(c) for c in picture.reshape(-1, 3)}
+
+    plain, marked = annotated(pad, reading), annotated(pad, reading, unsure=[1])
+    assert BOX_COLOUR in colours(plain) and UNSURE_COLOUR not in colours(plain)
+    assert {BOX_COLOUR, UNSURE_COLOUR} <= colours(marked)
+
+
 def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     done = run_cli("read", "--json", str(number_files))
     assert done.returncode == 0, done.stderr
@@ -204,3 +233,21 @@ def test_page_reads_the_number_drawn_on_the_pad(first_digits):
         "the boxed picture, then each digit as the models see it"
     )
     assert not page.info
+    assert not page.warning, "the CNN is sure of MNIST's first four test digits"
+
+
+def test_page_names_the_digits_the_cnn_is_not_sure_of(first_digits, store_copy):
+    # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
+    card = json.loads((store_copy / "cnn.json").read_text())
+    card["calibration"]["threshold"] = 2.0
+    (store_copy / "cnn.json").unlink()
+    (store_copy / "cnn.json").write_text(json.dumps(card))
+    pad = opaque_canvas(shape=(240, 840))
+    row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
+    pad[: row.shape[0], : row.shape[1]] = row
+    page = run_page(pad)
+    assert not page.exception, page.exception
+    assert {metric.label: metric.value for metric in page.metric}["CNN reads"] == FIRST_NUMBER
+    (warning,) = page.warning
+    assert "not sure of digit 1 (maybe 7" in warning.value
+    assert all(f"digit {i} (maybe {d}," in warning.value for i, d in enumerate("7210", 1))
