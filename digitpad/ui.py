@@ -62,6 +62,21 @@ def drawing_pad(key: str, width: int, height: int, stroke_width: int):
     )
 
 
+def run_through_the_app() -> None:
+    """Reruns a page that Streamlit ran on its own, so that app.py's navigation wraps it.
+
+    Until some session has run app.py, whose `st.navigation` turns it off, Streamlit takes
+    pages/ for an old-style multipage app: a server's first visitor who opens a page by its
+    address got that page alone, under a sidebar naming the drawing page "app". Turned off
+    here, the rerun goes through app.py, which finds the page by its address.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def models_changed() -> None:
     """Another model version is active: every page must load and read with it afresh."""
     st.cache_resource.clear()
@@ -69,6 +84,7 @@ def models_changed() -> None:
 
 
 def page_header(title: str, intro: str) -> None:
+    run_through_the_app()
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")
     st.title(title)
     st.caption(intro)

@@ -117,6 +117,22 @@ def test_the_navigation_lists_the_drawing_page_first_then_every_page(app_url, br
     page.context.close()
 
 
+def test_a_page_opened_by_its_address_on_a_fresh_server_has_the_apps_navigation(browser):
+    # The server's first visitor, from a shared link: Streamlit would run the page on its own,
+    # under a sidebar that names the drawing page "app".
+    with running_app() as url:
+        page = browser.new_context().new_page()
+        page.goto(f"{url}/Filters")
+        page.get_by_text("Filters explorer").wait_for(timeout=90_000)
+        wait_until_idle(page)
+        links = page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
+        assert [link.splitlines()[-1].strip() for link in links][:2] == [
+            "Draw a digit",
+            "Training report",
+        ], links
+        page.context.close()
+
+
 @pytest.mark.parametrize("script", PAGES, ids=[path.name for path in PAGES])
 def test_every_page_loads_without_errors(app_url, browser, script):
     # Through the sidebar, as a person goes there. (Opened by its address, a page makes
