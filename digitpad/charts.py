@@ -248,7 +248,8 @@ def training_curves(
     title: str,
     best_epochs: dict[str, int] | None = None,
 ) -> go.Figure:
-    """A metric per epoch for each model: training solid, validation dashed, best epoch starred."""
+    """A metric per epoch for each model: training solid, validation dashed, the epoch whose
+    weights were kept starred."""
     figure = go.Figure()
     for name, history in histories.items():
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
@@ -276,7 +277,7 @@ def training_curves(
                     y=[validation[best - 1]],
                     mode="markers",
                     marker=dict(symbol="star", size=12, color=colour),
-                    name=f"{label} best epoch",
+                    name=f"{label} weights kept",
                     hovertemplate=f"{label}'s kept weights, epoch %{{x}}<extra></extra>",
                 )
             )
