@@ -102,9 +102,9 @@ if scores:
             st.table(steps, hide_index=True, hide_header=False)
     if any(report.changes_table(card) for card in cards.values()):
         st.caption(
-            "Read each table top to bottom: every row is one whole training scored beside the "
-            "one before it (percent, before → after), from the chapter's recipe to the model "
-            "that ships. Some changes moved a figure by no more than another run would."
+            "Read each table top to bottom: every row is one change, trained and scored beside "
+            "the model before it (percent, before → after), from the chapter's recipe to the "
+            "model that ships. Some changes moved a figure by no more than another run would."
         )
 
 if any("calibration" in card for card in cards.values()):
