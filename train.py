@@ -240,14 +240,16 @@ def train_one(
         steps = epochs * -(-len(train[0]) // args.batch_size)
         optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps))
         trainer = keras.Sequential([keras.Input(net.input_shape[1:]), augmentation(), net])
-    trainer.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    objective = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
+    trainer.compile(optimizer=optimizer, **objective)
     stop_early = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=args.patience, restore_best_weights=True, verbose=1
     )
     started = time.perf_counter()
+    validation = Batches(*val, args.batch_size)
     history = trainer.fit(
         Batches(*train, args.batch_size, seed=args.seed),
-        validation_data=Batches(*val, args.batch_size),
+        validation_data=validation,
         epochs=epochs,
         callbacks=[stop_early],
     )
@@ -255,14 +257,10 @@ def train_one(
     if robust:
         final = FINAL_EPOCHS[name] if args.final_epochs is None else args.final_epochs
     if final:
-        net.compile(
-            optimizer=keras.optimizers.Adam(FINAL_LEARNING_RATE),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        net.compile(optimizer=keras.optimizers.Adam(FINAL_LEARNING_RATE), **objective)
         unaugmented = net.fit(
             Batches(*train, args.batch_size, seed=args.seed),
-            validation_data=Batches(*val, args.batch_size),
+            validation_data=validation,
             epochs=final,
         )
         for key, values in unaugmented.history.items():

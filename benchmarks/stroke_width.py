@@ -20,7 +20,7 @@ from digitpad import preprocess
 from digitpad.data import load_mnist
 from digitpad.drawn import draw_canvases, make_drawn_canvases, pen_digit_parts
 from digitpad.store import load_model
-from digitpad.testsets import DRAWN_SEED
+from digitpad.testsets import DRAWN, DRAWN_SEED, PEN
 from digitpad.training_data import in_parallel
 
 WORK = 80
@@ -91,8 +91,8 @@ def main() -> None:
     drawn = in_parallel(drawn_chunk, x_test, DRAWN_SEED, None)
     pen = in_parallel(pen_chunk, pen_strokes, DRAWN_SEED, None)
     sets = {
-        "drawn": (drawn[:, 0], drawn[:, 1], y_test),
-        "pen, new writers": (pen[:, 0], pen[:, 1], pen_labels),
+        DRAWN: (drawn[:, 0], drawn[:, 1], y_test),
+        PEN: (pen[:, 0], pen[:, 1], pen_labels),
     }
     print(common.machine())
     print(f"pen normalised to {TARGET} of the digit's longer side (left within x{TOLERANCE})")

@@ -10,10 +10,8 @@ step's "after" and the next one's "before" need not agree to the last digit.
 
 from dataclasses import dataclass
 
-MNIST = "MNIST test"
-DRAWN = "drawn"
-PEN = "pen, new writers"
-SCRIBBLES = "scribbles flagged"
+from digitpad.testsets import DRAWN, MNIST_TEST, PEN, SCRIBBLES
+
 NUMBERS = "whole numbers"  # benchmarks/read_numbers.py, the CNN's reading
 # Of 1,000 scribbles and 500 numbers, a tenth of a point is all a figure can tell.
 DECIMALS = {SCRIBBLES: 1, NUMBERS: 1}
@@ -36,6 +34,8 @@ ROBUST_WHY = (
     "MNIST's digits were written on paper by census staff; people draw at any size, with any "
     "pen, in their own style. Scribbles teach the network to say it is not sure"
 )
+# A step both networks took.
+DESKEW = "A first layer that deskews the digit: shears it upright by its image moments"
 
 CHANGES = {
     "mlp": {
@@ -46,20 +46,20 @@ CHANGES = {
             Change(
                 ROBUST_DATA + "; 40 epochs; dropout 0.3 after the hidden layer",
                 ROBUST_WHY + ". Dropout keeps the longer, noisier training from memorising",
-                {MNIST: (98.19, 98.93), DRAWN: (94.64, 97.16), PEN: (89.25, 98.20)},
+                {MNIST_TEST: (98.19, 98.93), DRAWN: (94.64, 97.16), PEN: (89.25, 98.20)},
             ),
             Change(
-                "A first layer that deskews the digit: shears it upright by its image moments",
+                DESKEW,
                 "An MLP has no notion of a stroke: unless the digit stands upright it must "
                 "learn every slant pixel by pixel",
-                {MNIST: (98.93, 99.10), DRAWN: (97.16, 97.35), PEN: (98.20, 98.46)},
+                {MNIST_TEST: (98.93, 99.10), DRAWN: (97.16, 97.35), PEN: (98.20, 98.46)},
             ),
             Change(
                 "60 epochs rather than 40",
                 "The time the CNN's bfloat16 training freed; each epoch sees its images "
                 "augmented afresh",
                 {
-                    MNIST: (99.10, 99.14),
+                    MNIST_TEST: (99.10, 99.14),
                     DRAWN: (97.35, 97.49),
                     PEN: (98.46, 98.60),
                     SCRIBBLES: (91.3, 91.8),
@@ -70,7 +70,7 @@ CHANGES = {
                 "One hidden layer is all the MLP has to tell drawings apart; an epoch costs "
                 "11 s rather than 8",
                 {
-                    MNIST: (99.14, 99.24),
+                    MNIST_TEST: (99.14, 99.24),
                     DRAWN: (97.49, 97.71),
                     PEN: (98.60, 98.33),
                     SCRIBBLES: (91.8, 93.3),
@@ -82,7 +82,7 @@ CHANGES = {
                 "Feeding arrays held up some epochs for up to 43 s (tf.data's autotuning); the "
                 "figures move by what another run gives",
                 {
-                    MNIST: (99.24, 99.20),
+                    MNIST_TEST: (99.24, 99.20),
                     DRAWN: (97.71, 97.69),
                     PEN: (98.33, 98.60),
                     SCRIBBLES: (93.3, 91.4),
@@ -99,12 +99,12 @@ CHANGES = {
             Change(
                 ROBUST_DATA + "; 8 epochs on images augmented once",
                 ROBUST_WHY,
-                {MNIST: (99.18, 99.27), DRAWN: (96.37, 97.62), PEN: (93.59, 98.13)},
+                {MNIST_TEST: (99.18, 99.27), DRAWN: (96.37, 97.62), PEN: (93.59, 98.13)},
             ),
             Change(
-                "A first layer that deskews the digit: shears it upright by its image moments",
+                DESKEW,
                 "Spares the network learning each slant people write at",
-                {MNIST: (99.27, 99.26), DRAWN: (97.62, 97.78), PEN: (98.13, 98.53)},
+                {MNIST_TEST: (99.27, 99.26), DRAWN: (97.62, 97.78), PEN: (98.13, 98.53)},
             ),
             Change(
                 "20 epochs in bfloat16, each on images augmented afresh, rather than 8 in "
@@ -112,7 +112,7 @@ CHANGES = {
                 "This CPU's AMX units multiply bfloat16 three times as fast as float32; the "
                 "weights stay float32. The flagged 1 went from 91.5% to 98.5%",
                 {
-                    MNIST: (99.26, 99.33),
+                    MNIST_TEST: (99.26, 99.33),
                     DRAWN: (97.74, 98.00),
                     PEN: (98.53, 98.33),
                     SCRIBBLES: (93.7, 95.2),
@@ -124,7 +124,7 @@ CHANGES = {
                 "limit. Its units see 10x10 pixels, where strokes join, and the dense layer "
                 "reads 3,200 values rather than 9,216 (0.5 million weights rather than 1.2)",
                 {
-                    MNIST: (99.33, 99.45),
+                    MNIST_TEST: (99.33, 99.45),
                     DRAWN: (98.00, 98.33),
                     PEN: (98.33, 98.80),
                     SCRIBBLES: (95.2, 96.8),
@@ -135,7 +135,7 @@ CHANGES = {
                 "than 20 (the same steps)",
                 "More ways of drawing each digit, in the same time",
                 {
-                    MNIST: (99.45, 99.48),
+                    MNIST_TEST: (99.45, 99.48),
                     DRAWN: (98.33, 98.52),
                     PEN: (98.80, 98.80),
                     NUMBERS: (80.6, 81.8),
@@ -148,7 +148,7 @@ CHANGES = {
                 "autotuning), which left no time for the second copy; the figures move by "
                 "what another run gives",
                 {
-                    MNIST: (99.48, 99.44),
+                    MNIST_TEST: (99.48, 99.44),
                     DRAWN: (98.52, 98.40),
                     PEN: (98.80, 98.53),
                     NUMBERS: (81.8, 81.2),
@@ -162,7 +162,7 @@ CHANGES = {
                 "mass. A trial of the same two epochs, with other random dropout, read MNIST "
                 "99.48%, drawn 98.54%, pen 98.80%, numbers 81.8%; the MLP gained nothing",
                 {
-                    MNIST: (99.44, 99.45),
+                    MNIST_TEST: (99.44, 99.45),
                     DRAWN: (98.40, 98.48),
                     PEN: (98.53, 99.00),
                     NUMBERS: (81.2, 82.4),

@@ -5,16 +5,22 @@ import numpy as np
 from digitpad.calibration import is_sure
 from digitpad.evaluation import evaluate_probs
 from digitpad.inference import DigitReader
-from digitpad.testsets import drawn_test_set, pen_test_set, scribble_test_set
-
-SCRIBBLES = "scribbles flagged"
+from digitpad.testsets import (
+    DRAWN,
+    MNIST_TEST,
+    PEN,
+    SCRIBBLES,
+    drawn_test_set,
+    pen_test_set,
+    scribble_test_set,
+)
 
 
 def build_test_sets(x_test, y_test, pen_data=None, workers=None) -> dict:
     """{name: (images, labels)}; scribbles have no labels. The pen set needs the pen file."""
-    sets = {"MNIST test": (x_test, y_test), "drawn": (drawn_test_set(x_test, workers), y_test)}
+    sets = {MNIST_TEST: (x_test, y_test), DRAWN: (drawn_test_set(x_test, workers), y_test)}
     if pen_data:
-        sets["pen, new writers"] = pen_test_set(pen_data, workers)
+        sets[PEN] = pen_test_set(pen_data, workers)
     sets[SCRIBBLES] = (scribble_test_set(workers), None)
     return sets
 

@@ -12,6 +12,12 @@ import numpy as np
 from digitpad.drawn import pen_digit_parts
 from digitpad.training_data import drawn_digits, random_scribbles, rendered_strokes
 
+# Each set's name in the figures: the scoring table's rows, the cards' scores.
+MNIST_TEST = "MNIST test"
+DRAWN = "drawn"
+PEN = "pen, new writers"
+SCRIBBLES = "scribbles flagged"
+
 DRAWN_SEED = 0
 SCRIBBLE_SEED = 12345
 SCRIBBLE_COUNT = 1000

@@ -94,13 +94,13 @@ if scores:
         "digits drawn at any size, pen width and colour, and by writers no model trained on, "
         "are where the training recipe matters."
     )
-    for name, card in cards.items():
-        changes = report.changes_table(card)
-        if changes:
-            network, steps = changes
+    ladders = {name: report.changes_table(card) for name, card in cards.items()}
+    for name, ladder in ladders.items():
+        if ladder:
+            network, steps = ladder
             st.markdown(f"**How the {charts.MODEL_TITLES[name]} got here.** {network}")
             st.table(steps, hide_index=True, hide_header=False)
-    if any(report.changes_table(card) for card in cards.values()):
+    if any(ladders.values()):
         st.caption(
             "Read each table top to bottom: every row is one change, trained and scored beside "
             "the model before it (percent, before → after), from the chapter's recipe to the "
