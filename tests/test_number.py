@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, draw_polyline, opaque_canvas
+from digitpad.ink import ink_map, is_flat
 from digitpad.number import (
     BOX_COLOUR,
     NO_DIGITS,
@@ -16,8 +17,6 @@ from digitpad.number import (
     FoundDigit,
     NumberReading,
     annotated,
-    ink_map,
-    is_flat,
     read_number,
 )
 from digitpad.preprocess import to_gray

@@ -1,0 +1,135 @@
+"""Where the ink is in a drawing, or in a photo of writing on paper.
+
+A drawing has a flat background (most pixels share one gray) and its ink is what differs from it,
+as in `preprocess`. A photo of paper has uneven light: the paper's light is divided out, the ink
+thresholded adaptively, and long straight lines (ruled or squared paper) removed.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitpad.preprocess import ink_strength, to_gray
+
+# Pictures are segmented at most this big: a digit needs tens of pixels, not thousands.
+WORK_SIDE = 1200
+# A drawing's background is flat: this share of pixels lies within FLAT_TOLERANCE of one gray.
+FLAT_SHARE = 0.6
+FLAT_TOLERANCE = 2
+# On a flat background, ink differs from it by this share of the strongest ink; fainter pixels
+# are the pen's anti-aliased edge, kept in a digit's crop but not used to join pieces.
+INK_SHARE = 0.3
+# Photos: the paper's light is taken over this share of the shorter side, wider than any stroke...
+LIGHT_WINDOW = 1 / 3
+# ...and ink is at least this many gray levels (of 255) darker than the paper around it.
+PHOTO_INK_LEVELS = 20
+# Straight ink longer than this share of the picture's width (height) is a ruled line.
+RULED_LINE = (1 / 5, 1 / 2)
+
+
+@dataclass(frozen=True)
+class InkMap:
+    """How inked each pixel is, and which pixels count as ink, at the working scale."""
+
+    strength: np.ndarray  # float32 in [0, 1]
+    mask: np.ndarray  # bool
+    scale: float  # working pixels per picture pixel
+
+
+def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
+    """The picture scaled down by `scale`, averaging pixels; never enlarged."""
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def is_flat(gray: np.ndarray) -> bool:
+    """Whether the background is one gray, as on the pad or in a generated picture."""
+    counts = np.bincount(gray.ravel(), minlength=256)
+    mode = int(np.argmax(counts))
+    near = counts[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum()
+    return near >= FLAT_SHARE * gray.size
+
+
+def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # As preprocess.extract_ink, without shrinking the picture, and with a mask of the ink
+    # strong enough to find digits by.
+    strength = ink_strength(gray)
+    if strength is None:
+        return np.zeros(gray.shape, np.float32), np.zeros(gray.shape, bool)
+    return strength, strength >= INK_SHARE
+
+
+def _odd(size: float) -> int:
+    return max(3, int(size) // 2 * 2 + 1)
+
+
+def _pen_gray(image: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """Gray in which a coloured pen stands out: it is dark in at least one channel on paper."""
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        return gray
+    # to_gray's dtype handling, one channel at a time.
+    channels = np.stack([to_gray(image[:, :, i]) for i in range(image.shape[2])], axis=2)
+    if image.shape[2] == 4 and channels[:, :, 3].min() < 255:
+        return gray  # transparent: to_gray already took the ink from alpha
+    channels = cv2.resize(channels[:, :, :3], gray.shape[::-1], interpolation=cv2.INTER_AREA)
+    return channels.min(axis=2) if np.median(gray) >= 128 else channels.max(axis=2)
+
+
+def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if np.median(gray) < 128:  # light writing on a dark board: make it dark on light
+        gray = 255 - gray
+    window = _odd(min(gray.shape) * LIGHT_WINDOW)
+    # Closing wipes out strokes narrower than the window, leaving the paper and its shading.
+    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((window, window), np.uint8))
+    paper = cv2.blur(paper, (window, window)).astype(np.float32)
+    darkness = np.clip(1.0 - gray / np.maximum(paper, 1.0), 0.0, 1.0).astype(np.float32)
+    evenly_lit = cv2.GaussianBlur(np.round((1.0 - darkness) * 255).astype(np.uint8), (3, 3), 0)
+    mask = cv2.adaptiveThreshold(
+        evenly_lit,
+        255,
+        cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+        cv2.THRESH_BINARY_INV,
+        window,
+        PHOTO_INK_LEVELS,
+    )
+    # Lines are looked for in everything darker than the paper: the threshold above loses a
+    # faint line beside a bold digit, and a line in pieces is no longer long.
+    darker = evenly_lit <= 255 - PHOTO_INK_LEVELS
+    ink = mask > 0
+    lines = _ruled_lines(darker) & darker
+    if lines.any() and (ink & ~lines).any():
+        # Where the pen crosses a line it is darker than the line alone: that stays ink.
+        line_level = np.median(darkness[lines])
+        pen_level = np.median(darkness[ink & ~lines])
+        ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
+    return darkness, ink
+
+
+def _ruled_lines(darker: np.ndarray) -> np.ndarray:
+    """Where long straight lines run across the picture: a band a little wider than they are."""
+    height, width = darker.shape
+    # Thickened first, so a line that is a little slanted still runs the kernel's length.
+    thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
+    lines = np.zeros_like(thick)
+    for kernel in (
+        np.ones((1, _odd(width * RULED_LINE[0])), np.uint8),
+        np.ones((_odd(height * RULED_LINE[1]), 1), np.uint8),
+    ):
+        lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
+    return lines > 0
+
+
+def ink_map(image: np.ndarray) -> InkMap:
+    """The ink of a drawing or of a photo of writing on paper, at the working scale."""
+    image = np.asarray(image)
+    gray = to_gray(image)
+    scale = min(1.0, WORK_SIDE / max(gray.shape))
+    gray = shrunk(gray, scale)
+    if is_flat(gray):
+        strength, mask = _drawing_ink(gray)
+    else:
+        strength, mask = _photo_ink(_pen_gray(image, gray))
+    return InkMap(strength, mask, scale)
