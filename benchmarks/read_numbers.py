@@ -23,15 +23,10 @@ import common
 import numpy as np
 
 from digitpad.data import load_mnist
-from digitpad.drawn import (
-    CANVAS_SIZE,
-    draw_strokes,
-    mnist_to_strokes_batch,
-    paint,
-    random_style,
-)
+from digitpad.drawn import CANVAS_SIZE, draw_strokes, paint, random_style
 from digitpad.number import read_number
 from digitpad.preprocess import to_mnist
+from digitpad.strokes import mnist_to_strokes_batch
 
 ROW_HEIGHT = 240
 DIGITS_PER_NUMBER = (3, 8)

@@ -8,7 +8,7 @@ and benchmarks/styles.py measures how the models read them.
 
 import numpy as np
 
-from digitpad.drawn import Strokes, to_unit_box
+from digitpad.strokes import Strokes, to_unit_box
 
 
 def arc(cx, cy, rx, ry, start_deg, end_deg, points=16) -> np.ndarray:

@@ -13,7 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from digitpad import NUM_CLASSES
-from digitpad.drawn import Strokes, make_drawn_set, render_pen_digits
+from digitpad.drawn import make_drawn_set, render_pen_digits
+from digitpad.strokes import Strokes
 
 CHUNK = 2000  # digits per worker task: big enough to amortise the process hop
 

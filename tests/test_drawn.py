@@ -1,4 +1,4 @@
-"""Tests for digitpad.drawn: skeletons, strokes, canvas drawing and the drawn data sets."""
+"""Tests for digitpad.strokes and digitpad.drawn: skeletons, strokes, canvas drawing, drawn sets."""
 
 import os
 from pathlib import Path
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitpad import drawn
+from digitpad import drawn, strokes
 from digitpad.data import MNIST_ENV, load_mnist
 from digitpad.preprocess import to_mnist
 
@@ -46,7 +46,7 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def skeletonize_checked(binary: np.ndarray) -> np.ndarray:
-    skeleton = drawn.skeletonize(binary)
+    skeleton = strokes.skeletonize(binary)
     assert skeleton.shape == binary.shape and skeleton.dtype == bool
     return skeleton
 
@@ -76,16 +76,16 @@ def test_skeleton_of_ring_is_a_thin_closed_loop():
 
 def test_batched_skeletons_match_single_ones():
     ink = typed_digits() > 100
-    batch = drawn.skeletonize_batch(ink)
+    batch = strokes.skeletonize_batch(ink)
     for image, skeleton in zip(ink, batch, strict=True):
-        assert np.array_equal(drawn.skeletonize(image), skeleton)
+        assert np.array_equal(strokes.skeletonize(image), skeleton)
 
 
 def test_mnist_strokes_fill_the_unit_box():
     for digit in typed_digits():
-        strokes = drawn.mnist_to_strokes(digit)
-        assert strokes and all(s.dtype == np.float32 and s.shape[1] == 2 for s in strokes)
-        points = np.concatenate(strokes)
+        paths = strokes.mnist_to_strokes(digit)
+        assert paths and all(s.dtype == np.float32 and s.shape[1] == 2 for s in paths)
+        points = np.concatenate(paths)
         assert points.min() >= 0 and np.isclose(points.max(axis=0).max(), 1)
         assert np.isclose(points.min(axis=0), 0).all()
 
@@ -208,8 +208,8 @@ def test_pen_digits_load_into_the_unit_box():
     assert len(strokes_list) == len(labels) == len(writers) == 7494
     assert set(labels.tolist()) == set(range(10))
     assert writers.min() == 1 and writers.max() == 30
-    for strokes in strokes_list[:200]:
-        points = np.concatenate(strokes)
+    for paths in strokes_list[:200]:
+        points = np.concatenate(paths)
         assert points.dtype == np.float32 and points.min() >= 0
         assert np.isclose(points.max(axis=0).max(), 1)
     images = drawn.render_pen_digits(strokes_list[:5], seed=0)
