@@ -360,7 +360,10 @@ def finetune_main(args: argparse.Namespace) -> None:
     store, database = Path(args.out), Path(args.finetune_on)
     if not database.is_file():
         sys.exit(f"error: no samples database at {database}")
-    images, labels = samples.training_arrays(database)
+    try:
+        images, labels = samples.training_arrays(database)
+    except samples.SamplesUnavailable as problem:  # not an SQLite file, or not DigitPad's
+        sys.exit(f"error: cannot read your digits: {problem}")
     if len(labels) < finetune.MIN_SAMPLES:
         sys.exit(f"error: {database} holds {len(labels)} digits; fine-tuning needs "
                  f"{finetune.MIN_SAMPLES}")  # fmt: skip

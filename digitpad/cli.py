@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import changes
+from digitpad.calibration import is_sure
 from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
@@ -21,6 +22,7 @@ from digitpad.store import (
     card_threshold,
     load_card,
     load_models,
+    not_sure_thresholds,
     store_dir,
     write_card,
 )
@@ -39,9 +41,14 @@ def load_reader(store: Path):
     return DigitReader(models) if models else None
 
 
-def _answer(probs: np.ndarray) -> dict:
-    """One model's reading of one digit, as the JSON lines give it."""
-    return {"digit": int(probs.argmax()), "probs": [round(float(v), 6) for v in probs]}
+def _answer(probs: np.ndarray, threshold: float | None) -> dict:
+    """One model's reading of one digit, as the JSON lines give it; "sure" is false below the
+    model's calibrated threshold, where the app says it is not sure."""
+    return {
+        "digit": int(probs.argmax()),
+        "probs": [round(float(v), 6) for v in probs],
+        "sure": is_sure(float(probs.max()), threshold),
+    }
 
 
 def _print_error(path: Path, problem: str, as_json: bool) -> None:
@@ -76,6 +83,8 @@ def predict(args: argparse.Namespace) -> int:
     if not paths:
         print("error: no image files found in the paths given", file=sys.stderr)
         return 1
+    store = Path(args.store or store_dir())
+    thresholds = not_sure_thresholds(store)
     failures, answers, reader = {}, {}, None
     # The networks read a batch in a thread of their own while the next batch is read from disk
     # and preprocessed: on 2 cores, a fifth more images a second than one after the other.
@@ -86,7 +95,7 @@ def predict(args: argparse.Namespace) -> int:
             if not readable:
                 continue
             # Models load only once a readable image is found: bad input fails fast.
-            reader = reader or load_reader(Path(args.store or store_dir()))
+            reader = reader or load_reader(store)
             if reader is None:
                 return 2
             batches.append((readable, networks.submit(reader.probabilities, np.stack(images))))
@@ -100,10 +109,13 @@ def predict(args: argparse.Namespace) -> int:
             continue
         per_model = answers[path]
         if args.json:
-            print(json.dumps({"path": str(path)} | {n: _answer(p) for n, p in per_model.items()}))
+            answers_of = {n: _answer(p, thresholds[n]) for n, p in per_model.items()}
+            print(json.dumps({"path": str(path)} | answers_of))
         else:
             parts = [
-                f"{name} {int(p.argmax())} ({p.max():.1%}) [{' '.join(f'{v:.3f}' for v in p)}]"
+                f"{name} {int(p.argmax())} ({p.max():.1%}"
+                f"{'' if is_sure(p.max(), thresholds[name]) else ', not sure'}) "
+                f"[{' '.join(f'{v:.3f}' for v in p)}]"
                 for name, p in per_model.items()
             ]
             print(f"{path}: " + "  ".join(parts))
@@ -118,12 +130,14 @@ def read_numbers(args: argparse.Namespace) -> int:
     if not paths:
         print("error: no image files found in the paths given", file=sys.stderr)
         return 1
+    store = Path(args.store or store_dir())
+    thresholds = not_sure_thresholds(store)
     reader, read_any = None, False
     for path in paths:
         try:
             picture = read_image(path)
             # The models load once, and only when there is a picture to read.
-            reader = reader or load_reader(Path(args.store or store_dir()))
+            reader = reader or load_reader(store)
             if reader is None:
                 return 2
             reading = read_number(picture, reader)
@@ -137,13 +151,16 @@ def read_numbers(args: argparse.Namespace) -> int:
         if args.json:
             digits = [
                 {"box": list(digit.box)}
-                | {name: _answer(p[i]) for name, p in reading.probs.items()}
+                | {name: _answer(p[i], thresholds[name]) for name, p in reading.probs.items()}
                 for i, digit in enumerate(reading.digits)
             ]
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
         else:
             others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
-            print(f"{path}: {reading.number}  ({others})")
+            deciding = reading.deciding_model
+            unsure = reading.unsure(deciding, thresholds[deciding])
+            doubts = f"; {deciding} not sure of digit {', '.join(str(i + 1) for i in unsure)}"
+            print(f"{path}: {reading.number}  ({others}{doubts if unsure else ''})")
     return 0 if read_any else 1
 
 

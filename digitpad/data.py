@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,14 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
         return keras.datasets.mnist.load_data()
     if not local.is_file():
         raise FileNotFoundError(f"MNIST file not found: {local}")
-    with np.load(local, allow_pickle=False) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    try:
+        with np.load(local, allow_pickle=False) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+        # numpy calls any file that is no array "pickled data": say what was expected instead.
+        raise ValueError(
+            f"{local} is not MNIST as Keras saves it, an .npz of x_train, y_train, x_test, y_test"
+        ) from error
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REPO, mnist_on_canvas
 from digitpad.cli import PREDICT_BATCH
+from digitpad.store import not_sure_thresholds, store_dir
 
 
 def run_cli(*args, env=None):
@@ -84,6 +85,29 @@ def test_predict_text_output(image_folder):
     assert "mlp 7" in done.stdout and "cnn 7" in done.stdout
 
 
+def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
+    # A grid of lines is no digit: below both cards' calibrated thresholds, as on the page.
+    grid = np.zeros((200, 200), np.uint8)
+    for at in range(40, 170, 30):
+        cv2.line(grid, (at, 30), (at, 170), 255, 8)
+        cv2.line(grid, (30, at), (170, at), 255, 8)
+    cv2.imwrite(str(tmp_path / "grid.png"), grid)
+    paths = [str(tmp_path / "grid.png"), str(image_folder / "digit0_7.png")]
+    records = json_records(run_cli("predict", "--json", *paths))
+    thresholds = not_sure_thresholds(store_dir())
+    for record in records.values():
+        for name, threshold in thresholds.items():
+            assert record[name]["sure"] == (max(record[name]["probs"]) >= threshold)
+    assert not records["grid.png"]["mlp"]["sure"] and not records["grid.png"]["cnn"]["sure"]
+    assert records["digit0_7.png"]["mlp"]["sure"] and records["digit0_7.png"]["cnn"]["sure"]
+    lines = {
+        line.split(":")[0].rsplit("/", 1)[-1]: line
+        for line in run_cli("predict", *paths).stdout.splitlines()
+    }
+    assert lines["grid.png"].count(", not sure)") == 2
+    assert "not sure" not in lines["digit0_7.png"]
+
+
 def test_predict_fails_only_when_nothing_was_readable(image_folder, tmp_path):
     done = run_cli("predict", str(image_folder / "garbage.png"), str(tmp_path / "missing.png"))
     assert done.returncode != 0
@@ -103,3 +127,15 @@ def test_evaluate_without_data_says_how(tmp_path):
     done = run_cli("evaluate", "--data", str(tmp_path / "nope.npz"))
     assert done.returncode != 0
     assert "--data" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("content", ["bytes", "other arrays"])
+def test_evaluate_with_a_file_that_is_not_mnist_says_what_it_expected(tmp_path, content):
+    data = tmp_path / "mnist.npz"
+    if content == "bytes":
+        data.write_bytes(b"not an npz")
+    else:
+        np.savez(data, images=np.zeros((2, 28, 28), np.uint8))
+    done = run_cli("evaluate", "--data", str(data))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "an .npz of x_train, y_train, x_test, y_test" in done.stderr

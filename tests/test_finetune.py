@@ -115,3 +115,15 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert card["training"]["train_images"] == 200 + 10 * card["training"]["your_digit_repeats"]
     assert card["data"]["samples"] == str(database)
     assert store.load_model("cnn", store_copy).count_params() == card["params"]
+
+
+def test_train_py_finetune_on_a_file_that_is_no_database_says_so_and_leaves_it(tmp_path):
+    database = tmp_path / "samples.db"
+    database.write_bytes(b"my notes, not a database")
+    done = subprocess.run(
+        [sys.executable, "train.py", "--finetune-on", str(database)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: cannot read your digits: {database}" in done.stderr
+    assert database.read_bytes() == b"my notes, not a database"

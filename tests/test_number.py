@@ -192,11 +192,28 @@ def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     assert len(number["digits"]) == 4
     for digit, expected in zip(number["digits"], FIRST_NUMBER):
         assert len(digit["box"]) == 4
-        assert digit["cnn"]["digit"] == int(expected)
+        assert digit["cnn"]["digit"] == int(expected) and digit["cnn"]["sure"]
         assert sum(digit["mlp"]["probs"]) == pytest.approx(1, abs=1e-3)
     assert records["broken.png"]["error"].startswith("cannot read image")
     assert records["blank.png"]["error"] == NO_DIGITS
     assert "Traceback" not in done.stderr
+
+
+def test_cli_read_names_the_digits_the_cnn_is_not_sure_of(number_files, store_copy):
+    # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
+    card = json.loads((store_copy / "cnn.json").read_text())
+    card["calibration"]["threshold"] = 2.0
+    (store_copy / "cnn.json").unlink()
+    (store_copy / "cnn.json").write_text(json.dumps(card))
+    done = run_cli("read", str(number_files / "number.png"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(
+        f"{FIRST_NUMBER}  (mlp {FIRST_NUMBER}, cnn {FIRST_NUMBER}; "
+        "cnn not sure of digit 1, 2, 3, 4)"
+    )
+    records = json_records(run_cli("read", "--json", str(number_files / "number.png")))
+    assert not any(digit["cnn"]["sure"] for digit in records["number.png"]["digits"])
+    assert all(digit["mlp"]["sure"] for digit in records["number.png"]["digits"])
 
 
 def test_cli_read_fails_when_nothing_could_be_read(number_files):
