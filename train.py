@@ -33,7 +33,7 @@ from keras import layers
 
 from digitpad import MODEL_NAMES, calibration, training_data
 from digitpad.batches import Batches
-from digitpad.data import MNIST_ENV, PEN_ENV, file_sha256, load_mnist, mnist_path
+from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, file_sha256, load_mnist, mnist_path
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
@@ -127,6 +127,11 @@ def parse_args() -> argparse.Namespace:
     ):
         if path and not Path(path).is_file():
             parser.error(f"{flag}: no such file: {path}")
+    if not args.finetune_on:
+        try:  # now, not after the data is drawn and the networks trained
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--out: cannot make the folder {args.out}: {error.strerror}")
     if args.patience is None:
         # Cosine decay does its best work in the last epochs: do not stop short of them.
         args.patience = 5 if args.recipe == "chapter" else 10
@@ -158,7 +163,10 @@ def robust_data(x_train, y_train, val_count, args, drawn_copies: int):
     the last rows.
     """
     split = len(x_train) - val_count
-    pen = pen_digit_parts(args.pen_data)
+    try:
+        pen = pen_digit_parts(args.pen_data)
+    except BadDataFile as error:
+        sys.exit(f"error: --pen-data: {error}")
     (pen_train, pen_train_labels), (pen_val, pen_val_labels) = pen["train"], pen["validation"]
     limit = args.limit or len(pen_train)  # smoke tests draw only a few pen digits too
     pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
@@ -281,7 +289,6 @@ def train_one(
     print(f"{name}: MNIST test accuracy {result.accuracy:.4f}")
 
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     shipped.save(out_dir / f"{name}.keras")
     save_mistakes(out_dir / f"{name}.mistakes.npz", x_test, y_test, result)
 
@@ -416,7 +423,6 @@ def main() -> None:
         train, val, val_parts = chapter_data(x_train, y_train, val_count)
     most = max(copies.values())
 
-    Path(args.out).mkdir(parents=True, exist_ok=True)
     save_examples(Path(args.out) / "examples.npz", x_test, y_test)
     for name in names:
         # The redrawn copies a model does without are the last rows.

@@ -60,7 +60,7 @@ def main() -> None:
     blotted = np.array([blot_depth(digit) for digit in x_test]) >= BLOT
     pens = pen_fractions(len(x_test))
     print(common.machine())
-    print(f"{blotted.sum()} of {len(x_test)} MNIST test digits hold a blot (deepest >= {BLOT}x the median)")
+    print(f"{blotted.sum()} of {len(x_test)} MNIST test digits hold a blot (deepest >= {BLOT}x)")
     for name in ("mlp", "cnn"):
         model = load_model(name, Path(args.store))
         drawn_wrong, mnist_wrong = (

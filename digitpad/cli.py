@@ -11,7 +11,7 @@ import numpy as np
 
 from digitpad import changes
 from digitpad.calibration import is_sure
-from digitpad.data import MNIST_ENV, PEN_ENV, load_mnist
+from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.preprocess import to_mnist
 from digitpad.store import (
@@ -185,7 +185,11 @@ def evaluate(args: argparse.Namespace) -> int:
     if pen_data and not Path(pen_data).is_file():
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
         return 2
-    sets = build_test_sets(x_test, y_test, pen_data)
+    try:
+        sets = build_test_sets(x_test, y_test, pen_data)
+    except BadDataFile as error:
+        print(f"error: --pen-data: {error}", file=sys.stderr)
+        return 2
     # The scores belong to the models read: a fine-tuned version's card, if one is active.
     cards = {name: active_card(name, store) or {} for name in reader.names}
     scores = score(reader, sets, {name: card_threshold(card) for name, card in cards.items()})

@@ -19,6 +19,23 @@ def mnist_path(path: str | os.PathLike | None = None) -> Path | None:
     return Path(chosen) if chosen else None
 
 
+MNIST_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+class BadDataFile(ValueError):
+    """A data file that is not the data it was named as."""
+
+
+def npz_arrays(path: str | os.PathLike, names: tuple[str, ...], what: str) -> list[np.ndarray]:
+    """The named arrays of an .npz file; BadDataFile, saying what it should be, if it is not."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return [f[name] for name in names]
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+        # numpy calls any file that is no array "pickled data": say what was expected instead.
+        raise BadDataFile(f"{path} is not {what}, an .npz of {', '.join(names)}") from error
+
+
 def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
     """((x_train, y_train), (x_test, y_test)) as uint8 28x28 images and integer labels."""
     local = mnist_path(path)
@@ -28,14 +45,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
         return keras.datasets.mnist.load_data()
     if not local.is_file():
         raise FileNotFoundError(f"MNIST file not found: {local}")
-    try:
-        with np.load(local, allow_pickle=False) as f:
-            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
-        # numpy calls any file that is no array "pickled data": say what was expected instead.
-        raise ValueError(
-            f"{local} is not MNIST as Keras saves it, an .npz of x_train, y_train, x_test, y_test"
-        ) from error
+    x_train, y_train, x_test, y_test = npz_arrays(local, MNIST_ARRAYS, "MNIST as Keras saves it")
+    return (x_train, y_train), (x_test, y_test)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

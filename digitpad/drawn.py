@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 
+from digitpad.data import npz_arrays
 from digitpad.preprocess import MNIST_SIZE, to_mnist
 from digitpad.strokes import Strokes, mnist_to_strokes_batch, to_unit_box
 
@@ -226,11 +227,14 @@ def make_drawn_set(digits: np.ndarray, seed: int = 0) -> np.ndarray:
     return preprocess_canvases(make_drawn_canvases(digits, seed))
 
 
+PEN_ARRAYS = ("points", "stroke_ptr", "sample_ptr", "labels", "writer")
+
+
 def load_pen_digits(path: str | PathLike) -> tuple[list[Strokes], np.ndarray, np.ndarray]:
     """Tablet-written digits as (strokes in the unit box, labels, writers)."""
-    with np.load(path, allow_pickle=False) as data:
-        points, stroke_ptr, sample_ptr = data["points"], data["stroke_ptr"], data["sample_ptr"]
-        labels, writers = data["labels"], data["writer"]
+    points, stroke_ptr, sample_ptr, labels, writers = npz_arrays(
+        path, PEN_ARRAYS, "the pen digits file (pendigits_train_strokes.npz)"
+    )
     strokes = np.split(points.astype(np.float32), stroke_ptr[1:-1])
     digits = [to_unit_box(strokes[first:last]) for first, last in pairwise(sample_ptr)]
     return digits, labels, writers

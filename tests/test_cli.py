@@ -139,3 +139,11 @@ def test_evaluate_with_a_file_that_is_not_mnist_says_what_it_expected(tmp_path, 
     done = run_cli("evaluate", "--data", str(data))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "an .npz of x_train, y_train, x_test, y_test" in done.stderr
+
+
+def test_evaluate_with_a_pen_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
+    pen = tmp_path / "pendigits.npz"
+    pen.write_bytes(b"not an npz")
+    done = run_cli("evaluate", "--data", str(mnist_file), "--pen-data", str(pen))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr

@@ -82,6 +82,7 @@ def test_robust_recipe(tmp_path, mnist_file):
         ["--model", "rnn"],
         ["--recipe", "chapter", "--data", "/no/such/mnist.npz"],
         ["--pen-data", "/no/such/pendigits.npz"],
+        ["--recipe", "chapter", "--out", "/proc/no/such/folder"],
     ],
 )
 def test_bad_flags_say_why(bad):
@@ -91,3 +92,15 @@ def test_bad_flags_say_why(bad):
     )  # fmt: skip
     assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr
     assert bad[-2] in done.stderr, "the message names the flag at fault"
+
+
+def test_a_pen_data_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
+    pen = tmp_path / "pendigits.npz"
+    pen.write_bytes(b"not an npz")
+    done = subprocess.run(
+        [sys.executable, "train.py", "--data", str(mnist_file), "--pen-data", str(pen),
+         "--limit", "200", "--out", str(tmp_path / "store")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr
