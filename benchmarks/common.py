@@ -1,5 +1,6 @@
 """What the benchmarks share: import paths, drawings to time, and how figures are printed."""
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,18 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
+
+
+def mnist_test_and_store(description: str) -> tuple[np.ndarray, np.ndarray, Path]:
+    """MNIST's test digits and labels, and the model store, from --data and --store."""
+    from digitpad.data import load_mnist
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
+    parser.add_argument("--store", default=str(REPO / "model_store"))
+    args = parser.parse_args()
+    _, (x_test, y_test) = load_mnist(args.data or SHARED_MNIST)
+    return x_test, y_test, Path(args.store)
 
 
 def machine() -> str:

@@ -9,14 +9,10 @@ the writer's pen filled in, which thinning turns into a line); and its share of 
 redrawing's pen width, a fraction of the digit's height.
 """
 
-import argparse
-from pathlib import Path
-
 import common
 import cv2
 import numpy as np
 
-from digitpad.data import load_mnist
 from digitpad.drawn import CANVAS_SIZE, random_style
 from digitpad.evaluation import as_model_input
 from digitpad.store import load_model
@@ -51,18 +47,14 @@ def pen_fractions(count: int) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
-    parser.add_argument("--store", default=str(common.REPO / "model_store"))
-    args = parser.parse_args()
-    _, (x_test, y_test) = load_mnist(args.data or common.SHARED_MNIST)
+    x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
     drawn = drawn_test_set(x_test)
     blotted = np.array([blot_depth(digit) for digit in x_test]) >= BLOT
     pens = pen_fractions(len(x_test))
     print(common.machine())
     print(f"{blotted.sum()} of {len(x_test)} MNIST test digits hold a blot (deepest >= {BLOT}x)")
     for name in ("mlp", "cnn"):
-        model = load_model(name, Path(args.store))
+        model = load_model(name, store)
         drawn_wrong, mnist_wrong = (
             model.predict(as_model_input(images), batch_size=1000, verbose=0).argmax(axis=1)
             != y_test

@@ -8,16 +8,12 @@ TARGET of the crop's longer side, MNIST's pen in its 20x20 box; within TOLERANCE
     .venv/bin/python benchmarks/stroke_width.py
 """
 
-import argparse
-from pathlib import Path
-
 import common
 import cv2
 import keras
 import numpy as np
 
 from digitpad import preprocess
-from digitpad.data import load_mnist
 from digitpad.drawn import draw_canvases, make_drawn_canvases, pen_digit_parts
 from digitpad.store import load_model
 from digitpad.testsets import DRAWN, DRAWN_SEED, PEN
@@ -81,11 +77,7 @@ def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
-    parser.add_argument("--store", default=str(common.REPO / "model_store"))
-    args = parser.parse_args()
-    _, (x_test, y_test) = load_mnist(args.data or common.SHARED_MNIST)
+    x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
     pen_strokes, pen_labels = pen_digit_parts(common.PEN_DIGITS)["test"]
     # The test sets' own chunks and seeds (testsets.py), so the same drawings.
     drawn = in_parallel(drawn_chunk, x_test, DRAWN_SEED, None)
@@ -97,7 +89,7 @@ def main() -> None:
     print(common.machine())
     print(f"pen normalised to {TARGET} of the digit's longer side (left within x{TOLERANCE})")
     for name in ("mlp", "cnn"):
-        model = load_model(name, Path(args.store))
+        model = load_model(name, store)
         for set_name, (shipped, normal, labels) in sets.items():
             as_shipped, as_normal = (accuracy(model, x, labels) for x in (shipped, normal))
             print(
