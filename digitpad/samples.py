@@ -6,17 +6,14 @@ WAL mode with full sync, and each sample is written in one transaction: a server
 leaves the whole sample or none of it. Every call opens its own connection, so threads never
 share one.
 
-Samples travel as `.npz` (plain arrays, loaded with allow_pickle=False) or as a zip of PNGs.
+`digitpad.sample_files` exports them as files and imports them back.
 """
 
 import datetime
-import io
 import json
 import os
-import re
 import sqlite3
 import time
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,19 +41,10 @@ CREATE TABLE IF NOT EXISTS samples (
     predictions TEXT NOT NULL
 )
 """
-# Zip layout: the 28x28 input and the drawing, each named by sample id and label, plus a
-# manifest with what PNGs cannot hold (time, the models' answers).
-ZIP_INPUT_DIR, ZIP_CANVAS_DIR, ZIP_MANIFEST = "28x28", "canvas", "samples.json"
-ZIP_NAME = re.compile(r"id(\d+)_digit(\d)\.png")
-MAX_IMPORT_BYTES = 256 << 20  # unpacked; a digit takes a few kB: refuse zip bombs
 
 
 class SamplesUnavailable(Exception):
     """The database cannot be opened, read or written (not a database, no room, locked)."""
-
-
-class BadSampleFile(ValueError):
-    """An import file that is not a DigitPad export; the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +139,14 @@ def png_bytes(picture: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def _row(
+def sample_row(
     canvas_png: bytes,
     image: np.ndarray,
     label: int,
     probs: dict[str, np.ndarray],
     created: str | None,
 ) -> tuple:
+    """One sample as the database stores it; ValueError for a label that is no digit."""
     if not 0 <= int(label) < NUM_CLASSES:
         raise ValueError(f"a label is a digit 0-9, not {label}")
     predictions = {
@@ -185,7 +174,7 @@ def add_sample(
     created: str | None = None,
 ) -> int:
     """Save one labelled drawing in one transaction; returns its id."""
-    row = _row(canvas_png, image, label, probs, created)
+    row = sample_row(canvas_png, image, label, probs, created)
     with connect(path) as db, transaction(db):
         return db.execute(INSERT, row).lastrowid
 
@@ -264,86 +253,12 @@ def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     return images.reshape(-1, 28, 28), np.array([label for _, label in rows], np.int64)
 
 
-# -----------------------------------------------------------------------------
-# Export and import
-
-
-def model_names(samples: list[Sample]) -> list[str]:
-    return sorted({name for sample in samples for name in sample.probs})
-
-
-def export_npz(path: str | os.PathLike) -> bytes:
-    """Every sample as plain arrays: ids, created, labels, images, the canvas PNGs (one flat
-    uint8 array cut at `canvas_offsets`) and `probs_<model>` (NaN where a model gave none)."""
-    samples = list_samples(path)[::-1]
-    pngs = [np.frombuffer(s.canvas_png, np.uint8) for s in samples]
-    missing = np.full(NUM_CLASSES, np.nan, np.float32)
-    arrays = {
-        "ids": np.array([s.id for s in samples], np.int64),
-        "created": np.array([s.created for s in samples], dtype="U32"),
-        "labels": np.array([s.label for s in samples], np.int64),
-        "images": np.array([s.image for s in samples], np.float32).reshape(-1, 28, 28),
-        "canvas_png": np.concatenate(pngs) if pngs else np.zeros(0, np.uint8),
-        "canvas_offsets": np.cumsum([0, *map(len, pngs)]).astype(np.int64),
-        **{
-            f"probs_{name}": np.array(
-                [s.probs.get(name, missing) for s in samples], np.float32
-            ).reshape(-1, NUM_CLASSES)
-            for name in model_names(samples)
-        },
-    }
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def export_zip(path: str | os.PathLike) -> bytes:
-    """Every sample as `28x28/id<id>_digit<label>.png` (the input, 8-bit gray) and
-    `canvas/id<id>_digit<label>.png` (the drawing), with `samples.json` for times and answers."""
-    samples = list_samples(path)[::-1]
-    manifest = {}
-    buffer = io.BytesIO()
-    # PNGs are compressed already: store them as they are.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for s in samples:
-            name = f"id{s.id}_digit{s.label}.png"
-            archive.writestr(
-                f"{ZIP_INPUT_DIR}/{name}", png_bytes(np.round(s.image * 255).astype(np.uint8))
-            )
-            archive.writestr(f"{ZIP_CANVAS_DIR}/{name}", s.canvas_png)
-            manifest[name] = {
-                "created": s.created,
-                "probs": {k: [float(v) for v in p] for k, p in s.probs.items()},
-            }
-        archive.writestr(ZIP_MANIFEST, json.dumps(manifest, indent=1))
-    return buffer.getvalue()
-
-
-def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
-    """Add the samples of an exported .npz or zip of PNGs, all in one transaction.
-
-    Returns (added, skipped): a sample already in the database (same time, digit and drawing)
-    is skipped, so importing a file twice adds it once. Raises BadSampleFile saying what is wrong.
-    """
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile:
-        raise BadSampleFile(
-            "not a DigitPad export: expected a .npz or a .zip of PNGs from the Your digits page"
-        ) from None
-    if not members:
-        raise BadSampleFile("the file is an empty zip: it holds no samples")
-    if sum(info.file_size for info in members) > MAX_IMPORT_BYTES:
-        raise BadSampleFile(f"the file unpacks to more than {MAX_IMPORT_BYTES >> 20} MB")
-    # An .npz is a zip of .npy files.
-    if all(info.filename.endswith(".npy") for info in members):
-        rows = _rows_from_npz(data)
-    else:
-        rows = _rows_from_zip(data)
+def add_new_rows(path: str | os.PathLike, rows: list[tuple]) -> int:
+    """Add `sample_row`s in one transaction, leaving out any already here (same time, digit
+    and drawing), so that importing a file twice adds it once; returns how many were added."""
     added = 0
     with connect(path) as db, transaction(db):
-        # A sample already here (same time, label and drawing) is skipped: read them once,
-        # not once a row, which made importing grow with the square of the samples.
+        # Read once, not once a row, which made importing grow with the square of the samples.
         seen = set(db.execute("SELECT created, label, canvas_png FROM samples"))
         for row in rows:
             key = tuple(row[:3])
@@ -351,120 +266,4 @@ def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
                 db.execute(INSERT, row)
                 seen.add(key)
                 added += 1
-    return added, len(rows) - added
-
-
-def _readable_png(data: bytes, what: str) -> bytes:
-    """The bytes, if they are a picture: a page shows every canvas, and must not fail on one."""
-    if cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
-        raise BadSampleFile(f"{what} is not a readable PNG")
-    return data
-
-
-def _rows_from_npz(data: bytes) -> list[tuple]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            arrays = {key: f[key] for key in f.files}
-    except ValueError as error:  # object arrays would need unpickling: refused
-        raise BadSampleFile(f"the .npz holds something other than plain arrays ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise BadSampleFile(f"the .npz file is damaged ({error})") from None
-    missing = {"labels", "images"} - arrays.keys()
-    if missing:
-        raise BadSampleFile(f"the .npz lacks {', '.join(sorted(missing))}: not a DigitPad export")
-    labels, images = arrays["labels"], arrays["images"]
-    count = len(labels)
-    if labels.ndim != 1 or images.shape != (count, 28, 28):
-        raise BadSampleFile(
-            f"the .npz has {labels.shape} labels and {images.shape} images: "
-            "expected N labels and N 28x28 images"
-        )
-    if not np.issubdtype(labels.dtype, np.integer) or np.any((labels < 0) | (labels > 9)):
-        raise BadSampleFile("the .npz's labels must be digits 0-9")
-    if images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.floating):
-        raise BadSampleFile(f"the .npz's images are {images.dtype}: expected float32 or uint8")
-    if images.dtype != np.uint8 and count and not 0 <= images.min() <= images.max() <= 1:
-        raise BadSampleFile("the .npz's float images must lie in [0, 1]")
-    created = arrays.get("created", np.array([utc_now()] * count))
-    if created.shape != (count,):
-        raise BadSampleFile(f"the .npz has {created.shape} times for {count} samples")
-    pngs, offsets = arrays.get("canvas_png"), arrays.get("canvas_offsets")
-    if offsets is not None and not (
-        pngs is not None
-        and offsets.shape == (count + 1,)
-        and offsets[0] == 0
-        and offsets[-1] == len(pngs)
-        and np.all(np.diff(offsets) > 0)
-    ):
-        raise BadSampleFile("the .npz's canvas_offsets do not cut its canvas_png into samples")
-    probs = {key.removeprefix("probs_"): value for key, value in arrays.items()
-             if key.startswith("probs_")}  # fmt: skip
-    for name, p in probs.items():
-        if p.shape != (count, NUM_CLASSES):
-            raise BadSampleFile(f"the .npz's probs_{name} is {p.shape}, not ({count}, 10)")
-    rows = []
-    for i in range(count):
-        if offsets is not None:
-            png = _readable_png(pngs[offsets[i] : offsets[i + 1]].tobytes(), f"canvas {i}")
-        else:  # no drawing kept: the 28x28 input stands in for it
-            png = png_bytes(np.round(input_image(images[i]) * 255).astype(np.uint8))
-        answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
-        rows.append(_row(png, images[i], int(labels[i]), answers, str(created[i])))
-    return rows
-
-
-def _rows_from_zip(data: bytes) -> list[tuple]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-
-        def read(name: str) -> bytes:
-            try:
-                return archive.read(name)
-            except (zipfile.BadZipFile, OSError) as error:
-                raise BadSampleFile(f"{name} in the zip is damaged ({error})") from None
-
-        names = set(archive.namelist())
-        manifest = {}
-        if ZIP_MANIFEST in names:
-            try:
-                manifest = json.loads(read(ZIP_MANIFEST))
-            except ValueError:
-                raise BadSampleFile(f"{ZIP_MANIFEST} in the zip is not JSON") from None
-        if not isinstance(manifest, dict):
-            raise BadSampleFile(f"{ZIP_MANIFEST} in the zip is not a DigitPad manifest")
-        inputs = sorted(
-            (int(match[1]), int(match[2]), name.removeprefix(f"{ZIP_INPUT_DIR}/"))
-            for name in names
-            if name.startswith(f"{ZIP_INPUT_DIR}/")
-            and (match := ZIP_NAME.fullmatch(name.removeprefix(f"{ZIP_INPUT_DIR}/")))
-        )
-        if not inputs:
-            raise BadSampleFile(
-                f"the zip holds no {ZIP_INPUT_DIR}/id<N>_digit<D>.png pictures: "
-                "not a DigitPad export"
-            )
-        rows = []
-        for _, label, base in inputs:
-            name = f"{ZIP_INPUT_DIR}/{base}"
-            image = cv2.imdecode(np.frombuffer(read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
-            if image is None:
-                raise BadSampleFile(f"{name} is not a readable PNG")
-            if image.shape != (28, 28):
-                raise BadSampleFile(f"{name} is {image.shape[1]}x{image.shape[0]}, not 28x28")
-            canvas_name = f"{ZIP_CANVAS_DIR}/{base}"
-            png = (
-                _readable_png(read(canvas_name), canvas_name)
-                if canvas_name in names
-                else read(name)
-            )
-            extra = manifest.get(base, {})
-            try:
-                answers = {k: np.asarray(p, np.float32) for k, p in extra.get("probs", {}).items()}
-                if any(p.shape != (NUM_CLASSES,) for p in answers.values()):
-                    raise ValueError
-            except (AttributeError, TypeError, ValueError):
-                raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None
-            created = extra.get("created")
-            rows.append(
-                _row(png, image, label, answers, created if isinstance(created, str) else None)
-            )
-    return rows
+    return added

@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from digitpad import charts, finetune, samples, ui, versions
+from digitpad import charts, finetune, sample_files, samples, ui, versions
 from digitpad.data import load_mnist, mnist_path
 from digitpad.store import ModelUnavailable, load_model, store_dir
 
@@ -28,8 +28,8 @@ def import_upload() -> None:
     if upload is None:
         return
     try:
-        added, skipped = samples.import_file(database, upload.getvalue())
-    except samples.BadSampleFile as problem:
+        added, skipped = sample_files.import_file(database, upload.getvalue())
+    except sample_files.BadSampleFile as problem:
         st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}")
     else:
         already = f" ({skipped} already here)" if skipped else ""
@@ -114,7 +114,7 @@ st.subheader("Export and import")
 npz, png_zip = st.columns(2)
 npz.download_button(
     "Download as .npz",
-    data=functools.partial(samples.export_npz, database),
+    data=functools.partial(sample_files.export_npz, database),
     file_name="digitpad-digits.npz",
     mime="application/octet-stream",
     on_click="ignore",
@@ -124,7 +124,7 @@ npz.download_button(
 npz.caption("Arrays for NumPy: `images` (N, 28, 28), `labels`, `probs_mlp`, `probs_cnn`, …")
 png_zip.download_button(
     "Download as a zip of PNGs",
-    data=functools.partial(samples.export_zip, database),
+    data=functools.partial(sample_files.export_zip, database),
     file_name="digitpad-digits.zip",
     mime="application/zip",
     on_click="ignore",

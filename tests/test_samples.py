@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from digitpad import samples
+from digitpad import sample_files, samples
 
 
 def sample(i: int, canvas_bytes: int = 64) -> dict:
@@ -198,28 +198,29 @@ def assert_same(ours, theirs, atol=0.0) -> None:
 
 def test_npz_round_trip_and_importing_twice_adds_once(tmp_path):
     fill(tmp_path / "a.db")
-    exported = samples.export_npz(tmp_path / "a.db")
+    exported = sample_files.export_npz(tmp_path / "a.db")
     with np.load(io.BytesIO(exported), allow_pickle=False) as f:
         assert f["images"].shape == (7, 28, 28) and f["labels"].tolist()[-1] == 3
         assert np.isnan(f["probs_mlp"][-1]).all()
-    assert samples.import_file(tmp_path / "b.db", exported) == (7, 0)
-    assert samples.import_file(tmp_path / "b.db", exported) == (0, 7)
+    assert sample_files.import_file(tmp_path / "b.db", exported) == (7, 0)
+    assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
     assert_same(samples.list_samples(tmp_path / "a.db"), samples.list_samples(tmp_path / "b.db"))
 
 
 def test_zip_round_trip(tmp_path):
     fill(tmp_path / "a.db")
-    exported = samples.export_zip(tmp_path / "a.db")
+    exported = sample_files.export_zip(tmp_path / "a.db")
     names = zipfile.ZipFile(io.BytesIO(exported)).namelist()
     assert "28x28/id7_digit3.png" in names and "canvas/id7_digit3.png" in names
-    assert samples.import_file(tmp_path / "b.db", exported) == (7, 0)
+    assert sample_files.import_file(tmp_path / "b.db", exported) == (7, 0)
     # The zip's 28x28 PNGs are 8-bit: the inputs come back to within half a gray level.
     assert_same(
         samples.list_samples(tmp_path / "a.db"),
         samples.list_samples(tmp_path / "b.db"),
         atol=0.5 / 255 + 1e-6,
     )
-    assert samples.import_file(tmp_path / "b.db", samples.export_npz(tmp_path / "a.db")) == (0, 7)
+    exported = sample_files.export_npz(tmp_path / "a.db")
+    assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
 
 
 def zip_of(files: dict[str, bytes]) -> bytes:
@@ -278,15 +279,15 @@ BAD_FILES = {
 @pytest.mark.parametrize("name", BAD_FILES)
 def test_bad_import_files_say_what_is_wrong_and_add_nothing(name, tmp_path):
     data, message = BAD_FILES[name]
-    with pytest.raises(samples.BadSampleFile, match=re.escape(message)):
-        samples.import_file(tmp_path / "samples.db", data)
+    with pytest.raises(sample_files.BadSampleFile, match=re.escape(message)):
+        sample_files.import_file(tmp_path / "samples.db", data)
     assert samples.count_samples(tmp_path / "samples.db") == 0
 
 
 def test_a_file_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(samples, "MAX_IMPORT_BYTES", 1 << 20)
+    monkeypatch.setattr(sample_files, "MAX_IMPORT_BYTES", 1 << 20)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("images.npy", b"\0" * (2 << 20))  # a few kB packed
-    with pytest.raises(samples.BadSampleFile, match="unpacks to more than 1 MB"):
-        samples.import_file(tmp_path / "samples.db", buffer.getvalue())
+    with pytest.raises(sample_files.BadSampleFile, match="unpacks to more than 1 MB"):
+        sample_files.import_file(tmp_path / "samples.db", buffer.getvalue())
