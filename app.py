@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
+STEP_WIDTH = 92  # pixels: the five preprocessing steps fit in a row beside the pad
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -102,10 +103,14 @@ def draw_a_digit() -> None:
             ]
             if deskewed is not None:
                 shown.append((charts.pixelated(deskewed), "5. deskewed, the networks' first step"))
-            for column, (image, caption) in zip(st.columns(len(shown)), shown):
-                # At their own size, at most 112 pixels a side: a width of 112 blew a thin "1"'s
-                # 9x112 crop up to 112x1400. PNG, as JPEG smudges the 28x28 pixels.
-                column.image(image, caption=caption, clamp=True, output_format="PNG")
+            # A row that wraps rather than columns, which a phone would stack a step a screen.
+            with st.container(horizontal=True, gap="small"):
+                for image, caption in shown:
+                    # At their own size, at most 112 pixels a side (a width of 112 blew a thin
+                    # "1"'s 9x112 crop up to 112x1400), shown at most STEP_WIDTH wide. PNG, as
+                    # JPEG smudges the 28x28 pixels.
+                    with st.container(width=STEP_WIDTH):
+                        st.image(image, caption=caption, clamp=True, output_format="PNG")
 
             digits = {name: reading.digit for name, reading in readings.items()}
             unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]

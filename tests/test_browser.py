@@ -63,6 +63,21 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     page.context.close()
 
 
+def test_on_a_phone_the_preprocessing_steps_share_rows(app_url, browser):
+    # Streamlit stacks columns one a row on a narrow screen: the five steps would each fill it.
+    page = open_pad(browser, app_url, viewport={"width": 390, "height": 900})
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    page.get_by_text("5. deskewed").wait_for()
+    tops = page.eval_on_selector_all(
+        "[data-testid=stImage] img",
+        "imgs => imgs.map(i => Math.round(i.getBoundingClientRect().y))",
+    )
+    assert len(tops) == 5 and len(set(tops)) <= 2, tops
+    page.context.close()
+
+
 def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
     # A server of its own, just started: the pad shows while the models are still loading
     # beside it, and the stroke drawn then must be read once they are in, not lost.
