@@ -11,7 +11,7 @@ from digitpad.number import NO_DIGITS, NumberReading, annotated, read_number
 from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
-DIGITS_A_ROW = 8
+DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 
 ui.page_header(
     "Read a number",
@@ -94,14 +94,15 @@ st.caption(
 )
 
 st.subheader("What each network sees")
-for first in range(0, len(reading.digits), DIGITS_A_ROW):
-    shown = range(first, min(first + DIGITS_A_ROW, len(reading.digits)))
-    for column, index in zip(st.columns(DIGITS_A_ROW), shown):
-        column.image(charts.pixelated(reading.digits[index].image, 84))
-        answers = [(titles[name], reading.probs[name][index]) for name in names]
-        column.markdown(
-            "  \n".join(f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers)
-        )
+# A row that wraps rather than columns, which a phone would stack a digit a screen.
+with st.container(horizontal=True, gap="small"):
+    for index, digit in enumerate(reading.digits):
+        with st.container(width=DIGIT_SIZE):
+            st.image(charts.pixelated(digit.image, DIGIT_SIZE))
+            answers = [(titles[name], reading.probs[name][index]) for name in names]
+            st.markdown(
+                "  \n".join(f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers)
+            )
 st.caption(
     "Each digit cut out, fitted into 20x20 and centred in 28x28 the way MNIST was made, then "
     "read by each network; the percentages say how sure it is."
