@@ -14,17 +14,19 @@ def grid_editor() -> np.ndarray:
     """Nine number boxes laid out as the 3x3 filter they make."""
     grid = np.zeros((3, 3), np.float32)
     for row in range(3):
-        for col, box in enumerate(st.columns(3, gap="small")):
-            grid[row, col] = box.number_input(
-                f"row {row + 1}, column {col + 1}",
-                -9.0,
-                9.0,
-                float(START_GRID[row][col]),
-                step=1.0,
-                format="%g",
-                key=f"grid_{row}{col}",
-                label_visibility="collapsed",
-            )
+        # One row of three that never wraps: columns would stack the nine boxes on a phone.
+        with st.container(horizontal=True, gap="small", wrap=False):
+            for col in range(3):
+                grid[row, col] = st.number_input(
+                    f"row {row + 1}, column {col + 1}",
+                    -9.0,
+                    9.0,
+                    float(START_GRID[row][col]),
+                    step=1.0,
+                    format="%g",
+                    key=f"grid_{row}{col}",
+                    label_visibility="collapsed",
+                )
     return grid
 
 
