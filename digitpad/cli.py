@@ -109,8 +109,8 @@ def predict(args: argparse.Namespace) -> int:
             continue
         per_model = answers[path]
         if args.json:
-            answers_of = {n: _answer(p, thresholds[n]) for n, p in per_model.items()}
-            print(json.dumps({"path": str(path)} | answers_of))
+            readings = {n: _answer(p, thresholds[n]) for n, p in per_model.items()}
+            print(json.dumps({"path": str(path)} | readings))
         else:
             parts = [
                 f"{name} {int(p.argmax())} ({p.max():.1%}"
