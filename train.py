@@ -297,10 +297,10 @@ def train_one(
         optimizer_text += ", cosine learning-rate decay from 1e-3"
     if final:
         optimizer_text += f", then {final} epochs at {FINAL_LEARNING_RATE:g} without augmentation"
-    # The epoch whose weights ship: the best augmented one's, or the last after final epochs.
-    best_epoch = int(np.argmin(history.history["val_loss"])) + 1
-    if final:
-        best_epoch = len(history.history["loss"])
+    # The epoch whose weights ship: the last after final epochs, else the best augmented one.
+    best_epoch = (
+        len(history.history["loss"]) if final else int(np.argmin(history.history["val_loss"])) + 1
+    )
     card = {
         "name": name,
         "recipe": args.recipe,

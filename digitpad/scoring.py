@@ -18,11 +18,15 @@ from digitpad.testsets import (
 
 def build_test_sets(x_test, y_test, pen_data=None, workers=None) -> dict:
     """{name: (images, labels)}; scribbles have no labels. The pen set needs the pen file."""
-    sets = {MNIST_TEST: (x_test, y_test), DRAWN: (drawn_test_set(x_test, workers), y_test)}
-    if pen_data:
-        sets[PEN] = pen_test_set(pen_data, workers)
-    sets[SCRIBBLES] = (scribble_test_set(workers), None)
-    return sets
+    # The pen file first: one that is no pen data fails before the drawn set takes its time.
+    pen = {PEN: pen_test_set(pen_data, workers)} if pen_data else {}
+    drawn = drawn_test_set(x_test, workers)
+    return {
+        MNIST_TEST: (x_test, y_test),
+        DRAWN: (drawn, y_test),
+        **pen,
+        SCRIBBLES: (scribble_test_set(workers), None),
+    }
 
 
 def score(reader: DigitReader, sets: dict, thresholds: dict[str, float | None]) -> dict:
