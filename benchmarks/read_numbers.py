@@ -1,6 +1,7 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
-    python benchmarks/read_numbers.py [--count 500] [--seed 0] [--data mnist.npz] [--picture PNG]
+    python benchmarks/read_numbers.py [--count 500] [--seed 0] [--photo] [--data mnist.npz]
+                                      [--picture PNG]
 
 Each number has 3 to 8 digits, MNIST test digits redrawn as pen paths (digitpad.drawn) in a row
 240 pixels tall, like the page's pad. A number is written with one pen of random width (3-30% of
@@ -11,15 +12,20 @@ the right number of digits, the per-digit accuracy over numbers split right, and
 accuracy when each is drawn and read alone: what reading costs beyond finding the digits; and
 how many numbers the page marks with a digit the model is not sure of (its card's threshold),
 among those it reads wrong and those it reads right.
+
+With --photo, each number is written on paper instead and photographed, as a phone takes it: the
+same ink in blue or black pen on white, ruled or squared paper, under light that falls off across
+the page, a little out of focus, noisy, saved as a JPEG.
 """
 
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import common
+import cv2
 import numpy as np
 
 from digitpad.data import load_mnist
@@ -37,6 +43,18 @@ TOUCH_SHARE = 0.15  # of the gaps, drawn from TOUCH_GAP; the others from GAP
 TOUCH_GAP = (-0.15, 0.0)  # of the digit height
 GAP = (0.05, 0.5)
 MARGIN = 0.3  # of the digit height, left and right
+# Photos: the paper around the number, as a share of the row's height, each side.
+PAPER_MARGIN = (0.2, 0.6)
+PAPER = ((225, 245), (225, 245), (215, 240))  # RGB ranges of white paper under the lamp
+BLUE_PEN, BLACK_PEN = (30, 50, 150), (35, 35, 40)
+PEN_STRENGTH = (0.7, 1.0)  # a ballpoint's ink is not fully opaque
+RULES = ("none", "ruled", "squared")
+RULE_SPACING = {"ruled": (0.9, 1.3), "squared": (0.45, 0.8)}  # of the digit height
+RULE_COLOURS = ((150, 185, 230), (170, 170, 175))  # light blue, gray
+LIGHT_FALLOFF = (0.3, 0.55)  # the darkest corner's light, below the brightest's
+BLUR_SIGMA = (0.3, 1.2)  # pixels
+NOISE_SIGMA = (1.5, 5.0)  # gray levels
+JPEG_QUALITY = (60, 92)
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,8 @@ class Number:
     labels: np.ndarray
     alone: list[np.ndarray]  # each digit's coverage on its own, for reading without segmentation
     touching: bool  # whether any two neighbours' ink meets
+    coverage: np.ndarray  # the whole number's ink, 0..255
+    height: float  # of its digits, in pixels
 
 
 def _coverage(strokes, height: float, pen: float, dy: float) -> np.ndarray:
@@ -92,7 +112,47 @@ def make_number(strokes_list, labels: np.ndarray, rng: np.random.Generator) -> N
         spot = coverage[:, left : left + piece.shape[1]]
         touching |= bool((np.minimum(spot, piece) > 0).any())
         np.maximum(spot, piece, out=spot)
-    return Number(paint(coverage, style.ink, style.background), labels, pieces, touching)
+    image = paint(coverage, style.ink, style.background)
+    return Number(image, labels, pieces, touching, coverage, height)
+
+
+def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
+    """The number written on paper and photographed with a phone: RGB."""
+    margins = [round(rng.uniform(*PAPER_MARGIN) * ROW_HEIGHT) for _ in range(4)]
+    coverage = np.pad(number.coverage, ((margins[0], margins[1]), (margins[2], margins[3])))
+    height, width = coverage.shape
+    paper = np.empty((height, width, 3), np.float64)
+    paper[:] = [rng.uniform(*channel) for channel in PAPER]
+    rule = RULES[rng.integers(len(RULES))]
+    if rule != "none":
+        spacing = rng.uniform(*RULE_SPACING[rule]) * number.height
+        colour = RULE_COLOURS[rng.integers(len(RULE_COLOURS))]
+        rows, columns = np.mgrid[0:height, 0:width]
+        # Thin lines, each a little slanted as the phone is never quite square to the page.
+        tilt = rng.uniform(-0.02, 0.02)
+        across = np.abs((rows + tilt * columns) / spacing % 1 - 0.5) * spacing > spacing / 2 - 1
+        if rule == "squared":
+            across |= (
+                np.abs((columns - tilt * rows) / spacing % 1 - 0.5) * spacing > spacing / 2 - 1
+            )
+        paper[across] = colour
+    pen = np.array(BLUE_PEN if rng.random() < 0.5 else BLACK_PEN, np.float64)
+    ink = coverage[..., None] / 255.0 * rng.uniform(*PEN_STRENGTH)
+    picture = paper * (1 - ink) + pen * ink
+    # The lamp on one side: light falls off linearly across the page, in a random direction.
+    angle = rng.uniform(0, 2 * np.pi)
+    rows, columns = np.mgrid[0:height, 0:width]
+    along = np.cos(angle) * columns / width + np.sin(angle) * rows / height
+    along = (along - along.min()) / max(float(np.ptp(along)), 1e-6)
+    picture *= (1 - rng.uniform(*LIGHT_FALLOFF) * along)[..., None]
+    picture = cv2.GaussianBlur(picture, (0, 0), rng.uniform(*BLUR_SIGMA))
+    picture += rng.normal(0, rng.uniform(*NOISE_SIGMA), picture.shape)
+    picture = np.clip(picture, 0, 255).astype(np.uint8)
+    quality = int(rng.integers(*JPEG_QUALITY))
+    _, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    return cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def make_numbers(x_test: np.ndarray, y_test: np.ndarray, count: int, seed: int) -> list[Number]:
@@ -108,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=500, help="numbers to generate")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
     parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
@@ -119,6 +180,10 @@ def main() -> None:
     data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
     _, (x_test, y_test) = load_mnist(data)
     numbers = make_numbers(x_test, y_test, args.count, args.seed)
+    if args.photo:
+        # Photographed with a generator of their own: the same numbers as without --photo.
+        camera = np.random.default_rng([args.seed, 1])
+        numbers = [replace(n, image=photographed(n, camera)) for n in numbers]
     store = Path(args.store) if args.store else None
     models, problems = load_models(store)
     for problem in problems.values():
@@ -164,12 +229,11 @@ def main() -> None:
                 f"{doubted[exact].sum()} of the {exact.sum()} read right"
             )
     if args.picture:
-        import cv2
-
         rows = [n.image for n in numbers[:12]]
         width = max(r.shape[1] for r in rows)
         sheet = np.vstack([np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0))) for r in rows])
-        cv2.imwrite(args.picture, cv2.cvtColor(sheet, cv2.COLOR_RGBA2BGRA))
+        code = cv2.COLOR_RGB2BGR if args.photo else cv2.COLOR_RGBA2BGRA
+        cv2.imwrite(args.picture, cv2.cvtColor(sheet, code))
 
 
 if __name__ == "__main__":
