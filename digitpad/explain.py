@@ -20,6 +20,7 @@ HAND_MADE_FILTERS = {
     "horizontal stripes": [[1, 1, 1], [-1, -1, -1], [1, 1, 1]],
 }
 MLP_HIDDEN = "hidden"
+INK_LEVEL = 0.3  # a pixel at least this inked is part of a stroke
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -156,6 +157,18 @@ def saliency(model: keras.Model, image: np.ndarray, digit: int | None = None) ->
         tape.watch(pixels)
         score = _class_score(model, _forward(model, pixels, None)[1], digit)
     return np.abs(tape.gradient(score, pixels).numpy()[0, :, :, 0])
+
+
+def near_the_ink(image: np.ndarray) -> np.ndarray:
+    """The 28x28 digit's strokes and the pixels touching them, as a bool mask."""
+    strokes = (np.asarray(image).reshape(28, 28) >= INK_LEVEL).astype(np.uint8)
+    return cv2.dilate(strokes, np.ones((3, 3), np.uint8)) > 0
+
+
+def share_near_the_ink(heat: np.ndarray, image: np.ndarray) -> float:
+    """How much of a 28x28 map's total lies on the digit's strokes or touching them."""
+    total = float(heat.sum())
+    return float(heat[near_the_ink(image)].sum()) / total if total > 0 else 0.0
 
 
 def grad_cam(

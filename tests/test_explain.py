@@ -157,6 +157,28 @@ def test_saliency_explains_the_digit_asked_for(models, digit):
     )
 
 
+def test_share_near_the_ink_counts_the_strokes_and_the_pixels_touching_them():
+    image = dot(14, 14)  # 3x3 of ink: with the pixels touching it, 5x5
+    heat = np.ones((28, 28), np.float32)
+    assert explain.near_the_ink(image).sum() == 25
+    assert explain.share_near_the_ink(heat, image) == pytest.approx(25 / 784)
+    heat[14, 16] = 1000.0  # touching the dot
+    assert explain.share_near_the_ink(heat, image) > 0.5
+    assert explain.share_near_the_ink(np.zeros((28, 28)), image) == 0.0
+
+
+def test_the_cnns_saliency_keeps_nearer_the_strokes_than_the_mlps(models):
+    # What the "Why this answer" page shows, on a test digit of each kind.
+    examples = load_npz(store_dir() / "examples.npz")
+    for digit in range(10):
+        image = examples["images"][np.flatnonzero(examples["labels"] == digit)[0]] / 255.0
+        mlp, cnn = (
+            explain.share_near_the_ink(explain.saliency(models[name], image), image)
+            for name in ("mlp", "cnn")
+        )
+        assert cnn > mlp, (digit, cnn, mlp)
+
+
 def test_grad_cam_lights_the_ink_of_test_digits(models):
     # A dot is no digit for Grad-CAM, whose map can be all zero when no region argues for an
     # answer: it is judged on MNIST test digits the CNN reads right, one of each digit.

@@ -125,6 +125,18 @@ def test_picking_another_test_digit_changes_what_is_explained():
     assert f"test digit #{picked}" in page_text(page)
 
 
+def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(drawn_digit, reader):
+    page = run_page("why", drawn_digit)
+    assert not page.exception
+    captions = [caption.value for caption in page.caption]
+    for name in ("mlp", "cnn"):
+        share = explain.share_near_the_ink(
+            explain.saliency(reader.models[name], drawn_digit), drawn_digit
+        )
+        said = f"{share:.0%} of the {name.upper()}'s gradient lies on the strokes"
+        assert any(said in caption for caption in captions), (said, captions)
+
+
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     page = run_page("filters", drawn_digit)
     page.segmented_control(key="conv_layer").set_value("conv2")
