@@ -8,6 +8,7 @@ import numpy as np
 # What the pages' upload boxes offer: the formats phones and browsers save pictures in.
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+JPEG_START = b"\xff\xd8"
 
 # A damaged file is reported once, by us, not also as OpenCV's warning.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -21,8 +22,15 @@ def decode_image(data: bytes) -> np.ndarray:
     """Gray, RGB or RGBA array from encoded bytes (PNG, JPEG, GIF's first frame, ...)."""
     if not data:
         raise UnreadableImage("the file is empty")
+    # A phone saves a photo as its sensor lay and says in EXIF which way is up; IMREAD_UNCHANGED,
+    # which keeps a PNG's alpha (where the pad's ink is), ignores that and read a photo taken
+    # upright lying on its side. A JPEG has no alpha: it is decoded turned upright.
+    if data[:2] == JPEG_START:
+        flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
+    else:
+        flags = cv2.IMREAD_UNCHANGED
     try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         image = None
     if image is None or image.size == 0:

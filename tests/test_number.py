@@ -1,14 +1,17 @@
 """Reading a number: finding the digits in drawings and photo-like pictures, the CLI, the page."""
 
+import io
 import json
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, draw_polyline, opaque_canvas
+from digitpad.images import decode_image
 from digitpad.ink import ink_map, is_flat
 from digitpad.number import (
     BOX_COLOUR,
@@ -25,6 +28,7 @@ PAGE = str(REPO / "pages" / "5_Read_a_number.py")
 # MNIST test digits 0-3, which any model worth shipping reads right.
 FIRST_TEST_DIGITS = [0, 1, 2, 3]
 FIRST_NUMBER = "7210"
+EXIF_ORIENTATION = 0x0112
 
 
 def mnist_row(digits: np.ndarray, height: int = 120, gap: int = 24) -> np.ndarray:
@@ -95,6 +99,19 @@ def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader)
     rules = ink.mask[12:14].mean(axis=1)
     assert (rules < 0.2).all(), "the ruled lines are not taken for ink"
     assert read_number(photo, reader).number == FIRST_NUMBER
+
+
+def test_a_phone_photo_stored_on_its_side_is_read_upright(first_digits, reader):
+    # Phones save the sensor's pixels and an EXIF tag saying how to turn them: 6, a quarter
+    # turn clockwise, for a photo taken upright.
+    upright = photo_of(mnist_row(first_digits))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    saved = io.BytesIO()
+    Image.fromarray(np.rot90(upright)).save(saved, "JPEG", quality=90, exif=exif.tobytes())
+    picture = decode_image(saved.getvalue())
+    assert picture.shape == upright.shape
+    assert read_number(picture, reader).number == FIRST_NUMBER
 
 
 def test_a_four_written_in_two_strokes_is_one_digit(reader):
