@@ -16,7 +16,7 @@ import streamlit as st
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import deciding_model
+from digitpad.number import deciding_model, digit_in_picture
 from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import CHART_CONFIG, DIGIT_KEY, drawing_pad, load_reader
@@ -84,7 +84,12 @@ def draw_a_digit() -> None:
             pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
             picture = None
 
-    result = to_mnist(picture) if picture is not None else None
+    if picture is None:
+        result = None
+    elif upload is None:
+        result = to_mnist(picture)
+    else:
+        result = digit_in_picture(picture)  # a photo of paper, too
     if upload is not None and picture is not None and result is None:
         pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
     st.session_state[DIGIT_KEY] = None if result is None else result.image

@@ -14,8 +14,9 @@ how many numbers the page marks with a digit the model is not sure of (its card'
 among those it reads wrong and those it reads right.
 
 With --photo, each number is written on paper instead and photographed, as a phone takes it: the
-same ink in blue or black pen on white, ruled or squared paper, under light that falls off across
-the page, a little out of focus, noisy, saved as a JPEG.
+same ink in blue or black pen on white, ruled or squared paper, half of them lying on a dark
+desk that shows around the paper, under light that falls off across the picture, a little out
+of focus, noisy, saved as a JPEG.
 """
 
 import argparse
@@ -55,6 +56,9 @@ LIGHT_FALLOFF = (0.3, 0.55)  # the darkest corner's light, below the brightest's
 BLUR_SIGMA = (0.3, 1.2)  # pixels
 NOISE_SIGMA = (1.5, 5.0)  # gray levels
 JPEG_QUALITY = (60, 92)
+DESK_SHARE = 0.5  # of the photos show the desk the paper lies on, around it
+DESK_MARGIN = (0.1, 0.6)  # of the row's height, each side
+DESKS = ((110, 75, 45), (150, 110, 70), (60, 60, 65), (25, 25, 28))  # woods, gray, black
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,20 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
     pen = np.array(BLUE_PEN if rng.random() < 0.5 else BLACK_PEN, np.float64)
     ink = coverage[..., None] / 255.0 * rng.uniform(*PEN_STRENGTH)
     picture = paper * (1 - ink) + pen * ink
+    if rng.random() < DESK_SHARE:
+        edges = [round(rng.uniform(*DESK_MARGIN) * ROW_HEIGHT) for _ in range(4)]
+        desk = DESKS[rng.integers(len(DESKS))]
+        picture = np.dstack(
+            [
+                np.pad(
+                    picture[..., c],
+                    ((edges[0], edges[1]), (edges[2], edges[3])),
+                    constant_values=desk[c],
+                )
+                for c in range(3)
+            ]
+        )
+        height, width = picture.shape[:2]
     # The lamp on one side: light falls off linearly across the page, in a random direction.
     angle = rng.uniform(0, 2 * np.pi)
     rows, columns = np.mgrid[0:height, 0:width]

@@ -13,7 +13,7 @@ from digitpad import changes
 from digitpad.calibration import is_sure
 from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
-from digitpad.preprocess import to_mnist
+from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
@@ -66,7 +66,7 @@ def _preprocessed(
     readable, images = [], []
     for path in paths:
         try:
-            result = to_mnist(read_image(path))
+            result = digit_in_picture(read_image(path))
         except (UnreadableImage, ValueError) as error:
             failures[path] = f"cannot read image: {error}"
             continue
@@ -124,8 +124,6 @@ def predict(args: argparse.Namespace) -> int:
 
 def read_numbers(args: argparse.Namespace) -> int:
     """The number written in each image; like predict, goes on past files it cannot read."""
-    from digitpad.number import NO_DIGITS, read_number
-
     paths = image_files(args.paths)
     if not paths:
         print("error: no image files found in the paths given", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 A drawing has a flat background (most pixels share one gray) and its ink is what differs from it,
 as in `preprocess`. A photo of paper has uneven light: the paper's light is divided out, the ink
-thresholded adaptively, and long straight lines (ruled or squared paper) removed.
+thresholded adaptively, and long straight lines (ruled or squared paper) removed; ink is looked
+for only on the paper, not on a desk that shows around it.
 """
 
 from dataclasses import dataclass
@@ -24,8 +25,16 @@ INK_SHARE = 0.3
 LIGHT_WINDOW = 1 / 3
 # ...and ink is at least this many gray levels (of 255) darker than the paper around it.
 PHOTO_INK_LEVELS = 20
-# Straight ink longer than this share of the picture's width (height) is a ruled line.
+# Straight ink longer than this share of the paper's width (height) is a ruled line.
 RULED_LINE = (1 / 5, 1 / 2)
+# Paper lying on a darker desk: a median over this share of the shorter side wipes out most
+# of the writing but keeps the paper's edge, across which the light changes by at least
+# PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
+PAPER_SMOOTHING = 1 / 15
+PAPER_EDGE = 10.0
+DESK_SHADE = 0.55
+# Ink is looked for this many pixels inside the paper's edge, not on the edge itself.
+PAPER_INSET = 3
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,18 @@ def _odd(size: float) -> int:
     return max(3, int(size) // 2 * 2 + 1)
 
 
-def _pen_gray(image: np.ndarray, gray: np.ndarray) -> np.ndarray:
+def _writing_is_light(gray: np.ndarray) -> bool:
+    """Whether the writing is lighter than what it is written on (chalk on a board).
+
+    Judged by the middle of the picture, where the writing is: most of a photo of paper lying
+    on a dark desk may be desk.
+    """
+    height, width = gray.shape
+    middle = gray[height // 4 : height - height // 4, width // 4 : width - width // 4]
+    return bool(np.median(middle) < 128)
+
+
+def _pen_gray(image: np.ndarray, gray: np.ndarray, light_writing: bool) -> np.ndarray:
     """Gray in which a coloured pen stands out: it is dark in at least one channel on paper."""
     if image.ndim != 3 or image.shape[2] not in (3, 4):
         return gray
@@ -75,16 +95,18 @@ def _pen_gray(image: np.ndarray, gray: np.ndarray) -> np.ndarray:
     if image.shape[2] == 4 and channels[:, :, 3].min() < 255:
         return gray  # transparent: to_gray already took the ink from alpha
     channels = cv2.resize(channels[:, :, :3], gray.shape[::-1], interpolation=cv2.INTER_AREA)
-    return channels.min(axis=2) if np.median(gray) >= 128 else channels.max(axis=2)
+    return channels.max(axis=2) if light_writing else channels.min(axis=2)
 
 
-def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if np.median(gray) < 128:  # light writing on a dark board: make it dark on light
+def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.ndarray]:
+    if light_writing:  # on a dark board: made dark on light
         gray = 255 - gray
     window = _odd(min(gray.shape) * LIGHT_WINDOW)
     # Closing wipes out strokes narrower than the window, leaving the paper and its shading.
     paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((window, window), np.uint8))
-    paper = cv2.blur(paper, (window, window)).astype(np.float32)
+    # Smoothed, but never brighter than the closing: blurred across the paper's edge, a desk
+    # beside it looked darker than the paper it was taken for, and a band of it became ink.
+    paper = np.minimum(paper, cv2.blur(paper, (window, window))).astype(np.float32)
     darkness = np.clip(1.0 - gray / np.maximum(paper, 1.0), 0.0, 1.0).astype(np.float32)
     evenly_lit = cv2.GaussianBlur(np.round((1.0 - darkness) * 255).astype(np.uint8), (3, 3), 0)
     mask = cv2.adaptiveThreshold(
@@ -95,11 +117,15 @@ def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         window,
         PHOTO_INK_LEVELS,
     )
+    # Only on the paper: a desk that shows around it, in a strip narrower than the window, is
+    # darker than the light the closing took for the paper's.
+    on_paper = _paper(gray)
     # Lines are looked for in everything darker than the paper: the threshold above loses a
     # faint line beside a bold digit, and a line in pieces is no longer long.
-    darker = evenly_lit <= 255 - PHOTO_INK_LEVELS
-    ink = mask > 0
-    lines = _ruled_lines(darker) & darker
+    darker = (evenly_lit <= 255 - PHOTO_INK_LEVELS) & on_paper
+    ink = (mask > 0) & on_paper
+    _, _, paper_width, paper_height = cv2.boundingRect(on_paper.astype(np.uint8))
+    lines = _ruled_lines(darker, paper_width, paper_height) & darker
     if lines.any() and (ink & ~lines).any():
         # Where the pen crosses a line it is darker than the line alone: that stays ink.
         line_level = np.median(darkness[lines])
@@ -108,9 +134,36 @@ def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return darkness, ink
 
 
-def _ruled_lines(darker: np.ndarray) -> np.ndarray:
-    """Where long straight lines run across the picture: a band a little wider than they are."""
-    height, width = darker.shape
+def _paper(gray: np.ndarray) -> np.ndarray:
+    """Where the paper is: all of the picture, unless a darker desk shows around it.
+
+    The desk is the darker side of Otsu's threshold on the picture with its writing smoothed
+    away, where it reaches the picture's border, when it is much darker than the paper and
+    parted from it by a sharp edge: light falling off across a page is a gentle slope.
+    """
+    everywhere = np.ones(gray.shape, bool)
+    smooth = cv2.medianBlur(gray, _odd(min(gray.shape) * PAPER_SMOOTHING))
+    _, bright = cv2.threshold(smooth, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, labels = cv2.connectedComponents(1 - bright, connectivity=4)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    desk = np.isin(labels, np.setdiff1d(border, [0]))
+    if not desk.any() or desk.all() or not bright.any():
+        return everywhere
+    if np.median(smooth[desk]) > DESK_SHADE * np.median(smooth[bright > 0]):
+        return everywhere
+    edge = desk & ~cv2.erode(desk.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    edge[[0, -1]], edge[:, [0, -1]] = False, False  # the picture's border is no paper edge
+    # Sobel's 3x3 kernel weighs a pixel's gradient eight times.
+    steepness = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
+    if not edge.any() or np.median(steepness[edge]) / 8 < PAPER_EDGE:
+        return everywhere
+    inset = np.ones((2 * PAPER_INSET + 1, 2 * PAPER_INSET + 1), np.uint8)
+    return cv2.erode((~desk).astype(np.uint8), inset).astype(bool)
+
+
+def _ruled_lines(darker: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Where long straight lines run across paper this wide and high: a band a little wider
+    than they are."""
     # Thickened first, so a line that is a little slanted still runs the kernel's length.
     thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
     lines = np.zeros_like(thick)
@@ -131,5 +184,6 @@ def ink_map(image: np.ndarray) -> InkMap:
     if is_flat(gray):
         strength, mask = _drawing_ink(gray)
     else:
-        strength, mask = _photo_ink(_pen_gray(image, gray))
+        light_writing = _writing_is_light(gray)
+        strength, mask = _photo_ink(_pen_gray(image, gray, light_writing), light_writing)
     return InkMap(strength, mask, scale)

@@ -15,14 +15,22 @@ figure it reports is for seed 0.
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from digitpad.calibration import is_sure
-from digitpad.ink import WORK_SIDE, InkMap, ink_map, shrunk
-from digitpad.preprocess import INK_FLOOR, background_level, from_ink, to_gray
+from digitpad.ink import WORK_SIDE, InkMap, ink_map, is_flat, shrunk
+from digitpad.preprocess import (
+    INK_FLOOR,
+    Preprocessed,
+    background_level,
+    from_ink,
+    to_gray,
+    to_mnist,
+)
 
 if TYPE_CHECKING:  # TensorFlow loads when something is read, not when this module is imported
     from digitpad.inference import DigitReader
@@ -409,6 +417,21 @@ def _candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]
             )
     piece_sizes = {p.labels[0]: max(p.height, p.width) for p in pieces}
     return ink, [_skip_score(part, piece_sizes, digit_height) for part in parts], candidates
+
+
+def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
+    """A picture of one digit made a model input: a drawing as the pad's (`to_mnist`), a photo
+    of paper from the ink found as in a number, its paper's shading, ruled lines and specks
+    left out. None when there is no digit."""
+    gray = to_gray(image)
+    if is_flat(shrunk(gray, min(1.0, WORK_SIDE / max(gray.shape)))):
+        return to_mnist(image)
+    ink = ink_map(image)
+    labels, pieces = _pieces(ink.mask)
+    if not pieces:
+        return None
+    _, crop = _ink_of(ink, labels, pieces, reduce(Part.joined, pieces))
+    return from_ink(crop)
 
 
 # 3. Reading

@@ -19,7 +19,7 @@ from test_cli import json_records, run_cli
 
 from conftest import draw_polyline, opaque_canvas
 from digitpad.images import UnreadableImage, decode_image
-from digitpad.preprocess import to_mnist
+from digitpad.number import digit_in_picture
 from digitpad.store import retrain_command
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
@@ -74,6 +74,19 @@ def animated_gif() -> bytes:
     return saved_by_pillow(first, format="GIF", save_all=True, append_images=[second])
 
 
+def photo_of_a_one() -> bytes:
+    """A "1" in blue ballpoint on ruled paper lit from one side, as a phone saves it: JPEG."""
+    coverage = np.zeros((600, 450, 1))
+    coverage[160:440, 85:365, 0] = one() / 255.0
+    paper = np.full(coverage.shape[:2] + (3,), (222, 234, 238), np.float64)  # BGR
+    paper[40::60] = (235, 190, 160)  # light blue rules
+    pen = np.array((150, 45, 30), np.float64)
+    light = np.linspace(0.55, 1.0, paper.shape[1])[None, :, None]
+    picture = (paper * (1 - coverage) + pen * coverage) * light
+    picture += np.random.default_rng(0).normal(0, 3, picture.shape)
+    return cv2.imencode(".jpg", np.clip(picture, 0, 255).astype(np.uint8))[1].tobytes()
+
+
 def gray_with_alpha() -> bytes:
     """Transparent, the digit only in the alpha channel: what a drawing app exports."""
     pixels = np.zeros((280, 280, 2), np.uint8)
@@ -90,6 +103,7 @@ PICTURES = {
     "an animated GIF": ("animated.gif", animated_gif, "digit"),
     "a 16-bit PNG": ("deep.png", lambda: png(one(dtype=np.uint16)), "digit"),
     "gray with alpha": ("gray_alpha.png", gray_with_alpha, "digit"),
+    "a phone photo of paper": ("photo.jpg", photo_of_a_one, "digit"),
     "an empty file": ("empty.png", lambda: b"", "unreadable"),
 }
 
@@ -111,7 +125,7 @@ def test_decoding_a_picture(name, pictures):
         with pytest.raises(UnreadableImage):
             decode_image(data)
         return
-    result = to_mnist(decode_image(data))
+    result = digit_in_picture(decode_image(data))
     if outcome == "blank":
         assert result is None
     else:
