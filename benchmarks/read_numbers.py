@@ -15,8 +15,8 @@ among those it reads wrong and those it reads right.
 
 With --photo, each number is written on paper instead and photographed, as a phone takes it: the
 same ink in blue or black pen on white, ruled or squared paper, half of them lying on a dark
-desk that shows around the paper, under light that falls off across the picture, a little out
-of focus, noisy, saved as a JPEG.
+desk that shows around the paper, turned by up to 6 degrees, under light that falls off across
+the picture, a little out of focus, noisy, saved as a JPEG.
 """
 
 import argparse
@@ -59,6 +59,7 @@ JPEG_QUALITY = (60, 92)
 DESK_SHARE = 0.5  # of the photos show the desk the paper lies on, around it
 DESK_MARGIN = (0.1, 0.6)  # of the row's height, each side
 DESKS = ((110, 75, 45), (150, 110, 70), (60, 60, 65), (25, 25, 28))  # woods, gray, black
+TILT = 6.0  # degrees either way: a phone is seldom square to the page
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
     coverage = np.pad(number.coverage, ((margins[0], margins[1]), (margins[2], margins[3])))
     height, width = coverage.shape
     paper = np.empty((height, width, 3), np.float64)
-    paper[:] = [rng.uniform(*channel) for channel in PAPER]
+    blank = [rng.uniform(*channel) for channel in PAPER]
+    paper[:] = blank
     rule = RULES[rng.integers(len(RULES))]
     if rule != "none":
         spacing = rng.uniform(*RULE_SPACING[rule]) * number.height
@@ -157,6 +159,12 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
             ]
         )
         height, width = picture.shape[:2]
+    else:
+        desk = blank  # what shows in the corners turned in: more paper
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-TILT, TILT), 1.0)
+    picture = cv2.warpAffine(
+        picture, turn, (width, height), borderMode=cv2.BORDER_CONSTANT, borderValue=desk
+    )
     # The lamp on one side: light falls off linearly across the page, in a random direction.
     angle = rng.uniform(0, 2 * np.pi)
     rows, columns = np.mgrid[0:height, 0:width]

@@ -25,8 +25,11 @@ INK_SHARE = 0.3
 LIGHT_WINDOW = 1 / 3
 # ...and ink is at least this many gray levels (of 255) darker than the paper around it.
 PHOTO_INK_LEVELS = 20
-# Straight ink longer than this share of the paper's width (height) is a ruled line.
+# Straight ink longer than this share of the paper's width (height) is a ruled line. Lines are
+# looked for with the page turned level: a phone is seldom square to it, and lines tilted by
+# more than a pixel over their length escaped. Tilts up to MAX_TILT degrees are levelled.
 RULED_LINE = (1 / 5, 1 / 2)
+MAX_TILT = 20.0
 # Paper lying on a darker desk: a median over this share of the shorter side wipes out most
 # of the writing but keeps the paper's edge, across which the light changes by at least
 # PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
@@ -161,18 +164,52 @@ def _paper(gray: np.ndarray) -> np.ndarray:
     return cv2.erode((~desk).astype(np.uint8), inset).astype(bool)
 
 
+def _tilt(darker: np.ndarray, length: int) -> float:
+    """How many degrees the long lines running across `darker` are turned from level, clockwise
+    as seen; 0 when there are none."""
+    segments = cv2.HoughLinesP(
+        darker.astype(np.uint8), 1, np.pi / 360, max(1, length // 2), None, length, 3
+    )
+    if segments is None:
+        return 0.0
+    x1, y1, x2, y2 = segments.reshape(-1, 4).T.astype(np.float64)
+    # Only lines across: ruled and squared paper both have them, and a long stroke down, a
+    # slanted "1", is no guide to how the page lies.
+    tilts = (np.degrees(np.arctan2(y2 - y1, x2 - x1)) + 90) % 180 - 90
+    tilts = tilts[np.abs(tilts) <= MAX_TILT]
+    return float(np.median(tilts)) if len(tilts) else 0.0
+
+
+def _turned(mask: np.ndarray, degrees: float, size: tuple[int, int]) -> np.ndarray:
+    """The mask turned by `degrees` about its centre onto a canvas of `size` (width, height),
+    centred on it."""
+    height, width = mask.shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    turn[:, 2] += np.array(size) / 2 - np.array([width, height]) / 2
+    return cv2.warpAffine(mask.astype(np.uint8), turn, size, flags=cv2.INTER_NEAREST) > 0
+
+
 def _ruled_lines(darker: np.ndarray, width: int, height: int) -> np.ndarray:
     """Where long straight lines run across paper this wide and high: a band a little wider
     than they are."""
+    tilt = _tilt(darker, _odd(width * RULED_LINE[0]))
+    rows, columns = darker.shape
+    # Turned level on a canvas that holds all of it, corners included, and back again.
+    side = int(np.ceil(np.hypot(rows, columns)))
+    level = _turned(darker, tilt, (side, side)) if tilt else darker
     # Thickened first, so a line that is a little slanted still runs the kernel's length.
-    thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
+    thick = cv2.dilate(level.astype(np.uint8), np.ones((3, 3), np.uint8))
     lines = np.zeros_like(thick)
     for kernel in (
         np.ones((1, _odd(width * RULED_LINE[0])), np.uint8),
         np.ones((_odd(height * RULED_LINE[1]), 1), np.uint8),
     ):
         lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
-    return lines > 0
+    if not tilt:
+        return lines > 0
+    back = _turned(lines, -tilt, (side, side))
+    top, left = (side - rows) // 2, (side - columns) // 2
+    return back[top : top + rows, left : left + columns]
 
 
 def ink_map(image: np.ndarray) -> InkMap:

@@ -102,6 +102,19 @@ def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader)
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
+def test_a_photo_taken_askew_has_its_ruled_lines_taken_out(first_digits, reader):
+    upright = photo_of(mnist_row(first_digits))
+    height, width = upright.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 5, 1.0)
+    photo = cv2.warpAffine(upright, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    # The rules, turned as the photo was: found unlevelled, 70% of them stayed ink.
+    rules = np.zeros((height, width), np.uint8)
+    rules[12::34] = 1
+    rules = cv2.warpAffine(rules, turn, (width, height)) > 0
+    assert ink_map(photo).mask[rules].mean() < 0.2
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
 def test_a_photo_of_paper_lying_on_a_dark_desk_is_read(first_digits, reader):
     paper = photo_of(mnist_row(first_digits))
     height, width = paper.shape[:2]
