@@ -45,6 +45,16 @@ def filters_figure(store: Path):
     )
 
 
+# A picture stays uploaded while the pad reruns the page: decoded and read once, not every rerun
+# (a phone photo takes a third of a second).
+@st.cache_data(max_entries=8, show_spinner=False)
+def read_upload(data: bytes) -> tuple[np.ndarray, Preprocessed | None]:
+    """An uploaded picture, and its digit as the networks take it (a photo of paper, too);
+    UnreadableImage when it is no picture."""
+    picture = decode_image(data)
+    return picture, digit_in_picture(picture)
+
+
 def draw_a_digit() -> None:
     """The drawing page: the pad, what the networks see, their readings, the first layer."""
     st.title("✏️ DigitPad")
@@ -75,21 +85,16 @@ def draw_a_digit() -> None:
     if reader is None:
         st.stop()
 
-    picture = canvas.image_data
+    picture, result = canvas.image_data, None
     if upload is not None:
         try:
-            picture = decode_image(upload.getvalue())
+            picture, result = read_upload(upload.getvalue())
             pad.caption("Reading your picture; remove it to read the canvas again.")
         except UnreadableImage as error:
             pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
             picture = None
-
-    if picture is None:
-        result = None
-    elif upload is None:
+    elif picture is not None:
         result = to_mnist(picture)
-    else:
-        result = digit_in_picture(picture)  # a photo of paper, too
     if upload is not None and picture is not None and result is None:
         pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
     st.session_state[DIGIT_KEY] = None if result is None else result.image
