@@ -19,7 +19,7 @@ from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import deciding_model, digit_in_picture
 from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
-from digitpad.ui import CHART_CONFIG, DIGIT_KEY, drawing_pad, load_reader
+from digitpad.ui import CHART_CONFIG, DIGIT_KEY, drawing_pad, load_reader, model_problems
 
 if TYPE_CHECKING:
     from digitpad.inference import Reading
@@ -80,8 +80,7 @@ def draw_a_digit() -> None:
         # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
         # drawn meanwhile is read as soon as the models are in.
         reader, problems = load_reader(store_dir())
-        for problem in problems.values():
-            st.error(problem)
+        model_problems(problems)
     if reader is None:
         st.stop()
 

@@ -1,13 +1,12 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
     python benchmarks/read_numbers.py [--count 500] [--seed 0] [--photo] [--data mnist.npz]
-                                      [--picture PNG]
+                                      [--picture PNG] [--without-whole-digit]
 
-Each number has 3 to 8 digits, MNIST test digits redrawn as pen paths (digitpad.drawn) in a row
-240 pixels tall, like the page's pad. A number is written with one pen of random width (3-30% of
-the digit height) and colours, on a light, dark or transparent background; its digits vary a
-little in height and baseline, and the gaps between them vary, 15% of them zero or negative,
-so some digits touch. Prints, per model, the share of numbers read exactly, the share split into
+The numbers are written as `digitpad.written_numbers` writes them: 3 to 8 MNIST test digits
+redrawn as pen paths in a row 240 pixels tall, like the page's pad, with one pen of random width
+and colours, on a light, dark or transparent background, the gaps between digits varied so that
+some touch. Prints, per model, the share of numbers read exactly, the share split into
 the right number of digits, the per-digit accuracy over numbers split right, and the same digits'
 accuracy when each is drawn and read alone: what reading costs beyond finding the digits; and
 how many numbers the page marks with a digit the model is not sure of (its card's threshold),
@@ -22,7 +21,7 @@ the picture, a little out of focus, noisy, saved as a JPEG.
 import argparse
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import common
@@ -30,20 +29,10 @@ import cv2
 import numpy as np
 
 from digitpad.data import load_mnist
-from digitpad.drawn import CANVAS_SIZE, draw_strokes, paint, random_style
 from digitpad.number import read_number
 from digitpad.preprocess import to_mnist
-from digitpad.strokes import mnist_to_strokes_batch
+from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers
 
-ROW_HEIGHT = 240
-DIGITS_PER_NUMBER = (3, 8)
-HEIGHT_RANGE = (0.45, 0.75)  # of the row, for the number; each digit varies by HEIGHT_WOBBLE
-HEIGHT_WOBBLE = 0.1
-BASELINE_WOBBLE = 0.04  # of the digit height
-TOUCH_SHARE = 0.15  # of the gaps, drawn from TOUCH_GAP; the others from GAP
-TOUCH_GAP = (-0.15, 0.0)  # of the digit height
-GAP = (0.05, 0.5)
-MARGIN = 0.3  # of the digit height, left and right
 # Photos: the paper around the number, as a share of the row's height, each side.
 PAPER_MARGIN = (0.2, 0.6)
 PAPER = ((225, 245), (225, 245), (215, 240))  # RGB ranges of white paper under the lamp
@@ -60,65 +49,6 @@ DESK_SHARE = 0.5  # of the photos show the desk the paper lies on, around it
 DESK_MARGIN = (0.1, 0.6)  # of the row's height, each side
 DESKS = ((110, 75, 45), (150, 110, 70), (60, 60, 65), (25, 25, 28))  # woods, gray, black
 TILT = 6.0  # degrees either way: a phone is seldom square to the page
-
-
-@dataclass(frozen=True)
-class Number:
-    image: np.ndarray  # RGBA
-    labels: np.ndarray
-    alone: list[np.ndarray]  # each digit's coverage on its own, for reading without segmentation
-    touching: bool  # whether any two neighbours' ink meets
-    coverage: np.ndarray  # the whole number's ink, 0..255
-    height: float  # of its digits, in pixels
-
-
-def _coverage(strokes, height: float, pen: float, dy: float) -> np.ndarray:
-    """The digit's ink coverage (0..255) on a square as tall as the row, trimmed to its columns."""
-    canvas = draw_strokes(
-        strokes,
-        size=ROW_HEIGHT,
-        height_frac=height / ROW_HEIGHT,
-        centre=(ROW_HEIGHT / 2, ROW_HEIGHT / 2 + dy),
-        stroke_width=pen,
-        ink=(255, 255, 255),
-        background=None,
-    )
-    alpha = canvas[..., 3]
-    columns = np.flatnonzero(alpha.any(axis=0))
-    return alpha[:, columns[0] : columns[-1] + 1]
-
-
-def make_number(strokes_list, labels: np.ndarray, rng: np.random.Generator) -> Number:
-    style = random_style(rng)
-    height = rng.uniform(*HEIGHT_RANGE) * ROW_HEIGHT
-    # The style's pen, as the same share of this number's digit height.
-    pen = style.stroke_width / (style.height_frac * CANVAS_SIZE) * height
-    pieces = [
-        _coverage(
-            strokes,
-            height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE),
-            pen,
-            rng.normal(0, BASELINE_WOBBLE * height),
-        )
-        for strokes in strokes_list
-    ]
-    gaps = [
-        rng.uniform(*(TOUCH_GAP if rng.random() < TOUCH_SHARE else GAP)) * height
-        for _ in pieces[1:]
-    ]
-    margin = round(MARGIN * height)
-    lefts = [margin]
-    for piece, gap in zip(pieces, gaps):
-        lefts.append(max(0, round(lefts[-1] + piece.shape[1] + gap)))
-    width = max(left + p.shape[1] for left, p in zip(lefts, pieces)) + margin
-    coverage = np.zeros((ROW_HEIGHT, width), np.uint8)
-    touching = False
-    for left, piece in zip(lefts, pieces):
-        spot = coverage[:, left : left + piece.shape[1]]
-        touching |= bool((np.minimum(spot, piece) > 0).any())
-        np.maximum(spot, piece, out=spot)
-    image = paint(coverage, style.ink, style.background)
-    return Number(image, labels, pieces, touching, coverage, height)
 
 
 def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
@@ -172,15 +102,6 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-def make_numbers(x_test: np.ndarray, y_test: np.ndarray, count: int, seed: int) -> list[Number]:
-    rng = np.random.default_rng(seed)
-    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
-    chosen = rng.choice(len(x_test), sizes.sum(), replace=False)
-    strokes = mnist_to_strokes_batch(x_test[chosen])
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    return [make_number(strokes[a:b], y_test[chosen[a:b]], rng) for a, b in zip(starts, starts[1:])]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=500, help="numbers to generate")
@@ -189,10 +110,15 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
+    parser.add_argument(
+        "--without-whole-digit",
+        action="store_true",
+        help="cut numbers by the shape of their ink alone, as before the whole-digit network",
+    )
     args = parser.parse_args()
 
     from digitpad.inference import DigitReader
-    from digitpad.store import load_models, not_sure_thresholds
+    from digitpad.store import ModelUnavailable, load_models, load_whole_digit, not_sure_thresholds
 
     data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
     _, (x_test, y_test) = load_mnist(data)
@@ -205,7 +131,11 @@ def main() -> None:
     models, problems = load_models(store)
     for problem in problems.values():
         print(problem, file=sys.stderr)
-    reader = DigitReader(models, not_sure_thresholds(store))
+    try:
+        whole_digit = None if args.without_whole_digit else load_whole_digit(store)
+    except ModelUnavailable as problem:
+        sys.exit(f"{problem} Or pass --without-whole-digit.")
+    reader = DigitReader(models, not_sure_thresholds(store), whole_digit)
 
     started = time.perf_counter()
     readings = [read_number(n.image, reader) for n in numbers]

@@ -14,19 +14,28 @@ class Batches(keras.utils.PyDataset):
     PyDataset served by its own worker threads.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int | None = None):
+    def __init__(
+        self,
+        x: np.ndarray | tuple[np.ndarray, ...],
+        y: np.ndarray,
+        batch_size: int,
+        seed: int | None = None,
+    ):
+        """`x`: the images, or a tuple of arrays for a network with several inputs."""
         super().__init__(workers=2)
-        self.x, self.y, self.batch_size = x, y, batch_size
-        self.order = np.arange(len(x))
+        self.inputs = x if isinstance(x, tuple) else (x,)
+        self.y, self.batch_size = y, batch_size
+        self.order = np.arange(len(y))
         self.rng = None if seed is None else np.random.default_rng(seed)
         self.on_epoch_end()
 
     def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
+        return -(-len(self.y) // self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, index: int) -> tuple:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return self.x[rows], self.y[rows]
+        inputs = tuple(x[rows] for x in self.inputs)
+        return inputs if len(inputs) > 1 else inputs[0], self.y[rows]
 
     def on_epoch_end(self) -> None:
         if self.rng is not None:

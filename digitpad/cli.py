@@ -17,11 +17,14 @@ from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
+    WHOLE_DIGIT,
+    ModelUnavailable,
     active_card,
     active_card_path,
     card_threshold,
     load_card,
     load_models,
+    load_whole_digit,
     not_sure_thresholds,
     store_dir,
     write_card,
@@ -31,14 +34,21 @@ from digitpad.store import (
 PREDICT_BATCH = 256
 
 
-def load_reader(store: Path):
-    """A DigitReader over every model that loads; problems go to stderr. None if none load."""
+def load_reader(store: Path, numbers: bool = False):
+    """A DigitReader over every model that loads (with `numbers`, the whole-digit network too);
+    problems go to stderr. None if no digit model loads."""
     from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it
 
     models, problems = load_models(store)
+    whole_digit = None
+    if numbers:
+        try:
+            whole_digit = load_whole_digit(store)
+        except ModelUnavailable as problem:
+            problems[WHOLE_DIGIT] = str(problem)
     for problem in problems.values():
         print(f"warning: {problem}", file=sys.stderr)
-    return DigitReader(models) if models else None
+    return DigitReader(models, whole_digit=whole_digit) if models else None
 
 
 def _answer(probs: np.ndarray, threshold: float | None) -> dict:
@@ -135,7 +145,7 @@ def read_numbers(args: argparse.Namespace) -> int:
         try:
             picture = read_image(path)
             # The models load once, and only when there is a picture to read.
-            reader = reader or load_reader(store)
+            reader = reader or load_reader(store, numbers=True)
             if reader is None:
                 return 2
             reading = read_number(picture, reader)

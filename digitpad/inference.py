@@ -50,10 +50,14 @@ class DigitReader:
     """
 
     def __init__(
-        self, models: dict[str, keras.Model], thresholds: dict[str, float | None] | None = None
+        self,
+        models: dict[str, keras.Model],
+        thresholds: dict[str, float | None] | None = None,
+        whole_digit: keras.Model | None = None,
     ):
         self.models = dict(models)
         self.thresholds = thresholds or {}
+        self.whole_digit = whole_digit  # helps the number reader cut (digitpad/whole_digit.py)
         self._probes = {}
         if "cnn" in self.models:
             cnn = self.models["cnn"]
@@ -63,7 +67,9 @@ class DigitReader:
             self._probes["cnn"] = keras.Model(
                 cnn.inputs, [cnn.outputs[0], cnn.get_layer(FIRST_CONV).output, *seen]
             )
-        self.read_one(np.zeros((28, 28), np.float32))  # trace now, not on the first stroke
+        # Trace now, not on the first stroke or number.
+        self.read_one(np.zeros((28, 28), np.float32))
+        self.whole_digit_log_odds(np.zeros((1, 28, 28), np.float32), np.zeros((1, 4), np.float32))
 
     @property
     def names(self) -> list[str]:
@@ -78,6 +84,22 @@ class DigitReader:
             )
             for name, net in self.models.items()
         }
+
+    def whole_digit_log_odds(self, images: np.ndarray, shapes: np.ndarray) -> np.ndarray | None:
+        """(N,) log-odds that each of N candidate digits cut from a number is one whole digit,
+        from its 28x28 image and its `number.Candidate.shape_features`; None without the
+        whole-digit network."""
+        if self.whole_digit is None:
+            return None
+        batch, shapes = as_model_input(images), np.asarray(shapes, np.float32)
+        whole = np.concatenate(
+            [
+                _predicted(self.whole_digit, batch[i : i + BATCH], shapes[i : i + BATCH])
+                for i in range(0, len(batch), BATCH)
+            ]
+        )[:, 0].astype(np.float64)
+        whole = np.clip(whole, 1e-6, 1 - 1e-6)
+        return np.log(whole) - np.log1p(-whole)
 
     def read_one(self, image: np.ndarray) -> ReadDigit:
         """Each model's reading of one image, with the CNN's first feature maps and view."""
@@ -95,10 +117,11 @@ class DigitReader:
         return ReadDigit(readings, feature_maps, deskewed)
 
 
-def _predicted(net: keras.Model, batch: np.ndarray) -> np.ndarray:
-    size = max(MIN_BATCH, 1 << (len(batch) - 1).bit_length())
-    padding = np.zeros((size - len(batch), *batch.shape[1:]), batch.dtype)
-    return np.asarray(net.predict_on_batch(np.concatenate([batch, padding])))[: len(batch)]
+def _predicted(net: keras.Model, *inputs: np.ndarray) -> np.ndarray:
+    count = len(inputs[0])
+    size = max(MIN_BATCH, 1 << (count - 1).bit_length())
+    padded = [np.concatenate([x, np.zeros((size - count, *x.shape[1:]), x.dtype)]) for x in inputs]
+    return np.asarray(net.predict_on_batch(padded if len(padded) > 1 else padded[0]))[:count]
 
 
 def _layer_names(net: keras.Model) -> list[str]:

@@ -33,6 +33,12 @@ class ModelUnavailable(Exception):
     """A model file that is missing, unreadable or not a DigitPad model; says how to remake it."""
 
 
+# The network that helps read numbers: its name, and how many numbers describe a candidate's
+# shape beside its image (number.Candidate.shape_features; whole_digit.py imports Keras).
+WHOLE_DIGIT = "whole_digit"
+WHOLE_DIGIT_SHAPE_FEATURES = 4
+
+
 def retrain_command(name: str) -> str:
     return f"python train.py --model {name}"
 
@@ -72,26 +78,49 @@ def model_path(name: str, store: Path | None = None) -> Path:
     return store / f"{name}.keras"
 
 
-def load_model(name: str, store: Path | None = None) -> keras.Model:
-    """Load a shipped model in Keras' safe mode (no code runs from the file)."""
+def _loaded(path: Path, remedy: str) -> keras.Model:
+    """A model file loaded in Keras' safe mode (no code runs from the file)."""
     import keras
 
     from digitpad import models  # noqa: F401  (registers the Deskew layer the files name)
 
-    path = model_path(name, store)
-    remedy = f"Retrain it with `{retrain_command(name)}`."
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} is missing. {remedy}")
     try:
-        net = keras.saving.load_model(path, compile=False, safe_mode=True)
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a damaged file
         raise ModelUnavailable(
             f"Model file {path} could not be loaded ({error}). {remedy}"
         ) from error
+
+
+def load_model(name: str, store: Path | None = None) -> keras.Model:
+    """Load a digit model, the active version of it if there is one."""
+    path = model_path(name, store)
+    remedy = f"Retrain it with `{retrain_command(name)}`."
+    net = _loaded(path, remedy)
     if tuple(net.input_shape[1:]) != INPUT_SHAPE or tuple(net.output_shape[1:]) != (NUM_CLASSES,):
         raise ModelUnavailable(
             f"Model file {path} takes {net.input_shape} and gives {net.output_shape}, "
             f"not 28x28 digits to 10 probabilities. {remedy}"
+        )
+    return net
+
+
+def load_whole_digit(store: Path | None = None) -> keras.Model:
+    """Load the network that helps the number reader cut (`digitpad.whole_digit`)."""
+    path = Path(store or store_dir()) / f"{WHOLE_DIGIT}.keras"
+    remedy = (
+        f"Numbers are cut into digits by the shape of their ink alone until it is retrained "
+        f"with `{retrain_command(WHOLE_DIGIT)}`."
+    )
+    net = _loaded(path, remedy)
+    inputs = net.input_shape if isinstance(net.input_shape, list) else [net.input_shape]
+    shapes = [tuple(shape[1:]) for shape in inputs]
+    if shapes != [INPUT_SHAPE, (WHOLE_DIGIT_SHAPE_FEATURES,)] or net.output_shape[1:] != (1,):
+        raise ModelUnavailable(
+            f"Model file {path} takes {net.input_shape} and gives {net.output_shape}, not a "
+            f"candidate digit and its shape to one probability. {remedy}"
         )
     return net
 

@@ -12,7 +12,14 @@ from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts
 from digitpad.gallery import load_npz
-from digitpad.store import load_models, not_sure_thresholds, store_dir
+from digitpad.store import (
+    WHOLE_DIGIT,
+    ModelUnavailable,
+    load_models,
+    load_whole_digit,
+    not_sure_thresholds,
+    store_dir,
+)
 
 if TYPE_CHECKING:
     from digitpad.inference import DigitReader
@@ -23,7 +30,8 @@ CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or e
 
 @st.cache_resource(show_spinner="Loading the models…")
 def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
-    """One DigitReader for every page and session, and a message for each model that failed."""
+    """One DigitReader for every page and session, and a message for each model that failed
+    (the whole-digit network's under WHOLE_DIGIT: only the number page needs it)."""
     # Imported here: TensorFlow takes 3 s to import, and a page is on screen before that (the
     # drawing page's pad takes strokes while the models load beside it).
     import keras
@@ -31,7 +39,11 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     from digitpad.inference import DigitReader
 
     models, problems = load_models(store)
-    reader = DigitReader(models, not_sure_thresholds(store)) if models else None
+    try:
+        whole_digit = load_whole_digit(store)
+    except ModelUnavailable as problem:
+        whole_digit, problems[WHOLE_DIGIT] = None, str(problem)
+    reader = DigitReader(models, not_sure_thresholds(store), whole_digit) if models else None
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
     # update. What is loaded by now lives until the cache is cleared: keep it out of those
@@ -90,12 +102,22 @@ def page_header(title: str, intro: str) -> None:
     st.caption(intro)
 
 
-def models_or_stop(*needed: str) -> DigitReader:
+def model_problems(problems: dict[str, str], numbers: bool = False) -> None:
+    """Each digit model's problem as an error; the whole-digit network's, which only makes
+    numbers read less well, as a warning on the page that reads numbers."""
+    for name, problem in problems.items():
+        if name != WHOLE_DIGIT:
+            st.error(problem)
+        elif numbers:
+            st.warning(problem)
+
+
+def models_or_stop(*needed: str, numbers: bool = False) -> DigitReader:
     """The loaded models; says what is missing and stops the page when a needed one is (any
-    one, when none is named)."""
+    one, when none is named). `numbers`: the page reads numbers, and says so when the
+    whole-digit network is missing."""
     reader, problems = load_reader(store_dir())
-    for problem in problems.values():
-        st.error(problem)
+    model_problems(problems, numbers)
     if reader is None and not needed:
         st.info("This page needs at least one of the models: see above for how to remake them.")
         st.stop()

@@ -19,7 +19,7 @@ ui.page_header(
     "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
     "every digit, and the CNN's readings make the number.",
 )
-ui.models_or_stop()
+ui.models_or_stop(numbers=True)
 
 
 # A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
@@ -90,7 +90,9 @@ st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
-    "are cut apart, and strokes of one digit are joined, whichever way the networks read best."
+    "are cut apart, and strokes of one digit are joined, whichever way the networks read best: "
+    "the two that read digits, and a small one trained to tell one whole digit from half of one "
+    "or two side by side."
 )
 
 st.subheader("What each network sees")

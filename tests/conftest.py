@@ -52,12 +52,13 @@ def browser():
 
 @pytest.fixture(scope="session")
 def reader():
+    """Every shipped network, the whole-digit one too, as the app loads them."""
     from digitpad.inference import DigitReader
-    from digitpad.store import load_models
+    from digitpad.store import load_models, load_whole_digit
 
     models, problems = load_models()
     assert not problems, problems
-    return DigitReader(models)
+    return DigitReader(models, whole_digit=load_whole_digit())
 
 
 def opaque_canvas(value: int = 0, shape=(280, 280)) -> np.ndarray:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import REPO, data_file
-from digitpad.store import load_model
+from digitpad.store import load_model, load_whole_digit
 
 
 def train(*args):
@@ -75,11 +75,26 @@ def test_robust_recipe(tmp_path, mnist_file):
     assert cnn_layers["flatten"]["output_shape"] == [5 * 5 * 128]
 
 
+def test_whole_digit_network(tmp_path, mnist_file):
+    args = ["--model", "whole_digit", "--limit", "2000", "--whole-digit-numbers", "40",
+            "--epochs", "1", "--data", str(mnist_file), "--out", str(tmp_path)]  # fmt: skip
+    train(*args)  # without --pen-data: this network needs MNIST only
+    card = json.loads((tmp_path / "whole_digit.json").read_text())
+    net = load_whole_digit(tmp_path)  # as the app loads it
+    assert card["params"] == net.count_params()
+    assert card["command"] == "python train.py " + " ".join(args)
+    assert 0 < card["training"]["whole_share"] < 1, "whole digits and pieces that are not"
+    assert card["training"]["train_candidates"] > 9 * card["training"]["validation_candidates"]
+    assert len(card["history"]["loss"]) == card["training"]["epochs"] == 1
+    assert not (tmp_path / "cnn.keras").exists(), "only the network asked for"
+
+
 @pytest.mark.parametrize(
     "bad",
     [
         ["--recipe", "robust", "--pen-data", ""],
         ["--model", "rnn"],
+        ["--recipe", "chapter", "--model", "whole_digit"],
         ["--recipe", "chapter", "--data", "/no/such/mnist.npz"],
         ["--pen-data", "/no/such/pendigits.npz"],
         ["--recipe", "chapter", "--out", "/proc/no/such/folder"],

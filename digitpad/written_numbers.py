@@ -1,0 +1,121 @@
+"""Numbers written on the pad, made from MNIST digits: to measure the number reader, and to
+teach it which pieces of ink are one whole digit.
+
+Each number has 3 to 8 digits, MNIST digits redrawn as pen paths (`digitpad.drawn`) in a row 240
+pixels tall, like the page's pad. A number is written with one pen of random width (3-30% of the
+digit height) and colours, on a light, dark or transparent background; its digits vary a little
+in height and baseline, and the gaps between them vary, 15% of them zero or negative, so some
+digits touch.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.drawn import CANVAS_SIZE, draw_strokes, paint, random_style
+from digitpad.strokes import Strokes, mnist_to_strokes_batch
+
+ROW_HEIGHT = 240
+DIGITS_PER_NUMBER = (3, 8)
+HEIGHT_RANGE = (0.45, 0.75)  # of the row, for the number; each digit varies by HEIGHT_WOBBLE
+HEIGHT_WOBBLE = 0.1
+BASELINE_WOBBLE = 0.04  # of the digit height
+TOUCH_SHARE = 0.15  # of the gaps, drawn from TOUCH_GAP; the others from GAP
+TOUCH_GAP = (-0.15, 0.0)  # of the digit height
+GAP = (0.05, 0.5)
+MARGIN = 0.3  # of the digit height, left and right
+
+
+@dataclass(frozen=True)
+class Number:
+    image: np.ndarray  # RGBA
+    labels: np.ndarray
+    alone: list[np.ndarray]  # each digit's coverage, as tall as the row, trimmed to its columns
+    lefts: list[int]  # the column where each digit's coverage starts in the number
+    touching: bool  # whether any two neighbours' ink meets
+    coverage: np.ndarray  # the whole number's ink, 0..255
+    height: float  # of its digits, in pixels
+
+    def digit_masks(self, threshold: int = 1) -> list[np.ndarray]:
+        """Each digit's ink (coverage at least `threshold`), in the number's own pixels."""
+        masks = []
+        for left, piece in zip(self.lefts, self.alone):
+            mask = np.zeros(self.coverage.shape, bool)
+            mask[:, left : left + piece.shape[1]] = piece >= threshold
+            masks.append(mask)
+        return masks
+
+
+def _coverage(strokes: Strokes, height: float, pen: float, dy: float) -> np.ndarray:
+    """The digit's ink coverage (0..255) on a square as tall as the row, trimmed to its columns."""
+    canvas = draw_strokes(
+        strokes,
+        size=ROW_HEIGHT,
+        height_frac=height / ROW_HEIGHT,
+        centre=(ROW_HEIGHT / 2, ROW_HEIGHT / 2 + dy),
+        stroke_width=pen,
+        ink=(255, 255, 255),
+        background=None,
+    )
+    alpha = canvas[..., 3]
+    columns = np.flatnonzero(alpha.any(axis=0))
+    return alpha[:, columns[0] : columns[-1] + 1]
+
+
+def make_number(
+    strokes_list: Sequence[Strokes],
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    touch_share: float = TOUCH_SHARE,
+) -> Number:
+    style = random_style(rng)
+    height = rng.uniform(*HEIGHT_RANGE) * ROW_HEIGHT
+    # The style's pen, as the same share of this number's digit height.
+    pen = style.stroke_width / (style.height_frac * CANVAS_SIZE) * height
+    pieces = [
+        _coverage(
+            strokes,
+            height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE),
+            pen,
+            rng.normal(0, BASELINE_WOBBLE * height),
+        )
+        for strokes in strokes_list
+    ]
+    gaps = [
+        rng.uniform(*(TOUCH_GAP if rng.random() < touch_share else GAP)) * height
+        for _ in pieces[1:]
+    ]
+    margin = round(MARGIN * height)
+    lefts = [margin]
+    for piece, gap in zip(pieces, gaps):
+        lefts.append(max(0, round(lefts[-1] + piece.shape[1] + gap)))
+    width = max(left + p.shape[1] for left, p in zip(lefts, pieces)) + margin
+    coverage = np.zeros((ROW_HEIGHT, width), np.uint8)
+    touching = False
+    for left, piece in zip(lefts, pieces):
+        spot = coverage[:, left : left + piece.shape[1]]
+        touching |= bool((np.minimum(spot, piece) > 0).any())
+        np.maximum(spot, piece, out=spot)
+    image = paint(coverage, style.ink, style.background)
+    return Number(image, labels, pieces, lefts[: len(pieces)], touching, coverage, height)
+
+
+def make_numbers(
+    digits: np.ndarray,
+    labels: np.ndarray,
+    count: int,
+    seed: int,
+    touch_share: float = TOUCH_SHARE,
+) -> list[Number]:
+    """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
+    `touch_share` of the gaps between digits closed."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
+    chosen = rng.choice(len(digits), sizes.sum(), replace=False)
+    strokes = mnist_to_strokes_batch(digits[chosen])
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    return [
+        make_number(strokes[a:b], labels[chosen[a:b]], rng, touch_share)
+        for a, b in zip(starts, starts[1:])
+    ]
