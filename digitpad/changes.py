@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from digitpad.testsets import DRAWN, MNIST_TEST, PEN, SCRIBBLES
 
-NUMBERS = "whole numbers"  # benchmarks/read_numbers.py, the CNN's reading
+# benchmarks/read_numbers.py, the CNN's reading, cut by shape alone: every step here came before
+# the whole-digit network, with which the shipped CNN reads 86.2% (docs/experiments.md).
+NUMBERS = "whole numbers"
 # Of 1,000 scribbles and 500 numbers, a tenth of a point is all a figure can tell.
 DECIMALS = {SCRIBBLES: 1, NUMBERS: 1}
 
