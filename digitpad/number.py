@@ -123,6 +123,8 @@ class NumberReading:
 
     digits: list[FoundDigit]
     probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
+    # How sure the whole-digit network is that each is one whole digit; None without it.
+    whole: np.ndarray | None = None
 
     def read_by(self, name: str) -> str:
         return "".join(str(int(p.argmax())) for p in self.probs[name])
@@ -500,7 +502,8 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
         FoundDigit(tuple(round(v / ink.scale) for v in candidates[i].box), candidates[i].image)
         for i in path
     ]
-    return NumberReading(digits, {name: p[path] for name, p in probs.items()})
+    sure_whole = None if whole is None else 1 / (1 + np.exp(-whole[path]))
+    return NumberReading(digits, {name: p[path] for name, p in probs.items()}, sure_whole)
 
 
 def annotated(

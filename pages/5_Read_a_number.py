@@ -102,10 +102,12 @@ with st.container(horizontal=True, gap="small"):
         with st.container(width=DIGIT_SIZE):
             st.image(charts.pixelated(digit.image, DIGIT_SIZE))
             answers = [(titles[name], reading.probs[name][index]) for name in names]
-            st.markdown(
-                "  \n".join(f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers)
-            )
+            lines = [f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers]
+            if reading.whole is not None:
+                lines.append(f"whole {reading.whole[index]:.0%}")
+            st.markdown("  \n".join(lines))
 st.caption(
     "Each digit cut out, fitted into 20x20 and centred in 28x28 the way MNIST was made, then "
-    "read by each network; the percentages say how sure it is."
+    "read by each network; the percentages say how sure it is. *Whole*: how sure the "
+    "whole-digit network is that the box holds one whole digit, not half of one or two."
 )

@@ -317,6 +317,8 @@ def test_page_reads_the_number_drawn_on_the_pad(first_digits):
     assert len(page.get("image")) == 1 + 4, (
         "the boxed picture, then each digit as the models see it"
     )
+    whole = [m.value for m in page.markdown if "\nwhole " in m.value]
+    assert len(whole) == 4, "under each digit, how sure the whole-digit network is of it"
     assert not page.info
     assert not page.warning, "the CNN is sure of MNIST's first four test digits"
 

@@ -83,6 +83,7 @@ def test_without_the_whole_digit_network_the_page_says_so_and_reads(first_digits
     assert not page.error, "the digit networks are there: nothing stops the page"
     assert any("whole_digit.keras is missing" in warning.value for warning in page.warning)
     assert {m.label: m.value for m in page.metric}["CNN reads"] == FIRST_NUMBER
+    assert not any("\nwhole " in m.value for m in page.markdown)
 
 
 def test_a_file_that_is_not_the_whole_digit_network_is_refused(tmp_path):
