@@ -382,7 +382,9 @@ def train_whole_digit(args: argparse.Namespace, x_train, y_train) -> dict:
         x_train, y_train, args.whole_digit_numbers, args.seed, args.workers
     )
     cut_seconds = time.perf_counter() - started
-    print(f"cut {len(whole)} candidates, {whole.mean():.0%} whole digits, in {cut_seconds:.0f} s")
+    numbers = sum(whole_digit.numbers_per_task(len(x_train), args.whole_digit_numbers))
+    print(f"cut {len(whole)} candidates from {numbers} numbers, {whole.mean():.0%} whole digits, "
+          f"in {cut_seconds:.0f} s")  # fmt: skip
     # The last tenth, from the last numbers written, validates.
     split = len(whole) - max(1, len(whole) // 10)
     train = ((as_model_input(images[:split]), shapes[:split]), whole[:split])
@@ -411,7 +413,7 @@ def train_whole_digit(args: argparse.Namespace, x_train, y_train) -> dict:
             "loss": "binary_crossentropy",
             "batch_size": WHOLE_DIGIT_BATCH,
             "epochs": len(history.history["loss"]),
-            "numbers": args.whole_digit_numbers,
+            "numbers": numbers,
             "train_candidates": split,
             "validation_candidates": len(whole) - split,
             "whole_share": float(whole.mean()),

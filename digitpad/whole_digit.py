@@ -85,20 +85,24 @@ def _labelled_numbers(
     return tuple(np.concatenate(part) for part in zip(*found))
 
 
+def numbers_per_task(digit_count: int, count: int) -> list[int]:
+    """How many numbers each worker task writes, from its own share of `digit_count` digits
+    (none used twice): `count` in all, fewer when the digits are too few (a smoke test's)."""
+    counts = [min(CHUNK, count - start) for start in range(0, count, CHUNK)]
+    most = digit_count // max(1, len(counts)) // DIGITS_PER_NUMBER[1]
+    return [min(n, most) for n in counts]
+
+
 def training_set(
     digits: np.ndarray, labels: np.ndarray, count: int, seed: int, workers: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidates from `count` numbers written with these digits: images, shapes, labels."""
-    counts = [min(CHUNK, count - start) for start in range(0, count, CHUNK)]
-    # Each task writes its numbers from its own share of the digits, none used twice (a small
-    # share, in a smoke test, writes fewer numbers).
+    counts = numbers_per_task(len(digits), count)
     share = len(digits) // len(counts)
-    most = share // DIGITS_PER_NUMBER[1]
     tasks = [
-        (digits[i * share : (i + 1) * share], labels[i * share : (i + 1) * share], min(n, most),
-         seed + i)
+        (digits[i * share : (i + 1) * share], labels[i * share : (i + 1) * share], n, seed + i)
         for i, n in enumerate(counts)
-    ]  # fmt: skip
+    ]
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(tasks) == 1:
         found = [_labelled_numbers(*task) for task in tasks]

@@ -84,6 +84,7 @@ def test_whole_digit_network(tmp_path, mnist_file):
     assert card["params"] == net.count_params()
     assert card["command"] == "python train.py " + " ".join(args)
     assert 0 < card["training"]["whole_share"] < 1, "whole digits and pieces that are not"
+    assert card["training"]["numbers"] == 40
     assert card["training"]["train_candidates"] > 9 * card["training"]["validation_candidates"]
     assert len(card["history"]["loss"]) == card["training"]["epochs"] == 1
     assert not (tmp_path / "cnn.keras").exists(), "only the network asked for"
