@@ -17,14 +17,11 @@ from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
-    WHOLE_DIGIT,
-    ModelUnavailable,
     active_card,
     active_card_path,
     card_threshold,
     load_card,
-    load_models,
-    load_whole_digit,
+    load_networks,
     not_sure_thresholds,
     store_dir,
     write_card,
@@ -39,13 +36,7 @@ def load_reader(store: Path, numbers: bool = False):
     problems go to stderr. None if no digit model loads."""
     from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it
 
-    models, problems = load_models(store)
-    whole_digit = None
-    if numbers:
-        try:
-            whole_digit = load_whole_digit(store)
-        except ModelUnavailable as problem:
-            problems[WHOLE_DIGIT] = str(problem)
+    models, whole_digit, problems = load_networks(store, whole_digit=numbers)
     for problem in problems.values():
         print(f"warning: {problem}", file=sys.stderr)
     return DigitReader(models, whole_digit=whole_digit) if models else None

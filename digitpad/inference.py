@@ -70,7 +70,7 @@ class DigitReader:
             )
         # Trace now, not on the first stroke or number.
         self.read_one(np.zeros((28, 28), np.float32))
-        self.whole_digit_log_odds(
+        self.whole_digit_probabilities(
             np.zeros((1, 28, 28), np.float32), np.zeros((1, WHOLE_DIGIT_SHAPE_FEATURES), np.float32)
         )
 
@@ -88,21 +88,21 @@ class DigitReader:
             for name, net in self.models.items()
         }
 
-    def whole_digit_log_odds(self, images: np.ndarray, shapes: np.ndarray) -> np.ndarray | None:
-        """(N,) log-odds that each of N candidate digits cut from a number is one whole digit,
-        from its 28x28 image and its `number.Candidate.shape_features`; None without the
-        whole-digit network."""
+    def whole_digit_probabilities(
+        self, images: np.ndarray, shapes: np.ndarray
+    ) -> np.ndarray | None:
+        """(N,) how sure the whole-digit network is that each of N candidate digits cut from a
+        number is one whole digit, from its 28x28 image and its
+        `number.Candidate.shape_features`; None without the network."""
         if self.whole_digit is None:
             return None
         batch, shapes = as_model_input(images), np.asarray(shapes, np.float32)
-        whole = np.concatenate(
+        return np.concatenate(
             [
                 _predicted(self.whole_digit, batch[i : i + BATCH], shapes[i : i + BATCH])
                 for i in range(0, len(batch), BATCH)
             ]
         )[:, 0].astype(np.float64)
-        whole = np.clip(whole, 1e-6, 1 - 1e-6)
-        return np.log(whole) - np.log1p(-whole)
 
     def read_one(self, image: np.ndarray) -> ReadDigit:
         """Each model's reading of one image, with the CNN's first feature maps and view."""

@@ -212,12 +212,18 @@ def _ruled_lines(darker: np.ndarray, width: int, height: int) -> np.ndarray:
     return back[top : top + rows, left : left + columns]
 
 
-def ink_map(image: np.ndarray) -> InkMap:
-    """The ink of a drawing or of a photo of writing on paper, at the working scale."""
-    image = np.asarray(image)
-    gray = to_gray(image)
+def working_gray(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The picture in gray at the working scale, and that scale."""
+    gray = to_gray(np.asarray(image))
     scale = min(1.0, WORK_SIDE / max(gray.shape))
-    gray = shrunk(gray, scale)
+    return shrunk(gray, scale), scale
+
+
+def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) -> InkMap:
+    """The ink of a drawing or of a photo of writing on paper, at the working scale;
+    `working`: its `working_gray`, when the caller has it already."""
+    image = np.asarray(image)
+    gray, scale = working or working_gray(image)
     if is_flat(gray):
         strength, mask = _drawing_ink(gray)
     else:

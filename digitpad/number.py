@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from digitpad.calibration import is_sure
-from digitpad.ink import WORK_SIDE, InkMap, ink_map, is_flat, shrunk
+from digitpad.ink import WORK_SIDE, InkMap, ink_map, is_flat, shrunk, working_gray
 from digitpad.preprocess import (
     INK_FLOOR,
     Preprocessed,
@@ -440,10 +440,10 @@ def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
     """A picture of one digit made a model input: a drawing as the pad's (`to_mnist`), a photo
     of paper from the ink found as in a number, its paper's shading, ruled lines and specks
     left out. None when there is no digit."""
-    gray = to_gray(image)
-    if is_flat(shrunk(gray, min(1.0, WORK_SIDE / max(gray.shape)))):
+    working = working_gray(image)
+    if is_flat(working[0]):
         return to_mnist(image)
-    ink = ink_map(image)
+    ink = ink_map(image, working)
     labels, pieces = _pieces(ink.mask)
     if not pieces:
         return None
@@ -494,16 +494,21 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     # a digit, fool the networks in different ways.
     belief = sum(np.log(np.maximum(p[np.arange(len(p)), read], 1e-9)) for p in probs.values())
     scores = belief + [_prior(c) for c in candidates]
-    whole = reader.whole_digit_log_odds(images, np.array([c.shape_features for c in candidates]))
+    shapes = np.array([c.shape_features for c in candidates])
+    whole = reader.whole_digit_probabilities(images, shapes)
     if whole is not None:
-        scores += WHOLE_DIGIT_WEIGHT * whole
+        sure = np.clip(whole, 1e-6, 1 - 1e-6)
+        scores += WHOLE_DIGIT_WEIGHT * (np.log(sure) - np.log1p(-sure))  # log-odds
     path = _best_reading(skip_scores, candidates, scores)
     digits = [
         FoundDigit(tuple(round(v / ink.scale) for v in candidates[i].box), candidates[i].image)
         for i in path
     ]
-    sure_whole = None if whole is None else 1 / (1 + np.exp(-whole[path]))
-    return NumberReading(digits, {name: p[path] for name, p in probs.items()}, sure_whole)
+    return NumberReading(
+        digits,
+        {name: p[path] for name, p in probs.items()},
+        None if whole is None else whole[path],
+    )
 
 
 def annotated(

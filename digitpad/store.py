@@ -125,6 +125,21 @@ def load_whole_digit(store: Path | None = None) -> keras.Model:
     return net
 
 
+def load_networks(
+    store: Path | None = None, whole_digit: bool = True
+) -> tuple[dict[str, keras.Model], keras.Model | None, dict[str, str]]:
+    """The digit models that load, the whole-digit network (if asked for and it loads), and a
+    message for each one that does not (the whole-digit network's under WHOLE_DIGIT)."""
+    models, problems = load_models(store)
+    helper = None
+    if whole_digit:
+        try:
+            helper = load_whole_digit(store)
+        except ModelUnavailable as problem:
+            problems[WHOLE_DIGIT] = str(problem)
+    return models, helper, problems
+
+
 def load_models(store: Path | None = None) -> tuple[dict[str, keras.Model], dict[str, str]]:
     """Every model that loads, and a message for each one that does not."""
     models, problems = {}, {}

@@ -12,14 +12,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from digitpad import charts
 from digitpad.gallery import load_npz
-from digitpad.store import (
-    WHOLE_DIGIT,
-    ModelUnavailable,
-    load_models,
-    load_whole_digit,
-    not_sure_thresholds,
-    store_dir,
-)
+from digitpad.store import WHOLE_DIGIT, load_networks, not_sure_thresholds, store_dir
 
 if TYPE_CHECKING:
     from digitpad.inference import DigitReader
@@ -38,11 +31,7 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 
     from digitpad.inference import DigitReader
 
-    models, problems = load_models(store)
-    try:
-        whole_digit = load_whole_digit(store)
-    except ModelUnavailable as problem:
-        whole_digit, problems[WHOLE_DIGIT] = None, str(problem)
+    models, whole_digit, problems = load_networks(store)
     reader = DigitReader(models, not_sure_thresholds(store), whole_digit) if models else None
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
