@@ -106,7 +106,11 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
         gray = 255 - gray
     window = _odd(min(gray.shape) * LIGHT_WINDOW)
     # Closing wipes out strokes narrower than the window, leaving the paper and its shading.
-    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((window, window), np.uint8))
+    # On the picture carried on past its edges: closed as it is, light falling off towards an
+    # edge came out brighter there than it is, and a band along that edge became ink.
+    padded = cv2.copyMakeBorder(gray, *[window] * 4, cv2.BORDER_REPLICATE)
+    closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((window, window), np.uint8))
+    paper = closed[window:-window, window:-window]
     # Smoothed, but never brighter than the closing: blurred across the paper's edge, a desk
     # beside it looked darker than the paper it was taken for, and a band of it became ink.
     paper = np.minimum(paper, cv2.blur(paper, (window, window))).astype(np.float32)
@@ -128,7 +132,10 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
     darker = (evenly_lit <= 255 - PHOTO_INK_LEVELS) & on_paper
     ink = (mask > 0) & on_paper
     _, _, paper_width, paper_height = cv2.boundingRect(on_paper.astype(np.uint8))
-    lines = _ruled_lines(darker, paper_width, paper_height) & darker
+    found, reaching = _ruled_lines(darker, on_paper, paper_width, paper_height)
+    # Where the paper has lines, their ends that its edge cuts short are lines too; on plain
+    # paper, a digit that runs off the edge is no line.
+    lines = (reaching if (found & darker).any() else found) & darker
     if lines.any() and (ink & ~lines).any():
         # Where the pen crosses a line it is darker than the line alone: that stays ink.
         line_level = np.median(darkness[lines])
@@ -189,27 +196,38 @@ def _turned(mask: np.ndarray, degrees: float, size: tuple[int, int]) -> np.ndarr
     return cv2.warpAffine(mask.astype(np.uint8), turn, size, flags=cv2.INTER_NEAREST) > 0
 
 
-def _ruled_lines(darker: np.ndarray, width: int, height: int) -> np.ndarray:
+def _ruled_lines(
+    darker: np.ndarray, on_paper: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Where long straight lines run across paper this wide and high: a band a little wider
-    than they are."""
+    than they are; and the same with the ends of lines that the paper's edge cuts short.
+
+    A line turned a little runs off the paper before it is long: at its edge, such an end was
+    left as ink, a "1" as tall as the paper. Beyond the paper counts as line for the second.
+    """
     tilt = _tilt(darker, _odd(width * RULED_LINE[0]))
     rows, columns = darker.shape
     # Turned level on a canvas that holds all of it, corners included, and back again.
     side = int(np.ceil(np.hypot(rows, columns)))
-    level = _turned(darker, tilt, (side, side)) if tilt else darker
+    if tilt:
+        darker, on_paper = (_turned(m, tilt, (side, side)) for m in (darker, on_paper))
     # Thickened first, so a line that is a little slanted still runs the kernel's length.
-    thick = cv2.dilate(level.astype(np.uint8), np.ones((3, 3), np.uint8))
-    lines = np.zeros_like(thick)
+    thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
+    beyond = thick | ~on_paper
+    lines, reaching = np.zeros_like(thick), np.zeros_like(thick)
     for kernel in (
         np.ones((1, _odd(width * RULED_LINE[0])), np.uint8),
         np.ones((_odd(height * RULED_LINE[1]), 1), np.uint8),
     ):
         lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
+        reaching |= cv2.morphologyEx(beyond, cv2.MORPH_OPEN, kernel)
     if not tilt:
-        return lines > 0
-    back = _turned(lines, -tilt, (side, side))
+        return lines > 0, reaching > 0
     top, left = (side - rows) // 2, (side - columns) // 2
-    return back[top : top + rows, left : left + columns]
+    return tuple(
+        _turned(found, -tilt, (side, side))[top : top + rows, left : left + columns]
+        for found in (lines, reaching)
+    )
 
 
 def working_gray(image: np.ndarray) -> tuple[np.ndarray, float]:

@@ -115,6 +115,31 @@ def test_a_photo_taken_askew_has_its_ruled_lines_taken_out(first_digits, reader)
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
+def test_squared_paper_turned_under_a_lamp_has_all_its_lines_taken_out(first_digits, reader):
+    row = mnist_row(first_digits)
+    height, width = row.shape
+    paper = np.full((height, width, 3), (238, 234, 222), np.float64)
+    grid = np.zeros((height, width), np.uint8)
+    grid[6::30], grid[:, 6::30] = 1, 1
+    paper[grid > 0] = (170, 170, 175)
+    coverage = row[..., None] / 255.0
+    picture = paper * (1 - coverage) + np.array((35, 35, 40)) * coverage
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 4, 1.0)
+    picture = cv2.warpAffine(picture, turn, (width, height), borderValue=(238, 234, 222))
+    # The lamp below the page: towards the top edge the paper darkens, which once made a band
+    # of "ink" there that hid the lines' tilt; and turned, each line runs off the picture at
+    # one end before it is long, which once left that end as ink.
+    picture *= np.linspace(0.55, 1.0, height)[:, None, None]
+    picture += np.random.default_rng(0).normal(0, 3, picture.shape)
+    photo = np.clip(picture, 0, 255).astype(np.uint8)
+    ink = ink_map(photo).mask
+    away_from_digits = cv2.dilate(row, np.ones((9, 9), np.uint8)) == 0
+    lines = (cv2.warpAffine(grid, turn, (width, height)) > 0) & away_from_digits
+    assert ink[lines].mean() < 0.02
+    assert not ink[:, :20].any() and not ink[:, -20:].any(), "no line ends at the edges"
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
 def test_a_photo_of_paper_lying_on_a_dark_desk_is_read(first_digits, reader):
     paper = photo_of(mnist_row(first_digits))
     height, width = paper.shape[:2]
