@@ -132,10 +132,7 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
     darker = (evenly_lit <= 255 - PHOTO_INK_LEVELS) & on_paper
     ink = (mask > 0) & on_paper
     _, _, paper_width, paper_height = cv2.boundingRect(on_paper.astype(np.uint8))
-    found, reaching = _ruled_lines(darker, on_paper, paper_width, paper_height)
-    # Where the paper has lines, their ends that its edge cuts short are lines too; on plain
-    # paper, a digit that runs off the edge is no line.
-    lines = (reaching if (found & darker).any() else found) & darker
+    lines = _ruled_lines(darker, on_paper, paper_width, paper_height) & darker
     if lines.any() and (ink & ~lines).any():
         # Where the pen crosses a line it is darker than the line alone: that stays ink.
         line_level = np.median(darkness[lines])
@@ -196,14 +193,13 @@ def _turned(mask: np.ndarray, degrees: float, size: tuple[int, int]) -> np.ndarr
     return cv2.warpAffine(mask.astype(np.uint8), turn, size, flags=cv2.INTER_NEAREST) > 0
 
 
-def _ruled_lines(
-    darker: np.ndarray, on_paper: np.ndarray, width: int, height: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _ruled_lines(darker: np.ndarray, on_paper: np.ndarray, width: int, height: int) -> np.ndarray:
     """Where long straight lines run across paper this wide and high: a band a little wider
-    than they are; and the same with the ends of lines that the paper's edge cuts short.
+    than they are, with the ends of lines that the paper's edge cuts short.
 
     A line turned a little runs off the paper before it is long: at its edge, such an end was
-    left as ink, a "1" as tall as the paper. Beyond the paper counts as line for the second.
+    left as ink, a "1" as tall as the paper. Where the paper has lines, beyond it counts as line;
+    on plain paper, a digit that runs off the edge is no line.
     """
     tilt = _tilt(darker, _odd(width * RULED_LINE[0]))
     rows, columns = darker.shape
@@ -221,13 +217,13 @@ def _ruled_lines(
     ):
         lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
         reaching |= cv2.morphologyEx(beyond, cv2.MORPH_OPEN, kernel)
+    if (lines & darker).any():
+        lines = reaching
     if not tilt:
-        return lines > 0, reaching > 0
+        return lines > 0
+    back = _turned(lines, -tilt, (side, side))
     top, left = (side - rows) // 2, (side - columns) // 2
-    return tuple(
-        _turned(found, -tilt, (side, side))[top : top + rows, left : left + columns]
-        for found in (lines, reaching)
-    )
+    return back[top : top + rows, left : left + columns]
 
 
 def working_gray(image: np.ndarray) -> tuple[np.ndarray, float]:
