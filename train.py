@@ -26,6 +26,7 @@ how well it reads, so the app and its pages need nothing else.
 import argparse
 import datetime
 import os
+import re
 import shlex
 import sys
 import time
@@ -63,19 +64,13 @@ scribbles = 6000
 styled = 6000  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, closed 4, ...
 whole_digit_numbers = 4000  # numbers written with MNIST training digits, for whole_digit
 workers = None  # processes that draw the training data; default: every core
-precision = None  # float32 or mixed_bfloat16; default: see ROBUST_PRECISION (chapter: float32)
+precision = None  # float32 or mixed_bfloat16; default: see robust_precision (chapter: float32)
 final_epochs = None  # robust: epochs without augmentation at the end; default: FINAL_EPOCHS
 # -----------------------------------------------------------------------------
 
 # An MLP epoch costs a fifth of a bfloat16 CNN epoch: the MLP gets more of them. Every epoch
 # sees its images freshly augmented.
 ROBUST_EPOCHS = {"mlp": 60, "cnn": 15}
-# The CNN trains in bfloat16, its weights kept in float32: this project's CPUs multiply
-# bfloat16 in hardware (AMX), and an epoch of the two-conv CNN took 40 s where float32 took
-# 135 s, which bought 20 freshly augmented epochs in the time 8 took. On a CPU without it,
-# pass --precision float32. The MLP, too small to gain, stays in float32; every shipped
-# network runs in float32.
-ROBUST_PRECISION = {"mlp": "float32", "cnn": "mixed_bfloat16"}
 # A second redrawing of each MNIST digit, in 15 epochs rather than 20 (the same steps), lifted
 # the CNN on the drawn set (98.33% -> 98.52% in its trial, 98.40% in its next run) and whole
 # numbers (80.6% -> 81.8%, 81.2%). The MLP, given two in 45 epochs, read worse (drawn 97.52%): one.
@@ -121,7 +116,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--styled", type=int, default=styled)
     parser.add_argument("--whole-digit-numbers", type=int, default=whole_digit_numbers)
     parser.add_argument("--workers", type=int, default=workers)
-    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), default=precision)
+    parser.add_argument(
+        "--precision",
+        choices=("float32", "mixed_bfloat16"),
+        default=precision,
+        help="default: float32, but the robust CNN's mixed_bfloat16 where the CPU has AMX or "
+        "AVX-512 BF16",
+    )
     parser.add_argument("--final-epochs", type=int, default=final_epochs)
     parser.add_argument(
         "--limit", type=int, default=None, help="train on the first N images only (smoke tests)"
@@ -160,6 +161,25 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def bfloat16_in_hardware(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU multiplies bfloat16 itself (AMX, AVX-512 BF16); elsewhere TensorFlow
+    emulates it, and a step of the CNN took 5.3 s against float32's 0.86 s (an AMD EPYC with
+    AVX2 only)."""
+    try:
+        flags = cpuinfo.read_text()
+    except OSError:  # not Linux: no way to ask, and emulated bfloat16 costs the most
+        return False
+    return re.search(r"\b(amx_bf16|avx512_bf16)\b", flags) is not None
+
+
+def robust_precision(name: str) -> str:
+    """The CNN trains in bfloat16, its weights kept in float32, where the CPU does bfloat16 in
+    hardware: with AMX an epoch of the two-conv CNN took 40 s where float32 took 135 s, which
+    bought 20 freshly augmented epochs in the time 8 took. The MLP, too small to gain, stays in
+    float32, as does every shipped network."""
+    return "mixed_bfloat16" if name == "cnn" and bfloat16_in_hardware() else "float32"
+
+
 # -----------------------------------------------------------------------------
 # Data
 
@@ -171,17 +191,13 @@ def chapter_data(x_train, y_train, val_count):
     return (x[:split], y[:split]), (x[split:], y[split:]), {}
 
 
-def robust_data(x_train, y_train, val_count, args, drawn_copies: int):
+def robust_data(x_train, y_train, val_count, pen: dict, args, drawn_copies: int):
     """MNIST, its canvas redrawings, pen digits and scribbles; validation drawn the same way.
 
     Redrawn copies after the first come last, so a model that trains on fewer copies leaves out
     the last rows.
     """
     split = len(x_train) - val_count
-    try:
-        pen = pen_digit_parts(args.pen_data)
-    except BadDataFile as error:
-        sys.exit(f"error: --pen-data: {error}")
     (pen_train, pen_train_labels), (pen_val, pen_val_labels) = pen["train"], pen["validation"]
     limit = args.limit or len(pen_train)  # smoke tests draw only a few pen digits too
     pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
@@ -253,7 +269,7 @@ def train_one(
     keras.utils.set_random_seed(args.seed)
     robust = args.recipe == "robust"
     epochs = args.epochs or (ROBUST_EPOCHS[name] if robust else 30)
-    precision = args.precision or (ROBUST_PRECISION[name] if robust else "float32")
+    precision = args.precision or (robust_precision(name) if robust else "float32")
     keras.mixed_precision.set_dtype_policy(precision)
     options = MODEL_OPTIONS[name] if robust else {}
     net = BUILDERS[name](**options)
@@ -489,17 +505,24 @@ def main() -> None:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = min(args.validation_size, len(x_train) // 6)
+    names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
+    if args.recipe == "robust" and args.model != whole_digit.NAME:
+        try:  # now, not after the whole-digit network has trained
+            pen = pen_digit_parts(args.pen_data)
+        except BadDataFile as error:
+            sys.exit(f"error: --pen-data: {error}")
     if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
         # Numbers written with the digits the networks train on, never the validation digits.
         split = len(x_train) - val_count
         train_whole_digit(args, x_train[:split], y_train[:split])
     if args.model == whole_digit.NAME:
         return
-    names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
     if args.recipe == "robust":
         chosen = args.drawn_copies  # None: each model its own (DRAWN_COPIES)
         copies = {name: DRAWN_COPIES[name] if chosen is None else chosen for name in names}
-        train, val, val_parts = robust_data(x_train, y_train, val_count, args, max(copies.values()))
+        train, val, val_parts = robust_data(
+            x_train, y_train, val_count, pen, args, max(copies.values())
+        )
     else:
         copies = dict.fromkeys(names, 0)
         train, val, val_parts = chapter_data(x_train, y_train, val_count)

@@ -180,6 +180,9 @@ def evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.limit:
+        x_test, y_test = x_test[: args.limit], y_test[: args.limit]
+        print(f"MNIST test and drawn: the first {len(x_test):,} test digits only")
     pen_data = args.pen_data or os.environ.get(PEN_ENV)
     if pen_data and not Path(pen_data).is_file():
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
@@ -234,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         "--pen-data", default=None, help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})"
     )
     scoring.add_argument("--record", action="store_true", help="write the scores into the cards")
+    scoring.add_argument(
+        "--limit", type=int, default=None, help="score the first N MNIST test digits: a quick look"
+    )
     scoring.set_defaults(run=evaluate)
     args = parser.parse_args(argv)
+    if args.command == "evaluate" and args.limit is not None:
+        if args.limit < 1:
+            parser.error("--limit: at least 1 test digit")
+        if args.record:
+            parser.error("--record writes the figures into the cards: score every test digit")
     return args.run(args)

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO, mnist_on_canvas
 from digitpad.cli import PREDICT_BATCH
-from digitpad.store import not_sure_thresholds, store_dir
+from digitpad.store import load_card, not_sure_thresholds, store_dir
 
 
 def run_cli(*args, env=None):
@@ -115,12 +115,31 @@ def test_predict_fails_only_when_nothing_was_readable(image_folder, tmp_path):
 
 
 def test_evaluate_prints_a_table(mnist_file):
-    done = run_cli("evaluate", "--data", str(mnist_file))
+    done = run_cli("evaluate", "--data", str(mnist_file), "--limit", "1000")
     assert done.returncode == 0, done.stderr
-    rows = {line.split()[0]: line for line in done.stdout.splitlines()}
-    assert {"mlp", "cnn"} <= set(rows)
-    cnn_accuracy = float(rows["cnn"].split()[1].rstrip("%"))
-    assert cnn_accuracy >= 99.0
+    assert "the first 1,000 test digits only" in done.stdout
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()}
+    assert rows["model"] == ["MNIST", "test", "drawn", "scribbles", "flagged"]
+    for name in ("mlp", "cnn"):
+        mnist, drawn, flagged = (float(cell.rstrip("%")) / 100 for cell in rows[name])
+        # What the card says of the same digits and the whole scribble set (a borderline
+        # digit may flip on another machine).
+        card = load_card(name)
+        misread = sum(index < 1000 for index in card["misclassified"])
+        assert mnist == pytest.approx(1 - misread / 1000, abs=0.002)
+        assert flagged == pytest.approx(
+            card["evaluation"]["scores"]["scribbles flagged"], abs=0.002
+        )
+        assert drawn >= 0.96
+
+
+@pytest.mark.parametrize(
+    ("flags", "why"),
+    [(["--limit", "0"], "at least 1"), (["--limit", "100", "--record"], "score every test digit")],
+)
+def test_evaluate_limit_says_what_it_cannot_do(mnist_file, flags, why):
+    done = run_cli("evaluate", "--data", str(mnist_file), *flags)
+    assert done.returncode == 2 and why in done.stderr and "Traceback" not in done.stderr
 
 
 def test_evaluate_without_data_says_how(tmp_path):
