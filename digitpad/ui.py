@@ -48,9 +48,37 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     return reader, problems
 
 
+# streamlit-drawable-canvas 0.13 parks its toolbar (undo, redo, reset), invisible, over the
+# pad's top right corner until the pointer hovers the pad, and then lifts it above the pad. A
+# finger never hovers: on phones and tablets a stroke begun in that corner (a 7's stem, a 5's
+# bar) went to the hidden toolbar and was lost, and the reset button could not be seen. Where
+# nothing can hover, the toolbar is shown above the pad from the start, as the canvas shows it
+# when pinned. Its styles live in the component's shadow root, which no page style reaches.
+TOUCH_TOOLBAR = """<script>
+if (!window.digitpadTouchToolbar) {
+  window.digitpadTouchToolbar = true;
+  const css = "@media (hover: none) { .dc-toolbar { opacity: 1; top: -2.65rem; } }";
+  const lift = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
+    .forEach((host) => {
+      const root = host.shadowRoot;
+      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.touch")) {
+        const style = document.createElement("style");
+        style.className = "touch";
+        style.textContent = css;
+        root.append(style);
+      }
+    });
+  new MutationObserver(lift).observe(document.body, { childList: true, subtree: true });
+  lift();
+}
+</script>"""
+
+
 def drawing_pad(key: str, width: int, height: int, stroke_width: int):
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
     both `preprocess` and `number` look for."""
+    # In the sidebar, where the space an element takes is out of sight; it runs even closed.
+    st.sidebar.html(TOUCH_TOOLBAR, unsafe_allow_javascript=True)
     return st_canvas(
         stroke_width=stroke_width,
         stroke_color="#FFFFFF",

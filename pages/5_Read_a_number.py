@@ -11,11 +11,13 @@ from digitpad.number import NO_DIGITS, NumberReading, annotated, read_number
 from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
+# A phone's screen (390 CSS pixels, less the page's margins) holds a pad for four or five digits.
+PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT = 340, 150
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 
 ui.page_header(
     "Read a number",
-    "Write a number on the wide pad, digits side by side, or upload a photo of one written on "
+    "Write a number on the pad, its digits side by side, or upload a photo of one written on "
     "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
     "every digit, and the CNN's readings make the number.",
 )
@@ -46,7 +48,10 @@ with st.sidebar:
     )
 
 st.markdown("**Write a number here**")
-canvas = ui.drawing_pad("number_canvas", PAD_WIDTH, PAD_HEIGHT, stroke_width)
+# "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
+on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
+pad_size = (PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT) if on_phone else (PAD_WIDTH, PAD_HEIGHT)
+canvas = ui.drawing_pad("number_canvas", *pad_size, stroke_width)
 
 picture, source = canvas.image_data, "the pad"
 if upload is not None:

@@ -18,6 +18,7 @@ from browser import (
     wait_for_digit,
     wait_until_idle,
 )
+from playwright.sync_api import expect
 
 from conftest import REPO
 
@@ -119,6 +120,33 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
     for element in [canvas, *page.locator(".js-plotly-plot").all()]:
         box = element.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert_clean(page)
+    page.context.close()
+
+
+def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_url, browser):
+    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
+    page = open_pad(
+        browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True,
+        user_agent=phone,
+    )  # fmt: skip
+    page.get_by_test_id("stExpandSidebarButton").tap()
+    page.locator("[data-testid=stSidebarNavLink][href$='/Read_a_number']").tap()
+    page.get_by_text("Write a number on the black pad").wait_for()
+    canvas = page.locator("canvas.upper-canvas")
+    box = canvas.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    # A 1, then a 7 beside it, in the pad's pixels, a finger's pause between strokes; the 7's
+    # stem starts in the pad's top right corner, where the canvas's toolbar hides until hovered.
+    for stroke in [[(90, 20), (90, 130)], [(170, 25), (250, 25)], [(238, 28), (195, 130)]]:
+        draw_by_touch(page, [stroke])
+        page.wait_for_timeout(200)
+    # The number read, once the page has caught up with the last stroke.
+    expect(page.locator("[data-testid=stMetricValue]").first).to_have_text("17", timeout=30_000)
+    wait_until_idle(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    main = page.locator("[data-testid=stMain]")
+    assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
     assert_clean(page)
     page.context.close()
 
