@@ -57,7 +57,8 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 TOUCH_TOOLBAR = """<script>
 if (!window.digitpadTouchToolbar) {
   window.digitpadTouchToolbar = true;
-  const css = "@media (hover: none) { .dc-toolbar { opacity: 1; top: -2.65rem; } }";
+  const css = "@media (hover: none), (any-pointer: coarse) "
+    + "{ .dc-toolbar { opacity: 1; top: -2.65rem; } }";
   const lift = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;
