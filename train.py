@@ -120,8 +120,8 @@ def parse_args() -> argparse.Namespace:
         "--precision",
         choices=("float32", "mixed_bfloat16"),
         default=precision,
-        help="default: float32, but the robust CNN's mixed_bfloat16 where the CPU has AMX or "
-        "AVX-512 BF16",
+        help="default: float32; for the robust recipe's CNN, mixed_bfloat16 where the CPU has AMX "
+        "or AVX-512 BF16",
     )
     parser.add_argument("--final-epochs", type=int, default=final_epochs)
     parser.add_argument(
@@ -505,7 +505,6 @@ def main() -> None:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = min(args.validation_size, len(x_train) // 6)
-    names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
     if args.recipe == "robust" and args.model != whole_digit.NAME:
         try:  # now, not after the whole-digit network has trained
             pen = pen_digit_parts(args.pen_data)
@@ -517,6 +516,7 @@ def main() -> None:
         train_whole_digit(args, x_train[:split], y_train[:split])
     if args.model == whole_digit.NAME:
         return
+    names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
     if args.recipe == "robust":
         chosen = args.drawn_copies  # None: each model its own (DRAWN_COPIES)
         copies = {name: DRAWN_COPIES[name] if chosen is None else chosen for name in names}
