@@ -180,7 +180,7 @@ def evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.limit:
+    if args.limit and args.limit < len(x_test):
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]
         print(f"MNIST test and drawn: the first {len(x_test):,} test digits only")
     pen_data = args.pen_data or os.environ.get(PEN_ENV)
