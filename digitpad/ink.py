@@ -209,16 +209,17 @@ def _ruled_lines(darker: np.ndarray, on_paper: np.ndarray, width: int, height: i
         darker, on_paper = (_turned(m, tilt, (side, side)) for m in (darker, on_paper))
     # Thickened first, so a line that is a little slanted still runs the kernel's length.
     thick = cv2.dilate(darker.astype(np.uint8), np.ones((3, 3), np.uint8))
-    beyond = thick | ~on_paper
-    lines, reaching = np.zeros_like(thick), np.zeros_like(thick)
-    for kernel in (
+    kernels = (
         np.ones((1, _odd(width * RULED_LINE[0])), np.uint8),
         np.ones((_odd(height * RULED_LINE[1]), 1), np.uint8),
-    ):
-        lines |= cv2.morphologyEx(thick, cv2.MORPH_OPEN, kernel)
-        reaching |= cv2.morphologyEx(beyond, cv2.MORPH_OPEN, kernel)
+    )
+
+    def long_runs(mask: np.ndarray) -> np.ndarray:
+        return np.bitwise_or.reduce([cv2.morphologyEx(mask, cv2.MORPH_OPEN, k) for k in kernels])
+
+    lines = long_runs(thick)
     if (lines & darker).any():
-        lines = reaching
+        lines = long_runs(thick | ~on_paper)
     if not tilt:
         return lines > 0
     back = _turned(lines, -tilt, (side, side))
