@@ -136,11 +136,14 @@ def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_ur
     canvas = page.locator("canvas.upper-canvas")
     box = canvas.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-    # A 1, then a 7 beside it, in the pad's pixels, a finger's pause between strokes; the 7's
-    # stem starts in the pad's top right corner, where the canvas's toolbar hides until hovered.
+    # A 1, then a 7 beside it, in the pad's pixels, each stroke once the page has read the last
+    # (strokes 0.2 s apart made reruns overlap, and the browser now and then asked for a picture
+    # of a run Streamlit had already replaced: a 404 in the console). The 7's stem starts in the
+    # pad's top right corner, where the canvas's toolbar hides until hovered.
     for stroke in [[(90, 20), (90, 130)], [(170, 25), (250, 25)], [(238, 28), (195, 130)]]:
         draw_by_touch(page, [stroke])
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
+        wait_until_idle(page)
     # The number read, once the page has caught up with the last stroke.
     expect(page.locator("[data-testid=stMetricValue]").first).to_have_text("17", timeout=30_000)
     wait_until_idle(page)
