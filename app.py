@@ -15,17 +15,26 @@ import streamlit as st
 
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
+from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import deciding_model, digit_in_picture
 from digitpad.preprocess import Preprocessed, to_mnist
 from digitpad.store import store_dir
-from digitpad.ui import CHART_CONFIG, DIGIT_KEY, drawing_pad, load_reader, model_problems
+from digitpad.ui import (
+    CHART_CONFIG,
+    DIGIT_KEY,
+    drawing_pad,
+    load_examples,
+    load_reader,
+    model_problems,
+)
 
 if TYPE_CHECKING:
     from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
 STEP_WIDTH = 92  # pixels: the five preprocessing steps fit in a row beside the pad
+MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -102,6 +111,7 @@ def draw_a_digit() -> None:
     with steps:
         if result is None:
             st.info("Draw a digit on the black pad: the networks' readings appear here.")
+            mnist_digits()
         else:
             st.markdown("**What the networks see**, made the way MNIST was made")
             shown = [
@@ -157,6 +167,26 @@ def draw_a_digit() -> None:
         )
     if "cnn" in reader.models:
         first_layer(feature_maps)
+
+
+def mnist_digits() -> None:
+    """Before the first stroke: a 0 to 9 of MNIST's own, the form a drawing is made into."""
+    examples = load_examples(store_dir())
+    typical = None if examples is None else typical_examples(examples["images"], examples["labels"])
+    if typical is None:
+        return
+    rows = np.vstack([np.hstack(typical[:5]), np.hstack(typical[5:])]) / 255.0
+    # Also the page's first picture: Streamlit fetches the code that shows pictures when the
+    # first one appears, which held the first stroke's preprocessing steps back by most of a
+    # second (drawn after the bars and maps).
+    with st.container(width=MNIST_ROW_WIDTH):  # narrower on a phone
+        st.image(
+            charts.pixelated(rows, size=MNIST_ROW_WIDTH),
+            caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
+            "like these, and both networks learnt from them.",
+            width="stretch",
+            output_format="PNG",
+        )
 
 
 def ask_and_save(

@@ -1,9 +1,10 @@
 """Stroke end to bars updated, in headless chromium against the real app on this machine.
 
 The clock starts at the pointer-up that ends a stroke and stops in the first animation frame in
-which both models' bar charts hold the new drawing's probabilities (and, second figure, the
-feature maps too). Digits "1", "7" and "0" are drawn over and over, cleared between digits, so
-some strokes put the bars on an empty page and some update them.
+which both models' bar charts hold the new drawing's probabilities (second figure: the feature
+maps; third: the five preprocessing steps' pictures, loaded). Digits "1", "7" and "0" are drawn
+over and over, cleared between digits, so some strokes put the bars on an empty page and some
+update them; the first stroke on a freshly loaded page is timed apart.
 
     .venv/bin/python benchmarks/browser_latency.py        # 30 strokes; target p50 <= 500 ms
 """
@@ -30,7 +31,10 @@ FEATURE_MAPS = "Their"  # feature maps of your digit
 # In the page: the time of each pointer-up by the page's own clock, and what each chart shows
 # (title and data) keyed by its title's first word, the model's name for the bar charts
 # ("MLP reads 1 (98%)") and "Their" for the feature maps. The data is Plotly's base64 array as
-# sent: comparing it is cheap, so the watching does not slow down what it watches.
+# sent: comparing it is cheap, so the watching does not slow down what it watches. watchStroke
+# looks in every animation frame and notes when the bars, the feature maps and the five
+# preprocessing steps' pictures (loaded) first differ from before the stroke: in the page, as
+# one wait after another from Playwright would time the later ones no sooner than the earlier.
 IN_PAGE = """
 addEventListener('pointerup', () => { window.strokeEnd = performance.now(); });
 window.chartData = () => Object.fromEntries(
@@ -40,14 +44,23 @@ window.chartData = () => Object.fromEntries(
         const data = trace.z ?? trace.y;
         return [title.split(' ')[0], title + (data?.bdata ?? JSON.stringify(data))];
     }));
+window.stepPictures = () => [...document.querySelectorAll('[data-testid=stImage] img')]
+    .filter(img => img.complete && img.naturalWidth).map(img => img.src);
+window.watchStroke = ([bars, maps]) => {
+    const chartsBefore = chartData(), stepsBefore = stepPictures().join();
+    const seen = window.seen = {};
+    const look = () => {
+        const now = chartData(), steps = stepPictures(), time = performance.now();
+        const changed = names => names.every(
+            name => name in now && now[name] !== chartsBefore[name]);
+        if (!seen.bars && changed(bars)) seen.bars = time;
+        if (!seen.maps && changed(maps)) seen.maps = time;
+        if (!seen.steps && steps.length == 5 && steps.join() !== stepsBefore) seen.steps = time;
+        if (!(seen.bars && seen.maps && seen.steps)) requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+};
 """
-
-# The page's time once every chart named shows other data than before the stroke, else false.
-CHANGED = """names => {
-    const now = chartData();
-    const changed = names.every(name => name in now && now[name] !== chartsBefore[name]);
-    return changed && performance.now();
-}"""
 
 
 def open_page(browser, url: str):
@@ -62,14 +75,14 @@ def open_page(browser, url: str):
     return page
 
 
-def time_stroke(page, stroke) -> tuple[float, float]:
-    """Seconds from the stroke's end to the bars updated, and to the feature maps updated."""
-    page.evaluate("window.chartsBefore = chartData()")
+def time_stroke(page, stroke) -> tuple[float, float, float]:
+    """Seconds from the stroke's end to the bars updated, to the feature maps updated, and to
+    the preprocessing steps shown."""
+    page.evaluate("watchStroke", [BAR_CHARTS, [FEATURE_MAPS]])
     draw(page, [stroke])
-    bars = page.wait_for_function(CHANGED, arg=BAR_CHARTS, polling="raf").json_value()
-    maps = page.wait_for_function(CHANGED, arg=[FEATURE_MAPS], polling="raf").json_value()
-    end = page.evaluate("window.strokeEnd")
-    return (bars - end) / 1000, (maps - end) / 1000
+    page.wait_for_function("() => seen.bars && seen.maps && seen.steps")
+    seen, end = page.evaluate("[seen, strokeEnd]")
+    return tuple((seen[name] - end) / 1000 for name in ("bars", "maps", "steps"))
 
 
 def main() -> None:
@@ -82,32 +95,29 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         open_page(browser, url).context.close()  # the server's first session loads the models
 
-        first_bars, first_maps = [], []
+        first = []
         for _ in range(args.loads):
             page = open_page(browser, url)
-            bars, maps = time_stroke(page, ONE[0])
-            first_bars.append(bars)
-            first_maps.append(maps)
+            first.append(time_stroke(page, ONE[0]))
             page.context.close()
 
         page = open_page(browser, url)
-        bars_times, maps_times = [], []
+        later = []
         for digit in itertools.cycle([ONE, SEVEN, ZERO]):
             for stroke in digit:
-                bars, maps = time_stroke(page, stroke)
-                bars_times.append(bars)
-                maps_times.append(maps)
-            if len(bars_times) >= args.strokes:
+                later.append(time_stroke(page, stroke))
+            if len(later) >= args.strokes:
                 break
             clear_canvas(page)
         browser.close()
 
     print(common.machine())
     print("browser, stroke end to page updated (headless chromium, same machine)")
-    print(f"  first stroke after load, bars  {common.percentiles(first_bars)}")
-    print(f"  first stroke after load, maps  {common.percentiles(first_maps)}")
-    print(f"  later strokes, bars            {common.percentiles(bars_times)}")
-    print(f"  later strokes, feature maps    {common.percentiles(maps_times)}")
+    for when, times in (("first stroke after load", first), ("later strokes", later)):
+        bars, maps, steps = zip(*times)
+        print(f"  {when}, bars             {common.percentiles(bars)}")
+        print(f"  {when}, feature maps     {common.percentiles(maps)}")
+        print(f"  {when}, steps' pictures  {common.percentiles(steps)}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ def test_empty_canvas_shows_a_prompt_and_no_prediction():
     assert any("Draw a digit" in info.value for info in app.info)
     assert not any("reads" in title for title in chart_titles(app))
     assert app.session_state["digit"] is None
+    # Only MNIST's own 0 to 9, two rows of five, until something is drawn.
+    (mnist_digits,) = app.image
+    assert "MNIST's own test digits" in mnist_digits.captions[0]
 
 
 def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):

@@ -27,13 +27,15 @@ PHONE = {"width": 390, "height": 844}  # an iPhone 14's CSS pixels
 PAGES = sorted((REPO / "pages").glob("*.py"))
 
 
+LOADED_IMAGES = (
+    "[...document.querySelectorAll('[data-testid=stImage] img')]"
+    ".filter(i => i.complete && i.naturalWidth).map(i => [i.naturalWidth, i.naturalHeight])"
+)
+
+
 def loaded_images(page) -> list[tuple[int, int]]:
-    """Natural sizes of the preview pictures that have loaded."""
-    return page.eval_on_selector_all(
-        "[data-testid=stImage] img",
-        "imgs => imgs.filter(i => i.complete && i.naturalWidth).map(i => [i.naturalWidth, "
-        "i.naturalHeight])",
-    )
+    """Natural sizes of the pictures that have loaded."""
+    return page.evaluate(f"() => {LOADED_IMAGES}")
 
 
 @pytest.mark.parametrize(
@@ -51,10 +53,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     assert re.fullmatch(rf"CNN reads {digit} \(\d+%\)", titles[1]), titles
     wait_until_idle(page)
     page.get_by_text("5. deskewed").wait_for()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
-        ".filter(i => i.complete && i.naturalWidth).length >= 5"
-    )
+    page.wait_for_function(f"() => {LOADED_IMAGES}.length >= 5")
     images = loaded_images(page)
     assert len(images) == 5, images
     # Every step fits its 112-pixel thumbnail; the last two are 28x28 inputs, 4x enlarged.
@@ -99,8 +98,10 @@ def test_clearing_the_canvas_resets_the_page(app_url, browser):
     wait_until_idle(page)
     assert bar_titles(page) == []
     assert FEATURE_MAPS not in chart_titles(page)
-    assert loaded_images(page) == []
     assert page.get_by_text("What the networks see").count() == 0
+    page.get_by_text("MNIST's own test digits").wait_for()
+    page.wait_for_function(f"() => {LOADED_IMAGES}.length > 0")
+    assert loaded_images(page) == [[420, 168]], "only MNIST's own digits, 3x: no step is left"
     assert_clean(page)
     page.context.close()
 
@@ -110,14 +111,17 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
         browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True
     )
     canvas = page.locator("canvas.upper-canvas")
+    main = page.locator("[data-testid=stMain]")
+    # Nothing wider than the screen, before a stroke (MNIST's digits) and after (the readings):
+    # no sideways scrolling, the pad and every chart and picture in view.
+    page.wait_for_function(f"() => {LOADED_IMAGES}.length == 1")
+    assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
     draw_by_touch(page, ZERO)
     wait_for_digit(page, 0)
     wait_until_idle(page)
-    # Nothing wider than the screen: no sideways scrolling, the pad and every chart in view.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    main = page.locator("[data-testid=stMain]")
     assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
-    for element in [canvas, *page.locator(".js-plotly-plot").all()]:
+    for element in [canvas, *page.locator(".js-plotly-plot, [data-testid=stImage] img").all()]:
         box = element.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     assert_clean(page)

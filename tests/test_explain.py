@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitpad import explain, report
-from digitpad.gallery import load_npz
+from digitpad.gallery import load_npz, typical_examples
 from digitpad.models import build_cnn, build_mlp
 from digitpad.store import store_dir
 
@@ -204,7 +204,22 @@ def test_grad_cam_of_any_conv_layer_is_aligned_to_the_input(models, digit):
         assert cam[0].max() == 0 and cam[:, 0].max() == 0  # the border no conv map covers
 
 
-# The misclassified gallery
+# The shipped examples, and the misclassified gallery
+
+
+def test_the_typical_example_of_each_digit_is_the_one_nearest_its_mean():
+    # Three of each digit, all ink at 0, 100 and 110 (mean 70): 100 is nearest. Digit d's sit
+    # in another order, so the pick is by the ink, not by the position.
+    levels = [0, 100, 110]
+    images, labels = [], []
+    for digit in range(10):
+        for level in np.roll(levels, digit):
+            images.append(np.full((28, 28), level, np.uint8))
+            labels.append(digit)
+    typical = typical_examples(np.array(images), np.array(labels))
+    assert typical.shape == (10, 28, 28) and typical.dtype == np.uint8
+    assert (typical == 100).all()
+    assert typical_examples(np.array(images[3:]), np.array(labels[3:])) is None, "no 0"
 
 
 @pytest.fixture(scope="module")
