@@ -35,13 +35,14 @@ def save_examples(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
 def typical_examples(images: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     """One example of each digit 0 to 9, the one nearest to its digit's mean image (the most
     typical), as (10, 28, 28); None when a digit has no example."""
+    images, labels = np.asarray(images), np.asarray(labels)
     typical = []
     for digit in range(10):
-        shown = np.asarray(images, np.float32)[np.asarray(labels) == digit]
+        shown = images[labels == digit].astype(np.float32)
         if len(shown) == 0:
             return None
         typical.append(shown[((shown - shown.mean(axis=0)) ** 2).sum(axis=(1, 2)).argmin()])
-    return np.stack(typical).astype(np.asarray(images).dtype)
+    return np.stack(typical).astype(images.dtype)
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:

@@ -208,8 +208,8 @@ def test_grad_cam_of_any_conv_layer_is_aligned_to_the_input(models, digit):
 
 
 def test_the_typical_example_of_each_digit_is_the_one_nearest_its_mean():
-    # Three of each digit, all ink at 0, 100 and 110 (mean 70): 100 is nearest. Digit d's sit
-    # in another order, so the pick is by the ink, not by the position.
+    # Three of each digit, flat at 0, 100 and 110 (mean 70): 100 is nearest. Each digit has
+    # them in another order, so the pick is by the pixels, not by the position.
     levels = [0, 100, 110]
     images, labels = [], []
     for digit in range(10):
