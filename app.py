@@ -84,14 +84,6 @@ def draw_a_digit() -> None:
         # The canvas's toolbar floats above it: leave it room.
         st.markdown("**Draw a digit here**")
         canvas = drawing_pad("canvas", CANVAS_SIZE, CANVAS_SIZE, stroke_width)
-    with steps:
-        # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
-        # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
-        # drawn meanwhile is read as soon as the models are in.
-        reader, problems = load_reader(store_dir())
-        model_problems(problems)
-    if reader is None:
-        st.stop()
 
     picture, result = canvas.image_data, None
     if upload is not None:
@@ -106,13 +98,24 @@ def draw_a_digit() -> None:
     if upload is not None and picture is not None and result is None:
         pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
     st.session_state[DIGIT_KEY] = None if result is None else result.image
-    readings, feature_maps, deskewed = reader.read_one(result.image) if result else ({}, None, None)
 
     with steps:
+        # Nothing drawn yet: MNIST's digits show while the models load below them, and their
+        # places go to the first stroke's steps, so the page does not jump.
         if result is None:
             st.info("Draw a digit on the black pad: the networks' readings appear here.")
             mnist_digits()
-        else:
+        # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
+        # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
+        # drawn meanwhile is read as soon as the models are in.
+        reader, problems = load_reader(store_dir())
+        model_problems(problems)
+    if reader is None:
+        st.stop()
+    readings, feature_maps, deskewed = reader.read_one(result.image) if result else ({}, None, None)
+
+    with steps:
+        if result is not None:
             st.markdown("**What the networks see**, made the way MNIST was made")
             shown = [
                 (charts.shrunk(result.ink), "1. the ink"),
