@@ -172,19 +172,29 @@ def draw_a_digit() -> None:
         first_layer(feature_maps)
 
 
-def mnist_digits() -> None:
-    """Before the first stroke: a 0 to 9 of MNIST's own, the form a drawing is made into."""
-    examples = load_examples(store_dir())
+# Built once, not on every run of the page while nothing is drawn.
+@st.cache_data(show_spinner=False)
+def mnist_digits_picture(store: Path) -> np.ndarray | None:
+    """A 0 to 9 of MNIST's own in two rows of five, 3x enlarged; None without shipped examples."""
+    examples = load_examples(store)
     typical = None if examples is None else typical_examples(examples["images"], examples["labels"])
     if typical is None:
-        return
+        return None
     rows = np.vstack([np.hstack(typical[:5]), np.hstack(typical[5:])]) / 255.0
+    return charts.pixelated(rows, size=MNIST_ROW_WIDTH)
+
+
+def mnist_digits() -> None:
+    """Before the first stroke: a 0 to 9 of MNIST's own, the form a drawing is made into."""
+    picture = mnist_digits_picture(store_dir())
+    if picture is None:
+        return
     # Also the page's first picture: Streamlit fetches the code that shows pictures when the
     # first one appears, which held the first stroke's preprocessing steps back by most of a
     # second (drawn after the bars and maps).
     with st.container(width=MNIST_ROW_WIDTH):  # narrower on a phone
         st.image(
-            charts.pixelated(rows, size=MNIST_ROW_WIDTH),
+            picture,
             caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
             "like these, and both networks learnt from them.",
             width="stretch",
