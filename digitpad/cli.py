@@ -166,12 +166,7 @@ def read_numbers(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     import datetime
 
-    from digitpad.scoring import build_test_sets, score, table
-
-    store = Path(args.store or store_dir())
-    reader = load_reader(store)
-    if reader is None:
-        return 2
+    # The data before the models: a wrong path is told at once, not after TensorFlow's import.
     try:
         _, (x_test, y_test) = load_mnist(args.data)
     except Exception as error:  # missing file, no network for the download, a damaged npz
@@ -186,6 +181,12 @@ def evaluate(args: argparse.Namespace) -> int:
     pen_data = args.pen_data or os.environ.get(PEN_ENV)
     if pen_data and not Path(pen_data).is_file():
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
+        return 2
+    from digitpad.scoring import build_test_sets, score, table
+
+    store = Path(args.store or store_dir())
+    reader = load_reader(store)
+    if reader is None:
         return 2
     try:
         sets = build_test_sets(x_test, y_test, pen_data)

@@ -143,9 +143,11 @@ def test_evaluate_limit_says_what_it_cannot_do(mnist_file, flags, why):
 
 
 def test_evaluate_without_data_says_how(tmp_path):
-    done = run_cli("evaluate", "--data", str(tmp_path / "nope.npz"))
+    # An empty store too: the data is looked at first, before any model is loaded.
+    done = run_cli("--store", str(tmp_path), "evaluate", "--data", str(tmp_path / "nope.npz"))
     assert done.returncode != 0
     assert "--data" in done.stderr and "Traceback" not in done.stderr
+    assert "model" not in done.stderr
 
 
 @pytest.mark.parametrize("content", ["bytes", "other arrays"])
