@@ -10,7 +10,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+    # TensorFlow 2.21 and NumPy 2.4 publish wheels for these only: say so before pip fails.
+    if ! python3 -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then
+        echo "tests/run.sh: needs Python 3.11 to 3.13, found $(python3 --version 2>&1)." \
+            "Make the environment with one, e.g. python3.12 -m venv .venv, then run this again." >&2
+        exit 1
+    fi
+    python3 -m venv .venv
+fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"
