@@ -30,6 +30,8 @@ from digitpad.ui import (
 )
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
@@ -40,7 +42,7 @@ st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
 
 @st.cache_resource
-def filters_figure(store: Path):
+def filters_figure(store: Path) -> go.Figure:
     from digitpad.explain import first_layer_filters  # imports TensorFlow: not before the pad
 
     reader, _ = load_reader(store)

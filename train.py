@@ -38,7 +38,15 @@ from keras import layers
 
 from digitpad import MODEL_NAMES, calibration, training_data, whole_digit
 from digitpad.batches import Batches
-from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, file_sha256, load_mnist, mnist_path
+from digitpad.data import (
+    MNIST_ENV,
+    PEN_ENV,
+    BadDataFile,
+    Split,
+    file_sha256,
+    load_mnist,
+    mnist_path,
+)
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
@@ -183,15 +191,27 @@ def robust_precision(name: str) -> str:
 # -----------------------------------------------------------------------------
 # Data
 
+# Validation sets scored one by one: images and labels (None for scribbles), by name.
+ValidationParts = dict[str, tuple[np.ndarray, np.ndarray | None]]
 
-def chapter_data(x_train, y_train, val_count):
+
+def chapter_data(
+    x_train: np.ndarray, y_train: np.ndarray, val_count: int
+) -> tuple[Split, Split, ValidationParts]:
     """MNIST split into training and validation, as the chapter does."""
     split = len(x_train) - val_count
     x, y = as_model_input(x_train), training_data.one_hot(y_train)
     return (x[:split], y[:split]), (x[split:], y[split:]), {}
 
 
-def robust_data(x_train, y_train, val_count, pen: dict, args, drawn_copies: int):
+def robust_data(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    val_count: int,
+    pen: dict,
+    args: argparse.Namespace,
+    drawn_copies: int,
+) -> tuple[Split, Split, ValidationParts]:
     """MNIST, its canvas redrawings, pen digits and scribbles; validation drawn the same way.
 
     Redrawn copies after the first come last, so a model that trains on fewer copies leaves out
@@ -264,7 +284,13 @@ def augmentation() -> keras.Sequential:
 
 
 def train_one(
-    name: str, args: argparse.Namespace, train, val, val_parts, test, drawn_copies: int
+    name: str,
+    args: argparse.Namespace,
+    train: Split,
+    val: Split,
+    val_parts: ValidationParts,
+    test: tuple[np.ndarray, np.ndarray],
+    drawn_copies: int,
 ) -> dict:
     keras.utils.set_random_seed(args.seed)
     robust = args.recipe == "robust"
@@ -390,7 +416,7 @@ def train_one(
     return card
 
 
-def train_whole_digit(args: argparse.Namespace, x_train, y_train) -> dict:
+def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np.ndarray) -> dict:
     """The network that tells the number reader whether a piece of ink is one whole digit."""
     keras.utils.set_random_seed(args.seed)
     keras.mixed_precision.set_dtype_policy("float32")

@@ -70,7 +70,11 @@ def picture_layout(title: str | dict, height: int) -> dict:
 
 
 def heatmap_grid(
-    maps: np.ndarray, columns: int, title: str, colorscale: str = "Viridis", zmid=None
+    maps: np.ndarray,
+    columns: int,
+    title: str,
+    colorscale: str = "Viridis",
+    zmid: float | None = None,
 ) -> go.Figure:
     """Many small heatmaps (filters, feature maps) as one figure with a single trace."""
     return go.Figure(
@@ -158,7 +162,7 @@ def sized_heatmap_grid(
     columns: int,
     title: str,
     colorscale: str = "Viridis",
-    zmid=None,
+    zmid: float | None = None,
     width: int = 1000,
 ) -> go.Figure:
     """`heatmap_grid`, as tall as the grid needs at about `width` pixels wide."""

@@ -6,6 +6,7 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,11 +28,14 @@ from digitpad.store import (
     write_card,
 )
 
+if TYPE_CHECKING:
+    from digitpad.inference import DigitReader
+
 # Images preprocessed while the networks read the batch before: as many as they read at once.
 PREDICT_BATCH = 256
 
 
-def load_reader(store: Path, numbers: bool = False):
+def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
     """A DigitReader over every model that loads (with `numbers`, the whole-digit network too);
     problems go to stderr. None if no digit model loads."""
     from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it

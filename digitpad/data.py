@@ -10,7 +10,7 @@ import numpy as np
 MNIST_ENV = "DIGITPAD_MNIST"
 PEN_ENV = "DIGITPAD_PENDIGITS"
 
-Split = tuple[np.ndarray, np.ndarray]
+Split = tuple[np.ndarray, np.ndarray]  # images and their labels (or training targets)
 
 
 def mnist_path(path: str | os.PathLike | None = None) -> Path | None:

@@ -1,5 +1,7 @@
 """Score models on every test set and lay the figures out as a table."""
 
+import os
+
 import numpy as np
 
 from digitpad.calibration import is_sure
@@ -16,7 +18,12 @@ from digitpad.testsets import (
 )
 
 
-def build_test_sets(x_test, y_test, pen_data=None, workers=None) -> dict:
+def build_test_sets(
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    pen_data: str | os.PathLike | None = None,
+    workers: int | None = None,
+) -> dict:
     """{name: (images, labels)}; scribbles have no labels. The pen set needs the pen file."""
     # The pen file first: one that is no pen data fails before the drawn set takes its time.
     pen = {PEN: pen_test_set(pen_data, workers)} if pen_data else {}

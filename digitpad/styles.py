@@ -11,7 +11,15 @@ import numpy as np
 from digitpad.strokes import Strokes, to_unit_box
 
 
-def arc(cx, cy, rx, ry, start_deg, end_deg, points=16) -> np.ndarray:
+def arc(
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    start_deg: float,
+    end_deg: float,
+    points: int = 16,
+) -> np.ndarray:
     angles = np.radians(np.linspace(start_deg, end_deg, points))
     return np.stack([cx + rx * np.cos(angles), cy + ry * np.sin(angles)], axis=1)
 

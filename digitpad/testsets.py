@@ -7,6 +7,8 @@
 - Scribbles: ink that is no digit; a model should be unsure of it.
 """
 
+import os
+
 import numpy as np
 
 from digitpad.drawn import pen_digit_parts
@@ -27,7 +29,9 @@ def drawn_test_set(x_test: np.ndarray, workers: int | None = None) -> np.ndarray
     return drawn_digits(x_test, DRAWN_SEED, workers)
 
 
-def pen_test_set(path, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def pen_test_set(
+    path: str | os.PathLike, workers: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     strokes, labels = pen_digit_parts(path)["test"]
     return rendered_strokes(strokes, DRAWN_SEED, workers), labels
 

@@ -8,6 +8,7 @@ learns to be unsure of them.
 """
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -19,7 +20,9 @@ from digitpad.strokes import Strokes
 CHUNK = 2000  # digits per worker task: big enough to amortise the process hop
 
 
-def in_parallel(make, items, seed: int, workers: int | None) -> np.ndarray:
+def in_parallel(
+    make: Callable[[Sequence, int], np.ndarray], items: Sequence, seed: int, workers: int | None
+) -> np.ndarray:
     """make(chunk, chunk_seed) over CHUNK-sized chunks of items, in worker processes."""
     chunks = [(items[i : i + CHUNK], seed * 100_003 + i) for i in range(0, len(items), CHUNK)]
     workers = workers or os.cpu_count() or 1

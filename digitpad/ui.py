@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
+from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad import charts
 from digitpad.gallery import load_npz
@@ -75,7 +75,7 @@ if (!window.digitpadTouchToolbar) {
 </script>"""
 
 
-def drawing_pad(key: str, width: int, height: int, stroke_width: int):
+def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasResult:
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
     both `preprocess` and `number` look for."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
