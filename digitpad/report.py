@@ -204,11 +204,3 @@ def select(
     for name in right:
         keep &= ~gallery.wrong[name]
     return np.flatnonzero(keep)
-
-
-def mistakes_confusion(gallery: Gallery, name: str) -> np.ndarray:
-    """The 10x10 (true, predicted) counts of one model's mistakes in the gallery."""
-    counts = np.zeros((10, 10), int)
-    wrong = gallery.wrong[name]
-    np.add.at(counts, (gallery.labels[wrong], gallery.predicted(name)[wrong]), 1)
-    return counts

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from digitpad.evaluation import Evaluation
 
 SAMPLES_ENV = "DIGITPAD_SAMPLES"
-IMAGE_BYTES = 28 * 28 * 4  # float32
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to commit before giving up
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (

@@ -71,11 +71,6 @@ def skeletonize_batch(binaries: np.ndarray) -> np.ndarray:
     return padded[:, 1:-1, 1:-1].astype(bool)
 
 
-def skeletonize(binary: np.ndarray) -> np.ndarray:
-    """One-pixel-wide Zhang-Suen skeleton of a 2D binary image, as bool."""
-    return skeletonize_batch(np.asarray(binary)[None])[0]
-
-
 def _skeleton_graph(skeleton: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     """Skeleton pixels as (x, y) points and each one's linked neighbours."""
     on = np.pad(skeleton.astype(bool), 1)
@@ -192,8 +187,3 @@ def mnist_to_strokes_batch(digits: np.ndarray) -> list[Strokes]:
     if not len(digits):
         return []
     return [_skeleton_strokes(skeleton) for skeleton in skeletonize_batch(_upscaled_ink(digits))]
-
-
-def mnist_to_strokes(digit: np.ndarray) -> Strokes:
-    """Pen path of a 28x28 uint8 MNIST digit: polylines in the unit box."""
-    return mnist_to_strokes_batch(np.asarray(digit)[None])[0]

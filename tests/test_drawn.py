@@ -46,7 +46,7 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def skeletonize_checked(binary: np.ndarray) -> np.ndarray:
-    skeleton = strokes.skeletonize(binary)
+    skeleton = strokes.skeletonize_batch(np.asarray(binary)[None])[0]
     assert skeleton.shape == binary.shape and skeleton.dtype == bool
     return skeleton
 
@@ -78,12 +78,11 @@ def test_batched_skeletons_match_single_ones():
     ink = typed_digits() > 100
     batch = strokes.skeletonize_batch(ink)
     for image, skeleton in zip(ink, batch, strict=True):
-        assert np.array_equal(strokes.skeletonize(image), skeleton)
+        assert np.array_equal(strokes.skeletonize_batch(image[None])[0], skeleton)
 
 
 def test_mnist_strokes_fill_the_unit_box():
-    for digit in typed_digits():
-        paths = strokes.mnist_to_strokes(digit)
+    for paths in strokes.mnist_to_strokes_batch(typed_digits()):
         assert paths and all(s.dtype == np.float32 and s.shape[1] == 2 for s in paths)
         points = np.concatenate(paths)
         assert points.min() >= 0 and np.isclose(points.max(axis=0).max(), 1)
