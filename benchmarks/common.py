@@ -4,8 +4,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from digitpad.data import Split
 
 REPO = Path(__file__).resolve().parent.parent
 # The package, and the browser tests' helpers (starting the app, drawing on it).
@@ -15,16 +19,21 @@ SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
 
 
-def mnist_test_and_store(description: str) -> tuple[np.ndarray, np.ndarray, Path]:
-    """MNIST's test digits and labels, and the model store, from --data and --store."""
+def mnist_and_store(description: str) -> tuple["Split", "Split", Path]:
+    """MNIST's (training, test) digits and labels, and the model store, from --data and --store."""
     from digitpad.data import load_mnist
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=str(REPO / "model_store"))
     args = parser.parse_args()
-    _, (x_test, y_test) = load_mnist(args.data or SHARED_MNIST)
-    return x_test, y_test, Path(args.store)
+    return *load_mnist(args.data or SHARED_MNIST), Path(args.store)
+
+
+def mnist_test_and_store(description: str) -> tuple[np.ndarray, np.ndarray, Path]:
+    """MNIST's test digits and labels, and the model store, from --data and --store."""
+    _, test, store = mnist_and_store(description)
+    return *test, store
 
 
 def machine() -> str:
