@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 import streamlit as st
 
@@ -174,21 +175,24 @@ def draw_a_digit() -> None:
         first_layer(feature_maps)
 
 
-# Built once, not on every run of the page while nothing is drawn.
+# Built and encoded once, not on every run of the page while nothing is drawn: st.image passes
+# PNG bytes through, where it would encode an array again each time.
 @st.cache_data(show_spinner=False)
-def mnist_digits_picture(store: Path) -> np.ndarray | None:
-    """A 0 to 9 of MNIST's own in two rows of five, 3x enlarged; None without shipped examples."""
+def mnist_digits_png(store: Path) -> bytes | None:
+    """A 0 to 9 of MNIST's own in two rows of five, 3x enlarged, as a PNG; None without shipped
+    examples."""
     examples = load_examples(store)
     typical = None if examples is None else typical_examples(examples["images"], examples["labels"])
     if typical is None:
         return None
     rows = np.vstack([np.hstack(typical[:5]), np.hstack(typical[5:])]) / 255.0
-    return charts.pixelated(rows, size=MNIST_ROW_WIDTH)
+    enlarged = charts.pixelated(rows, size=MNIST_ROW_WIDTH)
+    return cv2.imencode(".png", (enlarged * 255).round().astype(np.uint8))[1].tobytes()
 
 
 def mnist_digits() -> None:
     """Before the first stroke: a 0 to 9 of MNIST's own, the form a drawing is made into."""
-    picture = mnist_digits_picture(store_dir())
+    picture = mnist_digits_png(store_dir())
     if picture is None:
         return
     # Also the page's first picture: Streamlit fetches the code that shows pictures when the
@@ -200,7 +204,6 @@ def mnist_digits() -> None:
             caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
             "like these, and both networks learnt from them.",
             width="stretch",
-            output_format="PNG",
         )
 
 

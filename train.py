@@ -289,7 +289,7 @@ def train_one(
     train: Split,
     val: Split,
     val_parts: ValidationParts,
-    test: tuple[np.ndarray, np.ndarray],
+    test: Split,
     drawn_copies: int,
 ) -> dict:
     keras.utils.set_random_seed(args.seed)
