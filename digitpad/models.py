@@ -53,14 +53,22 @@ def _input(deskew: bool) -> list[layers.Layer]:
     ]
 
 
-def build_mlp(hidden: int = 512, dropout: float = 0.0, deskew: bool = False) -> keras.Sequential:
-    """784-512-10: one hidden layer of relu units; the chapter has no dropout and no deskew."""
+def build_mlp(
+    hidden: int = 512, dropout: float = 0.0, deskew: bool = False, hidden2: int = 0
+) -> keras.Sequential:
+    """784-512-10: one hidden layer of relu units; the chapter has no dropout and no deskew.
+
+    `hidden2` units, if any, form a second hidden layer (with its own dropout): the first
+    layer's units still each weigh the 784 pixels, the second combines what they found.
+    """
     return keras.Sequential(
         [
             *_input(deskew),
             layers.Flatten(name="flatten"),
             layers.Dense(hidden, activation="relu", name="hidden"),
             *([layers.Dropout(dropout, name="dropout")] if dropout else []),
+            *([layers.Dense(hidden2, activation="relu", name="hidden2")] if hidden2 else []),
+            *([layers.Dropout(dropout, name="dropout2")] if hidden2 and dropout else []),
             layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
         ],
         name="mlp",

@@ -135,16 +135,24 @@ def test_cnn_saliency_of_a_dot_is_largest_near_the_ink(models, where):
 
 
 def test_mlp_saliency_is_the_gradient_through_the_active_hidden_units(models, digit):
-    # One hidden relu layer: d score / d pixel = sum over active units of w_in * w_out. Checked
-    # on the shipped weights without the deskew in front (it has none of its own), which would
-    # move each pixel's gradient along with its pixel.
-    mlp = build_mlp(hidden=models["mlp"].get_layer("hidden").units)
-    mlp.set_weights(models["mlp"].get_weights())
-    kernel, bias = mlp.get_layer("hidden").get_weights()
-    out_kernel = mlp.get_layer("output").get_weights()[0]
+    # Relu layers are linear where they are active: d score / d pixel is the product of each
+    # layer's weights, kept to its active units. Checked on the shipped weights without the
+    # deskew in front (it has none of its own), which would move each pixel's gradient along
+    # with its pixel.
+    shipped = models["mlp"]
+    hidden = [layer.name for layer in shipped.layers if layer.name.startswith("hidden")]
+    # build_mlp's width arguments are named as the layers they make.
+    mlp = build_mlp(**{name: shipped.get_layer(name).units for name in hidden})
+    mlp.set_weights(shipped.get_weights())
     predicted = explain.predicted_digit(mlp, digit)
-    active = digit.ravel() @ kernel + bias > 0
-    expected = np.abs(kernel[:, active] @ out_kernel[active, predicted]).reshape(28, 28)
+    signal, jacobian = digit.ravel(), np.eye(784)
+    for name in hidden:
+        kernel, bias = mlp.get_layer(name).get_weights()
+        before_relu = signal @ kernel + bias
+        signal = np.maximum(before_relu, 0)
+        jacobian = (jacobian @ kernel) * (before_relu > 0)
+    out_kernel = mlp.get_layer("output").get_weights()[0]
+    expected = np.abs(jacobian @ out_kernel[:, predicted]).reshape(28, 28)
     np.testing.assert_allclose(explain.saliency(mlp, digit), expected, rtol=1e-3, atol=1e-6)
 
 
