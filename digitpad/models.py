@@ -75,12 +75,13 @@ def build_mlp(
     )
 
 
-def build_cnn(deskew: bool = False, conv3: int = 0) -> keras.Sequential:
+def build_cnn(deskew: bool = False, conv3: int = 0, dense: int = 128) -> keras.Sequential:
     """Conv32-Conv64-MaxPool-Dropout-Dense128-Dropout-Dense10; the chapter has no deskew.
 
     `conv3` filters, if any, add one more Conv-MaxPool-Dropout block after the first: it sees
     whole strokes and how they join (a 5x5 map of 12-pixel fields rather than 12x12 of 6), and
     the dense layer reads 3,200 values rather than 9,216 (0.5 million weights, not 1.2).
+    `dense` units form the layer that reads them.
     """
     second_block = []
     if conv3:
@@ -98,7 +99,7 @@ def build_cnn(deskew: bool = False, conv3: int = 0) -> keras.Sequential:
             layers.Dropout(0.25, name="dropout1"),
             *second_block,
             layers.Flatten(name="flatten"),
-            layers.Dense(128, activation="relu", name="dense"),
+            layers.Dense(dense, activation="relu", name="dense"),
             layers.Dropout(0.5, name="dropout2"),
             layers.Dense(NUM_CLASSES, activation="softmax", name="output", dtype="float32"),
         ],

@@ -28,9 +28,17 @@ def dot(row: int, col: int) -> np.ndarray:
     return image
 
 
-def distance_from(row: int, col: int) -> np.ndarray:
-    rows, cols = np.mgrid[:28, :28]
-    return np.hypot(rows - row, cols - col)
+def stroke(row: int, col: int) -> np.ndarray:
+    """An upright stroke, 3 pixels wide and 11 tall, centred at (row, col) on an empty field."""
+    image = np.zeros((28, 28), np.float32)
+    image[max(row - 5, 0) : row + 6, col - 1 : col + 2] = 1.0
+    return image
+
+
+def within(image: np.ndarray, pixels: int) -> np.ndarray:
+    """The pixels at most this far from the image's ink."""
+    blank = (image == 0).astype(np.uint8)
+    return cv2.distanceTransform(blank, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= pixels
 
 
 # Feature maps
@@ -124,14 +132,17 @@ def test_hidden_unit_pictures_are_the_units_weights(models, digit):
 # Saliency and Grad-CAM
 
 
-@pytest.mark.parametrize("where", [(14, 14), (8, 9), (20, 10), (7, 20)])
-def test_cnn_saliency_of_a_dot_is_largest_near_the_ink(models, where):
-    saliency = explain.saliency(models["cnn"], dot(*where))
+# A stroke, not a lone dot: a dot is no digit, and a CNN that reads it as a "1" at 29% (the one
+# shipped on 2026-12-02) spreads its gradient over where a digit's other strokes would be. If
+# the map were transposed or flipped, 6% to 38% of it would lie near the stroke (the shipped CNN:
+# 46% to 62%).
+@pytest.mark.parametrize("where", [(14, 14), (20, 10), (7, 20), (14, 5), (14, 22)])
+def test_cnn_saliency_of_a_stroke_is_largest_near_the_ink(models, where):
+    image = stroke(*where)
+    saliency = explain.saliency(models["cnn"], image)
     assert saliency.shape == (28, 28) and saliency.min() >= 0
-    # Judged by mass, not by the single largest pixel: that one sat 2 to 4 pixels from the dot
-    # for every CNN shipped so far, at the edge of any radius one could pick.
-    near = distance_from(*where) <= 4  # 6% of the field
-    assert saliency[near].sum() / saliency.sum() > 0.25, where
+    near = within(image, 4)  # about 22% of the field
+    assert saliency[near].sum() / saliency.sum() > 0.4, where
 
 
 def test_mlp_saliency_is_the_gradient_through_the_active_hidden_units(models, digit):
