@@ -60,13 +60,12 @@ def test_robust_recipe(tmp_path, mnist_file):
     cnn = cards["cnn"]
     assert cnn["training"]["precision"] == robust_precision("cnn")  # this CPU's
     assert cards["mlp"]["training"]["precision"] == "float32"
-    # 500 MNIST + 2 x 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
     for card in cards.values():
+        # 500 MNIST + 2 x 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
         assert card["training"]["train_images"] == 2400
         assert card["training"]["drawn_copies"] == 2
-    # One augmented epoch, then each network's final epochs on the images as they are, whose
-    # last weights ship.
-    for card in cards.values():
+        # One augmented epoch, then the network's final epochs on the images as they are, whose
+        # last weights ship.
         final = card["training"]["final_epochs_without_augmentation"]
         assert final > 0 and card["epochs_run"] == card["best_epoch"] == 1 + final
     assert {"mnist", "drawn", "pen"} == set(cnn["validation_accuracy"])
