@@ -68,8 +68,36 @@ def running_app(timeout: float = 90):
         server.wait(timeout=20)
 
 
+def wait_for_pad(page, canvas_selector="canvas.upper-canvas") -> None:
+    """Until the pad is in place, still and on top where strokes land.
+
+    A page whose script has just run can still be mounting the pad (on a phone, the canvas came
+    0.2 s after the page's text and the script's end), and strokes drawn before it is in place
+    are lost: the likely cause of a number whose three strokes were never read, twice in about
+    ten runs of the whole suite, never when its test ran alone.
+    """
+    page.wait_for_function(
+        """selector => {
+            // The pad is a component that lives in its own shadow root.
+            const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot);
+            const canvas = roots.filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
+            if (!canvas) return false;
+            const box = canvas.getBoundingClientRect();
+            const place = [box.x, box.y, box.width, box.height].join();
+            const settled = window.padPlace === place;  // where it was a frame ago
+            window.padPlace = place;
+            const centre = [box.x + box.width / 2, box.y + box.height / 2];
+            const onTop = canvas.getRootNode().elementFromPoint(...centre) === canvas;
+            return settled && box.width > 0 && onTop;
+        }""",
+        arg=canvas_selector,
+        timeout=30_000,
+    )
+
+
 def draw(page, strokes, canvas_selector="canvas.upper-canvas"):
     """Each stroke a list of (x, y) canvas points, drawn with the mouse."""
+    wait_for_pad(page, canvas_selector)
     box = page.locator(canvas_selector).bounding_box()
     for stroke in strokes:
         page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
@@ -84,6 +112,7 @@ def draw_by_touch(page, strokes, canvas_selector="canvas.upper-canvas", steps=4)
 
     Playwright's touchscreen only taps, so the drag goes through Chromium's own touch input.
     """
+    wait_for_pad(page, canvas_selector)
     box = page.locator(canvas_selector).bounding_box()
     cdp = page.context.new_cdp_session(page)
     for stroke in strokes:
