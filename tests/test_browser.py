@@ -16,6 +16,7 @@ from browser import (
     open_pad,
     running_app,
     wait_for_digit,
+    wait_for_pad,
     wait_until_idle,
 )
 from playwright.sync_api import expect
@@ -137,9 +138,7 @@ def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_ur
     page.get_by_test_id("stExpandSidebarButton").tap()
     page.locator("[data-testid=stSidebarNavLink][href$='/Read_a_number']").tap()
     page.get_by_text("Write a number on the black pad").wait_for()
-    # Drawn the moment that text showed, the strokes were once never read (in 1 of 3 runs of the
-    # whole suite, with the page's first run perhaps not over); a person draws on a settled page.
-    wait_until_idle(page)
+    wait_for_pad(page)  # measured where it settles, not while it mounts
     canvas = page.locator("canvas.upper-canvas")
     box = canvas.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
