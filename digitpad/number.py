@@ -3,7 +3,9 @@
 1. Ink, in a drawing or a photo of paper (`digitpad.ink`).
 2. Pieces. The ink's connected components; pieces above one another are one digit (a 5's flag, a
    4 written in two strokes). A piece wider than a digit is usually tall may be touching digits:
-   it is offered cut apart along the paths that cross fewest strokes, then least ink.
+   it is offered cut apart along the paths that cross fewest strokes, then least ink; one
+   wide enough to be two digits written into each other is also offered as two overlapping
+   bands of its columns.
 3. Reading. Every way of putting neighbouring pieces and slices together into digits is scored
    by how sure the networks are of each digit, by a few priors on a digit's shape, and by a
    small network trained to tell one whole digit from half of one or two (`whole_digit`), as
@@ -85,6 +87,16 @@ WIDE_PENALTY = 4.0
 # How much the whole-digit network's log-odds that a candidate is one whole digit count beside
 # the digit networks' belief (tuned on the tuning seeds: 0.5 to 2 read alike).
 WHOLE_DIGIT_WEIGHT = 1.0
+# Two digits written into each other (a 1 inside a 0's curve) share columns, so no cut between
+# columns parts them: a run at least OVERLAP_MIN_WIDTH digit heights wide is also offered as two
+# bands of its columns, each OVERLAP_WIDTHS wide, overlapping by OVERLAP digit heights.
+OVERLAP_MIN_WIDTH = 0.9
+OVERLAP_WIDTHS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+OVERLAP = (0.03, 0.35)
+# Reading a run as two bands costs this much more than the two digits' scores: each band holds
+# a sliver of its neighbour, and without the cost a wide digit (a 0, a 7) is read as two (tuned
+# on the tuning seeds: -2 to -5 read alike, 0 reads 12 numbers as too many digits).
+PAIR_COST = -3.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -412,12 +424,23 @@ def _skip_score(part: Part, piece_sizes: dict[int, int], digit_height: float) ->
     return SKIP_SCORE * size**2
 
 
-def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
-    """The ink, the score of leaving out each part, and every run of parts that may be a digit."""
+@dataclass(frozen=True)
+class Found:
+    """What `find_candidates` finds, with what reading needs beside it."""
+
+    ink: InkMap
+    labels: np.ndarray  # connected components of the ink mask
+    parts: list[Part]
+    digit_height: float
+    skip_scores: list[float]  # the score of leaving out each part
+    candidates: list[Candidate]
+
+
+def _found(image: np.ndarray) -> Found:
     ink = ink_map(image)
     labels, pieces = _pieces(ink.mask)
     if not pieces:
-        return ink, [], []
+        return Found(ink, labels, [], 0.0, [], [])
     tallest = max(p.height for p in pieces)
     tall = [p.height for p in pieces if p.height >= TALL_SHARE * tallest]
     digit_height = float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
@@ -433,7 +456,66 @@ def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candid
                 Candidate(start, end, box, prepared.image, height, width, cut_strokes, mask)
             )
     piece_sizes = {p.labels[0]: max(p.height, p.width) for p in pieces}
-    return ink, [_skip_score(part, piece_sizes, digit_height) for part in parts], candidates
+    skip_scores = [_skip_score(part, piece_sizes, digit_height) for part in parts]
+    return Found(ink, labels, parts, digit_height, skip_scores, candidates)
+
+
+def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
+    """The ink, the score of leaving out each part, and every run of parts that may be a digit."""
+    found = _found(image)
+    return found.ink, found.skip_scores, found.candidates
+
+
+def _band(
+    run: tuple[int, int],
+    crop: np.ndarray,
+    origin: tuple[int, int],
+    columns: tuple[int, int],
+    digit_height: float,
+) -> Candidate | None:
+    """The ink of the run of parts `run` (`crop`, its corner at `origin` in the picture)
+    between two columns."""
+    top, left = origin
+    band = np.zeros_like(crop)
+    low, high = columns[0] - left, columns[1] - left
+    band[:, low:high] = crop[:, low:high]
+    prepared = from_ink(band)
+    if prepared is None:
+        return None
+    own = (band > 0).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(own)
+    # The right half is cut from the ink on its left where its band begins.
+    cut_strokes = int(_strokes_down(own[:, low : low + 1])[0]) if low > 0 else None
+    box = (left + x, top + y, w, h)
+    mask = own[y : y + h, x : x + w] > 0
+    height, width = h / digit_height, w / digit_height
+    return Candidate(*run, box, prepared.image, height, width, cut_strokes, mask)
+
+
+def _overlapping_pairs(found: Found) -> list[tuple[Candidate, Candidate]]:
+    """Every run wide enough to be two digits written into each other, offered as two
+    overlapping bands of its columns: the left digit and the right one."""
+    pairs = []
+    height = found.digit_height
+    widths = [f * height for f in OVERLAP_WIDTHS]
+    for start, end, run in _candidate_runs(found.parts, height):
+        if run.width < OVERLAP_MIN_WIDTH * height:
+            continue
+        top, left = max(0, run.top - HALO), max(0, run.left - HALO)
+        _, crop, _ = _ink_of(found.ink, found.labels, found.parts[start:end], run)
+        for left_width in widths:
+            for right_width in widths:
+                overlap = left_width + right_width - run.width
+                if not OVERLAP[0] * height <= overlap <= OVERLAP[1] * height:
+                    continue
+                split = round(run.left + left_width), round(run.right - right_width)
+                halves = (
+                    _band((start, end), crop, (top, left), (left, split[0]), height),
+                    _band((start, end), crop, (top, left), (split[1], run.right + HALO), height),
+                )
+                if halves[0] is not None and halves[1] is not None:
+                    pairs.append(halves)
+    return pairs
 
 
 def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
@@ -455,21 +537,22 @@ def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
 
 
 def _best_reading(
-    skip_scores: list[float], candidates: list[Candidate], scores: np.ndarray
+    skip_scores: list[float], spans: list[tuple[int, int]], scores: np.ndarray
 ) -> list[int]:
-    """The candidates that cover the parts once each with the highest total score, in order."""
+    """The spans (start, end) of parts that cover the parts once each with the highest total
+    score, in order."""
     part_count = len(skip_scores)
     best = np.full(part_count + 1, -np.inf)
     best[0] = 0.0
     chosen = [SKIPPED] * (part_count + 1)
     by_end: dict[int, list[int]] = {}
-    for index, candidate in enumerate(candidates):
-        by_end.setdefault(candidate.end, []).append(index)
+    for index, (_, end) in enumerate(spans):
+        by_end.setdefault(end, []).append(index)
     for end in range(1, part_count + 1):
         # A part no candidate covers (no ink left after cutting) is passed over, at a cost.
         best[end] = best[end - 1] + skip_scores[end - 1]
         for index in by_end.get(end, []):
-            total = best[candidates[index].start] + scores[index]
+            total = best[spans[index][0]] + scores[index]
             if total > best[end]:
                 best[end], chosen[end] = total, index
     path, at = [], part_count
@@ -478,34 +561,45 @@ def _best_reading(
             at -= 1
         else:
             path.append(chosen[at])
-            at = candidates[chosen[at]].start
+            at = spans[chosen[at]][0]
     return path[::-1]
 
 
 def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     """The digits in a picture of a number and every model's reading of each."""
-    ink, skip_scores, candidates = find_candidates(image)
+    found = _found(image)
+    candidates = found.candidates
     if not candidates:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
-    images = np.stack([c.image for c in candidates])
+    pairs = _overlapping_pairs(found)
+    # Every digit that may be read, alone or as half of a pair, read in one batch.
+    digits = candidates + [half for pair in pairs for half in pair]
+    images = np.stack([c.image for c in digits])
     probs = reader.probabilities(images)
     read = probs[deciding_model(probs)].argmax(axis=1)
     # How much every model believes the deciding model's digit: two digits read as one, or half
     # a digit, fool the networks in different ways.
     belief = sum(np.log(np.maximum(p[np.arange(len(p)), read], 1e-9)) for p in probs.values())
-    scores = belief + [_prior(c) for c in candidates]
-    shapes = np.array([c.shape_features for c in candidates])
+    scores = belief + [_prior(c) for c in digits]
+    shapes = np.array([c.shape_features for c in digits])
     whole = reader.whole_digit_probabilities(images, shapes)
     if whole is not None:
         sure = np.clip(whole, 1e-6, 1 - 1e-6)
         scores += WHOLE_DIGIT_WEIGHT * (np.log(sure) - np.log1p(-sure))  # log-odds
-    path = _best_reading(skip_scores, candidates, scores)
-    digits = [
-        FoundDigit(tuple(round(v / ink.scale) for v in candidates[i].box), candidates[i].image)
-        for i in path
-    ]
+    count = len(candidates)
+    halves = count + 2 * np.arange(len(pairs))
+    spans = [(c.start, c.end) for c in candidates + [left for left, _ in pairs]]
+    span_scores = np.concatenate([scores[:count], scores[halves] + scores[halves + 1] + PAIR_COST])
+    chosen = _best_reading(found.skip_scores, spans, span_scores)
+    path = []
+    for index in chosen:
+        pair = index - count
+        path += [index] if pair < 0 else [halves[pair], halves[pair] + 1]
     return NumberReading(
-        digits,
+        [
+            FoundDigit(tuple(round(v / found.ink.scale) for v in digits[i].box), digits[i].image)
+            for i in path
+        ],
         {name: p[path] for name, p in probs.items()},
         None if whole is None else whole[path],
     )

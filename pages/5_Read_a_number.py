@@ -95,7 +95,8 @@ st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
-    "are cut apart, and strokes of one digit are joined, whichever way the networks read best: "
+    "are cut apart, where one is written into the next each is read from its own side (the "
+    "boxes overlap), and strokes of one digit are joined, whichever way the networks read best: "
     "the two that read digits, and a small one trained to tell one whole digit from half of one "
     "or two side by side."
 )

@@ -215,6 +215,27 @@ def test_touching_digits_are_cut_through_one_stroke_not_through_a_loop(
     assert read_number(on_black_pad(row), reader).number == number
 
 
+@pytest.mark.parametrize(
+    ("first", "gap", "number"),
+    [
+        (4, -30, "41"),  # a 1 leaning into a 4's arm
+        (26, -40, "74"),  # a 4's stem through a 7's bar
+        (3, -40, "04"),  # a 4's arm inside a 0's curve
+        (27, -40, "40"),  # a 0 over a 4's bar
+    ],
+)
+def test_digits_written_into_each_other_are_read_as_two(mnist_test, reader, first, gap, number):
+    images, labels = mnist_test
+    assert "".join(map(str, labels[first : first + 2])) == number
+    row = mnist_row(images[first : first + 2], gap=gap)
+    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
+    assert count - 1 == 1, "the two digits touch"
+    reading = read_number(on_black_pad(row), reader)
+    assert reading.number == number
+    left, right = (digit.box for digit in reading.digits)
+    assert right[0] < left[0] + left[2], "no column parts them: their boxes overlap"
+
+
 def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     inked = np.flatnonzero(row.max(axis=0))
