@@ -16,6 +16,7 @@ The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `-
 figure it reports is for seed 0.
 """
 
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import reduce
@@ -492,30 +493,37 @@ def _band(
     return Candidate(*run, box, prepared.image, height, width, cut_strokes, mask)
 
 
-def _overlapping_pairs(found: Found) -> list[tuple[Candidate, Candidate]]:
+def _overlapping_pairs(found: Found) -> tuple[list[Candidate], list[tuple[int, int]]]:
     """Every run wide enough to be two digits written into each other, offered as two
-    overlapping bands of its columns: the left digit and the right one."""
-    pairs = []
+    overlapping bands of its columns: the bands, and each pair's left and right band in them."""
+    bands: list[Candidate] = []
+    pairs: list[tuple[int, int]] = []
     height = found.digit_height
     widths = [f * height for f in OVERLAP_WIDTHS]
     for start, end, run in _candidate_runs(found.parts, height):
         if run.width < OVERLAP_MIN_WIDTH * height:
             continue
         top, left = max(0, run.top - HALO), max(0, run.left - HALO)
-        _, crop, _ = _ink_of(found.ink, found.labels, found.parts[start:end], run)
-        for left_width in widths:
-            for right_width in widths:
-                overlap = left_width + right_width - run.width
-                if not OVERLAP[0] * height <= overlap <= OVERLAP[1] * height:
-                    continue
-                split = round(run.left + left_width), round(run.right - right_width)
-                halves = (
-                    _band((start, end), crop, (top, left), (left, split[0]), height),
-                    _band((start, end), crop, (top, left), (split[1], run.right + HALO), height),
-                )
-                if halves[0] is not None and halves[1] is not None:
-                    pairs.append(halves)
-    return pairs
+        _, crop, own = _ink_of(found.ink, found.labels, found.parts[start:end], run)
+        if not own.any(axis=0).all():
+            continue  # a column without ink parts its digits: the plain candidates cut there
+        fits = [
+            (
+                (left, round(run.left + left_width)),
+                (round(run.right - right_width), run.right + HALO),
+            )
+            for left_width, right_width in itertools.product(widths, widths)
+            if OVERLAP[0] * height <= left_width + right_width - run.width <= OVERLAP[1] * height
+        ]
+        # A band takes part in several pairs: each is read once.
+        place: dict[tuple[int, int], int] = {}
+        for columns in dict.fromkeys(columns for fit in fits for columns in fit):
+            band = _band((start, end), crop, (top, left), columns, height)
+            if band is not None:
+                place[columns] = len(bands)
+                bands.append(band)
+        pairs += [(place[a], place[b]) for a, b in fits if a in place and b in place]
+    return bands, pairs
 
 
 def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
@@ -571,9 +579,9 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     candidates = found.candidates
     if not candidates:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
-    pairs = _overlapping_pairs(found)
-    # Every digit that may be read, alone or as half of a pair, read in one batch.
-    digits = candidates + [half for pair in pairs for half in pair]
+    bands, pairs = _overlapping_pairs(found)
+    # Every digit that may be read, alone or as one of a pair, read in one batch.
+    digits = candidates + bands
     images = np.stack([c.image for c in digits])
     probs = reader.probabilities(images)
     read = probs[deciding_model(probs)].argmax(axis=1)
@@ -587,14 +595,14 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
         sure = np.clip(whole, 1e-6, 1 - 1e-6)
         scores += WHOLE_DIGIT_WEIGHT * (np.log(sure) - np.log1p(-sure))  # log-odds
     count = len(candidates)
-    halves = count + 2 * np.arange(len(pairs))
-    spans = [(c.start, c.end) for c in candidates + [left for left, _ in pairs]]
-    span_scores = np.concatenate([scores[:count], scores[halves] + scores[halves + 1] + PAIR_COST])
+    lefts, rights = (count + np.array([pair[side] for pair in pairs], int) for side in (0, 1))
+    spans = [(c.start, c.end) for c in candidates + [digits[i] for i in lefts]]
+    span_scores = np.concatenate([scores[:count], scores[lefts] + scores[rights] + PAIR_COST])
     chosen = _best_reading(found.skip_scores, spans, span_scores)
     path = []
     for index in chosen:
         pair = index - count
-        path += [index] if pair < 0 else [halves[pair], halves[pair] + 1]
+        path += [index] if pair < 0 else [lefts[pair], rights[pair]]
     return NumberReading(
         [
             FoundDigit(tuple(round(v / found.ink.scale) for v in digits[i].box), digits[i].image)

@@ -236,6 +236,23 @@ def test_digits_written_into_each_other_are_read_as_two(mnist_test, reader, firs
     assert right[0] < left[0] + left[2], "no column parts them: their boxes overlap"
 
 
+@pytest.mark.parametrize(
+    ("points", "digit"),
+    [
+        (cv2.ellipse2Poly((200, 140), (110, 90), 0, 0, 360, 10), "0"),  # ends where it starts
+        ([(60, 50), (320, 50), (200, 240)], "7"),
+        ([(90, 90), (150, 45), (220, 60), (220, 110), (90, 235), (330, 235)], "2"),
+    ],
+)
+def test_a_digit_wider_than_tall_is_one_digit_not_two_bands(reader, points, digit):
+    # As wide as two digits written into each other, which are read as two overlapping bands.
+    pad = draw_polyline(points, width=14, canvas=opaque_canvas(shape=(280, 400)))
+    reading = read_number(pad, reader)
+    assert reading.number == digit
+    x, y, w, h = reading.digits[0].box
+    assert w > h
+
+
 def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     inked = np.flatnonzero(row.max(axis=0))
