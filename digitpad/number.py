@@ -94,9 +94,9 @@ WHOLE_DIGIT_WEIGHT = 1.0
 OVERLAP_MIN_WIDTH = 0.9
 OVERLAP_WIDTHS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 OVERLAP = (0.03, 0.35)
-# Reading a run as two bands costs this much more than the two digits' scores: each band holds
-# a sliver of its neighbour, and without the cost a wide digit (a 0, a 7) is read as two (tuned
-# on the tuning seeds: -2 to -5 read alike, 0 reads 12 numbers as too many digits).
+# A run read as two bands scores its two digits' scores plus this: each band holds a sliver of
+# its neighbour, and at 0 a wide digit (a 0, a 7) is often read as two (tuned on the tuning
+# seeds: -2 to -5 read alike, 0 reads 12 numbers of seed 1 with a digit too many).
 PAIR_COST = -3.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
