@@ -427,26 +427,25 @@ def _skip_score(part: Part, piece_sizes: dict[int, int], digit_height: float) ->
 
 @dataclass(frozen=True)
 class Found:
-    """What `find_candidates` finds, with what reading needs beside it."""
+    """Every candidate digit in a picture, and what reading needs beside them."""
 
     ink: InkMap
-    labels: np.ndarray  # connected components of the ink mask
-    parts: list[Part]
-    digit_height: float
     skip_scores: list[float]  # the score of leaving out each part
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # each run of parts that may be a digit
+    bands: list[Candidate]  # each band of a run that may be two digits written into each other
+    pairs: list[tuple[int, int]]  # the bands, left and right, that may be two such digits
 
 
-def _found(image: np.ndarray) -> Found:
+def _found(image: np.ndarray, with_bands: bool) -> Found:
     ink = ink_map(image)
     labels, pieces = _pieces(ink.mask)
     if not pieces:
-        return Found(ink, labels, [], 0.0, [], [])
+        return Found(ink, [], [], [], [])
     tallest = max(p.height for p in pieces)
     tall = [p.height for p in pieces if p.height >= TALL_SHARE * tallest]
     digit_height = float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
     parts = _parts(labels, _merged(pieces), digit_height)
-    candidates = []
+    candidates, bands, pairs = [], [], []
     for start, end, run in _candidate_runs(parts, digit_height):
         box, crop, mask = _ink_of(ink, labels, parts[start:end], run)
         prepared = from_ink(crop)
@@ -456,25 +455,30 @@ def _found(image: np.ndarray) -> Found:
             candidates.append(
                 Candidate(start, end, box, prepared.image, height, width, cut_strokes, mask)
             )
+        # A column without ink parts a run's digits: the plain candidates cut there.
+        if with_bands and run.width >= OVERLAP_MIN_WIDTH * digit_height and mask.any(0).all():
+            run_bands, run_pairs = _overlapping_bands((start, end), run, crop, digit_height)
+            pairs += [(len(bands) + left, len(bands) + right) for left, right in run_pairs]
+            bands += run_bands
     piece_sizes = {p.labels[0]: max(p.height, p.width) for p in pieces}
     skip_scores = [_skip_score(part, piece_sizes, digit_height) for part in parts]
-    return Found(ink, labels, parts, digit_height, skip_scores, candidates)
+    return Found(ink, skip_scores, candidates, bands, pairs)
 
 
 def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
     """The ink, the score of leaving out each part, and every run of parts that may be a digit."""
-    found = _found(image)
+    found = _found(image, with_bands=False)
     return found.ink, found.skip_scores, found.candidates
 
 
 def _band(
-    run: tuple[int, int],
+    span: tuple[int, int],
     crop: np.ndarray,
     origin: tuple[int, int],
     columns: tuple[int, int],
     digit_height: float,
 ) -> Candidate | None:
-    """The ink of the run of parts `run` (`crop`, its corner at `origin` in the picture)
+    """The ink of the run of parts `span` (`crop`, its corner at `origin` in the picture)
     between two columns."""
     top, left = origin
     band = np.zeros_like(crop)
@@ -490,40 +494,32 @@ def _band(
     box = (left + x, top + y, w, h)
     mask = own[y : y + h, x : x + w] > 0
     height, width = h / digit_height, w / digit_height
-    return Candidate(*run, box, prepared.image, height, width, cut_strokes, mask)
+    return Candidate(*span, box, prepared.image, height, width, cut_strokes, mask)
 
 
-def _overlapping_pairs(found: Found) -> tuple[list[Candidate], list[tuple[int, int]]]:
-    """Every run wide enough to be two digits written into each other, offered as two
-    overlapping bands of its columns: the bands, and each pair's left and right band in them."""
+def _overlapping_bands(
+    span: tuple[int, int], run: Part, crop: np.ndarray, digit_height: float
+) -> tuple[list[Candidate], list[tuple[int, int]]]:
+    """A run wide enough to be two digits written into each other (its ink `crop`, as
+    `_ink_of` gives it), offered as two overlapping bands of its columns: the bands, and each
+    pair's left and right band in them."""
+    top, left = max(0, run.top - HALO), max(0, run.left - HALO)
+    widths = [f * digit_height for f in OVERLAP_WIDTHS]
+    low, high = (share * digit_height for share in OVERLAP)
+    fits = [
+        ((left, round(run.left + left_width)), (round(run.right - right_width), run.right + HALO))
+        for left_width, right_width in itertools.product(widths, widths)
+        if low <= left_width + right_width - run.width <= high
+    ]
+    # A band takes part in several pairs: each is read once.
     bands: list[Candidate] = []
-    pairs: list[tuple[int, int]] = []
-    height = found.digit_height
-    widths = [f * height for f in OVERLAP_WIDTHS]
-    for start, end, run in _candidate_runs(found.parts, height):
-        if run.width < OVERLAP_MIN_WIDTH * height:
-            continue
-        top, left = max(0, run.top - HALO), max(0, run.left - HALO)
-        _, crop, own = _ink_of(found.ink, found.labels, found.parts[start:end], run)
-        if not own.any(axis=0).all():
-            continue  # a column without ink parts its digits: the plain candidates cut there
-        fits = [
-            (
-                (left, round(run.left + left_width)),
-                (round(run.right - right_width), run.right + HALO),
-            )
-            for left_width, right_width in itertools.product(widths, widths)
-            if OVERLAP[0] * height <= left_width + right_width - run.width <= OVERLAP[1] * height
-        ]
-        # A band takes part in several pairs: each is read once.
-        place: dict[tuple[int, int], int] = {}
-        for columns in dict.fromkeys(columns for fit in fits for columns in fit):
-            band = _band((start, end), crop, (top, left), columns, height)
-            if band is not None:
-                place[columns] = len(bands)
-                bands.append(band)
-        pairs += [(place[a], place[b]) for a, b in fits if a in place and b in place]
-    return bands, pairs
+    place: dict[tuple[int, int], int] = {}
+    for columns in dict.fromkeys(columns for fit in fits for columns in fit):
+        band = _band(span, crop, (top, left), columns, digit_height)
+        if band is not None:
+            place[columns] = len(bands)
+            bands.append(band)
+    return bands, [(place[a], place[b]) for a, b in fits if a in place and b in place]
 
 
 def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
@@ -575,13 +571,12 @@ def _best_reading(
 
 def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     """The digits in a picture of a number and every model's reading of each."""
-    found = _found(image)
-    candidates = found.candidates
+    found = _found(image, with_bands=True)
+    candidates, pairs = found.candidates, found.pairs
     if not candidates:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
-    bands, pairs = _overlapping_pairs(found)
     # Every digit that may be read, alone or as one of a pair, read in one batch.
-    digits = candidates + bands
+    digits = candidates + found.bands
     images = np.stack([c.image for c in digits])
     probs = reader.probabilities(images)
     read = probs[deciding_model(probs)].argmax(axis=1)
