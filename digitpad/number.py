@@ -489,8 +489,10 @@ def _band(
         return None
     own = (band > 0).astype(np.uint8)
     x, y, w, h = cv2.boundingRect(own)
-    # The right half is cut from the ink on its left where its band begins.
-    cut_strokes = int(_strokes_down(own[:, low : low + 1])[0]) if low > 0 else None
+    # The right half is cut from the ink on its left where its band begins. That edge runs
+    # through the left digit's strokes wherever the two overlap, so how many it crosses says
+    # nothing of a digit cut in two: it counts as one stroke, as a cut between touching digits.
+    cut_strokes = 1 if low > 0 else None
     box = (left + x, top + y, w, h)
     mask = own[y : y + h, x : x + w] > 0
     height, width = h / digit_height, w / digit_height
