@@ -241,12 +241,14 @@ def test_digits_written_into_each_other_are_read_as_two(mnist_test, reader, firs
     [(14, -10), (16, 0), (18, -5)],  # the pen, and how far the 4's arm reaches into the 7
 )
 def test_a_four_drawn_into_a_seven_on_the_pad_is_read_as_two(reader, width, lean):
-    # The 4's arm starts on the 7's bar and runs down beside its stem: one piece of ink, and the
-    # band holding the 4 crosses the 7's bar and stem at its edge.
+    # The 4's arm starts on the 7's bar and runs down beside its stem, so the band holding the 4
+    # crosses the 7's strokes at its edge.
     strokes = [[(60, 60), (180, 60), (110, 230)], [(190 + lean, 70), (160 + lean, 160), (240, 160)]]
     pad = opaque_canvas(shape=(240, 840))
     for points in [*strokes, [(215, 110), (215, 230)]]:
         pad = draw_polyline(points, width=width, canvas=pad)
+    count, _ = cv2.connectedComponents((pad[..., 0] > 60).astype(np.uint8))
+    assert count - 1 == 1, "the two digits are one piece of ink"
     reading = read_number(pad, reader)
     assert reading.number == "74"
     seven, four = (digit.box for digit in reading.digits)
