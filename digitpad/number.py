@@ -487,15 +487,14 @@ def _band(
     prepared = from_ink(band)
     if prepared is None:
         return None
-    own = (band > 0).astype(np.uint8)
-    x, y, w, h = cv2.boundingRect(own)
+    x, y, w, h = prepared.box  # of the band's ink, as from_ink cropped it
     # The right half is cut from the ink on its left where its band begins. That edge runs
     # through the left digit's strokes wherever the two overlap, so how many it crosses says
     # nothing of a digit cut in two: it counts as one stroke, as a cut between touching digits.
     cut_strokes = 1 if low > 0 else None
     box = (left + x, top + y, w, h)
-    mask = own[y : y + h, x : x + w] > 0
     height, width = h / digit_height, w / digit_height
+    mask = prepared.cropped > 0
     return Candidate(*span, box, prepared.image, height, width, cut_strokes, mask)
 
 
@@ -592,7 +591,7 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
         sure = np.clip(whole, 1e-6, 1 - 1e-6)
         scores += WHOLE_DIGIT_WEIGHT * (np.log(sure) - np.log1p(-sure))  # log-odds
     count = len(candidates)
-    lefts, rights = (count + np.array([pair[side] for pair in pairs], int) for side in (0, 1))
+    lefts, rights = count + np.array(pairs, int).reshape(-1, 2).T
     spans = [(c.start, c.end) for c in candidates + [digits[i] for i in lefts]]
     span_scores = np.concatenate([scores[:count], scores[lefts] + scores[rights] + PAIR_COST])
     chosen = _best_reading(found.skip_scores, spans, span_scores)
