@@ -1,7 +1,7 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
-    python benchmarks/read_numbers.py [--count 500] [--seed 0] [--photo] [--data mnist.npz]
-                                      [--picture PNG] [--without-whole-digit]
+    python benchmarks/read_numbers.py [--count 500] [--seed 0] [--pen [test|validation]] [--photo]
+                                      [--data mnist.npz] [--picture PNG] [--without-whole-digit]
 
 The numbers are written as `digitpad.written_numbers` writes them: 3 to 8 MNIST test digits
 redrawn as pen paths in a row 240 pixels tall, like the page's pad, with one pen of random width
@@ -11,6 +11,12 @@ the right number of digits, the per-digit accuracy over numbers split right, and
 accuracy when each is drawn and read alone: what reading costs beyond finding the digits; and
 how many numbers the page marks with a digit the model is not sure of (its card's threshold),
 among those it reads wrong and those it reads right.
+
+With --pen, the digits are tablet-pen digits (`../shared/data/pendigits_train_strokes.npz`), drawn
+from the strokes the pens made rather than from strokes recovered from MNIST's ink: by default
+those of the six writers no model trained or was tuned on, 250 numbers, as many as their 1,498
+digits give; `--pen validation` takes the four writers that validate training instead (150
+numbers), to tune the reader on without touching the figure it is judged by.
 
 With --photo, each number is written on paper instead and photographed, as a phone takes it: the
 same ink in blue or black pen on white, ruled or squared paper, half of them lying on a dark
@@ -29,9 +35,10 @@ import cv2
 import numpy as np
 
 from digitpad.data import load_mnist
+from digitpad.drawn import pen_digit_parts
 from digitpad.number import read_number
 from digitpad.preprocess import to_mnist
-from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers
+from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers, make_pen_numbers
 
 # Photos: the paper around the number, as a share of the row's height, each side.
 PAPER_MARGIN = (0.2, 0.6)
@@ -49,6 +56,7 @@ DESK_SHARE = 0.5  # of the photos show the desk the paper lies on, around it
 DESK_MARGIN = (0.1, 0.6)  # of the row's height, each side
 DESKS = ((110, 75, 45), (150, 110, 70), (60, 60, 65), (25, 25, 28))  # woods, gray, black
 TILT = 6.0  # degrees either way: a phone is seldom square to the page
+PEN_NUMBERS = {"test": 250, "validation": 150}  # as many as the writers' digits give, about
 
 
 def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
@@ -104,8 +112,15 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=500, help="numbers to generate")
+    parser.add_argument("--count", type=int, help="numbers to generate (500; 250 with --pen)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--pen",
+        nargs="?",
+        const="test",
+        choices=("test", "validation"),
+        help="digits from these writers' pen strokes",
+    )
     parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
     parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
@@ -120,9 +135,14 @@ def main() -> None:
     from digitpad.inference import DigitReader
     from digitpad.store import ModelUnavailable, load_models, load_whole_digit, not_sure_thresholds
 
-    data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
-    _, (x_test, y_test) = load_mnist(data)
-    numbers = make_numbers(x_test, y_test, args.count, args.seed)
+    if args.pen:
+        strokes, labels = pen_digit_parts(common.PEN_DIGITS)[args.pen]
+        count = args.count or PEN_NUMBERS[args.pen]
+        numbers = make_pen_numbers(strokes, labels, count, args.seed)
+    else:
+        data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
+        _, (x_test, y_test) = load_mnist(data)
+        numbers = make_numbers(x_test, y_test, args.count or 500, args.seed)
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.
         camera = np.random.default_rng([args.seed, 1])

@@ -1,5 +1,6 @@
 """Numbers written on the pad, made from MNIST digits: to measure the number reader, and to
-teach it which pieces of ink are one whole digit.
+teach it which pieces of ink are one whole digit; or made from tablet-pen digits, whose strokes a
+hand made, to measure it on new writers.
 
 Each number has 3 to 8 digits, MNIST digits redrawn as pen paths (`digitpad.drawn`) in a row 240
 pixels tall, like the page's pad. A number is written with one pen of random width (3-30% of the
@@ -101,6 +102,29 @@ def make_number(
     return Number(image, labels, pieces, lefts[: len(pieces)], touching, coverage, height)
 
 
+def _chosen_digits(rng: np.random.Generator, available: int, count: int) -> list[np.ndarray]:
+    """Which of `available` digits each of `count` numbers is written with, none used twice."""
+    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
+    chosen = rng.choice(available, sizes.sum(), replace=False)
+    return np.split(chosen, np.cumsum(sizes)[:-1])
+
+
+def _write(
+    strokes: Sequence[Strokes],
+    labels: np.ndarray,
+    numbers: list[np.ndarray],
+    rng: np.random.Generator,
+    touch_share: float,
+) -> list[Number]:
+    """The numbers, each given as its digits' indices into `labels`; their strokes are
+    `strokes`, in the same order."""
+    starts = np.cumsum([0] + [len(digits) for digits in numbers])
+    return [
+        make_number(strokes[a:b], labels[digits], rng, touch_share)
+        for a, b, digits in zip(starts, starts[1:], numbers)
+    ]
+
+
 def make_numbers(
     digits: np.ndarray,
     labels: np.ndarray,
@@ -111,11 +135,21 @@ def make_numbers(
     """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
     `touch_share` of the gaps between digits closed."""
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
-    chosen = rng.choice(len(digits), sizes.sum(), replace=False)
-    strokes = mnist_to_strokes_batch(digits[chosen])
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    return [
-        make_number(strokes[a:b], labels[chosen[a:b]], rng, touch_share)
-        for a, b in zip(starts, starts[1:])
-    ]
+    numbers = _chosen_digits(rng, len(digits), count)
+    strokes = mnist_to_strokes_batch(digits[np.concatenate(numbers)])
+    return _write(strokes, labels, numbers, rng, touch_share)
+
+
+def make_pen_numbers(
+    strokes: Sequence[Strokes],
+    labels: np.ndarray,
+    count: int,
+    seed: int,
+    touch_share: float = TOUCH_SHARE,
+) -> list[Number]:
+    """`count` numbers written with tablet-pen digits drawn from `strokes`, none used twice:
+    strokes a hand made, where MNIST's are recovered from its ink."""
+    rng = np.random.default_rng(seed)
+    numbers = _chosen_digits(rng, len(strokes), count)
+    chosen = [strokes[i] for i in np.concatenate(numbers)]
+    return _write(chosen, labels, numbers, rng, touch_share)
