@@ -14,7 +14,7 @@ from digitpad.testsets import DRAWN, MNIST_TEST, PEN, SCRIBBLES
 
 # benchmarks/read_numbers.py, the CNN's reading, cut by shape alone (--without-whole-digit): most
 # steps here came before the whole-digit network, with which (and with digits written into each
-# other read as two) the shipped CNN reads 87.6% (docs/experiments.md).
+# other read as two) the shipped CNN reads 87.8% (docs/experiments.md).
 NUMBERS = "whole numbers"
 # Of 1,000 scribbles and 500 numbers, a tenth of a point is all a figure can tell.
 DECIMALS = {SCRIBBLES: 1, NUMBERS: 1}

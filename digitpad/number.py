@@ -12,8 +12,8 @@
    LeCun's check readers did; the best way wins. Each candidate digit's ink alone goes through
    MNIST's steps (`preprocess.from_ink`), all of them through the models in one batch.
 
-The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `--seed 2`; the
-figure it reports is for seed 0.
+The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `--seed 2` (the
+last one also on `--pen validation`); the figures it reports are for seed 0 and the new writers.
 """
 
 import itertools
@@ -112,6 +112,10 @@ HALO = 2
 # (measured on the tuning seeds; a "1" down to 0.4 digit heights is still read).
 SKIP_SCORE = -20.0
 SKIPPED = -1
+# The Read a number pad's pen, in pixels: a thick pen makes neighbours touch, and touching digits
+# are what the reader splits wrong most (tablet-pen numbers on the pad: 8 pixels read 85 of 100,
+# 14 read 81; benchmarks/pad_numbers.py).
+PAD_PEN_WIDTH = 8
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
 UNSURE_COLOUR = (150, 150, 150)  # a digit the model is not sure of: faded, its label with a "?"

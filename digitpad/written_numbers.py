@@ -102,7 +102,7 @@ def make_number(
     return Number(image, labels, pieces, lefts[: len(pieces)], touching, coverage, height)
 
 
-def _chosen_digits(rng: np.random.Generator, available: int, count: int) -> list[np.ndarray]:
+def chosen_digits(rng: np.random.Generator, available: int, count: int) -> list[np.ndarray]:
     """Which of `available` digits each of `count` numbers is written with, none used twice."""
     sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
     chosen = rng.choice(available, sizes.sum(), replace=False)
@@ -135,7 +135,7 @@ def make_numbers(
     """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
     `touch_share` of the gaps between digits closed."""
     rng = np.random.default_rng(seed)
-    numbers = _chosen_digits(rng, len(digits), count)
+    numbers = chosen_digits(rng, len(digits), count)
     strokes = mnist_to_strokes_batch(digits[np.concatenate(numbers)])
     return _write(strokes, labels, numbers, rng, touch_share)
 
@@ -150,6 +150,6 @@ def make_pen_numbers(
     """`count` numbers written with tablet-pen digits drawn from `strokes`, none used twice:
     strokes a hand made, where MNIST's are recovered from its ink."""
     rng = np.random.default_rng(seed)
-    numbers = _chosen_digits(rng, len(strokes), count)
+    numbers = chosen_digits(rng, len(strokes), count)
     chosen = [strokes[i] for i in np.concatenate(numbers)]
     return _write(chosen, labels, numbers, rng, touch_share)

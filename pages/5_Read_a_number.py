@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitpad import charts, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, NumberReading, annotated, read_number
+from digitpad.number import NO_DIGITS, PAD_PEN_WIDTH, NumberReading, annotated, read_number
 from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
@@ -40,7 +40,7 @@ def read_picture(
 
 
 with st.sidebar:
-    stroke_width = st.slider("Pen width", 4, 40, 14, key="number_stroke_width")
+    stroke_width = st.slider("Pen width", 4, 40, PAD_PEN_WIDTH, key="number_stroke_width")
     upload = st.file_uploader(
         "…or read a photo of a number written on paper",
         type=UPLOAD_TYPES,
