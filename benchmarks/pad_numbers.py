@@ -31,6 +31,7 @@ from playwright.sync_api import sync_playwright
 
 from digitpad.drawn import pen_digit_parts
 from digitpad.number import PAD_PEN_WIDTH, read_number
+from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import (
     BASELINE_WOBBLE,
     GAP,
@@ -54,23 +55,25 @@ CANVAS_PIXELS = """() => {
 }"""
 
 
-def laid_out(digits: list, rng: np.random.Generator) -> list[np.ndarray]:
-    """The strokes of a number's digits (each in the unit box) in pad pixels, left to right."""
+def laid_out(digits: list, rng: np.random.Generator) -> list[list[np.ndarray]]:
+    """Each of a number's digits (strokes in the unit box) as strokes in pad pixels, left to
+    right."""
     height = rng.uniform(*HEIGHT_RANGE) * PAD_HEIGHT
-    strokes, left = [], MARGIN * height
+    placed, left = [], MARGIN * height
     for digit in digits:
         points = np.concatenate(digit)
         low, high = points.min(axis=0), points.max(axis=0)
         scale = height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE) / (high - low)[1]
         centre = PAD_HEIGHT / 2 + rng.normal(0, BASELINE_WOBBLE * height)
         top = centre - scale * (high - low)[1] / 2
-        strokes += [(s - low) * scale + (left, top) for s in digit]
+        placed.append([(s - low) * scale + (left, top) for s in digit])
         gap = rng.uniform(*(TOUCH_GAP if rng.random() < TOUCH_SHARE else GAP)) * height
         left += scale * (high - low)[0] + gap
-    right = max(s[:, 0].max() for s in strokes) + MARGIN * height
+    right = max(s[:, 0].max() for digit in placed for s in digit) + MARGIN * height
     # A number too long for the pad is written smaller, as a person would, about its middle row.
     shrink = min(1.0, PAD_WIDTH / right)
-    return [(s - (0, PAD_HEIGHT / 2)) * shrink + (0, PAD_HEIGHT / 2) for s in strokes]
+    middle = (0, PAD_HEIGHT / 2)
+    return [[(s - middle) * shrink + middle for s in digit] for digit in placed]
 
 
 def write(page, strokes: list[np.ndarray]) -> None:
@@ -153,18 +156,18 @@ def main() -> None:
     def readings():
         """Each number's pad and the number read from it."""
         if args.without_browser:
-            for _, pen_strokes in numbers:
-                pad = drawn_by_opencv(pen_strokes, args.pen_width)
+            for _, digits in numbers:
+                pad = drawn_by_opencv(sum(digits, []), args.pen_width)
                 yield pad, read_number(pad, reader).number
             return
         with running_app() as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for _, pen_strokes in numbers:
+            for _, digits in numbers:
                 page = open_page(browser, f"{url}/Read_a_number")
                 page.get_by_text("Write a number on the black pad").wait_for(timeout=120_000)
                 set_pen(page, args.pen_width)
                 wait_for_pad(page)
-                write(page, pen_strokes)
+                write(page, sum(digits, []))
                 read = page_reading(page)  # first: then the pad holds the last stroke too
                 yield canvas_pixels(page), read
                 page.context.close()
@@ -188,7 +191,12 @@ def main() -> None:
         f"{how}, pen {args.pen_width} px"
     )
     print(f"cnn: read exactly {1 - len(wrong) / len(numbers):.1%}")
-    if not args.without_browser:
+    if args.without_browser:
+        alone = [drawn_by_opencv(d, args.pen_width) for _, digits in numbers for d in digits]
+        read_alone = reader.probabilities(np.stack([to_mnist(a).image for a in alone]))["cnn"]
+        truth = [int(digit) for number, _ in numbers for digit in number]
+        print(f"cnn: each digit drawn alone, read {np.mean(read_alone.argmax(1) == truth):.2%}")
+    else:
         print(f"page and reader of the canvas's pixels differ on {differ}")
     print("read wrong:", ", ".join(wrong))
 

@@ -56,7 +56,8 @@ DESK_SHARE = 0.5  # of the photos show the desk the paper lies on, around it
 DESK_MARGIN = (0.1, 0.6)  # of the row's height, each side
 DESKS = ((110, 75, 45), (150, 110, 70), (60, 60, 65), (25, 25, 28))  # woods, gray, black
 TILT = 6.0  # degrees either way: a phone is seldom square to the page
-PEN_NUMBERS = {"test": 250, "validation": 150}  # as many as the writers' digits give, about
+# Numbers of 3 to 8 digits, none used twice: about as many as the writers' digits give.
+PEN_NUMBERS = {"test": 250, "validation": 150}
 
 
 def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:

@@ -13,7 +13,8 @@
    MNIST's steps (`preprocess.from_ink`), all of them through the models in one batch.
 
 The scoring constants were tuned on `benchmarks/read_numbers.py --seed 1` and `--seed 2` (the
-last one also on `--pen validation`); the figures it reports are for seed 0 and the new writers.
+latest, SAME_DIGIT_PAIR_COST, also on `--pen validation`); the figures quoted are for seed 0 and
+for `--pen`, the new writers.
 """
 
 import itertools
