@@ -1,18 +1,20 @@
 """How often the Read a number page reads a number written on its pad, in headless chromium.
 
     .venv/bin/python benchmarks/pad_numbers.py [--count 100] [--seed 0] [--pen validation]
-                                               [--pen-width 8] [--without-browser] [--wrong DIR]
+                                               [--pen-width 8] [--phone] [--without-browser]
+                                               [--wrong DIR]
 
 Each number is 3 to 8 tablet-pen digits of the six writers no model trained or was tuned on
 (`--pen validation`: the four that validate training), laid out as `digitpad.written_numbers`
 lays out its numbers (a height for the number, each digit a little taller or shorter and higher
-or lower, varied gaps, 15% of them closed), shrunk where it would not fit the 840x240 pad, and
-drawn with the mouse on the page's pad, its pen set to --pen-width (the page's own by default),
-stroke by stroke as the writer's pen moved, on a freshly loaded page. The canvas draws the
-strokes as it draws a person's, and the page reads what it drew: the whole path, browser and
-server, that `read_numbers.py` skips. Prints the share read exactly by the CNN, the numbers it
-read wrong, and how many numbers the page read differently from the reader given the canvas's
-own pixels (none, if the page shows what it read of the last stroke).
+or lower, varied gaps, 15% of them closed), shrunk where it would not fit the 840x240 pad (with
+--phone, the phone's 340x150, in a phone's browser), and drawn with the mouse on the page's pad,
+its pen set to --pen-width (the page's own by default), stroke by stroke as the writer's pen
+moved, on a freshly loaded page. The canvas draws the strokes as it draws a person's, and the
+page reads what it drew: the whole path, browser and server, that `read_numbers.py` skips.
+Prints the share read exactly by the CNN, the numbers it read wrong, and how many numbers the
+page read differently from the reader given the canvas's own pixels (none, if the page shows
+what it read of the last stroke).
 
 With --without-browser the same strokes are drawn with `cv2.polylines` and read by the reader
 alone: seconds rather than minutes, to compare pens.
@@ -30,7 +32,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS, open_page, running_app, wait_for_pa
 from playwright.sync_api import sync_playwright
 
 from digitpad.drawn import pen_digit_parts
-from digitpad.number import PAD_PEN_WIDTH, read_number
+from digitpad.number import pad_pen_width, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import (
     BASELINE_WOBBLE,
@@ -43,7 +45,14 @@ from digitpad.written_numbers import (
     chosen_digits,
 )
 
-PAD_WIDTH, PAD_HEIGHT = 840, 240  # the page's pad on a computer
+PAD = (840, 240)  # the page's pad on a computer, width and height
+PHONE_PAD = (340, 150)
+PHONE = {  # an iPhone 14's screen and browser
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148",
+}
 NUMBER = "[data-testid=stMetricValue]"  # the first is the CNN's reading
 PEN_SLIDER = "[data-testid=stSidebar] [data-testid=stSlider] input[type=range]"
 # The canvas's own pixels: the pad is a component in a shadow root, its strokes on the lower
@@ -55,24 +64,27 @@ CANVAS_PIXELS = """() => {
 }"""
 
 
-def laid_out(digits: list, rng: np.random.Generator) -> list[list[np.ndarray]]:
+def laid_out(
+    digits: list, rng: np.random.Generator, pad: tuple[int, int] = PAD
+) -> list[list[np.ndarray]]:
     """Each of a number's digits (strokes in the unit box) as strokes in pad pixels, left to
     right."""
-    height = rng.uniform(*HEIGHT_RANGE) * PAD_HEIGHT
+    pad_width, pad_height = pad
+    height = rng.uniform(*HEIGHT_RANGE) * pad_height
     placed, left = [], MARGIN * height
     for digit in digits:
         points = np.concatenate(digit)
         low, high = points.min(axis=0), points.max(axis=0)
         scale = height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE) / (high - low)[1]
-        centre = PAD_HEIGHT / 2 + rng.normal(0, BASELINE_WOBBLE * height)
+        centre = pad_height / 2 + rng.normal(0, BASELINE_WOBBLE * height)
         top = centre - scale * (high - low)[1] / 2
         placed.append([(s - low) * scale + (left, top) for s in digit])
         gap = rng.uniform(*(TOUCH_GAP if rng.random() < TOUCH_SHARE else GAP)) * height
         left += scale * (high - low)[0] + gap
     right = max(s[:, 0].max() for digit in placed for s in digit) + MARGIN * height
     # A number too long for the pad is written smaller, as a person would, about its middle row.
-    shrink = min(1.0, PAD_WIDTH / right)
-    middle = (0, PAD_HEIGHT / 2)
+    shrink = min(1.0, pad_width / right)
+    middle = (0, pad_height / 2)
     return [[(s - middle) * shrink + middle for s in digit] for digit in placed]
 
 
@@ -102,9 +114,11 @@ def set_pen(page, width: int) -> None:
     wait_until_idle(page)
 
 
-def drawn_by_opencv(strokes: list[np.ndarray], width: int) -> np.ndarray:
+def drawn_by_opencv(
+    strokes: list[np.ndarray], width: int, pad_size: tuple[int, int] = PAD
+) -> np.ndarray:
     """The strokes as the pad would hold them, drawn by OpenCV: white on transparent, RGBA."""
-    pad = np.zeros((PAD_HEIGHT, PAD_WIDTH, 4), np.uint8)
+    pad = np.zeros((pad_size[1], pad_size[0], 4), np.uint8)
     paths = [np.round(s * 16).astype(np.int32) for s in strokes]  # 4 bits of subpixel
     cv2.polylines(pad, paths, False, (255, 255, 255, 255), width, cv2.LINE_AA, shift=4)
     return pad
@@ -136,10 +150,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pen", choices=("test", "validation"), default="test")
-    parser.add_argument("--pen-width", type=int, default=PAD_PEN_WIDTH, help="pixels")
+    parser.add_argument("--pen-width", type=int, help="pixels (default: the page's)")
+    parser.add_argument("--phone", action="store_true", help="the page's pad on a phone")
     parser.add_argument("--without-browser", action="store_true", help="draw with OpenCV")
     parser.add_argument("--wrong", type=Path, help="folder for the pad of each number read wrong")
     args = parser.parse_args()
+    pad_size = PHONE_PAD if args.phone else PAD
+    args.pen_width = args.pen_width or pad_pen_width(pad_size[1])
 
     from digitpad.inference import DigitReader
     from digitpad.store import load_models, load_whole_digit, not_sure_thresholds
@@ -147,7 +164,7 @@ def main() -> None:
     strokes, labels = pen_digit_parts(common.PEN_DIGITS)[args.pen]
     rng = np.random.default_rng(args.seed)
     numbers = [
-        ("".join(map(str, labels[chosen])), laid_out([strokes[i] for i in chosen], rng))
+        ("".join(map(str, labels[chosen])), laid_out([strokes[i] for i in chosen], rng, pad_size))
         for chosen in chosen_digits(rng, len(strokes), args.count)
     ]
     models, _ = load_models()
@@ -157,13 +174,13 @@ def main() -> None:
         """Each number's pad and the number read from it."""
         if args.without_browser:
             for _, digits in numbers:
-                pad = drawn_by_opencv(sum(digits, []), args.pen_width)
+                pad = drawn_by_opencv(sum(digits, []), args.pen_width, pad_size)
                 yield pad, read_number(pad, reader).number
             return
         with running_app() as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for _, digits in numbers:
-                page = open_page(browser, f"{url}/Read_a_number")
+                page = open_page(browser, f"{url}/Read_a_number", **(PHONE if args.phone else {}))
                 page.get_by_text("Write a number on the black pad").wait_for(timeout=120_000)
                 set_pen(page, args.pen_width)
                 wait_for_pad(page)
@@ -185,6 +202,7 @@ def main() -> None:
                 cv2.imwrite(str(args.wrong / f"{index}_{number}_read_{read}.png"), picture)
 
     how = "drawn by OpenCV" if args.without_browser else "on the page's pad in chromium"
+    how += f" ({'a phone' if args.phone else 'a computer'}'s pad)"
     digits = sum(len(number) for number, _ in numbers)
     print(
         f"{len(numbers)} numbers of {digits} pen digits ({args.pen} writers, seed {args.seed}), "
@@ -192,7 +210,9 @@ def main() -> None:
     )
     print(f"cnn: read exactly {1 - len(wrong) / len(numbers):.1%}")
     if args.without_browser:
-        alone = [drawn_by_opencv(d, args.pen_width) for _, digits in numbers for d in digits]
+        alone = [
+            drawn_by_opencv(d, args.pen_width, pad_size) for _, digits in numbers for d in digits
+        ]
         read_alone = reader.probabilities(np.stack([to_mnist(a).image for a in alone]))["cnn"]
         truth = [int(digit) for number, _ in numbers for digit in number]
         print(f"cnn: each digit drawn alone, read {np.mean(read_alone.argmax(1) == truth):.2%}")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitpad import charts, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, PAD_PEN_WIDTH, NumberReading, annotated, read_number
+from digitpad.number import NO_DIGITS, NumberReading, annotated, pad_pen_width, read_number
 from digitpad.store import store_dir
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
@@ -39,8 +39,14 @@ def read_picture(
     return reading, unsure, annotated(picture, reading, unsure=unsure)
 
 
+# "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
+on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
+pad_size = (PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT) if on_phone else (PAD_WIDTH, PAD_HEIGHT)
+
 with st.sidebar:
-    stroke_width = st.slider("Pen width", 4, 40, PAD_PEN_WIDTH, key="number_stroke_width")
+    stroke_width = st.slider(
+        "Pen width", 4, 40, pad_pen_width(pad_size[1]), key="number_stroke_width"
+    )
     upload = st.file_uploader(
         "…or read a photo of a number written on paper",
         type=UPLOAD_TYPES,
@@ -48,9 +54,6 @@ with st.sidebar:
     )
 
 st.markdown("**Write a number here**")
-# "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
-on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
-pad_size = (PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT) if on_phone else (PAD_WIDTH, PAD_HEIGHT)
 canvas = ui.drawing_pad("number_canvas", *pad_size, stroke_width)
 
 picture, source = canvas.image_data, "the pad"
