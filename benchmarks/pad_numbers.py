@@ -28,11 +28,20 @@ from pathlib import Path
 import common
 import cv2
 import numpy as np
-from browser import CHROMIUM, CHROMIUM_ARGS, open_page, running_app, wait_for_pad, wait_until_idle
+from browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE_SCREEN,
+    PHONE_USER_AGENT,
+    open_page,
+    running_app,
+    wait_for_pad,
+    wait_until_idle,
+)
 from playwright.sync_api import sync_playwright
 
 from digitpad.drawn import pen_digit_parts
-from digitpad.number import pad_pen_width, read_number
+from digitpad.number import PAD, PHONE_PAD, pad_pen_width, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import (
     BASELINE_WOBBLE,
@@ -45,13 +54,11 @@ from digitpad.written_numbers import (
     chosen_digits,
 )
 
-PAD = (840, 240)  # the page's pad on a computer, width and height
-PHONE_PAD = (340, 150)
 PHONE = {  # an iPhone 14's screen and browser
-    "viewport": {"width": 390, "height": 844},
+    "viewport": PHONE_SCREEN,
     "device_scale_factor": 3,
     "is_mobile": True,
-    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148",
+    "user_agent": PHONE_USER_AGENT,
 }
 NUMBER = "[data-testid=stMetricValue]"  # the first is the CNN's reading
 PEN_SLIDER = "[data-testid=stSidebar] [data-testid=stSlider] input[type=range]"

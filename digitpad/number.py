@@ -113,12 +113,15 @@ HALO = 2
 # (measured on the tuning seeds; a "1" down to 0.4 digit heights is still read).
 SKIP_SCORE = -20.0
 SKIPPED = -1
-# The Read a number pad's pen, in pixels on a pad PAD_PEN_HEIGHT tall, a smaller pad's thinner in
-# proportion: a thick pen makes neighbours touch, and touching digits are what the reader splits
-# wrong most (tablet-pen numbers on the pad: 8 pixels read 85 of 100, 14 read 81; on a phone's pad,
-# 150 tall, 5 pixels 132 of 150 and 8 pixels 125; benchmarks/pad_numbers.py).
+# The Read a number page's pad, width and height in pixels; a phone's screen (390 CSS pixels, less
+# the page's margins) holds a pad for four or five digits.
+PAD = (840, 240)
+PHONE_PAD = (340, 150)
+# The pad's pen, in pixels, a smaller pad's thinner in proportion: a thick pen makes neighbours
+# touch, and touching digits are what the reader splits wrong most (tablet-pen numbers on the pad:
+# 8 pixels read 85 of 100, 14 read 81; on the phone's pad, 5 pixels 132 of 150 and 8 pixels 125;
+# benchmarks/pad_numbers.py).
 PAD_PEN_WIDTH = 8
-PAD_PEN_HEIGHT = 240
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
 UNSURE_COLOUR = (150, 150, 150)  # a digit the model is not sure of: faded, its label with a "?"
@@ -131,7 +134,7 @@ Box = tuple[int, int, int, int]  # x, y, width, height
 
 def pad_pen_width(pad_height: int) -> int:
     """The pen, in pixels, that a pad this tall starts with."""
-    return max(1, round(PAD_PEN_WIDTH * pad_height / PAD_PEN_HEIGHT))
+    return max(1, round(PAD_PEN_WIDTH * pad_height / PAD[1]))
 
 
 def deciding_model(names: Collection[str]) -> str:

@@ -7,12 +7,17 @@ import streamlit as st
 
 from digitpad import charts, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, NumberReading, annotated, pad_pen_width, read_number
+from digitpad.number import (
+    NO_DIGITS,
+    PAD,
+    PHONE_PAD,
+    NumberReading,
+    annotated,
+    pad_pen_width,
+    read_number,
+)
 from digitpad.store import store_dir
 
-PAD_WIDTH, PAD_HEIGHT = 840, 240
-# A phone's screen (390 CSS pixels, less the page's margins) holds a pad for four or five digits.
-PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT = 340, 150
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 
 ui.page_header(
@@ -41,7 +46,7 @@ def read_picture(
 
 # "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
 on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
-pad_size = (PHONE_PAD_WIDTH, PHONE_PAD_HEIGHT) if on_phone else (PAD_WIDTH, PAD_HEIGHT)
+pad_size = PHONE_PAD if on_phone else PAD
 
 with st.sidebar:
     stroke_width = st.slider(

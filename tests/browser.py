@@ -23,6 +23,9 @@ ZERO = [
     ]
 ]
 
+PHONE_SCREEN = {"width": 390, "height": 844}  # an iPhone 14's CSS pixels
+PHONE_USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -5,6 +5,8 @@ import re
 import pytest
 from browser import (
     ONE,
+    PHONE_SCREEN,
+    PHONE_USER_AGENT,
     SEVEN,
     ZERO,
     assert_clean,
@@ -24,7 +26,6 @@ from playwright.sync_api import expect
 from conftest import REPO
 
 FEATURE_MAPS = "Their feature maps of your digit"
-PHONE = {"width": 390, "height": 844}  # an iPhone 14's CSS pixels
 PAGES = sorted((REPO / "pages").glob("*.py"))
 
 
@@ -109,8 +110,9 @@ def test_clearing_the_canvas_resets_the_page(app_url, browser):
 
 def test_drawing_by_touch_on_a_phone(app_url, browser):
     page = open_pad(
-        browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True
-    )
+        browser, app_url, viewport=PHONE_SCREEN, device_scale_factor=3, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
     canvas = page.locator("canvas.upper-canvas")
     main = page.locator("[data-testid=stMain]")
     # Nothing wider than the screen, before a stroke (MNIST's digits) and after (the readings):
@@ -120,20 +122,19 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
     draw_by_touch(page, ZERO)
     wait_for_digit(page, 0)
     wait_until_idle(page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
     assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
     for element in [canvas, *page.locator(".js-plotly-plot, [data-testid=stImage] img").all()]:
         box = element.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SCREEN["width"], box
     assert_clean(page)
     page.context.close()
 
 
 def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_url, browser):
-    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
     page = open_pad(
-        browser, app_url, viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True,
-        user_agent=phone,
+        browser, app_url, viewport=PHONE_SCREEN, device_scale_factor=3, is_mobile=True,
+        has_touch=True, user_agent=PHONE_USER_AGENT,
     )  # fmt: skip
     page.get_by_test_id("stExpandSidebarButton").tap()
     page.locator("[data-testid=stSidebarNavLink][href$='/Read_a_number']").tap()
@@ -141,7 +142,7 @@ def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_ur
     wait_for_pad(page)  # measured where it settles, not while it mounts
     canvas = page.locator("canvas.upper-canvas")
     box = canvas.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SCREEN["width"], box
     # A 1, then a 7 beside it, in the pad's pixels, each stroke once the page has read the last
     # (strokes 0.2 s apart made reruns overlap, and the browser now and then asked for a picture
     # of a run Streamlit had already replaced: a 404 in the console). The 7's stem starts in the
@@ -153,7 +154,7 @@ def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_ur
     # The number read, once the page has caught up with the last stroke.
     expect(page.locator("[data-testid=stMetricValue]").first).to_have_text("17", timeout=30_000)
     wait_until_idle(page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
     main = page.locator("[data-testid=stMain]")
     assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
     assert_clean(page)
