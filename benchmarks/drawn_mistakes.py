@@ -16,7 +16,7 @@ import numpy as np
 from digitpad.drawn import CANVAS_SIZE, random_style
 from digitpad.evaluation import as_model_input
 from digitpad.store import load_model
-from digitpad.strokes import MNIST_INK_THRESHOLD, MNIST_UPSCALE
+from digitpad.strokes import upscaled_ink
 from digitpad.testsets import DRAWN_SEED, drawn_test_set
 from digitpad.training_data import CHUNK
 
@@ -26,9 +26,7 @@ PEN_BANDS = [0.03, 0.05, 0.08, 0.12, 0.18, 0.31]
 
 def blot_depth(digit: np.ndarray) -> float:
     """The ink's deepest pixel over its median depth, on the ink that thinning sees."""
-    size = digit.shape[0] * MNIST_UPSCALE
-    enlarged = cv2.resize(digit, (size, size), interpolation=cv2.INTER_LINEAR)
-    ink = (enlarged > MNIST_INK_THRESHOLD).astype(np.uint8)
+    ink = upscaled_ink(digit[None])[0].astype(np.uint8)
     depth = cv2.distanceTransform(ink, cv2.DIST_L2, 5)
     inside = depth[depth > 0]
     return float(depth.max() / np.median(inside)) if len(inside) else 0.0

@@ -15,6 +15,14 @@ Strokes = list[np.ndarray]
 # MNIST digits are thinned at twice their size: finer skeletons, smoother paths.
 MNIST_UPSCALE = 2
 MNIST_INK_THRESHOLD = 100
+# Where a writer's pen left a small loop or a narrow gap, MNIST's anti-aliasing blurs the paper
+# there to gray, and one threshold fills it with ink: a 9's loop thinned to a 7's stem, an 8 to a
+# 9. A pixel darker than the ink around it (a black-hat over a disc of HOLE_DISC upscaled pixels)
+# by more than HOLE_DEPTH gray levels is paper. Chosen on MNIST's last 5,000 training digits
+# redrawn: the shipped CNN and MLP read 99.02% and 98.28% of them before, 99.20% and 98.94% with
+# 7 and 40; below 40 a stroke's uneven ink opens loops nobody drew (docs/experiments.md).
+HOLE_DISC = 7
+HOLE_DEPTH = 40
 # Skeleton branches this short (upscaled pixels) that end in the open are thinning artefacts.
 SPUR_LENGTH = 3
 # Skeleton paths wobble by a pixel; a Gaussian of this spread (upscaled pixels) evens them out.
@@ -169,11 +177,16 @@ def to_unit_box(strokes: Strokes) -> Strokes:
     return [((stroke - low) / extent).astype(np.float32) for stroke in strokes]
 
 
-def _upscaled_ink(digits: np.ndarray) -> np.ndarray:
-    """MNIST digits enlarged for thinning and thresholded to binary ink."""
+def upscaled_ink(digits: np.ndarray) -> np.ndarray:
+    """MNIST digits enlarged for thinning and thresholded to binary ink, loops kept open."""
     size = MNIST_SIZE * MNIST_UPSCALE
-    enlarged = [cv2.resize(d, (size, size), interpolation=cv2.INTER_LINEAR) for d in digits]
-    return np.stack(enlarged) > MNIST_INK_THRESHOLD
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (HOLE_DISC, HOLE_DISC))
+    inks = []
+    for digit in digits:
+        enlarged = cv2.resize(digit, (size, size), interpolation=cv2.INTER_LINEAR)
+        paper = cv2.morphologyEx(enlarged, cv2.MORPH_BLACKHAT, disc) > HOLE_DEPTH
+        inks.append((enlarged > MNIST_INK_THRESHOLD) & ~paper)
+    return np.stack(inks)
 
 
 def _skeleton_strokes(skeleton: np.ndarray) -> Strokes:
@@ -186,4 +199,4 @@ def mnist_to_strokes_batch(digits: np.ndarray) -> list[Strokes]:
     digits = np.asarray(digits, np.uint8).reshape(-1, MNIST_SIZE, MNIST_SIZE)
     if not len(digits):
         return []
-    return [_skeleton_strokes(skeleton) for skeleton in skeletonize_batch(_upscaled_ink(digits))]
+    return [_skeleton_strokes(skeleton) for skeleton in skeletonize_batch(upscaled_ink(digits))]

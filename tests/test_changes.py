@@ -22,8 +22,11 @@ def test_the_ladder_runs_from_the_chapters_model_to_the_shipped_one(name):
     evaluation = load_card(name, store_dir())["evaluation"]
     steps = changes.CHANGES[name]["steps"]
     first, last = steps[0].figures, steps[-1].figures
+    # A set made again since: the chapter's model was scored on it as it was.
+    remade = {test for step in steps if step.remade_set for test in step.figures}
     for test, value in evaluation["chapter_scores"].items():
-        assert first[test][0] == percent(value, test), test
+        if test not in remade:
+            assert first[test][0] == percent(value, test), test
     measured = [test for test in evaluation["scores"] if test in last]
     assert measured
     for test in measured:

@@ -89,6 +89,37 @@ def test_mnist_strokes_fill_the_unit_box():
         assert np.isclose(points.min(axis=0), 0).all()
 
 
+def loops(paths: list[np.ndarray]) -> int:
+    """How many loops the strokes close: the paper they enclose, drawn with a thin pen."""
+    canvas = drawn.draw_strokes(
+        paths, height_frac=0.8, centre=(140, 140), stroke_width=3, ink=INK, background=None
+    )
+    regions, _ = cv2.connectedComponents((canvas[:, :, 3] <= 127).astype(np.uint8), connectivity=4)
+    return regions - 2  # the paper around the digit, and connectedComponents' own label 0
+
+
+def mnist_like_nine() -> np.ndarray:
+    """A 9 whose small loop MNIST's anti-aliasing has blurred: its hole is gray, not black."""
+    nine = np.zeros((28, 28), np.uint8)
+    cv2.circle(nine, (13, 9), 4, 255, 3, cv2.LINE_AA)
+    cv2.line(nine, (17, 9), (15, 24), 255, 3, cv2.LINE_AA)
+    return cv2.GaussianBlur(nine, (3, 3), 0.8)
+
+
+def test_a_small_loop_blurred_to_gray_is_still_a_loop():
+    nine = mnist_like_nine()
+    # Lighter than the ink threshold, so thresholding alone fills it: the 9 came back a 7.
+    assert strokes.MNIST_INK_THRESHOLD < nine[9, 13] < 200
+    assert loops(strokes.mnist_to_strokes_batch(nine[None])[0]) == 1
+
+
+def test_strokes_close_no_loops_the_ink_has_not():
+    # Typed digits have crisp holes: as many loops as the font draws (its 0 is slashed by a
+    # second loop), none where strokes meet at a corner or a junction.
+    found = [loops(paths) for paths in strokes.mnist_to_strokes_batch(typed_digits())]
+    assert found == [2, 0, 0, 0, 1, 0, 1, 0, 2, 1]
+
+
 def test_transparent_canvas_has_ink_only_where_drawn():
     canvas = drawn.draw_strokes(
         ring(), height_frac=0.5, centre=(140, 140), stroke_width=8, ink=INK, background=None

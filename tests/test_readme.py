@@ -54,5 +54,8 @@ def test_the_cnns_ladder_in_the_readme_is_the_one_in_its_card():
     assert len(rows) == len(steps)
     for row, step in zip(rows, steps):
         for test in columns:
+            if test not in step.figures:  # a step that scored one set, as when it was made again
+                assert row[test] == NOT_MEASURED, (step.what, test)
+                continue
             before, after = step.figures[test]
             assert row[test] == f"{before:.2f}% → {after:.2f}%", (step.what, test)
