@@ -108,7 +108,7 @@ def mnist_like_nine() -> np.ndarray:
 
 def test_a_small_loop_blurred_to_gray_is_still_a_loop():
     nine = mnist_like_nine()
-    # Lighter than the ink threshold, so thresholding alone fills it: the 9 came back a 7.
+    # Above the ink threshold, so thresholding alone filled it: the 9 came back a 7.
     assert strokes.MNIST_INK_THRESHOLD < nine[9, 13] < 200
     assert loops(strokes.mnist_to_strokes_batch(nine[None])[0]) == 1
 
