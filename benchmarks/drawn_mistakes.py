@@ -24,10 +24,9 @@ BLOT = 3.0
 PEN_BANDS = [0.03, 0.05, 0.08, 0.12, 0.18, 0.31]
 
 
-def blot_depth(digit: np.ndarray) -> float:
+def blot_depth(ink: np.ndarray) -> float:
     """The ink's deepest pixel over its median depth, on the ink that thinning sees."""
-    ink = upscaled_ink(digit[None])[0].astype(np.uint8)
-    depth = cv2.distanceTransform(ink, cv2.DIST_L2, 5)
+    depth = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
     inside = depth[depth > 0]
     return float(depth.max() / np.median(inside)) if len(inside) else 0.0
 
@@ -47,7 +46,7 @@ def pen_fractions(count: int) -> np.ndarray:
 def main() -> None:
     x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
     drawn = drawn_test_set(x_test)
-    blotted = np.array([blot_depth(digit) for digit in x_test]) >= BLOT
+    blotted = np.array([blot_depth(ink) for ink in upscaled_ink(x_test)]) >= BLOT
     pens = pen_fractions(len(x_test))
     print(common.machine())
     print(f"{blotted.sum()} of {len(x_test)} MNIST test digits hold a blot (deepest >= {BLOT}x)")
