@@ -72,8 +72,13 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def background_level(gray: np.ndarray) -> int:
-    """The gray level of a drawing's background: the most common one."""
-    return int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    """The gray level of a drawing's background: the most common one along its edge.
+
+    Not the most common one overall: a big digit drawn with a broad pen can cover more than
+    half the picture, which then read inverted, the paper as ink; it seldom covers the edge.
+    """
+    edge = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+    return int(np.argmax(np.bincount(edge, minlength=256)))
 
 
 def extract_ink(image: np.ndarray) -> np.ndarray | None:

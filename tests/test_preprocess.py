@@ -117,6 +117,15 @@ def test_ink_found_elsewhere_goes_through_the_same_steps():
     assert from_ink(np.zeros((40, 30), np.float32)) is None
 
 
+def test_a_bold_digit_covering_most_of_the_pad_is_not_read_inverted():
+    bold_one = draw_polyline([(110, 70), (170, 210)], width=150)
+    assert (bold_one[..., 0] > 127).mean() > 0.5, "more ink than background"
+    result = to_mnist(bold_one)
+    assert result.ink[140, 140] == 1.0 and result.ink[5, 275] == 0.0, "the stroke is the ink"
+    x, y, w, h = result.box
+    assert w < 250, "cropped to the stroke, not to the whole pad"
+
+
 def test_single_dot_becomes_a_centred_blob():
     dot = draw_polyline([(100, 100), (100, 100)], width=12)
     result = to_mnist(dot)
