@@ -194,7 +194,9 @@ def main() -> None:
             print(
                 f"{name}: a digit marked not sure (below {threshold:.0%}) in "
                 f"{doubted[~exact].sum()} of the {(~exact).sum()} numbers read wrong and "
-                f"{doubted[exact].sum()} of the {exact.sum()} read right"
+                f"{doubted[exact].sum()} of the {exact.sum()} read right; of the "
+                f"{(~exact & ~doubted).sum()} read wrong without one, "
+                f"{(~exact & ~doubted & ~split_right).sum()} split wrong"
             )
     if args.picture:
         rows = [n.image for n in numbers[:12]]

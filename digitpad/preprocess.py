@@ -17,6 +17,9 @@ MNIST_CENTRE = 14.0
 MIN_CONTRAST = 24
 # Ink fainter than this fraction of the strongest ink is noise or anti-aliasing halo.
 INK_FLOOR = 0.1
+# The background is looked for again in a band along the picture's edge, this share of its
+# shorter side wide: where a digit seldom is, and wider than a frame.
+EDGE_BAND = 0.1
 # Bigger pictures are shrunk first: the digit ends up 20 pixels tall anyway.
 MAX_SIDE = 1024
 
@@ -72,13 +75,18 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def background_level(gray: np.ndarray) -> int:
-    """The gray level of a drawing's background: the most common one along its edge.
+    """The gray level of a drawing's background: the one that covers most of the picture and
+    of a band along its edge, the two shares added.
 
-    Not the most common one overall: a big digit drawn with a broad pen can cover more than
-    half the picture, which then read inverted, the paper as ink; it seldom covers the edge.
+    The picture alone fails a big digit drawn with a broad pen, which can cover more than half
+    of it: the paper then read as ink. Its edge alone fails a picture in a thin frame.
     """
-    edge = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
-    return int(np.argmax(np.bincount(edge, minlength=256)))
+    width = max(1, round(EDGE_BAND * min(gray.shape)))
+    band = np.ones(gray.shape, bool)
+    band[width:-width, width:-width] = False
+    shares = np.bincount(gray.ravel(), minlength=256) / gray.size
+    shares += np.bincount(gray[band], minlength=256) / band.sum()
+    return int(np.argmax(shares))
 
 
 def extract_ink(image: np.ndarray) -> np.ndarray | None:

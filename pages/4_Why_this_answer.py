@@ -44,7 +44,7 @@ saliencies = {
 }
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
-# 1,000 of 1,000 (median 41% against 22%, of pixels that are 28% of the square:
+# 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
 area = f"{explain.near_the_ink(image).mean():.0%} of the square"
 shown = [

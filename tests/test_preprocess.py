@@ -126,6 +126,13 @@ def test_a_bold_digit_covering_most_of_the_pad_is_not_read_inverted():
     assert w < 250, "cropped to the stroke, not to the whole pad"
 
 
+def test_a_thin_frame_round_the_picture_is_not_taken_for_its_background():
+    framed = draw_polyline(SEVEN)
+    cv2.rectangle(framed, (0, 0), (279, 279), (255, 255, 255, 255), 3)
+    result = to_mnist(framed)
+    assert result.ink[140, 40] == 0.0 and result.ink[50, 100] == 1.0, "paper stays paper"
+
+
 def test_single_dot_becomes_a_centred_blob():
     dot = draw_polyline([(100, 100), (100, 100)], width=12)
     result = to_mnist(dot)
