@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 CANVAS_SIZE = 280
 STEP_WIDTH = 92  # pixels: the five preprocessing steps fit in a row beside the pad
+SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
@@ -120,10 +121,19 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             st.markdown("**What the networks see**, made the way MNIST was made")
+            # Each step square, its spare room gray: Streamlit stretches a picture to the width
+            # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
+            # below it.
             shown = [
-                (charts.shrunk(result.ink), "1. the ink"),
-                (charts.shrunk(result.cropped), "2. cropped to the ink"),
-                (charts.pixelated(result.fitted), "3. fitted into 20x20"),
+                (charts.shrunk(charts.squared(result.ink, SPARE_ROOM)), "1. the ink"),
+                (
+                    charts.shrunk(charts.squared(result.cropped, SPARE_ROOM)),
+                    "2. cropped to the ink",
+                ),
+                (
+                    charts.pixelated(charts.squared(result.fitted, SPARE_ROOM)),
+                    "3. fitted into 20x20",
+                ),
                 (charts.pixelated(result.image), "4. 28x28, centred by mass"),
             ]
             if deskewed is not None:
@@ -131,9 +141,8 @@ def draw_a_digit() -> None:
             # A row that wraps rather than columns, which a phone would stack a step a screen.
             with st.container(horizontal=True, gap="small"):
                 for image, caption in shown:
-                    # At their own size, at most 112 pixels a side (a width of 112 blew a thin
-                    # "1"'s 9x112 crop up to 112x1400), shown at most STEP_WIDTH wide. PNG, as
-                    # JPEG smudges the 28x28 pixels.
+                    # At most 112 pixels a side, shown STEP_WIDTH wide. PNG, as JPEG smudges
+                    # the 28x28 pixels.
                     with st.container(width=STEP_WIDTH):
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
 

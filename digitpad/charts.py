@@ -135,6 +135,17 @@ def pixelated(image: np.ndarray, size: int = 112) -> np.ndarray:
     return cv2.resize(np.clip(image, 0, 1), new_size, interpolation=cv2.INTER_NEAREST)
 
 
+def squared(image: np.ndarray, fill: float) -> np.ndarray:
+    """The image in the middle of a square whose spare room is `fill`: a thin "1"'s crop keeps
+    its shape on screen, where a picture is stretched to the width it is given."""
+    height, width = image.shape[:2]
+    side = max(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    return cv2.copyMakeBorder(
+        image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT, value=fill
+    )
+
+
 def shrunk(image: np.ndarray, size: int = 112) -> np.ndarray:
     """Reduce a large image smoothly for a thumbnail."""
     height, width = image.shape[:2]

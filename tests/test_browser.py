@@ -61,6 +61,11 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_both_models(app_url, browser, d
     # Every step fits its 112-pixel thumbnail; the last two are 28x28 inputs, 4x enlarged.
     assert all(max(size) <= 112 for size in images), images
     assert images[-2:] == [[112, 112], [112, 112]], images
+    # And is shown square: stretched to its width, a thin "1"'s crop once filled a screen.
+    shown = page.eval_on_selector_all(
+        "[data-testid=stImage] img", "imgs => imgs.map(i => [i.clientWidth, i.clientHeight])"
+    )
+    assert all(height <= width for width, height in shown), shown
     assert_clean(page)
     page.context.close()
 
