@@ -42,3 +42,11 @@ def test_feature_maps_keep_their_gaps_apart_from_dark_pixels():
     assert (z[np.isnan(tiled)] == 0).all()  # gaps: the transparent level
     assert (z[tiled == 0] == 1).all()  # a map's zeros: the darkest colour, not a gap
     assert z.max() == 255 and z[0, 5] == 255  # the strongest pixel, in the second map
+
+
+def test_a_thin_crop_is_shown_whole_in_a_square():
+    one = np.ones((112, 9), np.float32)
+    shown = charts.squared(one, 0.25)
+    assert shown.shape == (112, 112)
+    assert (shown[:, 51:60] == 1).all(), "the crop, in the middle"
+    assert (shown[:, :51] == 0.25).all() and (shown[:, 60:] == 0.25).all()
