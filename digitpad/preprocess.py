@@ -82,11 +82,9 @@ def background_level(gray: np.ndarray) -> int:
     of it: the paper then read as ink. Its edge alone fails a picture in a thin frame.
     """
     width = max(1, round(EDGE_BAND * min(gray.shape)))
-    band = np.ones(gray.shape, bool)
-    band[width:-width, width:-width] = False
-    shares = np.bincount(gray.ravel(), minlength=256) / gray.size
-    shares += np.bincount(gray[band], minlength=256) / band.sum()
-    return int(np.argmax(shares))
+    counts = np.bincount(gray.ravel(), minlength=256)
+    band = counts - np.bincount(gray[width:-width, width:-width].ravel(), minlength=256)
+    return int(np.argmax(counts / gray.size + band / band.sum()))
 
 
 def extract_ink(image: np.ndarray) -> np.ndarray | None:
