@@ -18,6 +18,9 @@ WORK_SIDE = 1200
 # A drawing's background is flat: this share of pixels lies within FLAT_TOLERANCE of one gray.
 FLAT_SHARE = 0.6
 FLAT_TOLERANCE = 2
+# Or the whole drawing is two grays, its background's and its ink's, but for its strokes'
+# anti-aliased rims: a bold digit can cover so much that neither gray reaches FLAT_SHARE.
+TWO_TONE_SHARE = 0.9
 # On a flat background, ink differs from it by this share of the strongest ink; fainter pixels
 # are the pen's anti-aliased edge, kept in a digit's crop but not used to join pieces.
 INK_SHARE = 0.3
@@ -58,11 +61,17 @@ def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
 
 
 def is_flat(gray: np.ndarray) -> bool:
-    """Whether the background is one gray, as on the pad or in a generated picture."""
+    """Whether the picture was drawn rather than photographed: its background one gray, as on
+    the pad or in a generated picture, or the whole of it two grays, as a bold drawing is."""
     counts = np.bincount(gray.ravel(), minlength=256)
-    mode = int(np.argmax(counts))
-    near = counts[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum()
-    return near >= FLAT_SHARE * gray.size
+    window = np.ones(2 * FLAT_TOLERANCE + 1)
+    near = np.convolve(counts, window, "same") / gray.size  # the share within tolerance of each
+    first = int(np.argmax(near))
+    if near[first] >= FLAT_SHARE:
+        return True
+    others = near.copy()
+    others[max(0, first - 2 * FLAT_TOLERANCE) : first + 2 * FLAT_TOLERANCE + 1] = 0  # no overlap
+    return near[first] + others.max() >= TWO_TONE_SHARE
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,9 +21,10 @@ from digitpad.number import (
     FoundDigit,
     NumberReading,
     annotated,
+    digit_in_picture,
     read_number,
 )
-from digitpad.preprocess import to_gray
+from digitpad.preprocess import to_gray, to_mnist
 from digitpad.written_numbers import make_pen_numbers
 
 PAGE = str(REPO / "pages" / "5_Read_a_number.py")
@@ -192,6 +193,29 @@ def test_a_phone_photo_stored_on_its_side_is_read_upright(first_digits, reader):
     picture = decode_image(saved.getvalue())
     assert picture.shape == upright.shape
     assert read_number(picture, reader).number == FIRST_NUMBER
+
+
+def test_a_digit_drawn_with_a_broad_pen_is_read_as_a_drawing_not_a_photo(reader):
+    # A 2 whose ink covers over half its picture: neither the paper's gray nor the ink's covers
+    # FLAT_SHARE of it, and read as a photo (its ink found by adaptive thresholding) it was a 5.
+    picture = np.full((280, 280, 3), 255, np.uint8)
+    two = np.array([(70, 80), (140, 40), (210, 90), (80, 240), (220, 240)], np.int32)
+    cv2.polylines(picture, [two], False, (20, 20, 120), 80, cv2.LINE_AA)
+    assert (to_gray(picture) < 128).mean() > 0.5
+    found = digit_in_picture(picture)
+    np.testing.assert_array_equal(found.image, to_mnist(picture).image)
+    assert reader.read_one(found.image).readings["cnn"].digit == 2
+
+
+def test_a_number_drawn_with_a_broad_pen_is_read(reader):
+    # Its ink covers nearly half the picture: taken for a photo, nothing at all was read.
+    pad = opaque_canvas(shape=(240, 480))
+    two = [(40, 70), (110, 30), (180, 80), (50, 210), (190, 210)]
+    seven = [(270, 40), (430, 40), (330, 215)]
+    for stroke in (two, seven):
+        cv2.polylines(pad, [np.array(stroke, np.int32)], False, (255, 255, 255, 255), 60)
+    assert (pad[..., 0] > 0).mean() > 0.45
+    assert read_number(pad, reader).number == "27"
 
 
 def test_a_four_written_in_two_strokes_is_one_digit(reader):
