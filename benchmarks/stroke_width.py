@@ -5,9 +5,9 @@ The width is measured on the ink's crop enlarged to WORK pixels (twice the ink's
 outline's length, the width of a long stroke), then eroded or dilated with a round kernel toward
 TARGET of the crop's longer side, MNIST's pen in its 20x20 box, unless it is within a tolerance of
 it: every stroke so (as first tried), or only thick ones thinned, or only thin ones thickened, at
-several tolerances. Scored on
-the test sets and on validation digits (MNIST's last 5,000 training digits redrawn, the pen digits
-of writers 21-24, drawn with the seed train.py validates with), on which a variant would be chosen.
+several tolerances. Scored on the test sets and on validation digits (MNIST's last 5,000 training
+digits redrawn, the pen digits of writers 21-24, drawn with the seed train.py validates with), on
+which a variant would be chosen.
 
     .venv/bin/python benchmarks/stroke_width.py
 """

@@ -22,7 +22,7 @@ from digitpad.written_numbers import make_numbers
 @pytest.fixture(scope="module")
 def numbers(mnist_test):
     images, labels = mnist_test
-    return make_numbers(images, labels, 150, seed=3)
+    return make_numbers(images, labels, 500, seed=3)
 
 
 def test_candidates_are_labelled_whole_when_they_hold_one_digit(numbers):
@@ -46,7 +46,7 @@ def test_candidates_are_labelled_whole_when_they_hold_one_digit(numbers):
                 assert label == 0
 
 
-def test_the_whole_digit_network_reads_numbers_better_than_shapes_alone(mnist_test, reader):
+def test_the_whole_digit_network_reads_numbers_better_than_shapes_alone(numbers, reader):
     # Without it the reader takes two touching digits for one, or one wide digit for two, when
     # the digit networks are as sure of either way (they have seen single digits only). Of
     # these 500 numbers of MNIST test digits it splits 480 and reads 442 right, against 462 and
@@ -55,7 +55,7 @@ def test_the_whole_digit_network_reads_numbers_better_than_shapes_alone(mnist_te
     alone = DigitReader(reader.models)
     right = {"with": 0, "without": 0}
     split = {"with": 0, "without": 0}
-    for number in make_numbers(*mnist_test, 500, seed=3):
+    for number in numbers:
         truth = "".join(map(str, number.labels))
         for name, by in (("with", reader), ("without", alone)):
             reading = read_number(number.image, by)
