@@ -76,7 +76,9 @@ def draw_a_digit() -> None:
         "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
     )
     with st.sidebar:
-        stroke_width = st.slider("Pen width", 4, 40, 18, key="stroke_width")
+        stroke_width = st.slider(
+            "Pen width", 4, 40, 18, key="stroke_width", persist_state="session"
+        )
         upload = st.file_uploader(
             "…or read a picture of one digit",
             type=UPLOAD_TYPES,

@@ -50,7 +50,12 @@ pad_size = PHONE_PAD if on_phone else PAD
 
 with st.sidebar:
     stroke_width = st.slider(
-        "Pen width", 4, 40, pad_pen_width(pad_size[1]), key="number_stroke_width"
+        "Pen width",
+        4,
+        40,
+        pad_pen_width(pad_size[1]),
+        key="number_stroke_width",
+        persist_state="session",
     )
     upload = st.file_uploader(
         "…or read a photo of a number written on paper",
