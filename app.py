@@ -24,6 +24,7 @@ from digitpad.store import store_dir
 from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
+    a_digit,
     drawing_pad,
     load_examples,
     load_reader,
@@ -153,7 +154,7 @@ def draw_a_digit() -> None:
             if unsure:
                 st.info(
                     f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
-                    "this is. Is it a digit? Try drawing it larger, or more like a printed one."
+                    "this is. Is it a digit? If it is, try writing it more plainly."
                 )
             elif len(digits) > 1 and len(set(digits.values())) == 1:
                 st.success(f"Both networks read **{next(iter(digits.values()))}**.")
@@ -165,13 +166,8 @@ def draw_a_digit() -> None:
                 )
 
     for column, (name, reading) in zip(st.columns(2), readings.items()):
-        if reading.sure:
-            title = f"{MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
-        else:
-            maybe = f"maybe {reading.digit}, {reading.confidence:.0%}"
-            title = f"{MODEL_TITLES[name]} is not sure ({maybe})"
         column.plotly_chart(
-            charts.probability_bars(reading.probs, title),
+            charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
             key=f"bars_{name}",
             config=CHART_CONFIG,
         )
@@ -231,11 +227,11 @@ def ask_and_save(
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     if saved and saved[0] == drawing_id:
-        st.caption(f"Saved as a {saved[1]} (your digit #{saved[2]}). Draw the next one.")
+        st.caption(f"Saved as {a_digit(saved[1])} (your digit #{saved[2]}). Draw the next one.")
     else:
         with st.container(horizontal=True, vertical_alignment="bottom"):
             confirmed = st.button(
-                f"Yes, it is a {guess}", key="confirm_sample", icon=":material/check:"
+                f"Yes, it is {a_digit(guess)}", key="confirm_sample", icon=":material/check:"
             )
             true_digit = st.selectbox(
                 "No, it is a",

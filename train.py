@@ -112,28 +112,43 @@ MODEL_OPTIONS = {
 }
 
 
+def count(least: int):
+    """An argparse type: a whole number no less than `least`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        return value
+
+    return parse
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
         "--model", choices=(*MODEL_NAMES, whole_digit.NAME, "both", "all"), default=model
     )
     parser.add_argument("--recipe", choices=("robust", "chapter"), default=recipe)
-    parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--patience", type=int, default=patience)
-    parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--validation-size", type=int, default=validation_size)
+    parser.add_argument("--epochs", type=count(1), default=epochs)
+    parser.add_argument("--patience", type=count(0), default=patience)
+    parser.add_argument("--batch-size", type=count(1), default=batch_size)
+    parser.add_argument("--validation-size", type=count(1), default=validation_size)
     parser.add_argument("--seed", type=int, default=seed)
     parser.add_argument("--out", default=out, help="folder for <name>.keras and <name>.json")
     parser.add_argument("--data", default=data, help=f"mnist.npz (default: ${MNIST_ENV})")
     parser.add_argument(
         "--pen-data", default=pen_data, help=f"pendigits_train_strokes.npz (${PEN_ENV})"
     )
-    parser.add_argument("--drawn-copies", type=int, default=drawn_copies)
-    parser.add_argument("--pen-copies", type=int, default=pen_copies)
-    parser.add_argument("--scribbles", type=int, default=scribbles)
-    parser.add_argument("--styled", type=int, default=styled)
-    parser.add_argument("--whole-digit-numbers", type=int, default=whole_digit_numbers)
-    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--drawn-copies", type=count(0), default=drawn_copies)
+    parser.add_argument("--pen-copies", type=count(1), default=pen_copies)
+    parser.add_argument("--scribbles", type=count(1), default=scribbles)
+    parser.add_argument("--styled", type=count(1), default=styled)
+    parser.add_argument("--whole-digit-numbers", type=count(1), default=whole_digit_numbers)
+    parser.add_argument("--workers", type=count(1), default=workers)
     parser.add_argument(
         "--precision",
         choices=("float32", "mixed_bfloat16"),
@@ -141,9 +156,9 @@ def parse_args() -> argparse.Namespace:
         help="default: float32; for the robust recipe's CNN, mixed_bfloat16 where the CPU has AMX "
         "or AVX-512 BF16",
     )
-    parser.add_argument("--final-epochs", type=int, default=final_epochs)
+    parser.add_argument("--final-epochs", type=count(0), default=final_epochs)
     parser.add_argument(
-        "--limit", type=int, default=None, help="train on the first N images only (smoke tests)"
+        "--limit", type=count(1), help="train on the first N images only (smoke tests)"
     )
     parser.add_argument(
         "--finetune-on",
@@ -352,10 +367,6 @@ def train_one(
     result = evaluate_probs(probs_of(x_test), y_test)
     print(f"{name}: MNIST test accuracy {result.accuracy:.4f}")
 
-    out_dir = Path(args.out)
-    shipped.save(out_dir / f"{name}.keras")
-    save_mistakes(out_dir / f"{name}.mistakes.npz", x_test, y_test, result)
-
     optimizer_text = "adam"
     if robust:
         optimizer_text += ", cosine learning-rate decay from 1e-3"
@@ -419,6 +430,10 @@ def train_one(
             np.concatenate([val_parts[part][1] for part in digits]),
             val_probs["scribbles"],
         )
+    # Written last, once everything above has worked: a model is never left without its card.
+    out_dir = Path(args.out)
+    shipped.save(out_dir / f"{name}.keras")
+    save_mistakes(out_dir / f"{name}.mistakes.npz", x_test, y_test, result)
     write_card(name, card, out_dir)
     return card
 

@@ -34,6 +34,17 @@ class Reading:
     def sure(self) -> bool:
         return is_sure(self.confidence, self.threshold)
 
+    def said_by(self, model: str) -> str:
+        """The reading in words, as the pages say it: "CNN reads 7 (98%)", or below the model's
+        threshold "CNN is not sure (maybe 2, 81%; sure from 85%)". Each model has its own
+        threshold, so the one not sure can be the more confident: the threshold says why."""
+        if self.sure:
+            return f"{model} reads {self.digit} ({self.confidence:.0%})"
+        return (
+            f"{model} is not sure (maybe {self.digit}, {self.confidence:.0%}; "
+            f"sure from {self.threshold:.0%})"
+        )
+
 
 class ReadDigit(NamedTuple):
     """Every model's reading of one image, and what the CNN made of it on the way."""

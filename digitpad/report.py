@@ -4,6 +4,7 @@ Everything here comes from model_store/: the cards and the `<name>.mistakes.npz`
 beside them, so the report needs no MNIST at run time.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,41 @@ def summary(card: dict) -> dict[str, str]:
         "Test mistakes": f"{wrong:,} of {int(confusion.sum()):,}",
         "Parameters": f"{card['params']:,}",
         "Training time": f"{card['train_seconds']:,.1f} s",
-        "Epochs run (best)": f"{card['epochs_run']} ({card['best_epoch']})",
+        "Epochs run": epochs_text(card),
     }
+
+
+def epochs_text(card: dict) -> str:
+    """How many epochs ran, and which weights ship."""
+    run = card["epochs_run"]
+    final = card.get("training", {}).get("final_epochs_without_augmentation", 0)
+    if not final:
+        return f"{run}, epoch {card['best_epoch']}'s weights kept"
+    # Early stopping kept the best augmented epoch; the last epochs went on from its weights.
+    kept = int(np.argmin(card["history"]["val_loss"][: run - final])) + 1
+    return f"{run}: epoch {kept}'s weights, then {final} more without augmentation"
+
+
+def curves_captions(cards: Iterable[dict]) -> list[str]:
+    """What to look for in the loss and the accuracy curves of these cards' trainings."""
+    if all(card.get("recipe") != "robust" for card in cards):  # MNIST as it is, no dropout
+        return [
+            "Look where each dashed validation curve bottoms out (the star, the weights kept) "
+            "while the solid training curve keeps falling: that gap is overfitting.",
+            "Compare the two dashed validation curves: the higher one reads digits it never "
+            "trained on better, and the distance to its solid curve is what it memorised.",
+        ]
+    return [
+        "The solid curves are measured while training: on digits slanted, sheared and shifted "
+        "afresh each epoch, scribbles among them, read through dropout; the dashed ones on "
+        "validation digits as they are. So here training sits above validation. Overfitting "
+        "would show as a dashed curve turning up while its solid one falls: look how the dashed "
+        "curves flatten instead. The last two epochs, on digits as they are at a low learning "
+        "rate, go on from the best augmented epoch's weights and end at the star, what ships.",
+        "Compare the two dashed validation curves: the higher one reads digits it never "
+        "trained on better. The solid ones stay lower because they count the scribbles, whose "
+        "right answer is no digit, and the augmented digits, which are harder to read.",
+    ]
 
 
 def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:

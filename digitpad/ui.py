@@ -163,6 +163,11 @@ def models_or_stop(*needed: str, numbers: bool = False) -> DigitReader:
     return reader
 
 
+def a_digit(digit: int) -> str:
+    """ "a 7", "an 8": as the digit is said."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
 @st.cache_data
 def load_examples(store: Path) -> dict[str, np.ndarray] | None:
     return load_npz(Path(store) / "examples.npz")
@@ -187,7 +192,7 @@ def current_digit() -> tuple[np.ndarray, str]:
         digit = st.selectbox("Digit", range(10), key="example_digit", persist_state="session")
         choices = np.flatnonzero(examples["labels"] == digit)
         if len(choices) == 0:
-            st.info(f"No shipped example of a {digit}: pick another digit.")
+            st.info(f"No shipped example of {a_digit(digit)}: pick another digit.")
             st.stop()
         number = st.slider(
             "Which one",

@@ -124,12 +124,7 @@ st.subheader("Learning curves")
 for column, (metric, figure), caption in zip(
     st.columns(2),
     curves_figures(store).items(),
-    [
-        "Look where each dashed validation curve bottoms out (the star, the weights kept) while "
-        "the solid training curve keeps falling: that gap is overfitting.",
-        "Compare the two dashed validation curves: the higher one reads digits it never "
-        "trained on better, and the distance to its solid curve is what it memorised.",
-    ],
+    report.curves_captions(cards.values()),
 ):
     column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"curves_{metric}")
     column.caption(caption)

@@ -21,8 +21,7 @@ last_conv = explain.conv_layer_names(cnn)[-1]
 
 
 def answer(name: str) -> str:
-    reading = readings[name]
-    return f"{charts.MODEL_TITLES[name]} reads {reading.digit} ({reading.confidence:.0%})"
+    return readings[name].said_by(charts.MODEL_TITLES[name])
 
 
 st.markdown(f"Each network's own answer for {named}: **{answer('mlp')}**, **{answer('cnn')}**.")

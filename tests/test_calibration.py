@@ -47,6 +47,16 @@ def test_is_sure():
     assert is_sure(0.1, None), "without a calibrated threshold every reading is announced"
 
 
+def test_a_reading_below_its_models_threshold_names_the_threshold():
+    from digitpad.inference import Reading
+
+    probs = probs_with_confidence(np.array([0.82]), np.array([2]))[0]
+    # The CNN not sure at 82% beside an MLP sure at 80% looked backwards without it.
+    assert Reading(2, probs, 0.85).said_by("CNN") == "CNN is not sure (maybe 2, 82%; sure from 85%)"
+    assert Reading(2, probs, 0.71).said_by("MLP") == "MLP reads 2 (82%)"
+    assert Reading(2, probs).said_by("MLP") == "MLP reads 2 (82%)", "no card, no threshold"
+
+
 def test_the_calibration_curve_plots_every_bin_and_the_threshold():
     rng = np.random.default_rng(2)
     confidence = rng.uniform(0.3, 1.0, 3000)

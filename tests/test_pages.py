@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
-from digitpad import changes, explain
+from digitpad import changes, explain, report
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
-from digitpad.store import STORE_ENV, store_dir
+from digitpad.store import STORE_ENV, load_card, store_dir
 from digitpad.testsets import MNIST_TEST
 
 PAGES = {
@@ -228,6 +228,31 @@ def test_report_shows_each_networks_steps_from_the_chapter():
         for cell, step in zip(ladder["MNIST test"], changes.CHANGES[name]["steps"]):
             # A step that made the drawn set again scored only that set.
             assert ("→" in cell) == (MNIST_TEST in step.figures), step.what
+
+
+def test_report_says_whose_weights_ship():
+    history = {"val_loss": [0.5, 0.3, 0.4, 0.45, 0.2, 0.19]}
+    ended_unaugmented = {"epochs_run": 6, "best_epoch": 6, "history": history,
+                         "training": {"final_epochs_without_augmentation": 2}}  # fmt: skip
+    assert report.epochs_text(ended_unaugmented) == (
+        "6: epoch 2's weights, then 2 more without augmentation"
+    ), "early stopping kept epoch 2 of the 4 augmented ones, not the last epoch"
+    assert report.epochs_text({"epochs_run": 6, "best_epoch": 5, "history": history}) == (
+        "6, epoch 5's weights kept"
+    )
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_the_learning_curves_caption_says_what_the_shipped_curves_show(name):
+    card = load_card(name, store_dir())
+    history = card["history"]
+    caption = report.curves_captions([card])[0]
+    # Augmented digits, scribbles and dropout: training loss above validation loss throughout.
+    if all(t > v for t, v in zip(history["loss"], history["val_loss"], strict=True)):
+        assert "training sits above validation" in caption
+        assert "keeps falling: that gap is overfitting" not in caption
+    else:
+        assert "training sits above validation" not in caption
 
 
 @pytest.mark.parametrize("name", PAGES)

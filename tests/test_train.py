@@ -115,6 +115,10 @@ def test_whole_digit_network(tmp_path, mnist_file):
         ["--recipe", "chapter", "--data", "/no/such/mnist.npz"],
         ["--pen-data", "/no/such/pendigits.npz"],
         ["--recipe", "chapter", "--out", "/proc/no/such/folder"],
+        ["--recipe", "chapter", "--epochs", "-1"],  # trained nothing, wrote a model, then fell
+        ["--recipe", "chapter", "--epochs", "0"],  # taken for "the default": a whole training
+        ["--recipe", "chapter", "--batch-size", "0"],
+        ["--recipe", "chapter", "--limit", "many"],
     ],
 )
 def test_bad_flags_say_why(bad):
