@@ -62,11 +62,14 @@ def filters_figure(store: Path) -> go.Figure:
 # A picture stays uploaded while the pad reruns the page: decoded and read once, not every rerun
 # (a phone photo takes a third of a second).
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(data: bytes) -> tuple[np.ndarray, Preprocessed | None]:
-    """An uploaded picture, and its digit as the networks take it (a photo of paper, too);
-    UnreadableImage when it is no picture."""
+def read_upload(data: bytes) -> tuple[np.ndarray, np.ndarray, Preprocessed | None]:
+    """An uploaded picture, a thumbnail of it, and its digit as the networks take it (a photo
+    of paper, too); UnreadableImage when it is no picture."""
     picture = decode_image(data)
-    return picture, digit_in_picture(picture)
+    thumbnail = charts.shrunk(picture, CANVAS_SIZE)
+    if thumbnail.dtype == np.uint16:  # a 16-bit PNG; a page shows 8 bits
+        thumbnail = (thumbnail // 257).astype(np.uint8)
+    return picture, thumbnail, digit_in_picture(picture)
 
 
 def draw_a_digit() -> None:
@@ -92,18 +95,26 @@ def draw_a_digit() -> None:
         st.markdown("**Draw a digit here**")
         canvas = drawing_pad("canvas", CANVAS_SIZE, CANVAS_SIZE, stroke_width)
 
-    picture, result = canvas.image_data, None
+    # An upload is read in place of the pad; one that holds no digit is named, and the pad,
+    # which may hold one, is read instead.
+    picture, result, from_pad = canvas.image_data, None, True
     if upload is not None:
         try:
-            picture, result = read_upload(upload.getvalue())
-            pad.caption("Reading your picture; remove it to read the canvas again.")
+            uploaded, thumbnail, uploaded_result = read_upload(upload.getvalue())
         except UnreadableImage as error:
-            pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG.")
-            picture = None
-    elif picture is not None:
+            pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG. Reading the pad.")
+        else:
+            if uploaded_result is None:
+                pad.warning(f"{upload.name} looks blank: there is no digit in it. Reading the pad.")
+            else:
+                picture, result, from_pad = uploaded, uploaded_result, False
+                pad.image(
+                    thumbnail,
+                    caption=f"Reading {upload.name}, not the pad: remove it to read the pad again.",
+                    clamp=True,
+                )
+    if from_pad and picture is not None:
         result = to_mnist(picture)
-    if upload is not None and picture is not None and result is None:
-        pad.warning(f"{upload.name} looks blank: there is no digit in it to read.")
     st.session_state[DIGIT_KEY] = None if result is None else result.image
 
     with steps:
@@ -176,7 +187,7 @@ def draw_a_digit() -> None:
         ask_and_save(
             result,
             readings,
-            lambda: canvas.image_bytes if upload is None else samples.png_bytes(picture),
+            lambda: canvas.image_bytes if from_pad else samples.png_bytes(picture),
         )
     if "cnn" in reader.models:
         first_layer(feature_maps)

@@ -12,7 +12,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from browser import assert_clean, open_pad, wait_for_digit, wait_until_idle
+from browser import SEVEN, assert_clean, draw, open_pad, wait_for_digit, wait_until_idle
 from PIL import Image
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
@@ -162,6 +162,23 @@ def test_uploading_a_picture(name, pictures, app_url, browser):
     else:
         page.get_by_text(f"Cannot read {filename}").wait_for()
     wait_until_idle(page)
+    assert_clean(page)
+    page.context.close()
+
+
+def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_pad_read(
+    pictures, app_url, browser
+):
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    upload(page, pictures / "dot.png")
+    page.get_by_text("dot.png looks blank: there is no digit in it. Reading the pad.").wait_for()
+    wait_until_idle(page)
+    wait_for_digit(page, 7)  # not "Draw a digit on the black pad" beside a pad holding a 7
+    upload(page, pictures / "deep.png")
+    wait_for_digit(page, 1)
+    page.get_by_text("Reading deep.png, not the pad").wait_for()
     assert_clean(page)
     page.context.close()
 
