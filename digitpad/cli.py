@@ -43,7 +43,10 @@ def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
     models, whole_digit, problems = load_networks(store, whole_digit=numbers)
     for problem in problems.values():
         print(f"warning: {problem}", file=sys.stderr)
-    return DigitReader(models, whole_digit=whole_digit) if models else None
+    if not models:
+        print(f"error: no model in {store} could be loaded", file=sys.stderr)
+        return None
+    return DigitReader(models, whole_digit=whole_digit)
 
 
 def _answer(probs: np.ndarray, threshold: float | None) -> dict:
@@ -223,7 +226,9 @@ def evaluate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__)
     parser.add_argument(
-        "--store", default=None, help=f"folder of <name>.keras models (default: ${STORE_ENV})"
+        "--store",
+        default=None,
+        help=f"folder of <name>.keras models (default: ${STORE_ENV}, else the shipped ones)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     reading = commands.add_parser("predict", help="read the digit in each image")
@@ -247,9 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     scoring.set_defaults(run=evaluate)
     args = parser.parse_args(argv)
+    store = Path(args.store or store_dir())
+    if not store.is_dir():
+        named_by = "--store" if args.store else f"${STORE_ENV}"
+        parser.error(f"{named_by}: no such folder: {store}")
     if args.command == "evaluate" and args.limit is not None:
         if args.limit < 1:
-            parser.error("--limit: at least 1 test digit")
+            scoring.error("--limit: at least 1 test digit")
         if args.record:
-            parser.error("--record writes the figures into the cards: score every test digit")
+            scoring.error("--record writes the figures into the cards: score every test digit")
     return args.run(args)

@@ -140,6 +140,16 @@ def test_evaluate_prints_a_table(mnist_file):
 def test_evaluate_limit_says_what_it_cannot_do(mnist_file, flags, why):
     done = run_cli("evaluate", "--data", str(mnist_file), *flags)
     assert done.returncode == 2 and why in done.stderr and "Traceback" not in done.stderr
+    assert "usage: python -m digitpad evaluate" in done.stderr, "the usage of the command at fault"
+
+
+def test_a_store_that_is_no_folder_is_named_not_retrained(image_folder, tmp_path):
+    missing = tmp_path / "no_such_store"
+    done = run_cli("--store", str(missing), "predict", str(image_folder))
+    assert done.returncode == 2 and f"--store: no such folder: {missing}" in done.stderr
+    assert "train.py" not in done.stderr, "a typo, not a reason to train for half an hour"
+    done = run_cli("--store", str(tmp_path), "predict", str(image_folder))  # a folder, no models
+    assert done.returncode == 2 and f"error: no model in {tmp_path} could be loaded" in done.stderr
 
 
 def test_evaluate_without_data_says_how(tmp_path):
