@@ -92,18 +92,27 @@ if reading is None or not reading.digits:
 decider = reading.deciding_model
 names = [decider, *(name for name in reading.probs if name != decider)]
 titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
-for column, name in zip(st.columns(4), names):
-    column.metric(f"{titles[name]} reads", reading.read_by(name))
-if unsure:
-    doubts = ", ".join(
-        f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
-        f"{reading.probs[decider][i].max():.0%})"
-        for i in unsure
-    )
+if 2 * len(unsure) > len(reading.digits):
+    # Noise, a scribble or a blurred photo: a confident headline would be a guess in big type.
     st.warning(
-        f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, or "
-        "write it again, larger or further from its neighbours."
+        f"This does not look like a number: the {titles[decider]} is not sure of "
+        f"{len(unsure)} of the {len(reading.digits)} digits it found (it would read "
+        f"{reading.read_by(decider)}). Write the digits plainly, side by side, or try a sharper "
+        "photo."
     )
+else:
+    for column, name in zip(st.columns(4), names):
+        column.metric(f"{titles[name]} reads", reading.read_by(name))
+    if unsure:
+        doubts = ", ".join(
+            f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
+            f"{reading.probs[decider][i].max():.0%})"
+            for i in unsure
+        )
+        st.warning(
+            f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
+            "or write it again, larger or further from its neighbours."
+        )
 st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "

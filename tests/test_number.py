@@ -12,6 +12,7 @@ from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, data_file, draw_polyline, opaque_canvas
 from digitpad.drawn import pen_digit_parts
+from digitpad.gallery import load_npz
 from digitpad.images import decode_image
 from digitpad.ink import ink_map, is_flat
 from digitpad.number import (
@@ -25,6 +26,7 @@ from digitpad.number import (
     read_number,
 )
 from digitpad.preprocess import to_gray, to_mnist
+from digitpad.store import store_dir
 from digitpad.written_numbers import make_pen_numbers
 
 PAGE = str(REPO / "pages" / "5_Read_a_number.py")
@@ -468,7 +470,7 @@ def test_page_reads_the_number_drawn_on_the_pad(first_digits):
     assert not page.warning, "the CNN is sure of MNIST's first four test digits"
 
 
-def test_page_names_the_digits_the_cnn_is_not_sure_of(first_digits, store_copy):
+def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(first_digits, store_copy):
     # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
     card = json.loads((store_copy / "cnn.json").read_text())
     card["calibration"]["threshold"] = 2.0
@@ -479,7 +481,21 @@ def test_page_names_the_digits_the_cnn_is_not_sure_of(first_digits, store_copy):
     pad[: row.shape[0], : row.shape[1]] = row
     page = run_page(pad)
     assert not page.exception, page.exception
-    assert {metric.label: metric.value for metric in page.metric}["CNN reads"] == FIRST_NUMBER
+    assert not page.metric, "no number in big type when the CNN is sure of none of its digits"
     (warning,) = page.warning
-    assert "not sure of digit 1 (maybe 7" in warning.value
-    assert all(f"digit {i} (maybe {d}," in warning.value for i, d in enumerate("7210", 1))
+    assert "This does not look like a number: the CNN is not sure of 4 of the 4" in warning.value
+    assert f"(it would read {FIRST_NUMBER})" in warning.value
+
+
+def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
+    mistakes = load_npz(store_dir() / "cnn.mistakes.npz")
+    doubtful = mistakes["images"][mistakes["probs"].max(axis=1).argmin()]  # 29% sure
+    pad = opaque_canvas(shape=(240, 840))
+    row = on_black_pad(mnist_row([doubtful, *first_digits[1:]], height=140, gap=40))
+    pad[: row.shape[0], : row.shape[1]] = row
+    page = run_page(pad)
+    assert not page.exception, page.exception
+    assert page.metric[0].label == "CNN reads" and page.metric[0].value.endswith("210")
+    (warning,) = page.warning
+    assert "The CNN is not sure of digit 1 (maybe" in warning.value
+    assert "digit 2" not in warning.value
