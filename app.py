@@ -134,6 +134,22 @@ def draw_a_digit() -> None:
 
     with steps:
         if result is not None:
+            # The verdict first: on a phone this column comes under the pad, the bars further on.
+            digits = {name: reading.digit for name, reading in readings.items()}
+            unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
+            if unsure:
+                st.info(
+                    f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
+                    "this is. Is it a digit? If it is, try writing it more plainly."
+                )
+            elif len(digits) > 1 and len(set(digits.values())) == 1:
+                st.success(f"Both networks read **{next(iter(digits.values()))}**.")
+            elif len(digits) > 1:
+                st.warning(
+                    "The networks disagree: "
+                    + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
+                    + "."
+                )
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
@@ -159,22 +175,6 @@ def draw_a_digit() -> None:
                     # the 28x28 pixels.
                     with st.container(width=STEP_WIDTH):
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
-
-            digits = {name: reading.digit for name, reading in readings.items()}
-            unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
-            if unsure:
-                st.info(
-                    f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
-                    "this is. Is it a digit? If it is, try writing it more plainly."
-                )
-            elif len(digits) > 1 and len(set(digits.values())) == 1:
-                st.success(f"Both networks read **{next(iter(digits.values()))}**.")
-            elif len(digits) > 1:
-                st.warning(
-                    "The networks disagree: "
-                    + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
-                    + "."
-                )
 
     for column, (name, reading) in zip(st.columns(2), readings.items()):
         column.plotly_chart(
