@@ -90,3 +90,6 @@ figure.caption(
     "Change a weight and watch the response change: positive weights reward ink under them, "
     "negative ones penalise it, and the learned filters beside it are the nearest in direction."
 )
+if not grid.any():
+    # Every cosine is then 0: the "most alike" are merely the first three.
+    editor.info("All nine weights are 0: this filter finds nothing, and no learned one is like it.")

@@ -197,6 +197,17 @@ def test_editing_your_filter_changes_its_response(drawn_digit):
     assert not np.allclose(response_before, response_after), "the filter's response to the digit"
 
 
+def test_an_empty_filter_is_said_to_be_like_none(drawn_digit):
+    page = run_page("handmade", drawn_digit)
+    assert not page.info, "the starting filter has weights"
+    for row in range(3):
+        for col in range(3):
+            page.number_input(key=f"grid_{row}{col}").set_value(0.0)
+    page.run()
+    assert not page.exception
+    assert any("no learned one is like it" in info.value for info in page.info)
+
+
 def test_report_gallery_filters_and_confusion_rates():
     page = run_page("report")
     assert len(page.image) > 0
