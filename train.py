@@ -130,25 +130,79 @@ def count(least: int):
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
-        "--model", choices=(*MODEL_NAMES, whole_digit.NAME, "both", "all"), default=model
+        "--model",
+        choices=(*MODEL_NAMES, whole_digit.NAME, "both", "all"),
+        default=model,
+        help="both: the MLP and the CNN; all: those and the whole-digit network (default: all)",
     )
-    parser.add_argument("--recipe", choices=("robust", "chapter"), default=recipe)
-    parser.add_argument("--epochs", type=count(1), default=epochs)
-    parser.add_argument("--patience", type=count(0), default=patience)
-    parser.add_argument("--batch-size", type=count(1), default=batch_size)
-    parser.add_argument("--validation-size", type=count(1), default=validation_size)
-    parser.add_argument("--seed", type=int, default=seed)
-    parser.add_argument("--out", default=out, help="folder for <name>.keras and <name>.json")
+    parser.add_argument(
+        "--recipe", choices=("robust", "chapter"), default=recipe, help="(default: robust)"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=count(1),
+        default=epochs,
+        help="(default: 30 chapter; robust MLP 40, CNN 18, whole-digit 10)",
+    )
+    parser.add_argument(
+        "--patience",
+        type=count(0),
+        default=patience,
+        help="early stopping (default: 5 chapter, 10 robust)",
+    )
+    parser.add_argument(
+        "--batch-size", type=count(1), default=batch_size, help="(default: 128 chapter, 256 robust)"
+    )
+    parser.add_argument(
+        "--validation-size",
+        type=count(1),
+        default=validation_size,
+        help=f"the last N MNIST training images, never trained on (default: {validation_size})",
+    )
+    parser.add_argument("--seed", type=int, default=seed, help=f"(default: {seed})")
+    parser.add_argument(
+        "--out", default=out, help=f"folder for <name>.keras and <name>.json (default: {out})"
+    )
     parser.add_argument("--data", default=data, help=f"mnist.npz (default: ${MNIST_ENV})")
     parser.add_argument(
         "--pen-data", default=pen_data, help=f"pendigits_train_strokes.npz (${PEN_ENV})"
     )
-    parser.add_argument("--drawn-copies", type=count(0), default=drawn_copies)
-    parser.add_argument("--pen-copies", type=count(1), default=pen_copies)
-    parser.add_argument("--scribbles", type=count(1), default=scribbles)
-    parser.add_argument("--styled", type=count(1), default=styled)
-    parser.add_argument("--whole-digit-numbers", type=count(1), default=whole_digit_numbers)
-    parser.add_argument("--workers", type=count(1), default=workers)
+    parser.add_argument(
+        "--drawn-copies",
+        type=count(0),
+        default=drawn_copies,
+        help=f"robust: each MNIST training digit redrawn N times (default: {DRAWN_COPIES})",
+    )
+    parser.add_argument(
+        "--pen-copies",
+        type=count(1),
+        default=pen_copies,
+        help=f"robust: renders of each pen digit (default: {pen_copies})",
+    )
+    parser.add_argument(
+        "--scribbles",
+        type=count(1),
+        default=scribbles,
+        help=f"robust: scribbles that are no digit (default: {scribbles})",
+    )
+    parser.add_argument(
+        "--styled",
+        type=count(1),
+        default=styled,
+        help=f"robust: digits in styles MNIST lacks (default: {styled})",
+    )
+    parser.add_argument(
+        "--whole-digit-numbers",
+        type=count(1),
+        default=whole_digit_numbers,
+        help=f"numbers the whole-digit network learns from (default: {whole_digit_numbers})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=count(1),
+        default=workers,
+        help="processes that draw the training data (default: every core)",
+    )
     parser.add_argument(
         "--precision",
         choices=("float32", "mixed_bfloat16"),
@@ -156,7 +210,12 @@ def parse_args() -> argparse.Namespace:
         help="default: float32; for the robust recipe's CNN, mixed_bfloat16 where the CPU has AMX "
         "or AVX-512 BF16",
     )
-    parser.add_argument("--final-epochs", type=count(0), default=final_epochs)
+    parser.add_argument(
+        "--final-epochs",
+        type=count(0),
+        default=final_epochs,
+        help="robust: epochs without augmentation at the end (default: 2)",
+    )
     parser.add_argument(
         "--limit", type=count(1), help="train on the first N images only (smoke tests)"
     )
