@@ -142,7 +142,8 @@ def parse_args() -> argparse.Namespace:
         "--epochs",
         type=count(1),
         default=epochs,
-        help="(default: 30 chapter; robust MLP 40, CNN 18, whole-digit 10)",
+        help=f"(default: 30 chapter; robust MLP {ROBUST_EPOCHS['mlp']}, CNN "
+        f"{ROBUST_EPOCHS['cnn']}, whole-digit {WHOLE_DIGIT_EPOCHS})",
     )
     parser.add_argument(
         "--patience",
@@ -214,7 +215,7 @@ def parse_args() -> argparse.Namespace:
         "--final-epochs",
         type=count(0),
         default=final_epochs,
-        help="robust: epochs without augmentation at the end (default: 2)",
+        help=f"robust: epochs without augmentation at the end (default: {FINAL_EPOCHS['cnn']})",
     )
     parser.add_argument(
         "--limit", type=count(1), help="train on the first N images only (smoke tests)"

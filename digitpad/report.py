@@ -82,7 +82,7 @@ def curves_captions(cards: Iterable[dict]) -> list[str]:
         "afresh each epoch, scribbles among them, read through dropout; the dashed ones on "
         "validation digits as they are. So here training sits above validation. Overfitting "
         "would show as a dashed curve turning up while its solid one falls: look how the dashed "
-        "curves flatten instead. The last two epochs, on digits as they are at a low learning "
+        "curves flatten instead. The last epochs, on digits as they are at a low learning "
         "rate, go on from the best augmented epoch's weights and end at the star, what ships.",
         "Compare the two dashed validation curves: the higher one reads digits it never "
         "trained on better. The solid ones stay lower because they count the scribbles, whose "

@@ -164,7 +164,7 @@ def models_or_stop(*needed: str, numbers: bool = False) -> DigitReader:
 
 
 def a_digit(digit: int) -> str:
-    """ "a 7", "an 8": as the digit is said."""
+    """The digit with its article, as it is said: a 7, an 8."""
     return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
