@@ -250,7 +250,7 @@ def ask_and_save(
                 index=None,
                 placeholder="pick the digit",
                 key="label_digit",
-                width=170,
+                width=150,
             )
             corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
         if confirmed or corrected:

@@ -20,7 +20,7 @@ def first_layer_figure(store: Path) -> go.Figure:
 
 
 ui.page_header(
-    "Filters explorer",
+    "Filters",
     "What each layer computes on one digit: the CNN looks through small learned filters that "
     "slide over the whole image; the MLP's hidden units each weigh all 784 pixels at once.",
 )

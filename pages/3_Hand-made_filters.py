@@ -52,7 +52,7 @@ def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray) -> go.
 
 
 ui.page_header(
-    "Hand-made versus learned filters",
+    "Hand-made filters",
     "The chapter builds edge detectors by hand; the CNN's first layer learned its own filters "
     "from data. Slide both over the same digit and see which learned filters do the same job.",
 )

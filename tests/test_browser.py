@@ -227,7 +227,7 @@ def test_a_page_opened_by_its_address_on_a_fresh_server_has_the_apps_navigation(
     with running_app() as url:
         page = browser.new_context().new_page()
         page.goto(f"{url}/Filters")
-        page.get_by_text("Filters explorer").wait_for(timeout=90_000)
+        page.locator("h1", has_text="Filters").wait_for(timeout=90_000)
         wait_until_idle(page)
         links = page.locator("[data-testid=stSidebarNavLink]").all_inner_texts()
         assert [link.splitlines()[-1].strip() for link in links][:2] == [
