@@ -162,6 +162,9 @@ def sample_row(
 
 
 INSERT = "INSERT INTO samples (created, label, canvas_png, image, predictions) VALUES (?,?,?,?,?)"
+RESTORE = (
+    "INSERT INTO samples (id, created, label, canvas_png, image, predictions) VALUES (?,?,?,?,?,?)"
+)
 
 
 def add_sample(
@@ -212,10 +215,23 @@ def count_samples(path: str | os.PathLike, label: int | None = None) -> int:
         return db.execute(f"SELECT count(*) FROM samples {where}", params).fetchone()[0]
 
 
-def delete_sample(path: str | os.PathLike, sample_id: int) -> bool:
-    """Delete one sample; False when there was none with that id."""
+def delete_sample(path: str | os.PathLike, sample_id: int) -> Sample | None:
+    """Delete one sample; returns it, for `restore_sample`, or None when there was none."""
     with connect(path) as db, transaction(db):
-        return db.execute("DELETE FROM samples WHERE id = ?", (int(sample_id),)).rowcount > 0
+        row = db.execute(
+            f"SELECT {COLUMNS} FROM samples WHERE id = ?", (int(sample_id),)
+        ).fetchone()
+        if row is None:
+            return None
+        db.execute("DELETE FROM samples WHERE id = ?", (int(sample_id),))
+    return _sample(row)
+
+
+def restore_sample(path: str | os.PathLike, sample: Sample) -> None:
+    """Put a deleted sample back as it was, its id and time included: a delete undone."""
+    row = sample_row(sample.canvas_png, sample.image, sample.label, sample.probs, sample.created)
+    with connect(path) as db, transaction(db):
+        db.execute(RESTORE, (sample.id, *row))
 
 
 def counts_per_digit(path: str | os.PathLike) -> np.ndarray:

@@ -19,8 +19,21 @@ database, store = samples.default_path(), store_dir()
 
 
 def delete(sample_id: int) -> None:
-    samples.delete_sample(database, sample_id)
-    st.toast(f"Deleted digit #{sample_id}.")
+    # Kept for the session, so that a click on the wrong digit can be undone.
+    st.session_state["deleted_sample"] = samples.delete_sample(database, sample_id)
+
+
+def undo_delete() -> None:
+    samples.restore_sample(database, st.session_state.pop("deleted_sample"))
+
+
+def offer_undo() -> None:
+    """The digit last deleted, and a button that puts it back: beside where it was clicked."""
+    deleted = st.session_state.get("deleted_sample")
+    if deleted is not None:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.markdown(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
+            st.button("Undo", key="undo_delete", on_click=undo_delete, icon=":material/undo:")
 
 
 def import_upload() -> None:
@@ -59,6 +72,7 @@ if total == 0:
         "No digits yet. Draw one on the drawing page and say whether the networks read it "
         "right, or import an export below."
     )
+    offer_undo()
 else:
     st.subheader("How many of each")
     counts = samples.counts_per_digit(database)
@@ -83,6 +97,7 @@ else:
         )
 
     st.subheader("Browse")
+    offer_undo()
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])

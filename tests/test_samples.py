@@ -54,7 +54,18 @@ def test_add_list_count_delete(tmp_path):
     page = samples.list_samples(db, limit=5, offset=5)
     assert [s.id for s in page] == [7, 6, 5, 4, 3], "newest first, a page at a time"
     assert [s.id for s in samples.list_samples(db, label=1)] == [12, 2]
-    assert samples.delete_sample(db, 2) and not samples.delete_sample(db, 2)
+    deleted = samples.delete_sample(db, 2)
+    assert deleted.id == 2 and samples.delete_sample(db, 2) is None
+    samples.restore_sample(db, deleted)  # undone: back as it was, its id and time included
+    restored = samples.list_samples(db, label=1)[-1]
+    assert (restored.id, restored.created, restored.canvas_png) == (
+        2,
+        deleted.created,
+        deleted.canvas_png,
+    )
+    np.testing.assert_array_equal(restored.image, deleted.image)
+    assert all(np.array_equal(restored.probs[n], deleted.probs[n]) for n in ("mlp", "cnn"))
+    assert samples.delete_sample(db, 2)
     assert samples.counts_per_digit(db).tolist() == [2, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     first = samples.list_samples(db)[-1]
     assert first.predicted("mlp") == first.label and first.predicted("rnn") is None

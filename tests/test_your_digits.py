@@ -74,6 +74,15 @@ def test_digits_are_counted_scored_browsed_and_deleted(database, store_copy, mni
     page.button(key="delete_1").click().run()
     assert not page.exception
     assert samples.count_samples(database) == 11 and len(page.image) == 11
+    assert any("Deleted digit #1" in text for text in page.markdown.values)
+    page.button(key="undo_delete").click().run()  # a click on the wrong digit, undone
+    assert samples.count_samples(database) == 12 and len(page.image) == 12
+    (restored,) = [s for s in samples.list_samples(database) if s.id == 1]
+    assert restored.created == first.created and restored.canvas_png == first.canvas_png
+    np.testing.assert_array_equal(restored.image, first.image)
+    assert "undo_delete" not in [button.key for button in page.button]
+    page.button(key="delete_1").click().run()
+    assert samples.count_samples(database) == 11
     page.selectbox(key="browse_digit").set_value(int(first.label)).run()
     assert len(page.image) == samples.count_samples(database, int(first.label))
 
