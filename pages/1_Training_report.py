@@ -98,14 +98,17 @@ if scores:
     for name, ladder in ladders.items():
         if ladder:
             network, steps = ladder
-            st.markdown(f"**How the {charts.MODEL_TITLES[name]} got here.** {network}")
-            st.table(steps, hide_index=True, hide_header=False)
-    if any(ladders.values()):
-        st.caption(
-            "Read each table top to bottom: every row is one change, trained and scored beside "
-            "the model before it (percent, before → after), from the chapter's recipe to the "
-            "model that ships. Some changes moved a figure by no more than another run would."
-        )
+            # Folded: each row's "why" is a paragraph, and the page reads on below them.
+            title = f"How the {charts.MODEL_TITLES[name]} got here: {len(steps)} changes"
+            with st.expander(title):
+                st.markdown(network)
+                st.table(steps, hide_index=True, hide_header=False)
+                st.caption(
+                    "Read the table top to bottom: every row is one change, trained and scored "
+                    "beside the model before it (percent, before → after), from the chapter's "
+                    "recipe to the model that ships. Some changes moved a figure by no more than "
+                    "another run would."
+                )
 
 if any("calibration" in card for card in cards.values()):
     st.subheader("Knowing when it does not know")
