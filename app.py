@@ -136,12 +136,15 @@ def draw_a_digit() -> None:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad, the bars further on.
             digits = {name: reading.digit for name, reading in readings.items()}
-            unsure = [MODEL_TITLES[name] for name, reading in readings.items() if not reading.sure]
-            if unsure:
+            sure = [name for name, reading in readings.items() if reading.sure]
+            if not sure:
                 st.info(
-                    f"{' and '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} not sure what "
-                    "this is. Is it a digit? If it is, try writing it more plainly."
+                    "Not sure what this is: "
+                    + ", ".join(r.said_by(MODEL_TITLES[n]) for n, r in readings.items())
+                    + ". Is it a digit? If it is, try writing it more plainly."
                 )
+            elif len(sure) < len(readings):  # one sure, one not: say both, thresholds and all
+                st.info("; ".join(r.said_by(MODEL_TITLES[n]) for n, r in readings.items()) + ".")
             elif len(digits) > 1 and len(set(digits.values())) == 1:
                 st.success(f"Both networks read **{next(iter(digits.values()))}**.")
             elif len(digits) > 1:

@@ -77,35 +77,19 @@ if (!window.digitpadTouchToolbar) {
 
 def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasResult:
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
-    both `preprocess` and `number` look for. It keeps its drawing while the person visits
-    other pages."""
+    both `preprocess` and `number` look for."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
     st.sidebar.html(TOUCH_TOOLBAR, unsafe_allow_javascript=True)
-    kept_key, restore_key, pen_key = f"{key}_kept", f"{key}_restore", f"{key}_pen"
-    kept = st.session_state.get(kept_key)
-    # Streamlit forgets a widget's value once its page is left, and the pad came back blank;
-    # a burst of pen-width changes (the slider's arrow keys) can also put a blank pad on
-    # screen while the readings stay those of the drawing. Both times the pad is given its
-    # last drawing back. Only then: a new `initial_drawing` redraws the pad and empties its undo.
-    if key not in st.session_state or st.session_state.get(pen_key) != stroke_width:
-        st.session_state[restore_key] = kept.json_data if kept else None
-        st.session_state[pen_key] = stroke_width
-    canvas = st_canvas(
+    return st_canvas(
         stroke_width=stroke_width,
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=height,
         width=width,
         drawing_mode="freedraw",
-        initial_drawing=st.session_state[restore_key],
         return_image_data=True,
         key=key,
     )
-    if canvas.image_bytes is not None:
-        st.session_state[kept_key] = canvas
-    elif kept:  # a pad just given its drawing back sends nothing until the next stroke
-        return kept
-    return canvas
 
 
 def run_through_the_app() -> None:

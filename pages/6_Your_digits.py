@@ -65,7 +65,8 @@ try:
 except samples.SamplesUnavailable as problem:
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
     st.stop()
-st.caption(f"{total} digits saved in `{database}` (set $DIGITPAD_SAMPLES for another file).")
+saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
+st.caption(f"{saved} (set $DIGITPAD_SAMPLES for another file).")
 
 if total == 0:
     st.info(

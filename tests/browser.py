@@ -137,23 +137,6 @@ def clear_canvas(page) -> None:
     page.get_by_text("Draw a digit on the black pad").wait_for()
 
 
-def pad_ink(page) -> int:
-    """How many pixels of the pad's drawing are ink (white): what the person sees on it."""
-    return page.evaluate(
-        """() => {
-            for (const host of document.querySelectorAll("[data-testid=stBidiComponentIsolated]")) {
-                const pad = host.shadowRoot?.querySelector("canvas.dc-canvas.lower-canvas");
-                if (!pad) continue;
-                const pixels = pad.getContext("2d").getImageData(0, 0, pad.width, pad.height).data;
-                let ink = 0;
-                for (let i = 0; i < pixels.length; i += 4) ink += pixels[i] > 128;
-                return ink;
-            }
-            return null;
-        }"""
-    )
-
-
 def chart_titles(page) -> list[str]:
     """Plotly draws titles as SVG text, which Playwright's text locators do not see."""
     return page.eval_on_selector_all(".gtitle", "titles => titles.map(t => t.textContent)")

@@ -3,6 +3,7 @@
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
+from digitpad.store import not_sure_thresholds, store_dir
 
 APP = str(REPO / "app.py")
 
@@ -56,3 +57,14 @@ def test_clearing_the_canvas_clears_the_results():
     app.run()
     assert not any("reads" in t for t in chart_titles(app))
     assert any("Draw a digit" in info.value for info in app.info)
+
+
+def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
+    zigzag = [(40, 60), (240, 80), (50, 120), (230, 150), (60, 200), (220, 230), (140, 40)]
+    app = run_app(draw_polyline([*zigzag, (140, 250)], width=10))
+    assert not app.exception
+    assert not app.success, "no digit announced"
+    (verdict,) = app.info
+    assert verdict.value.startswith("Not sure what this is: MLP is not sure (maybe ")
+    mlp_threshold = not_sure_thresholds(store_dir())["mlp"]
+    assert f"; sure from {mlp_threshold:.0%}), CNN is not sure (maybe " in verdict.value
