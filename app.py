@@ -19,7 +19,7 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import deciding_model, digit_in_picture
-from digitpad.preprocess import Preprocessed, to_mnist
+from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import (
     CHART_CONFIG,
@@ -62,13 +62,12 @@ def filters_figure(store: Path) -> go.Figure:
 # A picture stays uploaded while the pad reruns the page: decoded and read once, not every rerun
 # (a phone photo takes a third of a second).
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(data: bytes) -> tuple[np.ndarray, np.ndarray, Preprocessed | None]:
-    """An uploaded picture, a thumbnail of it, and its digit as the networks take it (a photo
-    of paper, too); UnreadableImage when it is no picture."""
+def read_upload(data: bytes) -> tuple[np.ndarray, bytes, Preprocessed | None]:
+    """An uploaded picture, a PNG thumbnail of it (encoded once here, not on every rerun), and
+    its digit as the networks take it (a photo of paper, too); UnreadableImage when it is no
+    picture."""
     picture = decode_image(data)
-    thumbnail = charts.shrunk(picture, CANVAS_SIZE)
-    if thumbnail.dtype == np.uint16:  # a 16-bit PNG; a page shows 8 bits
-        thumbnail = (thumbnail // 257).astype(np.uint8)
+    thumbnail = samples.png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
     return picture, thumbnail, digit_in_picture(picture)
 
 
@@ -111,7 +110,6 @@ def draw_a_digit() -> None:
                 pad.image(
                     thumbnail,
                     caption=f"Reading {upload.name}, not the pad: remove it to read the pad again.",
-                    clamp=True,
                 )
     if from_pad and picture is not None:
         result = to_mnist(picture)

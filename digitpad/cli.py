@@ -91,7 +91,7 @@ def predict(args: argparse.Namespace) -> int:
     if not paths:
         print("error: no image files found in the paths given", file=sys.stderr)
         return 1
-    store = Path(args.store or store_dir())
+    store = args.store
     thresholds = not_sure_thresholds(store)
     failures, answers, reader = {}, {}, None
     # The networks read a batch in a thread of their own while the next batch is read from disk
@@ -136,7 +136,7 @@ def read_numbers(args: argparse.Namespace) -> int:
     if not paths:
         print("error: no image files found in the paths given", file=sys.stderr)
         return 1
-    store = Path(args.store or store_dir())
+    store = args.store
     thresholds = not_sure_thresholds(store)
     reader, read_any = None, False
     for path in paths:
@@ -191,7 +191,7 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     from digitpad.scoring import build_test_sets, score, table
 
-    store = Path(args.store or store_dir())
+    store = args.store
     reader = load_reader(store)
     if reader is None:
         return 2
@@ -252,10 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     scoring.set_defaults(run=evaluate)
     args = parser.parse_args(argv)
-    store = Path(args.store or store_dir())
-    if not store.is_dir():
-        named_by = "--store" if args.store else f"${STORE_ENV}"
-        parser.error(f"{named_by}: no such folder: {store}")
+    named_by = "--store" if args.store else f"${STORE_ENV}"
+    args.store = Path(args.store or store_dir())  # what every command reads its models from
+    if not args.store.is_dir():
+        parser.error(f"{named_by}: no such folder: {args.store}")
     if args.command == "evaluate" and args.limit is not None:
         if args.limit < 1:
             scoring.error("--limit: at least 1 test digit")

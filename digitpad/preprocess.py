@@ -46,7 +46,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
         raise ValueError(f"expected a gray, RGB or RGBA image, got shape {image.shape}")
-    image = _as_uint8(image)
+    image = as_uint8(image)
     if image.ndim == 2:
         return image
     if image.shape[2] == 4:
@@ -60,7 +60,8 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
 
 
-def _as_uint8(image: np.ndarray) -> np.ndarray:
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    """Any picture's pixels as 8 bits: 16-bit, boolean and float ones scaled to 0..255."""
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.bool_:
