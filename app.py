@@ -26,6 +26,7 @@ from digitpad.ui import (
     DIGIT_KEY,
     a_digit,
     drawing_pad,
+    follow_active_versions,
     load_examples,
     load_reader,
     model_problems,
@@ -62,13 +63,13 @@ def filters_figure(store: Path) -> go.Figure:
 # A picture stays uploaded while the pad reruns the page: decoded and read once, not every rerun
 # (a phone photo takes a third of a second).
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_upload(data: bytes) -> tuple[np.ndarray, bytes, Preprocessed | None]:
-    """An uploaded picture, a PNG thumbnail of it (encoded once here, not on every rerun), and
-    its digit as the networks take it (a photo of paper, too); UnreadableImage when it is no
-    picture."""
+def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
+    """A PNG thumbnail of an uploaded picture, the size of the pad (shown, and saved with a
+    label, in place of a phone photo's megabytes), and its digit as the networks take it (a
+    photo of paper, too); UnreadableImage when it is no picture."""
     picture = decode_image(data)
     thumbnail = samples.png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
-    return picture, thumbnail, digit_in_picture(picture)
+    return thumbnail, digit_in_picture(picture)
 
 
 def draw_a_digit() -> None:
@@ -96,23 +97,23 @@ def draw_a_digit() -> None:
 
     # An upload is read in place of the pad; one that holds no digit is named, and the pad,
     # which may hold one, is read instead.
-    picture, result, from_pad = canvas.image_data, None, True
+    result, uploaded_png = None, None  # the upload being read, when it is
     if upload is not None:
         try:
-            uploaded, thumbnail, uploaded_result = read_upload(upload.getvalue())
+            thumbnail, uploaded_result = read_upload(upload.getvalue())
         except UnreadableImage as error:
-            pad.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG. Reading the pad.")
+            pad.error(f"Cannot read {upload.name}: {error}. Reading the pad.")
         else:
             if uploaded_result is None:
                 pad.warning(f"{upload.name} looks blank: there is no digit in it. Reading the pad.")
             else:
-                picture, result, from_pad = uploaded, uploaded_result, False
+                result, uploaded_png = uploaded_result, thumbnail
                 pad.image(
                     thumbnail,
                     caption=f"Reading {upload.name}, not the pad: remove it to read the pad again.",
                 )
-    if from_pad and picture is not None:
-        result = to_mnist(picture)
+    if uploaded_png is None and canvas.image_data is not None:
+        result = to_mnist(canvas.image_data)
     st.session_state[DIGIT_KEY] = None if result is None else result.image
 
     with steps:
@@ -188,7 +189,7 @@ def draw_a_digit() -> None:
         ask_and_save(
             result,
             readings,
-            lambda: canvas.image_bytes if from_pad else samples.png_bytes(picture),
+            lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
         )
     if "cnn" in reader.models:
         first_layer(feature_maps)
@@ -294,4 +295,5 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
 # The drawing page first; the pages in pages/ keep the names and addresses their files give them.
 PAGES = sorted((Path(__file__).parent / "pages").glob("*.py"))
 drawing = st.Page(draw_a_digit, title="Draw a digit", icon="✏️", url_path="", default=True)
+follow_active_versions()
 st.navigation([drawing, *map(st.Page, PAGES)]).run()

@@ -41,6 +41,7 @@ from digitpad.batches import Batches
 from digitpad.data import (
     MNIST_ENV,
     PEN_ENV,
+    VALIDATION_SIZE,
     BadDataFile,
     Split,
     file_sha256,
@@ -51,7 +52,7 @@ from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
-from digitpad.store import library_versions, write_card
+from digitpad.store import STORE_ENV, library_versions, write_card
 from digitpad.styles import style_samples
 
 # -----------------------------------------------------------------------------
@@ -60,10 +61,10 @@ model = "all"  # mlp, cnn, whole_digit, both (mlp and cnn) or all (robust: the t
 recipe = "robust"  # robust or chapter
 epochs = None  # default: 30 for the chapter (early stopping ends it); robust: see ROBUST_EPOCHS
 patience = None  # default: 5 (chapter; the CNN's validation loss is noisy), 10 (robust)
-batch_size = None  # default: 128 (chapter), 256 (robust: fewer, cheaper steps on a CPU)
-validation_size = 5000  # the last MNIST training images, never trained on
+batch_size = None  # default: 128 (chapter, fine-tuning), 256 (robust: fewer, cheaper steps)
+validation_size = VALIDATION_SIZE  # the last MNIST training images, never trained on
 seed = 1
-out = "model_store"
+out = os.environ.get(STORE_ENV) or "model_store"  # where the app reads its models
 data = None  # a local mnist.npz; default: $DIGITPAD_MNIST, else Keras' download
 pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robust recipe
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
@@ -152,7 +153,10 @@ def parse_args() -> argparse.Namespace:
         help="early stopping (default: 5 chapter, 10 robust)",
     )
     parser.add_argument(
-        "--batch-size", type=count(1), default=batch_size, help="(default: 128 chapter, 256 robust)"
+        "--batch-size",
+        type=count(1),
+        default=batch_size,
+        help="(default: 128 chapter and fine-tuning, 256 robust)",
     )
     parser.add_argument(
         "--validation-size",
@@ -242,7 +246,7 @@ def parse_args() -> argparse.Namespace:
     if args.patience is None:
         # Cosine decay does its best work in the last epochs: do not stop short of them.
         args.patience = 5 if args.recipe == "chapter" else 10
-    if args.batch_size is None:
+    if args.batch_size is None and not args.finetune_on:  # fine-tuning has its own default
         args.batch_size = 128 if args.recipe == "chapter" else 256
     if args.recipe == "chapter" and args.model == whole_digit.NAME:
         parser.error("--model whole_digit: the chapter has no whole-digit network (robust only)")
@@ -583,7 +587,8 @@ def finetune_main(args: argparse.Namespace) -> None:
     train_set, test_set = mnist_or_exit(data_file)
     result = finetune.finetune(
         base, train_set, test_set, (images, labels),
-        epochs=args.epochs or finetune.EPOCHS, seed=args.seed, batch_size=args.batch_size,
+        epochs=args.epochs or finetune.EPOCHS, seed=args.seed,
+        batch_size=args.batch_size or finetune.BATCH_SIZE,
         mnist_images=args.limit or finetune.MNIST_IMAGES,
         progress=lambda done, doing: print(f"{done:4.0%} {doing:<60}", end="\r", flush=True),
     )  # fmt: skip

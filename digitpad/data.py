@@ -20,6 +20,8 @@ def mnist_path(path: str | os.PathLike | None = None) -> Path | None:
 
 
 MNIST_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+# The last MNIST training digits, which no model trains on: validation, and calibration.
+VALIDATION_SIZE = 5000
 
 
 class BadDataFile(ValueError):

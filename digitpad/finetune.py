@@ -2,8 +2,8 @@
 
 A fifth of the person's digits are held out; the rest are repeated so that a few dozen of them
 count beside thousands of MNIST digits. The old and the new model are then compared on MNIST's
-test set and on the held-out digits. Nothing is saved here: the caller looks at the figures and
-saves the model as a new version (digitpad/versions.py).
+test set and on the held-out digits, and the new one's "not sure" threshold is chosen again.
+`save_as_active` keeps it as a new version (digitpad/versions.py), the old one beside it.
 """
 
 import datetime
@@ -15,9 +15,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from digitpad import NUM_CLASSES, versions
+from digitpad import NUM_CLASSES, calibration, training_data, versions
 from digitpad.batches import Batches
-from digitpad.data import file_sha256
+from digitpad.data import VALIDATION_SIZE, file_sha256
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.store import library_versions
 
@@ -29,6 +29,11 @@ MAX_REPEATS = 10  # ... but each one is shown at most this many times an epoch, 
 LEARNING_RATE = 1e-4  # a tenth of training's: adjust the weights, do not start over
 EPOCHS = 3
 BATCH_SIZE = 128
+# The new model's threshold is chosen on MNIST's validation digits, these many of them redrawn as
+# train.py draws them, and scribbles: train.py's validation sets but its pen digits, which
+# fine-tuning does without. A few seconds of drawing.
+CALIBRATION_DRAWN = 2000
+CALIBRATION_SCRIBBLES = 1000
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 
@@ -45,6 +50,7 @@ class Finetuned:
     batch_size: int
     history: dict[str, list[float]]
     train_seconds: float
+    calibration: dict  # the new model's, as calibration.calibrate gives it
 
 
 class ReportProgress(keras.callbacks.Callback):
@@ -99,7 +105,8 @@ def finetune(
     train_at, held_at = split_held_out(len(labels), seed)
     rng = np.random.default_rng(seed)
     x_mnist, y_mnist = mnist_train
-    chosen = rng.permutation(len(y_mnist))[:mnist_images]
+    validation = len(y_mnist) - min(VALIDATION_SIZE, len(y_mnist) // 6)  # as train.py splits
+    chosen = rng.permutation(validation)[:mnist_images]
     repeats = int(np.clip(np.ceil(YOUR_SHARE * len(chosen) / len(train_at)), 1, MAX_REPEATS))
     x = np.concatenate(
         [
@@ -139,6 +146,8 @@ def finetune(
     train_seconds = time.perf_counter() - started
     report(0.85, "Reading them again with the new model")
     new = evaluate(net)
+    report(0.9, "Choosing when the new model is not sure, on digits and scribbles it never saw")
+    calibrated = calibrate(net, x_mnist[validation:], y_mnist[validation:], seed)
     # The saved model needs no Adam moments: the app only predicts.
     clean = keras.models.clone_model(net)
     clean.set_weights(net.get_weights())
@@ -154,6 +163,25 @@ def finetune(
         batch_size=batch_size,
         history={key: [float(v) for v in values] for key, values in history.history.items()},
         train_seconds=train_seconds,
+        calibration=calibrated,
+    )
+
+
+def calibrate(net: keras.Model, images: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+    """`net`'s "not sure" threshold, chosen as train.py chooses it, on MNIST validation digits
+    (uint8) as they are and some of them redrawn, and on scribbles."""
+    drawn = training_data.drawn_digits(images[:CALIBRATION_DRAWN], seed, workers=1)
+    scribbles = training_data.rendered_strokes(
+        training_data.random_scribbles(CALIBRATION_SCRIBBLES, seed), seed, workers=1
+    )
+
+    def probs(x: np.ndarray) -> np.ndarray:
+        return net.predict(as_model_input(x), batch_size=1024, verbose=0)
+
+    return calibration.calibrate(
+        np.concatenate([probs(images), probs(drawn)]),
+        np.concatenate([labels, labels[:CALIBRATION_DRAWN]]),
+        probs(scribbles),
     )
 
 
@@ -190,15 +218,17 @@ def finetuned_card(
 ) -> dict:
     """The new version's model card: train.py's card format, with what fine-tuning changed.
 
-    Figures measured on the base model (calibration, validation accuracy, evaluation) and how
-    it differs from the chapter's are left out: they no longer describe the new weights.
+    Figures measured on the base model (validation accuracy, evaluation) and how it differs
+    from the chapter's are left out: they no longer describe the new weights. Its calibration is
+    the new model's own.
     """
-    stale = ("calibration", "validation_accuracy", "evaluation", "changes_from_chapter", "version")
+    stale = ("validation_accuracy", "evaluation", "changes_from_chapter", "version")
     kept = {k: v for k, v in (base_card or {}).items() if k not in stale}
     epochs = len(result.history["loss"])
     test = result.new["mnist_test"]
     return {
         **kept,
+        "calibration": result.calibration,
         "recipe": "finetune",
         "finetuned_from": base_version,
         "command": command,

@@ -1,14 +1,20 @@
 """Decode image files and uploads into arrays, with a plain message for anything unreadable."""
 
+import io
+import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 # What the pages' upload boxes offer: the formats phones and browsers save pictures in.
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
 JPEG_START = b"\xff\xd8"
+# A 10,000-pixel-square scan; a phone's largest photos have half as many. A small file can hold
+# far more (a 0.4 MB PNG decodes to 400 million pixels), each taking bytes of memory to read.
+MAX_PIXELS = 100_000_000
 
 # A damaged file is reported once, by us, not also as OpenCV's warning.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -22,6 +28,7 @@ def decode_image(data: bytes) -> np.ndarray:
     """Gray, RGB or RGBA array from encoded bytes (PNG, JPEG, GIF's first frame, ...)."""
     if not data:
         raise UnreadableImage("the file is empty")
+    refuse_too_many_pixels(data)
     # A phone saves a photo as its sensor lay and says in EXIF which way is up; IMREAD_UNCHANGED,
     # which keeps a PNG's alpha (where the pad's ink is), ignores that and read a photo taken
     # upright lying on its side. A JPEG has no alpha: it is decoded turned upright.
@@ -34,12 +41,29 @@ def decode_image(data: bytes) -> np.ndarray:
     except cv2.error:
         image = None
     if image is None or image.size == 0:
-        raise UnreadableImage("not an image OpenCV can read, or a damaged one")
+        raise UnreadableImage("not an image OpenCV can read, or a damaged one: try a PNG or JPEG")
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if image.ndim == 3 and image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     return image
+
+
+def refuse_too_many_pixels(data: bytes) -> None:
+    """UnreadableImage for a picture of more than MAX_PIXELS, told from its header by Pillow
+    before anything is decoded."""
+    too_many = f"it has more than {MAX_PIXELS // 1_000_000} million pixels: send a smaller copy"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own limit, twice ours
+        raise UnreadableImage(too_many) from None
+    except Exception:  # Pillow raises many kinds: a file it cannot parse is for OpenCV to judge
+        return
+    if width * height > MAX_PIXELS:
+        raise UnreadableImage(f"{too_many} ({width}x{height})")
 
 
 def read_image(path: str | Path) -> np.ndarray:

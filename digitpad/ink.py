@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitpad.preprocess import ink_strength, to_gray
+from digitpad.preprocess import (
+    as_uint8,
+    background_is_transparent,
+    flattened,
+    ink_strength,
+    to_gray,
+)
 
 # Pictures are segmented at most this big: a digit needs tens of pixels, not thousands.
 WORK_SIDE = 1200
@@ -102,11 +108,12 @@ def _pen_gray(image: np.ndarray, gray: np.ndarray, light_writing: bool) -> np.nd
     """Gray in which a coloured pen stands out: it is dark in at least one channel on paper."""
     if image.ndim != 3 or image.shape[2] not in (3, 4):
         return gray
-    # to_gray's dtype handling, one channel at a time.
-    channels = np.stack([to_gray(image[:, :, i]) for i in range(image.shape[2])], axis=2)
-    if image.shape[2] == 4 and channels[:, :, 3].min() < 255:
-        return gray  # transparent: to_gray already took the ink from alpha
-    channels = cv2.resize(channels[:, :, :3], gray.shape[::-1], interpolation=cv2.INTER_AREA)
+    channels = as_uint8(image)
+    if image.shape[2] == 4:
+        if background_is_transparent(channels[:, :, 3]):
+            return gray  # to_gray already took the ink from alpha
+        channels = flattened(channels)
+    channels = cv2.resize(channels, gray.shape[::-1], interpolation=cv2.INTER_AREA)
     return channels.max(axis=2) if light_writing else channels.min(axis=2)
 
 

@@ -38,8 +38,8 @@ class Preprocessed:
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Gray uint8 from gray, RGB or RGBA of any integer, bool or float dtype.
 
-    Ink that lives only in the alpha channel (the canvas draws on a transparent background)
-    comes back as the alpha channel itself.
+    Ink drawn on a transparent background (as the canvas draws) comes back as the alpha channel
+    itself.
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
@@ -51,13 +51,30 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         return image
     if image.shape[2] == 4:
         alpha = image[:, :, 3]
-        if alpha.min() < 255:
-            # Transparent background: the strokes are where alpha is.
+        if background_is_transparent(alpha):
             if alpha.max() - alpha.min() >= MIN_CONTRAST:
                 return alpha
             return np.zeros_like(alpha)
-        image = image[:, :, :3]
+        image = flattened(image)
     return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+
+
+def background_is_transparent(alpha: np.ndarray) -> bool:
+    """Whether a picture's background is see-through, so that its strokes are where alpha is.
+
+    Not whether any pixel is: a screenshot's clear rounded corners or shadow, taken for the
+    strokes, became the digit.
+    """
+    return background_level(alpha) < 255
+
+
+def flattened(rgba: np.ndarray) -> np.ndarray:
+    """RGB of an 8-bit RGBA picture on an opaque background, its few see-through pixels filled
+    with that background's colour."""
+    opacity = rgba[:, :, 3:].astype(np.float32) / 255
+    rgb = rgba[:, :, :3].astype(np.float32)
+    background = np.array([background_level(rgba[:, :, i]) for i in range(3)], np.float32)
+    return (rgb * opacity + background * (1 - opacity)).round().astype(np.uint8)
 
 
 def as_uint8(image: np.ndarray) -> np.ndarray:

@@ -131,8 +131,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     if missing:
         raise BadSampleFile(f"the .npz lacks {', '.join(sorted(missing))}: not a DigitPad export")
     labels, images = arrays["labels"], arrays["images"]
-    count = len(labels)
-    if labels.ndim != 1 or images.shape != (count, 28, 28):
+    count = len(labels) if labels.ndim == 1 else -1
+    if images.shape != (count, 28, 28):
         raise BadSampleFile(
             f"the .npz has {labels.shape} labels and {images.shape} images: "
             "expected N labels and N 28x28 images"
@@ -143,9 +143,10 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         raise BadSampleFile(f"the .npz's images are {images.dtype}: expected float32 or uint8")
     if images.dtype != np.uint8 and count and not 0 <= images.min() <= images.max() <= 1:
         raise BadSampleFile("the .npz's float images must lie in [0, 1]")
-    created = arrays.get("created", np.array([utc_now()] * count))
-    if created.shape != (count,):
-        raise BadSampleFile(f"the .npz has {created.shape} times for {count} samples")
+    created = arrays.get("created", np.array([utc_now()] * count, dtype="U32"))
+    if created.shape != (count,) or created.dtype.kind != "U":
+        raise BadSampleFile(f"the .npz has {created.shape} {created.dtype} times for {count} "
+                            "samples: expected one text time each")  # fmt: skip
     pngs, offsets = arrays.get("canvas_png"), arrays.get("canvas_offsets")
     if offsets is not None and not (
         pngs is not None
@@ -158,8 +159,10 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     probs = {key.removeprefix("probs_"): value for key, value in arrays.items()
              if key.startswith("probs_")}  # fmt: skip
     for name, p in probs.items():
-        if p.shape != (count, NUM_CLASSES):
-            raise BadSampleFile(f"the .npz's probs_{name} is {p.shape}, not ({count}, 10)")
+        if p.shape != (count, NUM_CLASSES) or np.isinf(p).any():  # NaN: no answer given
+            raise BadSampleFile(
+                f"the .npz's probs_{name} is {p.shape}, not ({count}, 10) finite probabilities"
+            )
     rows = []
     for i in range(count):
         if offsets is not None:

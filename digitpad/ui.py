@@ -12,7 +12,13 @@ from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad import charts
 from digitpad.gallery import load_npz
-from digitpad.store import WHOLE_DIGIT, load_networks, not_sure_thresholds, store_dir
+from digitpad.store import (
+    WHOLE_DIGIT,
+    active_versions,
+    load_networks,
+    not_sure_thresholds,
+    store_dir,
+)
 
 if TYPE_CHECKING:
     from digitpad.inference import DigitReader
@@ -111,6 +117,22 @@ def models_changed() -> None:
     """Another model version is active: every page must load and read with it afresh."""
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@st.cache_resource
+def versions_cached() -> dict[str, dict[str, str]]:
+    """{"active": the model versions what is cached was made with}; emptied with the caches."""
+    return {}
+
+
+def follow_active_versions() -> None:
+    """Clears the caches when another version became active outside this server (`train.py
+    --finetune-on` beside a running app), which the pages would otherwise never read with."""
+    active, cached = active_versions(store_dir()), versions_cached()
+    if cached.get("active", active) != active:
+        models_changed()
+        cached = versions_cached()
+    cached["active"] = active
 
 
 def page_header(title: str, intro: str) -> None:

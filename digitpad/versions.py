@@ -13,6 +13,7 @@ only rewrites active.json, so no model file is ever lost.
 import datetime
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import keras
@@ -84,9 +85,13 @@ def activate(name: str, version: str, store: Path | None = None) -> None:
     else:
         active[name] = version
     path = Path(store or store_dir()) / ACTIVE_FILE
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(active, indent=1) + "\n")
-    os.replace(partial, path)  # readers see the old file or the new one, never half of one
+    # A file of its own for each switch (two sessions may switch at once), then renamed: readers
+    # see the old active.json or the new one, never half of one.
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{ACTIVE_FILE}.", suffix=".partial", delete=False
+    ) as partial:
+        partial.write(json.dumps(active, indent=1) + "\n")
+    os.replace(partial.name, path)
 
 
 def rollback(name: str, store: Path | None = None) -> str:

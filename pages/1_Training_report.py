@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, report, ui
-from digitpad.store import retrain_command, store_dir
+from digitpad.store import active_versions, load_model, retrain_command, store_dir
 
 GALLERY_PAGE = 48  # digits shown at once
 WHICH = {
@@ -58,6 +58,11 @@ def calibration_figure(store: Path) -> go.Figure:
 @st.cache_data(show_spinner="Reading the mistakes with both models…")
 def mistakes_gallery(store: Path) -> report.Gallery:
     reader, _ = ui.load_reader(store)
+    if active_versions(store):  # the report is of the shipped models, not one fine-tuned since
+        from digitpad.inference import DigitReader
+
+        shipped = {name: load_model(name, store, shipped=True) for name in reader.models}
+        reader = DigitReader(shipped)
     mistakes = report.load_mistakes(store)
     _, images, _ = report.union_of_mistakes(mistakes)
     return report.build_gallery(mistakes, reader.probabilities(images))
@@ -70,6 +75,12 @@ ui.page_header(
 )
 store = store_dir()
 cards = report.load_cards(store)
+for name, version in active_versions(store).items():
+    st.info(
+        f"Every page reads with the {charts.MODEL_TITLES.get(name, name)} fine-tuned on your "
+        f"digits ({version}); this report is of the shipped one. The Your digits page compares "
+        "the two."
+    )
 for name in charts.MODEL_TITLES.keys() - cards.keys():
     st.error(
         f"The model card {name}.json is missing or incomplete. "

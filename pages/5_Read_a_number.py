@@ -72,7 +72,7 @@ if upload is not None:
         picture, source = decode_image(upload.getvalue()), upload.name
         st.caption("Reading your photo; remove it to read the pad again.")
     except UnreadableImage as error:
-        st.error(f"Cannot read {upload.name}: {error}. Try a PNG or JPEG photo.")
+        st.error(f"Cannot read {upload.name}: {error}.")
         st.stop()
 
 try:

@@ -20,11 +20,15 @@ database, store = samples.default_path(), store_dir()
 
 def delete(sample_id: int) -> None:
     # Kept for the session, so that a click on the wrong digit can be undone.
-    st.session_state["deleted_sample"] = samples.delete_sample(database, sample_id)
+    deleted = samples.delete_sample(database, sample_id)
+    if deleted is not None:  # None: a second click, on a digit already gone
+        st.session_state["deleted_sample"] = deleted
 
 
 def undo_delete() -> None:
-    samples.restore_sample(database, st.session_state.pop("deleted_sample"))
+    deleted = st.session_state.pop("deleted_sample", None)
+    if deleted is not None:  # None: a second click, the digit already back
+        samples.restore_sample(database, deleted)
 
 
 def offer_undo() -> None:
@@ -42,7 +46,7 @@ def import_upload() -> None:
         return
     try:
         added, skipped = sample_files.import_file(database, upload.getvalue())
-    except sample_files.BadSampleFile as problem:
+    except (sample_files.BadSampleFile, samples.SamplesUnavailable) as problem:
         st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}")
     else:
         already = f" ({skipped} already here)" if skipped else ""

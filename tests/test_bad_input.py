@@ -94,6 +94,20 @@ def gray_with_alpha() -> bytes:
     return saved_by_pillow(Image.fromarray(pixels, "LA"), format="PNG")
 
 
+def screenshot_with_clear_corners() -> bytes:
+    """A dark "1" on white, opaque but for its rounded corners: a window's screenshot."""
+    pixels = np.dstack([255 - one()] * 3 + [np.full((280, 280), 255, np.uint8)])
+    for rows in (slice(0, 12), slice(-12, None)):
+        for columns in (slice(0, 12), slice(-12, None)):
+            pixels[rows, columns] = 0  # clear, and black as such pixels often are
+    return saved_by_pillow(Image.fromarray(pixels, "RGBA"), format="PNG")
+
+
+def vast_picture() -> bytes:
+    """A 20000x20000 picture in a small file: 400 million pixels once decoded."""
+    return saved_by_pillow(Image.new("1", (20_000, 20_000)), format="PNG")
+
+
 # name: (file name, how to make its bytes, what becomes of it)
 PICTURES = {
     "1x1 pixels": ("dot.png", lambda: png(np.full((1, 1), 255, np.uint8)), "blank"),
@@ -104,6 +118,8 @@ PICTURES = {
     "a 16-bit PNG": ("deep.png", lambda: png(one(dtype=np.uint16)), "digit"),
     "gray with alpha": ("gray_alpha.png", gray_with_alpha, "digit"),
     "a phone photo of paper": ("photo.jpg", photo_of_a_one, "digit"),
+    "a screenshot, its corners clear": ("screenshot.png", screenshot_with_clear_corners, "digit"),
+    "20000x20000 pixels in a small file": ("vast.png", vast_picture, "unreadable"),
     "an empty file": ("empty.png", lambda: b"", "unreadable"),
 }
 
@@ -130,6 +146,8 @@ def test_decoding_a_picture(name, pictures):
         assert result is None
     else:
         assert result.image.shape == (28, 28) and result.image.max() == pytest.approx(1)
+        # The "1" and not some other part of the picture: an upright stroke down the middle.
+        assert result.image[:, 11:17].sum() > 0.9 * result.image.sum()
 
 
 def test_the_cli_reads_what_it_can_and_names_the_rest(pictures):

@@ -131,5 +131,5 @@ def test_card_agrees_with_the_shipped_model(name, reader, mnist_test):
     result = evaluate_probs(reader.probabilities(images[:SLICE])[name], labels[:SLICE])
     stated = {i for i in card["misclassified"] if i < SLICE}
     found = set(result.misclassified.tolist())
-    # Trained on a GPU, evaluated here on a CPU: a borderline image or two may flip.
+    # Scored where it was trained, on another CPU here: a borderline image or two may flip.
     assert len(stated ^ found) <= 2, (sorted(stated), sorted(found))

@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
-from digitpad import changes, explain, report
+from digitpad import changes, explain, report, versions
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
-from digitpad.store import STORE_ENV, load_card, store_dir
+from digitpad.store import STORE_ENV, load_card, load_model, store_dir
 from digitpad.testsets import MNIST_TEST
 
 PAGES = {
@@ -227,6 +227,19 @@ def test_report_gallery_filters_and_confusion_rates():
     confusion = [c for c in page.get("plotly_chart") if "confusion" in c.proto.id]
     assert len(confusion) == 2
     assert all("%" in json.dumps(json.loads(c.proto.spec)["data"]) for c in confusion)
+
+
+def test_report_with_a_fine_tuned_cnn_active_is_of_the_shipped_models(store_copy):
+    ones = load_model("cnn", store_copy)
+    bias = ones.layers[-1].bias
+    bias.assign(bias.numpy() + 100 * np.eye(10)[1])  # reads every digit as a 1
+    versions.activate("cnn", versions.save_version(ones, {}, "cnn", store_copy), store_copy)
+    page = run_page("report")
+    assert not page.exception
+    assert any("this report is of the shipped one" in info.value for info in page.info)
+    page.selectbox(key="gallery_which").set_value("MLP wrong, CNN right").run()
+    answers = [text for text in page.markdown.values if text.startswith("true ")]
+    assert answers and all(":green[" in text.split("CNN")[1] for text in answers), answers
 
 
 def test_report_shows_each_networks_steps_from_the_chapter():

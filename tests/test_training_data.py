@@ -25,4 +25,7 @@ def test_scribbles_are_ink_with_uniform_targets():
 
 
 def test_one_hot():
-    assert training_data.one_hot(np.array([3, 0])).tolist()[0] == [0, 0, 0, 1] + [0] * 6
+    assert training_data.one_hot(np.array([3, 0])).tolist() == [
+        [0, 0, 0, 1] + [0] * 6,
+        [1] + [0] * 9,
+    ]

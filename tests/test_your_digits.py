@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, mnist_on_canvas
-from digitpad import samples, versions
+from digitpad import samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image
 
@@ -148,3 +148,20 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     app.button(key="save_sample").click().run()
     assert not app.exception, app.exception
     assert [s.label for s in samples.list_samples(database)] == [5, labels[0]]
+
+
+def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mnist_test):
+    """`train.py --finetune-on` beside a running app: the next stroke is read by the new CNN."""
+    images, labels = mnist_test
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[0]))
+    app.run()
+    assert f"CNN reads {labels[0]}" in " ".join(chart_titles(app))
+    ones = store.load_model("cnn", store_copy)
+    bias = ones.layers[-1].bias
+    bias.assign(bias.numpy() + 100 * np.eye(10)[1])  # reads every digit as a 1
+    version = versions.save_version(ones, {"finetuned_from": "cnn"}, "cnn", store_copy)
+    versions.activate("cnn", version, store_copy)
+    app.run()
+    assert not app.exception, app.exception
+    assert "CNN reads 1 (100%)" in chart_titles(app)
