@@ -147,7 +147,9 @@ def read_numbers(args: argparse.Namespace) -> int:
             if reader is None:
                 return 2
             reading = read_number(picture, reader)
-            problem = None if reading.digits else NO_DIGITS
+            deciding = reading.deciding_model
+            unsure = reading.unsure(deciding, thresholds[deciding])
+            problem = reading.no_number(unsure, deciding) if reading.digits else NO_DIGITS
         except (UnreadableImage, ValueError) as error:
             problem = f"cannot read image: {error}"
         if problem:
@@ -163,8 +165,6 @@ def read_numbers(args: argparse.Namespace) -> int:
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
         else:
             others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
-            deciding = reading.deciding_model
-            unsure = reading.unsure(deciding, thresholds[deciding])
             doubts = f"; {deciding} not sure of digit {', '.join(str(i + 1) for i in unsure)}"
             print(f"{path}: {reading.number}  ({others}{doubts if unsure else ''})")
     return 0 if read_any else 1

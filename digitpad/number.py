@@ -166,6 +166,18 @@ class NumberReading:
         """Positions of the digits `name` reads below its "not sure" threshold (its card's)."""
         return [i for i, p in enumerate(self.probs[name]) if not is_sure(p.max(), threshold)]
 
+    def no_number(self, unsure: list[int], title: str) -> str | None:
+        """Why this is no number, when the deciding model (called `title`) is not sure of most
+        of the digits found (positions `unsure`); None when it reads as one. Noise, a scribble
+        or a blurred photo: a confident number would be a guess."""
+        if 2 * len(unsure) <= len(self.digits):
+            return None
+        return (
+            f"this does not look like a number: the {title} is not sure of {len(unsure)} of "
+            f"the {len(self.digits)} digits it found (it would read "
+            f"{self.read_by(self.deciding_model)})"
+        )
+
     @property
     def deciding_model(self) -> str:
         return deciding_model(self.probs)

@@ -92,13 +92,11 @@ if reading is None or not reading.digits:
 decider = reading.deciding_model
 names = [decider, *(name for name in reading.probs if name != decider)]
 titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
-if 2 * len(unsure) > len(reading.digits):
-    # Noise, a scribble or a blurred photo: a confident headline would be a guess in big type.
+no_number = reading.no_number(unsure, titles[decider])
+if no_number:
     st.warning(
-        f"This does not look like a number: the {titles[decider]} is not sure of "
-        f"{len(unsure)} of the {len(reading.digits)} digits it found (it would read "
-        f"{reading.read_by(decider)}). Write the digits plainly, side by side, or try a sharper "
-        "photo."
+        f"{no_number[0].upper()}{no_number[1:]}. Write the digits plainly, side by side, or try "
+        "a sharper photo."
     )
 else:
     for column, name in zip(st.columns(4), names):

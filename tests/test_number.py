@@ -415,21 +415,36 @@ def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     assert "Traceback" not in done.stderr
 
 
-def test_cli_read_names_the_digits_the_cnn_is_not_sure_of(number_files, store_copy):
+def test_cli_read_names_the_digit_the_cnn_is_not_sure_of(first_digits, tmp_path):
+    mistakes = load_npz(store_dir() / "cnn.mistakes.npz")
+    doubtful = mistakes["images"][mistakes["probs"].max(axis=1).argmin()]  # 29% sure
+    cv2.imwrite(str(tmp_path / "doubt.png"), mnist_row([doubtful, *first_digits[1:]]))
+    done = run_cli("read", str(tmp_path / "doubt.png"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("; cnn not sure of digit 1)")
+    records = json_records(run_cli("read", "--json", str(tmp_path / "doubt.png")))
+    digits = records["doubt.png"]["digits"]
+    assert [digit["cnn"]["sure"] for digit in digits] == [False, True, True, True]
+    assert records["doubt.png"]["number"].endswith("210")
+
+
+def test_cli_read_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(
+    number_files, store_copy
+):
     # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
     card = json.loads((store_copy / "cnn.json").read_text())
     card["calibration"]["threshold"] = 2.0
     (store_copy / "cnn.json").unlink()
     (store_copy / "cnn.json").write_text(json.dumps(card))
     done = run_cli("read", str(number_files / "number.png"))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, "nothing read"
     assert done.stdout.strip().endswith(
-        f"{FIRST_NUMBER}  (mlp {FIRST_NUMBER}, cnn {FIRST_NUMBER}; "
-        "cnn not sure of digit 1, 2, 3, 4)"
+        "error: this does not look like a number: the cnn is not sure of 4 of the 4 digits it "
+        f"found (it would read {FIRST_NUMBER})"
     )
     records = json_records(run_cli("read", "--json", str(number_files / "number.png")))
-    assert not any(digit["cnn"]["sure"] for digit in records["number.png"]["digits"])
-    assert all(digit["mlp"]["sure"] for digit in records["number.png"]["digits"])
+    assert "number" not in records["number.png"]
+    assert records["number.png"]["error"].startswith("this does not look like a number")
 
 
 def test_cli_read_fails_when_nothing_could_be_read(number_files):
