@@ -31,6 +31,7 @@ from digitpad.ui import (
     load_reader,
     model_problems,
 )
+from digitpad.verdict import verdict
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -134,24 +135,10 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad, the bars further on.
-            digits = {name: reading.digit for name, reading in readings.items()}
-            sure = [name for name, reading in readings.items() if reading.sure]
-            if not sure:
-                st.info(
-                    "Not sure what this is: "
-                    + ", ".join(r.said_by(MODEL_TITLES[n]) for n, r in readings.items())
-                    + ". Is it a digit? If it is, try writing it more plainly."
-                )
-            elif len(sure) < len(readings):  # one sure, one not: say both, thresholds and all
-                st.info("; ".join(r.said_by(MODEL_TITLES[n]) for n, r in readings.items()) + ".")
-            elif len(digits) > 1 and len(set(digits.values())) == 1:
-                st.success(f"Both networks read **{next(iter(digits.values()))}**.")
-            elif len(digits) > 1:
-                st.warning(
-                    "The networks disagree: "
-                    + ", ".join(f"{MODEL_TITLES[n]} reads **{d}**" for n, d in digits.items())
-                    + "."
-                )
+            said = verdict(readings, MODEL_TITLES)
+            if said:
+                kind, text = said
+                {"info": st.info, "success": st.success, "warning": st.warning}[kind](text)
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen

@@ -1,9 +1,12 @@
 """The drawing page under Streamlit's AppTest: a drawing injected as the canvas's value."""
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
+from digitpad.inference import Reading
 from digitpad.store import not_sure_thresholds, store_dir
+from digitpad.verdict import verdict
 
 APP = str(REPO / "app.py")
 
@@ -68,3 +71,27 @@ def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
     assert verdict.value.startswith("Not sure what this is: MLP is not sure (maybe ")
     mlp_threshold = not_sure_thresholds(store_dir())["mlp"]
     assert f"; sure from {mlp_threshold:.0%}), CNN is not sure (maybe " in verdict.value
+
+
+def test_the_verdict_says_what_the_networks_say_together():
+    def read(digit: int, confidence: float, threshold: float = 0.8) -> Reading:
+        probs = np.full(10, (1 - confidence) / 9)
+        probs[digit] = confidence
+        return Reading(digit, probs, threshold)
+
+    titles = {"mlp": "MLP", "cnn": "CNN"}
+    assert verdict({"mlp": read(3, 0.9), "cnn": read(3, 0.99)}, titles) == (
+        "success",
+        "Both networks read **3**.",
+    )
+    assert verdict({"mlp": read(5, 0.9), "cnn": read(3, 0.99)}, titles) == (
+        "warning",
+        "The networks disagree: MLP reads **5**, CNN reads **3**.",
+    )
+    assert verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.99)}, titles) == (
+        "info",
+        "MLP is not sure (maybe 5, 50%; sure from 80%); CNN reads 3 (99%).",
+    )
+    kind, text = verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.6)}, titles)
+    assert kind == "info" and text.startswith("Not sure what this is: MLP is not sure (maybe 5")
+    assert verdict({"cnn": read(3, 0.99)}, titles) is None, "its bars say it alone"

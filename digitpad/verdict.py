@@ -1,0 +1,33 @@
+"""What the networks say together about one digit, in words: the drawing page's first line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
+    from digitpad.inference import Reading
+
+
+def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, str] | None:
+    """What the networks say together, in words, and how sure that is ("info", "success" or
+    "warning"); None for a single network sure of its reading, which its bars say alone.
+    `titles`: each model's name as the page writes it."""
+    said = [reading.said_by(titles[name]) for name, reading in readings.items()]
+    sure = [reading.sure for reading in readings.values()]
+    digits = {name: reading.digit for name, reading in readings.items()}
+    if not any(sure):
+        return "info", (
+            f"Not sure what this is: {', '.join(said)}. Is it a digit? If it is, try writing it "
+            "more plainly."
+        )
+    if not all(sure):  # one sure, one not: say both, thresholds and all
+        return "info", "; ".join(said) + "."
+    if len(digits) < 2:
+        return None
+    if len(set(digits.values())) == 1:
+        return "success", f"Both networks read **{next(iter(digits.values()))}**."
+    return "warning", (
+        "The networks disagree: "
+        + ", ".join(f"{titles[name]} reads **{digit}**" for name, digit in digits.items())
+        + "."
+    )
