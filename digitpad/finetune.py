@@ -7,6 +7,7 @@ test set and on the held-out digits, and the new one's "not sure" threshold is c
 """
 
 import datetime
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,6 +184,34 @@ def calibrate(net: keras.Model, images: np.ndarray, labels: np.ndarray, seed: in
         np.concatenate([labels, labels[:CALIBRATION_DRAWN]]),
         probs(scribbles),
     )
+
+
+class Job:
+    """`run(progress)` in a thread of its own, which a page polls: on Streamlit, any click
+    reruns the page and stopped a fine-tuning run there, a minute's work lost without a word.
+
+    `run` returns the version it saved; what it raises becomes `error`.
+    """
+
+    def __init__(self, run: Callable[[Progress], str]):
+        self.fraction, self.doing = 0.0, "Starting"
+        self.version: str | None = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
+        self._thread.start()
+
+    def _run(self, run: Callable[[Progress], str]) -> None:
+        try:
+            self.version = run(self._report)
+        except Exception as error:  # told on the page that started it
+            self.error = error
+
+    def _report(self, fraction: float, doing: str) -> None:
+        self.fraction, self.doing = fraction, doing
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
 
 # What old and new are compared on, in words.

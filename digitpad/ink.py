@@ -39,6 +39,9 @@ PHOTO_INK_LEVELS = 20
 # more than a pixel over their length escaped. Tilts up to MAX_TILT degrees are levelled.
 RULED_LINE = (1 / 5, 1 / 2)
 MAX_TILT = 20.0
+# A picture as flat as a drawing with lines across this share of its width, more than one, is
+# lined paper, read as a photo is.
+RULED_ACROSS = 1 / 2
 # Paper lying on a darker desk: a median over this share of the shorter side wipes out most
 # of the writing but keeps the paper's edge, across which the light changes by at least
 # PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
@@ -78,6 +81,15 @@ def is_flat(gray: np.ndarray) -> bool:
     others = near.copy()
     others[max(0, first - 2 * FLAT_TOLERANCE) : first + 2 * FLAT_TOLERANCE + 1] = 0  # no overlap
     return near[first] + others.max() >= TWO_TONE_SHARE
+
+
+def _ruled(mask: np.ndarray) -> bool:
+    """Whether the ink holds straight lines across most of the picture, more than one: lined
+    paper scanned, or lit evenly, is as flat as a drawing, but its lines are no writing."""
+    thick = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    across = np.ones((1, _odd(mask.shape[1] * RULED_ACROSS)), np.uint8)
+    lines, _ = cv2.connectedComponents(cv2.morphologyEx(thick, cv2.MORPH_OPEN, across))
+    return lines - 1 > 1  # the first label is the background
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,6 +166,10 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
         line_level = np.median(darkness[lines])
         pen_level = np.median(darkness[ink & ~lines])
         ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
+        # Ink that lies wholly on a line is the line, darker where the light is brightest (a
+        # red margin's top was read as a "1"): a pen crossing it runs on beyond it.
+        _, pieces = cv2.connectedComponents(ink.astype(np.uint8))
+        ink &= np.isin(pieces, pieces[ink & ~lines])
     return darkness, ink
 
 
@@ -255,7 +271,7 @@ def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) 
     `working`: its `working_gray`, when the caller has it already."""
     image = np.asarray(image)
     gray, scale = working or working_gray(image)
-    if is_flat(gray):
+    if is_flat(gray) and not _ruled(_drawing_ink(gray)[1]):
         strength, mask = _drawing_ink(gray)
     else:
         light_writing = _writing_is_light(gray)

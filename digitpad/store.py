@@ -175,11 +175,23 @@ def card_threshold(card: dict | None) -> float | None:
 
 
 def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
-    """Each active model's calibrated "not sure" threshold; None where its card has none.
+    """Each active model's calibrated "not sure" threshold; None where no card has one."""
+    return {name: _threshold(name, store) for name in MODEL_NAMES}
 
-    A fine-tuned version's card has none: the shipped model's threshold does not hold for it.
-    """
-    return {name: card_threshold(active_card(name, store)) for name in MODEL_NAMES}
+
+def _threshold(name: str, store: Path | None) -> float | None:
+    """The active version's threshold, or, for a version fine-tuned before fine-tuning chose
+    one, that of the model it was tuned from: a few epochs at a tenth of the learning rate
+    leave it close, and a model that is never "not sure" reads scribbles as digits."""
+    store = Path(store or store_dir())
+    card, seen = active_card(name, store), set()
+    while card is not None and card_threshold(card) is None:
+        base = card.get("finetuned_from")
+        if base in seen or not (base == name or VERSION_NAME.fullmatch(str(base))):
+            break
+        seen.add(base)
+        card = load_card(base, store if base == name else store / VERSIONS_DIR)
+    return card_threshold(card)
 
 
 def library_versions() -> dict[str, str]:

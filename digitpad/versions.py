@@ -91,6 +91,7 @@ def activate(name: str, version: str, store: Path | None = None) -> None:
         "w", dir=path.parent, prefix=f".{ACTIVE_FILE}.", suffix=".partial", delete=False
     ) as partial:
         partial.write(json.dumps(active, indent=1) + "\n")
+    os.chmod(partial.name, 0o644)  # readable as the file it replaces, not private as made
     os.replace(partial.name, path)
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from digitpad import charts, finetune, sample_files, samples, ui, versions
 from digitpad.data import load_mnist, mnist_path
-from digitpad.store import ModelUnavailable, load_model, store_dir
+from digitpad.store import load_model, store_dir
 
 PER_PAGE = 24
 
@@ -50,13 +50,53 @@ def import_upload() -> None:
         st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}")
     else:
         already = f" ({skipped} already here)" if skipped else ""
-        message = f"Imported {added} digits from {upload.name}{already}."
+        message = f"Imported {added} digit{'' if added == 1 else 's'} from {upload.name}{already}."
         st.session_state["import_message"] = ("success", message)
 
 
 def switch_version() -> None:
     versions.activate("cnn", st.session_state["cnn_version"], store)
     ui.models_changed()
+
+
+def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
+    """Fine-tunes the active CNN and makes the new one active; runs in a finetune.Job."""
+    progress(0.0, "Loading MNIST and the CNN")
+    base_version = versions.active_version("cnn", store)
+    try:
+        mnist_file = mnist_path()
+        train_set, test_set = load_mnist(mnist_file)
+    except Exception as problem:  # no local file and no download: say where MNIST should be
+        raise ValueError(f"Fine-tuning needs MNIST: set $DIGITPAD_MNIST to an mnist.npz "
+                         f"({problem}).") from problem  # fmt: skip
+    base = load_model("cnn", store)
+    result = finetune.finetune(base, train_set, test_set, yours, epochs=epochs, progress=progress)
+    return finetune.save_as_active(
+        result, base_version, "the Your digits page", mnist_file, database, store
+    )
+
+
+def start_fine_tuning() -> None:
+    yours = samples.training_arrays(database)
+    run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
+    st.session_state["finetune_job"] = finetune.Job(run)
+
+
+def follow_fine_tuning() -> None:
+    """The running job's progress, polled; when it ends, what came of it, and every page then
+    reads with the new CNN."""
+    job = st.session_state["finetune_job"]
+    if job.running:
+        st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
+        return
+    del st.session_state["finetune_job"]
+    if job.error is not None:
+        st.session_state["finetune_message"] = ("error", str(job.error))
+    else:
+        ui.models_changed()
+        message = f"Saved the fine-tuned CNN as {job.version}; every page reads with it now."
+        st.session_state["finetune_message"] = ("success", message)
+    st.rerun()  # the whole page, with the new version's comparison below
 
 
 def roll_back() -> None:
@@ -168,35 +208,23 @@ st.caption(
     f"{1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and on the "
     "rest of yours, then saves the new CNN as a version and switches to it; the old one is kept."
 )
-epochs = st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
+st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
+job = st.session_state.get("finetune_job")
 if total < finetune.MIN_SAMPLES:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
-elif st.button("Fine-tune the CNN", key="finetune", type="primary"):
-    bar = st.progress(0.0, "Loading MNIST and the CNN")
-    base_version = versions.active_version("cnn", store)
-    try:
-        mnist_file = mnist_path()
-        train_set, test_set = load_mnist(mnist_file)
-        base = load_model("cnn", store)
-    except ModelUnavailable as problem:
-        st.error(str(problem))
-        st.stop()
-    except Exception as problem:  # no local file and no download: say where MNIST should be
-        st.error(f"Fine-tuning needs MNIST: set $DIGITPAD_MNIST to an mnist.npz ({problem}).")
-        st.stop()
-    result = finetune.finetune(
-        base,
-        train_set,
-        test_set,
-        samples.training_arrays(database),
-        epochs=int(epochs),
-        progress=lambda done, doing: bar.progress(done, doing),
+else:
+    st.button(
+        "Fine-tune the CNN",
+        key="finetune",
+        type="primary",
+        on_click=start_fine_tuning,
+        disabled=job is not None and job.running,
     )
-    version = finetune.save_as_active(
-        result, base_version, "the Your digits page", mnist_file, database, store
-    )
-    ui.models_changed()
-    st.success(f"Saved the fine-tuned CNN as {version}; every page reads with it now.")
+if job is not None:
+    st.fragment(run_every=1.0)(follow_fine_tuning)()
+if "finetune_message" in st.session_state:
+    kind, message = st.session_state.pop("finetune_message")
+    (st.success if kind == "success" else st.error)(message)
 
 st.subheader("CNN versions")
 choices = versions.list_versions("cnn", store)

@@ -94,6 +94,20 @@ def test_a_damaged_or_foreign_active_json_falls_back_to_the_shipped_model(store_
         versions.activate("cnn", "cnn-20990101T000000Z")
 
 
+def test_a_version_tuned_before_calibration_says_not_sure_by_its_bases_threshold(store_copy):
+    folder = store_copy / "versions"
+    folder.mkdir()
+    older, newer = "cnn-20250101T000000Z", "cnn-20250102T000000Z"
+    for version, base in ((older, "cnn"), (newer, older)):  # tuned from a version, no threshold
+        (folder / f"{version}.keras").symlink_to(store_copy / "cnn.keras")
+        (folder / f"{version}.json").write_text(json.dumps({"finetuned_from": base}))
+    versions.activate("cnn", newer, store_copy)
+    shipped = store.card_threshold(store.load_card("cnn", store_copy))
+    assert store.not_sure_thresholds(store_copy)["cnn"] == shipped
+    (folder / f"{older}.json").write_text(json.dumps({"finetuned_from": newer}))  # a loop
+    assert store.not_sure_thresholds(store_copy)["cnn"] is None
+
+
 def test_versions_switched_from_two_threads_at_once(store_copy):
     """Two sessions (or a page and train.py) switching at the same moment."""
     folder = store_copy / "versions"
@@ -116,6 +130,7 @@ def test_versions_switched_from_two_threads_at_once(store_copy):
     assert not errors, errors[:3]
     assert versions.active_version("cnn", store_copy) in ("cnn", "cnn-20250101T000000Z")
     assert not list(store_copy.glob(".*partial")), "no switch left a file behind"
+    assert (store_copy / "active.json").stat().st_mode & 0o777 == 0o644
 
 
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):

@@ -60,18 +60,32 @@ def on_black_pad(gray: np.ndarray) -> np.ndarray:
     return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
 
 
-def photo_of(gray: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Blue pen on ruled paper under uneven light, a little noisy, as a phone takes it: RGB."""
+def photo_of(
+    gray: np.ndarray,
+    seed: int = 0,
+    light: str = "uneven",
+    margin: bool = False,
+    rules: tuple[int, int, int] = (160, 190, 235),
+) -> np.ndarray:
+    """Blue pen on ruled paper, as a phone takes it under uneven light, a little noisy (or as a
+    scanner does, `light="even"`; a red margin down the left, brightest at the top): RGB."""
     height, width = gray.shape
     rows, cols = np.mgrid[0:height, 0:width]
-    light = 0.55 + 0.45 * (cols / width) * (0.8 + 0.2 * rows / height)
+    if light == "even":
+        lit, noise = np.ones((height, width)), 1
+    else:
+        lit, noise = 0.55 + 0.45 * (cols / width) * (0.8 + 0.2 * rows / height), 3
+    if margin:  # the light falls off from the top left instead
+        lit = 1.0 - (90 * cols / width + 40 * rows / height) / 250
     paper = np.full((height, width, 3), (238, 234, 222), np.float64)
     for y in range(12, height, 34):  # light blue rules across the page
-        paper[y : y + 2] = (160, 190, 235)
+        paper[y : y + 2] = rules
+    if margin:
+        paper[:, 8:11] = (221, 124, 116)
     coverage = gray[..., None] / 255.0
     ink = np.array((30, 45, 150), np.float64)
-    picture = (paper * (1 - coverage) + ink * coverage) * light[..., None]
-    picture += np.random.default_rng(seed).normal(0, 3, picture.shape)
+    picture = (paper * (1 - coverage) + ink * coverage) * lit[..., None]
+    picture += np.random.default_rng(seed).normal(0, noise, picture.shape)
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
@@ -119,6 +133,20 @@ def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader)
     ink = ink_map(photo)
     rules = ink.mask[12:14].mean(axis=1)
     assert (rules < 0.2).all(), "the ruled lines are not taken for ink"
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
+def test_lined_paper_scanned_is_read_without_its_lines(first_digits, reader):
+    # Lit evenly, paper is as flat as a drawing: its lines were read as ink, "511741025".
+    scan = photo_of(mnist_row(first_digits), light="even", rules=(137, 158, 203))
+    assert is_flat(to_gray(scan))
+    assert read_number(scan, reader).number == FIRST_NUMBER
+
+
+def test_a_red_margin_where_the_light_is_brightest_is_no_digit(first_digits, reader):
+    # The margin's top, darker than the lines it crosses, was kept as ink: a "1" before the number.
+    row = np.pad(mnist_row(first_digits), ((390, 390), (600, 390)))  # a page, mostly empty
+    photo = photo_of(row, margin=True, rules=(137, 158, 203))
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 

@@ -1,6 +1,7 @@
 """Saving digits on the drawing page, and the Your digits page, under Streamlit's AppTest."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -118,6 +119,14 @@ def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist,
     page = run_page()
     page.number_input(key="finetune_epochs").set_value(1)
     page.button(key="finetune").click().run()
+    assert not page.exception, page.exception
+    job = page.session_state["finetune_job"]
+    assert page.button(key="finetune").disabled, "one run at a time"
+    page.selectbox(key="browse_digit").set_value(3).run()  # a click meanwhile stops nothing
+    while job.running:
+        time.sleep(0.5)
+    assert job.error is None, job.error
+    page.run()
     assert not page.exception, page.exception
     version = versions.active_version("cnn", store_copy)
     assert version != "cnn" and f"Saved the fine-tuned CNN as {version}" in texts(page)
