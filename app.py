@@ -276,7 +276,10 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
             key="feature_maps",
             config=CHART_CONFIG,
         )
-        maps.caption("Where each filter fires on your digit: bright where its pattern is found.")
+        maps.caption(
+            "Where each filter fires on your digit: bright where its pattern is found. Some "
+            "light up the blank paper instead: for them, no ink is the pattern."
+        )
 
 
 # The drawing page first; the pages in pages/ keep the names and addresses their files give them.

@@ -100,9 +100,16 @@ def most_similar_filters(
     return [(int(i), float(cosines[i])) for i in order]
 
 
-def strongest_filter(maps: np.ndarray) -> int:
-    """The filter whose (H, W, filters) feature map holds the most activation."""
-    return int(maps.sum(axis=(0, 1)).argmax())
+def strongest_filter(maps: np.ndarray, seen: np.ndarray) -> int:
+    """The filter whose (H, W, filters) feature map fires most on the strokes of `seen`, the
+    28x28 digit as the conv layers see it (`as_seen`).
+
+    Not over the whole map: many filters answer "no ink here", and one lit all over the blank
+    paper won for most digits, shown as the filter "your digit excites most".
+    """
+    strokes = near_the_ink(seen).astype(np.float32)
+    on_strokes = cv2.resize(strokes, maps.shape[1::-1], interpolation=cv2.INTER_AREA)
+    return int(np.tensordot(on_strokes, maps, axes=([0, 1], [0, 1])).argmax())
 
 
 def hidden_unit_weights(mlp: keras.Model, units: np.ndarray) -> np.ndarray:

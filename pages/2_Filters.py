@@ -49,7 +49,7 @@ else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
     # found, starting with the filter this digit excites most.
     kernels = explain.conv_filters(cnn, layer)  # (filters, maps read, 3, 3)
-    strongest = explain.strongest_filter(maps[layer])
+    strongest = explain.strongest_filter(maps[layer], explain.as_seen(cnn, image))
     chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
     weights, found = st.columns([2, 1])
     with weights:
@@ -79,9 +79,9 @@ else:
             key="chosen_map",
         )
         most = (
-            f"of all {len(kernels)}, the filter it excites most"
+            f"of all {len(kernels)}, the filter that fires most on its strokes"
             if chosen == strongest
-            else f"it excites filter {strongest} most"
+            else f"filter {strongest} fires most on its strokes"
         )
         st.caption(f"Bright where filter {chosen} responds to {named}; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
@@ -98,7 +98,8 @@ upright = (
 )
 st.caption(
     "One map per filter, bright where its pattern is found in the digit: each lights up a "
-    "different part of the strokes." + upright
+    "different part of the strokes, or, for some, the blank paper around them (no ink is a "
+    "pattern too)." + upright
 )
 
 if pooled_by:

@@ -30,7 +30,8 @@ if cam.max() > 0:
     cam_caption = (
         f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
         "gradient at each place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it: "
-        "look for the parts of the digit, a loop, a crossing or a stroke's end, that decided it."
+        "look for the parts of the digit that decided it, a loop, a crossing or a stroke's end, "
+        "or blank space where another digit would have a stroke (no loop closes a 7 into a 9)."
     )
 else:
     cam_caption = (
@@ -46,31 +47,55 @@ near = {name: explain.share_near_the_ink(heat, image) for name, heat in salienci
 # 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
 area = f"{explain.near_the_ink(image).mean():.0%} of the square"
+
+
+def title(kind: str, name: str) -> str:
+    reading = readings[name]
+    return f"{charts.MODEL_TITLES[name]} {kind} for {reading.digit}" + (
+        "" if reading.sure else " (not sure)"
+    )
+
+
+def unlit(name: str) -> str | None:
+    """Why a saliency map is blank, when it is."""
+    if saliencies[name].max() > 0:
+        return None
+    return (
+        f"Nothing is lit: no pixel changes the {charts.MODEL_TITLES[name]}'s score for this "
+        "answer. Every path from the pixels to it passes through a unit that is switched off "
+        "(a relu at zero), so the answer comes from the network's biases alone: how it says it "
+        "sees no digit here."
+    )
+
+
 shown = [
     (
         "mlp_saliency",
         image,
         saliencies["mlp"],
-        f"MLP saliency for {readings['mlp'].digit}",
-        f"{near['mlp']:.0%} of the MLP's gradient lies on the strokes or the pixels touching them "
-        f"({area}); the rest spreads over blank paper: every pixel feeds every hidden unit "
+        title("saliency", "mlp"),
+        unlit("mlp")
+        or f"{near['mlp']:.0%} of the MLP's gradient lies on the strokes or the pixels touching "
+        f"them ({area}); the rest spreads over blank paper: every pixel feeds every hidden unit "
         "directly, so nothing ties a pixel's weight to the ink around it.",
     ),
     (
         "cnn_saliency",
         image,
         saliencies["cnn"],
-        f"CNN saliency for {readings['cnn'].digit}",
-        f"{near['cnn']:.0%} of the CNN's gradient lies on the strokes or the pixels touching "
-        f"them (the MLP's: {near['mlp']:.0%}): each of its filters sees only a 3x3 patch, so a "
-        "pixel matters through the ink around it.",
+        title("saliency", "cnn"),
+        unlit("cnn")
+        or f"{near['cnn']:.0%} of the CNN's gradient lies on the strokes or the pixels touching "
+        f"them ({area}; the MLP's: {near['mlp']:.0%}): each of its filters sees only a 3x3 "
+        "patch, so a pixel matters through the ink around it. The rest is blank paper, which is "
+        "evidence too: no stroke where another digit would have one.",
     ),
     (
         "cnn_grad_cam",
         # Its maps are of the digit deskewed, as the CNN's first layer sees it.
         explain.as_seen(cnn, image),
         cam,
-        f"CNN Grad-CAM ({last_conv}) for {readings['cnn'].digit}",
+        title(f"Grad-CAM ({last_conv})", "cnn"),
         cam_caption,
     ),
 ]

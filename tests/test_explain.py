@@ -70,13 +70,15 @@ def test_conv_filters_are_filters_by_input_channel(models):
     assert explain.conv_filters(cnn, "conv2")[5, 7, 0, 2] == kernel[0, 2, 7, 5]
 
 
-def test_strongest_filter_is_the_map_with_most_activation():
-    maps = np.zeros((5, 5, 4), np.float32)
-    maps[2, 2, 1] = 3.0  # one strong spot
-    maps[:, :, 3] = 0.2  # weak everywhere, more in all: 5.0
-    assert explain.strongest_filter(maps) == 3
-    maps[0, 0, 1] = 2.5
-    assert explain.strongest_filter(maps) == 1
+def test_strongest_filter_is_the_one_that_fires_most_on_the_strokes():
+    digit = np.zeros((28, 28), np.float32)
+    digit[4:24, 13:15] = 1.0  # a "1" down the middle
+    maps = np.zeros((26, 26, 3), np.float32)
+    maps[:, :, 0] = 1.0
+    maps[3:23, 11:15, 0] = 0.0  # lit all over the paper but where the stroke is: 566 in all
+    maps[3:23, 11:15, 1] = 2.0  # on the stroke: 160 in all
+    maps[0, 0, 2] = 100.0  # one bright corner, far from any ink
+    assert explain.strongest_filter(maps, digit) == 1
 
 
 def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):

@@ -138,6 +138,21 @@ def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(dr
         assert any(said in caption for caption in captions), (said, captions)
 
 
+def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader):
+    square = np.zeros((28, 28), np.float32)
+    square[4:24, 4:24] = 1.0  # switches off every path through the MLP
+    noise = (np.random.default_rng(0).random((28, 28)) > 0.5).astype(np.float32)  # the CNN's
+    for digit, blank, lit in ((square, "MLP", "CNN"), (noise, "CNN", "MLP")):
+        name = blank.lower()
+        assert explain.saliency(reader.models[name], digit).max() == 0, "the case to show"
+        page = run_page("why", digit)
+        assert not page.exception
+        captions = " ".join(caption.value for caption in page.caption)
+        assert f"Nothing is lit: no pixel changes the {blank}'s score" in captions
+        assert f"of the {lit}'s gradient lies on the strokes" in captions
+        assert f"of the {blank}'s gradient" not in captions
+
+
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     page = run_page("filters", drawn_digit)
     page.segmented_control(key="conv_layer").set_value("conv2")
@@ -160,7 +175,7 @@ def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(d
     page.run()
     cnn = reader.models["cnn"]
     maps = explain.activations(cnn, drawn_digit, ["conv3"])["conv3"]
-    strongest = explain.strongest_filter(maps)
+    strongest = explain.strongest_filter(maps, explain.as_seen(cnn, drawn_digit))
     assert page.slider(key="conv3_filter").value == strongest
     kernels = explain.conv_filters(cnn, "conv3")
     for chosen in (strongest, (strongest + 1) % len(kernels)):
