@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
-STEP_WIDTH = 92  # pixels: the five preprocessing steps fit in a row beside the pad
+STEP_WIDTH = 88  # pixels: the five preprocessing steps fit in a row beside the pad at 1280
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 
@@ -90,7 +90,10 @@ def draw_a_digit() -> None:
             key="upload",
         )
 
-    pad, steps = st.columns([1, 2])
+    # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
+    # its right edge off); beside it the rest, or under it where the screen is too narrow.
+    with st.container(horizontal=True):
+        pad, steps = st.container(width=CANVAS_SIZE), st.container(width="stretch")
     with pad:
         # The canvas's toolbar floats above it: leave it room.
         st.markdown("**Draw a digit here**")

@@ -428,3 +428,29 @@ def heat_overlay(image: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
         ],
         layout=picture_layout(title, height=360),
     )
+
+
+def moved_curves(distances: list[int], shares: dict[str, list[float]], title: str) -> go.Figure:
+    """Each model's share of digits read right against how far they were moved."""
+    figure = go.Figure()
+    for name, values in shares.items():
+        label = MODEL_TITLES.get(name, name)
+        figure.add_trace(
+            go.Scatter(
+                x=distances,
+                y=values,
+                mode="lines+markers",
+                name=label,
+                line=dict(color=MODEL_COLOURS.get(name)),
+                hovertemplate=f"{label}, moved %{{x}} px: %{{y:.0%}} read right<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        height=300,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="pixels moved, down and to the right", dtick=1),
+        yaxis=dict(tickformat=".0%", range=[0, 1.02]),
+        legend=dict(orientation="h", y=-0.3),
+    )
+    return figure

@@ -85,6 +85,29 @@ def test_on_a_phone_the_preprocessing_steps_share_rows(app_url, browser):
     page.context.close()
 
 
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_the_whole_pad_shows_beside_the_steps_on_a_laptop(app_url, browser, width):
+    # In a third of the page, beside the sidebar, the pad lost its right edge: 15 pixels at
+    # 1280, 100 at 1024, where strokes could not begin.
+    page = open_pad(browser, app_url, viewport={"width": width, "height": 768})
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    # What a pointer at the pad's right edge lands on: the pad's component (its host: the
+    # canvas lives in the component's shadow DOM), not the page beside a clipped pad.
+    on_the_pad = page.locator("canvas.upper-canvas").evaluate(
+        """(canvas, [x, y]) => {
+            const host = canvas.getRootNode().host;
+            return document.elementFromPoint(x, y) === host;
+        }""",
+        [pad["x"] + pad["width"] - 2, pad["y"] + pad["height"] / 2],
+    )
+    assert on_the_pad
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    step = page.locator("[data-testid=stImage] img").first.bounding_box()
+    assert step["x"] > pad["x"] + pad["width"], "the steps beside the pad, not under it"
+    page.context.close()
+
+
 def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
     # A server of its own, just started: the pad shows while the models are still loading
     # beside it, and the stroke drawn then must be read once they are in, not lost.

@@ -325,3 +325,18 @@ def test_gallery_keeps_each_models_recorded_answer_on_its_own_mistakes():
     assert gallery.predicted("cnn").tolist() == [0, 9, 8]
     assert gallery.wrong["mlp"].tolist() == [True, False, True]
     assert report.select(gallery, wrong=("cnn",), right=("mlp",)).tolist() == [1]
+
+
+def test_a_moved_digit_loses_what_leaves_the_square(digit):
+    right = explain.moved(digit, 3, 0)
+    np.testing.assert_allclose(right[:, 3:], digit[:, :-3], atol=1e-6)
+    assert right[:, :3].sum() == 0
+    assert explain.moved(digit, 40, 0).sum() == 0
+
+
+def test_moved_far_enough_the_mlp_reads_fewer_digits_than_the_cnn(models, mnist_test):
+    images, labels = mnist_test
+    images, labels = images[:300].astype(np.float32) / 255, labels[:300]
+    shares = explain.read_right_when_moved(models, images, labels, [0, 6])
+    assert shares["mlp"][0] > 0.97 and shares["cnn"][0] > 0.97, "in the middle, both read them"
+    assert shares["mlp"][1] < shares["cnn"][1] - 0.1, shares

@@ -153,6 +153,20 @@ def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader)
         assert f"of the {blank}'s gradient" not in captions
 
 
+def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(drawn_digit, reader):
+    page = run_page("why", drawn_digit)
+    assert chart_titles(page)[-1] == "100 MNIST test digits, each moved"
+    page.slider(key="move_right").set_value(-6)
+    page.slider(key="move_down").set_value(5)
+    page.run()
+    assert not page.exception
+    moved = explain.moved(drawn_digit, -6, 5)
+    assert moved[:5].sum() == 0 and moved[:, -6:].sum() == 0, "blank paper came in"
+    for name, reading in reader.read_one(moved).readings.items():
+        said = reading.said_by(name.upper())
+        assert any(said in text for text in page.markdown.values), said
+
+
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     page = run_page("filters", drawn_digit)
     page.segmented_control(key="conv_layer").set_value("conv2")
