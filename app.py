@@ -31,7 +31,7 @@ from digitpad.ui import (
     load_reader,
     model_problems,
 )
-from digitpad.verdict import verdict
+from digitpad.verdict import small_for_the_pen, verdict
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -141,6 +141,9 @@ def draw_a_digit() -> None:
             said = verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said
+                if kind == "info" and uploaded_png is None:
+                    if small_for_the_pen(result.box, stroke_width):
+                        text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 {"info": st.info, "success": st.success, "warning": st.warning}[kind](text)
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width

@@ -75,17 +75,21 @@ def heatmap_grid(
     title: str,
     colorscale: str = "Viridis",
     zmid: float | None = None,
+    tile_name: str = "filter",
 ) -> go.Figure:
-    """Many small heatmaps (filters, feature maps) as one figure with a single trace."""
+    """Many small heatmaps (filters, feature maps) as one figure with a single trace; the
+    pointer names the tile it is over ("filter 7"), counted from 0 as the pages count them."""
+    numbers = np.broadcast_to(np.arange(len(maps), dtype=np.float32)[:, None, None], maps.shape)
     return go.Figure(
         dict(
             type="heatmap",
             z=tile(maps, columns),
+            customdata=tile(numbers, columns),
             colorscale=colorscale,
             zmid=zmid,
             showscale=False,
             hoverongaps=False,
-            hovertemplate="%{z:.2f}<extra></extra>",
+            hovertemplate=f"{tile_name} %{{customdata:.0f}}: %{{z:.2f}}<extra></extra>",
         ),
         layout=picture_layout(title, height=260),
     )
@@ -175,11 +179,12 @@ def sized_heatmap_grid(
     colorscale: str = "Viridis",
     zmid: float | None = None,
     width: int = 1000,
+    tile_name: str = "filter",
 ) -> go.Figure:
     """`heatmap_grid`, as tall as the grid needs at about `width` pixels wide."""
     count, height, map_width = maps.shape
     rows = -(-count // columns)
-    figure = heatmap_grid(maps, columns, title, colorscale, zmid)
+    figure = heatmap_grid(maps, columns, title, colorscale, zmid, tile_name)
     shape = (rows * (height + 1)) / (columns * (map_width + 1))
     figure.layout.height = int(min(900, 60 + width * shape))
     return figure

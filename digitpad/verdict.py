@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
 
+# A drawing fewer pen widths tall than this is mostly blot: a 3 drawn small in a corner with the
+# default pen filled its own loops, and "write it more plainly" did not help.
+PEN_WIDTHS_TALL = 4
+
 
 def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, str] | None:
     """What the networks say together, in words, and how sure that is ("info", "success" or
@@ -31,3 +35,8 @@ def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, 
         + ", ".join(f"{titles[name]} reads **{digit}**" for name, digit in digits.items())
         + "."
     )
+
+
+def small_for_the_pen(box: tuple[int, int, int, int], pen_width: int) -> bool:
+    """Whether ink in `box` (x, y, width, height) is too small for the pen that drew it."""
+    return max(box[2], box[3]) < PEN_WIDTHS_TALL * pen_width

@@ -62,6 +62,7 @@ else:
                 charts.SIGNED_COLOURSCALE,
                 zmid=0,
                 width=650,
+                tile_name="the slice for map",
             ),
             config=ui.CHART_CONFIG,
             key="conv_filters",

@@ -95,3 +95,17 @@ def test_the_verdict_says_what_the_networks_say_together():
     kind, text = verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.6)}, titles)
     assert kind == "info" and text.startswith("Not sure what this is: MLP is not sure (maybe 5")
     assert verdict({"cnn": read(3, 0.99)}, titles) is None, "its bars say it alone"
+
+
+def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
+    # A 3 drawn 28 pixels tall with the 18-pixel pen: its loops fill in.
+    small = draw_polyline([(20, 20), (40, 20), (30, 34), (40, 40), (38, 48), (20, 48)])
+    app = run_app(small)
+    assert not app.exception
+    (verdict_shown,) = app.info
+    assert "not sure" in verdict_shown.value
+    assert verdict_shown.value.endswith(
+        "It is small for the pen: draw it bigger, or pick a thinner pen."
+    )
+    big = draw_polyline([(60, 40), (220, 40), (140, 140), (220, 200), (200, 250), (60, 250)])
+    assert "small for the pen" not in " ".join(i.value for i in run_app(big).info)

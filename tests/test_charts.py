@@ -50,3 +50,12 @@ def test_a_thin_crop_is_shown_whole_in_a_square():
     assert shown.shape == (112, 112)
     assert (shown[:, 51:60] == 1).all(), "the crop, in the middle"
     assert (shown[:, :51] == 0.25).all() and (shown[:, 60:] == 0.25).all()
+
+
+def test_a_grid_names_each_tile_under_the_pointer():
+    maps = np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2)
+    trace = charts.heatmap_grid(maps, columns=2, title="t").data[0]
+    numbers = np.asarray(trace.customdata, dtype=np.float64)
+    assert numbers[0, 0] == 0 and numbers[0, 3] == 1 and numbers[3, 0] == 2  # 1-pixel gaps
+    assert np.isnan(numbers[0, 2]), "no name over a gap"
+    assert trace.hovertemplate.startswith("filter %{customdata:.0f}")
