@@ -99,8 +99,17 @@ if no_number:
         "a sharper photo."
     )
 else:
+    thresholds = ui.load_reader(store_dir())[0].thresholds
     for column, name in zip(st.columns(4), names):
-        column.metric(f"{titles[name]} reads", reading.read_by(name))
+        # Each network's own doubts under its number: the MLP's too, not only the CNN's.
+        doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
+        column.metric(
+            f"{titles[name]} reads",
+            reading.read_by(name),
+            delta=f"not sure of digit {', '.join(map(str, doubtful))}" if doubtful else None,
+            delta_color="orange",
+            delta_arrow="off",
+        )
     if unsure:
         doubts = ", ".join(
             f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "

@@ -539,6 +539,7 @@ def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     page = run_page(pad)
     assert not page.exception, page.exception
     assert page.metric[0].label == "CNN reads" and page.metric[0].value.endswith("210")
+    assert page.metric[0].delta == "not sure of digit 1", "the doubt under the number"
     (warning,) = page.warning
     assert "The CNN is not sure of digit 1 (maybe" in warning.value
     assert "digit 2" not in warning.value
