@@ -218,6 +218,7 @@ def read_right_when_moved(
     """The share of the digits each model reads right, moved each distance in pixels, down and
     to the right at once: what preprocessing's centring spares the networks."""
     step = 1 / np.sqrt(2)
+    images = as_model_input(images)[..., 0]  # uint8 ones in [0, 1], as the models take them
     shares = {name: [] for name in models}
     for distance in distances:
         batch = as_model_input(

@@ -1,0 +1,28 @@
+"""How many MNIST test digits each shipped network reads right when the digit is moved off the
+middle of its square, as the "Why this answer" page shows on 100 of them: the shipped networks,
+and the chapter's, which never saw a digit moved.
+
+    .venv/bin/python benchmarks/moved.py --data ../shared/data/mnist.npz
+"""
+
+import common
+
+from digitpad import explain
+from digitpad.store import CHAPTER_DIR, load_model
+
+DISTANCES = list(range(9))  # pixels, down and to the right at once
+
+
+def main() -> None:
+    x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
+    print(f"{len(y_test)} MNIST test digits read right, moved n pixels down and to the right")
+    print("models        " + " ".join(f"{d:>6}" for d in DISTANCES))
+    for label, folder in (("shipped", store), ("chapter", store / CHAPTER_DIR)):
+        models = {name: load_model(name, folder) for name in ("mlp", "cnn")}
+        shares = explain.read_right_when_moved(models, x_test, y_test, DISTANCES)
+        for name, share in shares.items():
+            print(f"{label} {name}   " + " ".join(f"{s:6.1%}" for s in share))
+
+
+if __name__ == "__main__":
+    main()
