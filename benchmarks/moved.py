@@ -10,12 +10,12 @@ import common
 from digitpad import explain
 from digitpad.store import CHAPTER_DIR, load_model
 
-DISTANCES = list(range(9))  # pixels, down and to the right at once
+DISTANCES = list(range(7))  # pixels to the right, and as many down, as the page's sliders move
 
 
 def main() -> None:
     x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
-    print(f"{len(y_test)} MNIST test digits read right, moved n pixels down and to the right")
+    print(f"{len(y_test)} MNIST test digits read right, moved n pixels right and n down")
     print("models        " + " ".join(f"{d:>6}" for d in DISTANCES))
     for label, folder in (("shipped", store), ("chapter", store / CHAPTER_DIR)):
         models = {name: load_model(name, folder) for name in ("mlp", "cnn")}

@@ -454,7 +454,7 @@ def moved_curves(distances: list[int], shares: dict[str, list[float]], title: st
         title=title,
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="pixels moved, down and to the right", dtick=1),
+        xaxis=dict(title="pixels moved right, and as many down", dtick=1),
         yaxis=dict(tickformat=".0%", range=[0, 1.02]),
         legend=dict(orientation="h", y=-0.3),
     )

@@ -215,15 +215,13 @@ def moved(image: np.ndarray, right: float, down: float) -> np.ndarray:
 def read_right_when_moved(
     models: dict[str, keras.Model], images: np.ndarray, labels: np.ndarray, distances: list[int]
 ) -> dict[str, list[float]]:
-    """The share of the digits each model reads right, moved each distance in pixels, down and
-    to the right at once: what preprocessing's centring spares the networks."""
-    step = 1 / np.sqrt(2)
+    """The share of the digits each model reads right, moved each distance in whole pixels to
+    the right and as many down, as the page's sliders move a digit: what preprocessing's
+    centring spares the networks."""
     images = as_model_input(images)[..., 0]  # uint8 ones in [0, 1], as the models take them
     shares = {name: [] for name in models}
     for distance in distances:
-        batch = as_model_input(
-            np.stack([moved(i, distance * step, distance * step) for i in images])
-        )
+        batch = as_model_input(np.stack([moved(i, distance, distance) for i in images]))
         for name, net in models.items():
             read = net.predict(batch, batch_size=1024, verbose=0).argmax(axis=1)
             shares[name].append(float((read == np.asarray(labels)).mean()))

@@ -39,9 +39,10 @@ PHOTO_INK_LEVELS = 20
 # more than a pixel over their length escaped. Tilts up to MAX_TILT degrees are levelled.
 RULED_LINE = (1 / 5, 1 / 2)
 MAX_TILT = 20.0
-# A picture as flat as a drawing with lines across this share of its width, more than one, is
-# lined paper, read as a photo is.
-RULED_ACROSS = 1 / 2
+# A picture as flat as a drawing with RULED_LINES lines or more across this share of its width
+# is lined paper, read as a photo is.
+RULED_ACROSS = 0.8
+RULED_LINES = 3
 # Paper lying on a darker desk: a median over this share of the shorter side wipes out most
 # of the writing but keeps the paper's edge, across which the light changes by at least
 # PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
@@ -84,12 +85,18 @@ def is_flat(gray: np.ndarray) -> bool:
 
 
 def _ruled(mask: np.ndarray) -> bool:
-    """Whether the ink holds straight lines across most of the picture, more than one: lined
-    paper scanned, or lit evenly, is as flat as a drawing, but its lines are no writing."""
+    """Whether the ink holds lines across nearly the whole picture, RULED_LINES of them or more:
+    lined paper scanned, or lit evenly, is as flat as a drawing, but its lines are no writing.
+    A hand-drawn underline or two on the pad is no ruled paper."""
+    rows, columns = mask.shape
+    length = _odd(columns * RULED_ACROSS)
+    tilt = _tilt(mask, length)
+    if tilt:  # levelled, as a scan is seldom square to the page
+        mask = _turned(mask, tilt, (columns, rows))
     thick = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
-    across = np.ones((1, _odd(mask.shape[1] * RULED_ACROSS)), np.uint8)
+    across = np.ones((1, length), np.uint8)
     lines, _ = cv2.connectedComponents(cv2.morphologyEx(thick, cv2.MORPH_OPEN, across))
-    return lines - 1 > 1  # the first label is the background
+    return lines - 1 >= RULED_LINES  # the first label is the background
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,11 +173,21 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
         line_level = np.median(darkness[lines])
         pen_level = np.median(darkness[ink & ~lines])
         ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
-        # Ink that lies wholly on a line is the line, darker where the light is brightest (a
-        # red margin's top was read as a "1"): a pen crossing it runs on beyond it.
-        _, pieces = cv2.connectedComponents(ink.astype(np.uint8))
-        ink &= np.isin(pieces, pieces[ink & ~lines])
+        ink &= ~_stretches_of_lines(ink, lines, on_paper)
     return darkness, ink
+
+
+def _stretches_of_lines(ink: np.ndarray, lines: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Pieces of ink that lie wholly on lines and reach the paper's edge: a stretch of a margin,
+    darker than the rest of it where the light is brightest (its top was read as a "1"). A pen
+    crossing a line runs on beyond it, and writing keeps off the edge; an upright "1", long
+    enough to be taken for a line, is wholly on one too."""
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
+    left, top, width, height = cv2.boundingRect(paper.astype(np.uint8))
+    x, y, w, h = (stats[:, i] for i in range(4))
+    at_edge = (x <= left) | (y <= top) | (x + w >= left + width) | (y + h >= top + height)
+    on_lines = np.setdiff1d(np.flatnonzero(at_edge), [0, *np.unique(pieces[ink & ~lines])])
+    return np.isin(pieces, on_lines)
 
 
 def _paper(gray: np.ndarray) -> np.ndarray:
@@ -271,8 +288,9 @@ def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) 
     `working`: its `working_gray`, when the caller has it already."""
     image = np.asarray(image)
     gray, scale = working or working_gray(image)
-    if is_flat(gray) and not _ruled(_drawing_ink(gray)[1]):
-        strength, mask = _drawing_ink(gray)
+    drawn = _drawing_ink(gray) if is_flat(gray) else None
+    if drawn is not None and not _ruled(drawn[1]):
+        strength, mask = drawn
     else:
         light_writing = _writing_is_light(gray)
         strength, mask = _photo_ink(_pen_gray(image, gray, light_writing), light_writing)

@@ -113,7 +113,7 @@ st.caption(
     "both networks read it where they learnt digits are. Move it off the middle and watch which "
     "one still reads it."
 )
-MOVED_DISTANCES = list(range(9))
+MOVED_DISTANCES = list(range(7))
 
 
 @st.cache_resource

@@ -150,6 +150,27 @@ def test_a_red_margin_where_the_light_is_brightest_is_no_digit(first_digits, rea
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
+def test_a_number_underlined_twice_on_the_pad_is_no_lined_paper(first_digits, reader):
+    pad = opaque_canvas(shape=(240, 840))
+    row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
+    pad[: row.shape[0], : row.shape[1]] = row
+    for y in (200, 225):  # two strokes under it, nearly as wide as the pad
+        cv2.line(pad, (40, y), (760, y), (255, 255, 255, 255), 8)
+    drawn = ink_map(pad)
+    assert drawn.mask[200, 400] and drawn.mask[225, 400], "strokes drawn, not paper's lines"
+    assert read_number(pad, reader).number == FIRST_NUMBER
+
+
+@pytest.mark.parametrize("paper", ["plain", "ruled"])
+def test_an_upright_one_long_enough_to_be_a_line_stays_a_one(first_digits, reader, paper):
+    # Taken for a line, and wholly on it, a "1" standing straight was once dropped: "77".
+    one = np.zeros((28, 28), np.uint8)
+    one[3:25, 13:16] = 255
+    row = mnist_row([first_digits[0], one, first_digits[0]])
+    rules = (238, 234, 222) if paper == "plain" else (160, 190, 235)
+    assert read_number(photo_of(row, rules=rules), reader).number == "717"
+
+
 def test_a_photo_taken_askew_has_its_ruled_lines_taken_out(first_digits, reader):
     upright = photo_of(mnist_row(first_digits))
     height, width = upright.shape[:2]
