@@ -15,6 +15,7 @@ JPEG_START = b"\xff\xd8"
 # A 10,000-pixel-square scan; a phone's largest photos have half as many. A small file can hold
 # far more (a 0.4 MB PNG decodes to 400 million pixels), each taking bytes of memory to read.
 MAX_PIXELS = 100_000_000
+NOT_AN_IMAGE = "not a picture read here, or a damaged one: try a PNG or JPEG"
 
 # A damaged file is reported once, by us, not also as OpenCV's warning.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -41,7 +42,7 @@ def decode_image(data: bytes) -> np.ndarray:
     except cv2.error:
         image = None
     if image is None or image.size == 0:
-        raise UnreadableImage("not an image OpenCV can read, or a damaged one: try a PNG or JPEG")
+        raise UnreadableImage(NOT_AN_IMAGE)
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if image.ndim == 3 and image.shape[2] == 4:
@@ -51,17 +52,18 @@ def decode_image(data: bytes) -> np.ndarray:
 
 def refuse_too_many_pixels(data: bytes) -> None:
     """UnreadableImage for a picture of more than MAX_PIXELS, told from its header by Pillow
-    before anything is decoded."""
+    before anything is decoded, or in a format Pillow does not know (OpenCV reads some, such as
+    HDR, whose size would then be known only once decoded)."""
     too_many = f"it has more than {MAX_PIXELS // 1_000_000} million pixels: send a smaller copy"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
-    except Image.DecompressionBombError:  # Pillow's own limit, twice ours
+    except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None
-    except Exception:  # Pillow raises many kinds: a file it cannot parse is for OpenCV to judge
-        return
+    except Exception:  # Pillow raises many kinds for a file it cannot parse
+        raise UnreadableImage(NOT_AN_IMAGE) from None
     if width * height > MAX_PIXELS:
         raise UnreadableImage(f"{too_many} ({width}x{height})")
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from digitpad.preprocess import (
     as_uint8,
-    background_is_transparent,
     flattened,
+    ink_in_alpha,
     ink_strength,
     to_gray,
 )
@@ -129,7 +129,7 @@ def _pen_gray(image: np.ndarray, gray: np.ndarray, light_writing: bool) -> np.nd
         return gray
     channels = as_uint8(image)
     if image.shape[2] == 4:
-        if background_is_transparent(channels[:, :, 3]):
+        if ink_in_alpha(channels):
             return gray  # to_gray already took the ink from alpha
         channels = flattened(channels)
     channels = cv2.resize(channels, gray.shape[::-1], interpolation=cv2.INTER_AREA)

@@ -51,21 +51,30 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         return image
     if image.shape[2] == 4:
         alpha = image[:, :, 3]
-        if background_is_transparent(alpha):
+        if ink_in_alpha(image):
             if alpha.max() - alpha.min() >= MIN_CONTRAST:
                 return alpha
             return np.zeros_like(alpha)
-        image = flattened(image)
+        image = flattened(image) if alpha.min() < 255 else image[:, :, :3]
     return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
 
 
-def background_is_transparent(alpha: np.ndarray) -> bool:
-    """Whether a picture's background is see-through, so that its strokes are where alpha is.
+def ink_in_alpha(rgba: np.ndarray) -> bool:
+    """Whether an 8-bit RGBA picture's strokes are where its alpha is: some of it see-through,
+    and its opaque part one colour, as the canvas draws one ink on a transparent background.
 
-    Not whether any pixel is: a screenshot's clear rounded corners or shadow, taken for the
-    strokes, became the digit.
+    Not whenever any pixel is see-through: a screenshot's clear rounded corners were taken for
+    its strokes. Nor only where most of it is: a bold digit cropped close covers most of it.
     """
-    return background_level(alpha) < 255
+    alpha = rgba[:, :, 3]
+    if alpha.min() == 255:
+        return False
+    opaque = alpha >= 128
+    if not opaque.any():
+        return True
+    gray = cv2.cvtColor(np.ascontiguousarray(rgba[:, :, :3]), cv2.COLOR_RGB2GRAY)[opaque]
+    darkest, lightest = np.percentile(gray, [1, 99])  # a few odd pixels aside
+    return lightest - darkest < MIN_CONTRAST
 
 
 def flattened(rgba: np.ndarray) -> np.ndarray:
@@ -111,21 +120,27 @@ def extract_ink(image: np.ndarray) -> np.ndarray | None:
     The background is the most common gray level, so light-on-dark and dark-on-light
     drawings both work: ink is whatever differs from it.
     """
+    image = np.asarray(image)
     gray = to_gray(image)
     if max(gray.shape) > MAX_SIDE:
         scale = MAX_SIDE / max(gray.shape)
         size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    ink = ink_strength(gray)
+    # Ink drawn on a transparent background is opacity: its background is the clearest pixel,
+    # not the commonest, which a bold digit cropped close outnumbers.
+    alpha_ink = image.ndim == 3 and image.shape[2] == 4 and ink_in_alpha(as_uint8(image))
+    ink = ink_strength(gray, int(gray.min()) if alpha_ink else None)
     if ink is not None:
         ink[ink < INK_FLOOR] = 0.0
     return ink
 
 
-def ink_strength(gray: np.ndarray) -> np.ndarray | None:
-    """How far each pixel is from the background's gray, in [0, 1] of the farthest; None when
-    nothing stands out by MIN_CONTRAST."""
-    difference = cv2.absdiff(gray, np.full_like(gray, background_level(gray)))
+def ink_strength(gray: np.ndarray, background: int | None = None) -> np.ndarray | None:
+    """How far each pixel is from the background's gray (`background_level`'s unless given), in
+    [0, 1] of the farthest; None when nothing stands out by MIN_CONTRAST."""
+    if background is None:
+        background = background_level(gray)
+    difference = cv2.absdiff(gray, np.full_like(gray, background))
     strongest = int(difference.max())
     if strongest < MIN_CONTRAST:
         return None

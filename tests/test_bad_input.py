@@ -108,6 +108,10 @@ def vast_picture() -> bytes:
     return saved_by_pillow(Image.new("1", (20_000, 20_000)), format="PNG")
 
 
+def radiance_hdr() -> bytes:
+    return cv2.imencode(".hdr", np.dstack([one().astype(np.float32) / 255] * 3))[1].tobytes()
+
+
 # name: (file name, how to make its bytes, what becomes of it)
 PICTURES = {
     "1x1 pixels": ("dot.png", lambda: png(np.full((1, 1), 255, np.uint8)), "blank"),
@@ -120,6 +124,9 @@ PICTURES = {
     "a phone photo of paper": ("photo.jpg", photo_of_a_one, "digit"),
     "a screenshot, its corners clear": ("screenshot.png", screenshot_with_clear_corners, "digit"),
     "20000x20000 pixels in a small file": ("vast.png", vast_picture, "unreadable"),
+    # OpenCV reads HDR, whose size would be known only once decoded: refused, as Pillow cannot
+    # read its header.
+    "a Radiance HDR named .png": ("radiance.png", radiance_hdr, "unreadable"),
     "an empty file": ("empty.png", lambda: b"", "unreadable"),
 }
 

@@ -77,6 +77,27 @@ def test_gray_and_rgb_inputs_match_rgba():
     assert np.abs(to_mnist(rgba[..., 0]).image - expected).max() < 1e-5
 
 
+def test_a_bold_digit_cropped_close_on_a_transparent_background_is_its_alpha():
+    # Its ink covers most of the picture: taken by majority, the background was the ink's, and
+    # the digit "looked blank".
+    picture = np.zeros((160, 110, 4), np.uint8)  # black ink, transparent around it
+    cv2.ellipse(picture, (55, 42), (40, 30), 0, 0, 360, (0, 0, 0, 255), 26)
+    cv2.ellipse(picture, (55, 116), (44, 34), 0, 0, 360, (0, 0, 0, 255), 26)
+    assert (picture[:, :, 3] > 0).mean() > 0.5
+    result = to_mnist(picture)
+    assert result is not None
+    np.testing.assert_array_equal(result.ink > 0, picture[:, :, 3] > 0)
+
+
+def test_a_screenshots_clear_corners_are_its_background_not_its_ink():
+    picture = np.full((200, 200, 4), 255, np.uint8)  # opaque white
+    cv2.line(picture, (100, 30), (100, 170), (0, 0, 0, 255), 14)  # a black "1"
+    picture[:10, :10] = picture[:10, -10:] = 0  # two clear rounded corners
+    result = to_mnist(picture)
+    x, y, width, height = result.box
+    assert 85 <= x <= 100 and width < 30 and height > 120, result.box
+
+
 def test_ink_only_in_alpha_channel():
     """The canvas over a transparent background returns colour where drawn, alpha as coverage."""
     opaque = draw_polyline(SEVEN)
