@@ -214,6 +214,11 @@ class Job:
         return self._thread.is_alive()
 
 
+# The fine-tuning run of each model store, whichever session started it: a reloaded page (a new
+# session) finds the run still going, and no second one starts beside it on the same cores.
+JOBS: dict[Path, Job] = {}
+
+
 # What old and new are compared on, in words.
 COMPARED_ON = {"mnist_test": "MNIST test digits", "held_out": "your held-out digits"}
 

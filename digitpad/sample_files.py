@@ -159,7 +159,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     probs = {key.removeprefix("probs_"): value for key, value in arrays.items()
              if key.startswith("probs_")}  # fmt: skip
     for name, p in probs.items():
-        if p.shape != (count, NUM_CLASSES) or np.isinf(p).any():  # NaN: no answer given
+        numbers = np.issubdtype(p.dtype, np.floating) or np.issubdtype(p.dtype, np.integer)
+        if p.shape != (count, NUM_CLASSES) or not numbers or np.isinf(p).any():  # NaN: no answer
             raise BadSampleFile(
                 f"the .npz's probs_{name} is {p.shape}, not ({count}, 10) finite probabilities"
             )

@@ -103,8 +103,8 @@ shown = [
         cam_caption,
     ),
 ]
-for column, (key, under, heat, title, caption) in zip(st.columns(3), shown):
-    column.plotly_chart(charts.heat_overlay(under, heat, title), config=ui.CHART_CONFIG, key=key)
+for column, (key, under, heat, heading, caption) in zip(st.columns(3), shown):
+    column.plotly_chart(charts.heat_overlay(under, heat, heading), config=ui.CHART_CONFIG, key=key)
     column.caption(caption)
 
 st.subheader("Move it: which network still reads it?")
@@ -117,13 +117,14 @@ MOVED_DISTANCES = list(range(7))
 
 
 @st.cache_resource
-def moved_figure(store: Path) -> go.Figure | None:
-    """How many of the shipped MNIST test digits each network reads right, moved."""
+def moved_figure(store: Path, _models: dict) -> go.Figure | None:
+    """How many of the shipped MNIST test digits each network reads right, moved (`_models`:
+    the store's, loaded; not hashed)."""
     examples = ui.load_examples(store)
     if examples is None:
         return None
     shares = explain.read_right_when_moved(
-        {name: reader.models[name] for name in ("mlp", "cnn")},
+        {name: _models[name] for name in ("mlp", "cnn")},
         examples["images"],
         examples["labels"],
         MOVED_DISTANCES,
@@ -144,7 +145,7 @@ result.markdown(
         for name, reading in shifted_readings.items()
     )
 )
-figure = moved_figure(store_dir())
+figure = moved_figure(store_dir(), reader.models)
 if figure is not None:
     curves.plotly_chart(figure, config=ui.CHART_CONFIG, key="moved_curves")
     curves.caption(

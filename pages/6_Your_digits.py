@@ -77,21 +77,26 @@ def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
 
 
 def start_fine_tuning() -> None:
+    if store in finetune.JOBS:  # another session's click came first
+        return
     yours = samples.training_arrays(database)
     run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
-    st.session_state["finetune_job"] = finetune.Job(run)
+    finetune.JOBS[store] = finetune.Job(run)
 
 
 def follow_fine_tuning() -> None:
     """The running job's progress, polled; when it ends, what came of it, and every page then
     reads with the new CNN."""
-    job = st.session_state["finetune_job"]
+    job = finetune.JOBS.get(store)
+    if job is None:  # another session saw it end
+        st.rerun()
     if job.running:
         st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
         return
-    del st.session_state["finetune_job"]
-    if job.error is not None:
-        st.session_state["finetune_message"] = ("error", str(job.error))
+    del finetune.JOBS[store]
+    if job.version is None:
+        problem = str(job.error or "Fine-tuning stopped before it saved a model.")
+        st.session_state["finetune_message"] = ("error", problem)
     else:
         ui.models_changed()
         message = f"Saved the fine-tuned CNN as {job.version}; every page reads with it now."
@@ -209,7 +214,7 @@ st.caption(
     "rest of yours, then saves the new CNN as a version and switches to it; the old one is kept."
 )
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
-job = st.session_state.get("finetune_job")
+job = finetune.JOBS.get(store)
 if total < finetune.MIN_SAMPLES:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
 else:
@@ -218,7 +223,7 @@ else:
         key="finetune",
         type="primary",
         on_click=start_fine_tuning,
-        disabled=job is not None and job.running,
+        disabled=job is not None,
     )
 if job is not None:
     st.fragment(run_every=1.0)(follow_fine_tuning)()
@@ -236,6 +241,7 @@ st.selectbox(
     choices,
     key="cnn_version",
     on_change=switch_version,
+    disabled=job is not None,  # the run ends by switching to what it made
     width=420,
     format_func=lambda v: "the shipped CNN (cnn.keras)" if v == "cnn" else f"fine-tuned {v}",
 )
@@ -259,6 +265,7 @@ if "comparison" in card:
         key="rollback",
         on_click=roll_back,
         icon=":material/undo:",
+        disabled=job is not None,
     )
 else:
     st.caption("The shipped CNN, trained by train.py on MNIST and drawn digits.")

@@ -265,6 +265,7 @@ BAD_FILES = {
                               "N 28x28 images"),
     "times that are numbers": (npz_of(**ONE_DIGIT, created=np.array([5.0])), "one text time each"),
     "infinite answers": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), np.inf)), "finite"),
+    "answers in words": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), "high")), "finite"),
     "label 12": (npz_of(labels=np.array([12]), images=np.zeros((1, 28, 28))), "digits 0-9"),
     "0-255 floats": (npz_of(labels=np.array([1]), images=np.full((1, 28, 28), 9.0)), "[0, 1]"),
     "zip of other things": (zip_of({"notes.txt": b"hi"}), "no 28x28/id<N>_digit<D>.png"),

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, mnist_on_canvas
-from digitpad import samples, store, versions
+from digitpad import finetune, samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image
 
@@ -120,12 +120,16 @@ def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist,
     page.number_input(key="finetune_epochs").set_value(1)
     page.button(key="finetune").click().run()
     assert not page.exception, page.exception
-    job = page.session_state["finetune_job"]
+    job = finetune.JOBS[store_copy]
     assert page.button(key="finetune").disabled, "one run at a time"
+    assert page.selectbox(key="cnn_version").disabled, "its end switches to what it made"
+    again = run_page()  # another session, or the page reloaded: it finds the same run
+    assert again.button(key="finetune").disabled and finetune.JOBS[store_copy] is job
     page.selectbox(key="browse_digit").set_value(3).run()  # a click meanwhile stops nothing
-    while job.running:
+    deadline = time.monotonic() + 240
+    while job.running and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert job.error is None, job.error
+    assert not job.running and job.error is None, job.error
     page.run()
     assert not page.exception, page.exception
     version = versions.active_version("cnn", store_copy)
@@ -133,6 +137,7 @@ def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist,
     assert page.selectbox(key="cnn_version").value == version
     card = versions.version_card(version, store_copy)
     assert card["samples"] == {"trained_on": 10, "held_out": 2} and card["finetuned_from"] == "cnn"
+    assert store_copy not in finetune.JOBS and not page.button(key="finetune").disabled
 
 
 def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnist_test):
@@ -174,3 +179,19 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     app.run()
     assert not app.exception, app.exception
     assert "CNN reads 1 (100%)" in chart_titles(app)
+
+
+def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy, mnist_test,
+                                                           tmp_path, monkeypatch):  # fmt: skip
+    monkeypatch.setenv(MNIST_ENV, str(tmp_path / "nowhere.npz"))
+    fill(database, mnist_test)
+    page = run_page()
+    page.button(key="finetune").click().run()
+    deadline = time.monotonic() + 60
+    while store_copy in finetune.JOBS and time.monotonic() < deadline:  # it fails at once
+        time.sleep(0.2)
+        page.run()
+    assert not page.exception, page.exception
+    assert "Fine-tuning needs MNIST: set $DIGITPAD_MNIST" in texts(page)
+    assert versions.active_version("cnn", store_copy) == "cnn", "nothing saved"
+    assert store_copy not in finetune.JOBS
