@@ -142,7 +142,7 @@ def draw_a_digit() -> None:
             if said:
                 kind, text = said
                 if kind == "info" and uploaded_png is None:
-                    if small_for_the_pen(result.box, stroke_width):
+                    if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 {"info": st.info, "success": st.success, "warning": st.warning}[kind](text)
             st.markdown("**What the networks see**, made the way MNIST was made")

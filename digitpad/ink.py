@@ -39,6 +39,11 @@ PHOTO_INK_LEVELS = 20
 # more than a pixel over their length escaped. Tilts up to MAX_TILT degrees are levelled.
 RULED_LINE = (1 / 5, 1 / 2)
 MAX_TILT = 20.0
+# Ink running across at least this share of the paper, less thick on average than this share of
+# its length, is a margin or rule, whether found as a line or not: writing is thicker for its
+# length, or shorter.
+RULE_SPAN = 0.85
+RULE_THICKNESS = 0.015
 # A picture as flat as a drawing with RULED_LINES lines or more across this share of its width
 # is lined paper, read as a photo is.
 RULED_ACROSS = 0.8
@@ -174,7 +179,22 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
         pen_level = np.median(darkness[ink & ~lines])
         ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
         ink &= ~_stretches_of_lines(ink, lines, on_paper)
-    return darkness, ink
+    return darkness, ink & ~_lines_across_the_paper(ink, on_paper)
+
+
+def _lines_across_the_paper(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Pieces of ink that run nearly across the whole paper and are thin for their length: a
+    margin or a rule that line finding missed, blurred, turned or seen in perspective (such a
+    margin, read as a "1" as tall as the page, made the digits beside it specks)."""
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
+    _, _, width, height = cv2.boundingRect(paper.astype(np.uint8))
+    across = np.maximum(
+        stats[:, cv2.CC_STAT_WIDTH] / max(width, 1), stats[:, cv2.CC_STAT_HEIGHT] / max(height, 1)
+    )
+    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    thin = stats[:, cv2.CC_STAT_AREA] / np.maximum(length, 1) < RULE_THICKNESS * length
+    lines = np.flatnonzero((across >= RULE_SPAN) & thin)
+    return np.isin(pieces, lines[lines > 0])
 
 
 def _stretches_of_lines(ink: np.ndarray, lines: np.ndarray, paper: np.ndarray) -> np.ndarray:

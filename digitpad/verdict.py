@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import cv2
+import numpy as np
+
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
 
@@ -37,6 +40,11 @@ def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, 
     )
 
 
-def small_for_the_pen(box: tuple[int, int, int, int], pen_width: int) -> bool:
-    """Whether ink in `box` (x, y, width, height) is too small for the pen that drew it."""
-    return max(box[2], box[3]) < PEN_WIDTHS_TALL * pen_width
+def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether the ink in `box` (x, y, width, height) of an ink map is too small for the pen
+    that drew it: the pen's width measured on the ink (the widest stroke, twice the deepest
+    point's distance to the paper), not the pen chosen now, which may be another."""
+    x, y, width, height = box
+    strokes = (ink[y : y + height, x : x + width] >= 0.5).astype(np.uint8)
+    pen = 2 * float(cv2.distanceTransform(np.pad(strokes, 1), cv2.DIST_L2, 3).max())
+    return max(width, height) < PEN_WIDTHS_TALL * pen

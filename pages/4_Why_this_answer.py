@@ -30,6 +30,11 @@ def answer(name: str) -> str:
 
 st.markdown(f"Each network's own answer for {named}: **{answer('mlp')}**, **{answer('cnn')}**.")
 cam = explain.grad_cam(cnn, image, last_conv, readings["cnn"].digit)
+saliencies = {
+    name: explain.saliency(reader.models[name], image, readings[name].digit)
+    for name in ("mlp", "cnn")
+}
+near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
 if cam.max() > 0:
     cam_caption = (
         f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
@@ -37,16 +42,16 @@ if cam.max() > 0:
         "look for the parts of the digit that decided it, a loop, a crossing or a stroke's end, "
         "or blank space where another digit would have a stroke (no loop closes a 7 into a 9)."
     )
+elif saliencies["cnn"].max() == 0:
+    cam_caption = (
+        f"Nothing is lit: no gradient reaches {last_conv}'s maps from this answer, for the reason "
+        "its saliency gives: every unit between them and the answer is switched off."
+    )
 else:
     cam_caption = (
         f"Nothing is lit: once weighted by their gradients, no region of {last_conv}'s maps "
         "argues for this answer, and Grad-CAM keeps only the evidence for it."
     )
-saliencies = {
-    name: explain.saliency(reader.models[name], image, readings[name].digit)
-    for name in ("mlp", "cnn")
-}
-near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
 # 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
@@ -54,10 +59,10 @@ area = f"{explain.near_the_ink(image).mean():.0%} of the square"
 
 
 def title(kind: str, name: str) -> str:
+    """The map's title, a "?" on a reading the network is not sure of (a longer mark did not
+    fit a third of a laptop's page)."""
     reading = readings[name]
-    return f"{charts.MODEL_TITLES[name]} {kind} for {reading.digit}" + (
-        "" if reading.sure else " (not sure)"
-    )
+    return f"{charts.MODEL_TITLES[name]} {kind} for {reading.digit}{'' if reading.sure else '?'}"
 
 
 def unlit(name: str) -> str | None:
@@ -149,8 +154,9 @@ figure = moved_figure(store_dir(), reader.models)
 if figure is not None:
     curves.plotly_chart(figure, config=ui.CHART_CONFIG, key="moved_curves")
     curves.caption(
-        "The CNN's filters slide over the whole square, so they find a stroke wherever it is; "
-        "each of the MLP's hidden units weighs every pixel where it learnt it, and a stroke "
-        "moved away from it is lost. Both trained on digits moved a pixel or two, which costs "
-        "neither; further, the MLP fails first."
+        "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
+        "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "
+        "learnt where in the square the filters' findings were. So it keeps reading a digit "
+        "moved a little further than the MLP does, not one moved far. Both trained on digits "
+        "moved a pixel or two, which costs neither."
     )

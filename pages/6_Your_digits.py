@@ -77,31 +77,33 @@ def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
 
 
 def start_fine_tuning() -> None:
-    if store in finetune.JOBS:  # another session's click came first
+    job = finetune.JOBS.get(store)
+    if job is not None and job.running:  # another session's click came first
         return
     yours = samples.training_arrays(database)
     run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
-    finetune.JOBS[store] = finetune.Job(run)
+    finetune.JOBS[store] = st.session_state["finetune_watched"] = finetune.Job(run)
 
 
 def follow_fine_tuning() -> None:
-    """The running job's progress, polled; when it ends, what came of it, and every page then
-    reads with the new CNN."""
-    job = finetune.JOBS.get(store)
-    if job is None:  # another session saw it end
+    """The running job's progress, polled; when it ends, the whole page again, which says what
+    came of it (and every page reads with the new CNN: app.py sees active.json change)."""
+    job = finetune.JOBS[store]
+    if not job.running:
         st.rerun()
-    if job.running:
-        st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
+    st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
+
+
+def fine_tuning_outcome(job: finetune.Job) -> None:
+    """What came of a run this session watched, said once: every session that watched it hears,
+    the one that started it too, not only the first to see it end."""
+    if st.session_state.get("finetune_told") is job:
         return
-    del finetune.JOBS[store]
-    if job.version is None:
-        problem = str(job.error or "Fine-tuning stopped before it saved a model.")
-        st.session_state["finetune_message"] = ("error", problem)
+    st.session_state["finetune_told"] = job
+    if job.version is not None:
+        st.success(f"Saved the fine-tuned CNN as {job.version}; every page reads with it now.")
     else:
-        ui.models_changed()
-        message = f"Saved the fine-tuned CNN as {job.version}; every page reads with it now."
-        st.session_state["finetune_message"] = ("success", message)
-    st.rerun()  # the whole page, with the new version's comparison below
+        st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 
 
 def roll_back() -> None:
@@ -215,6 +217,7 @@ st.caption(
 )
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
 job = finetune.JOBS.get(store)
+running = job is not None and job.running
 if total < finetune.MIN_SAMPLES:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
 else:
@@ -223,13 +226,13 @@ else:
         key="finetune",
         type="primary",
         on_click=start_fine_tuning,
-        disabled=job is not None,
+        disabled=running,
     )
-if job is not None:
+if running:
+    st.session_state["finetune_watched"] = job
     st.fragment(run_every=1.0)(follow_fine_tuning)()
-if "finetune_message" in st.session_state:
-    kind, message = st.session_state.pop("finetune_message")
-    (st.success if kind == "success" else st.error)(message)
+elif job is not None and st.session_state.get("finetune_watched") is job:
+    fine_tuning_outcome(job)
 
 st.subheader("CNN versions")
 choices = versions.list_versions("cnn", store)
@@ -241,7 +244,7 @@ st.selectbox(
     choices,
     key="cnn_version",
     on_change=switch_version,
-    disabled=job is not None,  # the run ends by switching to what it made
+    disabled=running,  # the run ends by switching to what it made
     width=420,
     format_func=lambda v: "the shipped CNN (cnn.keras)" if v == "cnn" else f"fine-tuned {v}",
 )
@@ -265,7 +268,7 @@ if "comparison" in card:
         key="rollback",
         on_click=roll_back,
         icon=":material/undo:",
-        disabled=job is not None,
+        disabled=running,
     )
 else:
     st.caption("The shipped CNN, trained by train.py on MNIST and drawn digits.")

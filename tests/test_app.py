@@ -109,3 +109,8 @@ def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
     )
     big = draw_polyline([(60, 40), (220, 40), (140, 140), (220, 200), (200, 250), (60, 250)])
     assert "small for the pen" not in " ".join(i.value for i in run_app(big).info)
+    # The pen measured on the ink, not the one chosen since: a thin scribble, then a broad pen.
+    scribble = draw_polyline([(20, 20), (60, 70), (25, 65), (70, 25), (40, 80)], width=4)
+    app = run_app(scribble)
+    app.slider(key="stroke_width").set_value(40).run()
+    assert app.info and "small for the pen" not in " ".join(i.value for i in app.info)

@@ -151,6 +151,8 @@ def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader)
         assert f"Nothing is lit: no pixel changes the {blank}'s score" in captions
         assert f"of the {lit}'s gradient lies on the strokes" in captions
         assert f"of the {blank}'s gradient" not in captions
+        if blank == "CNN":
+            assert "no gradient reaches conv3's maps from this answer" in captions
 
 
 def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(drawn_digit, reader):
