@@ -203,7 +203,7 @@ class Job:
     def _run(self, run: Callable[[Progress], str]) -> None:
         try:
             self.version = run(self._report)
-        except Exception as error:  # told on the page that started it
+        except Exception as error:  # told on the pages that watch it
             self.error = error
 
     def _report(self, fraction: float, doing: str) -> None:

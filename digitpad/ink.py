@@ -95,6 +95,10 @@ def _ruled(mask: np.ndarray) -> bool:
     A hand-drawn underline or two on the pad is no ruled paper."""
     rows, columns = mask.shape
     length = _odd(columns * RULED_ACROSS)
+    # Lines that long, turned at most MAX_TILT, span this many columns: a number on the pad
+    # seldom does, and is spared the Hough transform (20 ms of its 26 a stroke).
+    if np.count_nonzero(mask.any(axis=0)) < length * np.cos(np.radians(MAX_TILT)):
+        return False
     tilt = _tilt(mask, length)
     if tilt:  # levelled, as a scan is seldom square to the page
         mask = _turned(mask, tilt, (columns, rows))
@@ -178,36 +182,31 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
         line_level = np.median(darkness[lines])
         pen_level = np.median(darkness[ink & ~lines])
         ink &= ~lines | (darkness >= (line_level + pen_level) / 2)
-        ink &= ~_stretches_of_lines(ink, lines, on_paper)
-    return darkness, ink & ~_lines_across_the_paper(ink, on_paper)
+    return darkness, ink & ~_lines_not_writing(ink, lines, on_paper)
 
 
-def _lines_across_the_paper(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Pieces of ink that run nearly across the whole paper and are thin for their length: a
-    margin or a rule that line finding missed, blurred, turned or seen in perspective (such a
-    margin, read as a "1" as tall as the page, made the digits beside it specks)."""
-    count, pieces, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
-    _, _, width, height = cv2.boundingRect(paper.astype(np.uint8))
-    across = np.maximum(
-        stats[:, cv2.CC_STAT_WIDTH] / max(width, 1), stats[:, cv2.CC_STAT_HEIGHT] / max(height, 1)
-    )
-    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    thin = stats[:, cv2.CC_STAT_AREA] / np.maximum(length, 1) < RULE_THICKNESS * length
-    lines = np.flatnonzero((across >= RULE_SPAN) & thin)
-    return np.isin(pieces, lines[lines > 0])
-
-
-def _stretches_of_lines(ink: np.ndarray, lines: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Pieces of ink that lie wholly on lines and reach the paper's edge: a stretch of a margin,
-    darker than the rest of it where the light is brightest (its top was read as a "1"). A pen
-    crossing a line runs on beyond it, and writing keeps off the edge; an upright "1", long
-    enough to be taken for a line, is wholly on one too."""
+def _lines_not_writing(ink: np.ndarray, lines: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Pieces of ink that are the paper's, not writing:
+    - wholly on found lines and reaching the paper's edge: a stretch of a margin darker than
+      the rest of it where the light is brightest (its top was read as a "1"); a pen crossing
+      a line runs on beyond it, writing keeps off the edge, and an upright "1", long enough to
+      be taken for a line, is wholly on one too;
+    - running nearly across the whole paper and thin for their length: a margin or rule that
+      line finding missed, blurred, turned or seen in perspective (such a margin, read as a "1"
+      as tall as the page, made the digits beside it specks).
+    """
     count, pieces, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
     left, top, width, height = cv2.boundingRect(paper.astype(np.uint8))
-    x, y, w, h = (stats[:, i] for i in range(4))
+    x, y, w, h, area = stats.T
     at_edge = (x <= left) | (y <= top) | (x + w >= left + width) | (y + h >= top + height)
-    on_lines = np.setdiff1d(np.flatnonzero(at_edge), [0, *np.unique(pieces[ink & ~lines])])
-    return np.isin(pieces, on_lines)
+    off_lines = np.zeros(count, bool)
+    off_lines[pieces[ink & ~lines]] = True
+    length = np.maximum(w, h)
+    across = np.maximum(w / max(width, 1), h / max(height, 1)) >= RULE_SPAN
+    thin = area / np.maximum(length, 1) < RULE_THICKNESS * length
+    not_writing = (at_edge & ~off_lines) | (across & thin)
+    not_writing[0] = False  # the background
+    return not_writing[pieces]
 
 
 def _paper(gray: np.ndarray) -> np.ndarray:

@@ -41,6 +41,12 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     Ink drawn on a transparent background (as the canvas draws) comes back as the alpha channel
     itself.
     """
+    return _gray(image)[0]
+
+
+def _gray(image: np.ndarray) -> tuple[np.ndarray, bool]:
+    """`to_gray`'s picture, and whether it is the alpha channel: ink on a transparent
+    background."""
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
@@ -48,15 +54,15 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected a gray, RGB or RGBA image, got shape {image.shape}")
     image = as_uint8(image)
     if image.ndim == 2:
-        return image
+        return image, False
     if image.shape[2] == 4:
         alpha = image[:, :, 3]
         if ink_in_alpha(image):
             if alpha.max() - alpha.min() >= MIN_CONTRAST:
-                return alpha
-            return np.zeros_like(alpha)
+                return alpha, True
+            return np.zeros_like(alpha), True
         image = flattened(image) if alpha.min() < 255 else image[:, :, :3]
-    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY), False
 
 
 def ink_in_alpha(rgba: np.ndarray) -> bool:
@@ -120,15 +126,13 @@ def extract_ink(image: np.ndarray) -> np.ndarray | None:
     The background is the most common gray level, so light-on-dark and dark-on-light
     drawings both work: ink is whatever differs from it.
     """
-    image = np.asarray(image)
-    gray = to_gray(image)
+    gray, alpha_ink = _gray(image)
     if max(gray.shape) > MAX_SIDE:
         scale = MAX_SIDE / max(gray.shape)
         size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     # Ink drawn on a transparent background is opacity: its background is the clearest pixel,
     # not the commonest, which a bold digit cropped close outnumbers.
-    alpha_ink = image.ndim == 3 and image.shape[2] == 4 and ink_in_alpha(as_uint8(image))
     ink = ink_strength(gray, int(gray.min()) if alpha_ink else None)
     if ink is not None:
         ink[ink < INK_FLOOR] = 0.0

@@ -26,7 +26,7 @@ ui.page_header(
     "paper. OpenCV finds each digit and puts them in order, left to right; both networks read "
     "every digit, and the CNN's readings make the number.",
 )
-ui.models_or_stop(numbers=True)
+reader = ui.models_or_stop(numbers=True)
 
 
 # A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
@@ -99,7 +99,7 @@ if no_number:
         "a sharper photo."
     )
 else:
-    thresholds = ui.load_reader(store_dir())[0].thresholds
+    thresholds = reader.thresholds
     for column, name in zip(st.columns(4), names):
         # Each network's own doubts under its number: the MLP's too, not only the CNN's.
         doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
