@@ -42,6 +42,8 @@ CANVAS_SIZE = 280
 STEP_WIDTH = 88  # pixels: the five preprocessing steps fit in a row beside the pad at 1280
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
+BARS_WIDTH = 250  # pixels: two charts side by side beside the pad at 1280
+BESIDE_THE_PAD = 2 * BARS_WIDTH + 16  # the two charts and the small gap (1rem) between them
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -91,9 +93,11 @@ def draw_a_digit() -> None:
         )
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
-    # its right edge off); beside it the rest, or under it where the screen is too narrow.
+    # its right edge off); beside it the rest at the width its steps and bars take, or under it
+    # where the screen is too narrow (squeezed beside it, on a tablet, they stacked a screen
+    # high).
     with st.container(horizontal=True):
-        pad, steps = st.container(width=CANVAS_SIZE), st.container(width="stretch")
+        pad, steps = st.container(width=CANVAS_SIZE), st.container(width=BESIDE_THE_PAD)
     with pad:
         # The canvas's toolbar floats above it: leave it room.
         st.markdown("**Draw a digit here**")
@@ -170,13 +174,16 @@ def draw_a_digit() -> None:
                     # the 28x28 pixels.
                     with st.container(width=STEP_WIDTH):
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
-
-    for column, (name, reading) in zip(st.columns(2), readings.items()):
-        column.plotly_chart(
-            charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
-            key=f"bars_{name}",
-            config=CHART_CONFIG,
-        )
+        # Beside the pad, not under it: on a 1280x720 projector the bars move with the pen.
+        # Side by side where they fit, else one under the other, never squeezed.
+        with st.container(horizontal=True, gap="small"):
+            for name, reading in readings.items():
+                with st.container(width=BARS_WIDTH):
+                    st.plotly_chart(
+                        charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
+                        key=f"bars_{name}",
+                        config=CHART_CONFIG,
+                    )
 
     if result is not None:
         ask_and_save(

@@ -7,7 +7,7 @@
 Each number is 3 to 8 tablet-pen digits of the six writers no model trained or was tuned on
 (`--pen validation`: the four that validate training), laid out as `digitpad.written_numbers`
 lays out its numbers (a height for the number, each digit a little taller or shorter and higher
-or lower, varied gaps, 15% of them closed), shrunk where it would not fit the 840x240 pad (with
+or lower, varied gaps, 15% of them closed), shrunk where it would not fit the 800x240 pad (with
 --phone, the phone's 340x150, in a phone's browser), and drawn with the mouse on the page's pad,
 its pen set to --pen-width (the page's own by default), stroke by stroke as the writer's pen
 moved, on a freshly loaded page. The canvas draws the strokes as it draws a person's, and the

@@ -10,6 +10,9 @@ TOP_COLOUR = "#e4572e"
 OTHER_COLOUR = "#8da0cb"
 
 
+SHORT_TITLE = 30  # characters that fit a bar chart's title on one line at 250 pixels
+
+
 def per_stroke_figure(trace: dict, layout: dict) -> go.Figure:
     """A figure made on every stroke, left unvalidated.
 
@@ -21,8 +24,12 @@ def per_stroke_figure(trace: dict, layout: dict) -> go.Figure:
 
 
 def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
-    """Bars of the 10 digit probabilities, the chosen digit highlighted."""
+    """Bars of the 10 digit probabilities, the chosen digit highlighted. A long title (a
+    reading not sure, "CNN is not sure (maybe 2, …)") takes two lines, to fit half a column;
+    room is kept for two either way, so that two charts side by side keep their bars level."""
     top = int(np.argmax(probs))
+    if len(title) > SHORT_TITLE:
+        title = title.replace(" (", "<br>(", 1)
     colours = [TOP_COLOUR if d == top else OTHER_COLOUR for d in range(10)]
     return per_stroke_figure(
         dict(
@@ -32,14 +39,18 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             marker=dict(color=colours),
             text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
             textposition="outside",
+            # Plotly shrinks a label to its bar's width: a narrow bar's "100%" came out 5
+            # pixels high. Each label its size, over its neighbours' room where it must be.
+            constraintext="none",
+            textfont=dict(size=10),
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
         ),
         layout=dict(
-            title=dict(text=title),
-            height=260,
-            margin=dict(l=10, r=10, t=40, b=10),
+            title=dict(text=title),  # in the middle of the top margin, one line or two
+            height=200,  # under the steps beside the pad: on screen at 1280x720
+            margin=dict(l=10, r=10, t=60, b=10),
             yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
-            xaxis=dict(type="category"),
+            xaxis=dict(type="category", dtick=1),
             showlegend=False,
         ),
     )
@@ -267,20 +278,29 @@ def training_curves(
     metric: str,
     title: str,
     best_epochs: dict[str, int] | None = None,
+    resumed: dict[str, tuple[int, int]] | None = None,
 ) -> go.Figure:
     """A metric per epoch for each model: training solid, validation dashed, the epoch whose
-    weights were kept starred."""
+    weights were kept starred. `resumed`: {model: (an epoch, a later one)} where the epochs
+    from the later one went on from the earlier one's weights: the lines break before them,
+    and the epoch they went on from is ringed."""
     figure = go.Figure()
     for name, history in histories.items():
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
+        validation = history.get(f"val_{metric}", [])
+        went_on_from, restart = (resumed or {}).get(name, (None, None))
         for key, part, dash in (
             (metric, "training", "solid"),
             (f"val_{metric}", "validation", "dash"),
         ):
-            values = history.get(key, [])
+            epochs, values = list(range(1, len(history.get(key, [])) + 1)), history.get(key, [])
+            if restart and restart <= len(values):
+                # No line from the epoch before the restart: they did not follow from it.
+                epochs.insert(restart - 1, None)
+                values = [*values[: restart - 1], None, *values[restart - 1 :]]
             figure.add_trace(
                 go.Scatter(
-                    x=list(range(1, len(values) + 1)),
+                    x=epochs,
                     y=values,
                     mode="lines",
                     name=f"{label} {part}",
@@ -288,8 +308,19 @@ def training_curves(
                     hovertemplate=f"{label} {part}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
+        if went_on_from and went_on_from <= len(validation):
+            figure.add_trace(
+                go.Scatter(
+                    x=[went_on_from],
+                    y=[validation[went_on_from - 1]],
+                    mode="markers",
+                    marker=dict(symbol="circle-open", size=12, color=colour, line_width=2),
+                    name=f"{label} last epochs start",
+                    hovertemplate=f"{label}: the last epochs went on from epoch %{{x}}'s "
+                    "weights<extra></extra>",
+                )
+            )
         best = (best_epochs or {}).get(name)
-        validation = history.get(f"val_{metric}", [])
         if best and best <= len(validation):
             figure.add_trace(
                 go.Scatter(
@@ -303,12 +334,13 @@ def training_curves(
             )
     figure.update_layout(
         title=title,
-        height=340,
+        height=400,
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title="epoch"),
         # On a log axis Plotly labels every minor tick; 1-2-5 steps are enough to read.
         yaxis=dict(type="log", tickvals=LOG_TICKS) if metric == "loss" else {},
-        legend=dict(orientation="h", y=-0.2),
+        # Two entries a row, below the axis's title (at -0.2 it met the title).
+        legend=dict(orientation="h", y=-0.3, entrywidth=0.5, entrywidthmode="fraction"),
     )
     if metric == "accuracy":
         figure.update_yaxes(tickformat=".1%")
@@ -355,8 +387,24 @@ def confusion_heatmap(
         title=title,
         height=440,
         margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="read as", type="category", side="bottom", constrain="domain"),
-        yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"),
+        # Every digit named (a narrow matrix named every other one); no grid, which the dark
+        # theme drew black across the white cells.
+        xaxis=dict(
+            title="read as",
+            type="category",
+            side="bottom",
+            constrain="domain",
+            dtick=1,
+            showgrid=False,
+        ),
+        yaxis=dict(
+            title="true digit",
+            type="category",
+            autorange="reversed",
+            scaleanchor="x",
+            dtick=1,
+            showgrid=False,
+        ),
         plot_bgcolor="white",
     )
     return figure
@@ -455,7 +503,7 @@ def moved_curves(distances: list[int], shares: dict[str, list[float]], title: st
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title="pixels moved right, and as many down", dtick=1),
-        yaxis=dict(tickformat=".0%", range=[0, 1.02]),
+        yaxis=dict(title="read right", tickformat=".0%", range=[0, 1.02]),
         legend=dict(orientation="h", y=-0.3),
     )
     return figure

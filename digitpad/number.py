@@ -113,9 +113,10 @@ HALO = 2
 # (measured on the tuning seeds; a "1" down to 0.4 digit heights is still read).
 SKIP_SCORE = -20.0
 SKIPPED = -1
-# The Read a number page's pad, width and height in pixels; a phone's screen (390 CSS pixels, less
-# the page's margins) holds a pad for four or five digits.
-PAD = (840, 240)
+# The Read a number page's pad, width and height in pixels: beside the sidebar on a 1280-pixel
+# screen (840 lost its right edge there); a phone's screen (390 CSS pixels, less the page's
+# margins) holds a pad for four or five digits.
+PAD = (800, 240)
 PHONE_PAD = (340, 150)
 # The pad's pen, in pixels, a smaller pad's thinner in proportion: a thick pen makes neighbours
 # touch, and touching digits are what the reader splits wrong most (tablet-pen numbers on the pad:

@@ -57,15 +57,26 @@ def summary(card: dict) -> dict[str, str]:
     }
 
 
+def final_epochs(card: dict) -> int:
+    """How many last epochs trained on the digits as they are, after the augmented ones."""
+    return card.get("training", {}).get("final_epochs_without_augmentation", 0)
+
+
+def resumed_from(card: dict) -> int | None:
+    """The augmented epoch whose weights the last epochs went on from; None without them."""
+    final = final_epochs(card)
+    if not final:
+        return None
+    # Early stopping kept the best augmented epoch.
+    return int(np.argmin(card["history"]["val_loss"][: card["epochs_run"] - final])) + 1
+
+
 def epochs_text(card: dict) -> str:
     """How many epochs ran, and which weights ship."""
-    run = card["epochs_run"]
-    final = card.get("training", {}).get("final_epochs_without_augmentation", 0)
-    if not final:
+    run, kept = card["epochs_run"], resumed_from(card)
+    if kept is None:
         return f"{run}, epoch {card['best_epoch']}'s weights kept"
-    # Early stopping kept the best augmented epoch; the last epochs went on from its weights.
-    kept = int(np.argmin(card["history"]["val_loss"][: run - final])) + 1
-    return f"{run}: epoch {kept}'s weights, then {final} more without augmentation"
+    return f"{run}: epoch {kept}'s weights, then {final_epochs(card)} more without augmentation"
 
 
 def curves_captions(cards: Iterable[dict]) -> list[str]:
@@ -80,10 +91,11 @@ def curves_captions(cards: Iterable[dict]) -> list[str]:
     return [
         "The solid curves are measured while training: on digits slanted, sheared and shifted "
         "afresh each epoch, scribbles among them, read through dropout; the dashed ones on "
-        "validation digits as they are. So here training sits above validation. Overfitting "
-        "would show as a dashed curve turning up while its solid one falls: look how the dashed "
-        "curves flatten instead. The last epochs, on digits as they are at a low learning "
-        "rate, go on from the best augmented epoch's weights and end at the star, what ships.",
+        "validation digits as they are. So here the training loss sits above the validation "
+        "loss. Overfitting would show as a dashed curve turning up while its solid one falls: "
+        "look how the dashed curves flatten instead. The last epochs, on digits as they are at "
+        "a low learning rate, go on from the best augmented epoch's weights (the ring) and end "
+        "at the star, what ships.",
         "Compare the two dashed validation curves: the higher one reads digits it never "
         "trained on better. The solid ones stay lower because they count the scribbles, whose "
         "right answer is no digit, and the augmented digits, which are harder to read.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,20 +58,23 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 # streamlit-drawable-canvas 0.13 parks its toolbar (undo, redo, reset), invisible, over the
 # pad's top right corner until the pointer hovers the pad, and then lifts it above the pad. A
 # finger never hovers: on phones and tablets a stroke begun in that corner (a 7's stem, a 5's
-# bar) went to the hidden toolbar and was lost, and the reset button could not be seen. Where
-# nothing can hover, the toolbar is shown above the pad from the start, as the canvas shows it
-# when pinned. Its styles live in the component's shadow root, which no page style reaches.
-TOUCH_TOOLBAR = """<script>
-if (!window.digitpadTouchToolbar) {
-  window.digitpadTouchToolbar = true;
-  const css = "@media (hover: none), (any-pointer: coarse) "
+# bar) went to the hidden toolbar and was lost. Where nothing can hover, the toolbar is shown
+# above the pad from the start, as the canvas shows it when pinned. Its reset button goes back
+# to the drawing the pad was given, not to a blank pad (see drawing_pad): it is hidden, and a
+# button of the page's own clears the pad. The toolbar's styles live in the component's shadow
+# root, which no page style reaches.
+PAD_TOOLBAR = """<script>
+if (!window.digitpadPadToolbar) {
+  window.digitpadPadToolbar = true;
+  const css = "[aria-label='Reset canvas & history'] { display: none; } "
+    + "@media (hover: none), (any-pointer: coarse) "
     + "{ .dc-toolbar { opacity: 1; top: -2.65rem; } }";
   const lift = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;
-      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.touch")) {
+      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.digitpad")) {
         const style = document.createElement("style");
-        style.className = "touch";
+        style.className = "digitpad";
         style.textContent = css;
         root.append(style);
       }
@@ -83,19 +87,51 @@ if (!window.digitpadTouchToolbar) {
 
 def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasResult:
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
-    both `preprocess` and `number` look for."""
+    both `preprocess` and `number` look for. The drawing outlives a visit to another page."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
-    st.sidebar.html(TOUCH_TOOLBAR, unsafe_allow_javascript=True)
-    return st_canvas(
+    st.sidebar.html(PAD_TOOLBAR, unsafe_allow_javascript=True)
+    drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
+    # A cleared pad mounts anew under a key of its own, empty.
+    mount = key if not st.session_state.get(clears) else f"{key}_{st.session_state[clears]}"
+    # Streamlit forgets a widget that a run of the page did not show, so back from another
+    # page the pad mounts empty: it is given what it last held, for as long as it stays
+    # mounted (a change to what it is given would redraw it, losing what was drawn since).
+    if mount not in st.session_state:
+        st.session_state[restored] = st.session_state.get(drawn)
+    start = st.session_state.get(restored)
+    canvas = st_canvas(
         stroke_width=stroke_width,
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=height,
         width=width,
         drawing_mode="freedraw",
+        initial_drawing=start["json"] if start else None,
         return_image_data=True,
-        key=key,
+        key=mount,
     )
+    st.button(
+        "Clear the pad",
+        key=f"{key}_clear",
+        icon=":material/delete:",
+        on_click=clear_pad,
+        args=(key,),
+    )
+    png = canvas.image_bytes
+    if png is not None:
+        st.session_state[drawn] = {"json": canvas.json_data, "png": png}
+    elif start:
+        # The pad shows what it is given without sending it back: until the next stroke, its
+        # pixels are the ones it last sent.
+        data_url = "data:image/png;base64," + base64.b64encode(start["png"]).decode()
+        return CanvasResult(start["json"], data_url, return_image_data=True)
+    return canvas
+
+
+def clear_pad(key: str) -> None:
+    """Empties drawing_pad's pad of that key, and forgets what it held."""
+    st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
+    st.session_state.pop(f"{key}_drawn", None)
 
 
 def run_through_the_app() -> None:

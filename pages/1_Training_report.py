@@ -25,9 +25,17 @@ def curves_figures(store: Path) -> dict[str, go.Figure]:
     cards = report.load_cards(store)
     histories = {name: card["history"] for name, card in cards.items()}
     best = {name: card.get("best_epoch") for name, card in cards.items()}
+    resumed = {
+        name: (report.resumed_from(card), card["epochs_run"] - report.final_epochs(card) + 1)
+        for name, card in cards.items()
+        if report.resumed_from(card)
+    }
     return {
-        "loss": charts.training_curves(histories, "loss", "Loss per epoch (log scale)", best),
-        "accuracy": charts.training_curves(histories, "accuracy", "Accuracy per epoch", best),
+        metric: charts.training_curves(histories, metric, title, best, resumed)
+        for metric, title in (
+            ("loss", "Loss per epoch (log scale)"),
+            ("accuracy", "Accuracy per epoch"),
+        )
     }
 
 

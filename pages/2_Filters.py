@@ -30,6 +30,13 @@ from digitpad import explain  # noqa: E402
 
 image, named = ui.current_digit()
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
+if explain.deskews(cnn):
+    # The maps and the MLP's weights below are laid out as the digit the networks read.
+    st.sidebar.image(
+        charts.pixelated(explain.as_seen(cnn, image)),
+        caption="…and deskewed, as the networks see it",
+        width=112,
+    )
 
 st.subheader("CNN: convolution layers")
 conv_layers = explain.conv_layer_names(cnn)
@@ -84,7 +91,10 @@ else:
             if chosen == strongest
             else f"filter {strongest} fires most on its strokes"
         )
-        st.caption(f"Bright where filter {chosen} responds to {named}; {most}.")
+        if maps[layer][:, :, chosen].max() > 0:
+            st.caption(f"Bright where filter {chosen} responds to {named}; {most}.")
+        else:  # relu's zero everywhere: a dark square, not a map too faint to see
+            st.caption(f"Filter {chosen} does not respond to {named} anywhere; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
 st.plotly_chart(
     charts.sized_heatmap_grid(channels, 16, f"{layer}'s {len(channels)} feature maps of {named}"),
@@ -127,7 +137,8 @@ st.plotly_chart(
     config=ui.CHART_CONFIG,
     key="mlp_units",
 )
+layout = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(
-    "Each picture is one unit's 784 input weights in the image's layout (red adds ink there, "
-    "blue subtracts), titled with its activation: whole-image templates, not local strokes."
+    f"Each picture is one unit's 784 input weights in {layout} (red adds ink there, blue "
+    "subtracts), titled with its activation: whole-image templates, not local strokes."
 )

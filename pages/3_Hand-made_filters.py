@@ -63,6 +63,11 @@ from digitpad import explain  # noqa: E402
 image, named = ui.current_digit()
 # Slid over the digit the CNN's first layer sees: deskewed, when the CNN deskews.
 image = explain.as_seen(reader.models["cnn"], image)
+if explain.deskews(reader.models["cnn"]):
+    st.sidebar.image(
+        charts.pixelated(image), caption="…and deskewed, as the CNN sees it", width=112
+    )
+    named = f"{named}, deskewed"
 learned = explain.first_layer_filters(reader.models["cnn"])
 
 chapter = list(explain.HAND_MADE_FILTERS)
@@ -81,7 +86,7 @@ for left, right in zip(chapter[::2], chapter[1::2]):
 st.subheader("Your own filter")
 editor, figure = st.columns([1, 3])
 with editor:
-    st.markdown("Edit the nine weights:")
+    st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()
 figure.plotly_chart(
     comparison("your filter", grid, image, learned), config=ui.CHART_CONFIG, key="handmade_yours"

@@ -132,8 +132,8 @@ def draw_by_touch(page, strokes, canvas_selector="canvas.upper-canvas", steps=4)
 
 
 def clear_canvas(page) -> None:
-    """The pad's own reset button, then until the readings are gone."""
-    page.get_by_role("button", name="Reset canvas & history").click()
+    """The page's button that clears the pad, then until the readings are gone."""
+    page.get_by_role("button", name="Clear the pad").click()
     page.get_by_text("Draw a digit on the black pad").wait_for()
 
 

@@ -62,6 +62,29 @@ def test_clearing_the_canvas_clears_the_results():
     assert any("Draw a digit" in info.value for info in app.info)
 
 
+def test_back_on_the_page_the_pad_is_given_its_drawing_and_read_again():
+    app = run_app(draw_polyline([(75, 55), (205, 55), (125, 245)]))
+    read = [t for t in chart_titles(app) if "reads" in t]
+    assert read
+    # What Streamlit does to a widget that a run (of another page) did not show.
+    del app.session_state["canvas"]
+    app.run()
+    assert not app.exception
+    assert [t for t in chart_titles(app) if "reads" in t] == read
+    assert app.session_state["digit"] is not None
+
+
+def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    app.button(key="canvas_clear").click().run()
+    assert not any("reads" in t for t in chart_titles(app))
+    # A pad mounted anew, and nothing given to it to show, back from another page either.
+    assert "canvas_drawn" not in app.session_state
+    del app.session_state["canvas_1"]
+    app.run()
+    assert not any("reads" in t for t in chart_titles(app))
+
+
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
     zigzag = [(40, 60), (240, 80), (50, 120), (230, 150), (60, 200), (220, 230), (140, 40)]
     app = run_app(draw_polyline([*zigzag, (140, 250)], width=10))

@@ -16,6 +16,7 @@ from browser import (
     draw,
     draw_by_touch,
     open_pad,
+    open_page,
     running_app,
     wait_for_digit,
     wait_for_pad,
@@ -86,7 +87,7 @@ def test_on_a_phone_the_preprocessing_steps_share_rows(app_url, browser):
 
 
 @pytest.mark.parametrize("width", [1024, 1280])
-def test_the_whole_pad_shows_beside_the_steps_on_a_laptop(app_url, browser, width):
+def test_the_whole_pad_shows_and_the_steps_in_a_row_on_a_laptop(app_url, browser, width):
     # In a third of the page, beside the sidebar, the pad lost its right edge: 15 pixels at
     # 1280, 100 at 1024, where strokes could not begin.
     page = open_pad(browser, app_url, viewport={"width": width, "height": 768})
@@ -103,8 +104,67 @@ def test_the_whole_pad_shows_beside_the_steps_on_a_laptop(app_url, browser, widt
     assert on_the_pad
     draw(page, SEVEN)
     wait_for_digit(page, 7)
-    step = page.locator("[data-testid=stImage] img").first.bounding_box()
-    assert step["x"] > pad["x"] + pad["width"], "the steps beside the pad, not under it"
+    steps = [img.bounding_box() for img in page.locator("[data-testid=stImage] img").all()]
+    if width >= 1280:
+        assert steps[0]["x"] > pad["x"] + pad["width"], "the steps beside the pad, not under it"
+    else:  # no room beside the pad: under it, in one row rather than squeezed into a column
+        assert steps[0]["y"] > pad["y"] + pad["height"], "under the pad"
+    assert len(steps) == 5 and len({round(step["y"]) for step in steps}) == 1, steps
+    page.context.close()
+
+
+def test_on_a_projector_the_bars_show_beside_the_pad(app_url, browser):
+    # At 1280x720 the bars came under the pad, below the screen's foot: a class watching a
+    # digit drawn saw them only after the presenter scrolled.
+    screen = {"width": 1280, "height": 720}
+    page = open_pad(browser, app_url, viewport=screen)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    bars = [charts.nth(i).bounding_box() for i in range(2)]
+    assert all(bar["x"] > pad["x"] + pad["width"] for bar in bars), (pad, bars)
+    assert bars[0]["y"] == bars[1]["y"], "side by side"
+    assert all(bar["y"] + bar["height"] <= screen["height"] for bar in bars), bars
+    page.context.close()
+
+
+def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
+    page = open_pad(browser, app_url)
+    draw(page, ONE)
+    wait_for_digit(page, 1)
+    page.get_by_role("link", name="Why this answer").click()
+    page.get_by_text("Your digit from the drawing page").wait_for()
+    page.get_by_role("link", name="Draw a digit").click()
+    wait_for_digit(page, 1)
+    # Drawn on further, as a pad is: the 1 gets a 7's bar.
+    draw(page, [[(75, 40), (140, 40)]])
+    wait_for_digit(page, 7)
+    page.get_by_role("link", name="Filters", exact=True).click()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Draw a digit").click()
+    wait_for_digit(page, 7)
+    # The pad's own reset would go back to the drawing it was given; the page's clears it.
+    clear_canvas(page)
+    wait_until_idle(page)
+    assert bar_titles(page) == []
+    draw(page, ZERO)
+    wait_for_digit(page, 0)
+    assert_clean(page)
+    page.context.close()
+
+
+def test_the_number_pad_shows_whole_beside_the_sidebar_at_1280(app_url, browser):
+    # 840 pixels wide, it lost its right 20 at 1280, where a long number's last digit went.
+    page = open_page(browser, f"{app_url}/Read_a_number", viewport={"width": 1280, "height": 800})
+    wait_for_pad(page)
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    on_the_pad = page.locator("canvas.upper-canvas").evaluate(
+        """(canvas, [x, y]) => document.elementFromPoint(x, y) === canvas.getRootNode().host""",
+        [pad["x"] + pad["width"] - 2, pad["y"] + pad["height"] / 2],
+    )
+    assert on_the_pad
     page.context.close()
 
 

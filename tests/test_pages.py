@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
-from digitpad import changes, explain, report, versions
+from digitpad import changes, charts, explain, report, versions
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, load_card, load_model, store_dir
@@ -100,7 +100,7 @@ def test_page_without_a_drawing_explains_a_picked_test_digit(name):
     assert not page.exception, page.exception
     has_figures(page, name)
     if name != "report":
-        assert any("MNIST test digit" in caption for caption in sidebar_captions(page))
+        assert "MNIST test digit" in sidebar_captions(page)[0]
         assert "test digit #" in page_text(page)
 
 
@@ -110,7 +110,12 @@ def test_page_with_a_drawing_explains_it(name, drawn_digit):
     assert not page.exception, page.exception
     has_figures(page, name)
     if name != "report":
-        assert sidebar_captions(page) == ["Your digit from the drawing page"]
+        # Where the page shows the digit deskewed, it shows what the networks make of it too.
+        seen = {
+            "filters": ["…and deskewed, as the networks see it"],
+            "handmade": ["…and deskewed, as the CNN sees it"],
+        }
+        assert sidebar_captions(page) == ["Your digit from the drawing page", *seen.get(name, [])]
         assert "your digit" in page_text(page) and "test digit #" not in page_text(page)
 
 
@@ -304,10 +309,25 @@ def test_the_learning_curves_caption_says_what_the_shipped_curves_show(name):
     caption = report.curves_captions([card])[0]
     # Augmented digits, scribbles and dropout: training loss above validation loss throughout.
     if all(t > v for t, v in zip(history["loss"], history["val_loss"], strict=True)):
-        assert "training sits above validation" in caption
+        assert "the training loss sits above the validation loss" in caption
         assert "keeps falling: that gap is overfitting" not in caption
     else:
-        assert "training sits above validation" not in caption
+        assert "the training loss sits above the validation loss" not in caption
+
+
+def test_the_learning_curves_ring_the_epoch_the_last_epochs_went_on_from():
+    history = {"loss": [0.9, 0.5, 0.6, 0.7, 0.3, 0.2], "val_loss": [0.5, 0.3, 0.4, 0.45, 0.2, 0.1]}
+    card = {"epochs_run": 6, "best_epoch": 6, "history": history,
+            "training": {"final_epochs_without_augmentation": 2}}  # fmt: skip
+    assert report.resumed_from(card) == 2
+    figure = charts.training_curves({"mlp": history}, "loss", "Loss", {"mlp": 6}, {"mlp": (2, 5)})
+    lines = {trace.name: trace for trace in figure.data}
+    # No line from epoch 4 to epoch 5: the last two epochs went on from epoch 2's weights.
+    assert list(lines["MLP validation"].x) == [1, 2, 3, 4, None, 5, 6]
+    assert list(lines["MLP validation"].y) == [0.5, 0.3, 0.4, 0.45, None, 0.2, 0.1]
+    assert (lines["MLP last epochs start"].x, lines["MLP last epochs start"].y) == ((2,), (0.3,))
+    assert lines["MLP weights kept"].x == (6,)
+    assert report.resumed_from({"epochs_run": 6, "best_epoch": 5, "history": history}) is None
 
 
 @pytest.mark.parametrize("name", PAGES)
