@@ -119,14 +119,17 @@ GAPPED_VIRIDIS = [
 ]
 
 
-def feature_map_grid(maps: np.ndarray, columns: int, title: str) -> go.Figure:
-    """Non-negative (ReLU) maps as `heatmap_grid` draws them, sent as one byte a pixel.
+def feature_map_grid(
+    maps: np.ndarray, columns: int, title: str, strongest: float | None = None
+) -> go.Figure:
+    """Non-negative (ReLU) maps as `heatmap_grid` draws them, sent as one byte a pixel; full
+    brightness is `strongest`, by default the strongest response among these maps.
 
     Sent on every stroke: 256 levels look the same as float32 and cost a quarter of the bytes
     and of the serialising. Level 0 is kept for the gaps between maps, drawn transparent.
     """
     mosaic = tile(maps, columns)
-    strongest = float(np.nanmax(mosaic)) or 1.0
+    strongest = strongest or float(np.nanmax(mosaic)) or 1.0
     levels = np.where(np.isnan(mosaic), 0, 1 + np.nan_to_num(mosaic) / strongest * 254)
     return per_stroke_figure(
         dict(
@@ -209,8 +212,10 @@ def heatmap_panels(
     colorscale: str = SIGNED_COLOURSCALE,
     zmid: float | None = 0.0,
     height: int | None = None,
+    values: list[str] | None = None,
 ) -> go.Figure:
-    """Small square heatmaps of any sizes, each on its own colour scale and under its title.
+    """Small square heatmaps of any sizes, each on its own colour scale and under its title;
+    `values` names what each one's numbers are, for the pointer ("weight", "response").
 
     Laid out by hand rather than with make_subplots, whose per-axis updates cost ~10 ms a panel
     on every rerun of a page.
@@ -220,7 +225,8 @@ def heatmap_panels(
     width = (1 - gap_x * (columns - 1)) / columns
     tall = (1 - gap_y * (rows - 1)) / rows
     traces, layout = [], {}
-    for i, (one, name) in enumerate(zip(maps, titles)):
+    values = values or ["value"] * len(maps)
+    for i, (one, name, value) in enumerate(zip(maps, titles, values)):
         left = (i % columns) * (width + gap_x)
         top = 1 - (i // columns) * (tall + gap_y)
         axis = "" if i == 0 else str(i + 1)
@@ -231,7 +237,7 @@ def heatmap_panels(
                 colorscale=colorscale,
                 zmid=zmid,
                 showscale=False,
-                hovertemplate="%{z:.2f}<extra></extra>",
+                hovertemplate=f"row %{{y}}, column %{{x}}: {value} %{{z:.2f}}<extra></extra>",
                 xaxis=f"x{axis}",
                 yaxis=f"y{axis}",
             )

@@ -120,6 +120,19 @@ def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:
     return columns
 
 
+# What the changes tables' columns count, and why their figures do not always carry on.
+LADDER_NOTES = (
+    "*Drawn*: MNIST's test digits redrawn as canvas drawings; *pen, new writers*: digits by six "
+    "writers no model trained on; *scribbles flagged*: the share of 1,000 test scribbles called "
+    "not sure; *whole numbers*: the share of 500 generated numbers the CNN reads exactly, cut "
+    "by their shapes alone (the number page also asks a third network where digits are whole, "
+    "and reads more). A row's *before* is the model before it scored again that day, on that "
+    "day's machine: it can differ a little from the *after* above it. Where a row made the "
+    "drawn set again, the rows above it are on the set as it was, the tables above on the set "
+    "as it is."
+)
+
+
 def changes_table(card: dict) -> tuple[str, list[dict[str, str]]] | None:
     """The network in a sentence and its steps from the chapter's recipe, a row each, with
     every figure as "before → after"; None when the card does not hold them."""
@@ -151,7 +164,8 @@ def calibration_summary(card: dict) -> str:
         f"below {calibrated['threshold']:.0%} it says it is not sure: that passes "
         f"{calibrated['kept_correct']:.0%} of the validation digits it reads right, and flags "
         + (f"{caught:.0%} of those it reads wrong and " if caught is not None else "")
-        + f"{calibrated['flagged_scribbles']:.0%} of scribbles that are no digit"
+        + f"{calibrated['flagged_scribbles']:.0%} of the validation scribbles, which are no "
+        "digit"
     )
 
 

@@ -7,7 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, report, ui
-from digitpad.store import active_versions, load_model, retrain_command, store_dir
+from digitpad.store import (
+    active_versions,
+    card_threshold,
+    load_model,
+    retrain_command,
+    store_dir,
+)
 
 GALLERY_PAGE = 48  # digits shown at once
 WHICH = {
@@ -126,7 +132,7 @@ if scores:
                     "Read the table top to bottom: every row is one change, trained and scored "
                     "beside the model before it (percent, before → after), from the chapter's "
                     "recipe to the model that ships. Some changes moved a figure by no more than "
-                    "another run would."
+                    "another run would. " + report.LADDER_NOTES
                 )
 
 if any("calibration" in card for card in cards.values()):
@@ -189,9 +195,12 @@ shown = report.select(
     right,
 )
 pages = max(1, -(-len(shown) // GALLERY_PAGE))
+thresholds = {name: card_threshold(card) or 0.0 for name, card in cards.items()}
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
-    "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids."
+    "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids. "
+    "A “?” marks an answer below the model's not-sure threshold: the drawing page would say it "
+    "is not sure rather than announce it."
 )
 if len(shown) == 0:
     st.info("No test digit matches these filters.")
@@ -206,7 +215,8 @@ with st.grid(8, min_column_width=110):
                 digit = int(gallery.predicted(name)[position])
                 colour = "red" if digit != gallery.labels[position] else "green"
                 confidence = gallery.confidence(name)[position]
-                answers.append(f"{title} :{colour}[**{digit}**] {confidence:.0%}")
+                unsure = "?" if confidence < thresholds.get(name, 0.0) else ""
+                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {confidence:.0%}")
             st.markdown(
                 f"true **{gallery.labels[position]}** · #{gallery.indices[position]}  \n"
                 + "  \n".join(answers)

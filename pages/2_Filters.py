@@ -80,8 +80,12 @@ else:
         )
     with found:
         st.plotly_chart(
+            # As bright as the layer's strongest response at most: a weak filter looks weak.
             charts.feature_map_grid(
-                maps[layer][:, :, chosen][None], 1, f"what filter {chosen} finds"
+                maps[layer][:, :, chosen][None],
+                1,
+                f"what filter {chosen} finds",
+                strongest=float(maps[layer].max()),
             ),
             config=ui.CHART_CONFIG,
             key="chosen_map",
@@ -92,7 +96,10 @@ else:
             else f"filter {strongest} fires most on its strokes"
         )
         if maps[layer][:, :, chosen].max() > 0:
-            st.caption(f"Bright where filter {chosen} responds to {named}; {most}.")
+            st.caption(
+                f"Bright where filter {chosen} responds to {named}, as bright as the layer's "
+                f"strongest response at most; {most}."
+            )
         else:  # relu's zero everywhere: a dark square, not a map too faint to see
             st.caption(f"Filter {chosen} does not respond to {named} anywhere; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
@@ -133,6 +140,7 @@ st.plotly_chart(
         [f"unit {u}: {a:.1f}" for u, a in zip(units, strengths)],
         columns=8,
         title=f"Weights of the {MLP_UNITS} hidden units most excited by {named}, as 28x28 images",
+        values=["weight on the pixel"] * len(units),
     ),
     config=ui.CHART_CONFIG,
     key="mlp_units",

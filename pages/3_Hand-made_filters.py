@@ -42,6 +42,7 @@ def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.nda
         columns=len(kernels),
         title=f"{name} and the {ALIKE} most alike learned filters",
         height=340,
+        values=["weight"] * len(kernels) + ["response"] * len(responses),
     )
 
 

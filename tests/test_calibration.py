@@ -82,5 +82,5 @@ def test_the_report_puts_each_model_beside_the_chapters():
         "CNN": {"drawn": "97.50%"},
     }
     assert "below 70%" in report.calibration_summary(card)
-    assert "93% of scribbles" in report.calibration_summary(card)
+    assert "93% of the validation scribbles" in report.calibration_summary(card)
     assert report.calibration_summary({}) == ""

@@ -44,6 +44,13 @@ def test_feature_maps_keep_their_gaps_apart_from_dark_pixels():
     assert z.max() == 255 and z[0, 5] == 255  # the strongest pixel, in the second map
 
 
+def test_a_weak_map_shown_against_a_stronger_response_looks_weak():
+    weak = np.array([[[0.0, 1.0], [0.5, 0.0]]], np.float32)
+    alone = charts.feature_map_grid(weak, 1, "alone").data[0].z
+    beside = charts.feature_map_grid(weak, 1, "beside a stronger", strongest=4.0).data[0].z
+    assert alone.max() == 255 and beside.max() == round(1 + 254 / 4)
+
+
 def test_a_thin_crop_is_shown_whole_in_a_square():
     one = np.ones((112, 9), np.float32)
     shown = charts.squared(one, 0.25)
