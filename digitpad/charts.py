@@ -9,7 +9,6 @@ DIGITS = [str(d) for d in range(10)]
 TOP_COLOUR = "#e4572e"
 OTHER_COLOUR = "#8da0cb"
 
-
 SHORT_TITLE = 30  # characters that fit a bar chart's title on one line at 250 pixels
 
 
@@ -130,7 +129,8 @@ def feature_map_grid(
     """
     mosaic = tile(maps, columns)
     strongest = strongest or float(np.nanmax(mosaic)) or 1.0
-    levels = np.where(np.isnan(mosaic), 0, 1 + np.nan_to_num(mosaic) / strongest * 254)
+    shares = np.clip(np.nan_to_num(mosaic) / strongest, 0, 1)
+    levels = np.where(np.isnan(mosaic), 0, 1 + shares * 254)
     return per_stroke_figure(
         dict(
             type="heatmap",
@@ -226,7 +226,7 @@ def heatmap_panels(
     tall = (1 - gap_y * (rows - 1)) / rows
     traces, layout = [], {}
     values = values or ["value"] * len(maps)
-    for i, (one, name, value) in enumerate(zip(maps, titles, values)):
+    for i, (one, name, value) in enumerate(zip(maps, titles, values, strict=True)):
         left = (i % columns) * (width + gap_x)
         top = 1 - (i // columns) * (tall + gap_y)
         axis = "" if i == 0 else str(i + 1)

@@ -61,26 +61,27 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 # bar) went to the hidden toolbar and was lost. Where nothing can hover, the toolbar is shown
 # above the pad from the start, as the canvas shows it when pinned. Its reset button goes back
 # to the drawing the pad was given, not to a blank pad (see drawing_pad): it is hidden, and a
-# button of the page's own clears the pad. The toolbar's styles live in the component's shadow
-# root, which no page style reaches.
+# button of the page's own clears the pad. The toolbar lives in the component's shadow root,
+# which no page style reaches: each root is looked for five times a second and styled when
+# found. (Watching the page's body missed roots attached after the body last changed: on the
+# number page, until the first stroke.)
 PAD_TOOLBAR = """<script>
 if (!window.digitpadPadToolbar) {
   window.digitpadPadToolbar = true;
   const css = "[aria-label='Reset canvas & history'] { display: none; } "
     + "@media (hover: none), (any-pointer: coarse) "
     + "{ .dc-toolbar { opacity: 1; top: -2.65rem; } }";
-  const lift = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
+  const restyle = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;
-      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.digitpad")) {
+      if (root && !root.querySelector("style.digitpad")) {
         const style = document.createElement("style");
         style.className = "digitpad";
         style.textContent = css;
         root.append(style);
       }
     });
-  new MutationObserver(lift).observe(document.body, { childList: true, subtree: true });
-  lift();
+  setInterval(restyle, 200);
 }
 </script>"""
 
@@ -97,7 +98,9 @@ def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasR
     # page the pad mounts empty: it is given what it last held, for as long as it stays
     # mounted (a change to what it is given would redraw it, losing what was drawn since).
     if mount not in st.session_state:
-        st.session_state[restored] = st.session_state.get(drawn)
+        kept = st.session_state.get(drawn)
+        # A pad of another size would show the drawing somewhere else than its pixels say.
+        st.session_state[restored] = kept if kept and kept["size"] == (width, height) else None
     start = st.session_state.get(restored)
     canvas = st_canvas(
         stroke_width=stroke_width,
@@ -119,10 +122,11 @@ def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasR
     )
     png = canvas.image_bytes
     if png is not None:
-        st.session_state[drawn] = {"json": canvas.json_data, "png": png}
+        st.session_state[drawn] = {"json": canvas.json_data, "png": png, "size": (width, height)}
     elif start:
         # The pad shows what it is given without sending it back: until the next stroke, its
-        # pixels are the ones it last sent.
+        # pixels are the ones it last sent, made a result as st_canvas makes its own (a data
+        # URL: CanvasResult's constructor, which the library does not document).
         data_url = "data:image/png;base64," + base64.b64encode(start["png"]).decode()
         return CanvasResult(start["json"], data_url, return_image_data=True)
     return canvas

@@ -32,9 +32,9 @@ def curves_figures(store: Path) -> dict[str, go.Figure]:
     histories = {name: card["history"] for name, card in cards.items()}
     best = {name: card.get("best_epoch") for name, card in cards.items()}
     resumed = {
-        name: (report.resumed_from(card), card["epochs_run"] - report.final_epochs(card) + 1)
+        name: (went_on_from, card["epochs_run"] - report.final_epochs(card) + 1)
         for name, card in cards.items()
-        if report.resumed_from(card)
+        if (went_on_from := report.resumed_from(card))
     }
     return {
         metric: charts.training_curves(histories, metric, title, best, resumed)

@@ -1,5 +1,7 @@
 """The drawing page under Streamlit's AppTest: a drawing injected as the canvas's value."""
 
+import json
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
@@ -19,8 +21,6 @@ def run_app(drawing=None) -> AppTest:
 
 
 def chart_titles(app: AppTest) -> list[str]:
-    import json
-
     titles = []
     for chart in app.get("plotly_chart"):
         layout = json.loads(chart.proto.spec).get("layout", {})
@@ -62,14 +62,29 @@ def test_clearing_the_canvas_clears_the_results():
     assert any("Draw a digit" in info.value for info in app.info)
 
 
-def test_back_on_the_page_the_pad_is_given_its_drawing_and_read_again():
+def pad_is_given(app: AppTest) -> dict:
+    """The drawing the page gives the pad to show when it mounts."""
+    (pad,) = app.get("bidi_component")
+    return json.loads(pad.proto.json)["initialDrawing"]
+
+
+def leave_and_come_back(app: AppTest) -> AppTest:
+    """What Streamlit does to the pad's widget when a run of another page does not show it (a
+    cleared pad mounts under a key of its own: "canvas", then "canvas_1", …)."""
+    for key in ["canvas", *(f"canvas_{clears}" for clears in range(1, 4))]:
+        if key in app.session_state:
+            del app.session_state[key]
+    return app.run()
+
+
+def test_back_on_the_page_the_pad_shows_its_drawing_and_it_is_read_again():
     app = run_app(draw_polyline([(75, 55), (205, 55), (125, 245)]))
     read = [t for t in chart_titles(app) if "reads" in t]
-    assert read
-    # What Streamlit does to a widget that a run (of another page) did not show.
-    del app.session_state["canvas"]
-    app.run()
+    assert read and pad_is_given(app)["objects"] == []
+    leave_and_come_back(app)
     assert not app.exception
+    # The pad is given the strokes it held, and the page reads the pixels it last sent.
+    assert pad_is_given(app)["objects"] == [{"type": "path"}]
     assert [t for t in chart_titles(app) if "reads" in t] == read
     assert app.session_state["digit"] is not None
 
@@ -78,11 +93,10 @@ def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
     app = run_app(draw_polyline([(140, 40), (140, 240)]))
     app.button(key="canvas_clear").click().run()
     assert not any("reads" in t for t in chart_titles(app))
-    # A pad mounted anew, and nothing given to it to show, back from another page either.
-    assert "canvas_drawn" not in app.session_state
-    del app.session_state["canvas_1"]
-    app.run()
+    assert pad_is_given(app)["objects"] == []
+    leave_and_come_back(app)
     assert not any("reads" in t for t in chart_titles(app))
+    assert pad_is_given(app)["objects"] == []
 
 
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():

@@ -155,6 +155,30 @@ def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
     page.context.close()
 
 
+def reset_button_shown(page) -> bool:
+    """Whether the pad's own reset button would show, which goes back to the drawing the pad
+    was given rather than to a blank pad."""
+    return page.locator("[aria-label='Reset canvas & history']").evaluate(
+        "button => getComputedStyle(button).display != 'none'"
+    )
+
+
+@pytest.mark.parametrize("address", ["", "/Read_a_number"], ids=["drawing page", "number page"])
+def test_only_the_pages_own_button_clears_the_pad(app_url, browser, address):
+    page = open_page(browser, app_url + address)
+    wait_for_pad(page)
+    page.wait_for_timeout(500)  # the style comes within a fifth of a second of the pad
+    assert not reset_button_shown(page), "hidden before any stroke"
+    page.get_by_role("link", name="Filters", exact=True).click()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Read a number" if address else "Draw a digit").click()
+    wait_for_pad(page)
+    page.wait_for_timeout(500)
+    assert not reset_button_shown(page), "and back from another page"
+    page.get_by_role("button", name="Clear the pad").wait_for()
+    page.context.close()
+
+
 def test_the_number_pad_shows_whole_beside_the_sidebar_at_1280(app_url, browser):
     # 840 pixels wide, it lost its right 20 at 1280, where a long number's last digit went.
     page = open_page(browser, f"{app_url}/Read_a_number", viewport={"width": 1280, "height": 800})

@@ -18,6 +18,7 @@ from digitpad.ink import ink_map, is_flat
 from digitpad.number import (
     BOX_COLOUR,
     NO_DIGITS,
+    PAD,
     UNSURE_COLOUR,
     FoundDigit,
     NumberReading,
@@ -151,7 +152,7 @@ def test_a_red_margin_where_the_light_is_brightest_is_no_digit(first_digits, rea
 
 
 def test_a_number_underlined_twice_on_the_pad_is_no_lined_paper(first_digits, reader):
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
     for y in (200, 225):  # two strokes under it, nearly as wide as the pad
@@ -336,7 +337,7 @@ def test_a_four_drawn_into_a_seven_on_the_pad_is_read_as_two(reader, width, lean
     # The 4's arm starts on the 7's bar and runs down beside its stem, so the band holding the 4
     # crosses the 7's strokes at its edge.
     strokes = [[(60, 60), (180, 60), (110, 230)], [(190 + lean, 70), (160 + lean, 160), (240, 160)]]
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     for points in [*strokes, [(215, 110), (215, 230)]]:
         pad = draw_polyline(points, width=width, canvas=pad)
     count, _ = cv2.connectedComponents((pad[..., 0] > 60).astype(np.uint8))
@@ -402,7 +403,7 @@ def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_dig
 
 
 def test_an_empty_picture_has_no_digits(reader):
-    for empty in (np.zeros((240, 840, 4), np.uint8), np.full((300, 400, 3), 255, np.uint8)):
+    for empty in (np.zeros((*PAD[::-1], 4), np.uint8), np.full((300, 400, 3), 255, np.uint8)):
         reading = read_number(empty, reader)
         assert reading.digits == [] and reading.number == ""
 
@@ -517,7 +518,7 @@ def test_page_without_a_drawing_asks_for_one():
 
 
 def test_page_reads_the_number_drawn_on_the_pad(first_digits):
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
     page = run_page(pad)
@@ -540,7 +541,7 @@ def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(first_d
     card["calibration"]["threshold"] = 2.0
     (store_copy / "cnn.json").unlink()
     (store_copy / "cnn.json").write_text(json.dumps(card))
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
     page = run_page(pad)
@@ -554,7 +555,7 @@ def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(first_d
 def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     mistakes = load_npz(store_dir() / "cnn.mistakes.npz")
     doubtful = mistakes["images"][mistakes["probs"].max(axis=1).argmin()]  # 29% sure
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row([doubtful, *first_digits[1:]], height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
     page = run_page(pad)

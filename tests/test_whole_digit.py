@@ -13,7 +13,7 @@ from test_number import (  # noqa: F401  (first_digits and number_files are fixt
 
 from conftest import opaque_canvas
 from digitpad.inference import DigitReader
-from digitpad.number import find_candidates, read_number
+from digitpad.number import PAD, find_candidates, read_number
 from digitpad.store import WHOLE_DIGIT, ModelUnavailable, load_whole_digit, store_dir
 from digitpad.whole_digit import labelled_candidates
 from digitpad.written_numbers import make_numbers
@@ -76,7 +76,7 @@ def test_without_the_whole_digit_network_numbers_are_still_read(number_files, st
 
 def test_without_the_whole_digit_network_the_page_says_so_and_reads(first_digits, store_copy):  # noqa: F811
     (store_copy / f"{WHOLE_DIGIT}.keras").unlink()
-    pad = opaque_canvas(shape=(240, 840))
+    pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
     page = run_page(pad)
