@@ -30,6 +30,7 @@ from digitpad.ui import (
     load_examples,
     load_reader,
     model_problems,
+    upload_that_stays,
 )
 from digitpad.verdict import small_for_the_pen, verdict
 
@@ -86,11 +87,7 @@ def draw_a_digit() -> None:
         stroke_width = st.slider(
             "Pen width", 4, 40, 18, key="stroke_width", persist_state="session"
         )
-        upload = st.file_uploader(
-            "…or read a picture of one digit",
-            type=UPLOAD_TYPES,
-            key="upload",
-        )
+        upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, "upload")
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
     # its right edge off); beside it the rest at the width its steps and bars take, or under it
@@ -101,14 +98,21 @@ def draw_a_digit() -> None:
     with pad:
         # The canvas's toolbar floats above it: leave it room.
         st.markdown("**Draw a digit here**")
-        canvas = drawing_pad("canvas", CANVAS_SIZE, CANVAS_SIZE, stroke_width)
+        # A digit drawn again after a clear is a new one to save, though it may look the same.
+        canvas = drawing_pad(
+            "canvas",
+            CANVAS_SIZE,
+            CANVAS_SIZE,
+            stroke_width,
+            on_clear=lambda: st.session_state.pop("saved_sample", None),
+        )
 
     # An upload is read in place of the pad; one that holds no digit is named, and the pad,
     # which may hold one, is read instead.
     result, uploaded_png = None, None  # the upload being read, when it is
     if upload is not None:
         try:
-            thumbnail, uploaded_result = read_upload(upload.getvalue())
+            thumbnail, uploaded_result = read_upload(upload.data)
         except UnreadableImage as error:
             pad.error(f"Cannot read {upload.name}: {error}. Reading the pad.")
         else:
@@ -118,7 +122,8 @@ def draw_a_digit() -> None:
                 result, uploaded_png = uploaded_result, thumbnail
                 pad.image(
                     thumbnail,
-                    caption=f"Reading {upload.name}, not the pad: remove it to read the pad again.",
+                    caption=f"Reading {upload.name}, not the pad: remove it in the sidebar to "
+                    "read the pad again.",
                 )
     if uploaded_png is None and canvas.image_data is not None:
         result = to_mnist(canvas.image_data)
@@ -141,7 +146,7 @@ def draw_a_digit() -> None:
 
     with steps:
         if result is not None:
-            # The verdict first: on a phone this column comes under the pad, the bars further on.
+            # The verdict first: on a phone this column comes under the pad.
             said = verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said
@@ -149,6 +154,18 @@ def draw_a_digit() -> None:
                     if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 {"info": st.info, "success": st.success, "warning": st.warning}[kind](text)
+        # Then the bars, beside the pad and under a verdict of any length: on a 1280x720
+        # projector they move with the pen (under the steps, a three-line "not sure" pushed
+        # them off the screen). Side by side where they fit, else one under the other.
+        with st.container(horizontal=True, gap="small"):
+            for name, reading in readings.items():
+                with st.container(width=BARS_WIDTH):
+                    st.plotly_chart(
+                        charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
+                        key=f"bars_{name}",
+                        config=CHART_CONFIG,
+                    )
+        if result is not None:
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
@@ -174,16 +191,6 @@ def draw_a_digit() -> None:
                     # the 28x28 pixels.
                     with st.container(width=STEP_WIDTH):
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
-        # Beside the pad, not under it: on a 1280x720 projector the bars move with the pen.
-        # Side by side where they fit, else one under the other, never squeezed.
-        with st.container(horizontal=True, gap="small"):
-            for name, reading in readings.items():
-                with st.container(width=BARS_WIDTH):
-                    st.plotly_chart(
-                        charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
-                        key=f"bars_{name}",
-                        config=CHART_CONFIG,
-                    )
 
     if result is not None:
         ask_and_save(

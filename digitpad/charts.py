@@ -26,7 +26,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
     """Bars of the 10 digit probabilities, the chosen digit highlighted. A long title (a
     reading not sure, "CNN is not sure (maybe 2, …)") takes two lines, to fit half a column;
     room is kept for two either way, so that two charts side by side keep their bars level."""
-    top = int(np.argmax(probs))
+    top, likeliest = int(np.argmax(probs)), set(np.argsort(probs)[-3:].tolist())
     if len(title) > SHORT_TITLE:
         title = title.replace(" (", "<br>(", 1)
     colours = [TOP_COLOUR if d == top else OTHER_COLOUR for d in range(10)]
@@ -36,7 +36,8 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             x=DIGITS,
             y=probs,
             marker=dict(color=colours),
-            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
+            # The three likeliest digits labelled: ten labels on bars this narrow run together.
+            text=[f"{p:.0%}" if p >= 0.01 and d in likeliest else "" for d, p in enumerate(probs)],
             textposition="outside",
             # Plotly shrinks a label to its bar's width: a narrow bar's "100%" came out 5
             # pixels high. Each label its size, over its neighbours' room where it must be.
@@ -314,16 +315,27 @@ def training_curves(
                     hovertemplate=f"{label} {part}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
-        if went_on_from and went_on_from <= len(validation):
+        if went_on_from and restart <= len(validation):
             figure.add_trace(
                 go.Scatter(
                     x=[went_on_from],
                     y=[validation[went_on_from - 1]],
                     mode="markers",
                     marker=dict(symbol="circle-open", size=12, color=colour, line_width=2),
-                    name=f"{label} last epochs start",
+                    name=f"{label} weights the last epochs went on from",
                     hovertemplate=f"{label}: the last epochs went on from epoch %{{x}}'s "
                     "weights<extra></extra>",
+                )
+            )
+            # A dotted line from those weights to the first of the last epochs.
+            figure.add_trace(
+                go.Scatter(
+                    x=[went_on_from, restart],
+                    y=[validation[went_on_from - 1], validation[restart - 1]],
+                    mode="lines",
+                    line=dict(color=colour, dash="dot", width=1),
+                    showlegend=False,
+                    hoverinfo="skip",
                 )
             )
         best = (best_epochs or {}).get(name)

@@ -127,9 +127,9 @@ LADDER_NOTES = (
     "not sure; *whole numbers*: the share of 500 generated numbers the CNN reads exactly, cut "
     "by their shapes alone (the number page also asks a third network where digits are whole, "
     "and reads more). A row's *before* is the model before it scored again that day, on that "
-    "day's machine: it can differ a little from the *after* above it. Where a row made the "
-    "drawn set again, the rows above it are on the set as it was, the tables above on the set "
-    "as it is."
+    "day's machine: it can differ a little from the *after* above it. Where a row says the "
+    "drawn set was made again, the rows before it were scored on the old set; the rest of this "
+    "page uses the new one."
 )
 
 

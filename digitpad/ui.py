@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import gc
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -86,9 +87,16 @@ if (!window.digitpadPadToolbar) {
 </script>"""
 
 
-def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasResult:
+def drawing_pad(
+    key: str,
+    width: int,
+    height: int,
+    stroke_width: int,
+    on_clear: Callable[[], None] | None = None,
+) -> CanvasResult:
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
-    both `preprocess` and `number` look for. The drawing outlives a visit to another page."""
+    both `preprocess` and `number` look for. The drawing outlives a visit to another page; a
+    button under the pad clears it, and calls `on_clear`."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
     st.sidebar.html(PAD_TOOLBAR, unsafe_allow_javascript=True)
     drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
@@ -118,7 +126,7 @@ def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasR
         key=f"{key}_clear",
         icon=":material/delete:",
         on_click=clear_pad,
-        args=(key,),
+        args=(key, on_clear),
     )
     png = canvas.image_bytes
     if png is not None:
@@ -132,10 +140,50 @@ def drawing_pad(key: str, width: int, height: int, stroke_width: int) -> CanvasR
     return canvas
 
 
-def clear_pad(key: str) -> None:
+def clear_pad(key: str, on_clear: Callable[[], None] | None) -> None:
     """Empties drawing_pad's pad of that key, and forgets what it held."""
     st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
     st.session_state.pop(f"{key}_drawn", None)
+    if on_clear:
+        on_clear()
+
+
+class Upload(NamedTuple):
+    name: str
+    data: bytes
+
+
+def upload_that_stays(label: str, types: list[str], key: str) -> Upload | None:
+    """A file uploader whose picture outlives a visit to another page, where Streamlit forgets
+    the uploader with its file: the picture being read, or None.
+
+    Back on the page, the uploader is empty and the picture from before is read until another
+    is uploaded or a button under the uploader lets it go.
+    """
+    kept, from_before = f"{key}_kept", f"{key}_from_before"
+    returning = key not in st.session_state
+    upload = st.file_uploader(label, type=types, key=key)
+    if upload is not None:
+        st.session_state[kept], st.session_state[from_before] = (
+            Upload(upload.name, upload.getvalue()),
+            False,
+        )
+        return st.session_state[kept]
+    if returning and st.session_state.get(kept):
+        st.session_state[from_before] = True
+    if not st.session_state.get(from_before):
+        st.session_state.pop(kept, None)  # removed from the uploader, or never there
+        return None
+    picture = st.session_state[kept]
+    st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
+    st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
+    return picture
+
+
+def let_go(key: str) -> None:
+    """upload_that_stays of that key reads its picture from before no more."""
+    st.session_state.pop(f"{key}_kept", None)
+    st.session_state[f"{key}_from_before"] = False
 
 
 def run_through_the_app() -> None:

@@ -57,10 +57,8 @@ with st.sidebar:
         key="number_stroke_width",
         persist_state="session",
     )
-    upload = st.file_uploader(
-        "…or read a photo of a number written on paper",
-        type=UPLOAD_TYPES,
-        key="number_upload",
+    upload = ui.upload_that_stays(
+        "…or read a photo of a number written on paper", UPLOAD_TYPES, "number_upload"
     )
 
 st.markdown("**Write a number here**")
@@ -69,8 +67,8 @@ canvas = ui.drawing_pad("number_canvas", *pad_size, stroke_width)
 picture, source = canvas.image_data, "the pad"
 if upload is not None:
     try:
-        picture, source = decode_image(upload.getvalue()), upload.name
-        st.caption("Reading your photo; remove it to read the pad again.")
+        picture, source = decode_image(upload.data), upload.name
+        st.caption("Reading your photo; remove it in the sidebar to read the pad again.")
     except UnreadableImage as error:
         st.error(f"Cannot read {upload.name}: {error}.")
         st.stop()

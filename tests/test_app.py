@@ -99,6 +99,20 @@ def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
     assert pad_is_given(app)["objects"] == []
 
 
+def test_a_digit_drawn_again_after_a_clear_can_be_saved_again(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGITPAD_SAMPLES", str(tmp_path / "samples.db"))
+    one = draw_polyline([(140, 40), (140, 240)])
+    app = run_app(one)
+    app.button(key="confirm_sample").click().run()
+    assert any("Saved as a 1" in caption.value for caption in app.caption)
+    app.button(key="canvas_clear").click().run()
+    # The same 1 drawn on the cleared pad, whose 28x28 digit comes out the same.
+    app.session_state["canvas_1"] = canvas_state(one)
+    app.run()
+    assert not any("Saved as" in caption.value for caption in app.caption)
+    assert app.button(key="confirm_sample").label == "Yes, it is a 1"
+
+
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
     zigzag = [(40, 60), (240, 80), (50, 120), (230, 150), (60, 200), (220, 230), (140, 40)]
     app = run_app(draw_polyline([*zigzag, (140, 250)], width=10))

@@ -208,6 +208,25 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
     page.context.close()
 
 
+def test_an_uploaded_picture_is_still_read_back_from_another_page(pictures, app_url, browser):
+    # Streamlit forgets an uploader's file with the uploader: the page read the pad instead.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    upload(page, pictures / "deep.png")
+    wait_for_digit(page, 1)
+    page.get_by_role("link", name="Filters", exact=True).click()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Draw a digit").click()
+    page.get_by_text("Still reading deep.png, uploaded before you left this page.").wait_for()
+    wait_for_digit(page, 1)
+    page.get_by_role("button", name="Stop reading deep.png").click()
+    wait_for_digit(page, 7)  # the pad, which kept its 7
+    assert page.get_by_text("Still reading").count() == 0
+    assert_clean(page)
+    page.context.close()
+
+
 def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     big = tmp_path / "big.png"
     big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))  # a PNG with 11 MB of trailing junk
