@@ -64,14 +64,15 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 # to the drawing the pad was given, not to a blank pad (see drawing_pad): it is hidden, and a
 # button of the page's own clears the pad. The toolbar lives in the component's shadow root,
 # which no page style reaches: each root is looked for five times a second and styled when
-# found. (Watching the page's body missed roots attached after the body last changed: on the
-# number page, until the first stroke.)
+# found (watching the page's body missed roots attached after the body last changed: on the
+# number page, until the first stroke). The style can come before the component's own, which
+# would win a tie: it is important.
 PAD_TOOLBAR = """<script>
 if (!window.digitpadPadToolbar) {
   window.digitpadPadToolbar = true;
-  const css = "[aria-label='Reset canvas & history'] { display: none; } "
+  const css = "[aria-label='Reset canvas & history'] { display: none !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
-    + "{ .dc-toolbar { opacity: 1; top: -2.65rem; } }";
+    + "{ .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; } }";
   const restyle = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;
