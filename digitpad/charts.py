@@ -401,28 +401,15 @@ def confusion_heatmap(
                 hovertemplate=f"true %{{y}}, read %{{x}}: {value} {unit}<extra></extra>",
             )
         )
+    # Every digit named (a narrow matrix named every other one); no grid, which the dark theme
+    # drew black across the white cells.
+    digits = dict(type="category", dtick=1, showgrid=False)
     figure.update_layout(
         title=title,
         height=440,
         margin=dict(l=10, r=10, t=40, b=10),
-        # Every digit named (a narrow matrix named every other one); no grid, which the dark
-        # theme drew black across the white cells.
-        xaxis=dict(
-            title="read as",
-            type="category",
-            side="bottom",
-            constrain="domain",
-            dtick=1,
-            showgrid=False,
-        ),
-        yaxis=dict(
-            title="true digit",
-            type="category",
-            autorange="reversed",
-            scaleanchor="x",
-            dtick=1,
-            showgrid=False,
-        ),
+        xaxis=dict(title="read as", side="bottom", constrain="domain", **digits),
+        yaxis=dict(title="true digit", autorange="reversed", scaleanchor="x", **digits),
         plot_bgcolor="white",
     )
     return figure
