@@ -119,9 +119,9 @@ SKIPPED = -1
 PAD = (800, 240)
 PHONE_PAD = (340, 150)
 # The pad's pen, in pixels, a smaller pad's thinner in proportion: a thick pen makes neighbours
-# touch, and touching digits are what the reader splits wrong most (tablet-pen numbers on the pad:
-# 8 pixels read 85 of 100, 14 read 81; on the phone's pad, 5 pixels 132 of 150 and 8 pixels 125;
-# benchmarks/pad_numbers.py).
+# touch, and touching digits are what the reader splits wrong most (tablet-pen numbers on the
+# pad, 840 pixels wide then: 8 pixels read 85 of 100, 14 read 81; on the phone's pad, 5 pixels
+# 132 of 150 and 8 pixels 125; benchmarks/pad_numbers.py).
 PAD_PEN_WIDTH = 8
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
