@@ -96,8 +96,9 @@ def draw_a_digit() -> None:
     with st.container(horizontal=True):
         pad, steps = st.container(width=CANVAS_SIZE), st.container(width=BESIDE_THE_PAD)
     with pad:
-        # The canvas's toolbar floats above it: leave it room.
-        st.markdown("**Draw a digit here**")
+        # The canvas's toolbar floats above it: leave it room. The pad's heading says when a
+        # picture is read instead, above a drawing that then counts for nothing.
+        heading = st.empty()
         # A digit drawn again after a clear is a new one to save, though it may look the same.
         canvas = drawing_pad(
             "canvas",
@@ -120,11 +121,12 @@ def draw_a_digit() -> None:
                 pad.warning(f"{upload.name} looks blank: there is no digit in it. Reading the pad.")
             else:
                 result, uploaded_png = uploaded_result, thumbnail
-                pad.image(
-                    thumbnail,
-                    caption=f"Reading {upload.name}, not the pad: remove it in the sidebar to "
-                    "read the pad again.",
-                )
+                pad.image(thumbnail, caption=upload.name)
+    heading.markdown(
+        "**Draw a digit here**"
+        if uploaded_png is None
+        else f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read the pad."
+    )
     if uploaded_png is None and canvas.image_data is not None:
         result = to_mnist(canvas.image_data)
     st.session_state[DIGIT_KEY] = None if result is None else result.image

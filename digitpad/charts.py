@@ -42,7 +42,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             # Plotly shrinks a label to its bar's width: a narrow bar's "100%" came out 5
             # pixels high. Each label its size, over its neighbours' room where it must be.
             constraintext="none",
-            textfont=dict(size=10),
+            textfont=dict(size=11),
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
         ),
         layout=dict(

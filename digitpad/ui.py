@@ -72,7 +72,7 @@ if (!window.digitpadPadToolbar) {
   window.digitpadPadToolbar = true;
   const css = "[aria-label='Reset canvas & history'] { display: none !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
-    + "{ .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; } }";
+    + "{ .dc-toolbar { opacity: 1 !important; top: -2.9rem !important; } }";
   const restyle = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;

@@ -68,7 +68,7 @@ picture, source = canvas.image_data, "the pad"
 if upload is not None:
     try:
         picture, source = decode_image(upload.data), upload.name
-        st.caption("Reading your photo; remove it in the sidebar to read the pad again.")
+        st.caption("Reading your photo, not the pad: let it go in the sidebar to read the pad.")
     except UnreadableImage as error:
         st.error(f"Cannot read {upload.name}: {error}.")
         st.stop()
