@@ -43,6 +43,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             # pixels high. Each label its size, over its neighbours' room where it must be.
             constraintext="none",
             textfont=dict(size=11),
+            cliponaxis=False,  # a 100% bar's label above the plot, not cut by its top
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
         ),
         layout=dict(
