@@ -113,7 +113,7 @@ def draw_a_digit() -> None:
     result, uploaded_png = None, None  # the upload being read, when it is
     if upload is not None:
         try:
-            thumbnail, uploaded_result = read_upload(upload.data)
+            thumbnail, uploaded_result = read_upload(upload.getvalue())
         except UnreadableImage as error:
             pad.error(f"Cannot read {upload.name}: {error}. Reading the pad.")
         else:

@@ -281,6 +281,20 @@ def heatmap_panels(
     )
 
 
+def epoch_marker(
+    epoch: int, values: list[float], marker: dict, name: str, hover: str
+) -> go.Scatter:
+    """One epoch marked on a curve of per-epoch values (the first epoch is 1)."""
+    return go.Scatter(
+        x=[epoch],
+        y=[values[epoch - 1]],
+        mode="markers",
+        marker=marker,
+        name=name,
+        hovertemplate=f"{hover}<extra></extra>",
+    )
+
+
 def training_curves(
     histories: dict[str, dict[str, list[float]]],
     metric: str,
@@ -318,14 +332,12 @@ def training_curves(
             )
         if went_on_from and restart <= len(validation):
             figure.add_trace(
-                go.Scatter(
-                    x=[went_on_from],
-                    y=[validation[went_on_from - 1]],
-                    mode="markers",
-                    marker=dict(symbol="circle-open", size=12, color=colour, line_width=2),
-                    name=f"{label} weights the last epochs went on from",
-                    hovertemplate=f"{label}: the last epochs went on from epoch %{{x}}'s "
-                    "weights<extra></extra>",
+                epoch_marker(
+                    went_on_from,
+                    validation,
+                    dict(symbol="circle-open", size=12, color=colour, line_width=2),
+                    f"{label} weights the last epochs went on from",
+                    f"{label}: the last epochs went on from epoch %{{x}}'s weights",
                 )
             )
             # A dotted line from those weights to the first of the last epochs.
@@ -342,13 +354,12 @@ def training_curves(
         best = (best_epochs or {}).get(name)
         if best and best <= len(validation):
             figure.add_trace(
-                go.Scatter(
-                    x=[best],
-                    y=[validation[best - 1]],
-                    mode="markers",
-                    marker=dict(symbol="star", size=12, color=colour),
-                    name=f"{label} weights kept",
-                    hovertemplate=f"{label}'s kept weights, epoch %{{x}}<extra></extra>",
+                epoch_marker(
+                    best,
+                    validation,
+                    dict(symbol="star", size=12, color=colour),
+                    f"{label} weights kept",
+                    f"{label}'s kept weights, epoch %{{x}}",
                 )
             )
     figure.update_layout(

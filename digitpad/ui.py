@@ -6,7 +6,7 @@ import base64
 import gc
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -23,6 +23,8 @@ from digitpad.store import (
 )
 
 if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
     from digitpad.inference import DigitReader
 
 DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
@@ -149,12 +151,7 @@ def clear_pad(key: str, on_clear: Callable[[], None] | None) -> None:
         on_clear()
 
 
-class Upload(NamedTuple):
-    name: str
-    data: bytes
-
-
-def upload_that_stays(label: str, types: list[str], key: str) -> Upload | None:
+def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | None:
     """A file uploader whose picture outlives a visit to another page, where Streamlit forgets
     the uploader with its file: the picture being read, or None.
 
@@ -165,11 +162,9 @@ def upload_that_stays(label: str, types: list[str], key: str) -> Upload | None:
     returning = key not in st.session_state
     upload = st.file_uploader(label, type=types, key=key)
     if upload is not None:
-        st.session_state[kept], st.session_state[from_before] = (
-            Upload(upload.name, upload.getvalue()),
-            False,
-        )
-        return st.session_state[kept]
+        # The file itself, which holds its bytes: kept on every rerun without a copy.
+        st.session_state[kept], st.session_state[from_before] = upload, False
+        return upload
     if returning and st.session_state.get(kept):
         st.session_state[from_before] = True
     if not st.session_state.get(from_before):

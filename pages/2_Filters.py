@@ -30,12 +30,11 @@ from digitpad import explain  # noqa: E402
 
 image, named = ui.current_digit()
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
+seen = explain.as_seen(cnn, image)  # the digit the first conv layer reads
 if explain.deskews(cnn):
     # The maps and the MLP's weights below are laid out as the digit the networks read.
     st.sidebar.image(
-        charts.pixelated(explain.as_seen(cnn, image)),
-        caption="…and deskewed, as the networks see it",
-        width=112,
+        charts.pixelated(seen), caption="…and deskewed, as the networks see it", width=112
     )
 
 st.subheader("CNN: convolution layers")
@@ -56,7 +55,7 @@ else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
     # found, starting with the filter this digit excites most.
     kernels = explain.conv_filters(cnn, layer)  # (filters, maps read, 3, 3)
-    strongest = explain.strongest_filter(maps[layer], explain.as_seen(cnn, image))
+    strongest = explain.strongest_filter(maps[layer], seen)
     chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
     weights, found = st.columns([2, 1])
     with weights:

@@ -67,7 +67,7 @@ canvas = ui.drawing_pad("number_canvas", *pad_size, stroke_width)
 picture, source = canvas.image_data, "the pad"
 if upload is not None:
     try:
-        picture, source = decode_image(upload.data), upload.name
+        picture, source = decode_image(upload.getvalue()), upload.name
         st.caption("Reading your photo, not the pad: let it go in the sidebar to read the pad.")
     except UnreadableImage as error:
         st.error(f"Cannot read {upload.name}: {error}.")
