@@ -45,6 +45,17 @@ SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: whe
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 BARS_WIDTH = 250  # pixels: two charts side by side beside the pad at 1280
 BESIDE_THE_PAD = 2 * BARS_WIDTH + 16  # the two charts and the small gap (1rem) between them
+# Where the two charts do not fit beside the pad, but one does (a 1024x768 projector with the
+# sidebar open), the column beside it narrows to one chart's width and the charts stack: both
+# beside the pad and on screen, not under it and below the fold. A container's width is one
+# number in Streamlit, so the range is a style on the container's wrapper.
+NARROWER_BESIDE_THE_PAD = f"""<style>
+[data-testid=stLayoutWrapper]:has(> .st-key-beside_the_pad) {{
+  flex: 1 1 {BARS_WIDTH}px !important; width: auto !important;
+  max-width: {BESIDE_THE_PAD}px !important;
+}}
+.st-key-beside_the_pad {{ width: 100% !important; }}
+</style>"""
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -94,7 +105,9 @@ def draw_a_digit() -> None:
     # where the screen is too narrow (squeezed beside it, on a tablet, they stacked a screen
     # high).
     with st.container(horizontal=True):
-        pad, steps = st.container(width=CANVAS_SIZE), st.container(width=BESIDE_THE_PAD)
+        pad = st.container(width=CANVAS_SIZE)
+        steps = st.container(width=BESIDE_THE_PAD, key="beside_the_pad")
+    st.html(NARROWER_BESIDE_THE_PAD)
     with pad:
         # The canvas's toolbar floats above it: leave it room. The pad's heading says when a
         # picture is read instead, above a drawing that then counts for nothing.

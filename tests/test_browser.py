@@ -88,7 +88,7 @@ def test_on_a_phone_the_preprocessing_steps_share_rows(app_url, browser):
 
 
 @pytest.mark.parametrize("width", [1024, 1280])
-def test_the_whole_pad_shows_and_the_steps_in_a_row_on_a_laptop(app_url, browser, width):
+def test_the_whole_pad_shows_with_the_bars_beside_it_on_a_laptop(app_url, browser, width):
     # In a third of the page, beside the sidebar, the pad lost its right edge: 15 pixels at
     # 1280, 100 at 1024, where strokes could not begin.
     page = open_pad(browser, app_url, viewport={"width": width, "height": 768})
@@ -105,12 +105,19 @@ def test_the_whole_pad_shows_and_the_steps_in_a_row_on_a_laptop(app_url, browser
     assert on_the_pad
     draw(page, SEVEN)
     wait_for_digit(page, 7)
+    wait_until_idle(page)
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    bars = [charts.nth(i).bounding_box() for i in range(2)]
     steps = [img.bounding_box() for img in page.locator("[data-testid=stImage] img").all()]
-    if width >= 1280:
-        assert steps[0]["x"] > pad["x"] + pad["width"], "the steps beside the pad, not under it"
-    else:  # no room beside the pad: under it, in one row rather than squeezed into a column
-        assert steps[0]["y"] > pad["y"] + pad["height"], "under the pad"
-    assert len(steps) == 5 and len({round(step["y"]) for step in steps}) == 1, steps
+    beside_the_pad = pad["x"] + pad["width"]
+    assert all(box["x"] > beside_the_pad for box in bars + steps), "beside the pad, not under it"
+    assert len(steps) == 5
+    if width >= 1280:  # the bars side by side, the steps in a row
+        assert bars[0]["y"] == bars[1]["y"], bars
+        assert len({round(step["y"]) for step in steps}) == 1, steps
+    else:  # room beside the pad for one chart: the bars one above the other, both on screen
+        assert bars[0]["x"] == bars[1]["x"] and bars[1]["y"] > bars[0]["y"], bars
+        assert bars[1]["y"] + bars[1]["height"] <= 768, bars
     page.context.close()
 
 
