@@ -8,6 +8,8 @@ from digitpad import charts, ui
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
+FIGURE_WIDTH = 400  # pixels: two figures a row beside the sidebar at 1280, one on a tablet
+EDITOR_WIDTH = 220  # three number boxes a row, each wide enough for "-9"
 
 
 def grid_editor() -> np.ndarray:
@@ -34,7 +36,8 @@ def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.nda
     """The kernel and its nearest learned filters (top row), their responses (bottom row)."""
     alike = explain.most_similar_filters(kernel, learned, ALIKE)
     kernels = [np.asarray(kernel, np.float32), *(learned[i] for i, _ in alike)]
-    titles = [name, *(f"learned #{i}, cos {c:.2f}" for i, c in alike)]
+    # Short enough for a phone's quarter of the figure: the figure's title says "learned".
+    titles = [name, *(f"#{i}, cos {c:.2f}" for i, c in alike)]
     responses = [explain.convolve(image, k) for k in kernels]
     return charts.heatmap_panels(
         kernels + responses,
@@ -71,21 +74,27 @@ if explain.deskews(reader.models["cnn"]):
     named = f"{named}, deskewed"
 learned = explain.first_layer_filters(reader.models["cnn"])
 
-chapter = list(explain.HAND_MADE_FILTERS)
-for left, right in zip(chapter[::2], chapter[1::2]):
-    for column, name in zip(st.columns(2), (left, right)):
-        column.plotly_chart(
-            chapter_comparison(name, image, learned),
-            config=ui.CHART_CONFIG,
-            key=f"handmade_{name}",
-        )
-        column.caption(
-            f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
-            f"bottom: each slid over {named}, red where it responds, blue where it is negative."
-        )
+# Two figures a row where they fit, else one: in two columns of a tablet's page beside the
+# sidebar, their titles were cut and their panels' titles ran into each other.
+with st.container(horizontal=True):
+    for name in explain.HAND_MADE_FILTERS:
+        with st.container(width=FIGURE_WIDTH):
+            st.plotly_chart(
+                chapter_comparison(name, image, learned),
+                config=ui.CHART_CONFIG,
+                key=f"handmade_{name}",
+            )
+            st.caption(
+                f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
+                f"bottom: each slid over {named}, red where it responds, blue where it is "
+                "negative."
+            )
 
 st.subheader("Your own filter")
-editor, figure = st.columns([1, 3])
+# The weights at a width that shows them, "-1" and not "-": in a quarter of a tablet's page
+# they were cut.
+with st.container(horizontal=True):
+    editor, figure = st.container(width=EDITOR_WIDTH), st.container(width=FIGURE_WIDTH)
 with editor:
     st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()

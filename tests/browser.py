@@ -24,6 +24,7 @@ ZERO = [
 ]
 
 PHONE_SCREEN = {"width": 390, "height": 844}  # an iPhone 14's CSS pixels
+TABLET_SCREEN = {"width": 820, "height": 1180}  # an iPad Air upright: the sidebar stays open
 PHONE_USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,6 +8,7 @@ from browser import (
     PHONE_SCREEN,
     PHONE_USER_AGENT,
     SEVEN,
+    TABLET_SCREEN,
     ZERO,
     assert_clean,
     bar_titles,
@@ -142,6 +143,24 @@ def test_on_a_projector_the_bars_show_beside_the_pad(app_url, browser):
     wait_until_idle(page)
     bars = [charts.nth(i).bounding_box() for i in range(2)]
     assert all(bar["y"] + bar["height"] <= screen["height"] for bar in bars), bars
+    page.context.close()
+
+
+def test_on_a_tablet_the_hand_made_filters_show_whole(app_url, browser):
+    # Beside the sidebar on an upright tablet, in two columns, the figures' titles were cut,
+    # and the nine weight boxes showed "-" for "-1".
+    page = open_page(browser, f"{app_url}/Hand-made_filters", viewport=TABLET_SCREEN)
+    boxes = page.locator("[data-testid=stNumberInput] input")
+    boxes.first.wait_for()
+    wait_until_idle(page)
+    shown = boxes.evaluate_all("boxes => boxes.map(b => [b.value, b.scrollWidth, b.clientWidth])")
+    assert len(shown) == 9 and all(text <= room for _, text, room in shown), shown
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    charts.nth(4).wait_for()
+    for i in range(charts.count()):
+        chart = charts.nth(i).bounding_box()
+        title = charts.nth(i).locator(".gtitle").bounding_box()
+        assert title["x"] + title["width"] <= chart["x"] + chart["width"], (chart, title)
     page.context.close()
 
 
