@@ -25,6 +25,7 @@ from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
     a_digit,
+    columns_that_wrap,
     drawing_pad,
     follow_active_versions,
     load_examples,
@@ -45,6 +46,7 @@ SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: whe
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 BARS_WIDTH = 250  # pixels: two charts side by side beside the pad at 1280
 BESIDE_THE_PAD = 2 * BARS_WIDTH + 16  # the two charts and the small gap (1rem) between them
+FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
 # Where the two charts do not fit beside the pad, but one does (a 1024x768 projector with the
 # sidebar open), the column beside it narrows to one chart's width and the charts stack: both
 # beside the pad and on screen, not under it and below the fold. A container's width is one
@@ -295,7 +297,7 @@ def ask_and_save(
 def first_layer(feature_maps: np.ndarray | None) -> None:
     """The CNN's learned first-layer filters, and what they make of the drawing."""
     st.subheader("Inside the CNN's first layer")
-    learned, maps = st.columns(2)
+    learned, maps = columns_that_wrap([FIRST_LAYER_WIDTH, FIRST_LAYER_WIDTH], "first_layer")
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
     learned.plotly_chart(filters_figure(store_dir()), key="filters", config=CHART_CONFIG)
     learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")

@@ -336,7 +336,8 @@ def training_curves(
                     went_on_from,
                     validation,
                     dict(symbol="circle-open", size=12, color=colour, line_width=2),
-                    f"{label} weights the last epochs went on from",
+                    # Short: two legend entries a row fit a figure a tablet shows.
+                    f"{label} last epochs' start",
                     f"{label}: the last epochs went on from epoch %{{x}}'s weights",
                 )
             )
@@ -496,7 +497,7 @@ def heat_overlay(image: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
                 hovertemplate="row %{y}, column %{x}: %{z:.2f}<extra></extra>",
             ),
         ],
-        layout=picture_layout(title, height=360),
+        layout=picture_layout(title, height=260),  # a square as wide as the page shows it
     )
 
 

@@ -23,6 +23,7 @@ from digitpad.store import (
 )
 
 if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
     from digitpad.inference import DigitReader
@@ -88,6 +89,29 @@ if (!window.digitpadPadToolbar) {
   setInterval(restyle, 200);
 }
 </script>"""
+
+
+def columns_that_wrap(widths: list[int], key: str) -> list[DeltaGenerator]:
+    """Columns side by side, each at least its width in pixels, sharing the room left over in
+    proportion to those widths; a column that does not fit goes under the others.
+
+    st.columns squeezes its columns to slivers beside a tablet's sidebar (cut titles, legends
+    run together) and stacks them only on a phone's narrow screen; a container's width in
+    Streamlit is one number, so the range is a style on each column's wrapper.
+    """
+    with st.container(horizontal=True):
+        columns = [st.container(width=width, key=f"{key}_{i}") for i, width in enumerate(widths)]
+    st.html(
+        "<style>"
+        + "".join(
+            f"[data-testid=stLayoutWrapper]:has(> .st-key-{key}_{i}) "
+            f"{{ flex: {width} 1 {width}px !important; width: auto !important; min-width: 0; }} "
+            f".st-key-{key}_{i} {{ width: 100% !important; }} "
+            for i, width in enumerate(widths)
+        )
+        + "</style>"
+    )
+    return columns
 
 
 def drawing_pad(

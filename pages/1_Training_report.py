@@ -16,6 +16,7 @@ from digitpad.store import (
 )
 
 GALLERY_PAGE = 48  # digits shown at once
+CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
 WHICH = {
     "every mistake": ((), ()),
     "MLP wrong, CNN right": (("mlp",), ("cnn",)),
@@ -150,7 +151,7 @@ if any("calibration" in card for card in cards.values()):
 
 st.subheader("Learning curves")
 for column, (metric, figure), caption in zip(
-    st.columns(2),
+    ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "curves"),
     curves_figures(store).items(),
     report.curves_captions(cards.values()),
 ):
@@ -162,7 +163,9 @@ scale = st.segmented_control(
     "Show", ["counts", "rates"], default="counts", required=True, key="confusion_scale"
 )
 figures = confusion_figures(store, scale == "rates")
-for column, (name, figure) in zip(st.columns(2), figures.items()):
+for column, (name, figure) in zip(
+    ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
+):
     column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"confusion_{name}")
     column.caption(
         f"Each row is a true digit; the red cells off the grey diagonal are the "

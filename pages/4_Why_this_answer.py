@@ -8,6 +8,9 @@ import streamlit as st
 from digitpad import charts, ui
 from digitpad.store import store_dir
 
+MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
+CURVES_WIDTH = 400  # pixels, at least: the curves beside the sliders and the digit at 1280
+
 ui.page_header(
     "Why this answer",
     "Which pixels of the digit each network's answer depends on. Saliency asks how much the "
@@ -108,9 +111,14 @@ shown = [
         cam_caption,
     ),
 ]
-for column, (key, under, heat, heading, caption) in zip(st.columns(3), shown):
-    column.plotly_chart(charts.heat_overlay(under, heat, heading), config=ui.CHART_CONFIG, key=key)
-    column.caption(caption)
+# Three a row where they fit, else two and one under them, each the same size.
+with st.container(horizontal=True):
+    for key, under, heat, heading, caption in shown:
+        with st.container(width=MAP_WIDTH):
+            st.plotly_chart(
+                charts.heat_overlay(under, heat, heading), config=ui.CHART_CONFIG, key=key
+            )
+            st.caption(caption)
 
 st.subheader("Move it: which network still reads it?")
 st.caption(
@@ -138,7 +146,7 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
     return charts.moved_curves(MOVED_DISTANCES, shares, title)
 
 
-controls, result, curves = st.columns([1, 1, 2])
+controls, result, curves = ui.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
 right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to the left")
 down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)

@@ -9,6 +9,7 @@ from digitpad.data import load_mnist, mnist_path
 from digitpad.store import load_model, store_dir
 
 PER_PAGE = 24
+CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
 
 ui.page_header(
     "Your digits",
@@ -135,7 +136,9 @@ else:
 
     st.subheader("How well each network reads them")
     evaluations = samples.evaluate_samples(database)
-    for column, (name, result) in zip(st.columns(2), evaluations.items()):
+    for column, (name, result) in zip(
+        ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
+    ):
         title = charts.MODEL_TITLES.get(name, name)
         column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
         column.plotly_chart(

@@ -164,6 +164,23 @@ def test_on_a_tablet_the_hand_made_filters_show_whole(app_url, browser):
     page.context.close()
 
 
+@pytest.mark.parametrize("screen", [TABLET_SCREEN, {"width": 1280, "height": 720}])
+def test_the_learning_curves_side_by_side_where_they_fit_else_one_a_row(app_url, browser, screen):
+    # Squeezed into two columns beside a tablet's sidebar, their legends ran into each other.
+    page = open_page(browser, f"{app_url}/Training_report", viewport=screen)
+    curves = [page.locator(f".st-key-curves_{metric} .gtitle") for metric in ("loss", "accuracy")]
+    curves[1].wait_for()
+    loss, accuracy = (
+        page.locator(f".st-key-curves_{metric}").bounding_box() for metric in ("loss", "accuracy")
+    )
+    if screen["width"] >= 1280:
+        assert loss["y"] == accuracy["y"] and accuracy["x"] > loss["x"] + loss["width"]
+    else:
+        assert accuracy["y"] >= loss["y"] + loss["height"] and loss["x"] == accuracy["x"]
+        assert loss["width"] > 450 and accuracy["width"] > 450, (loss, accuracy)
+    page.context.close()
+
+
 def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
     page = open_pad(browser, app_url)
     draw(page, ONE)

@@ -336,7 +336,7 @@ def test_the_learning_curves_ring_the_epoch_the_last_epochs_went_on_from():
     # No line from epoch 4 to epoch 5: the last two epochs went on from epoch 2's weights.
     assert list(lines["MLP validation"].x) == [1, 2, 3, 4, None, 5, 6]
     assert list(lines["MLP validation"].y) == [0.5, 0.3, 0.4, 0.45, None, 0.2, 0.1]
-    ring = lines["MLP weights the last epochs went on from"]
+    ring = lines["MLP last epochs' start"]
     assert (ring.x, ring.y) == ((2,), (0.3,))
     (dotted,) = [trace for trace in figure.data if trace.line.dash == "dot"]
     assert (dotted.x, dotted.y) == ((2, 5), (0.3, 0.2)), "from those weights to epoch 5"
