@@ -70,21 +70,40 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 # found (watching the page's body missed roots attached after the body last changed: on the
 # number page, until the first stroke). The style can come before the component's own, which
 # would win a tie: it is important.
-PAD_TOOLBAR = """<script>
-if (!window.digitpadPadToolbar) {
-  window.digitpadPadToolbar = true;
+# A pad wider than the page (the number pad beside an upright tablet's sidebar) is shown
+# shrunk to the page's width, not cut off behind a scroll bar a finger cannot reach: the
+# canvas library maps a pointer through the shrinking, and the pixels sent back keep the
+# pad's own size.
+PAD_SCRIPT = """<script>
+if (!window.digitpadPadScript) {
+  window.digitpadPadScript = true;
   const css = "[aria-label='Reset canvas & history'] { display: none !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
     + "{ .dc-toolbar { opacity: 1 !important; top: -2.9rem !important; } }";
+  const fit = (root) => {
+    const pad = root.querySelector(".dc-container"), frame = root.querySelector(".dc-scroll");
+    if (!pad || !frame) return;
+    const width = parseFloat(pad.style.width), height = parseFloat(pad.style.height);
+    const scale = Math.min(1, frame.parentElement.clientWidth / width);
+    const transform = scale < 1 ? `scale(${scale})` : "";
+    if (pad.style.transform !== transform) {
+      pad.style.transform = transform;
+      pad.style.transformOrigin = "top left";
+      frame.style.height = scale < 1 ? `${height * scale}px` : "";
+      frame.style.overflowX = scale < 1 ? "hidden" : "";
+    }
+  };
   const restyle = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]")
     .forEach((host) => {
       const root = host.shadowRoot;
-      if (root && !root.querySelector("style.digitpad")) {
+      if (!root) return;
+      if (!root.querySelector("style.digitpad")) {
         const style = document.createElement("style");
         style.className = "digitpad";
         style.textContent = css;
         root.append(style);
       }
+      fit(root);
     });
   setInterval(restyle, 200);
 }
@@ -125,7 +144,7 @@ def drawing_pad(
     both `preprocess` and `number` look for. The drawing outlives a visit to another page; a
     button under the pad clears it, and calls `on_clear`."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
-    st.sidebar.html(PAD_TOOLBAR, unsafe_allow_javascript=True)
+    st.sidebar.html(PAD_SCRIPT, unsafe_allow_javascript=True)
     drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
     # A cleared pad mounts anew under a key of its own, empty.
     mount = key if not st.session_state.get(clears) else f"{key}_{st.session_state[clears]}"

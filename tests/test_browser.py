@@ -26,6 +26,7 @@ from browser import (
 from playwright.sync_api import expect
 
 from conftest import REPO
+from digitpad.number import PAD
 
 FEATURE_MAPS = "Their feature maps of your digit"
 SCRIBBLE = [[(60 + 160 * (i % 2), 60 + 15 * i) for i in range(12)]]  # a zigzag, no digit
@@ -332,6 +333,41 @@ def test_a_number_written_by_touch_on_a_phone_fits_its_screen_and_is_read(app_ur
     main = page.locator("[data-testid=stMain]")
     assert main.evaluate("m => m.scrollWidth <= m.clientWidth")
     assert_clean(page)
+    page.context.close()
+
+
+def test_a_number_written_by_touch_across_the_whole_pad_on_an_upright_tablet_is_read(
+    app_url, browser
+):
+    # Beside the sidebar the pad was wider than the page: its right part was cut off behind a
+    # scroll bar a finger cannot reach. It is shown shrunk to the page's width instead.
+    page = open_page(
+        browser, f"{app_url}/Read_a_number", viewport=TABLET_SCREEN, has_touch=True
+    )  # fmt: skip
+    page.get_by_text("Write a number on the black pad").wait_for(timeout=90_000)
+    canvas = page.locator("canvas.upper-canvas")
+    page_width = page.locator("[data-testid=stMainBlockContainer]").evaluate(
+        "page => page.getBoundingClientRect().right"
+    )
+    # Shrunk by the page's script, which looks for pads five times a second.
+    page.wait_for_function(
+        "([canvas, right]) => canvas.getBoundingClientRect().right <= right",
+        arg=[canvas.element_handle(), page_width],
+        timeout=5_000,
+    )
+    wait_for_pad(page)
+    box = canvas.bounding_box()
+    scale = box["width"] / PAD[0]
+    assert scale < 1 and box["height"] == pytest.approx(PAD[1] * scale, abs=1), box
+    # A 1 at the pad's left edge, a 7 in the middle and a 4 at its right edge, in the pad's
+    # own pixels, touched where the shrunk pad shows them.
+    one, seven = [[(80, 40), (80, 200)]], [[(330, 50), (470, 50)], [(470, 50), (380, 210)]]
+    four = [[(660, 40), (630, 140), (740, 140)], [(720, 60), (720, 210)]]
+    for stroke in one + seven + four:
+        draw_by_touch(page, [[(x * scale, y * scale) for x, y in stroke]])
+        page.wait_for_timeout(300)
+        wait_until_idle(page)
+    expect(page.locator("[data-testid=stMetricValue]").first).to_have_text("174", timeout=30_000)
     page.context.close()
 
 
