@@ -103,9 +103,8 @@ def draw_a_digit() -> None:
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, "upload")
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
-    # its right edge off); beside it the rest at the width its steps and bars take, or under it
-    # where the screen is too narrow (squeezed beside it, on a tablet, they stacked a screen
-    # high).
+    # its right edge off); beside it the rest at the width its steps and bars take, narrowed
+    # to one chart's width at the least, or under it where even that does not fit.
     with st.container(horizontal=True):
         pad = st.container(width=CANVAS_SIZE)
         steps = st.container(width=BESIDE_THE_PAD, key="beside_the_pad")
