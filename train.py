@@ -590,7 +590,7 @@ def finetune_main(args: argparse.Namespace) -> None:
         epochs=args.epochs or finetune.EPOCHS, seed=args.seed,
         batch_size=args.batch_size or finetune.BATCH_SIZE,
         mnist_images=args.limit or finetune.MNIST_IMAGES,
-        progress=lambda done, doing: print(f"{done:4.0%} {doing:<60}", end="\r", flush=True),
+        progress=lambda done, doing: print(f"{done:4.0%} {doing:<80}", end="\r", flush=True),
     )  # fmt: skip
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():

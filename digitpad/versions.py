@@ -58,6 +58,20 @@ def version_card(version: str, store: Path | None = None) -> dict | None:
     return load_card(version, store)
 
 
+def title(version: str) -> str:
+    """What the pages call a version: "the shipped CNN (cnn.keras)", "the CNN fine-tuned 04 Dec
+    2026, 14:04:58 UTC" (a second one within that second gets "(2)"); other names as they are."""
+    name, _, made = version.partition("-")
+    if not made:
+        return f"the shipped {name.upper()} ({name}.keras)"
+    stamp, _, n = made.partition("-")
+    try:
+        when = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return version
+    return f"the {name.upper()} fine-tuned {when:%d %b %Y, %H:%M:%S} UTC" + (f" ({n})" if n else "")
+
+
 def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:
     """Save a model and its card as a new version (not yet active); returns the version."""
     folder = versions_dir(store)

@@ -108,7 +108,7 @@ def fine_tuning_outcome(job: finetune.Job) -> None:
 
 
 def roll_back() -> None:
-    st.toast(f"The CNN is {versions.rollback('cnn', store)} again.")
+    st.toast(f"Reading with {versions.title(versions.rollback('cnn', store))} again.")
     ui.models_changed()
 
 
@@ -249,25 +249,25 @@ st.selectbox(
     on_change=switch_version,
     disabled=running,  # the run ends by switching to what it made
     width=420,
-    format_func=lambda v: "the shipped CNN (cnn.keras)" if v == "cnn" else f"fine-tuned {v}",
+    format_func=versions.title,
 )
 card = versions.version_card(active, store) or {}
 if "comparison" in card:
     st.table(finetune.comparison_rows(card["comparison"]), hide_index=True)
     st.caption(
-        f"Fine-tuned from {card['finetuned_from']} on {card['samples']['trained_on']} of your "
+        f"Fine-tuned from {versions.title(card['finetuned_from'])} on "
+        f"{card['samples']['trained_on']} of your "
         "digits: read across a row to see what fine-tuning changed. Held-out digits were not "
         "trained on, so they say how it reads digits of yours it has not seen."
     )
-    worse = [
-        finetune.COMPARED_ON[on]
-        for on, figures in card["comparison"].items()
-        if figures["new"] < figures["old"]
-    ]
+    worse = finetune.read_worse(card["comparison"])
     if worse:
-        st.warning(f"The new CNN reads {' and '.join(worse)} worse than the old one.")
+        st.warning(
+            f"The new CNN reads fewer right than the old one: {'; '.join(worse)}. A few "
+            "digits either way is what another run gives; roll back if it matters."
+        )
     st.button(
-        f"Roll back to {card['finetuned_from']}",
+        f"Roll back to {versions.title(card['finetuned_from'])}",
         key="rollback",
         on_click=roll_back,
         icon=":material/undo:",

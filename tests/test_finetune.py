@@ -36,13 +36,16 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     result = finetune.finetune(
         base, train, test, yours, epochs=1, progress=lambda done, _: progress.append(done)
     )
-    assert (result.your_trained, result.your_held_out) == (16, 4)
+    trained, held = finetune.split_held_out(yours[0])
+    assert (result.your_trained, result.your_held_out) == (len(trained), len(held))
     # The tiny slice's last sixth, as train.py splits it, is never trained on: calibrated on.
-    assert result.repeats > 1 and result.train_images == 250 + 16 * result.repeats
+    assert result.repeats > 1 and result.train_images == 250 + len(trained) * result.repeats
     assert result.calibration["validation_digits"] == 50 + 50
     assert result.calibration["validation_scribbles"] == finetune.CALIBRATION_SCRIBBLES
     for figures in (result.old, result.new):
-        assert len(figures["mnist_test"].probs) == 300 and len(figures["held_out"].probs) == 4
+        assert len(figures["mnist_test"].probs) == 300 and len(figures["held_out"].probs) == len(
+            held
+        )
         assert all(0 <= figures[name].accuracy <= 1 for name in figures)
     assert result.old["mnist_test"].accuracy > 0.9, "the shipped CNN reads MNIST"
     assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 1
@@ -64,8 +67,8 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     assert same_weights(store.load_model("cnn").get_weights(), tuned)
     saved = versions.version_card(version)
     assert saved["finetuned_from"] == "cnn" and saved["version"] == version
-    assert saved["samples"] == {"trained_on": 16, "held_out": 4}
-    assert saved["comparison"]["held_out"]["digits"] == 4
+    assert saved["samples"] == {"trained_on": len(trained), "held_out": len(held)}
+    assert saved["comparison"]["held_out"]["digits"] == len(held)
     assert saved["params"] == base.count_params()
     assert "evaluation" not in saved, "the shipped CNN's figures"
     assert saved["calibration"] == result.calibration
@@ -133,6 +136,27 @@ def test_versions_switched_from_two_threads_at_once(store_copy):
     assert (store_copy / "active.json").stat().st_mode & 0o777 == 0o644
 
 
+def test_a_digit_is_held_out_or_trained_on_whatever_digits_are_beside_it(yours):
+    # Held out by position in a shuffle, digits a model was fine-tuned on moved into the set it
+    # was judged on once a digit was added or deleted.
+    images = yours[0]
+    trained, held = finetune.split_held_out(images)
+    assert len(held) and len(trained) and sorted([*trained, *held]) == list(range(len(images)))
+    held_images = {images[i].tobytes() for i in held}
+    for fewer in (images[1:], images[:-3], images[::2]):
+        fewer_trained, fewer_held = finetune.split_held_out(fewer)
+        if len(fewer_held) > 1:  # not the one held out because none drew the held-out share
+            assert {fewer[i].tobytes() for i in fewer_held} <= held_images
+            assert not {fewer[i].tobytes() for i in fewer_trained} & held_images
+
+
+def test_versions_are_named_by_when_they_were_fine_tuned():
+    assert versions.title("cnn") == "the shipped CNN (cnn.keras)"
+    made = "the CNN fine-tuned 04 Dec 2026, 14:04:58 UTC"
+    assert versions.title("cnn-20261204T140458Z") == made
+    assert versions.title("cnn-20261204T140458Z-2") == made + " (2)"
+
+
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
     train, test = tiny_mnist_sets(tiny_mnist)
     few = (yours[0][:5], yours[1][:5])
@@ -151,13 +175,16 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
         [sys.executable, "train.py", *args], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "300 MNIST test digits: old" in done.stdout and "2 your held-out digits" in done.stdout
+    trained, held = finetune.split_held_out(yours[0][:12])
+    assert "300 MNIST test digits: old" in done.stdout
+    assert f"{len(held)} of your digits, held out: old" in done.stdout, done.stdout
     version = versions.active_version("cnn", store_copy)
     assert version != "cnn" and f"{version}.keras, now the active CNN" in done.stdout
     card = json.loads((store_copy / "versions" / f"{version}.json").read_text())
     assert card["command"] == "python train.py " + " ".join(args)
-    assert card["finetuned_from"] == "cnn" and card["samples"]["trained_on"] == 10
-    assert card["training"]["train_images"] == 200 + 10 * card["training"]["your_digit_repeats"]
+    assert card["finetuned_from"] == "cnn" and card["samples"]["trained_on"] == len(trained)
+    repeats = card["training"]["your_digit_repeats"]
+    assert card["training"]["train_images"] == 200 + len(trained) * repeats
     assert card["data"]["samples"] == str(database)
     assert store.load_model("cnn", store_copy).count_params() == card["params"]
 
