@@ -33,7 +33,7 @@ from digitpad.ui import (
     model_problems,
     upload_that_stays,
 )
-from digitpad.verdict import small_for_the_pen, verdict
+from digitpad.verdict import small_for_the_pen, sure_digit, verdict
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -44,8 +44,8 @@ CANVAS_SIZE = 280
 STEP_WIDTH = 88  # pixels: the five preprocessing steps fit in a row beside the pad at 1280
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
-BARS_WIDTH = 250  # pixels: two charts side by side beside the pad at 1280
-BESIDE_THE_PAD = 2 * BARS_WIDTH + 16  # the two charts and the small gap (1rem) between them
+BARS_WIDTH = 232  # pixels: two charts side by side beside the pad at 1280, and on a tablet
+BESIDE_THE_PAD = 516  # pixels: the five steps in a row beside the pad at 1280, and the two charts
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
 # Where the two charts do not fit beside the pad, but one does (a 1024x768 projector with the
 # sidebar open), the column beside it narrows to one chart's width and the charts stack: both
@@ -182,6 +182,13 @@ def draw_a_digit() -> None:
                         config=CHART_CONFIG,
                     )
         if result is not None:
+            # Right under the readings it answers, on screen with the pad: after the steps, it
+            # came below a projector's or a tablet's screen, a scroll away from the next digit.
+            ask_and_save(
+                result,
+                readings,
+                lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
+            )
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
@@ -208,12 +215,6 @@ def draw_a_digit() -> None:
                     with st.container(width=STEP_WIDTH):
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
 
-    if result is not None:
-        ask_and_save(
-            result,
-            readings,
-            lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
-        )
     if "cnn" in reader.models:
         first_layer(feature_maps)
 
@@ -255,42 +256,42 @@ def ask_and_save(
 ) -> None:
     """Is it right? On a click, saves the drawing (made a PNG only then) with its label."""
     # The database is touched only on a click: drawing stays as fast as without this.
-    st.markdown(
-        "**Is it right?** Save your digit with its true label: the *Your digits* page shows "
-        "how well each network reads your handwriting, and can fine-tune the CNN on it."
-    )
-    guess = readings[deciding_model(readings)].digit
+    guess = sure_digit(readings, deciding_model(readings))
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     if saved and saved[0] == drawing_id:
         st.caption(f"Saved as {a_digit(saved[1])} (your digit #{saved[2]}). Draw the next one.")
-    else:
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            confirmed = st.button(
-                f"Yes, it is {a_digit(guess)}", key="confirm_sample", icon=":material/check:"
-            )
-            true_digit = st.selectbox(
-                "No, it is a",
-                range(10),
-                index=None,
-                placeholder="pick the digit",
-                key="label_digit",
-                width=150,
-            )
-            corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
-        if confirmed or corrected:
-            label = guess if confirmed else true_digit
-            png = drawing_png()
-            probs = {name: reading.probs for name, reading in readings.items()}
-            try:
-                sample_id = samples.add_sample(
-                    samples.default_path(), png, result.image, label, probs
-                )
-            except samples.SamplesUnavailable as problem:
-                st.error(f"Your digit was not saved: {problem}")
-            else:
-                st.session_state["saved_sample"] = (drawing_id, label, sample_id)
-                st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
+        return
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.markdown(
+            "**Is it right?**",
+            help="Save your digit with its true label: the *Your digits* page shows how well "
+            "each network reads your handwriting, and can fine-tune the CNN on it.",
+            width="content",
+        )
+        confirmed = guess is not None and st.button(
+            f"Yes, it is {a_digit(guess)}", key="confirm_sample", icon=":material/check:"
+        )
+        true_digit = st.selectbox(
+            "No, it is a" if guess is not None else "It is a",
+            range(10),
+            index=None,
+            placeholder="pick the digit",
+            key="label_digit",
+            width=150,
+        )
+        corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
+    if confirmed or corrected:
+        label = guess if confirmed else true_digit
+        png = drawing_png()
+        probs = {name: reading.probs for name, reading in readings.items()}
+        try:
+            sample_id = samples.add_sample(samples.default_path(), png, result.image, label, probs)
+        except samples.SamplesUnavailable as problem:
+            st.error(f"Your digit was not saved: {problem}")
+        else:
+            st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+            st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
 
 
 def first_layer(feature_maps: np.ndarray | None) -> None:

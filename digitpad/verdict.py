@@ -40,6 +40,16 @@ def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, 
     )
 
 
+def sure_digit(readings: dict[str, Reading], first: str) -> int | None:
+    """The digit a network is sure of, model `first`'s when it is sure; None when none is.
+
+    What the page offers to save with one click: offered the guess of a network that was not
+    sure, a person saving a 7 the CNN took for a 3 was asked "Yes, it is a 3?".
+    """
+    order = sorted(readings, key=lambda name: name != first)
+    return next((readings[name].digit for name in order if readings[name].sure), None)
+
+
 def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """Whether the ink in `box` (x, y, width, height) of an ink map is too small for the pen
     that drew it: the pen's width measured on the ink (the widest stroke, twice the deepest

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 from digitpad.inference import Reading
 from digitpad.store import not_sure_thresholds, store_dir
-from digitpad.verdict import verdict
+from digitpad.verdict import sure_digit, verdict
 
 APP = str(REPO / "app.py")
 
@@ -122,6 +122,9 @@ def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
     assert verdict.value.startswith("Not sure what this is: MLP is not sure (maybe ")
     mlp_threshold = not_sure_thresholds(store_dir())["mlp"]
     assert f"; sure from {mlp_threshold:.0%}), CNN is not sure (maybe " in verdict.value
+    # Nothing offered to confirm: the person says what it is.
+    assert "confirm_sample" not in [button.key for button in app.button]
+    assert app.selectbox(key="label_digit").label == "It is a"
 
 
 def test_the_verdict_says_what_the_networks_say_together():
@@ -146,6 +149,17 @@ def test_the_verdict_says_what_the_networks_say_together():
     kind, text = verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.6)}, titles)
     assert kind == "info" and text.startswith("Not sure what this is: MLP is not sure (maybe 5")
     assert verdict({"cnn": read(3, 0.99)}, titles) is None, "its bars say it alone"
+
+
+def test_the_digit_offered_to_save_is_one_a_network_is_sure_of():
+    def read(digit: int, confidence: float) -> Reading:
+        probs = np.full(10, (1 - confidence) / 9)
+        probs[digit] = confidence
+        return Reading(digit, probs, 0.8)
+
+    assert sure_digit({"mlp": read(5, 0.9), "cnn": read(3, 0.99)}, "cnn") == 3
+    assert sure_digit({"mlp": read(7, 0.96), "cnn": read(3, 0.53)}, "cnn") == 7
+    assert sure_digit({"mlp": read(7, 0.5), "cnn": read(3, 0.53)}, "cnn") is None
 
 
 def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
