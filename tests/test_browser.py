@@ -137,6 +137,9 @@ def test_on_a_projector_the_bars_show_beside_the_pad(app_url, browser):
     assert all(bar["x"] > pad["x"] + pad["width"] for bar in bars), (pad, bars)
     assert bars[0]["y"] == bars[1]["y"], "side by side"
     assert all(bar["y"] + bar["height"] <= screen["height"] for bar in bars), bars
+    # Saving it is a click on the same screen, not a scroll away from the pad.
+    yes = page.get_by_role("button", name="Yes, it is a 7").bounding_box()
+    assert yes["y"] + yes["height"] <= screen["height"], yes
     # A scribble: a three-line "not sure" above them, and two-line titles.
     clear_canvas(page)
     draw(page, SCRIBBLE)
