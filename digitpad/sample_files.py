@@ -100,7 +100,7 @@ def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
             "not a DigitPad export: expected a .npz or a .zip of PNGs from the Your digits page"
         ) from None
     if not members:
-        raise BadSampleFile("the file is an empty zip: it holds no samples")
+        raise BadSampleFile("the file is an empty zip, with no digits in it")
     if sum(info.file_size for info in members) > MAX_IMPORT_BYTES:
         raise BadSampleFile(f"the file unpacks to more than {MAX_IMPORT_BYTES >> 20} MB")
     # An .npz is a zip of .npy files.
@@ -175,16 +175,29 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     return rows
 
 
+def _export_names(names: list[str]) -> dict[str, str]:
+    """The zip's entries by their names in the export. An export unzipped and zipped again
+    holds them all in its folder ("digitpad-digits/28x28/..."), beside the __MACOSX folder a
+    Mac adds: that folder is the root then."""
+    names = [name for name in names if not name.startswith("__MACOSX/")]
+    folders = {name.split("/", 1)[0] for name in names}
+    if len(folders) == 1 and all("/" in name for name in names):
+        inside = f"{folders.pop()}/"
+        if not any(name.startswith(f"{ZIP_INPUT_DIR}/") for name in names):
+            return {name.removeprefix(inside): name for name in names}
+    return {name: name for name in names}
+
+
 def _rows_from_zip(data: bytes) -> list[tuple]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = _export_names(archive.namelist())
 
         def read(name: str) -> bytes:
             try:
-                return archive.read(name)
+                return archive.read(names[name])
             except (zipfile.BadZipFile, OSError) as error:
                 raise BadSampleFile(f"{name} in the zip is damaged ({error})") from None
 
-        names = set(archive.namelist())
         manifest = {}
         if ZIP_MANIFEST in names:
             try:

@@ -234,6 +234,23 @@ def test_zip_round_trip(tmp_path):
     assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
 
 
+def test_an_export_unzipped_and_zipped_again_imports(tmp_path):
+    # Zipping the unzipped folder puts everything under it, and a Mac adds __MACOSX beside it.
+    fill(tmp_path / "a.db")
+    with zipfile.ZipFile(io.BytesIO(sample_files.export_zip(tmp_path / "a.db"))) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    again = zip_of(
+        {f"digitpad-digits/{name}": data for name, data in files.items()}
+        | {"__MACOSX/digitpad-digits/._samples.json": b"\0\5\26\7"}
+    )
+    assert sample_files.import_file(tmp_path / "b.db", again) == (7, 0)
+    assert_same(
+        samples.list_samples(tmp_path / "a.db"),
+        samples.list_samples(tmp_path / "b.db"),
+        atol=0.5 / 255 + 1e-6,
+    )
+
+
 def zip_of(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
