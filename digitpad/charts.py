@@ -440,8 +440,9 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
             line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
         )
     )  # fmt: skip
-    # Two thresholds lie close together: label them on opposite sides of their lines.
-    label_places = ["top left", "bottom right"]
+    # Two thresholds lie close together: one labelled at the top, one at the bottom, each left
+    # of its line (right of the CNN's, near 100%, the figure's edge cut it on a tablet).
+    label_places = ["top left", "bottom left"]
     for at, (name, calibrated) in enumerate(calibrations.items()):
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
         bins = calibrated["bins"]

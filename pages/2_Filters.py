@@ -63,8 +63,8 @@ else:
             charts.sized_heatmap_grid(
                 kernels[chosen],
                 16,
-                f"{layer} filter {chosen}: a 3x3 slice for each of the {kernels.shape[1]} maps "
-                "it reads",
+                # Short enough for a tablet: the caption says what a slice is.
+                f"{layer} filter {chosen}: its {kernels.shape[1]} 3x3 slices",
                 charts.SIGNED_COLOURSCALE,
                 zmid=0,
                 width=650,
@@ -138,7 +138,7 @@ st.plotly_chart(
         explain.hidden_unit_weights(mlp, units),
         [f"unit {u}: {a:.1f}" for u, a in zip(units, strengths)],
         columns=8,
-        title=f"Weights of the {MLP_UNITS} hidden units most excited by {named}, as 28x28 images",
+        title=f"The {MLP_UNITS} hidden units most excited by {named}",
         values=["weight on the pixel"] * len(units),
     ),
     config=ui.CHART_CONFIG,

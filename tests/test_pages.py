@@ -204,7 +204,7 @@ def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(d
         page.slider(key="conv3_filter").set_value(chosen)
         page.run()
         assert not page.exception
-        weights = chart_spec(page, f"conv3 filter {chosen}: a 3x3 slice for each of the 64 maps")
+        weights = chart_spec(page, f"conv3 filter {chosen}: its 64 3x3 slices")
         # The slices, tiled 16 a row with one-pixel gaps: the first row's first and last.
         tiled = decoded(weights["data"][0]["z"])
         np.testing.assert_allclose(tiled[:3, :3], kernels[chosen, 0], rtol=1e-5)
