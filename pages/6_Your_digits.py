@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from digitpad import charts, finetune, sample_files, samples, ui, versions
-from digitpad.data import load_mnist, mnist_path
+from digitpad.data import MNIST_ENV, load_mnist, mnist_path
 from digitpad.store import load_model, store_dir
 
 PER_PAGE = 24
@@ -215,8 +215,15 @@ if "import_message" in st.session_state:
 st.subheader("Fine-tune the CNN on your digits")
 st.caption(
     f"Trains a copy of the CNN for a few epochs on {finetune.MNIST_IMAGES:,} MNIST digits plus "
-    f"{1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and on the "
-    "rest of yours, then saves the new CNN as a version and switches to it; the old one is kept."
+    f"about {1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and "
+    "on the rest of yours, then saves the new CNN as a version and switches to it; the old one "
+    "is kept."
+    + (
+        ""
+        if mnist_path()
+        else " It gets MNIST from Keras, which downloads it the first time: with no internet, "
+        f"start the app with ${MNIST_ENV} naming a local mnist.npz."
+    )
 )
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
 job = finetune.JOBS.get(store)
