@@ -150,6 +150,19 @@ else:
             f"As the {title} read each digit when you saved it. Each row is what you drew; "
             "the red cells off the grey diagonal are where it read something else."
         )
+    now_reading = versions.active_version("cnn", store)
+    reader, _ = ui.load_reader(store)
+    if now_reading != "cnn" and reader is not None and "cnn" in reader.models:
+        # What fine-tuning changed, on the digits it learnt from and on those no fine-tuning
+        # trains on: the figures above are the answers given when each digit was saved.
+        images, labels = samples.training_arrays(database)
+        right = reader.probabilities(images)["cnn"].argmax(axis=1) == labels
+        _, held = finetune.split_held_out(images)
+        st.info(
+            f"Now {versions.title(now_reading)}, which every page reads with, reads "
+            f"{right.sum()} of your {len(labels)} digits right; of the {len(held)} that "
+            f"fine-tuning never trains on, {right[held].sum()}."
+        )
 
     st.subheader("Browse")
     offer_undo()
