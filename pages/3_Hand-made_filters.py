@@ -8,7 +8,7 @@ from digitpad import charts, ui
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
-FIGURE_WIDTH = 400  # pixels: two figures a row beside the sidebar at 1280, one on a tablet
+FIGURE_WIDTH = 340  # pixels, at least: two figures a row at 1280 or on a tablet on its side
 EDITOR_WIDTH = 220  # three number boxes a row, each wide enough for "-9"
 
 
@@ -43,7 +43,7 @@ def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.nda
         kernels + responses,
         titles + [""] * len(responses),
         columns=len(kernels),
-        title=f"{name} and the {ALIKE} most alike learned filters",
+        title=f"{name} and learned ones alike",  # short: two figures a row on a tablet
         height=340,
         values=["weight"] * len(kernels) + ["response"] * len(responses),
     )
@@ -76,25 +76,24 @@ learned = explain.first_layer_filters(reader.models["cnn"])
 
 # Two figures a row where they fit, else one: in two columns of a tablet's page beside the
 # sidebar, their titles were cut and their panels' titles ran into each other.
-with st.container(horizontal=True):
-    for name in explain.HAND_MADE_FILTERS:
-        with st.container(width=FIGURE_WIDTH):
-            st.plotly_chart(
-                chapter_comparison(name, image, learned),
-                config=ui.CHART_CONFIG,
-                key=f"handmade_{name}",
-            )
-            st.caption(
-                f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
-                f"bottom: each slid over {named}, red where it responds, blue where it is "
-                "negative."
-            )
+names = list(explain.HAND_MADE_FILTERS)
+for name, column in zip(names, ui.columns_that_wrap([FIGURE_WIDTH] * len(names), "handmade")):
+    with column:
+        st.plotly_chart(
+            chapter_comparison(name, image, learned),
+            config=ui.CHART_CONFIG,
+            key=f"handmade_{name}",
+        )
+        st.caption(
+            f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
+            f"bottom: each slid over {named}, red where it responds, blue where it is "
+            "negative."
+        )
 
 st.subheader("Your own filter")
 # The weights at a width that shows them, "-1" and not "-": in a quarter of a tablet's page
 # they were cut.
-with st.container(horizontal=True):
-    editor, figure = st.container(width=EDITOR_WIDTH), st.container(width=FIGURE_WIDTH)
+editor, figure = ui.columns_that_wrap([EDITOR_WIDTH, FIGURE_WIDTH], "yours")
 with editor:
     st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()
