@@ -32,6 +32,7 @@ from digitpad.ui import (
     load_reader,
     model_problems,
     upload_that_stays,
+    width_between,
 )
 from digitpad.verdict import small_for_the_pen, sure_digit, verdict
 
@@ -45,19 +46,8 @@ STEP_WIDTH = 88  # pixels: the five preprocessing steps fit in a row beside the 
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 BARS_WIDTH = 232  # pixels: two charts side by side beside the pad at 1280, and on a tablet
-BESIDE_THE_PAD = 516  # pixels: the five steps in a row beside the pad at 1280, and the two charts
+BESIDE_THE_PAD = 5 * STEP_WIDTH + 4 * 16  # pixels: the five steps a row, 1rem apart, at 1280
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
-# Where the two charts do not fit beside the pad, but one does (a 1024x768 projector with the
-# sidebar open), the column beside it narrows to one chart's width and the charts stack: both
-# beside the pad and on screen, not under it and below the fold. A container's width is one
-# number in Streamlit, so the range is a style on the container's wrapper.
-NARROWER_BESIDE_THE_PAD = f"""<style>
-[data-testid=stLayoutWrapper]:has(> .st-key-beside_the_pad) {{
-  flex: 1 1 {BARS_WIDTH}px !important; width: auto !important;
-  max-width: {BESIDE_THE_PAD}px !important;
-}}
-.st-key-beside_the_pad {{ width: 100% !important; }}
-</style>"""
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -108,7 +98,10 @@ def draw_a_digit() -> None:
     with st.container(horizontal=True):
         pad = st.container(width=CANVAS_SIZE)
         steps = st.container(width=BESIDE_THE_PAD, key="beside_the_pad")
-    st.html(NARROWER_BESIDE_THE_PAD)
+    # Where the two charts do not fit beside the pad but one does (a 1024x768 projector with the
+    # sidebar open), the column narrows to one chart's width and the charts stack: beside the
+    # pad and on screen, not under it and below the fold.
+    st.html(f"<style>{width_between('beside_the_pad', BARS_WIDTH, BESIDE_THE_PAD)}</style>")
     with pad:
         # The canvas's toolbar floats above it: leave it room. The pad's heading says when a
         # picture is read instead, above a drawing that then counts for nothing.

@@ -178,14 +178,15 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
 def _export_names(names: list[str]) -> dict[str, str]:
     """The zip's entries by their names in the export. An export unzipped and zipped again
     holds them all in its folder ("digitpad-digits/28x28/..."), beside the __MACOSX folder a
-    Mac adds: that folder is the root then."""
-    names = [name for name in names if not name.startswith("__MACOSX/")]
-    folders = {name.split("/", 1)[0] for name in names}
-    if len(folders) == 1 and all("/" in name for name in names):
+    Mac adds, and with "\\" between folders where Windows zipped it: that folder is the root."""
+    entries = {name.replace("\\", "/"): name for name in names}
+    entries = {name: entry for name, entry in entries.items() if not name.startswith("__MACOSX/")}
+    folders = {name.split("/", 1)[0] for name in entries}
+    if len(folders) == 1 and all("/" in name for name in entries):
         inside = f"{folders.pop()}/"
-        if not any(name.startswith(f"{ZIP_INPUT_DIR}/") for name in names):
-            return {name.removeprefix(inside): name for name in names}
-    return {name: name for name in names}
+        if not any(name.startswith(f"{ZIP_INPUT_DIR}/") for name in entries):
+            return {name.removeprefix(inside): entry for name, entry in entries.items()}
+    return entries
 
 
 def _rows_from_zip(data: bytes) -> list[tuple]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,7 +85,9 @@ if (!window.digitpadPadScript) {
     const pad = root.querySelector(".dc-container"), frame = root.querySelector(".dc-scroll");
     if (!pad || !frame) return;
     const width = parseFloat(pad.style.width), height = parseFloat(pad.style.height);
-    const scale = Math.min(1, frame.parentElement.clientWidth / width);
+    const room = frame.parentElement.clientWidth;
+    if (!(room > 0 && width > 0)) return;  // mounting, or hidden: nothing to fit yet
+    const scale = Math.min(1, room / width);
     const transform = scale < 1 ? `scale(${scale})` : "";
     if (pad.style.transform !== transform) {
       pad.style.transform = transform;
@@ -110,26 +113,36 @@ if (!window.digitpadPadScript) {
 </script>"""
 
 
+def width_between(key: str, least: int, most: int | None = None, share: int = 1) -> str:
+    """A style that makes the container keyed `key`, in a horizontal container, at least
+    `least` pixels wide and `most` at the most, growing by `share` into the room left over;
+    one that does not fit goes under the others. Show it with st.html.
+
+    A container's width in Streamlit is one number, so the range is a style on the wrapper
+    Streamlit puts round the container (`stLayoutWrapper`, its own test id: the one place to
+    look if a Streamlit upgrade breaks this).
+    """
+    # Streamlit writes other characters of a key as "-" in the class name: no rule would match.
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", key), key
+    most_rule = f" max-width: {most}px !important;" if most else ""
+    return (
+        f"[data-testid=stLayoutWrapper]:has(> .st-key-{key}) {{ flex: {share} 1 {least}px "
+        f"!important; width: auto !important; min-width: 0;{most_rule} }} "
+        f".st-key-{key} {{ width: 100% !important; }} "
+    )
+
+
 def columns_that_wrap(widths: list[int], key: str) -> list[DeltaGenerator]:
     """Columns side by side, each at least its width in pixels, sharing the room left over in
     proportion to those widths; a column that does not fit goes under the others.
 
     st.columns squeezes its columns to slivers beside a tablet's sidebar (cut titles, legends
-    run together) and stacks them only on a phone's narrow screen; a container's width in
-    Streamlit is one number, so the range is a style on each column's wrapper.
+    run together) and stacks them only on a phone's narrow screen.
     """
     with st.container(horizontal=True):
         columns = [st.container(width=width, key=f"{key}_{i}") for i, width in enumerate(widths)]
-    st.html(
-        "<style>"
-        + "".join(
-            f"[data-testid=stLayoutWrapper]:has(> .st-key-{key}_{i}) "
-            f"{{ flex: {width} 1 {width}px !important; width: auto !important; min-width: 0; }} "
-            f".st-key-{key}_{i} {{ width: 100% !important; }} "
-            for i, width in enumerate(widths)
-        )
-        + "</style>"
-    )
+    styles = (width_between(f"{key}_{i}", width, share=width) for i, width in enumerate(widths))
+    st.html(f"<style>{''.join(styles)}</style>")
     return columns
 
 

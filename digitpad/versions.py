@@ -13,6 +13,7 @@ only rewrites active.json, so no model file is ever lost.
 import datetime
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -61,15 +62,17 @@ def version_card(version: str, store: Path | None = None) -> dict | None:
 def title(version: str) -> str:
     """What the pages call a version: "the shipped CNN (cnn.keras)", "the CNN fine-tuned 04 Dec
     2026, 14:04:58 UTC" (a second one within that second gets "(2)"); other names as they are."""
-    name, _, made = version.partition("-")
-    if not made:
-        return f"the shipped {name.upper()} ({name}.keras)"
-    stamp, _, n = made.partition("-")
+    if re.fullmatch(r"[a-z_]+", version):
+        return f"the shipped {version.upper()} ({version}.keras)"
+    made = re.fullmatch(r"([a-z_]+)-(\d{8}T\d{6}Z)(?:-(\d+))?", version)
     try:
-        when = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ")
+        when = datetime.datetime.strptime(made[2], "%Y%m%dT%H%M%SZ") if made else None
     except ValueError:
+        when = None
+    if when is None:
         return version
-    return f"the {name.upper()} fine-tuned {when:%d %b %Y, %H:%M:%S} UTC" + (f" ({n})" if n else "")
+    again = f" ({made[3]})" if made[3] else ""
+    return f"the {made[1].upper()} fine-tuned {when:%d %b %Y, %H:%M:%S} UTC{again}"
 
 
 def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:

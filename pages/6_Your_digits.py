@@ -2,6 +2,7 @@
 
 import functools
 
+import numpy as np
 import streamlit as st
 
 from digitpad import charts, finetune, sample_files, samples, ui, versions
@@ -107,6 +108,33 @@ def fine_tuning_outcome(job: finetune.Job) -> None:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def scored_now(version: str, images: np.ndarray, labels: np.ndarray) -> finetune.ReadNow | None:
+    """The active CNN (`version`, for the cache) on your digits; None without the model."""
+    reader, _ = ui.load_reader(store)
+    return None if reader is None else finetune.reads_now(reader.models["cnn"], images, labels)
+
+
+def read_now(version: str, card: dict) -> None:
+    """What fine-tuning changed: how the fine-tuned CNN reads your digits now, where the
+    figures above are the answers given when each was saved."""
+    try:
+        images, labels = samples.training_arrays(database)
+    except samples.SamplesUnavailable:
+        return  # the page has said so at its top
+    now = scored_now(version, images, labels)
+    if now is None:
+        return
+    text = (
+        f"Now {versions.title(version)}, which every page reads with, reads {now.right} of "
+        f"your {now.digits} digits right"
+    )
+    # Versions fine-tuned before the held-out digits were chosen by their pixels held out others.
+    if card.get("samples", {}).get("held_out_by") == "pixels" and now.held_out:
+        text += f"; of the {now.held_out} that fine-tuning never trains on, {now.held_out_right}"
+    st.info(text + ".")
+
+
 def roll_back() -> None:
     st.toast(f"Reading with {versions.title(versions.rollback('cnn', store))} again.")
     ui.models_changed()
@@ -151,18 +179,8 @@ else:
             "the red cells off the grey diagonal are where it read something else."
         )
     now_reading = versions.active_version("cnn", store)
-    reader, _ = ui.load_reader(store)
-    if now_reading != "cnn" and reader is not None and "cnn" in reader.models:
-        # What fine-tuning changed, on the digits it learnt from and on those no fine-tuning
-        # trains on: the figures above are the answers given when each digit was saved.
-        images, labels = samples.training_arrays(database)
-        right = reader.probabilities(images)["cnn"].argmax(axis=1) == labels
-        _, held = finetune.split_held_out(images)
-        st.info(
-            f"Now {versions.title(now_reading)}, which every page reads with, reads "
-            f"{right.sum()} of your {len(labels)} digits right; of the {len(held)} that "
-            f"fine-tuning never trains on, {right[held].sum()}."
-        )
+    if now_reading != "cnn":
+        read_now(now_reading, versions.version_card(now_reading, store) or {})
 
     st.subheader("Browse")
     offer_undo()

@@ -67,7 +67,11 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     assert same_weights(store.load_model("cnn").get_weights(), tuned)
     saved = versions.version_card(version)
     assert saved["finetuned_from"] == "cnn" and saved["version"] == version
-    assert saved["samples"] == {"trained_on": len(trained), "held_out": len(held)}
+    assert saved["samples"] == {
+        "trained_on": len(trained),
+        "held_out": len(held),
+        "held_out_by": "pixels",
+    }
     assert saved["comparison"]["held_out"]["digits"] == len(held)
     assert saved["params"] == base.count_params()
     assert "evaluation" not in saved, "the shipped CNN's figures"
@@ -139,15 +143,44 @@ def test_versions_switched_from_two_threads_at_once(store_copy):
 def test_a_digit_is_held_out_or_trained_on_whatever_digits_are_beside_it(yours):
     # Held out by position in a shuffle, digits a model was fine-tuned on moved into the set it
     # was judged on once a digit was added or deleted.
-    images = yours[0]
+    images = np.random.default_rng(0).random((1000, 28, 28), np.float32)
     trained, held = finetune.split_held_out(images)
-    assert len(held) and len(trained) and sorted([*trained, *held]) == list(range(len(images)))
+    assert sorted([*trained, *held]) == list(range(len(images)))
+    assert 0.15 < len(held) / len(images) < 0.25, "about a fifth"
     held_images = {images[i].tobytes() for i in held}
-    for fewer in (images[1:], images[:-3], images[::2]):
+    for fewer in (images[1:], images[:-300], images[::2], images[:3]):
         fewer_trained, fewer_held = finetune.split_held_out(fewer)
-        if len(fewer_held) > 1:  # not the one held out because none drew the held-out share
-            assert {fewer[i].tobytes() for i in fewer_held} <= held_images
-            assert not {fewer[i].tobytes() for i in fewer_trained} & held_images
+        assert {fewer[i].tobytes() for i in fewer_held} <= held_images
+        assert not {fewer[i].tobytes() for i in fewer_trained} & held_images
+    # As an export keeps them, 8-bit grays: a zip's round trip keeps each digit's side.
+    gray = np.round(images * 255) / 255
+    assert np.array_equal(finetune.split_held_out(gray)[1], held)
+
+
+def test_digits_that_all_draw_the_held_out_share_are_all_trained_on():
+    images = np.random.default_rng(0).random((100, 28, 28), np.float32)
+    _, held = finetune.split_held_out(images)
+    copies = np.repeat(images[held[:1]], 12, axis=0)  # one held-out picture, saved 12 times
+    trained, held = finetune.split_held_out(copies)
+    assert len(trained) == 12 and not len(held)
+
+
+def test_fine_tuning_with_none_held_out_is_judged_on_mnist_alone(tiny_mnist, yours):
+    train, test = tiny_mnist_sets(tiny_mnist)
+    images, labels = yours
+    trained, _ = finetune.split_held_out(images)
+    result = finetune.finetune(
+        store.load_model("cnn"), train, test, (images[trained], labels[trained]), epochs=1
+    )
+    assert result.your_held_out == 0 and list(finetune.comparison(result)) == ["mnist_test"]
+
+
+def test_a_worse_new_model_is_said_by_how_many_digits():
+    compared = {"mnist_test": {"digits": 10000, "old": 0.9959, "new": 0.9954},
+                "held_out": {"digits": 4, "old": 0.75, "new": 1.0}}  # fmt: skip
+    assert finetune.read_worse(compared) == [
+        "5 more of the 10,000 MNIST test digits wrong (99.54% against 99.59%)"
+    ]
 
 
 def test_versions_are_named_by_when_they_were_fine_tuned():
@@ -155,6 +188,8 @@ def test_versions_are_named_by_when_they_were_fine_tuned():
     made = "the CNN fine-tuned 04 Dec 2026, 14:04:58 UTC"
     assert versions.title("cnn-20261204T140458Z") == made
     assert versions.title("cnn-20261204T140458Z-2") == made + " (2)"
+    for odd in ("cnn-", "", "cnn-20260230T000000Z", "a name"):
+        assert versions.title(odd) == odd
 
 
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
@@ -177,7 +212,7 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert done.returncode == 0, done.stderr[-3000:]
     trained, held = finetune.split_held_out(yours[0][:12])
     assert "300 MNIST test digits: old" in done.stdout
-    assert f"{len(held)} of your digits, held out: old" in done.stdout, done.stdout
+    assert f"{len(held)} digits of yours held out: old" in done.stdout, done.stdout
     version = versions.active_version("cnn", store_copy)
     assert version != "cnn" and f"{version}.keras, now the active CNN" in done.stdout
     card = json.loads((store_copy / "versions" / f"{version}.json").read_text())

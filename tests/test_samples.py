@@ -234,13 +234,15 @@ def test_zip_round_trip(tmp_path):
     assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
 
 
-def test_an_export_unzipped_and_zipped_again_imports(tmp_path):
-    # Zipping the unzipped folder puts everything under it, and a Mac adds __MACOSX beside it.
+@pytest.mark.parametrize("slash", ["/", "\\"])
+def test_an_export_unzipped_and_zipped_again_imports(tmp_path, slash):
+    # Zipping the unzipped folder puts everything under it, a Mac adds __MACOSX beside it, and
+    # Windows' own zipping writes "\\" between folders.
     fill(tmp_path / "a.db")
     with zipfile.ZipFile(io.BytesIO(sample_files.export_zip(tmp_path / "a.db"))) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     again = zip_of(
-        {f"digitpad-digits/{name}": data for name, data in files.items()}
+        {f"digitpad-digits/{name}".replace("/", slash): data for name, data in files.items()}
         | {"__MACOSX/digitpad-digits/._samples.json": b"\0\5\26\7"}
     )
     assert sample_files.import_file(tmp_path / "b.db", again) == (7, 0)

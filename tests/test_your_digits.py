@@ -97,7 +97,8 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
     comparison = {"mnist_test": {"digits": 10000, "old": 0.99, "new": 0.98},
                   "held_out": {"digits": 5, "old": 0.6, "new": 0.8}}  # fmt: skip
-    card = {"finetuned_from": "cnn", "samples": {"trained_on": 20}, "comparison": comparison}
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 20, "held_out_by": "pixels"},
+            "comparison": comparison}  # fmt: skip
     (folder / f"{VERSION}.json").write_text(json.dumps(card))
     page = run_page()
     assert "rollback" not in [button.key for button in page.button], "the shipped CNN is active"
@@ -151,7 +152,11 @@ def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist,
     assert page.selectbox(key="cnn_version").value == version
     card = versions.version_card(version, store_copy)
     trained, held = finetune.split_held_out(samples.training_arrays(database)[0])
-    assert card["samples"] == {"trained_on": len(trained), "held_out": len(held)}
+    assert card["samples"] == {
+        "trained_on": len(trained),
+        "held_out": len(held),
+        "held_out_by": "pixels",
+    }
     assert card["finetuned_from"] == "cnn"
     assert not page.button(key="finetune").disabled
     assert f"Saved the fine-tuned CNN as {version}" in texts(again.run()), "told where it began"
