@@ -42,11 +42,12 @@ if TYPE_CHECKING:
     from digitpad.inference import Reading
 
 CANVAS_SIZE = 280
-STEP_WIDTH = 88  # pixels: the five preprocessing steps fit in a row beside the pad at 1280
+STEP_WIDTH = 82  # pixels: the five preprocessing steps a row beside the pad, and on a tablet
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
-BARS_WIDTH = 232  # pixels: two charts side by side beside the pad at 1280, and on a tablet
-BESIDE_THE_PAD = 5 * STEP_WIDTH + 4 * 16  # pixels: the five steps a row, 1rem apart, at 1280
+BARS_WIDTH = 228  # pixels: two charts side by side beside the pad, and on a tablet
+GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
+BESIDE_THE_PAD = max(5 * STEP_WIDTH + 4 * GAP, 2 * BARS_WIDTH + GAP)  # at most: 474
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")

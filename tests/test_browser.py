@@ -150,6 +150,23 @@ def test_on_a_projector_the_bars_show_beside_the_pad(app_url, browser):
     page.context.close()
 
 
+def test_on_an_upright_tablet_the_readings_and_saving_are_on_screen_with_the_pad(app_url, browser):
+    # Beside the sidebar the bars stacked, the steps wrapped 4 + 1, and "Is it right?" came at
+    # y=1668 on a screen 1180 high: each digit saved cost a scroll away from the pad and back.
+    page = open_pad(browser, app_url, viewport=TABLET_SCREEN)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    bars = [charts.nth(i).bounding_box() for i in range(2)]
+    assert bars[0]["y"] == bars[1]["y"], "side by side"
+    steps = [img.bounding_box() for img in page.locator("[data-testid=stImage] img").all()]
+    assert len(steps) == 5 and len({round(step["y"]) for step in steps}) == 1, steps
+    yes = page.get_by_role("button", name="Yes, it is a 7").bounding_box()
+    assert yes["y"] + yes["height"] <= TABLET_SCREEN["height"], yes
+    page.context.close()
+
+
 def test_on_a_tablet_the_hand_made_filters_show_whole(app_url, browser):
     # Beside the sidebar on an upright tablet, in two columns, the figures' titles were cut,
     # and the nine weight boxes showed "-" for "-1".
