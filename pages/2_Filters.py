@@ -57,7 +57,8 @@ else:
     kernels = explain.conv_filters(cnn, layer)  # (filters, maps read, 3, 3)
     strongest = explain.strongest_filter(maps[layer], seen)
     chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
-    weights, found = st.columns([2, 1])
+    # The slices beside the map where both fit; on an upright tablet, the map under them.
+    weights, found = ui.columns_that_wrap([400, 200], "chosen_filter")
     with weights:
         st.plotly_chart(
             charts.sized_heatmap_grid(
