@@ -498,7 +498,7 @@ def heat_overlay(image: np.ndarray, heat: np.ndarray, title: str) -> go.Figure:
                 hovertemplate="row %{y}, column %{x}: %{z:.2f}<extra></extra>",
             ),
         ],
-        layout=picture_layout(title, height=260),  # a square as wide as the page shows it
+        layout=picture_layout(title, height=260),  # a 220-pixel column: its square, its title
     )
 
 

@@ -13,7 +13,6 @@ only rewrites active.json, so no model file is ever lost.
 import datetime
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from digitpad.store import (
     store_dir,
     write_card,
 )
+
+STAMP = "%Y%m%dT%H%M%SZ"  # a version's UTC time in its name, as VERSION_NAME matches it
 
 
 def versions_dir(store: Path | None = None) -> Path:
@@ -62,24 +63,24 @@ def version_card(version: str, store: Path | None = None) -> dict | None:
 def title(version: str) -> str:
     """What the pages call a version: "the shipped CNN (cnn.keras)", "the CNN fine-tuned 04 Dec
     2026, 14:04:58 UTC" (a second one within that second gets "(2)"); other names as they are."""
-    if re.fullmatch(r"[a-z_]+", version):
-        return f"the shipped {version.upper()} ({version}.keras)"
-    made = re.fullmatch(r"([a-z_]+)-(\d{8}T\d{6}Z)(?:-(\d+))?", version)
+    if not VERSION_NAME.fullmatch(version):
+        shipped = version.isalpha() and version.islower()
+        return f"the shipped {version.upper()} ({version}.keras)" if shipped else version
+    name, stamp, *again = version.split("-")
     try:
-        when = datetime.datetime.strptime(made[2], "%Y%m%dT%H%M%SZ") if made else None
-    except ValueError:
-        when = None
-    if when is None:
+        when = datetime.datetime.strptime(stamp, STAMP)
+    except ValueError:  # digits that are no time
         return version
-    again = f" ({made[3]})" if made[3] else ""
-    return f"the {made[1].upper()} fine-tuned {when:%d %b %Y, %H:%M:%S} UTC{again}"
+    return f"the {name.upper()} fine-tuned {when:%d %b %Y, %H:%M:%S} UTC" + "".join(
+        f" ({n})" for n in again
+    )
 
 
 def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:
     """Save a model and its card as a new version (not yet active); returns the version."""
     folder = versions_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime(STAMP)
     version, n = f"{name}-{stamp}", 1
     while (folder / f"{version}.keras").exists():  # two saved within the same second
         n += 1
