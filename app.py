@@ -25,6 +25,7 @@ from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
     a_digit,
+    beside_if_room,
     columns_that_wrap,
     drawing_pad,
     follow_active_versions,
@@ -49,6 +50,11 @@ BARS_WIDTH = 228  # pixels: two charts side by side beside the pad, and on a tab
 GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
 BESIDE_THE_PAD = max(5 * STEP_WIDTH + 4 * GAP, 2 * BARS_WIDTH + GAP)  # at most: 474
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
+# Filters and maps beside the steps where the row has room for them and the steps theirs (a
+# 1920x1080 screen with the sidebar open): the pad, the readings and what the filters see in it
+# on one screen.
+FIRST_LAYER_BESIDE = 2 * FIRST_LAYER_WIDTH + GAP
+TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_BESIDE + 2 * GAP  # 1322
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -96,13 +102,20 @@ def draw_a_digit() -> None:
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
     # its right edge off); beside it the rest at the width its steps and bars take, narrowed
     # to one chart's width at the least, or under it where even that does not fit.
-    with st.container(horizontal=True):
+    with st.container(horizontal=True, key="top_row"):
         pad = st.container(width=CANVAS_SIZE)
         steps = st.container(width=BESIDE_THE_PAD, key="beside_the_pad")
+        inside_the_cnn = st.container(key="inside_the_cnn")
     # Where the two charts do not fit beside the pad but one does (a 1024x768 projector with the
     # sidebar open), the column narrows to one chart's width and the charts stack: beside the
     # pad and on screen, not under it and below the fold.
-    st.html(f"<style>{width_between('beside_the_pad', BARS_WIDTH, BESIDE_THE_PAD)}</style>")
+    st.html(
+        "<style>"
+        # The steps take their room before the first layer, beside them, takes the rest.
+        + width_between("beside_the_pad", BARS_WIDTH, BESIDE_THE_PAD, share=100)
+        + beside_if_room("top_row", TOP_ROW_WIDTH, "inside_the_cnn", FIRST_LAYER_BESIDE)
+        + "</style>"
+    )
     with pad:
         # The canvas's toolbar floats above it: leave it room. The pad's heading says when a
         # picture is read instead, above a drawing that then counts for nothing.
@@ -210,7 +223,8 @@ def draw_a_digit() -> None:
                         st.image(image, caption=caption, clamp=True, output_format="PNG")
 
     if "cnn" in reader.models:
-        first_layer(feature_maps)
+        with inside_the_cnn:
+            first_layer(feature_maps)
 
 
 # Built and encoded once, not on every run of the page while nothing is drawn: st.image passes

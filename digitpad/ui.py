@@ -132,6 +132,26 @@ def width_between(key: str, least: int, most: int | None = None, share: int = 1)
     )
 
 
+def beside_if_room(row_key: str, row_width: int, key: str, least: int) -> str:
+    """A style that puts the container keyed `key`, at least `least` pixels wide, beside the
+    others in the horizontal container keyed `row_key` only where that row is at least
+    `row_width` pixels wide, and under them, the row's whole width, elsewhere. Show it with
+    st.html.
+
+    Flexbox wraps an item only when even its least width does not fit, so an item that just fits
+    takes its room from its neighbours; this one leaves them theirs.
+    """
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", row_key + key), (row_key, key)
+    wrapper = f"[data-testid=stLayoutWrapper]:has(> .st-key-{key})"
+    return (
+        f".st-key-{row_key} {{ container: {row_key} / inline-size; }} "
+        f"{wrapper} {{ flex: 1 1 100% !important; width: auto !important; min-width: 0; }} "
+        f"@container {row_key} (width >= {row_width}px) "
+        f"{{ {wrapper} {{ flex-basis: {least}px !important; }} }} "
+        f".st-key-{key} {{ width: 100% !important; }} "
+    )
+
+
 def columns_that_wrap(widths: list[int], key: str) -> list[DeltaGenerator]:
     """Columns side by side, each at least its width in pixels, sharing the room left over in
     proportion to those widths; a column that does not fit goes under the others.

@@ -123,6 +123,29 @@ def test_the_whole_pad_shows_with_the_bars_beside_it_on_a_laptop(app_url, browse
     page.context.close()
 
 
+@pytest.mark.parametrize("width", [1680, 1920])
+def test_the_first_layer_comes_beside_the_steps_where_both_have_their_room(app_url, browser, width):
+    # At 1920x1080 the feature maps came a scroll under the steps, beside half a screen of
+    # nothing; where they fit beside the steps only by squeezing them, they still go under.
+    page = open_pad(browser, app_url, viewport={"width": width, "height": 1080})
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    page.locator(".st-key-feature_maps").wait_for()
+    wait_until_idle(page)
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    bars = [charts.nth(i).bounding_box() for i in range(2)]
+    steps = [img.bounding_box() for img in page.locator("[data-testid=stImage] img").all()]
+    maps = page.locator(".st-key-feature_maps").bounding_box()
+    assert bars[0]["y"] == bars[1]["y"], "the bars side by side"
+    assert len({round(step["y"]) for step in steps}) == 1, "the steps in a row"
+    steps_end = max(step["x"] + step["width"] for step in steps)
+    if width >= 1920:
+        assert maps["x"] > steps_end and maps["y"] + maps["height"] <= 1080, (maps, steps)
+    else:
+        assert maps["y"] > max(step["y"] + step["height"] for step in steps), (maps, steps)
+    page.context.close()
+
+
 def test_on_a_projector_the_bars_show_beside_the_pad(app_url, browser):
     # At 1280x720 the bars came under the pad, below the screen's foot: a class watching a
     # digit drawn saw them only after the presenter scrolled.
