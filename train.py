@@ -43,10 +43,12 @@ from digitpad.data import (
     PEN_ENV,
     VALIDATION_SIZE,
     BadDataFile,
+    MnistUnavailable,
     Split,
     file_sha256,
     load_mnist,
     mnist_path,
+    validation_count,
 )
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
@@ -566,7 +568,7 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
 def finetune_main(args: argparse.Namespace) -> None:
     """Fine-tune the active CNN on MNIST plus a person's digits; save it as a new version."""
     from digitpad import finetune, samples, versions
-    from digitpad.store import ModelUnavailable, load_model
+    from digitpad.store import ModelUnavailable
 
     store, database = Path(args.out), Path(args.finetune_on)
     if not database.is_file():
@@ -580,24 +582,23 @@ def finetune_main(args: argparse.Namespace) -> None:
                  f"{finetune.MIN_SAMPLES}")  # fmt: skip
     base_version = versions.active_version("cnn", store)
     try:
-        base = load_model("cnn", store)
+        version, result = finetune.finetune_active_cnn(
+            store, database, (images, labels),
+            command="python " + shlex.join(["train.py", *sys.argv[1:]]),
+            mnist_file=mnist_path(args.data),
+            progress=lambda done, doing: print(f"{done:4.0%} {doing:<80}", end="\r", flush=True),
+            epochs=args.epochs or finetune.EPOCHS, seed=args.seed,
+            batch_size=args.batch_size or finetune.BATCH_SIZE,
+            mnist_images=args.limit or finetune.MNIST_IMAGES,
+        )  # fmt: skip
     except ModelUnavailable as problem:
         sys.exit(f"error: {problem}")
-    data_file = mnist_path(args.data)
-    train_set, test_set = mnist_or_exit(data_file)
-    result = finetune.finetune(
-        base, train_set, test_set, (images, labels),
-        epochs=args.epochs or finetune.EPOCHS, seed=args.seed,
-        batch_size=args.batch_size or finetune.BATCH_SIZE,
-        mnist_images=args.limit or finetune.MNIST_IMAGES,
-        progress=lambda done, doing: print(f"{done:4.0%} {doing:<80}", end="\r", flush=True),
-    )  # fmt: skip
+    except MnistUnavailable as problem:
+        sys.exit(f"error: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}")
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
               f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
-    command = "python " + shlex.join(["train.py", *sys.argv[1:]])
-    version = finetune.save_as_active(result, base_version, command, data_file, database, store)
     print(f"saved {store / versions.VERSIONS_DIR / version}.keras, now the active CNN; "
           f"{base_version} is kept (switch back on the Your digits page)")  # fmt: skip
 
@@ -605,7 +606,7 @@ def finetune_main(args: argparse.Namespace) -> None:
 def mnist_or_exit(data_file: Path | None) -> tuple:
     try:
         return load_mnist(data_file)
-    except Exception as error:  # no network for the download, a damaged npz
+    except MnistUnavailable as error:
         sys.exit(f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}")
 
 
@@ -617,7 +618,7 @@ def main() -> None:
     (x_train, y_train), (x_test, y_test) = mnist_or_exit(args.data_file)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-    val_count = min(args.validation_size, len(x_train) // 6)
+    val_count = validation_count(len(x_train), args.validation_size)
     if args.recipe == "robust" and args.model != whole_digit.NAME:
         try:  # now, not after the whole-digit network has trained
             pen = pen_digit_parts(args.pen_data)

@@ -12,7 +12,7 @@ import numpy as np
 
 from digitpad import changes
 from digitpad.calibration import is_sure
-from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, load_mnist
+from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, MnistUnavailable, load_mnist
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
@@ -176,7 +176,7 @@ def evaluate(args: argparse.Namespace) -> int:
     # The data before the models: a wrong path is told at once, not after TensorFlow's import.
     try:
         _, (x_test, y_test) = load_mnist(args.data)
-    except Exception as error:  # missing file, no network for the download, a damaged npz
+    except MnistUnavailable as error:
         print(
             f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}",
             file=sys.stderr,

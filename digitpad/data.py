@@ -28,6 +28,11 @@ class BadDataFile(ValueError):
     """A data file that is not the data it was named as."""
 
 
+class MnistUnavailable(Exception):
+    """MNIST could not be had: the file named is missing or is not MNIST, or the download
+    failed."""
+
+
 def npz_arrays(path: str | os.PathLike, names: tuple[str, ...], what: str) -> list[np.ndarray]:
     """The named arrays of an .npz file; BadDataFile, saying what it should be, if it is not."""
     try:
@@ -44,11 +49,24 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
     if local is None:
         import keras
 
-        return keras.datasets.mnist.load_data()
+        try:
+            return keras.datasets.mnist.load_data()
+        except Exception as error:  # Keras raises a bare Exception when the download fails
+            raise MnistUnavailable(f"Keras could not download it: {error}") from error
     if not local.is_file():
-        raise FileNotFoundError(f"MNIST file not found: {local}")
-    x_train, y_train, x_test, y_test = npz_arrays(local, MNIST_ARRAYS, "MNIST as Keras saves it")
+        raise MnistUnavailable(f"no file at {local}")
+    try:
+        arrays = npz_arrays(local, MNIST_ARRAYS, "MNIST as Keras saves it")
+    except BadDataFile as error:
+        raise MnistUnavailable(str(error)) from error
+    x_train, y_train, x_test, y_test = arrays
     return (x_train, y_train), (x_test, y_test)
+
+
+def validation_count(count: int, size: int = VALIDATION_SIZE) -> int:
+    """How many of `count` MNIST training digits, the last ones, validate rather than train:
+    `size`, or a sixth of a small slice."""
+    return min(size, count // 6)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -20,9 +20,9 @@ import numpy as np
 
 from digitpad import NUM_CLASSES, calibration, training_data, versions
 from digitpad.batches import Batches
-from digitpad.data import VALIDATION_SIZE, file_sha256
+from digitpad.data import file_sha256, load_mnist, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
-from digitpad.store import library_versions
+from digitpad.store import library_versions, load_model
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
 MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
@@ -120,7 +120,7 @@ def finetune(
     train_at, held_at = split_held_out(images)
     rng = np.random.default_rng(seed)
     x_mnist, y_mnist = mnist_train
-    validation = len(y_mnist) - min(VALIDATION_SIZE, len(y_mnist) // 6)  # as train.py splits
+    validation = len(y_mnist) - validation_count(len(y_mnist))  # never trained on
     chosen = rng.permutation(validation)[:mnist_images]
     repeats = int(np.clip(np.ceil(YOUR_SHARE * len(chosen) / len(train_at)), 1, MAX_REPEATS))
     x = np.concatenate(
@@ -361,3 +361,26 @@ def save_as_active(
     version = versions.save_version(result.model, card, "cnn", store)
     versions.activate("cnn", version, store)
     return version
+
+
+def finetune_active_cnn(
+    store: Path,
+    database: Path,
+    yours: tuple[np.ndarray, np.ndarray],
+    command: str,
+    mnist_file: Path | None = None,
+    progress: Progress | None = None,
+    **options,
+) -> tuple[str, Finetuned]:
+    """Fine-tunes the CNN the pages read with on MNIST plus `yours`, the digits of `database`,
+    and makes the new one active: its version, and how it was made. `options` go to `finetune`.
+
+    ModelUnavailable without the CNN, data.MnistUnavailable without MNIST.
+    """
+    (progress or (lambda fraction, text: None))(0.0, "Loading MNIST and the CNN")
+    base_version = versions.active_version("cnn", store)
+    base = load_model("cnn", store)
+    mnist_train, mnist_test = load_mnist(mnist_file)
+    result = finetune(base, mnist_train, mnist_test, yours, progress=progress, **options)
+    version = save_as_active(result, base_version, command, mnist_file, database, store)
+    return version, result

@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from digitpad import charts, finetune, sample_files, samples, ui, versions
-from digitpad.data import MNIST_ENV, load_mnist, mnist_path
-from digitpad.store import load_model, store_dir
+from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
+from digitpad.store import store_dir
 
 PER_PAGE = 24
 CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
@@ -63,19 +63,14 @@ def switch_version() -> None:
 
 def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
     """Fine-tunes the active CNN and makes the new one active; runs in a finetune.Job."""
-    progress(0.0, "Loading MNIST and the CNN")
-    base_version = versions.active_version("cnn", store)
     try:
-        mnist_file = mnist_path()
-        train_set, test_set = load_mnist(mnist_file)
-    except Exception as problem:  # no local file and no download: say where MNIST should be
-        raise ValueError(f"Fine-tuning needs MNIST: set $DIGITPAD_MNIST to an mnist.npz "
+        version, _ = finetune.finetune_active_cnn(
+            store, database, yours, "the Your digits page", mnist_path(), progress, epochs=epochs
+        )
+    except MnistUnavailable as problem:  # no local file and no download: say where it should be
+        raise ValueError(f"Fine-tuning needs MNIST: set ${MNIST_ENV} to an mnist.npz "
                          f"({problem}).") from problem  # fmt: skip
-    base = load_model("cnn", store)
-    result = finetune.finetune(base, train_set, test_set, yours, epochs=epochs, progress=progress)
-    return finetune.save_as_active(
-        result, base_version, "the Your digits page", mnist_file, database, store
-    )
+    return version
 
 
 def start_fine_tuning() -> None:

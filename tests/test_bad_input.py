@@ -18,6 +18,7 @@ from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
 
 from conftest import draw_polyline, opaque_canvas
+from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
 from digitpad.store import retrain_command
@@ -314,3 +315,25 @@ def test_the_cli_with_no_model_says_why(store_copy, tmp_path):
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert retrain_command("mlp") in done.stderr and retrain_command("cnn") in done.stderr
+
+
+# --- MNIST that cannot be had --------------------------------------------------------------
+
+
+def test_mnist_that_cannot_be_downloaded_is_said_so_in_one_kind_of_error(monkeypatch):
+    # Keras raises a bare Exception when the download fails: callers catch only this one kind.
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/: None -- no route")
+
+    monkeypatch.delenv(MNIST_ENV, raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(MnistUnavailable, match="could not download it: URL fetch failure"):
+        load_mnist()
+
+
+def test_an_mnist_file_that_is_missing_or_not_mnist_is_said_so(tmp_path):
+    with pytest.raises(MnistUnavailable, match="no file at"):
+        load_mnist(tmp_path / "nope.npz")
+    (tmp_path / "notes.npz").write_text("not an array")
+    with pytest.raises(MnistUnavailable, match="is not MNIST as Keras saves it"):
+        load_mnist(tmp_path / "notes.npz")
