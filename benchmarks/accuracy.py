@@ -23,7 +23,9 @@ from digitpad.store import load_models, not_sure_thresholds
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("stores", nargs="+", help="folders holding mlp.keras and cnn.keras")
-    parser.add_argument("--data", default=None, help="mnist.npz (default: Keras' download)")
+    parser.add_argument(
+        "--data", default=None, help="mnist.npz (default: $DIGITPAD_MNIST, else Keras' download)"
+    )
     parser.add_argument("--pen-data", required=True, help="pendigits_train_strokes.npz")
     args = parser.parse_args()
 

@@ -189,6 +189,8 @@ def evaluate(args: argparse.Namespace) -> int:
     if pen_data and not Path(pen_data).is_file():
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
         return 2
+    if not pen_data:
+        print(f"pen digits: not scored (pass --pen-data PATH or set ${PEN_ENV})", file=sys.stderr)
     from digitpad.scoring import build_test_sets, score, table
 
     store = args.store
@@ -231,17 +233,21 @@ def main(argv: list[str] | None = None) -> int:
         help=f"folder of <name>.keras models (default: ${STORE_ENV}, else the shipped ones)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    reading = commands.add_parser("predict", help="read the digit in each image")
+    said = "read the digit in each image, by both networks"
+    reading = commands.add_parser("predict", help=said, description=said)
     reading.add_argument("--json", action="store_true", help="one JSON object a line")
     reading.add_argument("paths", nargs="+", help="image files or folders of images")
     reading.set_defaults(run=predict)
-    numbers = commands.add_parser("read", help="read the number written in each image")
+    said = "read the number written in each image (the CNN's reading; both networks' digits)"
+    numbers = commands.add_parser("read", help=said, description=said)
     numbers.add_argument("--json", action="store_true", help="one JSON object a line")
     numbers.add_argument("paths", nargs="+", help="image files or folders of images")
     numbers.set_defaults(run=read_numbers)
-    scoring = commands.add_parser(
-        "evaluate", help="the models' accuracy on MNIST test, drawn and pen digits"
+    said = (
+        "the models' accuracy on MNIST test digits, the same redrawn as canvas drawings and "
+        "new writers' pen digits, and the share of scribbles they flag as not sure"
     )
+    scoring = commands.add_parser("evaluate", help=said, description=said)
     scoring.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
     scoring.add_argument(
         "--pen-data", default=None, help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})"
@@ -261,4 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             scoring.error("--limit: at least 1 test digit")
         if args.record:
             scoring.error("--record writes the figures into the cards: score every test digit")
+    pen_named = args.command == "evaluate" and (args.pen_data or os.environ.get(PEN_ENV))
+    if args.command == "evaluate" and args.record and not pen_named:
+        scoring.error(f"--record writes the figures into the cards: name the pen digits too "
+                      f"(--pen-data PATH or ${PEN_ENV})")  # fmt: skip
     return args.run(args)

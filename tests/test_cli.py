@@ -1,6 +1,7 @@
 """python -m digitpad predict / evaluate, run as a user runs them."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -141,6 +142,17 @@ def test_evaluate_limit_says_what_it_cannot_do(mnist_file, flags, why):
     done = run_cli("evaluate", "--data", str(mnist_file), *flags)
     assert done.returncode == 2 and why in done.stderr and "Traceback" not in done.stderr
     assert "usage: python -m digitpad evaluate" in done.stderr, "the usage of the command at fault"
+
+
+def test_evaluate_without_pen_digits_says_so_and_records_nothing(mnist_file, tmp_path):
+    # Without them the table lacks the pen column, and --record wrote cards without its figure.
+    env = {k: v for k, v in os.environ.items() if k != "DIGITPAD_PENDIGITS"}
+    done = run_cli("evaluate", "--data", str(mnist_file), "--limit", "50", env=env)
+    assert done.returncode == 0 and "pen digits: not scored (pass --pen-data" in done.stderr
+    done = run_cli("--store", str(tmp_path), "evaluate", "--data", str(mnist_file), "--record",
+                   env=env)  # fmt: skip
+    assert done.returncode == 2 and "name the pen digits too" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_store_that_is_no_folder_is_named_not_retrained(image_folder, tmp_path):
