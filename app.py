@@ -10,14 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import streamlit as st
 
 from digitpad import charts, samples
 from digitpad.charts import MODEL_TITLES
+from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
-from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
+from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.number import deciding_model, digit_in_picture
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
     from digitpad.inference import Reading
 
-CANVAS_SIZE = 280
 STEP_WIDTH = 82  # pixels: the five preprocessing steps a row beside the pad, and on a tablet
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
@@ -82,7 +81,7 @@ def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
     label, in place of a phone photo's megabytes), and its digit as the networks take it (a
     photo of paper, too); UnreadableImage when it is no picture."""
     picture = decode_image(data)
-    thumbnail = samples.png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
+    thumbnail = png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
     return thumbnail, digit_in_picture(picture)
 
 
@@ -95,7 +94,7 @@ def draw_a_digit() -> None:
     )
     with st.sidebar:
         stroke_width = st.slider(
-            "Pen width", 4, 40, 18, key="stroke_width", persist_state="session"
+            "Pen width", 4, 40, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, "upload")
 
@@ -239,7 +238,7 @@ def mnist_digits_png(store: Path) -> bytes | None:
         return None
     rows = np.vstack([np.hstack(typical[:5]), np.hstack(typical[5:])]) / 255.0
     enlarged = charts.pixelated(rows, size=MNIST_ROW_WIDTH)
-    return cv2.imencode(".png", (enlarged * 255).round().astype(np.uint8))[1].tobytes()
+    return png_bytes(as_uint8(enlarged))
 
 
 def mnist_digits() -> None:

@@ -56,7 +56,7 @@ def canvas_drawings(count: int, seed: int = 0) -> list[np.ndarray]:
 
     Tablet-written digits when the shared data is there, otherwise a few synthetic strokes.
     """
-    from digitpad.drawn import CANVAS_SIZE, draw_strokes, load_pen_digits
+    from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH, draw_strokes, load_pen_digits
 
     rng = np.random.default_rng(seed)
     if PEN_DIGITS.is_file():
@@ -69,7 +69,7 @@ def canvas_drawings(count: int, seed: int = 0) -> list[np.ndarray]:
             strokes,
             height_frac=rng.uniform(0.5, 0.85),
             centre=(rng.uniform(0.4, 0.6) * CANVAS_SIZE, rng.uniform(0.4, 0.6) * CANVAS_SIZE),
-            stroke_width=18.0,  # the pad's default pen
+            stroke_width=float(PEN_WIDTH),  # the pad's own
             ink=(255, 255, 255),
             background=(0, 0, 0),
         )

@@ -19,7 +19,8 @@ from digitpad.data import npz_arrays
 from digitpad.preprocess import MNIST_SIZE, to_mnist
 from digitpad.strokes import Strokes, mnist_to_strokes_batch, to_unit_box
 
-CANVAS_SIZE = 280
+CANVAS_SIZE = 280  # the drawing page's pad, square
+PEN_WIDTH = 18  # its pen, to start with
 
 Colour = tuple[int, int, int]
 

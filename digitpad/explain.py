@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from digitpad.evaluation import as_model_input
-from digitpad.models import FIRST_CONV, Deskew
+from digitpad.models import FIRST_CONV, MLP_HIDDEN, Deskew
 
 # The chapter's hand-made 3x3 filters, by what they respond to.
 HAND_MADE_FILTERS = {
@@ -19,7 +19,6 @@ HAND_MADE_FILTERS = {
     "diagonal edge": [[0, 0, -1], [0, 1, 0], [0, 0, 0]],
     "horizontal stripes": [[1, 1, 1], [-1, -1, -1], [1, 1, 1]],
 }
-MLP_HIDDEN = "hidden"
 INK_LEVEL = 0.3  # a pixel at least this inked is part of a stroke
 
 

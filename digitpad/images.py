@@ -85,3 +85,15 @@ def image_files(paths: list[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A gray, RGB or RGBA array as PNG bytes."""
+    picture = np.asarray(picture)
+    if picture.ndim == 3:
+        code = cv2.COLOR_RGBA2BGRA if picture.shape[2] == 4 else cv2.COLOR_RGB2BGR
+        picture = cv2.cvtColor(picture, code)
+    ok, encoded = cv2.imencode(".png", picture)
+    if not ok:
+        raise ValueError("the picture could not be encoded as PNG")
+    return encoded.tobytes()

@@ -6,6 +6,7 @@ from keras import layers, ops
 from digitpad import INPUT_SHAPE, NUM_CLASSES
 
 FIRST_CONV = "conv1"
+MLP_HIDDEN = "hidden"  # the MLP's first hidden layer, whose units the Filters page draws
 DESKEW = "deskew"
 # Beyond 45 degrees the moments describe a shape (a 7's bar, a 4's arm), not a slant.
 MAX_SLANT = 1.0
@@ -65,7 +66,7 @@ def build_mlp(
         [
             *_input(deskew),
             layers.Flatten(name="flatten"),
-            layers.Dense(hidden, activation="relu", name="hidden"),
+            layers.Dense(hidden, activation="relu", name=MLP_HIDDEN),
             *([layers.Dropout(dropout, name="dropout")] if dropout else []),
             *([layers.Dense(hidden2, activation="relu", name="hidden2")] if hidden2 else []),
             *([layers.Dropout(dropout, name="dropout2")] if hidden2 and dropout else []),

@@ -15,12 +15,13 @@ import cv2
 import numpy as np
 
 from digitpad import NUM_CLASSES
+from digitpad.images import png_bytes
+from digitpad.preprocess import as_uint8
 from digitpad.samples import (
     Sample,
     add_new_rows,
     input_image,
     list_samples,
-    png_bytes,
     sample_row,
     utc_now,
 )
@@ -75,9 +76,7 @@ def export_zip(path: str | os.PathLike) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for s in samples:
             name = f"id{s.id}_digit{s.label}.png"
-            archive.writestr(
-                f"{ZIP_INPUT_DIR}/{name}", png_bytes(np.round(s.image * 255).astype(np.uint8))
-            )
+            archive.writestr(f"{ZIP_INPUT_DIR}/{name}", png_bytes(as_uint8(s.image)))
             archive.writestr(f"{ZIP_CANVAS_DIR}/{name}", s.canvas_png)
             manifest[name] = {
                 "created": s.created,
@@ -169,7 +168,7 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         if offsets is not None:
             png = _readable_png(pngs[offsets[i] : offsets[i + 1]].tobytes(), f"canvas {i}")
         else:  # no drawing kept: the 28x28 input stands in for it
-            png = png_bytes(np.round(input_image(images[i]) * 255).astype(np.uint8))
+            png = png_bytes(as_uint8(input_image(images[i])))
         answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
         rows.append(sample_row(png, images[i], int(labels[i]), answers, str(created[i])))
     return rows

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from digitpad import NUM_CLASSES
@@ -124,18 +123,6 @@ def input_image(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return image.astype(np.float32) / 255.0
     return np.clip(image.astype(np.float32), 0.0, 1.0)
-
-
-def png_bytes(picture: np.ndarray) -> bytes:
-    """A gray, RGB or RGBA array as PNG bytes."""
-    picture = np.asarray(picture)
-    if picture.ndim == 3:
-        code = cv2.COLOR_RGBA2BGRA if picture.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        picture = cv2.cvtColor(picture, code)
-    ok, encoded = cv2.imencode(".png", picture)
-    if not ok:
-        raise ValueError("the picture could not be encoded as PNG")
-    return encoded.tobytes()
 
 
 def sample_row(

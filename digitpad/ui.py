@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +131,16 @@ def width_between(key: str, least: int, most: int | None = None, share: int = 1)
         f"!important; width: auto !important; min-width: 0;{most_rule} }} "
         f".st-key-{key} {{ width: 100% !important; }} "
     )
+
+
+def page_number(count: int, per_page: int, key: str) -> int:
+    """Which page of `count` things, `per_page` a page, to show: picked with st.pagination
+    where there is more than one, and never past the last (which a delete or a narrower filter
+    can leave the picked one)."""
+    pages = max(1, math.ceil(count / per_page))
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = pages
+    return st.pagination(pages, key=key) if pages > 1 else 1
 
 
 def beside_if_room(row_key: str, row_width: int, key: str, least: int) -> str:

@@ -197,7 +197,6 @@ shown = report.select(
     wrong,
     right,
 )
-pages = max(1, -(-len(shown) // GALLERY_PAGE))
 thresholds = {name: card_threshold(card) or 0.0 for name, card in cards.items()}
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
@@ -208,7 +207,7 @@ st.caption(
 if len(shown) == 0:
     st.info("No test digit matches these filters.")
     st.stop()
-page = st.pagination(pages, key="gallery_page") if pages > 1 else 1
+page = ui.page_number(len(shown), GALLERY_PAGE, "gallery_page")
 with st.grid(8, min_column_width=110):
     for position in shown[(page - 1) * GALLERY_PAGE : page * GALLERY_PAGE]:
         with st.container():

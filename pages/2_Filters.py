@@ -13,8 +13,10 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 
 @st.cache_resource
 def first_layer_figure(store: Path) -> go.Figure:
+    from digitpad.explain import first_layer_filters  # imports TensorFlow: after the title
+
     reader, _ = ui.load_reader(store)
-    kernels = explain.first_layer_filters(reader.models["cnn"])
+    kernels = first_layer_filters(reader.models["cnn"])
     title = f"conv1: its {len(kernels)} learned 3x3 filters"
     return charts.sized_heatmap_grid(kernels, 16, title, charts.SIGNED_COLOURSCALE, zmid=0)
 

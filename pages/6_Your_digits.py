@@ -182,10 +182,7 @@ else:
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])
-    pages = max(1, -(-shown_count // PER_PAGE))
-    if st.session_state.get("browse_page", 1) > pages:  # the last page was emptied
-        st.session_state["browse_page"] = pages
-    page = st.pagination(pages, key="browse_page") if pages > 1 else 1
+    page = ui.page_number(shown_count, PER_PAGE, "browse_page")
     with st.grid(8, min_column_width=110):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
             with st.container(border=True):

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REPO
 from digitpad import finetune, samples, store, versions
+from digitpad.images import png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +203,7 @@ def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
 def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, yours):
     database = tmp_path / "samples.db"
     for image, label in zip(yours[0][:12], yours[1][:12]):
-        png = samples.png_bytes((image * 255).astype(np.uint8))
+        png = png_bytes((image * 255).astype(np.uint8))
         samples.add_sample(database, png, image, int(label), {})
     args = ["--finetune-on", str(database), "--out", str(store_copy), "--data", str(tiny_mnist),
             "--limit", "200", "--epochs", "1"]  # fmt: skip

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import REPO
 from digitpad import sample_files, samples
+from digitpad.images import png_bytes
 
 
 def sample(i: int, canvas_bytes: int = 64) -> dict:
@@ -190,11 +191,11 @@ def test_a_writer_killed_mid_write_leaves_whole_samples_only(tmp_path):
 def fill(db, count: int = 6) -> None:
     """Samples with real canvas PNGs (imports check them), and one only the CNN read."""
     for i in range(count):
-        canvas = samples.png_bytes(np.full((280, 280, 4), i, np.uint8))
+        canvas = png_bytes(np.full((280, 280, 4), i, np.uint8))
         samples.add_sample(db, **{**sample(i), "canvas_png": canvas})
     only_cnn = {"cnn": np.eye(10)[3]}
     image = np.linspace(0, 1, 784).reshape(28, 28)
-    samples.add_sample(db, samples.png_bytes(image.astype(np.uint8)), image, 3, only_cnn)
+    samples.add_sample(db, png_bytes(image.astype(np.uint8)), image, 3, only_cnn)
 
 
 def assert_same(ours, theirs, atol=0.0) -> None:
@@ -267,8 +268,8 @@ def npz_of(**arrays) -> bytes:
     return buffer.getvalue()
 
 
-PNG_30x28 = samples.png_bytes(np.zeros((28, 30), np.uint8))
-PNG_28x28 = samples.png_bytes(np.zeros((28, 28), np.uint8))
+PNG_30x28 = png_bytes(np.zeros((28, 30), np.uint8))
+PNG_28x28 = png_bytes(np.zeros((28, 28), np.uint8))
 ONE_DIGIT = {"labels": np.array([1]), "images": np.zeros((1, 28, 28), np.float32)}
 BAD_FILES = {
     "text": (b"hello", "not a DigitPad export"),

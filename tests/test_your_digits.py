@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO, canvas_state, mnist_on_canvas
 from digitpad import finetune, samples, store, versions
 from digitpad.data import MNIST_ENV
-from digitpad.images import decode_image
+from digitpad.images import decode_image, png_bytes
 
 PAGE = str(REPO / "pages" / "6_Your_digits.py")
 VERSION = "cnn-20250101T000000Z"
@@ -36,7 +36,7 @@ def fill(database, mnist_test, count: int = 12) -> None:
     images, labels = mnist_test
     for i, (image, label) in enumerate(zip(images[:count], labels[:count])):
         cnn = np.eye(10)[(label + 1) % 10 if i == 0 else label]
-        png = samples.png_bytes(image)
+        png = png_bytes(image)
         samples.add_sample(database, png, image, int(label), {"mlp": np.eye(10)[label], "cnn": cnn})
 
 
