@@ -24,7 +24,6 @@ how well it reads, so the app and its pages need nothing else.
 """
 
 import argparse
-import datetime
 import os
 import re
 import shlex
@@ -48,13 +47,14 @@ from digitpad.data import (
     file_sha256,
     load_mnist,
     mnist_path,
+    mnist_source,
     validation_count,
 )
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
-from digitpad.store import STORE_ENV, library_versions, write_card
+from digitpad.store import STORE_ENV, made_now, write_card
 from digitpad.styles import style_samples
 
 # -----------------------------------------------------------------------------
@@ -455,7 +455,7 @@ def train_one(
             for layer in net.layers
         ],
         "params": net.count_params(),
-        "command": "python " + shlex.join(["train.py", *sys.argv[1:]]),
+        "command": command_line(),
         "training": {
             "optimizer": optimizer_text,
             "loss": "categorical_crossentropy",
@@ -477,13 +477,11 @@ def train_one(
         "confusion_matrix": result.confusion.tolist(),
         "misclassified": result.misclassified.tolist(),
         "data": {
-            "file": str(args.data_file) if args.data_file else "keras.datasets.mnist",
-            "sha256": file_sha256(args.data_file) if args.data_file else None,
+            **mnist_source(args.data_file),
             "pen_file": str(args.pen_data) if robust else None,
             "pen_sha256": file_sha256(args.pen_data) if robust else None,
         },
-        "versions": library_versions(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        **made_now(),
     }
     if val_parts:
         val_probs = {part: probs_of(images) for part, (images, _) in val_parts.items()}
@@ -538,7 +536,7 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
         "purpose": "tells the number reader whether a candidate cut from a number is one whole "
         "digit; its log-odds join each candidate's score (digitpad/number.py)",
         "params": net.count_params(),
-        "command": "python " + shlex.join(["train.py", *sys.argv[1:]]),
+        "command": command_line(),
         "training": {
             "optimizer": "adam",
             "loss": "binary_crossentropy",
@@ -554,12 +552,8 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
         "cut_seconds": round(cut_seconds, 1),
         "train_seconds": round(train_seconds, 1),
         "validation_accuracy": float(history.history["val_accuracy"][-1]),
-        "data": {
-            "file": str(args.data_file) if args.data_file else "keras.datasets.mnist",
-            "sha256": file_sha256(args.data_file) if args.data_file else None,
-        },
-        "versions": library_versions(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "data": mnist_source(args.data_file),
+        **made_now(),
     }
     write_card(whole_digit.NAME, card, out_dir)
     return card
@@ -584,7 +578,7 @@ def finetune_main(args: argparse.Namespace) -> None:
     try:
         version, result = finetune.finetune_active_cnn(
             store, database, (images, labels),
-            command="python " + shlex.join(["train.py", *sys.argv[1:]]),
+            command=command_line(),
             mnist_file=mnist_path(args.data),
             progress=lambda done, doing: print(f"{done:4.0%} {doing:<80}", end="\r", flush=True),
             epochs=args.epochs or finetune.EPOCHS, seed=args.seed,
@@ -601,6 +595,11 @@ def finetune_main(args: argparse.Namespace) -> None:
               f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
     print(f"saved {store / versions.VERSIONS_DIR / version}.keras, now the active CNN; "
           f"{base_version} is kept (switch back on the Your digits page)")  # fmt: skip
+
+
+def command_line() -> str:
+    """This run's command, as a card records it."""
+    return "python " + shlex.join(["train.py", *sys.argv[1:]])
 
 
 def mnist_or_exit(data_file: Path | None) -> tuple:

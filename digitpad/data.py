@@ -69,6 +69,14 @@ def validation_count(count: int, size: int = VALIDATION_SIZE) -> int:
     return min(size, count // 6)
 
 
+def mnist_source(path: Path | None) -> dict[str, str | None]:
+    """What a card records of the MNIST its model learnt from: the file and its sha256, or
+    Keras' download."""
+    if path is None:
+        return {"file": "keras.datasets.mnist", "sha256": None}
+    return {"file": str(path), "sha256": file_sha256(path)}
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

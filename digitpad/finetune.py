@@ -7,7 +7,6 @@ new one's "not sure" threshold is chosen again. `save_as_active` keeps it as a n
 (digitpad/versions.py), the old one beside it.
 """
 
-import datetime
 import hashlib
 import threading
 import time
@@ -20,9 +19,9 @@ import numpy as np
 
 from digitpad import NUM_CLASSES, calibration, training_data, versions
 from digitpad.batches import Batches
-from digitpad.data import file_sha256, load_mnist, validation_count
+from digitpad.data import load_mnist, mnist_source, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
-from digitpad.store import library_versions, load_model
+from digitpad.store import load_model, made_now
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
 MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
@@ -334,8 +333,7 @@ def finetuned_card(
         "confusion_matrix": test.confusion.tolist(),
         "misclassified": test.misclassified.tolist(),
         "data": data,
-        "versions": library_versions(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        **made_now(),
     }
 
 
@@ -351,11 +349,7 @@ def save_as_active(
 
     The base version stays in the store, so the person can switch back to it.
     """
-    data = {
-        "file": str(mnist_file) if mnist_file else "keras.datasets.mnist",
-        "sha256": file_sha256(mnist_file) if mnist_file else None,
-        "samples": str(database),
-    }
+    data = {**mnist_source(mnist_file), "samples": str(database)}
     base_card = versions.version_card(base_version, store)
     card = finetuned_card(base_card, base_version, result, command, data)
     version = versions.save_version(result.model, card, "cnn", store)

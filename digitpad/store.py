@@ -6,6 +6,7 @@ the store must not wait for TensorFlow's 3 s import.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import platform
@@ -192,6 +193,12 @@ def _threshold(name: str, store: Path | None) -> float | None:
         seen.add(base)
         card = load_card(base, store if base == name else store / VERSIONS_DIR)
     return card_threshold(card)
+
+
+def made_now() -> dict[str, object]:
+    """What every card records of when, and with what software, its model was made."""
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return {"versions": library_versions(), "date": now}
 
 
 def library_versions() -> dict[str, str]:
