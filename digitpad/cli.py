@@ -75,7 +75,7 @@ def _preprocessed(
     for path in paths:
         try:
             result = digit_in_picture(read_image(path))
-        except (UnreadableImage, ValueError) as error:
+        except UnreadableImage as error:
             failures[path] = f"cannot read image: {error}"
             continue
         if result is None:
@@ -150,7 +150,7 @@ def read_numbers(args: argparse.Namespace) -> int:
             deciding = reading.deciding_model
             unsure = reading.unsure(deciding, thresholds[deciding])
             problem = reading.no_number(unsure, deciding) if reading.digits else NO_DIGITS
-        except (UnreadableImage, ValueError) as error:
+        except UnreadableImage as error:
             problem = f"cannot read image: {error}"
         if problem:
             _print_error(path, problem, args.json)

@@ -26,7 +26,8 @@ class UnreadableImage(Exception):
 
 
 def decode_image(data: bytes) -> np.ndarray:
-    """Gray, RGB or RGBA array from encoded bytes (PNG, JPEG, GIF's first frame, ...)."""
+    """Gray, RGB or RGBA array from encoded bytes (PNG, JPEG, GIF's first frame, ...);
+    UnreadableImage, saying why, for anything else."""
     if not data:
         raise UnreadableImage("the file is empty")
     refuse_too_many_pixels(data)
@@ -47,6 +48,10 @@ def decode_image(data: bytes) -> np.ndarray:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if image.ndim == 3 and image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return image[:, :, 0]
+    if image.ndim != 2:  # what preprocessing takes: gray, RGB or RGBA, nothing else
+        raise UnreadableImage(f"a picture of {image.shape[2]} channels: send a gray or colour one")
     return image
 
 

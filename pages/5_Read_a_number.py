@@ -73,13 +73,9 @@ if upload is not None:
         st.error(f"Cannot read {upload.name}: {error}.")
         st.stop()
 
-try:
-    reading, unsure, boxed = (
-        read_picture(picture, store_dir()) if picture is not None else (None, [], None)
-    )
-except ValueError as error:  # a picture with channels no photo has
-    st.error(f"Cannot read {source}: {error}. Try a PNG or JPEG photo.")
-    st.stop()
+reading, unsure, boxed = (
+    read_picture(picture, store_dir()) if picture is not None else (None, [], None)
+)
 if reading is None or not reading.digits:
     if upload is None:
         st.info("Write a number on the black pad, its digits side by side: the reading shows here.")
