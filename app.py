@@ -18,22 +18,19 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
+from digitpad.layout import beside_if_room, columns_that_wrap, width_between
 from digitpad.number import deciding_model, digit_in_picture
+from digitpad.pad import drawing_pad, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
     a_digit,
-    beside_if_room,
-    columns_that_wrap,
-    drawing_pad,
     follow_active_versions,
     load_examples,
     load_reader,
     model_problems,
-    upload_that_stays,
-    width_between,
 )
 from digitpad.verdict import small_for_the_pen, sure_digit, verdict
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, report, ui
+from digitpad import charts, layout, report, ui
 from digitpad.store import (
     active_versions,
     card_threshold,
@@ -151,7 +151,7 @@ if any("calibration" in card for card in cards.values()):
 
 st.subheader("Learning curves")
 for column, (metric, figure), caption in zip(
-    ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "curves"),
+    layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "curves"),
     curves_figures(store).items(),
     report.curves_captions(cards.values()),
 ):
@@ -164,7 +164,7 @@ scale = st.segmented_control(
 )
 figures = confusion_figures(store, scale == "rates")
 for column, (name, figure) in zip(
-    ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
+    layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
 ):
     column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"confusion_{name}")
     column.caption(

@@ -5,7 +5,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, ui
+from digitpad import charts, layout, ui
 from digitpad.store import store_dir
 
 MLP_UNITS = 16  # hidden units shown, those the digit excites most
@@ -60,7 +60,7 @@ else:
     strongest = explain.strongest_filter(maps[layer], seen)
     chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
     # The slices beside the map where both fit; on an upright tablet, the map under them.
-    weights, found = ui.columns_that_wrap([400, 200], "chosen_filter")
+    weights, found = layout.columns_that_wrap([400, 200], "chosen_filter")
     with weights:
         st.plotly_chart(
             charts.sized_heatmap_grid(
@@ -147,8 +147,8 @@ st.plotly_chart(
     config=ui.CHART_CONFIG,
     key="mlp_units",
 )
-layout = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
+laid_out_as = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(
-    f"Each picture is one unit's 784 input weights in {layout} (red adds ink there, blue "
+    f"Each picture is one unit's 784 input weights in {laid_out_as} (red adds ink there, blue "
     "subtracts), titled with its activation: whole-image templates, not local strokes."
 )

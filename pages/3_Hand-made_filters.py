@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, ui
+from digitpad import charts, layout, ui
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
@@ -77,7 +77,7 @@ learned = explain.first_layer_filters(reader.models["cnn"])
 # Two figures a row where they fit, else one: in two columns of a tablet's page beside the
 # sidebar, their titles were cut and their panels' titles ran into each other.
 names = list(explain.HAND_MADE_FILTERS)
-for name, column in zip(names, ui.columns_that_wrap([FIGURE_WIDTH] * len(names), "handmade")):
+for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(names), "handmade")):
     with column:
         st.plotly_chart(
             chapter_comparison(name, image, learned),
@@ -93,7 +93,7 @@ for name, column in zip(names, ui.columns_that_wrap([FIGURE_WIDTH] * len(names),
 st.subheader("Your own filter")
 # The weights at a width that shows them, "-1" and not "-": in a quarter of a tablet's page
 # they were cut.
-editor, figure = ui.columns_that_wrap([EDITOR_WIDTH, FIGURE_WIDTH], "yours")
+editor, figure = layout.columns_that_wrap([EDITOR_WIDTH, FIGURE_WIDTH], "yours")
 with editor:
     st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()

@@ -5,7 +5,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, ui
+from digitpad import charts, layout, ui
 from digitpad.store import store_dir
 
 MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
@@ -146,7 +146,7 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
     return charts.moved_curves(MOVED_DISTANCES, shares, title)
 
 
-controls, result, curves = ui.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
+controls, result, curves = layout.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
 right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to the left")
 down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, ui
+from digitpad import charts, pad, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import (
     NO_DIGITS,
@@ -57,12 +57,12 @@ with st.sidebar:
         key="number_stroke_width",
         persist_state="session",
     )
-    upload = ui.upload_that_stays(
+    upload = pad.upload_that_stays(
         "…or read a photo of a number written on paper", UPLOAD_TYPES, "number_upload"
     )
 
 st.markdown("**Write a number here**")
-canvas = ui.drawing_pad("number_canvas", *pad_size, stroke_width)
+canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
 
 picture, source = canvas.image_data, "the pad"
 if upload is not None:

@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, finetune, sample_files, samples, ui, versions
+from digitpad import charts, finetune, layout, sample_files, samples, ui, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import store_dir
 
@@ -160,7 +160,7 @@ else:
     st.subheader("How well each network reads them")
     evaluations = samples.evaluate_samples(database)
     for column, (name, result) in zip(
-        ui.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
+        layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
     ):
         title = charts.MODEL_TITLES.get(name, name)
         column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
