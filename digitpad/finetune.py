@@ -8,9 +8,7 @@ new one's "not sure" threshold is chosen again. `save_as_active` keeps it as a n
 """
 
 import hashlib
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from digitpad import NUM_CLASSES, calibration, training_data, versions
 from digitpad.batches import Batches
 from digitpad.data import load_mnist, mnist_source, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
+from digitpad.jobs import Progress
 from digitpad.store import load_model, made_now
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
@@ -36,8 +35,6 @@ BATCH_SIZE = 128
 # fine-tuning does without. A few seconds of drawing.
 CALIBRATION_DRAWN = 2000
 CALIBRATION_SCRIBBLES = 1000
-
-Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 
 
 @dataclass(frozen=True)
@@ -199,39 +196,6 @@ def calibrate(net: keras.Model, images: np.ndarray, labels: np.ndarray, seed: in
         np.concatenate([labels, labels[:CALIBRATION_DRAWN]]),
         probs(scribbles),
     )
-
-
-class Job:
-    """`run(progress)` in a thread of its own, which a page polls: on Streamlit, any click
-    reruns the page and stopped a fine-tuning run there, a minute's work lost without a word.
-
-    `run` returns the version it saved; what it raises becomes `error`.
-    """
-
-    def __init__(self, run: Callable[[Progress], str]):
-        self.fraction, self.doing = 0.0, "Starting"
-        self.version: str | None = None
-        self.error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
-        self._thread.start()
-
-    def _run(self, run: Callable[[Progress], str]) -> None:
-        try:
-            self.version = run(self._report)
-        except Exception as error:  # told on the pages that watch it
-            self.error = error
-
-    def _report(self, fraction: float, doing: str) -> None:
-        self.fraction, self.doing = fraction, doing
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-
-# The fine-tuning run of each model store, whichever session started it: a reloaded page (a new
-# session) finds the run still going, and no second one starts beside it on the same cores.
-JOBS: dict[Path, Job] = {}
 
 
 # What old and new are compared on, in words.

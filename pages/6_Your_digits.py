@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, finetune, layout, sample_files, samples, ui, versions
+from digitpad import charts, finetune, jobs, layout, sample_files, samples, ui, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import store_dir
 
@@ -61,8 +61,8 @@ def switch_version() -> None:
     ui.models_changed()
 
 
-def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
-    """Fine-tunes the active CNN and makes the new one active; runs in a finetune.Job."""
+def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> str:
+    """Fine-tunes the active CNN and makes the new one active; runs in a jobs.Job."""
     try:
         version, _ = finetune.finetune_active_cnn(
             store, database, yours, "the Your digits page", mnist_path(), progress, epochs=epochs
@@ -74,24 +74,24 @@ def fine_tune(epochs: int, yours: tuple, progress: finetune.Progress) -> str:
 
 
 def start_fine_tuning() -> None:
-    job = finetune.JOBS.get(store)
+    job = jobs.JOBS.get(store)
     if job is not None and job.running:  # another session's click came first
         return
     yours = samples.training_arrays(database)
     run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
-    finetune.JOBS[store] = st.session_state["finetune_watched"] = finetune.Job(run)
+    jobs.JOBS[store] = st.session_state["finetune_watched"] = jobs.Job(run)
 
 
 def follow_fine_tuning() -> None:
     """The running job's progress, polled; when it ends, the whole page again, which says what
     came of it (and every page reads with the new CNN: app.py sees active.json change)."""
-    job = finetune.JOBS[store]
+    job = jobs.JOBS[store]
     if not job.running:
         st.rerun()
     st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
 
 
-def fine_tuning_outcome(job: finetune.Job) -> None:
+def fine_tuning_outcome(job: jobs.Job) -> None:
     """What came of a run this session watched, said once: every session that watched it hears,
     the one that started it too, not only the first to see it end."""
     if st.session_state.get("finetune_told") is job:
@@ -249,7 +249,7 @@ st.caption(
     )
 )
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
-job = finetune.JOBS.get(store)
+job = jobs.JOBS.get(store)
 running = job is not None and job.running
 if total < finetune.MIN_SAMPLES:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")

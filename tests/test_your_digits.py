@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, mnist_on_canvas
-from digitpad import finetune, samples, store, versions
+from digitpad import finetune, jobs, samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
 
@@ -135,11 +135,11 @@ def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist,
     page.number_input(key="finetune_epochs").set_value(1)
     page.button(key="finetune").click().run()
     assert not page.exception, page.exception
-    job = finetune.JOBS[store_copy]
+    job = jobs.JOBS[store_copy]
     assert page.button(key="finetune").disabled, "one run at a time"
     assert page.selectbox(key="cnn_version").disabled, "its end switches to what it made"
     again = run_page()  # another session, or the page reloaded: it finds the same run
-    assert again.button(key="finetune").disabled and finetune.JOBS[store_copy] is job
+    assert again.button(key="finetune").disabled and jobs.JOBS[store_copy] is job
     page.selectbox(key="browse_digit").set_value(3).run()  # a click meanwhile stops nothing
     deadline = time.monotonic() + 240
     while job.running and time.monotonic() < deadline:
@@ -211,7 +211,7 @@ def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy,
     page = run_page()
     page.button(key="finetune").click().run()
     said = texts(page)  # told at once, if it failed before the page was drawn
-    job = finetune.JOBS[store_copy]
+    job = jobs.JOBS[store_copy]
     deadline = time.monotonic() + 60
     while job.running and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -1,0 +1,40 @@
+"""Work that outlasts a click: run in a thread of its own, and polled by the pages."""
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+
+
+class Job:
+    """`run(progress)` in a thread of its own, which a page polls: on Streamlit, any click
+    reruns the page and stopped a fine-tuning run there, a minute's work lost without a word.
+
+    `run` returns the version it saved; what it raises becomes `error`.
+    """
+
+    def __init__(self, run: Callable[[Progress], str]):
+        self.fraction, self.doing = 0.0, "Starting"
+        self.version: str | None = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
+        self._thread.start()
+
+    def _run(self, run: Callable[[Progress], str]) -> None:
+        try:
+            self.version = run(self._report)
+        except Exception as error:  # told on the pages that watch it
+            self.error = error
+
+    def _report(self, fraction: float, doing: str) -> None:
+        self.fraction, self.doing = fraction, doing
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+# The fine-tuning run of each model store, whichever session started it: a reloaded page (a new
+# session) finds the run still going, and no second one starts beside it on the same cores.
+JOBS: dict[Path, Job] = {}
