@@ -46,11 +46,11 @@ BARS_WIDTH = 228  # pixels: two charts side by side beside the pad, and on a tab
 GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
 BESIDE_THE_PAD = max(5 * STEP_WIDTH + 4 * GAP, 2 * BARS_WIDTH + GAP)  # at most: 474
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
-# Filters and maps beside the steps where the row has room for them and the steps theirs (a
-# 1920x1080 screen with the sidebar open): the pad, the readings and what the filters see in it
-# on one screen.
-FIRST_LAYER_BESIDE = 2 * FIRST_LAYER_WIDTH + GAP
-TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_BESIDE + 2 * GAP  # 1322
+# The first layer beside the steps where the row has room for one of its grids and the steps
+# theirs: on a 1920x1080 screen with the sidebar open, at 100% (filters beside maps) or zoomed to
+# 125% for a projector (filters over maps), the pad, the readings and what the filters see in
+# the drawing are on one screen.
+TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 1046
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -109,7 +109,11 @@ def draw_a_digit() -> None:
         "<style>"
         # The steps take their room before the first layer, beside them, takes the rest.
         + width_between("beside_the_pad", BARS_WIDTH, BESIDE_THE_PAD, share=100)
-        + beside_if_room("top_row", TOP_ROW_WIDTH, "inside_the_cnn", FIRST_LAYER_BESIDE)
+        + beside_if_room("top_row", TOP_ROW_WIDTH, "inside_the_cnn", FIRST_LAYER_WIDTH)
+        # The verdict two lines tall even when it says less: the bars under it stay put while a
+        # digit is drawn, where "Both networks read 7." after "CNN is not sure..." lifted them.
+        + ".st-key-beside_the_pad [data-testid=stAlertContainer] "
+        + "{ min-height: 5rem; display: flex; align-items: center; }"
         + "</style>"
     )
     with pad:

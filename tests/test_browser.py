@@ -123,10 +123,10 @@ def test_the_whole_pad_shows_with_the_bars_beside_it_on_a_laptop(app_url, browse
     page.context.close()
 
 
-@pytest.mark.parametrize("width", [1680, 1920])
+@pytest.mark.parametrize("width", [1440, 1680, 1920])
 def test_the_first_layer_comes_beside_the_steps_where_both_have_their_room(app_url, browser, width):
     # At 1920x1080 the feature maps came a scroll under the steps, beside half a screen of
-    # nothing; where they fit beside the steps only by squeezing them, they still go under.
+    # nothing; where they would fit beside the steps only by squeezing them, they still go under.
     page = open_pad(browser, app_url, viewport={"width": width, "height": 1080})
     draw(page, SEVEN)
     wait_for_digit(page, 7)
@@ -139,10 +139,26 @@ def test_the_first_layer_comes_beside_the_steps_where_both_have_their_room(app_u
     assert bars[0]["y"] == bars[1]["y"], "the bars side by side"
     assert len({round(step["y"]) for step in steps}) == 1, "the steps in a row"
     steps_end = max(step["x"] + step["width"] for step in steps)
-    if width >= 1920:
+    if width >= 1680:
         assert maps["x"] > steps_end and maps["y"] + maps["height"] <= 1080, (maps, steps)
     else:
         assert maps["y"] > max(step["y"] + step["height"] for step in steps), (maps, steps)
+    page.context.close()
+
+
+def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
+    # A 7's bar alone draws a two-line "not sure"; the whole 7 a one-line "Both networks read
+    # 7.", which lifted the bars under it by a line as the stroke ended.
+    page = open_pad(browser, app_url, viewport={"width": 1280, "height": 720})
+    bars = page.locator("[data-testid=stPlotlyChart]").first
+    draw(page, SEVEN[:1])
+    page.get_by_text("not sure").first.wait_for()
+    wait_until_idle(page)
+    before = bars.bounding_box()
+    draw(page, SEVEN[1:])
+    page.get_by_text("Both networks read 7.").wait_for()
+    wait_until_idle(page)
+    assert bars.bounding_box()["y"] == before["y"]
     page.context.close()
 
 
