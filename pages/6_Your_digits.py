@@ -135,48 +135,16 @@ def roll_back() -> None:
     ui.models_changed()
 
 
-try:
-    total = samples.count_samples(database)
-except samples.SamplesUnavailable as problem:
-    st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
-    st.stop()
-saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
-st.caption(f"{saved} (set $DIGITPAD_SAMPLES for another file).")
-
-if total == 0:
-    st.info(
-        "No digits yet. Draw one on the drawing page and say whether the networks read it "
-        "right, or import an export below."
-    )
-    offer_undo()
-else:
+def how_many(counts: np.ndarray) -> None:
     st.subheader("How many of each")
-    counts = samples.counts_per_digit(database)
     st.table({str(digit): [int(n)] for digit, n in enumerate(counts)}, hide_index=True)
     if counts.min() == 0:
         missing = ", ".join(str(d) for d in range(10) if counts[d] == 0)
         st.caption(f"No {missing} yet: fine-tuning learns most from every digit.")
 
-    st.subheader("How well each network reads them")
-    evaluations = samples.evaluate_samples(database)
-    for column, (name, result) in zip(
-        layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
-    ):
-        title = charts.MODEL_TITLES.get(name, name)
-        column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
-        column.plotly_chart(
-            charts.confusion_heatmap(result.confusion, f"{title}: your digit against its answer"),
-            config=ui.CHART_CONFIG,
-            key=f"your_confusion_{name}",
-        )
-        column.caption(
-            f"As the {title} read each digit when you saved it. Each row is what you drew; "
-            "the red cells off the grey diagonal are where it read something else."
-        )
-    now_reading = versions.active_version("cnn", store)
-    if now_reading != "cnn":
-        read_now(now_reading, versions.version_card(now_reading, store) or {})
 
+def browse(total: int, counts: np.ndarray) -> None:
+    """Your digits, the latest first, a page at a time, each with a button that deletes it."""
     st.subheader("Browse")
     offer_undo()
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
@@ -202,6 +170,50 @@ else:
                     type="tertiary",
                     icon=":material/delete:",
                 )
+
+
+def how_well() -> None:
+    st.subheader("How well each network reads them")
+    evaluations = samples.evaluate_samples(database)
+    for column, (name, result) in zip(
+        layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
+    ):
+        title = charts.MODEL_TITLES.get(name, name)
+        column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
+        column.plotly_chart(
+            charts.confusion_heatmap(result.confusion, f"{title}: your digit against its answer"),
+            config=ui.CHART_CONFIG,
+            key=f"your_confusion_{name}",
+        )
+        column.caption(
+            f"As the {title} read each digit when you saved it. Each row is what you drew; "
+            "the red cells off the grey diagonal are where it read something else."
+        )
+    now_reading = versions.active_version("cnn", store)
+    if now_reading != "cnn":
+        read_now(now_reading, versions.version_card(now_reading, store) or {})
+
+
+try:
+    total = samples.count_samples(database)
+except samples.SamplesUnavailable as problem:
+    st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
+    st.stop()
+saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
+st.caption(f"{saved} (set $DIGITPAD_SAMPLES for another file).")
+
+if total == 0:
+    st.info(
+        "No digits yet. Draw one on the drawing page and say whether the networks read it "
+        "right, or import an export below."
+    )
+    offer_undo()
+else:
+    # The digits themselves first, the latest at the top: one just saved is on the first screen.
+    counts = samples.counts_per_digit(database)
+    how_many(counts)
+    browse(total, counts)
+    how_well()
 
 st.subheader("Export and import")
 npz, png_zip = st.columns(2)

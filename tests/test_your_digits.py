@@ -220,3 +220,13 @@ def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy,
     assert said.count("Fine-tuning needs MNIST: set $DIGITPAD_MNIST") == 1, said
     assert versions.active_version("cnn", store_copy) == "cnn", "nothing saved"
     assert not page.button(key="finetune").disabled, "it can be started again"
+
+
+def test_the_latest_digit_comes_first_before_the_charts(database, store_copy, mnist_test):
+    # A digit just saved was a scroll or two down, under the accuracy and confusion charts.
+    fill(database, mnist_test, count=3)
+    page = run_page()
+    headings = [h.value for h in page.subheader]
+    assert headings.index("Browse") < headings.index("How well each network reads them")
+    latest = next(text for text in page.markdown.values if text.startswith("you: "))
+    assert "#3" in latest, latest
