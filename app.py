@@ -18,7 +18,7 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
-from digitpad.layout import beside_if_room, columns_that_wrap, width_between
+from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.number import deciding_model, digit_in_picture
 from digitpad.pad import drawing_pad, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
@@ -43,7 +43,6 @@ STEP_WIDTH = 82  # pixels: the five preprocessing steps a row beside the pad, an
 SPARE_ROOM = 0.25  # the gray round a step's picture where it is not square: where the crop ends
 MNIST_ROW_WIDTH = 5 * 84  # five MNIST digits a row, each pixel 3x3
 BARS_WIDTH = 228  # pixels: two charts side by side beside the pad, and on a tablet
-GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
 BESIDE_THE_PAD = max(5 * STEP_WIDTH + 4 * GAP, 2 * BARS_WIDTH + GAP)  # at most: 474
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
 # The first layer beside the steps where the row has room for one of its grids and the steps

@@ -11,6 +11,8 @@ import streamlit as st
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
 
+GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
+
 
 def width_between(key: str, least: int, most: int | None = None, share: int = 1) -> str:
     """A style that makes the container keyed `key`, in a horizontal container, at least

@@ -10,6 +10,11 @@ from digitpad.store import store_dir
 
 MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
 CURVES_WIDTH = 400  # pixels, at least: the curves beside the sliders and the digit at 1280
+MOVED_DISTANCES = list(range(7))  # pixels the test digits are moved by, for the curves
+MAPS_WIDTH = 3 * MAP_WIDTH + 2 * layout.GAP
+# "Move it" beside the maps where the row has room for them and for its curves: at 1920x1080 the
+# page is on one screen, its half beside the maps no longer blank.
+ROW_WIDTH = MAPS_WIDTH + layout.GAP + CURVES_WIDTH
 
 ui.page_header(
     "Why this answer",
@@ -111,8 +116,18 @@ shown = [
         cam_caption,
     ),
 ]
+with st.container(horizontal=True, key="explained"):
+    maps = st.container(key="maps")
+    moved_section = st.container(key="moved_section")
+st.html(
+    "<style>"
+    # The maps take their room before "Move it", beside them, takes the rest.
+    + layout.width_between("maps", MAP_WIDTH, MAPS_WIDTH, share=100)
+    + layout.beside_if_room("explained", ROW_WIDTH, "moved_section", CURVES_WIDTH)
+    + "</style>"
+)
 # Three a row where they fit, else two and one under them, each the same size.
-with st.container(horizontal=True):
+with maps, st.container(horizontal=True):
     for key, under, heat, heading, caption in shown:
         with st.container(width=MAP_WIDTH):
             st.plotly_chart(
@@ -120,13 +135,12 @@ with st.container(horizontal=True):
             )
             st.caption(caption)
 
-st.subheader("Move it: which network still reads it?")
-st.caption(
+moved_section.subheader("Move it: which network still reads it?")
+moved_section.caption(
     "The drawing page puts every digit in the middle of its 28x28 square, as MNIST's were, so "
     "both networks read it where they learnt digits are. Move it off the middle and watch which "
     "one still reads it."
 )
-MOVED_DISTANCES = list(range(7))
 
 
 @st.cache_resource
@@ -146,7 +160,8 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
     return charts.moved_curves(MOVED_DISTANCES, shares, title)
 
 
-controls, result, curves = layout.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
+with moved_section:
+    controls, result, curves = layout.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
 right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to the left")
 down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)

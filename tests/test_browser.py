@@ -241,6 +241,28 @@ def test_the_learning_curves_side_by_side_where_they_fit_else_one_a_row(app_url,
     page.context.close()
 
 
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_moving_the_digit_comes_beside_the_maps_where_both_fit(app_url, browser, width):
+    # At 1920x1080 "Move it" came under the maps, beside half a screen of nothing, its curves
+    # cut off by the screen's foot.
+    page = open_page(
+        browser, f"{app_url}/Why_this_answer", viewport={"width": width, "height": 1080}
+    )
+    page.locator(".st-key-moved_curves .gtitle").wait_for()
+    wait_until_idle(page)
+    maps = [
+        page.locator(f".st-key-{key}").bounding_box() for key in ("mlp_saliency", "cnn_grad_cam")
+    ]
+    curves = page.locator(".st-key-moved_curves").bounding_box()
+    assert maps[0]["y"] == maps[1]["y"], "the three maps in a row"
+    if width >= 1920:
+        assert curves["x"] > maps[1]["x"] + maps[1]["width"], (maps, curves)
+        assert curves["y"] + curves["height"] <= 1080, curves
+    else:
+        assert curves["y"] > maps[1]["y"] + maps[1]["height"], (maps, curves)
+    page.context.close()
+
+
 def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
     page = open_pad(browser, app_url)
     draw(page, ONE)
