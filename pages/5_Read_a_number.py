@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, pad, ui
+from digitpad import charts, layout, pad, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import (
     NO_DIGITS,
@@ -19,6 +19,7 @@ from digitpad.number import (
 from digitpad.store import store_dir
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
+READ_WIDTH = 300  # pixels, at least: the numbers read, beside the pad where the row has room
 
 ui.page_header(
     "Read a number",
@@ -61,59 +62,75 @@ with st.sidebar:
         "…or read a photo of a number written on paper", UPLOAD_TYPES, "number_upload"
     )
 
-st.markdown("**Write a number here**")
-canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
+# The numbers read beside the pad where it keeps its width (a 1920x1080 screen), else under it.
+with st.container(horizontal=True, key="number_row"):
+    writing = st.container(key="number_writing")
+    said = st.container(key="number_read")
+st.html(
+    "<style>"
+    + layout.width_between("number_writing", READ_WIDTH, pad_size[0], share=100)
+    + layout.beside_if_room(
+        "number_row", pad_size[0] + layout.GAP + READ_WIDTH, "number_read", READ_WIDTH
+    )
+    + "</style>"
+)
+with writing:
+    st.markdown("**Write a number here**")
+    canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
 
-picture, source = canvas.image_data, "the pad"
-if upload is not None:
-    try:
-        picture, source = decode_image(upload.getvalue()), upload.name
-        st.caption("Reading your photo, not the pad: let it go in the sidebar to read the pad.")
-    except UnreadableImage as error:
-        st.error(f"Cannot read {upload.name}: {error}.")
+with said:
+    picture, source = canvas.image_data, "the pad"
+    if upload is not None:
+        try:
+            picture, source = decode_image(upload.getvalue()), upload.name
+            st.caption("Reading your photo, not the pad: let it go in the sidebar to read the pad.")
+        except UnreadableImage as error:
+            st.error(f"Cannot read {upload.name}: {error}.")
+            st.stop()
+
+    reading, unsure, boxed = (
+        read_picture(picture, store_dir()) if picture is not None else (None, [], None)
+    )
+    if reading is None or not reading.digits:
+        if upload is None:
+            st.info(
+                "Write a number on the black pad, its digits side by side: the reading shows here."
+            )
+        else:
+            st.warning(f"In {source}: {NO_DIGITS}.")
         st.stop()
 
-reading, unsure, boxed = (
-    read_picture(picture, store_dir()) if picture is not None else (None, [], None)
-)
-if reading is None or not reading.digits:
-    if upload is None:
-        st.info("Write a number on the black pad, its digits side by side: the reading shows here.")
-    else:
-        st.warning(f"In {source}: {NO_DIGITS}.")
-    st.stop()
-
-decider = reading.deciding_model
-names = [decider, *(name for name in reading.probs if name != decider)]
-titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
-no_number = reading.no_number(unsure, titles[decider])
-if no_number:
-    st.warning(
-        f"{no_number[0].upper()}{no_number[1:]}. Write the digits plainly, side by side, or try "
-        "a sharper photo."
-    )
-else:
-    thresholds = reader.thresholds
-    for column, name in zip(st.columns(4), names):
-        # Each network's own doubts under its number: the MLP's too, not only the CNN's.
-        doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
-        column.metric(
-            f"{titles[name]} reads",
-            reading.read_by(name),
-            delta=f"not sure of digit {', '.join(map(str, doubtful))}" if doubtful else None,
-            delta_color="orange",
-            delta_arrow="off",
-        )
-    if unsure:
-        doubts = ", ".join(
-            f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
-            f"{reading.probs[decider][i].max():.0%})"
-            for i in unsure
-        )
+    decider = reading.deciding_model
+    names = [decider, *(name for name in reading.probs if name != decider)]
+    titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
+    no_number = reading.no_number(unsure, titles[decider])
+    if no_number:
         st.warning(
-            f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
-            "or write it again, larger or further from its neighbours."
+            f"{no_number[0].upper()}{no_number[1:]}. Write the digits plainly, side by side, or "
+            "try a sharper photo."
         )
+    else:
+        thresholds = reader.thresholds
+        for column, name in zip(st.columns(2, width=560), names):
+            # Each network's own doubts under its number: the MLP's too, not only the CNN's.
+            doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
+            column.metric(
+                f"{titles[name]} reads",
+                reading.read_by(name),
+                delta=f"not sure of digit {', '.join(map(str, doubtful))}" if doubtful else None,
+                delta_color="orange",
+                delta_arrow="off",
+            )
+        if unsure:
+            doubts = ", ".join(
+                f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
+                f"{reading.probs[decider][i].max():.0%})"
+                for i in unsure
+            )
+            st.warning(
+                f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
+                "or write it again, larger or further from its neighbours."
+            )
 st.image(boxed)
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "

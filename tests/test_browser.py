@@ -336,6 +336,25 @@ def test_the_number_pad_shows_whole_beside_the_sidebar_at_1280(app_url, browser)
     page.context.close()
 
 
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_number_read_comes_beside_the_number_pad_where_both_fit(app_url, browser, width):
+    # At 1920 the number read came under the pad, beside nearly half a screen of nothing.
+    page = open_page(browser, f"{app_url}/Read_a_number", viewport={"width": width, "height": 1080})
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    wait_until_idle(page)
+    draw(page, [[(100, 60), (100, 200)], [(250, 60), (350, 60)], [(350, 60), (280, 200)]])
+    reading = page.locator("[data-testid=stMetricValue]").first
+    reading.wait_for()
+    wait_until_idle(page)
+    assert reading.inner_text() == "17"
+    pad, read = page.locator("canvas.upper-canvas").bounding_box(), reading.bounding_box()
+    if width >= 1920:
+        assert read["x"] > pad["x"] + pad["width"] and read["y"] < pad["y"] + pad["height"]
+    else:
+        assert read["y"] > pad["y"] + pad["height"], (pad, read)
+    page.context.close()
+
+
 def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
     # A server of its own, just started: the pad shows while the models are still loading
     # beside it, and the stroke drawn then must be read once they are in, not lost.
