@@ -211,8 +211,6 @@ def heatmap_panels(
     titles: list[str],
     columns: int,
     title: str,
-    colorscale: str = SIGNED_COLOURSCALE,
-    zmid: float | None = 0.0,
     height: int | None = None,
     values: list[str] | None = None,
 ) -> go.Figure:
@@ -236,8 +234,8 @@ def heatmap_panels(
             dict(
                 type="heatmap",
                 z=one,
-                colorscale=colorscale,
-                zmid=zmid,
+                colorscale=SIGNED_COLOURSCALE,
+                zmid=0.0,
                 showscale=False,
                 hovertemplate=f"row %{{y}}, column %{{x}}: {value} %{{z:.2f}}<extra></extra>",
                 xaxis=f"x{axis}",

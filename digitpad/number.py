@@ -647,14 +647,13 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
 def annotated(
     image: np.ndarray,
     reading: NumberReading,
-    side: int = WORK_SIDE,
     unsure: Collection[int] = (),
 ) -> np.ndarray:
-    """The picture in gray, at most `side` pixels, with a band above and below for labels: each
+    """The picture in gray, at most WORK_SIDE pixels, with a band above and below for labels: each
     digit boxed, the deciding model's reading above it and how sure it is below; the digits at
     the positions in `unsure` faded, their reading with a question mark."""
     gray = to_gray(image)
-    scale = min(1.0, side / max(gray.shape))
+    scale = min(1.0, WORK_SIDE / max(gray.shape))
     gray = shrunk(gray, scale)
     thickness = max(1, round(max(gray.shape) / 400))
     boxes = [tuple(round(v * scale) for v in digit.box) for digit in reading.digits]

@@ -22,17 +22,16 @@ def build_test_sets(
     x_test: np.ndarray,
     y_test: np.ndarray,
     pen_data: str | os.PathLike | None = None,
-    workers: int | None = None,
 ) -> dict:
     """{name: (images, labels)}; scribbles have no labels. The pen set needs the pen file."""
     # The pen file first: one that is no pen data fails before the drawn set takes its time.
-    pen = {PEN: pen_test_set(pen_data, workers)} if pen_data else {}
-    drawn = drawn_test_set(x_test, workers)
+    pen = {PEN: pen_test_set(pen_data)} if pen_data else {}
+    drawn = drawn_test_set(x_test)
     return {
         MNIST_TEST: (x_test, y_test),
         DRAWN: (drawn, y_test),
         **pen,
-        SCRIBBLES: (scribble_test_set(workers), None),
+        SCRIBBLES: (scribble_test_set(), None),
     }
 
 
