@@ -46,9 +46,9 @@ BARS_WIDTH = 228  # pixels: two charts side by side beside the pad, and on a tab
 BESIDE_THE_PAD = max(5 * STEP_WIDTH + 4 * GAP, 2 * BARS_WIDTH + GAP)  # at most: 474
 FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a row on a tablet
 # The first layer beside the steps where the row has room for one of its grids and the steps
-# theirs: on a 1920x1080 screen with the sidebar open, at 100% (filters beside maps) or zoomed to
-# 125% for a projector (filters over maps), the pad, the readings and what the filters see in
-# the drawing are on one screen.
+# theirs: on a 1920x1080 screen with the sidebar open the pad, the readings, the filters and
+# their maps of the drawing are on one screen; zoomed to 125% for a projector, the filters come
+# beside the readings and their maps under the filters, rather than all of it under the steps.
 TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 1046
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
@@ -111,7 +111,7 @@ def draw_a_digit() -> None:
         + beside_if_room("top_row", TOP_ROW_WIDTH, "inside_the_cnn", FIRST_LAYER_WIDTH)
         # The verdict two lines tall even when it says less: the bars under it stay put while a
         # digit is drawn, where "Both networks read 7." after "CNN is not sure..." lifted them.
-        + ".st-key-beside_the_pad [data-testid=stAlertContainer] "
+        + ".st-key-verdict [data-testid=stAlertContainer] "
         + "{ min-height: 5rem; display: flex; align-items: center; }"
         + "</style>"
     )
@@ -175,7 +175,7 @@ def draw_a_digit() -> None:
                 if kind == "info" and uploaded_png is None:
                     if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
-                {"info": st.info, "success": st.success, "warning": st.warning}[kind](text)
+                getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning
         # Then the bars, beside the pad and under a verdict of any length: on a 1280x720
         # projector they move with the pen (under the steps, a three-line "not sure" pushed
         # them off the screen). Side by side where they fit, else one under the other.

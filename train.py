@@ -586,9 +586,9 @@ def finetune_main(args: argparse.Namespace) -> None:
             mnist_images=args.limit or finetune.MNIST_IMAGES,
         )  # fmt: skip
     except ModelUnavailable as problem:
-        sys.exit(f"error: {problem}")
+        sys.exit(f"\nerror: {problem}")  # under the progress line, not on it
     except MnistUnavailable as problem:
-        sys.exit(f"error: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}")
+        sys.exit(f"\nerror: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}")
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "

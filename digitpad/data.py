@@ -3,6 +3,7 @@
 import hashlib
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ def npz_arrays(path: str | os.PathLike, names: tuple[str, ...], what: str) -> li
     try:
         with np.load(path, allow_pickle=False) as f:
             return [f[name] for name in names]
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+    except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         # numpy calls any file that is no array "pickled data": say what was expected instead.
         raise BadDataFile(f"{path} is not {what}, an .npz of {', '.join(names)}") from error
 

@@ -336,9 +336,9 @@ def finetune_active_cnn(
     ModelUnavailable without the CNN, data.MnistUnavailable without MNIST.
     """
     (progress or (lambda fraction, text: None))(0.0, "Loading MNIST and the CNN")
+    mnist_train, mnist_test = load_mnist(mnist_file)  # first: a missing file is told at once
     base_version = versions.active_version("cnn", store)
     base = load_model("cnn", store)
-    mnist_train, mnist_test = load_mnist(mnist_file)
     result = finetune(base, mnist_train, mnist_test, yours, progress=progress, **options)
     version = save_as_active(result, base_version, command, mnist_file, database, store)
     return version, result

@@ -11,19 +11,20 @@ class Job:
     """`run(progress)` in a thread of its own, which a page polls: on Streamlit, any click
     reruns the page and stopped a fine-tuning run there, a minute's work lost without a word.
 
-    `run` returns the version it saved; what it raises becomes `error`.
+    What `run` returns becomes `result` (fine-tuning's: the version it saved), what it raises
+    `error`.
     """
 
-    def __init__(self, run: Callable[[Progress], str]):
+    def __init__(self, run: Callable[[Progress], object]):
         self.fraction, self.doing = 0.0, "Starting"
-        self.version: str | None = None
+        self.result: object = None
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
         self._thread.start()
 
-    def _run(self, run: Callable[[Progress], str]) -> None:
+    def _run(self, run: Callable[[Progress], object]) -> None:
         try:
-            self.version = run(self._report)
+            self.result = run(self._report)
         except Exception as error:  # told on the pages that watch it
             self.error = error
 

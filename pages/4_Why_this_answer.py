@@ -9,12 +9,14 @@ from digitpad import charts, layout, ui
 from digitpad.store import store_dir
 
 MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
-CURVES_WIDTH = 400  # pixels, at least: the curves beside the sliders and the digit at 1280
+CONTROLS_WIDTH = 160  # pixels: the sliders, and the digit moved
+CURVES_WIDTH = 360  # pixels, at least: the curves beside the sliders and the digit at 1280
 MOVED_DISTANCES = list(range(7))  # pixels the test digits are moved by, for the curves
 MAPS_WIDTH = 3 * MAP_WIDTH + 2 * layout.GAP
-# "Move it" beside the maps where the row has room for them and for its curves: at 1920x1080 the
-# page is on one screen, its half beside the maps no longer blank.
-ROW_WIDTH = MAPS_WIDTH + layout.GAP + CURVES_WIDTH
+MOVED_WIDTH = 2 * CONTROLS_WIDTH + CURVES_WIDTH + 2 * layout.GAP
+# "Move it" beside the maps where the row has room for them and for its sliders, digit and curves
+# in a row (1420 pixels: a 1920x1080 screen, a scroll bar beside it or not), else under them.
+ROW_WIDTH = MAPS_WIDTH + layout.GAP + MOVED_WIDTH
 
 ui.page_header(
     "Why this answer",
@@ -123,7 +125,7 @@ st.html(
     "<style>"
     # The maps take their room before "Move it", beside them, takes the rest.
     + layout.width_between("maps", MAP_WIDTH, MAPS_WIDTH, share=100)
-    + layout.beside_if_room("explained", ROW_WIDTH, "moved_section", CURVES_WIDTH)
+    + layout.beside_if_room("explained", ROW_WIDTH, "moved_section", MOVED_WIDTH)
     + "</style>"
 )
 # Three a row where they fit, else two and one under them, each the same size.
@@ -161,7 +163,9 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
 
 
 with moved_section:
-    controls, result, curves = layout.columns_that_wrap([160, 160, CURVES_WIDTH], "moved")
+    controls, result, curves = layout.columns_that_wrap(
+        [CONTROLS_WIDTH, CONTROLS_WIDTH, CURVES_WIDTH], "moved"
+    )
 right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to the left")
 down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)

@@ -97,8 +97,8 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
     if st.session_state.get("finetune_told") is job:
         return
     st.session_state["finetune_told"] = job
-    if job.version is not None:
-        st.success(f"Saved the fine-tuned CNN as {job.version}; every page reads with it now.")
+    if job.result is not None:
+        st.success(f"Saved the fine-tuned CNN as {job.result}; every page reads with it now.")
     else:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 

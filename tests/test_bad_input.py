@@ -337,3 +337,26 @@ def test_an_mnist_file_that_is_missing_or_not_mnist_is_said_so(tmp_path):
     (tmp_path / "notes.npz").write_text("not an array")
     with pytest.raises(MnistUnavailable, match="is not MNIST as Keras saves it"):
         load_mnist(tmp_path / "notes.npz")
+
+
+def test_a_damaged_mnist_file_is_said_so_not_a_traceback(tmp_path, mnist_file):
+    # A half-copied download: its compressed arrays fail to inflate (zlib), which no message
+    # caught, so evaluate and train.py ended in a traceback.
+    data = bytearray(mnist_file.read_bytes())
+    data[1000:1200] = bytes(255 - b for b in data[1000:1200])
+    damaged = tmp_path / "mnist.npz"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(MnistUnavailable, match="is not MNIST as Keras saves it"):
+        load_mnist(damaged)
+    done = run_cli("--store", str(tmp_path), "evaluate", "--data", str(damaged))
+    assert done.returncode == 2 and "error: cannot load MNIST" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_picture_of_two_channels_is_said_so(monkeypatch):
+    # No file we could make decodes so, but OpenCV's codecs may: the pages and the CLI then
+    # catch one kind of error, not whatever preprocessing would raise.
+    monkeypatch.setattr(cv2, "imdecode", lambda data, flags: np.zeros((8, 8, 2), np.uint8))
+    png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
+    with pytest.raises(UnreadableImage, match="a picture of 2 channels"):
+        decode_image(png)
