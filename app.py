@@ -111,8 +111,9 @@ def draw_a_digit() -> None:
         + beside_if_room("top_row", TOP_ROW_WIDTH, "inside_the_cnn", FIRST_LAYER_WIDTH)
         # The verdict two lines tall even when it says less: the bars under it stay put while a
         # digit is drawn, where "Both networks read 7." after "CNN is not sure..." lifted them.
-        + ".st-key-verdict [data-testid=stAlertContainer] "
-        + "{ min-height: 5rem; display: flex; align-items: center; }"
+        # Not on a phone, whose bars are under the pad, below the screen's foot, anyway.
+        + "@media (min-width: 640px) { .st-key-verdict [data-testid=stAlertContainer] "
+        + "{ min-height: 5rem; display: flex; align-items: center; } }"
         + "</style>"
     )
     with pad:
