@@ -588,7 +588,7 @@ def finetune_main(args: argparse.Namespace) -> None:
     except ModelUnavailable as problem:
         sys.exit(f"\nerror: {problem}")  # under the progress line, not on it
     except MnistUnavailable as problem:
-        sys.exit(f"\nerror: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}")
+        sys.exit("\n" + cannot_load_mnist(problem))
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
@@ -606,7 +606,11 @@ def mnist_or_exit(data_file: Path | None) -> tuple:
     try:
         return load_mnist(data_file)
     except MnistUnavailable as error:
-        sys.exit(f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}")
+        sys.exit(cannot_load_mnist(error))
+
+
+def cannot_load_mnist(problem: MnistUnavailable) -> str:
+    return f"error: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}"
 
 
 def main() -> None:

@@ -184,7 +184,7 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.limit and args.limit < len(x_test):
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]
         print(f"MNIST test and drawn: the first {len(x_test):,} test digits only")
-    pen_data = args.pen_data or os.environ.get(PEN_ENV)
+    pen_data = args.pen_data
     if pen_data and not Path(pen_data).is_file():
         print(f"error: pen digits file not found: {pen_data}", file=sys.stderr)
         return 2
@@ -249,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     scoring = commands.add_parser("evaluate", help=said, description=said)
     scoring.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
     scoring.add_argument(
-        "--pen-data", default=None, help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})"
+        "--pen-data",
+        default=os.environ.get(PEN_ENV),
+        help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})",
     )
     scoring.add_argument("--record", action="store_true", help="write the scores into the cards")
     scoring.add_argument(
@@ -266,8 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             scoring.error("--limit: at least 1 test digit")
         if args.record:
             scoring.error("--record writes the figures into the cards: score every test digit")
-    pen_named = args.command == "evaluate" and (args.pen_data or os.environ.get(PEN_ENV))
-    if args.command == "evaluate" and args.record and not pen_named:
+    if args.command == "evaluate" and args.record and not args.pen_data:
         scoring.error(f"--record writes the figures into the cards: name the pen digits too "
                       f"(--pen-data PATH or ${PEN_ENV})")  # fmt: skip
     return args.run(args)

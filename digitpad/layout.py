@@ -53,6 +53,24 @@ def beside_if_room(row_key: str, row_width: int, key: str, least: int) -> str:
     )
 
 
+def first_and_beside(
+    key: str, least: int, most: int, beside_least: int
+) -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Two containers in a row: the first `least` to `most` pixels wide; the second beside it
+    only where the row has room for the first at its `most` and the second at `beside_least`,
+    else under it, the row's whole width."""
+    with st.container(horizontal=True, key=key):
+        first, beside = st.container(key=f"{key}_first"), st.container(key=f"{key}_beside")
+    st.html(
+        "<style>"
+        # The first takes its room before the second, beside it, takes the rest.
+        + width_between(f"{key}_first", least, most, share=100)
+        + beside_if_room(key, most + GAP + beside_least, f"{key}_beside", beside_least)
+        + "</style>"
+    )
+    return first, beside
+
+
 def columns_that_wrap(widths: list[int], key: str) -> list[DeltaGenerator]:
     """Columns side by side, each at least its width in pixels, sharing the room left over in
     proportion to those widths; a column that does not fit goes under the others.

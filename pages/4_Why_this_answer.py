@@ -14,9 +14,6 @@ CURVES_WIDTH = 360  # pixels, at least: the curves beside the sliders and the di
 MOVED_DISTANCES = list(range(7))  # pixels the test digits are moved by, for the curves
 MAPS_WIDTH = 3 * MAP_WIDTH + 2 * layout.GAP
 MOVED_WIDTH = 2 * CONTROLS_WIDTH + CURVES_WIDTH + 2 * layout.GAP
-# "Move it" beside the maps where the row has room for them and for its sliders, digit and curves
-# in a row (1420 pixels: a 1920x1080 screen, a scroll bar beside it or not), else under them.
-ROW_WIDTH = MAPS_WIDTH + layout.GAP + MOVED_WIDTH
 
 ui.page_header(
     "Why this answer",
@@ -118,16 +115,9 @@ shown = [
         cam_caption,
     ),
 ]
-with st.container(horizontal=True, key="explained"):
-    maps = st.container(key="maps")
-    moved_section = st.container(key="moved_section")
-st.html(
-    "<style>"
-    # The maps take their room before "Move it", beside them, takes the rest.
-    + layout.width_between("maps", MAP_WIDTH, MAPS_WIDTH, share=100)
-    + layout.beside_if_room("explained", ROW_WIDTH, "moved_section", MOVED_WIDTH)
-    + "</style>"
-)
+# "Move it" beside the maps where the row has room for them and for its sliders, digit and curves
+# in a row (1420 pixels: a 1920x1080 screen, a scroll bar beside it or not), else under them.
+maps, moved_section = layout.first_and_beside("explained", MAP_WIDTH, MAPS_WIDTH, MOVED_WIDTH)
 # Three a row where they fit, else two and one under them, each the same size.
 with maps, st.container(horizontal=True):
     for key, under, heat, heading, caption in shown:

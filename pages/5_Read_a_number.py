@@ -63,17 +63,7 @@ with st.sidebar:
     )
 
 # The numbers read beside the pad where it keeps its width (a 1920x1080 screen), else under it.
-with st.container(horizontal=True, key="number_row"):
-    writing = st.container(key="number_writing")
-    said = st.container(key="number_read")
-st.html(
-    "<style>"
-    + layout.width_between("number_writing", READ_WIDTH, pad_size[0], share=100)
-    + layout.beside_if_room(
-        "number_row", pad_size[0] + layout.GAP + READ_WIDTH, "number_read", READ_WIDTH
-    )
-    + "</style>"
-)
+writing, said = layout.first_and_beside("number", READ_WIDTH, pad_size[0], READ_WIDTH)
 with writing:
     st.markdown("**Write a number here**")
     canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
