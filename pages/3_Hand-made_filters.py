@@ -9,7 +9,8 @@ from digitpad import charts, layout, ui
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit
 FIGURE_WIDTH = 340  # pixels, at least: two figures a row at 1280 or on a tablet on its side
-EDITOR_WIDTH = 220  # three number boxes a row, each wide enough for "-9"
+# Three number boxes a row, each wider than the 120 pixels under which Streamlit drops its -/+.
+EDITOR_WIDTH = 400
 
 
 def grid_editor() -> np.ndarray:

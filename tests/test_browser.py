@@ -206,15 +206,17 @@ def test_on_an_upright_tablet_the_readings_and_saving_are_on_screen_with_the_pad
     page.context.close()
 
 
-def test_on_a_tablet_the_hand_made_filters_show_whole(app_url, browser):
+@pytest.mark.parametrize("screen", [TABLET_SCREEN, {"width": 1366, "height": 768}])
+def test_the_hand_made_filters_show_whole(app_url, browser, screen):
     # Beside the sidebar on an upright tablet, in two columns, the figures' titles were cut,
-    # and the nine weight boxes showed "-" for "-1".
-    page = open_page(browser, f"{app_url}/Hand-made_filters", viewport=TABLET_SCREEN)
+    # and the nine weight boxes showed "-" for "-1"; on a 1366 laptop they had no -/+ to click.
+    page = open_page(browser, f"{app_url}/Hand-made_filters", viewport=screen)
     boxes = page.locator("[data-testid=stNumberInput] input")
     boxes.first.wait_for()
     wait_until_idle(page)
     shown = boxes.evaluate_all("boxes => boxes.map(b => [b.value, b.scrollWidth, b.clientWidth])")
     assert len(shown) == 9 and all(text <= room for _, text, room in shown), shown
+    assert page.locator("[data-testid=stNumberInputStepUp]").count() == 9
     charts = page.locator("[data-testid=stPlotlyChart]")
     charts.nth(4).wait_for()
     for i in range(charts.count()):
