@@ -175,11 +175,26 @@ def shrunk(image: np.ndarray, size: int = 112) -> np.ndarray:
 
 
 # Plotly's "RdBu" runs from red at the low end to blue at the high end: reversed, red marks
-# positive weights (they add the pixel under them) and blue negative ones.
+# positive weights (they add the pixel under them) and blue negative ones. Its zero, near white,
+# is "nothing" on a light page; on a dark one it glared, every small weight brighter than the
+# strong ones. There zero is the colour of Streamlit's dark panels, and the strongest weights
+# the brightest.
 SIGNED_COLOURSCALE = "RdBu_r"
+DARK_SIGNED_COLOURSCALE = [
+    [0.0, "rgb(146,197,222)"],
+    [0.2, "rgb(67,147,195)"],
+    [0.4, "rgb(33,102,172)"],
+    [0.5, "rgb(38,39,48)"],
+    [0.6, "rgb(178,24,43)"],
+    [0.8, "rgb(214,96,77)"],
+    [1.0, "rgb(244,165,130)"],
+]
 MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
 LOG_TICKS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 5)]
 MODEL_COLOURS = {"mlp": "#4c72b0", "cnn": TOP_COLOUR}
+# Reds from its third step: one mistake in its palest red was white on a white page.
+MISTAKE_COLOURSCALE = plotly.colors.sequential.Reds[2:]
+RIGHT_COLOUR = {False: "#d9d9d9", True: "#5a5a5a"}  # the diagonal's grey, light page or dark
 # Transparent where the map is zero, so the digit beneath shows through.
 HEAT_OVERLAY = [
     [0.0, "rgba(228,87,46,0)"],
@@ -206,6 +221,11 @@ def sized_heatmap_grid(
     return figure
 
 
+def signed_colours(dark: bool) -> str | list:
+    """The colour scale of weights either side of zero, for a light page or a dark one."""
+    return DARK_SIGNED_COLOURSCALE if dark else SIGNED_COLOURSCALE
+
+
 def heatmap_panels(
     maps: list[np.ndarray],
     titles: list[str],
@@ -213,9 +233,11 @@ def heatmap_panels(
     title: str,
     height: int | None = None,
     values: list[str] | None = None,
+    dark: bool = False,
 ) -> go.Figure:
     """Small square heatmaps of any sizes, each on its own colour scale and under its title;
-    `values` names what each one's numbers are, for the pointer ("weight", "response").
+    `values` names what each one's numbers are, for the pointer ("weight", "response");
+    `dark`: for a dark page.
 
     Laid out by hand rather than with make_subplots, whose per-axis updates cost ~10 ms a panel
     on every rerun of a page.
@@ -234,7 +256,7 @@ def heatmap_panels(
             dict(
                 type="heatmap",
                 z=one,
-                colorscale=SIGNED_COLOURSCALE,
+                colorscale=signed_colours(dark),
                 zmid=0.0,
                 showscale=False,
                 hovertemplate=f"row %{{y}}, column %{{x}}: {value} %{{z:.2f}}<extra></extra>",
@@ -377,9 +399,14 @@ def training_curves(
 
 
 def confusion_heatmap(
-    matrix: np.ndarray, title: str, rates: bool = False, zmax: float | None = None
+    matrix: np.ndarray,
+    title: str,
+    rates: bool = False,
+    zmax: float | None = None,
+    dark: bool = False,
 ) -> go.Figure:
-    """Rows true digits, columns answers; the right answers grey, the mistakes in reds.
+    """Rows true digits, columns answers; the right answers grey, the mistakes in reds, the
+    empty cells the page's own colour (`dark`: a dark page).
 
     The diagonal gets its own trace: on one colour scale it would be the only thing seen.
     """
@@ -392,8 +419,8 @@ def confusion_heatmap(
     value = "%{z:.2%}" if rates else "%{z:.0f}"
     figure = go.Figure()
     for cells, colorscale, cap in (
-        (~on_diagonal, "Reds", zmax),
-        (on_diagonal, [[0, "#d9d9d9"], [1, "#d9d9d9"]], None),
+        (~on_diagonal, MISTAKE_COLOURSCALE, zmax),
+        (on_diagonal, [[0, RIGHT_COLOUR[dark]], [1, RIGHT_COLOUR[dark]]], None),
     ):
         figure.add_trace(
             go.Heatmap(
@@ -413,7 +440,7 @@ def confusion_heatmap(
             )
         )
     # Every digit named (a narrow matrix named every other one); no grid, which the dark theme
-    # drew black across the white cells.
+    # drew across the empty cells.
     digits = dict(type="category", dtick=1, showgrid=False)
     figure.update_layout(
         title=title,
@@ -421,7 +448,7 @@ def confusion_heatmap(
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title="read as", side="bottom", constrain="domain", **digits),
         yaxis=dict(title="true digit", autorange="reversed", scaleanchor="x", **digits),
-        plot_bgcolor="white",
+        plot_bgcolor="rgba(0,0,0,0)",  # a white square glared on a dark page
     )
     return figure
 

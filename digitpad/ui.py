@@ -102,6 +102,12 @@ def follow_active_versions() -> None:
     cached["active"] = active
 
 
+def dark_page() -> bool:
+    """Whether the page is dark (the browser's setting, or the user's in Streamlit's menu): the
+    charts whose zero means "nothing" draw it in a dark page's colours."""
+    return st.context.theme.type == "dark"
+
+
 def page_header(title: str, intro: str) -> None:
     run_through_the_app()
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")

@@ -47,7 +47,7 @@ def curves_figures(store: Path) -> dict[str, go.Figure]:
 
 
 @st.cache_resource
-def confusion_figures(store: Path, rates: bool) -> dict[str, go.Figure]:
+def confusion_figures(store: Path, rates: bool, dark: bool) -> dict[str, go.Figure]:
     cards = report.load_cards(store)
     matrices = {name: np.asarray(card["confusion_matrix"]) for name, card in cards.items()}
     if rates:
@@ -56,7 +56,11 @@ def confusion_figures(store: Path, rates: bool) -> dict[str, go.Figure]:
     worst = max(float((m - np.diag(np.diag(m))).max()) for m in matrices.values())
     return {
         name: charts.confusion_heatmap(
-            m, f"{charts.MODEL_TITLES[name]}: true digit against answer", rates, worst or None
+            m,
+            f"{charts.MODEL_TITLES[name]}: true digit against answer",
+            rates,
+            worst or None,
+            dark,
         )
         for name, m in matrices.items()
     }
@@ -162,7 +166,7 @@ st.subheader("Confusion matrices")
 scale = st.segmented_control(
     "Show", ["counts", "rates"], default="counts", required=True, key="confusion_scale"
 )
-figures = confusion_figures(store, scale == "rates")
+figures = confusion_figures(store, scale == "rates", ui.dark_page())
 for column, (name, figure) in zip(
     layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
 ):

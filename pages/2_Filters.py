@@ -12,13 +12,13 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 
 
 @st.cache_resource
-def first_layer_figure(store: Path) -> go.Figure:
+def first_layer_figure(store: Path, dark: bool) -> go.Figure:
     from digitpad.explain import first_layer_filters  # imports TensorFlow: after the title
 
     reader, _ = ui.load_reader(store)
     kernels = first_layer_filters(reader.models["cnn"])
     title = f"conv1: its {len(kernels)} learned 3x3 filters"
-    return charts.sized_heatmap_grid(kernels, 16, title, charts.SIGNED_COLOURSCALE, zmid=0)
+    return charts.sized_heatmap_grid(kernels, 16, title, charts.signed_colours(dark), zmid=0)
 
 
 ui.page_header(
@@ -48,7 +48,9 @@ pooled_by = explain.pooling_after(cnn, layer)
 maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
 if layer == conv_layers[0]:
-    st.plotly_chart(first_layer_figure(store_dir()), config=ui.CHART_CONFIG, key="conv_filters")
+    st.plotly_chart(
+        first_layer_figure(store_dir(), ui.dark_page()), config=ui.CHART_CONFIG, key="conv_filters"
+    )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
         "subtracting it: look for bars and edges at different angles."
@@ -68,7 +70,7 @@ else:
                 16,
                 # Short enough for a tablet: the caption says what a slice is.
                 f"{layer} filter {chosen}: its {kernels.shape[1]} 3x3 slices",
-                charts.SIGNED_COLOURSCALE,
+                charts.signed_colours(ui.dark_page()),
                 zmid=0,
                 width=650,
                 tile_name="the slice for map",
@@ -143,6 +145,7 @@ st.plotly_chart(
         columns=8,
         title=f"The {MLP_UNITS} hidden units most excited by {named}",
         values=["weight on the pixel"] * len(units),
+        dark=ui.dark_page(),
     ),
     config=ui.CHART_CONFIG,
     key="mlp_units",

@@ -33,8 +33,11 @@ def grid_editor() -> np.ndarray:
     return grid
 
 
-def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.ndarray) -> go.Figure:
-    """The kernel and its nearest learned filters (top row), their responses (bottom row)."""
+def comparison(
+    name: str, kernel: np.ndarray, image: np.ndarray, learned: np.ndarray, dark: bool
+) -> go.Figure:
+    """The kernel and its nearest learned filters (top row), their responses (bottom row);
+    `dark`: for a dark page."""
     alike = explain.most_similar_filters(kernel, learned, ALIKE)
     kernels = [np.asarray(kernel, np.float32), *(learned[i] for i, _ in alike)]
     # Short enough for a phone's quarter of the figure: the figure's title says "learned".
@@ -47,13 +50,14 @@ def comparison(name: str, kernel: np.ndarray, image: np.ndarray, learned: np.nda
         title=f"{name} and learned ones alike",  # short: two figures a row on a tablet
         height=340,
         values=["weight"] * len(kernels) + ["response"] * len(responses),
+        dark=dark,
     )
 
 
 @st.cache_resource(max_entries=16)
-def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray) -> go.Figure:
+def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray, dark: bool) -> go.Figure:
     """A hand-made filter's figure: it does not change as you edit your own filter."""
-    return comparison(name, np.array(explain.HAND_MADE_FILTERS[name]), image, learned)
+    return comparison(name, np.array(explain.HAND_MADE_FILTERS[name]), image, learned, dark)
 
 
 ui.page_header(
@@ -81,7 +85,7 @@ names = list(explain.HAND_MADE_FILTERS)
 for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(names), "handmade")):
     with column:
         st.plotly_chart(
-            chapter_comparison(name, image, learned),
+            chapter_comparison(name, image, learned, ui.dark_page()),
             config=ui.CHART_CONFIG,
             key=f"handmade_{name}",
         )
@@ -99,7 +103,9 @@ with editor:
     st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()
 figure.plotly_chart(
-    comparison("your filter", grid, image, learned), config=ui.CHART_CONFIG, key="handmade_yours"
+    comparison("your filter", grid, image, learned, ui.dark_page()),
+    config=ui.CHART_CONFIG,
+    key="handmade_yours",
 )
 figure.caption(
     "Change a weight and watch the response change: positive weights reward ink under them, "

@@ -181,7 +181,9 @@ def how_well() -> None:
         title = charts.MODEL_TITLES.get(name, name)
         column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
         column.plotly_chart(
-            charts.confusion_heatmap(result.confusion, f"{title}: your digit against its answer"),
+            charts.confusion_heatmap(
+                result.confusion, f"{title}: your digit against its answer", dark=ui.dark_page()
+            ),
             config=ui.CHART_CONFIG,
             key=f"your_confusion_{name}",
         )

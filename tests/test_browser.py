@@ -26,6 +26,7 @@ from browser import (
 from playwright.sync_api import expect
 
 from conftest import REPO
+from digitpad import charts
 from digitpad.number import PAD
 
 FEATURE_MAPS = "Their feature maps of your digit"
@@ -223,6 +224,26 @@ def test_the_hand_made_filters_show_whole(app_url, browser, screen):
         chart = charts.nth(i).bounding_box()
         title = charts.nth(i).locator(".gtitle").bounding_box()
         assert title["x"] + title["width"] <= chart["x"] + chart["width"], (chart, title)
+    page.context.close()
+
+
+@pytest.mark.parametrize("address", ["Hand-made_filters", "Filters", "Training_report"])
+def test_on_a_dark_page_zero_and_empty_cells_are_dark(app_url, browser, address):
+    # In a browser set to dark, the filter panels glared near-white round every stroke and the
+    # confusion matrices were white squares.
+    page = open_page(browser, f"{app_url}/{address}", color_scheme="dark")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+    wait_until_idle(page)
+    plots = page.locator(".js-plotly-plot")
+    backgrounds = plots.evaluate_all("plots => plots.map(plot => plot.layout.plot_bgcolor)")
+    assert "white" not in backgrounds, backgrounds
+    # The colour scales of the weights and responses either side of zero.
+    signed = plots.evaluate_all(
+        "plots => plots.flatMap(plot => plot.data.filter(trace => trace.zmid === 0)"
+        ".map(trace => trace.colorscale))"
+    )
+    if address != "Training_report":
+        assert signed and all(scale == charts.DARK_SIGNED_COLOURSCALE for scale in signed), signed
     page.context.close()
 
 

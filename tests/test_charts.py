@@ -1,8 +1,10 @@
-"""The figures made on every stroke, which skip Plotly's validation to save time, are valid."""
+"""The figures: those made on every stroke, which skip Plotly's validation to save time, are
+valid; the rest draw what they mean on a light page and a dark one."""
 
 import json
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import plotly.io
 import pytest
@@ -66,3 +68,28 @@ def test_a_grid_names_each_tile_under_the_pointer():
     assert numbers[0, 0] == 0 and numbers[0, 3] == 1 and numbers[3, 0] == 2  # 1-pixel gaps
     assert np.isnan(numbers[0, 2]), "no name over a gap"
     assert trace.hovertemplate.startswith("filter %{customdata:.0f}")
+
+
+def colour_at(colorscale: tuple, share: float) -> tuple[float, ...]:
+    """The red, green and blue (0-255) a figure's colour scale gives at `share` of its range."""
+    (colour,) = plotly.colors.sample_colorscale([list(stop) for stop in colorscale], [share])
+    return plotly.colors.unlabel_rgb(colour)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_zero_weight_is_the_page_s_own_shade_light_or_dark(dark):
+    # On a dark page RdBu's near-white zero glared: every small weight brighter than the
+    # strongest ones.
+    panels = charts.heatmap_panels([np.zeros((3, 3))], ["zero"], 1, "t", dark=dark)
+    brightness = sum(colour_at(panels.data[0].colorscale, 0.5)) / 3  # zmid=0: the middle
+    assert brightness < 60 if dark else brightness > 230, brightness
+
+
+def test_an_empty_confusion_cell_shows_the_page_and_one_mistake_shows_red():
+    matrix = np.diag([50] * 10)
+    matrix[3, 5] = 1
+    for dark in (False, True):
+        figure = charts.confusion_heatmap(matrix, "t", zmax=9, dark=dark)
+        assert figure.layout.plot_bgcolor == "rgba(0,0,0,0)"  # no white square on a dark page
+        red, green, blue = colour_at(figure.data[0].colorscale, 1 / 9)
+        assert red - min(green, blue) > 60, (red, green, blue)  # not white on a white page
