@@ -60,8 +60,29 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
         arrays = npz_arrays(local, MNIST_ARRAYS, "MNIST as Keras saves it")
     except BadDataFile as error:
         raise MnistUnavailable(str(error)) from error
+    problem = not_mnist(*arrays)
+    if problem:
+        # Caught here, before any training or scoring: a flattened copy "trained" to 100% and
+        # was scored 0%, which `evaluate --record` wrote into the cards.
+        raise MnistUnavailable(f"{local} is not MNIST as Keras saves it: {problem}")
     x_train, y_train, x_test, y_test = arrays
     return (x_train, y_train), (x_test, y_test)
+
+
+def not_mnist(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
+) -> str | None:
+    """What makes these arrays something other than MNIST's splits, or None."""
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
+            return f"x_{split} is {images.shape}, not (digits, 28, 28)"
+        if images.dtype != np.uint8:
+            return f"x_{split} holds {images.dtype}, not uint8 gray levels"
+        if labels.shape != (len(images),):
+            return f"y_{split} is {labels.shape}, not one label for each of {len(images)} digits"
+        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
+            return f"y_{split} holds labels other than the digits 0 to 9"
+    return None
 
 
 def validation_count(count: int, size: int = VALIDATION_SIZE) -> int:

@@ -339,6 +339,40 @@ def test_an_mnist_file_that_is_missing_or_not_mnist_is_said_so(tmp_path):
         load_mnist(tmp_path / "notes.npz")
 
 
+def mnist_like(path, **changed) -> None:
+    """A small file of MNIST's four arrays, some of them `changed`."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    arrays = dict(x_train=images, y_train=np.arange(12) % 10, x_test=images[:6])
+    np.savez(path, **{**arrays, "y_test": np.arange(6) % 10, **changed})
+
+
+@pytest.mark.parametrize(
+    "changed, problem",
+    [
+        ({"x_test": np.zeros((6, 784), np.uint8)}, r"x_test is \(6, 784\), not \(digits, 28, 28\)"),
+        ({"x_train": np.zeros((12, 28, 28), np.float32)}, "x_train holds float32, not uint8"),
+        ({"y_test": np.array([0, 1, 42, 3, 4, 5])}, "y_test holds labels other than the digits"),
+        ({"y_train": np.arange(5)}, "y_train is \\(5,\\), not one label for each of 12 digits"),
+        ({"x_test": np.zeros((0, 28, 28), np.uint8)}, r"x_test is \(0, 28, 28\)"),
+    ],
+)
+def test_arrays_that_are_not_mnist_are_refused_before_anything_is_written(
+    tmp_path, changed, problem
+):
+    # A flattened copy "trained" to 100% and was scored 0%, which `evaluate --record` wrote
+    # into the model cards; labels out of range ended in a traceback after train.py had written
+    # an empty examples.npz into the store.
+    mnist_like(tmp_path / "odd.npz", **changed)
+    with pytest.raises(MnistUnavailable, match=problem):
+        load_mnist(tmp_path / "odd.npz")
+    store = tmp_path / "store"
+    store.mkdir()
+    done = run_cli("--store", str(store), "evaluate", "--data", str(tmp_path / "odd.npz"))
+    assert done.returncode == 2 and "error: cannot load MNIST" in done.stderr, done.stderr
+    assert not any(store.iterdir())
+
+
 def test_a_damaged_mnist_file_is_said_so_not_a_traceback(tmp_path, mnist_file):
     # A half-copied download: its compressed arrays fail to inflate (zlib), which no message
     # caught, so evaluate and train.py ended in a traceback.
