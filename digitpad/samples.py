@@ -176,10 +176,20 @@ def _sample(row: sqlite3.Row | tuple) -> Sample:
         label=label,
         canvas_png=canvas_png,
         image=np.frombuffer(image, np.float32).reshape(28, 28),
-        probs={
-            name: np.asarray(p["probs"], np.float32) for name, p in json.loads(predictions).items()
-        },
+        probs=_answers(predictions),
     )
+
+
+def _answers(predictions: str) -> dict[str, np.ndarray]:
+    """A sample's saved answers, each model's 10 probabilities; SamplesUnavailable where a
+    damaged file garbled them."""
+    try:
+        return {
+            name: np.asarray(p["probs"], np.float32).reshape(NUM_CLASSES)
+            for name, p in json.loads(predictions).items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise SamplesUnavailable(f"a saved digit's answers are damaged ({error})") from error
 
 
 COLUMNS = "id, created, label, canvas_png, image, predictions"
@@ -238,9 +248,9 @@ def evaluate_samples(path: str | os.PathLike) -> dict[str, "Evaluation"]:
     labels, probs = {}, {}
     with connect(path) as db:
         for label, predictions in db.execute("SELECT label, predictions FROM samples"):
-            for name, p in json.loads(predictions).items():
+            for name, p in _answers(predictions).items():
                 labels.setdefault(name, []).append(label)
-                probs.setdefault(name, []).append(p["probs"])
+                probs.setdefault(name, []).append(p)
     return {
         name: evaluate_probs(np.asarray(probs[name], np.float32), np.asarray(labels[name]))
         for name in probs

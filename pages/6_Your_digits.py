@@ -18,6 +18,7 @@ ui.page_header(
     "network reads your handwriting, and a CNN fine-tuned on it.",
 )
 database, store = samples.default_path(), store_dir()
+unreadable = None  # what stops the digits being read, when something does
 
 
 def delete(sample_id: int) -> None:
@@ -211,11 +212,22 @@ if total == 0:
     )
     offer_undo()
 else:
-    # The digits themselves first, the latest at the top: one just saved is on the first screen.
-    counts = samples.counts_per_digit(database)
-    how_many(counts)
-    browse(total, counts)
-    how_well()
+    try:
+        # The digits themselves first, the latest at the top: one just saved is on the first
+        # screen.
+        counts = samples.counts_per_digit(database)
+        how_many(counts)
+        browse(total, counts)
+        how_well()
+    except samples.SamplesUnavailable as problem:
+        # A file damaged in part counts its digits but cannot list them all: the rest of the
+        # page (versions, an import elsewhere) still works.
+        unreadable = problem
+        st.error(
+            f"Cannot read all of your digits: {problem}. Keep a copy of `{database}`: SQLite "
+            f"recovers what it can with `sqlite3 {database} .recover | sqlite3 recovered.db`; "
+            "then set $DIGITPAD_SAMPLES to recovered.db."
+        )
 
 st.subheader("Export and import")
 npz, png_zip = st.columns(2)
@@ -225,7 +237,7 @@ npz.download_button(
     file_name="digitpad-digits.npz",
     mime="application/octet-stream",
     on_click="ignore",
-    disabled=total == 0,
+    disabled=total == 0 or unreadable is not None,
     key="export_npz",
 )
 npz.caption("Arrays for NumPy: `images` (N, 28, 28), `labels`, `probs_mlp`, `probs_cnn`, …")
@@ -235,7 +247,7 @@ png_zip.download_button(
     file_name="digitpad-digits.zip",
     mime="application/zip",
     on_click="ignore",
-    disabled=total == 0,
+    disabled=total == 0 or unreadable is not None,
     key="export_zip",
 )
 png_zip.caption("`28x28/` what the networks read, `canvas/` what you drew: `id<N>_digit<D>.png`")
@@ -273,7 +285,7 @@ else:
         key="finetune",
         type="primary",
         on_click=start_fine_tuning,
-        disabled=running,
+        disabled=running or unreadable is not None,
     )
 if running:
     st.session_state["finetune_watched"] = job

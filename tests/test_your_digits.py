@@ -1,6 +1,7 @@
 """Saving digits on the drawing page, and the Your digits page, under Streamlit's AppTest."""
 
 import json
+import sqlite3
 import time
 
 import numpy as np
@@ -230,3 +231,22 @@ def test_the_latest_digit_comes_first_before_the_charts(database, store_copy, mn
     assert headings.index("Browse") < headings.index("How well each network reads them")
     latest = next(text for text in page.markdown.values if text.startswith("you: "))
     assert "#3" in latest, latest
+
+
+@pytest.mark.parametrize("garbled", ["CAST(X'FFFE00' AS TEXT)", """'{"cnn": 5}'"""])
+def test_a_file_damaged_in_part_is_said_so_and_the_rest_of_the_page_works(
+    database, store_copy, mnist_test, garbled
+):
+    # A file damaged in part (bytes overwritten in one digit's answers: text that is no UTF-8,
+    # or no answers) counted its digits but could not list them: a traceback took the place of
+    # the rest of the page.
+    fill(database, mnist_test, count=12)
+    with sqlite3.connect(database) as db:
+        db.execute(f"UPDATE samples SET predictions = {garbled} WHERE id = 5")
+    assert samples.count_samples(database) == 12
+    with pytest.raises(samples.SamplesUnavailable):
+        samples.list_samples(database)
+    page = run_page()
+    assert "Cannot read all of your digits" in texts(page) and ".recover" in texts(page)
+    assert "CNN versions" in [h.value for h in page.subheader]
+    assert page.button(key="finetune").disabled
