@@ -118,6 +118,12 @@ def _readable_png(data: bytes, what: str) -> bytes:
     return data
 
 
+def probabilities(values: np.ndarray) -> bool:
+    """Whether every value is a probability: a negative one or infinity, saved as a model's
+    answer, read as that model's digit on the page and counted in its accuracy."""
+    return bool(np.all((values >= 0) & (values <= 1)))
+
+
 def _rows_from_npz(data: bytes) -> list[tuple]:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as f:
@@ -149,6 +155,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     pngs, offsets = arrays.get("canvas_png"), arrays.get("canvas_offsets")
     if offsets is not None and not (
         pngs is not None
+        and pngs.dtype == np.uint8
+        and np.issubdtype(offsets.dtype, np.integer)
         and offsets.shape == (count + 1,)
         and offsets[0] == 0
         and offsets[-1] == len(pngs)
@@ -159,9 +167,10 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
              if key.startswith("probs_")}  # fmt: skip
     for name, p in probs.items():
         numbers = np.issubdtype(p.dtype, np.floating) or np.issubdtype(p.dtype, np.integer)
-        if p.shape != (count, NUM_CLASSES) or not numbers or np.isinf(p).any():  # NaN: no answer
+        given = p[~np.isnan(p).any(axis=1)] if numbers and p.ndim == 2 else p  # NaN: no answer
+        if p.shape != (count, NUM_CLASSES) or not numbers or not probabilities(given):
             raise BadSampleFile(
-                f"the .npz's probs_{name} is {p.shape}, not ({count}, 10) finite probabilities"
+                f"the .npz's probs_{name} is {p.shape}, not ({count}, 10) probabilities"
             )
     rows = []
     for i in range(count):
@@ -234,7 +243,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             extra = manifest.get(base, {})
             try:
                 answers = {k: np.asarray(p, np.float32) for k, p in extra.get("probs", {}).items()}
-                if any(p.shape != (NUM_CLASSES,) for p in answers.values()):
+                if any(p.shape != (NUM_CLASSES,) or not probabilities(p) for p in answers.values()):
                     raise ValueError
             except (AttributeError, TypeError, ValueError):
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None

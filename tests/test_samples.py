@@ -284,8 +284,9 @@ BAD_FILES = {
     "one label, not a list": (npz_of(labels=np.array(1), images=np.zeros((1, 28, 28))),
                               "N 28x28 images"),
     "times that are numbers": (npz_of(**ONE_DIGIT, created=np.array([5.0])), "one text time each"),
-    "infinite answers": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), np.inf)), "finite"),
-    "answers in words": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), "high")), "finite"),
+    "infinite answers": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), np.inf)), "probabilities"),
+    "negative answers": (npz_of(**ONE_DIGIT, probs_cnn=-np.eye(10)[[3]]), "probabilities"),
+    "answers in words": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), "high")), "probabilities"),
     "label 12": (npz_of(labels=np.array([12]), images=np.zeros((1, 28, 28))), "digits 0-9"),
     "0-255 floats": (npz_of(labels=np.array([1]), images=np.full((1, 28, 28), 9.0)), "[0, 1]"),
     "zip of other things": (zip_of({"notes.txt": b"hi"}), "no 28x28/id<N>_digit<D>.png"),
@@ -300,6 +301,11 @@ BAD_FILES = {
                canvas_offsets=np.array([0, 5])),
         "canvas_offsets do not cut",
     ),
+    "offsets in floats": (
+        npz_of(**ONE_DIGIT, canvas_png=np.frombuffer(PNG_28x28, np.uint8),
+               canvas_offsets=np.array([0.0, len(PNG_28x28)])),
+        "canvas_offsets do not cut",
+    ),
     "npz canvas junk": (
         npz_of(**ONE_DIGIT, canvas_png=np.ones(4, np.uint8), canvas_offsets=np.array([0, 4])),
         "canvas 0 is not a readable PNG",
@@ -307,6 +313,11 @@ BAD_FILES = {
     "bad manifest": (
         zip_of({"28x28/id1_digit4.png": PNG_28x28,
                 "samples.json": json.dumps({"id1_digit4.png": {"probs": {"cnn": [1, 2]}}})}),
+        "bad answers",
+    ),
+    "answers over 1 in the manifest": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "samples.json": json.dumps({"id1_digit4.png": {"probs": {"cnn": [9] * 10}}})}),
         "bad answers",
     ),
 }  # fmt: skip
