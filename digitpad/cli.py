@@ -23,7 +23,7 @@ from digitpad.store import (
     card_threshold,
     load_card,
     load_networks,
-    not_sure_thresholds,
+    reading_thresholds,
     store_dir,
     write_card,
 )
@@ -41,12 +41,13 @@ def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
     from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it
 
     models, whole_digit, problems = load_networks(store, whole_digit=numbers)
-    for problem in problems.values():
+    thresholds, uncalibrated = reading_thresholds(models, store)
+    for problem in {**problems, **uncalibrated}.values():
         print(f"warning: {problem}", file=sys.stderr)
     if not models:
         print(f"error: no model in {store} could be loaded", file=sys.stderr)
         return None
-    return DigitReader(models, not_sure_thresholds(store), whole_digit)
+    return DigitReader(models, thresholds, whole_digit)
 
 
 def _answer(probs: np.ndarray, threshold: float | None) -> dict:

@@ -11,6 +11,8 @@ import json
 import os
 import platform
 import re
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +89,11 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
 
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} is missing. {remedy}")
+    if not zipfile.is_zipfile(path):  # Keras says "File not found" of a file that is there
+        raise ModelUnavailable(
+            f"Model file {path} is damaged: a .keras file is a zip archive, and this is none "
+            f"(cut short, or something else saved under its name). {remedy}"
+        )
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a damaged file
@@ -178,6 +185,31 @@ def card_threshold(card: dict | None) -> float | None:
 def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
     """Each active model's calibrated "not sure" threshold; None where no card has one."""
     return {name: _threshold(name, store) for name in MODEL_NAMES}
+
+
+# What the app and the CLI take for a model whose card holds no calibrated threshold (lost,
+# damaged, or the chapter's recipe, which does not calibrate): "not sure" unless half the
+# probability is on one digit. With none, a scribble read 12% sure was offered as a digit.
+UNCALIBRATED_THRESHOLD = 0.5
+
+
+def reading_thresholds(
+    names: Iterable[str], store: Path | None = None
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The "not sure" threshold each of the models `names` is read with, and a warning for each
+    that is not calibrated (keyed "<model> threshold")."""
+    calibrated = {name: _threshold(name, store) for name in names}
+    warnings = {
+        f"{name} threshold": (
+            f"{name.upper()}: no calibrated “not sure” threshold in "
+            f"{active_card_path(name, store)} (missing, damaged, or a recipe that does not "
+            f"calibrate), so it is not sure below {UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb "
+            "rather than a threshold chosen from data: train.py's own recipe calibrates one."
+        )
+        for name, threshold in calibrated.items()
+        if threshold is None
+    }
+    return {n: t or UNCALIBRATED_THRESHOLD for n, t in calibrated.items()}, warnings
 
 
 def _threshold(name: str, store: Path | None) -> float | None:

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitpad import charts
+from digitpad import MODEL_NAMES, charts
 from digitpad.gallery import load_npz
 from digitpad.store import (
     WHOLE_DIGIT,
     active_versions,
     load_networks,
-    not_sure_thresholds,
+    reading_thresholds,
     store_dir,
 )
 
@@ -39,7 +39,9 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     from digitpad.inference import DigitReader
 
     models, whole_digit, problems = load_networks(store)
-    reader = DigitReader(models, not_sure_thresholds(store), whole_digit) if models else None
+    thresholds, uncalibrated = reading_thresholds(models, store)
+    problems.update(uncalibrated)
+    reader = DigitReader(models, thresholds, whole_digit) if models else None
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
     # update. What is loaded by now lives until the cache is cleared: keep it out of those
@@ -116,12 +118,13 @@ def page_header(title: str, intro: str) -> None:
 
 
 def model_problems(problems: dict[str, str], numbers: bool = False) -> None:
-    """Each digit model's problem as an error; the whole-digit network's, which only makes
-    numbers read less well, as a warning on the page that reads numbers."""
+    """Each digit model that did not load as an error; a model read without a calibrated
+    threshold as a warning, and the whole-digit network's problem, which only makes numbers
+    read less well, as a warning on the page that reads numbers."""
     for name, problem in problems.items():
-        if name != WHOLE_DIGIT:
+        if name in MODEL_NAMES:
             st.error(problem)
-        elif numbers:
+        elif name != WHOLE_DIGIT or numbers:
             st.warning(problem)
 
 

@@ -280,7 +280,18 @@ def test_a_bad_model_file_is_named_and_the_other_model_keeps_working(name, kind,
     assert not app.exception
     errors = " ".join(error.value for error in app.error)
     assert f"{name}.keras" in errors and retrain_command(name) in errors, errors
+    if kind == "damaged":  # Keras called a cut-short file that is there "not found"
+        assert "is damaged" in errors and "not found" not in errors, errors
     assert any(title.startswith(f"{OTHER[name]} reads 1") for title in chart_titles(app))
+
+
+def test_a_damaged_card_is_warned_of_on_the_page(store_copy):
+    (store_copy / "mlp.json").unlink()  # a link to the shipped card: replaced, not written
+    (store_copy / "mlp.json").write_text("{not json")
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception and not app.error
+    (warning,) = [w.value for w in app.warning if "calibrated" in w.value]
+    assert warning.startswith("MLP: no calibrated “not sure” threshold in ") and "50%" in warning
 
 
 def test_with_no_model_the_page_says_why_and_stops(store_copy):

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, mnist_on_canvas
 from digitpad.cli import PREDICT_BATCH
-from digitpad.store import load_card, not_sure_thresholds, store_dir
+from digitpad.store import UNCALIBRATED_THRESHOLD, load_card, not_sure_thresholds, store_dir
 
 
 def run_cli(*args, env=None):
@@ -107,6 +107,26 @@ def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
     }
     assert lines["grid.png"].count(", not sure)") == 2
     assert "not sure" not in lines["digit0_7.png"]
+
+
+def test_a_damaged_card_is_warned_of_and_its_model_is_not_sure_below_half(
+    image_folder, tmp_path, store_copy
+):
+    # Its threshold lost with it, the CNN was never "not sure": a grid of lines read 12% sure
+    # came out sure, offered on the page as a digit to confirm.
+    (store_copy / "cnn.json").unlink()  # a link to the shipped card: replaced, not written
+    (store_copy / "cnn.json").write_text("{not json")
+    grid = np.zeros((200, 200), np.uint8)
+    for at in range(40, 170, 30):
+        cv2.line(grid, (at, 30), (at, 170), 255, 8)
+        cv2.line(grid, (30, at), (170, at), 255, 8)
+    cv2.imwrite(str(tmp_path / "grid.png"), grid)
+    done = run_cli("--store", str(store_copy), "predict", "--json", str(tmp_path / "grid.png"))
+    assert "warning: CNN: no calibrated “not sure” threshold" in done.stderr, done.stderr
+    (record,) = json_records(done).values()
+    assert record["cnn"]["sure"] == (max(record["cnn"]["probs"]) >= UNCALIBRATED_THRESHOLD)
+    assert not record["cnn"]["sure"]
+    assert "MLP: no calibrated" not in done.stderr  # its card is whole
 
 
 def test_predict_fails_only_when_nothing_was_readable(image_folder, tmp_path):
