@@ -73,7 +73,10 @@ with said:
     if upload is not None:
         try:
             picture, source = decode_image(upload.getvalue()), upload.name
-            st.caption("Reading your photo, not the pad: let it go in the sidebar to read the pad.")
+            # Named: a photo the uploader refused (too large) leaves the one before it read.
+            st.caption(
+                f"Reading {upload.name}, not the pad: let it go in the sidebar to read the pad."
+            )
         except UnreadableImage as error:
             st.error(f"Cannot read {upload.name}: {error}.")
             st.stop()

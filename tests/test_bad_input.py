@@ -12,7 +12,15 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from browser import SEVEN, assert_clean, draw, open_pad, wait_for_digit, wait_until_idle
+from browser import (
+    SEVEN,
+    assert_clean,
+    draw,
+    open_pad,
+    open_page,
+    wait_for_digit,
+    wait_until_idle,
+)
 from PIL import Image
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
@@ -236,6 +244,24 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     upload(page, big)
     page.get_by_text("File must be 10.0MB or smaller.").wait_for()
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_url, browser):
+    # The page said "Reading your photo" under the refused one's name in the uploader.
+    number = np.full((120, 300), 255, np.uint8)
+    cv2.putText(number, "42", (60, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 9)
+    cv2.imwrite(str(tmp_path / "forty-two.png"), number)
+    big = tmp_path / "big.png"
+    big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))
+    page = open_page(browser, f"{app_url}/Read_a_number")
+    page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
+    upload(page, tmp_path / "forty-two.png")
+    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    upload(page, big)
+    page.get_by_text("File must be 10.0MB or smaller.").wait_for()
+    wait_until_idle(page)
+    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.context.close()
 
 
 def test_an_upload_without_the_xsrf_token_is_refused(app_url):
