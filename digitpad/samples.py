@@ -79,8 +79,9 @@ def _use_wal(connection: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def connect(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    """A fresh connection to the database, created with its table if new; closed afterwards."""
+def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Connection]:
+    """A fresh connection to the database, created with its table if new; closed afterwards.
+    With `create` False, a file that holds no digits table is refused, and left as it was."""
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.
@@ -88,10 +89,15 @@ def connect(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
     except (sqlite3.Error, OSError) as error:
         raise SamplesUnavailable(f"cannot open {path}: {error}") from error
     try:
-        _use_wal(connection)
-        # FULL: a committed sample is on disk before the commit returns, even on power loss.
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.execute(SCHEMA)
+        if create:
+            _use_wal(connection)
+            # FULL: a committed sample is on disk before the commit returns, even on power loss.
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(SCHEMA)
+        elif not connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'samples'"
+        ).fetchone():
+            raise SamplesUnavailable(f"{path} holds no DigitPad digits (no samples table)")
         yield connection
     except sqlite3.Error as error:
         raise SamplesUnavailable(f"{path}: {error}") from error
@@ -258,8 +264,9 @@ def evaluate_samples(path: str | os.PathLike) -> dict[str, "Evaluation"]:
 
 
 def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Every sample's 28x28 input (N, 28, 28) float32 and label (N,), oldest first."""
-    with connect(path) as db:
+    """Every sample's 28x28 input (N, 28, 28) float32 and label (N,), oldest first; the file
+    is only read (`train.py --finetune-on` may be handed another program's database)."""
+    with connect(path, create=False) as db:
         rows = db.execute("SELECT image, label FROM samples ORDER BY id").fetchall()
     images = np.array([np.frombuffer(image, np.float32) for image, _ in rows], np.float32)
     return images.reshape(-1, 28, 28), np.array([label for _, label in rows], np.int64)

@@ -1,6 +1,7 @@
 """Fine-tuning the CNN on a person's digits, keeping versions, and train.py --finetune-on."""
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -225,13 +226,32 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert store.load_model("cnn", store_copy).count_params() == card["params"]
 
 
-def test_train_py_finetune_on_a_file_that_is_no_database_says_so_and_leaves_it(tmp_path):
+def another_programs_database(path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    sqlite3.connect(path).close()
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda path: path.write_bytes(b"my notes, not a database"), "file is not a database"),
+        (another_programs_database, "holds no DigitPad digits"),
+        (lambda path: path.write_bytes(b""), "holds no DigitPad digits"),
+    ],
+    ids=["not a database", "another program's", "empty"],
+)
+def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path, make, problem):
+    # Another program's database came out with a samples table added and in WAL mode.
     database = tmp_path / "samples.db"
-    database.write_bytes(b"my notes, not a database")
+    make(database)
+    before = database.read_bytes()
     done = subprocess.run(
         [sys.executable, "train.py", "--finetune-on", str(database)],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"error: cannot read your digits: {database}" in done.stderr
-    assert database.read_bytes() == b"my notes, not a database"
+    assert problem in done.stderr, done.stderr
+    assert database.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
