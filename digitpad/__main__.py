@@ -9,4 +9,9 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 from digitpad.cli import main  # noqa: E402
 
-sys.exit(main())
+try:
+    sys.exit(main())
+except BrokenPipeError:  # `... | head`: the reader had what it wanted
+    # Python's recipe: stdout to nowhere, so that flushing it at exit does not fail again.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)

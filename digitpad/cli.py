@@ -89,9 +89,6 @@ def _preprocessed(
 
 def predict(args: argparse.Namespace) -> int:
     paths = image_files(args.paths)
-    if not paths:
-        print("error: no image files found in the paths given", file=sys.stderr)
-        return 1
     store = args.store
     failures, answers, reader = {}, {}, None
     # The networks read a batch in a thread of their own while the next batch is read from disk
@@ -133,9 +130,6 @@ def predict(args: argparse.Namespace) -> int:
 def read_numbers(args: argparse.Namespace) -> int:
     """The number written in each image; like predict, goes on past files it cannot read."""
     paths = image_files(args.paths)
-    if not paths:
-        print("error: no image files found in the paths given", file=sys.stderr)
-        return 1
     store = args.store
     reader, read_any = None, False
     for path in paths:

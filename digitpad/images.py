@@ -74,21 +74,29 @@ def refuse_too_many_pixels(data: bytes) -> None:
 
 
 def read_image(path: str | Path) -> np.ndarray:
+    path = Path(path)
+    if path.is_dir():  # image_files names a folder that holds no images
+        raise UnreadableImage("a folder with no images in it")
+    if path.exists() and not path.is_file():  # a pipe or a device: reading it may never end
+        raise UnreadableImage("not a file")
     try:
-        data = Path(path).read_bytes()
+        data = path.read_bytes()
     except OSError as error:
         raise UnreadableImage(error.strerror or str(error)) from error
     return decode_image(data)
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
-    """The files named, with each folder replaced by the images in it, in name order."""
+    """The files named, with each folder replaced by the images in it, in name order; a folder
+    with none is kept, for read_image to say so."""
     found = []
     for path in map(Path, paths):
+        inside = []
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            found.append(path)
+            inside = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+            )
+        found += inside or [path]
     return found
 
 

@@ -210,3 +210,36 @@ def test_evaluate_with_a_pen_file_that_is_no_pen_data_says_so(tmp_path, mnist_fi
     done = run_cli("evaluate", "--data", str(mnist_file), "--pen-data", str(pen))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["predict", "read"])
+def test_a_folder_of_no_images_or_a_pipe_is_an_error_line_not_silence_or_a_hang(
+    command, image_folder, tmp_path
+):
+    # An empty folder gave --json no line at all, and a pipe named like a picture was read
+    # forever.
+    empty, pipe = tmp_path / "empty", tmp_path / "pipe.png"
+    empty.mkdir()
+    os.mkfifo(pipe)
+    done = run_cli(command, "--json", str(empty), str(pipe))
+    records = json_records(done)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert records["empty"]["error"] == "cannot read image: a folder with no images in it"
+    assert records["pipe.png"]["error"] == "cannot read image: not a file"
+    os.mkfifo(image_folder / "another pipe.png")  # in a folder of pictures: passed over
+    try:
+        assert "another pipe.png" not in json_records(run_cli(command, "--json", str(image_folder)))
+    finally:
+        (image_folder / "another pipe.png").unlink()
+
+
+def test_output_cut_short_by_head_ends_quietly(image_folder):
+    # `python -m digitpad predict DIR | head -1` ended in a BrokenPipeError traceback.
+    # Enough lines to fill the pipe's buffer, so that the CLI is still writing when head stops.
+    folders = " ".join([str(image_folder)] * 100)
+    done = subprocess.run(
+        f"{sys.executable} -m digitpad predict {folders} | head -1",
+        shell=True, cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert len(done.stdout.splitlines()) == 1
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
