@@ -143,7 +143,7 @@ def draw_a_digit() -> None:
                 pad.warning(f"{upload.name} looks blank: there is no digit in it. Reading the pad.")
             else:
                 result, uploaded_png = uploaded_result, thumbnail
-                pad.image(thumbnail, caption=upload.name)
+                pad.image(thumbnail, caption=upload.name, alt=f"your picture, {upload.name}")
     heading.markdown(
         "**Draw a digit here**"
         if uploaded_png is None
@@ -157,7 +157,11 @@ def draw_a_digit() -> None:
         # Nothing drawn yet: MNIST's digits show while the models load below them, and their
         # places go to the first stroke's steps, so the page does not jump.
         if result is None:
-            st.info("Draw a digit on the black pad: the networks' readings appear here.")
+            # The upload named too: zoomed in, or on a phone, the sidebar that holds it is shut.
+            st.info(
+                "Draw a digit on the black pad, or upload a picture of one in the sidebar: the "
+                "networks' readings appear here."
+            )
             mnist_digits()
         # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
         # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
@@ -183,11 +187,13 @@ def draw_a_digit() -> None:
         # them off the screen). Side by side where they fit, else one under the other.
         with st.container(horizontal=True, gap="small"):
             for name, reading in readings.items():
+                said_by = reading.said_by(MODEL_TITLES[name])
                 with st.container(width=BARS_WIDTH):
                     st.plotly_chart(
-                        charts.probability_bars(reading.probs, reading.said_by(MODEL_TITLES[name])),
+                        charts.probability_bars(reading.probs, said_by),
                         key=f"bars_{name}",
                         config=CHART_CONFIG,
+                        alt=said_by,  # a screen reader read the bars as "100% 0 1 2 … 9"
                     )
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it
@@ -221,7 +227,9 @@ def draw_a_digit() -> None:
                     # At most 112 pixels a side, shown STEP_WIDTH wide. PNG, as JPEG smudges
                     # the 28x28 pixels.
                     with st.container(width=STEP_WIDTH):
-                        st.image(image, caption=caption, clamp=True, output_format="PNG")
+                        st.image(
+                            image, caption=caption, clamp=True, output_format="PNG", alt=caption
+                        )
 
     if "cnn" in reader.models:
         with inside_the_cnn:
@@ -257,6 +265,7 @@ def mnist_digits() -> None:
             caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
             "like these, and both networks learnt from them.",
             width="stretch",
+            alt="MNIST's own digits, 0 to 9",
         )
 
 
@@ -309,7 +318,10 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
     learned, maps = columns_that_wrap([FIRST_LAYER_WIDTH, FIRST_LAYER_WIDTH], "first_layer")
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
     learned.plotly_chart(
-        filters_figure(store_dir(), dark_page()), key="filters", config=CHART_CONFIG
+        filters_figure(store_dir(), dark_page()),
+        key="filters",
+        config=CHART_CONFIG,
+        alt="The CNN's first-layer filters, each a 3x3 grid of weights",
     )
     learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
     if feature_maps is None:
@@ -323,6 +335,7 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
             ),
             key="feature_maps",
             config=CHART_CONFIG,
+            alt="Where each first-layer filter fires on your digit",
         )
         maps.caption(
             "Where each filter fires on your digit: bright where its pattern is found. Some "
@@ -335,6 +348,10 @@ PAGES = sorted((Path(__file__).parent / "pages").glob("*.py"))
 drawing = st.Page(draw_a_digit, title="Draw a digit", icon="✏️", url_path="", default=True)
 # Captions carry most of what the pages teach: at Streamlit's 60% of the text's colour they were
 # 3.9:1 on white, faint on a projector; at 80%, 7:1, and still lighter than the text.
-st.html("<style>[data-testid=stCaptionContainer] { opacity: 0.8; }</style>")
+st.html(
+    "<style>[data-testid=stCaptionContainer] { opacity: 0.8; } "
+    # The page link the keyboard is on, which Streamlit marks by a shade of gray (1.1:1).
+    "[data-testid=stSidebarNavLink]:focus-visible { outline: 2px solid currentColor; }</style>"
+)
 follow_active_versions()
 st.navigation([drawing, *map(st.Page, PAGES)]).run()

@@ -453,6 +453,21 @@ def confusion_heatmap(
     return figure
 
 
+def confusion_summary(matrix: np.ndarray, title: str) -> str:
+    """What a confusion matrix of counts shows, in words: a screen reader read it as 100
+    numbers."""
+    matrix = np.asarray(matrix, np.int64)
+    right, total = int(np.trace(matrix)), int(matrix.sum())
+    said = f"{title}: {right:,} of {total:,} digits read right"
+    mistakes = matrix - np.diag(np.diag(matrix))
+    if mistakes.any():
+        true, read = np.unravel_index(mistakes.argmax(), mistakes.shape)
+        count = int(mistakes[true, read])
+        times = f"{count} time{'' if count == 1 else 's'}"
+        said += f"; its commonest mistake, {true} read as {read}, {times}"
+    return said
+
+
 def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
     """Reliability: how often each model is right against how sure it says it is, per bin.
 

@@ -170,7 +170,12 @@ figures = confusion_figures(store, scale == "rates", ui.dark_page())
 for column, (name, figure) in zip(
     layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
 ):
-    column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"confusion_{name}")
+    column.plotly_chart(
+        figure,
+        config=ui.CHART_CONFIG,
+        key=f"confusion_{name}",
+        alt=charts.confusion_summary(cards[name]["confusion_matrix"], charts.MODEL_TITLES[name]),
+    )
     column.caption(
         f"Each row is a true digit; the red cells off the grey diagonal are the "
         f"{charts.MODEL_TITLES[name]}'s mistakes, darkest where it confuses two digits most."
@@ -215,14 +220,18 @@ page = ui.page_number(len(shown), GALLERY_PAGE, "gallery_page")
 with st.grid(8, min_column_width=110):
     for position in shown[(page - 1) * GALLERY_PAGE : page * GALLERY_PAGE]:
         with st.container():
-            st.image(charts.pixelated(gallery.images[position] / 255.0, 84))
-            answers = []
+            answers, said = [], []
             for name, title in charts.MODEL_TITLES.items():
                 digit = int(gallery.predicted(name)[position])
                 colour = "red" if digit != gallery.labels[position] else "green"
                 confidence = gallery.confidence(name)[position]
                 unsure = "?" if confidence < thresholds.get(name, 0.0) else ""
                 answers.append(f"{title} :{colour}[**{digit}{unsure}**] {confidence:.0%}")
+                said.append(f"{title} read {digit}")
+            st.image(
+                charts.pixelated(gallery.images[position] / 255.0, 84),
+                alt=f"{ui.a_digit(gallery.labels[position])} of MNIST's: {', '.join(said)}",
+            )
             st.markdown(
                 f"true **{gallery.labels[position]}** · #{gallery.indices[position]}  \n"
                 + "  \n".join(answers)

@@ -87,7 +87,8 @@ with said:
     if reading is None or not reading.digits:
         if upload is None:
             st.info(
-                "Write a number on the black pad, its digits side by side: the reading shows here."
+                "Write a number on the black pad, its digits side by side, or upload a photo of "
+                "one in the sidebar: the reading shows here."
             )
         else:
             st.warning(f"In {source}: {NO_DIGITS}.")
@@ -124,7 +125,7 @@ with said:
                 f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
                 "or write it again, larger or further from its neighbours."
             )
-st.image(boxed)
+st.image(boxed, alt=f"{source} with a box round each digit found")
 st.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
@@ -139,8 +140,11 @@ st.subheader("What each network sees")
 with st.container(horizontal=True, gap="small"):
     for index, digit in enumerate(reading.digits):
         with st.container(width=DIGIT_SIZE):
-            st.image(charts.pixelated(digit.image, DIGIT_SIZE))
             answers = [(titles[name], reading.probs[name][index]) for name in names]
+            st.image(
+                charts.pixelated(digit.image, DIGIT_SIZE),
+                alt=f"digit {index + 1}: " + ", ".join(f"{t} {p.argmax()}" for t, p in answers),
+            )
             lines = [f"{title} **{p.argmax()}** {p.max():.0%}" for title, p in answers]
             if reading.whole is not None:
                 lines.append(f"whole {reading.whole[index]:.0%}")

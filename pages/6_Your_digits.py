@@ -155,7 +155,11 @@ def browse(total: int, counts: np.ndarray) -> None:
     with st.grid(8, min_column_width=110):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
             with st.container(border=True):
-                st.image(sample.canvas_png, width=84)
+                st.image(
+                    sample.canvas_png,
+                    width=84,
+                    alt=f"your digit #{sample.id}, {ui.a_digit(sample.label)}",
+                )
                 answers = []
                 for name, title in charts.MODEL_TITLES.items():
                     digit = sample.predicted(name)
@@ -164,7 +168,7 @@ def browse(total: int, counts: np.ndarray) -> None:
                         answers.append(f"{title} :{colour}[{digit}]")
                 st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + " ".join(answers))
                 st.button(
-                    "Delete",
+                    f"Delete #{sample.id}",  # 24 buttons all "Delete" to a screen reader
                     key=f"delete_{sample.id}",
                     on_click=delete,
                     args=(sample.id,),
@@ -187,6 +191,7 @@ def how_well() -> None:
             ),
             config=ui.CHART_CONFIG,
             key=f"your_confusion_{name}",
+            alt=charts.confusion_summary(result.confusion, title),
         )
         column.caption(
             f"As the {title} read each digit when you saved it. Each row is what you drew; "

@@ -534,3 +534,15 @@ def test_every_page_loads_without_errors(app_url, browser, script):
     wait_until_idle(page)
     assert_clean(page)
     page.context.close()
+
+
+def test_a_screen_reader_hears_the_readings_and_the_steps_by_name(app_url, browser):
+    # The bars were read out as "100% 0 1 2 3 4 5 6 7 8 9", the pictures had no names.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    for model in ("MLP", "CNN"):
+        expect(page.get_by_role("figure", name=re.compile(rf"^{model} reads 7 \("))).to_be_visible()
+    expect(page.get_by_role("img", name="4. 28x28, centred by mass", exact=True)).to_be_visible()
+    page.context.close()
