@@ -178,7 +178,7 @@ def _sample(row: sqlite3.Row | tuple) -> Sample:
     sample_id, created, label, canvas_png, image, predictions = row
     return Sample(
         id=sample_id,
-        created=created,
+        created=created.decode(errors="replace"),
         label=label,
         canvas_png=canvas_png,
         image=np.frombuffer(image, np.float32).reshape(28, 28),
@@ -186,19 +186,21 @@ def _sample(row: sqlite3.Row | tuple) -> Sample:
     )
 
 
-def _answers(predictions: str) -> dict[str, np.ndarray]:
-    """A sample's saved answers, each model's 10 probabilities; SamplesUnavailable where a
-    damaged file garbled them."""
+def _answers(predictions: bytes) -> dict[str, np.ndarray]:
+    """A sample's saved answers, each model's 10 probabilities; none where a damaged file
+    garbled them, so that the drawing and its label can still be seen, exported or deleted
+    (one garbled digit hid every other, and with them the button that deletes it)."""
     try:
         return {
             name: np.asarray(p["probs"], np.float32).reshape(NUM_CLASSES)
-            for name, p in json.loads(predictions).items()
+            for name, p in json.loads(predictions.decode()).items()
         }
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise SamplesUnavailable(f"a saved digit's answers are damaged ({error})") from error
+    except (ValueError, KeyError, TypeError, AttributeError):  # UnicodeDecodeError among them
+        return {}
 
 
-COLUMNS = "id, created, label, canvas_png, image, predictions"
+# The text columns as bytes: SQLite hands Python a garbled text as an error for the whole query.
+COLUMNS = "id, CAST(created AS BLOB), label, canvas_png, image, CAST(predictions AS BLOB)"
 
 
 def list_samples(
@@ -253,7 +255,8 @@ def evaluate_samples(path: str | os.PathLike) -> dict[str, "Evaluation"]:
 
     labels, probs = {}, {}
     with connect(path) as db:
-        for label, predictions in db.execute("SELECT label, predictions FROM samples"):
+        rows = db.execute("SELECT label, CAST(predictions AS BLOB) FROM samples")
+        for label, predictions in rows:
             for name, p in _answers(predictions).items():
                 labels.setdefault(name, []).append(label)
                 probs.setdefault(name, []).append(p)

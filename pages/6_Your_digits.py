@@ -226,12 +226,12 @@ else:
         how_well()
     except samples.SamplesUnavailable as problem:
         # A file damaged in part counts its digits but cannot list them all: the rest of the
-        # page (versions, an import elsewhere) still works.
+        # page (the CNN's versions) still works.
         unreadable = problem
         st.error(
-            f"Cannot read all of your digits: {problem}. Keep a copy of `{database}`: SQLite "
-            f"recovers what it can with `sqlite3 {database} .recover | sqlite3 recovered.db`; "
-            "then set $DIGITPAD_SAMPLES to recovered.db."
+            f"Cannot read all of your digits: {problem}. The file is damaged: keep a copy of "
+            f"`{database}`, and to save digits again, set $DIGITPAD_SAMPLES to a new file, where "
+            "you can import the digits you exported before."
         )
 
 st.subheader("Export and import")

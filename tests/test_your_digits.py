@@ -234,19 +234,34 @@ def test_the_latest_digit_comes_first_before_the_charts(database, store_copy, mn
 
 
 @pytest.mark.parametrize("garbled", ["CAST(X'FFFE00' AS TEXT)", """'{"cnn": 5}'"""])
-def test_a_file_damaged_in_part_is_said_so_and_the_rest_of_the_page_works(
+def test_a_digit_whose_answers_are_garbled_is_shown_without_them(
     database, store_copy, mnist_test, garbled
 ):
-    # A file damaged in part (bytes overwritten in one digit's answers: text that is no UTF-8,
-    # or no answers) counted its digits but could not list them: a traceback took the place of
-    # the rest of the page.
+    # Bytes overwritten in one digit's answers (text that is no UTF-8, or no answers): the page
+    # could list none, and so offered no way to delete it.
     fill(database, mnist_test, count=12)
     with sqlite3.connect(database) as db:
         db.execute(f"UPDATE samples SET predictions = {garbled} WHERE id = 5")
-    assert samples.count_samples(database) == 12
-    with pytest.raises(samples.SamplesUnavailable):
-        samples.list_samples(database)
+    (garbled_digit,) = [s for s in samples.list_samples(database) if s.id == 5]
+    assert garbled_digit.probs == {} and garbled_digit.label == mnist_test[1][4]
+    assert samples.evaluate_samples(database)["cnn"].confusion.sum() == 11  # it has none to count
     page = run_page()
-    assert "Cannot read all of your digits" in texts(page) and ".recover" in texts(page)
+    assert not page.error
+    page.button(key="delete_5").click().run()
+    assert samples.count_samples(database) == 11
+
+
+def test_a_damaged_file_is_said_so_and_the_rest_of_the_page_works(
+    database, store_copy, mnist_test, monkeypatch
+):
+    # Its digits counted but not listed: a traceback took the place of the rest of the page.
+    fill(database, mnist_test, count=12)
+
+    def damaged(*args, **kwargs):
+        raise samples.SamplesUnavailable(f"{database}: database disk image is malformed")
+
+    monkeypatch.setattr(samples, "list_samples", damaged)
+    page = run_page()
+    assert "Cannot read all of your digits" in texts(page) and "a new file" in texts(page)
     assert "CNN versions" in [h.value for h in page.subheader]
     assert page.button(key="finetune").disabled
