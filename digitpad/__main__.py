@@ -10,8 +10,10 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 from digitpad.cli import main  # noqa: E402
 
 try:
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()  # here, where a reader gone is caught, not at exit
 except BrokenPipeError:  # `... | head`: the reader had what it wanted
     # Python's recipe: stdout to nowhere, so that flushing it at exit does not fail again.
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(1)
+sys.exit(code)

@@ -77,8 +77,6 @@ def read_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     if path.is_dir():  # image_files names a folder that holds no images
         raise UnreadableImage("a folder with no images in it")
-    if path.exists() and not path.is_file():  # a pipe or a device: reading it may never end
-        raise UnreadableImage("not a file")
     try:
         data = path.read_bytes()
     except OSError as error:
