@@ -177,14 +177,14 @@ def shrunk(image: np.ndarray, size: int = 112) -> np.ndarray:
 # Plotly's "RdBu" runs from red at the low end to blue at the high end: reversed, red marks
 # positive weights (they add the pixel under them) and blue negative ones. Its zero, near white,
 # is "nothing" on a light page; on a dark one it glared, every small weight brighter than the
-# strong ones. There zero is the colour of Streamlit's dark panels, and the strongest weights
-# the brightest.
+# strong ones. There zero is a gray a shade lighter than Streamlit's dark page, and the strongest
+# weights the brightest.
 SIGNED_COLOURSCALE = "RdBu_r"
 DARK_SIGNED_COLOURSCALE = [
     [0.0, "rgb(146,197,222)"],
     [0.2, "rgb(67,147,195)"],
     [0.4, "rgb(33,102,172)"],
-    [0.5, "rgb(38,39,48)"],
+    [0.5, "rgb(46,45,43)"],
     [0.6, "rgb(178,24,43)"],
     [0.8, "rgb(214,96,77)"],
     [1.0, "rgb(244,165,130)"],

@@ -82,6 +82,8 @@ def _use_wal(connection: sqlite3.Connection) -> None:
 def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Connection]:
     """A fresh connection to the database, created with its table if new; closed afterwards.
     With `create` False, a file that holds no digits table is refused, and left as it was."""
+    if not create and not Path(path).is_file():
+        raise SamplesUnavailable(f"no file at {path}")
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.

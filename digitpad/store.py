@@ -204,12 +204,14 @@ def reading_thresholds(
             f"{name.upper()}: no calibrated “not sure” threshold in "
             f"{active_card_path(name, store)} (missing, damaged, or a recipe that does not "
             f"calibrate), so it is not sure below {UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb "
-            "rather than a threshold chosen from data: train.py's own recipe calibrates one."
+            "rather than a threshold chosen from data: train.py's default (robust) recipe "
+            "calibrates one."
         )
         for name, threshold in calibrated.items()
         if threshold is None
     }
-    return {n: t or UNCALIBRATED_THRESHOLD for n, t in calibrated.items()}, warnings
+    thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
+    return thresholds, warnings
 
 
 def _threshold(name: str, store: Path | None) -> float | None:

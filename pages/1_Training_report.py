@@ -7,9 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, layout, report, ui
+from digitpad.calibration import is_sure
 from digitpad.store import (
     active_versions,
-    card_threshold,
     load_model,
     retrain_command,
     store_dir,
@@ -206,7 +206,7 @@ shown = report.select(
     wrong,
     right,
 )
-thresholds = {name: card_threshold(card) or 0.0 for name, card in cards.items()}
+thresholds = reader.thresholds  # as the drawing page reads with them, the uncalibrated too
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
     "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids. "
@@ -225,7 +225,7 @@ with st.grid(8, min_column_width=110):
                 digit = int(gallery.predicted(name)[position])
                 colour = "red" if digit != gallery.labels[position] else "green"
                 confidence = gallery.confidence(name)[position]
-                unsure = "?" if confidence < thresholds.get(name, 0.0) else ""
+                unsure = "?" if not is_sure(confidence, thresholds.get(name)) else ""
                 answers.append(f"{title} :{colour}[**{digit}{unsure}**] {confidence:.0%}")
                 said.append(f"{title} read {digit}")
             st.image(

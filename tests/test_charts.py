@@ -81,8 +81,11 @@ def test_a_zero_weight_is_the_page_s_own_shade_light_or_dark(dark):
     # On a dark page RdBu's near-white zero glared: every small weight brighter than the
     # strongest ones.
     panels = charts.heatmap_panels([np.zeros((3, 3))], ["zero"], 1, "t", dark=dark)
-    brightness = sum(colour_at(panels.data[0].colorscale, 0.5)) / 3  # zmid=0: the middle
+    scale = panels.data[0].colorscale
+    brightness = sum(colour_at(scale, 0.5)) / 3  # zmid=0: the middle
     assert brightness < 60 if dark else brightness > 230, brightness
+    (red, _, blue), (low_red, _, low_blue) = colour_at(scale, 1.0), colour_at(scale, 0.0)
+    assert red > blue and low_blue > low_red  # red adds, blue subtracts, as the captions say
 
 
 def test_an_empty_confusion_cell_shows_the_page_and_one_mistake_shows_red():

@@ -338,3 +338,10 @@ def test_a_file_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
         archive.writestr("images.npy", b"\0" * (2 << 20))  # a few kB packed
     with pytest.raises(sample_files.BadSampleFile, match="unpacks to more than 1 MB"):
         sample_files.import_file(tmp_path / "samples.db", buffer.getvalue())
+
+
+def test_reading_the_digits_to_train_on_from_no_file_makes_none(tmp_path):
+    # Only read, as train.py --finetune-on reads: a missing file was made, and its folder.
+    with pytest.raises(samples.SamplesUnavailable, match="no file at"):
+        samples.training_arrays(tmp_path / "nowhere" / "samples.db")
+    assert not (tmp_path / "nowhere").exists()
