@@ -152,7 +152,17 @@ def a_digit(digit: int) -> str:
 
 @st.cache_data
 def load_examples(store: Path) -> dict[str, np.ndarray] | None:
-    return load_npz(Path(store) / "examples.npz")
+    """The shipped MNIST test digits to show, or None where they are missing or are not
+    28x28 digits with their labels and test-set indices (the pages then show none, not a
+    traceback)."""
+    examples = load_npz(Path(store) / "examples.npz") or {}
+    images = examples.get("images", np.zeros(0))
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        return None
+    each = (len(images),)
+    if any(examples.get(key, np.zeros(0)).shape != each for key in ("labels", "indices")):
+        return None
+    return examples
 
 
 def current_digit() -> tuple[np.ndarray, str]:

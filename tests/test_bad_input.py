@@ -30,6 +30,7 @@ from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
 from digitpad.store import retrain_command
+from digitpad.ui import load_examples
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
 
@@ -309,6 +310,29 @@ def test_a_bad_model_file_is_named_and_the_other_model_keeps_working(name, kind,
     if kind == "damaged":  # Keras called a cut-short file that is there "not found"
         assert "is damaged" in errors and "not found" not in errors, errors
     assert any(title.startswith(f"{OTHER[name]} reads 1") for title in chart_titles(app))
+
+
+@pytest.mark.parametrize(
+    "arrays",
+    [
+        {
+            "images": np.zeros((10, 784), np.uint8),
+            "labels": np.arange(10),
+            "indices": np.arange(10),
+        },
+        {"images": np.zeros((10, 28, 28), np.uint8), "labels": np.arange(10)},  # no indices
+    ],
+    ids=["flattened", "no indices"],
+)
+def test_shipped_examples_that_are_not_28x28_digits_are_passed_over(store_copy, arrays):
+    # A store's examples.npz of flattened digits put a traceback on the drawing page.
+    (store_copy / "examples.npz").unlink()  # a link to the shipped file: replaced, not written
+    np.savez(store_copy / "examples.npz", **arrays)
+    assert load_examples(store_copy) is None  # the other pages' sidebar asks for a drawing
+    app = run_app()
+    assert not app.exception and not app.image  # no MNIST row
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception and any(t.startswith("CNN reads 1") for t in chart_titles(app))
 
 
 def test_a_damaged_card_is_warned_of_on_the_page(store_copy):
