@@ -44,6 +44,7 @@ from digitpad.data import (
     BadDataFile,
     MnistUnavailable,
     Split,
+    cannot_load_mnist,
     file_sha256,
     load_mnist,
     mnist_path,
@@ -607,10 +608,6 @@ def mnist_or_exit(data_file: Path | None) -> tuple:
         return load_mnist(data_file)
     except MnistUnavailable as error:
         sys.exit(cannot_load_mnist(error))
-
-
-def cannot_load_mnist(problem: MnistUnavailable) -> str:
-    return f"error: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}"
 
 
 def main() -> None:

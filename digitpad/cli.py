@@ -12,7 +12,14 @@ import numpy as np
 
 from digitpad import changes
 from digitpad.calibration import is_sure
-from digitpad.data import MNIST_ENV, PEN_ENV, BadDataFile, MnistUnavailable, load_mnist
+from digitpad.data import (
+    MNIST_ENV,
+    PEN_ENV,
+    BadDataFile,
+    MnistUnavailable,
+    cannot_load_mnist,
+    load_mnist,
+)
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
@@ -150,10 +157,10 @@ def read_numbers(args: argparse.Namespace) -> int:
             continue
         read_any = True
         if args.json:
-            sure_from = reader.thresholds
+            thresholds = reader.thresholds
             digits = [
                 {"box": list(digit.box)}
-                | {name: _answer(p[i], sure_from[name]) for name, p in reading.probs.items()}
+                | {name: _answer(p[i], thresholds[name]) for name, p in reading.probs.items()}
                 for i, digit in enumerate(reading.digits)
             ]
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
@@ -171,10 +178,7 @@ def evaluate(args: argparse.Namespace) -> int:
     try:
         _, (x_test, y_test) = load_mnist(args.data)
     except MnistUnavailable as error:
-        print(
-            f"error: cannot load MNIST ({error}); pass --data PATH or set ${MNIST_ENV}",
-            file=sys.stderr,
-        )
+        print(cannot_load_mnist(error), file=sys.stderr)
         return 2
     if args.limit and args.limit < len(x_test):
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]

@@ -85,6 +85,11 @@ def not_mnist(
     return None
 
 
+def cannot_load_mnist(problem: MnistUnavailable) -> str:
+    """What train.py and the CLI say when MNIST cannot be had: both take --data."""
+    return f"error: cannot load MNIST ({problem}); pass --data PATH or set ${MNIST_ENV}"
+
+
 def validation_count(count: int, size: int = VALIDATION_SIZE) -> int:
     """How many of `count` MNIST training digits, the last ones, validate rather than train:
     `size`, or a sixth of a small slice."""
