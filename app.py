@@ -278,7 +278,13 @@ def ask_and_save(
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     if saved and saved[0] == drawing_id:
-        st.caption(f"Saved as {a_digit(saved[1])} (your digit #{saved[2]}). Draw the next one.")
+        _, label, sample_id = saved
+        said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
+        # Said aloud too, once: a screen reader announces a toast as it appears, not this
+        # caption, and the rerun that shows it takes the keyboard's focus to the page's top.
+        if st.session_state.pop("saved_just_now", False):
+            st.toast(said, icon=":material/check:")
+        st.caption(f"{said} Draw the next one.")
         return
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(
@@ -309,6 +315,7 @@ def ask_and_save(
             st.error(f"Your digit was not saved: {problem}")
         else:
             st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+            st.session_state["saved_just_now"] = True
             st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
 
 

@@ -26,12 +26,15 @@ def delete(sample_id: int) -> None:
     deleted = samples.delete_sample(database, sample_id)
     if deleted is not None:  # None: a second click, on a digit already gone
         st.session_state["deleted_sample"] = deleted
+        # Said aloud: a screen reader announces a toast, not the line that offers the undo.
+        st.toast(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
 
 
 def undo_delete() -> None:
     deleted = st.session_state.pop("deleted_sample", None)
     if deleted is not None:  # None: a second click, the digit already back
         samples.restore_sample(database, deleted)
+        st.toast(f"Digit #{deleted.id} is back.")
 
 
 def offer_undo() -> None:

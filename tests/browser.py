@@ -1,16 +1,20 @@
 """Start the app on a free port and drive it with Playwright in Debian's chromium."""
 
 import math
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from conftest import REPO
+from digitpad.samples import SAMPLES_ENV
 
 # Digits as a person draws them on the 280x280 pad, in canvas pixels: a "1" in one stroke,
 # a "7" as its bar then its stem, a "0" as a closed loop.
@@ -48,12 +52,17 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(timeout: float = 90):
-    """The app served on localhost; yields its URL."""
+    """The app served on localhost, with a Your-digits database of its own; yields its URL.
+
+    Digits saved in a test go to a file that goes with the server, never to the one a person
+    keeps in their home folder."""
     port = free_port()
+    folder = tempfile.TemporaryDirectory()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, SAMPLES_ENV: str(Path(folder.name) / "samples.db")},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -70,6 +79,7 @@ def running_app(timeout: float = 90):
     finally:
         server.terminate()
         server.wait(timeout=20)
+        folder.cleanup()
 
 
 def wait_for_pad(page, canvas_selector="canvas.upper-canvas") -> None:

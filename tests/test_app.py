@@ -105,6 +105,8 @@ def test_a_digit_drawn_again_after_a_clear_can_be_saved_again(monkeypatch, tmp_p
     app = run_app(one)
     app.button(key="confirm_sample").click().run()
     assert any("Saved as a 1" in caption.value for caption in app.caption)
+    # Announced too: a screen reader reads a toast, not a caption that replaces the buttons.
+    assert [toast.value for toast in app.toast] == ["Saved as a 1 (your digit #1)."]
     app.button(key="canvas_clear").click().run()
     # The same 1 drawn on the cleared pad, whose 28x28 digit comes out the same.
     app.session_state["canvas_1"] = canvas_state(one)

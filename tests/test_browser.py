@@ -390,6 +390,26 @@ def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
         page.context.close()
 
 
+def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
+    # The caption that replaces the buttons, and the line that offers the undo, are plain text
+    # that a screen reader does not read out, and the rerun takes its focus to the page's top.
+    # A toast is an alert dialog, which the browser announces as it appears.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    page.get_by_role("button", name="Yes, it is a 7").click()
+    expect(page.get_by_role("alertdialog")).to_have_text(
+        re.compile(r"Saved as a 7 \(your digit #\d+\)")
+    )
+    page.get_by_text(re.compile(r"Saved as a 7 \(your digit #\d+\)\. Draw the next one")).wait_for()
+    page.get_by_role("link", name="Your digits").click()
+    page.get_by_role("button", name=re.compile(r"Delete #\d+")).first.click()
+    deleted = re.compile(r"Deleted digit #\d+ \(a 7\)")
+    expect(page.get_by_role("alertdialog").filter(has_text=deleted)).to_be_visible()
+    assert_clean(page)
+    page.context.close()
+
+
 def test_clearing_the_canvas_resets_the_page(app_url, browser):
     page = open_pad(browser, app_url)
     draw(page, ONE)

@@ -12,6 +12,7 @@ from conftest import REPO, canvas_state, mnist_on_canvas
 from digitpad import finetune, jobs, samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
+from digitpad.ui import a_digit
 
 PAGE = str(REPO / "pages" / "6_Your_digits.py")
 VERSION = "cnn-20250101T000000Z"
@@ -77,7 +78,9 @@ def test_digits_are_counted_scored_browsed_and_deleted(database, store_copy, mni
     assert not page.exception
     assert samples.count_samples(database) == 11 and len(page.image) == 11
     assert any("Deleted digit #1" in text for text in page.markdown.values)
+    assert [toast.value for toast in page.toast] == [f"Deleted digit #1 ({a_digit(first.label)})."]
     page.button(key="undo_delete").click().run()  # a click on the wrong digit, undone
+    assert [toast.value for toast in page.toast] == ["Digit #1 is back."]
     assert samples.count_samples(database) == 12 and len(page.image) == 12
     (restored,) = [s for s in samples.list_samples(database) if s.id == 1]
     assert restored.created == first.created and restored.canvas_png == first.canvas_png
