@@ -198,10 +198,31 @@ def grad_cam(
     cam = np.maximum(tf.reduce_sum(gradients * maps, axis=-1).numpy()[0], 0)
     if cam.max() > 0:
         cam = cam / cam.max()
-    # Stride-1 'valid' convolutions only shave the border, so map pixel (i, j) is centred on
-    # input pixel (i + k, j + k): pad it back into place rather than stretch it and shift it.
-    border = (28 - cam.shape[0]) // 2
-    return np.pad(cam, border).astype(np.float32)
+    # Each map pixel back over the input pixels at the centre of what it sees: after a pooling
+    # a map is not the input with its border shaved (conv3's 10x10 squeezed into the middle
+    # lit a 0's hole, not its ring), but a coarser grid.
+    step, first = input_grid(model, layer_name)
+    to_input = np.float32([[step, 0, first], [0, step, first]])
+    return cv2.warpAffine(cam.astype(np.float32), to_input, (28, 28), flags=cv2.INTER_LINEAR)
+
+
+def input_grid(model: keras.Model, layer_name: str) -> tuple[float, float]:
+    """Where a layer's map pixels sit on the 28x28 input: (the step between them, in input
+    pixels; the input pixel the first one is centred on). 'valid' convolutions and poolings,
+    in the order the model has them."""
+    step, first = 1.0, 0.0
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D)):
+            size = (
+                layer.kernel_size[0]
+                if isinstance(layer, keras.layers.Conv2D)
+                else layer.pool_size[0]
+            )
+            first += (size - 1) / 2 * step
+            step *= layer.strides[0]
+        if layer.name == layer_name:
+            return step, first
+    raise ValueError(f"{model.name} has no layer {layer_name!r}")
 
 
 def moved(image: np.ndarray, right: float, down: float) -> np.ndarray:

@@ -3,10 +3,11 @@
 import cv2
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz, typical_examples
-from digitpad.models import build_cnn, build_mlp
+from digitpad.models import Deskew, build_cnn, build_mlp
 from digitpad.store import store_dir
 
 
@@ -223,6 +224,32 @@ def test_grad_cam_of_any_conv_layer_is_aligned_to_the_input(models, digit):
         cam = explain.grad_cam(models["cnn"], digit, layer)
         assert cam.shape == (28, 28)
         assert cam[0].max() == 0 and cam[:, 0].max() == 0  # the border no conv map covers
+    # The last conv layer's 10x10 map covers the input from pixel 4.5 to 22.5, as far as this
+    # 4's ink reaches (rows 4 to 23): squeezed into the middle, it lit nothing beyond 9 to 18.
+    lit = np.argwhere(cam > 0)
+    assert lit.min() < 8 and lit.max() > 19, (lit.min(0), lit.max(0))
+
+
+def test_each_conv_map_pixel_is_placed_over_the_input_pixels_it_sees(models):
+    # Measured, not worked out: the input pixels a map pixel's value depends on, through every
+    # layer before it, are centred where grad_cam puts that pixel.
+    cnn = models["cnn"]
+    noise = tf.constant(np.random.default_rng(0).random((1, 28, 28, 1), np.float32))
+    for name in explain.conv_layer_names(cnn):
+        step, first = explain.input_grid(cnn, name)
+        for position in (0, 3):
+            with tf.GradientTape() as tape:
+                tape.watch(noise)
+                maps = noise
+                for layer in cnn.layers:
+                    if not isinstance(layer, Deskew):  # the maps are of the digit as deskewed
+                        maps = layer(maps, training=False)
+                    if layer.name == name:
+                        break
+                value = tf.reduce_sum(maps[0, position, position])
+            seen = np.argwhere(tape.gradient(value, noise).numpy()[0, :, :, 0] != 0)
+            centre = (seen.min(axis=0) + seen.max(axis=0)) / 2
+            assert np.allclose(centre, first + step * position), (name, position, centre)
 
 
 # The shipped examples, and the misclassified gallery
