@@ -39,3 +39,14 @@ class Job:
 # The fine-tuning run of each model store, whichever session started it: a reloaded page (a new
 # session) finds the run still going, and no second one starts beside it on the same cores.
 JOBS: dict[Path, Job] = {}
+_STARTING = threading.Lock()  # two sessions' clicks at once: one looks and starts, then the other
+
+
+def start_once(key: Path, run: Callable[[Progress], object]) -> Job | None:
+    """`run` started as the job of `key`, unless that key's job is still running: None then."""
+    with _STARTING:
+        job = JOBS.get(key)
+        if job is not None and job.running:
+            return None
+        JOBS[key] = Job(run)
+        return JOBS[key]

@@ -23,7 +23,11 @@ unreadable = None  # what stops the digits being read, when something does
 
 def delete(sample_id: int) -> None:
     # Kept for the session, so that a click on the wrong digit can be undone.
-    deleted = samples.delete_sample(database, sample_id)
+    try:
+        deleted = samples.delete_sample(database, sample_id)
+    except samples.SamplesUnavailable as problem:  # locked by another program, no room
+        st.session_state["digits_problem"] = f"Digit #{sample_id} was not deleted: {problem}."
+        return
     if deleted is not None:  # None: a second click, on a digit already gone
         st.session_state["deleted_sample"] = deleted
         # Said aloud: a screen reader announces a toast, not the line that offers the undo.
@@ -32,13 +36,22 @@ def delete(sample_id: int) -> None:
 
 def undo_delete() -> None:
     deleted = st.session_state.pop("deleted_sample", None)
-    if deleted is not None:  # None: a second click, the digit already back
+    if deleted is None:  # a second click, the digit already back
+        return
+    try:
         samples.restore_sample(database, deleted)
+    except samples.SamplesUnavailable as problem:
+        st.session_state["deleted_sample"] = deleted  # kept, to be put back at the next try
+        st.session_state["digits_problem"] = f"Digit #{deleted.id} is not back yet: {problem}."
+    else:
         st.toast(f"Digit #{deleted.id} is back.")
 
 
 def offer_undo() -> None:
-    """The digit last deleted, and a button that puts it back: beside where it was clicked."""
+    """What came of the last delete, beside where it was clicked: the digit deleted and a button
+    that puts it back, or why it could not be done."""
+    if "digits_problem" in st.session_state:
+        st.error(st.session_state.pop("digits_problem"))
     deleted = st.session_state.get("deleted_sample")
     if deleted is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
@@ -61,8 +74,14 @@ def import_upload() -> None:
 
 
 def switch_version() -> None:
-    versions.activate("cnn", st.session_state["cnn_version"], store)
-    ui.models_changed()
+    version = st.session_state["cnn_version"]
+    try:
+        versions.activate("cnn", version, store)
+    except (ValueError, OSError) as problem:  # its file gone since the list was shown; read-only
+        message = f"Cannot switch to {versions.title(version)}: {problem}."
+        st.session_state["versions_problem"] = message
+    else:
+        ui.models_changed()
 
 
 def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> str:
@@ -78,12 +97,15 @@ def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> str:
 
 
 def start_fine_tuning() -> None:
-    job = jobs.JOBS.get(store)
-    if job is not None and job.running:  # another session's click came first
+    try:
+        yours = samples.training_arrays(database)
+    except samples.SamplesUnavailable as problem:
+        st.session_state["finetune_problem"] = f"Cannot read your digits to train on: {problem}."
         return
-    yours = samples.training_arrays(database)
     run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
-    jobs.JOBS[store] = st.session_state["finetune_watched"] = jobs.Job(run)
+    job = jobs.start_once(store, run)
+    if job is not None:  # None: another session's click came first, and this one watches it
+        st.session_state["finetune_watched"] = job
 
 
 def follow_fine_tuning() -> None:
@@ -135,8 +157,13 @@ def read_now(version: str, card: dict) -> None:
 
 
 def roll_back() -> None:
-    st.toast(f"Reading with {versions.title(versions.rollback('cnn', store))} again.")
-    ui.models_changed()
+    try:
+        base = versions.rollback("cnn", store)
+    except OSError as problem:  # a store the server cannot write
+        st.session_state["versions_problem"] = f"Cannot roll back: {problem}."
+    else:
+        st.toast(f"Reading with {versions.title(base)} again.")
+        ui.models_changed()
 
 
 def how_many(counts: np.ndarray) -> None:
@@ -295,6 +322,8 @@ else:
         on_click=start_fine_tuning,
         disabled=running or unreadable is not None,
     )
+if "finetune_problem" in st.session_state:
+    st.error(st.session_state.pop("finetune_problem"))
 if running:
     st.session_state["finetune_watched"] = job
     st.fragment(run_every=1.0)(follow_fine_tuning)()
@@ -302,6 +331,8 @@ elif job is not None and st.session_state.get("finetune_watched") is job:
     fine_tuning_outcome(job)
 
 st.subheader("CNN versions")
+if "versions_problem" in st.session_state:
+    st.error(st.session_state.pop("versions_problem"))
 choices = versions.list_versions("cnn", store)
 active = versions.active_version("cnn", store)
 # The active version can change under the widget (fine-tuned, rolled back): show the real one.

@@ -5,12 +5,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from conftest import REPO
-from digitpad import finetune, samples, store, versions
+from digitpad import finetune, jobs, samples, store, versions
 from digitpad.images import png_bytes
 
 
@@ -255,3 +256,25 @@ def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path
     assert problem in done.stderr, done.stderr
     assert database.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
+
+
+def test_clicks_of_several_sessions_at_once_start_one_fine_tuning(tmp_path):
+    release, everyone = threading.Event(), threading.Barrier(8)
+    started = []
+
+    def click() -> None:
+        everyone.wait()
+        started.append(jobs.start_once(tmp_path, lambda progress: release.wait(30)))
+
+    clicks = [threading.Thread(target=click) for _ in range(8)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    (job,) = [job for job in started if job is not None]
+    assert jobs.JOBS[tmp_path] is job and job.running
+    release.set()
+    while job.running:
+        time.sleep(0.01)
+    again = jobs.start_once(tmp_path, lambda progress: "done")  # once it ended, a new one
+    assert again is not job and jobs.JOBS.pop(tmp_path) is again

@@ -132,6 +132,55 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     assert page.selectbox(key="cnn_version").value == "cnn"
 
 
+def test_what_the_page_cannot_do_is_said_where_it_was_asked(
+    database, store_copy, mnist_test, monkeypatch
+):
+    fill(database, mnist_test)
+    folder = store_copy / "versions"
+    folder.mkdir()
+    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
+    figures = {"digits": 10, "old": 0.9, "new": 0.9}
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
+            "comparison": {"mnist_test": figures, "held_out": figures}}  # fmt: skip
+    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    page = run_page()
+    # A version's file gone after the list was shown: another session, a person tidying up.
+    (folder / f"{VERSION}.keras").rename(folder / "kept.keras")
+    page.selectbox(key="cnn_version").set_value(VERSION).run()
+    assert not page.exception, page.exception
+    assert "Cannot switch to the CNN fine-tuned 01 Jan 2025, 00:00:00 UTC: no version" in texts(
+        page
+    )
+    assert versions.active_version("cnn", store_copy) == "cnn"
+    (folder / "kept.keras").rename(folder / f"{VERSION}.keras")
+    page.run()
+    page.selectbox(key="cnn_version").set_value(VERSION).run()
+    assert versions.active_version("cnn", store_copy) == VERSION
+
+    def read_only(*args):
+        raise PermissionError(13, "Permission denied")
+
+    def locked(*args):
+        raise samples.SamplesUnavailable("database is locked")
+
+    # A store the server cannot write, a database another program holds locked.
+    monkeypatch.setattr(versions, "rollback", read_only)
+    page.button(key="rollback").click().run()
+    assert not page.exception, page.exception
+    assert "Cannot roll back: [Errno 13] Permission denied." in texts(page)
+    assert versions.active_version("cnn", store_copy) == VERSION
+    monkeypatch.setattr(samples, "delete_sample", locked)
+    page.button(key="delete_1").click().run()
+    assert not page.exception, page.exception
+    assert "Digit #1 was not deleted: database is locked." in texts(page)
+    assert samples.count_samples(database) == 12
+    monkeypatch.setattr(samples, "training_arrays", locked)
+    page.button(key="finetune").click().run()
+    assert not page.exception, page.exception
+    assert "Cannot read your digits to train on: database is locked." in texts(page)
+    assert jobs.JOBS.get(store_copy) is None, "no fine-tuning started"
+
+
 def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist, monkeypatch):
     monkeypatch.setenv(MNIST_ENV, str(tiny_mnist))
     fill(database, mnist_test)
