@@ -10,13 +10,14 @@ its plain name ("cnn"). `store.model_path` loads the active version; switching o
 only rewrites active.json, so no model file is ever lost.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
 import os
 import tempfile
 from pathlib import Path
-
-import keras
+from typing import TYPE_CHECKING
 
 from digitpad.store import (
     ACTIVE_FILE,
@@ -28,6 +29,9 @@ from digitpad.store import (
     store_dir,
     write_card,
 )
+
+if TYPE_CHECKING:
+    import keras
 
 STAMP = "%Y%m%dT%H%M%SZ"  # a version's UTC time in its name, as VERSION_NAME matches it
 

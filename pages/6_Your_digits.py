@@ -5,7 +5,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, finetune, jobs, layout, sample_files, samples, ui, versions
+from digitpad import charts, jobs, layout, sample_files, samples, ui, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import store_dir
 
@@ -17,6 +17,10 @@ ui.page_header(
     "The digits you drew and labelled on the drawing page (“Is it right?”): how well each "
     "network reads your handwriting, and a CNN fine-tuned on it.",
 )
+# Imported after the title: it brings TensorFlow, 4 to 5 s on a server that has not loaded it
+# yet (this page opened first), which left the page blank.
+from digitpad import finetune  # noqa: E402
+
 database, store = samples.default_path(), store_dir()
 unreadable = None  # what stops the digits being read, when something does
 

@@ -1,8 +1,11 @@
 """Every page in pages/ under Streamlit's AppTest, with a drawn digit and without one."""
 
+import ast
 import base64
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -93,6 +96,37 @@ def decoded(values) -> np.ndarray:
 
 def sidebar_captions(page: AppTest) -> list[str]:
     return [caption for image in page.sidebar.image for caption in image.captions]
+
+
+@pytest.mark.parametrize(
+    "script", ["app.py", *(f"pages/{page.name}" for page in sorted((REPO / "pages").glob("*.py")))]
+)
+def test_what_a_page_imports_before_its_title_does_not_bring_tensorflow(script):
+    # TensorFlow takes 4 to 5 s to import: a page opened first on a fresh server that imports
+    # it before its title stays blank that long. What needs it is imported after the title.
+    modules = []
+    for node in ast.parse((REPO / script).read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("digitpad"):
+            if node.module == "digitpad":
+                modules += [f"digitpad.{alias.name}" for alias in node.names]
+            else:
+                modules.append(node.module)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.Expr)):
+            break  # a function, a block: the page has begun
+        elif "page_header" in ast.unparse(node) or "st.title" in ast.unparse(node):
+            break
+    # The canvas component registers itself only inside a running app: stood in for here.
+    program = (
+        "import importlib, sys, types\n"
+        "canvas = sys.modules['streamlit_drawable_canvas'] = types.ModuleType('canvas')\n"
+        "canvas.CanvasResult = canvas.st_canvas = None\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", program + "print('tensorflow' in sys.modules)"],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "False", (modules, loaded.stderr[-2000:])
 
 
 @pytest.mark.parametrize("name", PAGES)
