@@ -45,6 +45,14 @@ def read_picture(
     return reading, unsure, annotated(picture, reading, unsure=unsure)
 
 
+# Keyed on the file's bytes: a phone photo is decoded once, not at every stroke or slider move,
+# and its 12 megapixels are not hashed again as an array.
+@st.cache_data(max_entries=8, show_spinner=False)
+def read_photo(data: bytes, store: Path) -> tuple[NumberReading, list[int], np.ndarray | None]:
+    """read_picture of an uploaded picture; UnreadableImage when it is no picture."""
+    return read_picture(decode_image(data), store)
+
+
 # "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
 on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
 pad_size = PHONE_PAD if on_phone else PAD
@@ -69,21 +77,18 @@ with writing:
     canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
 
 with said:
-    picture, source = canvas.image_data, "the pad"
+    source, reading, unsure, boxed = "the pad", None, [], None
     if upload is not None:
         try:
-            picture, source = decode_image(upload.getvalue()), upload.name
-            # Named: a photo the uploader refused (too large) leaves the one before it read.
-            st.caption(
-                f"Reading {upload.name}, not the pad: let it go in the sidebar to read the pad."
-            )
+            reading, unsure, boxed = read_photo(upload.getvalue(), store_dir())
         except UnreadableImage as error:
             st.error(f"Cannot read {upload.name}: {error}.")
             st.stop()
-
-    reading, unsure, boxed = (
-        read_picture(picture, store_dir()) if picture is not None else (None, [], None)
-    )
+        source = upload.name
+        # Named: a photo the uploader refused (too large) leaves the one before it read.
+        st.caption(f"Reading {upload.name}, not the pad: let it go in the sidebar to read the pad.")
+    elif canvas.image_data is not None:
+        reading, unsure, boxed = read_picture(canvas.image_data, store_dir())
     if reading is None or not reading.digits:
         if upload is None:
             st.info(
