@@ -52,3 +52,14 @@ def calibrate(probs: np.ndarray, labels: np.ndarray, scribble_probs: np.ndarray)
 
 def is_sure(confidence: float, threshold: float | None) -> bool:
     return threshold is None or confidence >= threshold
+
+
+def percents_apart(confidence: float, threshold: float) -> tuple[str, str]:
+    """The confidence and the threshold as percentages, with the fewest decimals (up to 2) that
+    keep the confidence on its side of the threshold: a reading of 84.87% below a threshold of
+    84.99% is "84.9%" against "85.0%", where "85%" against "85%" said it was not below."""
+    for decimals in range(3):
+        shown = [float(f"{100 * value:.{decimals}f}") for value in (confidence, threshold)]
+        if (shown[0] < shown[1]) == (confidence < threshold):
+            break
+    return f"{confidence:.{decimals}%}", f"{threshold:.{decimals}%}"

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
-from digitpad.calibration import is_sure
+from digitpad.calibration import is_sure, percents_apart
 from digitpad.evaluation import as_model_input
 from digitpad.models import DESKEW, FIRST_CONV
 from digitpad.store import WHOLE_DIGIT_SHAPE_FEATURES
@@ -40,10 +40,8 @@ class Reading:
         threshold, so the one not sure can be the more confident: the threshold says why."""
         if self.sure:
             return f"{model} reads {self.digit} ({self.confidence:.0%})"
-        return (
-            f"{model} is not sure (maybe {self.digit}, {self.confidence:.0%}; "
-            f"sure from {self.threshold:.0%})"
-        )
+        confidence, threshold = percents_apart(self.confidence, self.threshold)
+        return f"{model} is not sure (maybe {self.digit}, {confidence}; sure from {threshold})"
 
 
 class ReadDigit(NamedTuple):

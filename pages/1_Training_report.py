@@ -7,9 +7,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, layout, report, ui
-from digitpad.calibration import is_sure
+from digitpad.calibration import is_sure, percents_apart
 from digitpad.store import (
+    UNCALIBRATED_THRESHOLD,
     active_versions,
+    card_threshold,
     load_model,
     retrain_command,
     store_dir,
@@ -206,7 +208,13 @@ shown = report.select(
     wrong,
     right,
 )
-thresholds = reader.thresholds  # as the drawing page reads with them, the uncalibrated too
+# The shipped models' own, whose confidences these are (a fine-tuned CNN may be active); one
+# not calibrated as the drawing page reads it.
+thresholds = {
+    name: UNCALIBRATED_THRESHOLD if threshold is None else threshold
+    for name in charts.MODEL_TITLES
+    for threshold in [card_threshold(cards.get(name))]
+}
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
     "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids. "
@@ -225,8 +233,10 @@ with st.grid(8, min_column_width=110):
                 digit = int(gallery.predicted(name)[position])
                 colour = "red" if digit != gallery.labels[position] else "green"
                 confidence = gallery.confidence(name)[position]
-                unsure = "?" if not is_sure(confidence, thresholds.get(name)) else ""
-                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {confidence:.0%}")
+                unsure = "?" if not is_sure(confidence, thresholds[name]) else ""
+                # Below a threshold of 84.99%, 84.87% is "84.9%", not "85%".
+                shown, _ = percents_apart(confidence, thresholds[name])
+                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {shown}")
                 said.append(f"{title} read {digit}")
             st.image(
                 charts.pixelated(gallery.images[position] / 255.0, 84),

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from digitpad import report
-from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure
+from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure, percents_apart
 from digitpad.charts import calibration_curve
+from digitpad.inference import Reading
 
 
 def probs_with_confidence(confidence: np.ndarray, digits: np.ndarray) -> np.ndarray:
@@ -84,3 +85,23 @@ def test_the_report_puts_each_model_beside_the_chapters():
     assert "below 70%" in report.calibration_summary(card)
     assert "93% of the validation scribbles" in report.calibration_summary(card)
     assert report.calibration_summary({}) == ""
+
+
+@pytest.mark.parametrize(
+    "confidence, threshold, shown",
+    [
+        (0.8487, 0.84986, ("84.9%", "85.0%")),  # "85%" against "85%" said it was not below
+        (0.8497, 0.84986, ("84.97%", "84.99%")),
+        (0.81, 0.85, ("81%", "85%")),
+        (0.8500, 0.84986, ("85%", "85%")),  # sure from 85%, and it is 85%
+    ],
+)
+def test_a_reading_near_its_threshold_is_shown_on_its_side_of_it(confidence, threshold, shown):
+    assert percents_apart(confidence, threshold) == shown
+    probs = np.full(10, (1 - confidence) / 9)
+    probs[7] = confidence
+    said = Reading(7, probs, threshold).said_by("CNN")
+    if confidence < threshold:
+        assert said == f"CNN is not sure (maybe 7, {shown[0]}; sure from {shown[1]})"
+    else:
+        assert said == "CNN reads 7 (85%)"
