@@ -55,7 +55,7 @@ from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
-from digitpad.store import STORE_ENV, made_now, write_card
+from digitpad.store import STORE_ENV, made_now, write_card, written_whole
 from digitpad.styles import style_samples
 
 # -----------------------------------------------------------------------------
@@ -495,10 +495,13 @@ def train_one(
             np.concatenate([val_parts[part][1] for part in digits]),
             val_probs["scribbles"],
         )
-    # Written last, once everything above has worked: a model is never left without its card.
+    # Written last, once everything above has worked, each file whole, the card last: a run
+    # stopped before then leaves the store as it was.
     out_dir = Path(args.out)
-    shipped.save(out_dir / f"{name}.keras")
-    save_mistakes(out_dir / f"{name}.mistakes.npz", x_test, y_test, result)
+    with written_whole(out_dir / f"{name}.keras") as path:
+        shipped.save(path)
+    with written_whole(out_dir / f"{name}.mistakes.npz") as path:
+        save_mistakes(path, x_test, y_test, result)
     write_card(name, card, out_dir)
     return card
 
@@ -529,8 +532,6 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
         epochs=args.epochs or WHOLE_DIGIT_EPOCHS,
     )
     train_seconds = time.perf_counter() - started
-    out_dir = Path(args.out)
-    net.save(out_dir / f"{whole_digit.NAME}.keras")
     card = {
         "name": whole_digit.NAME,
         "recipe": args.recipe,
@@ -556,6 +557,9 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
         "data": mnist_source(args.data_file),
         **made_now(),
     }
+    out_dir = Path(args.out)
+    with written_whole(out_dir / f"{whole_digit.NAME}.keras") as path:
+        net.save(path)
     write_card(whole_digit.NAME, card, out_dir)
     return card
 
@@ -638,7 +642,8 @@ def main() -> None:
         copies = 0
         train, val, val_parts = chapter_data(x_train, y_train, val_count)
 
-    save_examples(Path(args.out) / "examples.npz", x_test, y_test)
+    with written_whole(Path(args.out) / "examples.npz") as path:
+        save_examples(path, x_test, y_test)
     for name in names:
         train_one(name, args, train, val, val_parts, (x_test, y_test), copies)
 

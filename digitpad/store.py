@@ -12,7 +12,8 @@ import os
 import platform
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -247,5 +248,18 @@ def library_versions() -> dict[str, str]:
     }
 
 
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A name to write `path` under, which becomes `path` once written: a run stopped while it
+    writes (Ctrl-C, no room) leaves the file before it, never half of the new one."""
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # .cnn.partial.keras
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_card(name: str, card: dict, store: Path | None = None) -> None:
-    (Path(store or store_dir()) / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
+    with written_whole(Path(store or store_dir()) / f"{name}.json") as path:
+        path.write_text(json.dumps(card, indent=1) + "\n")

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import REPO, data_file
-from digitpad.store import load_model, load_whole_digit
+from digitpad.store import load_model, load_whole_digit, write_card, written_whole
 from train import bfloat16_in_hardware, robust_precision
 
 
@@ -141,3 +141,17 @@ def test_a_pen_data_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr
     assert not list((tmp_path / "store").glob("*.keras")), "said before training anything"
+
+
+def test_a_run_stopped_while_it_saves_leaves_the_store_as_it_was(tmp_path):
+    card = tmp_path / "cnn.json"
+    card.write_text('{"name": "cnn"}\n')
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C halfway through the new card
+        with written_whole(card) as path:
+            path.write_text('{"name": "c')
+            raise KeyboardInterrupt
+    assert card.read_text() == '{"name": "cnn"}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["cnn.json"], "nothing half-written is left"
+    write_card("cnn", {"name": "cnn", "params": 1}, tmp_path)
+    assert json.loads(card.read_text()) == {"name": "cnn", "params": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["cnn.json"]
