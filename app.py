@@ -263,7 +263,7 @@ def mnist_digits() -> None:
         st.image(
             picture,
             caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
-            "like these, and both networks learnt from them.",
+            "like these, and both networks learnt from MNIST's training digits.",
             width="stretch",
             alt="MNIST's own digits, 0 to 9",
         )

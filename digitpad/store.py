@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -231,9 +232,26 @@ def _threshold(name: str, store: Path | None) -> float | None:
 
 
 def made_now() -> dict[str, object]:
-    """What every card records of when, and with what software, its model was made."""
+    """What every card records of when, and with what software, its model was made: the card's
+    command runs the code of its commit, whose defaults may since have changed."""
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    return {"versions": library_versions(), "date": now}
+    return {"versions": library_versions(), "commit": source_commit(), "date": now}
+
+
+def source_commit() -> str | None:
+    """The git commit of the code running, "+changes" after it where files differ from it;
+    None outside a git checkout (an unpacked archive) or without git."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head, changes = (
+            subprocess.run(
+                ["git", *command], cwd=repo, capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+            for command in (["rev-parse", "--short", "HEAD"], ["status", "--porcelain"])
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+changes" if changes else "")
 
 
 def library_versions() -> dict[str, str]:

@@ -89,12 +89,15 @@ def mistakes_gallery(store: Path) -> report.Gallery:
     return report.build_gallery(mistakes, reader.probabilities(images))
 
 
+store = store_dir()
+folder = store.resolve()
+if folder.is_relative_to(Path.cwd()):  # as it is typed where the app was started
+    folder = folder.relative_to(Path.cwd())
 ui.page_header(
     "Training report",
     "How the MLP and the CNN learned, how well they read MNIST's 10,000 test digits, and which "
-    "digits each gets wrong; all of it from the model cards shipped in model_store/.",
+    f"digits each gets wrong; all of it from the model cards in `{folder}`.",
 )
-store = store_dir()
 cards = report.load_cards(store)
 for name, version in active_versions(store).items():
     st.info(

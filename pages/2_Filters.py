@@ -152,6 +152,7 @@ st.plotly_chart(
 )
 laid_out_as = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(
-    f"Each picture is one unit's 784 input weights in {laid_out_as} (red adds ink there, blue "
-    "subtracts), titled with its activation: whole-image templates, not local strokes."
+    f"Each picture is one unit's 784 input weights in {laid_out_as} (red: ink there raises the "
+    "unit, blue: ink there lowers it), titled with its activation: whole-image templates, not "
+    "local strokes."
 )

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, layout, ui
-from digitpad.store import store_dir
+from digitpad.store import load_card, store_dir
 
 MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
 CONTROLS_WIDTH = 160  # pixels: the sliders, and the digit moved
@@ -174,6 +174,13 @@ if figure is not None:
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
         "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "
         "learnt where in the square the filters' findings were. So it keeps reading a digit "
-        "moved a little further than the MLP does, not one moved far. Both trained on digits "
-        "moved a pixel or two, which costs neither."
+        "moved a little further than the MLP does, not one moved far."
+        + (
+            " Both trained on digits moved a pixel or two, which costs neither."
+            if all(
+                (load_card(name, store_dir()) or {}).get("recipe") == "robust"
+                for name in reader.models
+            )
+            else ""
+        )
     )

@@ -373,4 +373,4 @@ if "comparison" in card:
         disabled=running,
     )
 else:
-    st.caption("The shipped CNN, trained by train.py on MNIST and drawn digits.")
+    st.caption("The CNN train.py made: the Training report shows how it learnt.")

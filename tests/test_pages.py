@@ -330,6 +330,21 @@ def test_report_with_a_fine_tuned_cnn_active_is_of_the_shipped_models(store_copy
     assert any("?**]" in text.split("CNN")[1] for text in answers), "some below it"
 
 
+def test_with_the_chapters_models_the_pages_say_what_is_true_of_them(monkeypatch):
+    # The chapter's recipe trains on MNIST as it is: moving a digit costs its MLP dearly.
+    monkeypatch.setenv(STORE_ENV, str(REPO / "model_store" / "chapter"))
+    why = run_page("why")
+    assert not why.exception
+    moved = [c.value for c in why.caption if "slide over the whole square" in c.value]
+    assert moved and "Both trained on digits moved" not in moved[0], moved
+    report = run_page("report")
+    assert "from the model cards in `model_store/chapter`" in report.markdown[0].value + " ".join(
+        report.caption.values
+    )
+    monkeypatch.delenv(STORE_ENV)
+    assert "Both trained on digits moved a pixel or two" in " ".join(run_page("why").caption.values)
+
+
 def test_report_shows_each_networks_steps_from_the_chapter():
     page = run_page("report")
     ladders = [t.value for t in page.table if {"change", "why"} <= set(t.value.columns)]

@@ -29,6 +29,15 @@ def check_cards(out, command):
             "whatever precision it trained in, a shipped network computes in float32"
         )
         assert card["command"] == command
+        # The command runs as it did at this commit: its defaults may change later.
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        )
+        assert (
+            card["commit"].startswith(head.stdout.strip())
+            if head.returncode == 0
+            else card["commit"] is None
+        )
         assert sum(map(sum, card["confusion_matrix"])) == 10000
         assert len(card["history"]["loss"]) == card["epochs_run"]
         cards[name] = card
