@@ -193,6 +193,7 @@ def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
 # damaged, or the chapter's recipe, which does not calibrate): "not sure" unless half the
 # probability is on one digit. With none, a scribble read 12% sure was offered as a digit.
 UNCALIBRATED_THRESHOLD = 0.5
+CHAPTER_THRESHOLD = "chapter threshold"  # the note that the chapter's models have none
 
 
 def reading_thresholds(
@@ -201,6 +202,9 @@ def reading_thresholds(
     """The "not sure" threshold each of the models `names` is read with, and a warning for each
     that is not calibrated (keyed "<model> threshold")."""
     calibrated = {name: _threshold(name, store) for name in names}
+    uncalibrated = [name for name, threshold in calibrated.items() if threshold is None]
+    # The chapter's models by design: one short note for them all, not a warning each.
+    chapter = [n for n in uncalibrated if made_by_the_chapters_recipe(active_card(n, store))]
     warnings = {
         f"{name} threshold": (
             f"{name.upper()}: no calibrated “not sure” threshold in "
@@ -209,11 +213,25 @@ def reading_thresholds(
             "rather than a threshold chosen from data: train.py's default (robust) recipe "
             "calibrates one."
         )
-        for name, threshold in calibrated.items()
-        if threshold is None
+        for name in uncalibrated
+        if name not in chapter
     }
+    if chapter:
+        warnings[CHAPTER_THRESHOLD] = (
+            f"The chapter's {' and '.join(name.upper() for name in chapter)}: their recipe "
+            f"chooses no “not sure” threshold, so each is not sure below "
+            f"{UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb (train.py's default recipe chooses "
+            "one from data)."
+        )
     thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
     return thresholds, warnings
+
+
+def made_by_the_chapters_recipe(card: dict | None) -> bool:
+    """A card of train.py's chapter recipe: named so, or made before train.py had recipes, when
+    the chapter's was its only one (its "recipe" then held the training settings)."""
+    recipe = (card or {}).get("recipe")
+    return recipe == "chapter" or isinstance(recipe, dict)
 
 
 def _threshold(name: str, store: Path | None) -> float | None:

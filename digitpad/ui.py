@@ -14,6 +14,7 @@ import streamlit as st
 from digitpad import MODEL_NAMES, charts
 from digitpad.gallery import load_npz
 from digitpad.store import (
+    CHAPTER_THRESHOLD,
     WHOLE_DIGIT,
     active_versions,
     load_networks,
@@ -119,11 +120,14 @@ def page_header(title: str, intro: str) -> None:
 
 def model_problems(problems: dict[str, str], numbers: bool = False) -> None:
     """Each digit model that did not load as an error; a model read without a calibrated
-    threshold as a warning, and the whole-digit network's problem, which only makes numbers
-    read less well, as a warning on the page that reads numbers."""
+    threshold as a warning (the chapter's, which have none by design, as a note), and the
+    whole-digit network's problem, which only makes numbers read less well, as a warning on
+    the page that reads numbers."""
     for name, problem in problems.items():
         if name in MODEL_NAMES:
             st.error(problem)
+        elif name == CHAPTER_THRESHOLD:
+            st.caption(problem)
         elif name != WHOLE_DIGIT or numbers:
             st.warning(problem)
 

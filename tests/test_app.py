@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 from digitpad.inference import Reading
-from digitpad.store import not_sure_thresholds, store_dir
+from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
 from digitpad.verdict import sure_digit, verdict
 
 APP = str(REPO / "app.py")
@@ -181,3 +181,15 @@ def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
     app = run_app(scribble)
     app.slider(key="stroke_width").set_value(40).run()
     assert app.info and "small for the pen" not in " ".join(i.value for i in app.info)
+
+
+def test_the_chapters_models_are_noted_once_to_have_no_threshold(monkeypatch):
+    # Their recipe calibrates none by design: two long warnings in the verdict's place, on
+    # every page, told a teacher showing them that something was wrong.
+    monkeypatch.setenv(STORE_ENV, str(REPO / "model_store" / "chapter"))
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception and not app.warning
+    notes = [
+        caption.value for caption in app.caption if "The chapter's MLP and CNN" in caption.value
+    ]
+    assert len(notes) == 1 and "not sure below 50%" in notes[0], notes
