@@ -117,10 +117,30 @@ def draw_a_digit() -> None:
         + "{ min-height: 5rem; display: flex; align-items: center; } }"
         + "</style>"
     )
+    # An upload is read in place of the pad; one that holds no digit is named, and the pad,
+    # which may hold one, is read instead. Read before the pad is laid out, whose heading says
+    # which: a heading filled in after the pad left its place empty a moment at each stroke,
+    # and the pad jumped up and back under the pen.
+    result, uploaded_png, said_of_upload = None, None, None  # the upload being read, when it is
+    if upload is not None:
+        try:
+            thumbnail, uploaded_result = read_upload(upload.getvalue())
+        except UnreadableImage as error:
+            said_of_upload = st.error, f"Cannot read {upload.name}: {error}. Reading the pad."
+        else:
+            if uploaded_result is None:
+                blank = f"{upload.name} looks blank: there is no digit in it. Reading the pad."
+                said_of_upload = st.warning, blank
+            else:
+                result, uploaded_png = uploaded_result, thumbnail
     with pad:
-        # The canvas's toolbar floats above it: leave it room. The pad's heading says when a
+        # The canvas's toolbar floats above it: the heading leaves it room, and says when a
         # picture is read instead, above a drawing that then counts for nothing.
-        heading = st.empty()
+        heading = "**Draw a digit here**"
+        if uploaded_png is not None:
+            heading = f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read "
+            heading += "the pad."
+        st.markdown(heading)
         # A digit drawn again after a clear is a new one to save, though it may look the same.
         canvas = drawing_pad(
             "canvas",
@@ -129,26 +149,12 @@ def draw_a_digit() -> None:
             stroke_width,
             on_clear=lambda: st.session_state.pop("saved_sample", None),
         )
+        if said_of_upload:
+            say, text = said_of_upload
+            say(text)
+        if uploaded_png is not None:
+            st.image(uploaded_png, caption=upload.name, alt=f"your picture, {upload.name}")
 
-    # An upload is read in place of the pad; one that holds no digit is named, and the pad,
-    # which may hold one, is read instead.
-    result, uploaded_png = None, None  # the upload being read, when it is
-    if upload is not None:
-        try:
-            thumbnail, uploaded_result = read_upload(upload.getvalue())
-        except UnreadableImage as error:
-            pad.error(f"Cannot read {upload.name}: {error}. Reading the pad.")
-        else:
-            if uploaded_result is None:
-                pad.warning(f"{upload.name} looks blank: there is no digit in it. Reading the pad.")
-            else:
-                result, uploaded_png = uploaded_result, thumbnail
-                pad.image(thumbnail, caption=upload.name, alt=f"your picture, {upload.name}")
-    heading.markdown(
-        "**Draw a digit here**"
-        if uploaded_png is None
-        else f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read the pad."
-    )
     if uploaded_png is None and canvas.image_data is not None:
         result = to_mnist(canvas.image_data)
     st.session_state[DIGIT_KEY] = None if result is None else result.image

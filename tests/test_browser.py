@@ -147,6 +147,34 @@ def test_the_first_layer_comes_beside_the_steps_where_both_have_their_room(app_u
     page.context.close()
 
 
+def test_the_pad_stays_put_under_the_pen(app_url, browser):
+    # Its heading was filled in after the pad, so each rerun left its place empty a moment: on
+    # about one stroke in eight the pad jumped up 42 pixels and back while a person drew.
+    page = open_pad(browser, app_url)
+    draw(page, ONE)
+    wait_for_digit(page, 1)
+    page.evaluate(
+        """() => {
+            window.padTops = new Set();
+            const watch = () => {
+                // The canvas lives in the component's shadow root.
+                const pad = [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
+                    .map(host => host.shadowRoot?.querySelector('canvas.upper-canvas'))
+                    .find(canvas => canvas);
+                if (pad) window.padTops.add(Math.round(pad.getBoundingClientRect().top));
+                requestAnimationFrame(watch);
+            };
+            watch();
+        }"""
+    )
+    for i in range(24):  # short strokes across the pad, each read before the next
+        draw(page, [[(30 + 9 * i, 60), (30 + 9 * i, 110)]])
+        page.wait_for_timeout(300)
+        wait_until_idle(page)
+    assert len(page.evaluate("() => [...window.padTops]")) == 1, "the pad moved"
+    page.context.close()
+
+
 def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
     # A 7's bar alone draws a two-line "not sure"; the whole 7 a one-line "Both networks read
     # 7.", which lifted the bars under it by a line as the stroke ended.
