@@ -28,6 +28,7 @@ from digitpad.ui import (
     DIGIT_KEY,
     a_digit,
     dark_page,
+    fetch_chart_code,
     follow_active_versions,
     load_examples,
     load_reader,
@@ -94,6 +95,7 @@ def draw_a_digit() -> None:
             "Pen width", 4, 40, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, "upload")
+        fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
     # its right edge off); beside it the rest at the width its steps and bars take, narrowed

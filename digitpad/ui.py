@@ -105,6 +105,30 @@ def follow_active_versions() -> None:
     cached["active"] = active
 
 
+# Streamlit fetches a kind of chart's code only when a page first shows one, and Plotly's is
+# 4.7 MB of JavaScript: on a server just started, a stroke drawn while the models loaded had
+# its verdict and steps at once and its bars 1.3 s later, when the code came. It is fetched as
+# the first page shows instead, by the same address Streamlit's own import will use (the
+# browser then has it); with no such file in this Streamlit, nothing is done.
+PLOTLY_CODE = next(
+    (Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"), None
+)
+FETCH_PLOTLY_CODE = """<script>
+if (!window.digitpadPlotlyCode) {
+  window.digitpadPlotlyCode = true;
+  const app = document.querySelector("script[type=module][src*='static/js/index']");
+  if (app) import(new URL("./%s", app.src).href).catch(() => {});
+}
+</script>"""
+
+
+def fetch_chart_code() -> None:
+    """Has the browser fetch Plotly's code before a page first shows a chart. In the sidebar,
+    as an element that takes room: best under what the sidebar shows."""
+    if PLOTLY_CODE is not None:
+        st.sidebar.html(FETCH_PLOTLY_CODE % PLOTLY_CODE.name, unsafe_allow_javascript=True)
+
+
 def dark_page() -> bool:
     """Whether the page is dark (the browser's setting, or the user's in Streamlit's menu): the
     charts whose zero means "nothing" draw it in a dark page's colours."""

@@ -69,6 +69,7 @@ with st.sidebar:
     upload = pad.upload_that_stays(
         "…or read a photo of a number written on paper", UPLOAD_TYPES, "number_upload"
     )
+    ui.fetch_chart_code()
 
 # The numbers read beside the pad where it keeps its width (a 1920x1080 screen), else under it.
 writing, said = layout.first_and_beside("number", READ_WIDTH, pad_size[0], READ_WIDTH)

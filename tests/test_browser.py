@@ -438,6 +438,22 @@ def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
     page.context.close()
 
 
+def test_the_charts_code_is_fetched_before_a_page_shows_a_chart(app_url, browser):
+    # Streamlit fetches Plotly's 4.7 MB of code when a page first shows a chart: on a server
+    # just started, a stroke drawn while the models loaded had its bars 1.3 s after its verdict.
+    page = browser.new_page()
+    fetched = []
+    page.on("response", lambda r: "/PlotlyChart." in r.url and fetched.append(r.status))
+    page.goto(f"{app_url}/Read_a_number")  # a page that shows no chart before a stroke
+    page.get_by_text("Write a number on the black pad").wait_for()
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource').some(r => r.name.includes('/PlotlyChart.'))"
+    )
+    assert page.locator("[data-testid=stPlotlyChart]").count() == 0, "no chart shown yet"
+    assert fetched == [200], fetched
+    page.context.close()
+
+
 def test_clearing_the_canvas_resets_the_page(app_url, browser):
     page = open_pad(browser, app_url)
     draw(page, ONE)
