@@ -242,17 +242,27 @@ def main(argv: list[str] | None = None) -> int:
     numbers.add_argument("paths", nargs="+", help="image files or folders of images")
     numbers.set_defaults(run=read_numbers)
     said = (
-        "the models' accuracy on MNIST test digits, the same redrawn as canvas drawings and "
-        "new writers' pen digits, and the share of scribbles they flag as not sure"
+        "the accuracy of the models the app reads with (the shipped ones, or those of the "
+        "folder named by --store before the command; a fine-tuned CNN if one is active) on "
+        "MNIST test digits, the same redrawn as canvas drawings and new writers' pen digits, "
+        "and the share of scribbles they flag as not sure"
     )
     scoring = commands.add_parser("evaluate", help=said, description=said)
-    scoring.add_argument("--data", default=None, help=f"mnist.npz (default: ${MNIST_ENV})")
+    scoring.add_argument(
+        "--data",
+        default=None,
+        help=f"mnist.npz (default: ${MNIST_ENV}, else Keras downloads MNIST)",
+    )
     scoring.add_argument(
         "--pen-data",
         default=os.environ.get(PEN_ENV),
         help=f"pendigits_train_strokes.npz (default: ${PEN_ENV})",
     )
-    scoring.add_argument("--record", action="store_true", help="write the scores into the cards")
+    scoring.add_argument(
+        "--record",
+        action="store_true",
+        help="write the scores into the cards (the robust models' with the chapter's beside them)",
+    )
     scoring.add_argument(
         "--limit", type=int, default=None, help="score the first N MNIST test digits: a quick look"
     )
