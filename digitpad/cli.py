@@ -29,8 +29,6 @@ from digitpad.store import (
     active_card_path,
     card_threshold,
     load_card,
-    load_networks,
-    reading_thresholds,
     store_dir,
     write_card,
 )
@@ -45,16 +43,14 @@ PREDICT_BATCH = 256
 def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
     """A DigitReader over every model that loads (with `numbers`, the whole-digit network too);
     problems go to stderr. None if no digit model loads."""
-    from digitpad.inference import DigitReader  # TensorFlow loads only when a command needs it
+    from digitpad.inference import open_reader  # TensorFlow loads only when a command needs it
 
-    models, whole_digit, problems = load_networks(store, whole_digit=numbers)
-    thresholds, uncalibrated = reading_thresholds(models, store)
-    for problem in {**problems, **uncalibrated}.values():
+    reader, problems = open_reader(store, whole_digit=numbers)
+    for problem in problems.values():
         print(f"warning: {problem}", file=sys.stderr)
-    if not models:
+    if reader is None:
         print(f"error: no model in {store} could be loaded", file=sys.stderr)
-        return None
-    return DigitReader(models, thresholds, whole_digit)
+    return reader
 
 
 def _answer(probs: np.ndarray, threshold: float | None) -> dict:

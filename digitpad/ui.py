@@ -17,8 +17,6 @@ from digitpad.store import (
     CHAPTER_THRESHOLD,
     WHOLE_DIGIT,
     active_versions,
-    load_networks,
-    reading_thresholds,
     store_dir,
 )
 
@@ -37,12 +35,9 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     # drawing page's pad takes strokes while the models load beside it).
     import keras
 
-    from digitpad.inference import DigitReader
+    from digitpad.inference import open_reader
 
-    models, whole_digit, problems = load_networks(store)
-    thresholds, uncalibrated = reading_thresholds(models, store)
-    problems.update(uncalibrated)
-    reader = DigitReader(models, thresholds, whole_digit) if models else None
+    reader, problems = open_reader(store)
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
     # update. What is loaded by now lives until the cache is cleared: keep it out of those
