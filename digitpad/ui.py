@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,14 +91,20 @@ def versions_cached() -> dict[str, dict[str, str]]:
     return {}
 
 
+# Sessions run at once: one looks and clears while the others wait, then find the caches
+# following the new version, rather than each clearing them and loading the models again.
+_FOLLOWING = threading.Lock()
+
+
 def follow_active_versions() -> None:
     """Clears the caches when another version became active outside this server (`train.py
     --finetune-on` beside a running app), which the pages would otherwise never read with."""
-    active, cached = active_versions(store_dir()), versions_cached()
-    if cached.get("active", active) != active:
-        models_changed()
-        cached = versions_cached()
-    cached["active"] = active
+    with _FOLLOWING:
+        active, cached = active_versions(store_dir()), versions_cached()
+        if cached.get("active", active) != active:
+            models_changed()
+            cached = versions_cached()
+        cached["active"] = active
 
 
 # Streamlit fetches a kind of chart's code only when a page first shows one, and Plotly's is

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import threading
 import time
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, mnist_on_canvas
-from digitpad import finetune, jobs, samples, store, versions
+from digitpad import finetune, jobs, samples, store, ui, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
 from digitpad.ui import a_digit
@@ -317,3 +318,32 @@ def test_a_damaged_file_is_said_so_and_the_rest_of_the_page_works(
     assert "Cannot read all of your digits" in texts(page) and "a new file" in texts(page)
     assert "CNN versions" in [h.value for h in page.subheader]
     assert page.button(key="finetune").disabled
+
+
+def test_sessions_that_find_another_version_active_clear_the_caches_once(monkeypatch):
+    # `train.py --finetune-on` beside a running app: every session's next run finds the new
+    # version; each clearing the caches loaded the models again, once per session.
+    active = {}
+    monkeypatch.setattr(ui, "active_versions", lambda store: dict(active))
+    ui.versions_cached.clear()
+    ui.follow_active_versions()
+    clears, everyone = [], threading.Barrier(4)
+
+    def slow_clear() -> None:
+        clears.append(1)
+        time.sleep(0.2)
+        ui.versions_cached.clear()
+
+    def next_run() -> None:
+        everyone.wait()
+        ui.follow_active_versions()
+
+    monkeypatch.setattr(ui, "models_changed", slow_clear)
+    active["cnn"] = VERSION
+    sessions = [threading.Thread(target=next_run) for _ in range(4)]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join()
+    assert len(clears) == 1 and ui.versions_cached() == {"active": {"cnn": VERSION}}
+    ui.versions_cached.clear()  # the next app run follows the store as it is
