@@ -285,12 +285,13 @@ def ask_and_save(
     guess = sure_digit(readings, deciding_model(readings))
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
+    just_saved = st.session_state.pop("saved_just_now", False)
     if saved and saved[0] == drawing_id:
         _, label, sample_id = saved
         said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
         # Said aloud too, once: a screen reader announces a toast as it appears, not this
         # caption, and the rerun that shows it takes the keyboard's focus to the page's top.
-        if st.session_state.pop("saved_just_now", False):
+        if just_saved:
             st.toast(said, icon=":material/check:")
         st.caption(f"{said} Draw the next one.")
         return

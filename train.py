@@ -11,7 +11,7 @@ Recipes:
 - chapter: MNIST as it is, adam, early stopping on validation loss (the chapter: MLP 98.11%,
   CNN 99.13%).
 - robust: the same kinds of networks, a layer deeper each (MLP 784-1024-256-10 with dropout;
-  CNN with a third Conv-MaxPool-Dropout block and 256 dense units), each straightening its
+  CNN with one more Conv-MaxPool-Dropout block and 256 dense units), each straightening its
   input's slant first, trained on MNIST plus MNIST redrawn as canvas drawings, plus digits 20
   other people wrote with a pen, plus digits in styles MNIST lacks (a flagged 1, a closed 4, a
   slashed 0), plus scribbles that are no digit (target: unsure), with random rotation, shear
@@ -56,7 +56,7 @@ from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
-from digitpad.store import STORE_ENV, made_now, write_card, written_whole
+from digitpad.store import STORE_ENV, made_now, source_commit, write_card, written_whole
 from digitpad.styles import style_samples
 
 # -----------------------------------------------------------------------------
@@ -617,6 +617,7 @@ def mnist_or_exit(data_file: Path | None) -> tuple:
 
 def main() -> None:
     args = parse_args()
+    source_commit()  # before this run writes its models, which the commit's files do not hold
     if args.finetune_on:
         return finetune_main(args)
     args.data_file = mnist_path(args.data)

@@ -1,5 +1,7 @@
 """When a model's top probability is too low to announce a digit, chosen from validation data."""
 
+import math
+
 import numpy as np
 
 # The threshold lets this share of the validation digits a model reads right through unflagged.
@@ -61,5 +63,6 @@ def percents_apart(confidence: float, threshold: float) -> tuple[str, str]:
     for decimals in range(3):
         shown = [float(f"{100 * value:.{decimals}f}") for value in (confidence, threshold)]
         if (shown[0] < shown[1]) == (confidence < threshold):
-            break
-    return f"{confidence:.{decimals}%}", f"{threshold:.{decimals}%}"
+            return f"{confidence:.{decimals}%}", f"{threshold:.{decimals}%}"
+    # Closer still, below it by millionths: the confidence rounded down, the threshold up.
+    return f"{math.floor(confidence * 1e4) / 1e4:.2%}", f"{math.ceil(threshold * 1e4) / 1e4:.2%}"

@@ -213,6 +213,8 @@ def input_grid(model: keras.Model, layer_name: str) -> tuple[float, float]:
     step, first = 1.0, 0.0
     for layer in model.layers:
         if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D)):
+            if layer.padding != "valid" or tuple(getattr(layer, "dilation_rate", (1, 1))) != (1, 1):
+                raise ValueError(f"{layer.name}: only 'valid', undilated layers can be placed")
             size = (
                 layer.kernel_size[0]
                 if isinstance(layer, keras.layers.Conv2D)

@@ -7,6 +7,7 @@ the store must not wait for TensorFlow's 3 s import.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import platform
@@ -217,11 +218,12 @@ def reading_thresholds(
         if name not in chapter
     }
     if chapter:
+        named = " and ".join(name.upper() for name in chapter)
+        their, each = ("their", "each is") if len(chapter) > 1 else ("its", "it is")
         warnings[CHAPTER_THRESHOLD] = (
-            f"The chapter's {' and '.join(name.upper() for name in chapter)}: their recipe "
-            f"chooses no “not sure” threshold, so each is not sure below "
-            f"{UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb (train.py's default recipe chooses "
-            "one from data)."
+            f"The chapter's {named}: {their} recipe chooses no “not sure” threshold, so {each} "
+            f"not sure below {UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb (train.py's default "
+            "recipe chooses one from data)."
         )
     thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
     return thresholds, warnings
@@ -256,18 +258,27 @@ def made_now() -> dict[str, object]:
     return {"versions": library_versions(), "commit": source_commit(), "date": now}
 
 
+@functools.cache
 def source_commit() -> str | None:
-    """The git commit of the code running, "+changes" after it where files differ from it;
-    None outside a git checkout (an unpacked archive) or without git."""
+    """The git commit of the code running, "+changes" after it where its tracked files outside
+    model_store/ differ from it (the models a run writes are no change to the code); None
+    outside a git checkout of DigitPad (an unpacked archive) or without git. Worked out once."""
     repo = Path(__file__).resolve().parent.parent
+    commands = (
+        ["rev-parse", "--show-toplevel"],
+        ["rev-parse", "--short", "HEAD"],
+        ["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)model_store"],
+    )
     try:
-        head, changes = (
+        top, head, changes = (
             subprocess.run(
                 ["git", *command], cwd=repo, capture_output=True, text=True, timeout=10, check=True
             ).stdout.strip()
-            for command in (["rev-parse", "--short", "HEAD"], ["status", "--porcelain"])
+            for command in commands
         )
     except (OSError, subprocess.SubprocessError):
+        return None
+    if Path(top).resolve() != repo:  # an archive unpacked inside another repository
         return None
     return head + ("+changes" if changes else "")
 

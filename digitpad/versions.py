@@ -28,6 +28,7 @@ from digitpad.store import (
     model_path,
     store_dir,
     write_card,
+    written_whole,
 )
 
 if TYPE_CHECKING:
@@ -91,9 +92,8 @@ def save_version(net: keras.Model, card: dict, name: str, store: Path | None = N
         version = f"{name}-{stamp}-{n}"
     write_card(version, {**card, "version": version}, folder)
     # Written under a name list_versions ignores, then renamed: a version is whole or absent.
-    partial = folder / f".{version}.partial.keras"
-    net.save(partial)
-    os.replace(partial, folder / f"{version}.keras")
+    with written_whole(folder / f"{version}.keras") as path:
+        net.save(path)
     return version
 
 

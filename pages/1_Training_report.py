@@ -238,8 +238,8 @@ with st.grid(8, min_column_width=110):
                 confidence = gallery.confidence(name)[position]
                 unsure = "?" if not is_sure(confidence, thresholds[name]) else ""
                 # Below a threshold of 84.99%, 84.87% is "84.9%", not "85%".
-                shown, _ = percents_apart(confidence, thresholds[name])
-                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {shown}")
+                percent, _ = percents_apart(confidence, thresholds[name])
+                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {percent}")
                 said.append(f"{title} read {digit}")
             st.image(
                 charts.pixelated(gallery.images[position] / 255.0, 84),

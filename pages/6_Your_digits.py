@@ -163,7 +163,7 @@ def read_now(version: str, card: dict) -> None:
 def roll_back() -> None:
     try:
         base = versions.rollback("cnn", store)
-    except OSError as problem:  # a store the server cannot write
+    except (ValueError, OSError) as problem:  # its base's file gone since; a read-only store
         st.session_state["versions_problem"] = f"Cannot roll back: {problem}."
     else:
         st.toast(f"Reading with {versions.title(base)} again.")
@@ -239,6 +239,8 @@ def how_well() -> None:
 try:
     total = samples.count_samples(database)
 except samples.SamplesUnavailable as problem:
+    if "digits_problem" in st.session_state:  # a delete the same trouble stopped
+        st.error(st.session_state.pop("digits_problem"))
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
     st.stop()
 saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"

@@ -94,6 +94,8 @@ def test_the_report_puts_each_model_beside_the_chapters():
         (0.8497, 0.84986, ("84.97%", "84.99%")),
         (0.81, 0.85, ("81%", "85%")),
         (0.8500, 0.84986, ("85%", "85%")),  # sure from 85%, and it is 85%
+        (0.849853, 0.849855, ("84.98%", "84.99%")),  # millionths apart
+        (0.99999, 1.0, ("99.99%", "100.00%")),
     ],
 )
 def test_a_reading_near_its_threshold_is_shown_on_its_side_of_it(confidence, threshold, shown):
