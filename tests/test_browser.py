@@ -133,6 +133,8 @@ def test_the_first_layer_comes_beside_the_steps_where_both_have_their_room(app_u
     wait_for_digit(page, 7)
     page.locator(".st-key-feature_maps").wait_for()
     wait_until_idle(page)
+    # Measured once the five steps' pictures are in: one still loading sat lower in the row.
+    page.wait_for_function(f"() => {LOADED_IMAGES}.length == 5")
     charts = page.locator("[data-testid=stPlotlyChart]")
     bars = [charts.nth(i).bounding_box() for i in range(2)]
     steps = [img.bounding_box() for img in page.locator("[data-testid=stImage] img").all()]
