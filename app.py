@@ -143,6 +143,10 @@ def draw_a_digit() -> None:
             heading = f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read "
             heading += "the pad."
         st.markdown(heading)
+        if uploaded_png is not None:
+            # Above the pad, which it is read in place of: under it, a 1280x800 screen showed
+            # the pad and not the picture read.
+            st.image(uploaded_png, caption=upload.name, alt=f"your picture, {upload.name}")
         # A digit drawn again after a clear is a new one to save, though it may look the same.
         canvas = drawing_pad(
             "canvas",
@@ -154,8 +158,6 @@ def draw_a_digit() -> None:
         if said_of_upload:
             say, text = said_of_upload
             say(text)
-        if uploaded_png is not None:
-            st.image(uploaded_png, caption=upload.name, alt=f"your picture, {upload.name}")
 
     if uploaded_png is None and canvas.image_data is not None:
         result = to_mnist(canvas.image_data)

@@ -204,7 +204,7 @@ def test_uploading_a_picture(name, pictures, app_url, browser):
 def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_pad_read(
     pictures, app_url, browser
 ):
-    page = open_pad(browser, app_url)
+    page = open_pad(browser, app_url, viewport={"width": 1280, "height": 800})
     draw(page, SEVEN)
     wait_for_digit(page, 7)
     upload(page, pictures / "dot.png")
@@ -214,6 +214,10 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
     page.get_by_text("Reading deep.png, not the pad").wait_for()
+    # The picture read where the pad's drawing would be, on a 1280x800 screen, not under it.
+    picture = page.get_by_role("img", name="your picture, deep.png").bounding_box()
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    assert picture["y"] + picture["height"] <= pad["y"] and picture["y"] + picture["height"] <= 800
     assert_clean(page)
     page.context.close()
 
