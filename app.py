@@ -124,6 +124,7 @@ def draw_a_digit() -> None:
     # which: a heading filled in after the pad left its place empty a moment at each stroke,
     # and the pad jumped up and back under the pen.
     result, uploaded_png, said_of_upload = None, None, None  # the upload being read, when it is
+    heading = "**Draw a digit here**"
     if upload is not None:
         try:
             thumbnail, uploaded_result = read_upload(upload.getvalue())
@@ -135,13 +136,13 @@ def draw_a_digit() -> None:
                 said_of_upload = st.warning, blank
             else:
                 result, uploaded_png = uploaded_result, thumbnail
+                heading = (
+                    f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read "
+                    "the pad."
+                )
     with pad:
         # The canvas's toolbar floats above it: the heading leaves it room, and says when a
         # picture is read instead, above a drawing that then counts for nothing.
-        heading = "**Draw a digit here**"
-        if uploaded_png is not None:
-            heading = f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read "
-            heading += "the pad."
         st.markdown(heading)
         if uploaded_png is not None:
             # Above the pad, which it is read in place of: under it, a 1280x800 screen showed

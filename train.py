@@ -617,7 +617,7 @@ def mnist_or_exit(data_file: Path | None) -> tuple:
 
 def main() -> None:
     args = parse_args()
-    source_commit()  # before this run writes its models, which the commit's files do not hold
+    source_commit()  # the code as this run starts, whatever is edited while it trains
     if args.finetune_on:
         return finetune_main(args)
     args.data_file = mnist_path(args.data)

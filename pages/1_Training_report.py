@@ -213,11 +213,8 @@ shown = report.select(
 )
 # The shipped models' own, whose confidences these are (a fine-tuned CNN may be active); one
 # not calibrated as the drawing page reads it.
-thresholds = {
-    name: UNCALIBRATED_THRESHOLD if threshold is None else threshold
-    for name in charts.MODEL_TITLES
-    for threshold in [card_threshold(cards.get(name))]
-}
+calibrated = {name: card_threshold(cards.get(name)) for name in charts.MODEL_TITLES}
+thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
     "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids. "

@@ -25,6 +25,12 @@ database, store = samples.default_path(), store_dir()
 unreadable = None  # what stops the digits being read, when something does
 
 
+def say_problem(key: str) -> None:
+    """What a button's callback could not do, said once, where the page has got to."""
+    if key in st.session_state:
+        st.error(st.session_state.pop(key))
+
+
 def delete(sample_id: int) -> None:
     # Kept for the session, so that a click on the wrong digit can be undone.
     try:
@@ -54,8 +60,7 @@ def undo_delete() -> None:
 def offer_undo() -> None:
     """What came of the last delete, beside where it was clicked: the digit deleted and a button
     that puts it back, or why it could not be done."""
-    if "digits_problem" in st.session_state:
-        st.error(st.session_state.pop("digits_problem"))
+    say_problem("digits_problem")
     deleted = st.session_state.get("deleted_sample")
     if deleted is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
@@ -239,8 +244,7 @@ def how_well() -> None:
 try:
     total = samples.count_samples(database)
 except samples.SamplesUnavailable as problem:
-    if "digits_problem" in st.session_state:  # a delete the same trouble stopped
-        st.error(st.session_state.pop("digits_problem"))
+    say_problem("digits_problem")  # a delete the same trouble stopped
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
     st.stop()
 saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
@@ -328,8 +332,7 @@ else:
         on_click=start_fine_tuning,
         disabled=running or unreadable is not None,
     )
-if "finetune_problem" in st.session_state:
-    st.error(st.session_state.pop("finetune_problem"))
+say_problem("finetune_problem")
 if running:
     st.session_state["finetune_watched"] = job
     st.fragment(run_every=1.0)(follow_fine_tuning)()
@@ -337,8 +340,7 @@ elif job is not None and st.session_state.get("finetune_watched") is job:
     fine_tuning_outcome(job)
 
 st.subheader("CNN versions")
-if "versions_problem" in st.session_state:
-    st.error(st.session_state.pop("versions_problem"))
+say_problem("versions_problem")
 choices = versions.list_versions("cnn", store)
 active = versions.active_version("cnn", store)
 # The active version can change under the widget (fine-tuned, rolled back): show the real one.
