@@ -176,11 +176,27 @@ def open_pad(browser, url: str, **context):
     return page
 
 
+QUIET_PAGE = """() => new Promise(done => {
+    let quiet;
+    const observer = new MutationObserver(() => {
+        clearTimeout(quiet);
+        quiet = setTimeout(stop, 250);
+    });
+    const stop = () => { observer.disconnect(); done(); };
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+    quiet = setTimeout(stop, 250);
+    setTimeout(stop, 5000);  // a page that never stills (a clock, a spinner's seconds) goes on
+})"""
+
+
 def wait_until_idle(page) -> None:
     """Until the script has run and the page shows all it will."""
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
         state="attached", timeout=90_000
     )
+    # The page can read as idle a moment before it has drawn the last elements (in one CI run,
+    # two of nine number boxes): wait until it has not changed for a quarter of a second.
+    page.evaluate(QUIET_PAGE)
 
 
 def wait_for_digit(page, digit: int) -> None:
