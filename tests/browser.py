@@ -58,10 +58,12 @@ def running_app(timeout: float = 90):
     keeps in their home folder."""
     port = free_port()
     folder = tempfile.TemporaryDirectory()
+    # To a file, not a pipe nobody reads until the end: a full pipe would stall the server.
+    log = open(Path(folder.name) / "server.log", "w+")  # closed with the server, below
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, SAMPLES_ENV: str(Path(folder.name) / "samples.db")},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -73,12 +75,14 @@ def running_app(timeout: float = 90):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the app did not start:\n" + server.stdout.read()) from None
+                    log.seek(0)
+                    raise RuntimeError("the app did not start:\n" + log.read()) from None
                 time.sleep(0.3)
         yield url
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
         folder.cleanup()
 
 
@@ -157,11 +161,26 @@ def bar_titles(page) -> list[str]:
     return [t for t in chart_titles(page) if " reads " in t]
 
 
+# Counts the script's runs in window.scriptRuns, from the page's first moment: the app element's
+# script state turns to "running" once a run, however short the run.
+COUNT_RUNS = """
+window.scriptRuns = 0;
+new MutationObserver(changes => {
+    for (const change of changes) {
+        const state = change.target.getAttribute("data-test-script-state");
+        if (state === "running" && change.oldValue !== "running") window.scriptRuns++;
+    }
+}).observe(document, {
+    subtree: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"]
+});
+"""
+
+
 def open_page(browser, url: str, **context):
     """A fresh visitor's page, with its console errors and uncaught exceptions in page.errors."""
-    page = browser.new_context(
-        **{"viewport": {"width": 1280, "height": 1200}, **context}
-    ).new_page()
+    visit = browser.new_context(**{"viewport": {"width": 1280, "height": 1200}, **context})
+    visit.add_init_script(COUNT_RUNS)
+    page = visit.new_page()
     page.errors = []
     page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -195,8 +214,37 @@ def wait_until_idle(page) -> None:
         state="attached", timeout=90_000
     )
     # The page can read as idle a moment before it has drawn the last elements (in one CI run,
-    # two of nine number boxes): wait until it has not changed for a quarter of a second.
+    # two of nine number boxes): wait until it has not changed for a quarter of a second, and
+    # until every chart is drawn (in a fresh browser, Plotly's code takes longer to come).
     page.evaluate(QUIET_PAGE)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid=stPlotlyChart]")]
+            .every(chart => chart.querySelector(".main-svg"))""",
+        timeout=30_000,
+    )
+
+
+def draw_each_read(page, strokes, draw_with=draw) -> None:
+    """Draws each stroke once the page has read the last: until the run it starts has ended.
+
+    Strokes drawn while a run is under way make reruns overlap, and the browser now and then
+    asked for a picture of a run Streamlit had already replaced: a 404 in the console. A stroke
+    reaches the server 0.2 s after it ends (the pad waits that long for more), later on a
+    loaded machine, so a fixed wait falls short.
+    """
+    for stroke in strokes:
+        runs = page.evaluate("window.scriptRuns")
+        draw_with(page, [stroke])
+        page.wait_for_function("runs => window.scriptRuns > runs", arg=runs, timeout=30_000)
+        wait_until_idle(page)
+
+
+def open_from_sidebar(page, name: str) -> None:
+    """Opens a page by its link in the sidebar, and waits until that page has run: until then
+    the page left still reads as idle."""
+    page.get_by_role("link", name=name, exact=True).click()
+    page.locator("h1", has_text=name).wait_for()
+    wait_until_idle(page)
 
 
 def wait_for_digit(page, digit: int) -> None:

@@ -16,6 +16,7 @@ from browser import (
     SEVEN,
     assert_clean,
     draw,
+    open_from_sidebar,
     open_pad,
     open_page,
     wait_for_digit,
@@ -229,8 +230,7 @@ def test_an_uploaded_picture_is_still_read_back_from_another_page(pictures, app_
     wait_for_digit(page, 7)
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
-    page.get_by_role("link", name="Filters", exact=True).click()
-    wait_until_idle(page)
+    open_from_sidebar(page, "Filters")
     page.get_by_role("link", name="Draw a digit").click()
     page.get_by_text("Still reading deep.png, uploaded before you left this page.").wait_for()
     wait_for_digit(page, 1)
@@ -249,6 +249,7 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     upload(page, big)
     page.get_by_text("File must be 10.0MB or smaller.").wait_for()
     assert page.locator("[data-testid=stException]").count() == 0
+    page.context.close()
 
 
 def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_url, browser):
