@@ -34,7 +34,7 @@ from digitpad.ui import (
     load_reader,
     model_problems,
 )
-from digitpad.verdict import small_for_the_pen, sure_digit, verdict
+from digitpad.verdict import small_for_the_pen, sure_digit, too_wide_for_a_digit, verdict
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -186,10 +186,11 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
-            said = verdict(readings, MODEL_TITLES)
+            too_wide = too_wide_for_a_digit(result.box)
+            said = too_wide or verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said
-                if kind == "info" and uploaded_png is None:
+                if kind == "info" and not too_wide and uploaded_png is None:
                     if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning
@@ -285,7 +286,10 @@ def ask_and_save(
 ) -> None:
     """Is it right? On a click, saves the drawing (made a PNG only then) with its label."""
     # The database is touched only on a click: drawing stays as fast as without this.
-    guess = sure_digit(readings, deciding_model(readings))
+    # Ink too wide for one digit (a line, a number) is none to say yes to; the digit it was
+    # meant to be can still be picked and saved.
+    too_wide = too_wide_for_a_digit(result.box)
+    guess = None if too_wide else sure_digit(readings, deciding_model(readings))
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     just_saved = st.session_state.pop("saved_just_now", False)

@@ -13,6 +13,12 @@ if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before
 # A drawing fewer pen widths tall than this is mostly blot: a 3 drawn small in a corner with the
 # default pen filled its own loops, and "write it more plainly" did not help.
 PEN_WIDTHS_TALL = 4
+# No digit is as wide as this many times its height: MNIST's widest of 70,000 is 2.2 times (a
+# flat 2), the 7,494 pen digits' 1.9. A lone bar is, and both networks, which know nothing but
+# digits, read one as a sure 2 or 7: a 7's bar, drawn first, was "CNN reads 2 (97%)". So is a
+# number written on the pad or uploaded, which the Read a number page reads.
+WIDER_THAN_ANY_DIGIT = 3
+MNIST_WIDEST = 2.2
 
 
 def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, str] | None:
@@ -37,6 +43,19 @@ def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, 
         "The networks disagree: "
         + ", ".join(f"{titles[name]} reads **{digit}**" for name, digit in digits.items())
         + "."
+    )
+
+
+def too_wide_for_a_digit(box: tuple[int, int, int, int]) -> tuple[str, str] | None:
+    """What the page says of ink in `box` (x, y, width, height) too wide to be one digit (a
+    line, a number), in place of the networks' verdict; None for ink shaped as a digit can be."""
+    _, _, width, height = box
+    if width < WIDER_THAN_ANY_DIGIT * height:
+        return None
+    # Two lines at most on a 1280 screen, as the verdict it stands for: more moves the bars.
+    return "info", (
+        f"Too wide for one digit ({width / height:.1f} times as wide as tall; MNIST's widest is "
+        f"{MNIST_WIDEST}): a line, or a number?"
     )
 
 

@@ -129,6 +129,27 @@ def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
     assert app.selectbox(key="label_digit").label == "It is a"
 
 
+def test_a_line_is_too_wide_for_a_digit_and_a_digit_started_with_one_is_read_once_whole():
+    # A 7's bar, drawn first, was "CNN reads 2 (97%)" with "Yes, it is a 2" offered to save.
+    bar = draw_polyline([(60, 60), (220, 60)], width=40)
+    app = run_app(bar)
+    assert not app.exception and not app.success
+    (verdict,) = app.info
+    assert verdict.value.startswith("Too wide for one digit (4.")  # 200x40, and the pen
+    assert verdict.value.endswith(
+        " times as wide as tall; MNIST's widest is 2.2): a line, or a number?"
+    )
+    assert "confirm_sample" not in [button.key for button in app.button]
+    assert app.selectbox(key="label_digit").label == "It is a"
+    assert any(" reads " in title or "not sure" in title for title in chart_titles(app))
+    # Its stem drawn, the 7 is read as one.
+    app.session_state["canvas"] = canvas_state(
+        draw_polyline([(60, 60), (220, 60), (130, 250)], width=40)
+    )
+    app.run()
+    assert not app.info and any("read **7**" in success.value for success in app.success)
+
+
 def test_the_verdict_says_what_the_networks_say_together():
     def read(digit: int, confidence: float, threshold: float = 0.8) -> Reading:
         probs = np.full(10, (1 - confidence) / 9)

@@ -57,6 +57,8 @@ def test_odd_drawings(name):
         # Whatever the networks make of it, each says so, or says it is not sure.
         assert len(readings) == 2, readings
         assert len(app.get("image")) == 5
+    lines = [info.value for info in app.info if info.value.startswith("Too wide for one digit")]
+    assert len(lines) == (name == "one line across the whole canvas"), lines
 
 
 # --- Pictures: decoded, read by the CLI, and uploaded to the page in a real browser ---------

@@ -178,12 +178,13 @@ def test_the_pad_stays_put_under_the_pen(app_url, browser):
 
 
 def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
-    # A 7's bar alone draws a two-line "not sure"; the whole 7 a one-line "Both networks read
-    # 7.", which lifted the bars under it by a line as the stroke ended.
+    # A 7's bar alone draws a two-line note (once "not sure", now "too wide for one digit");
+    # the whole 7 a one-line "Both networks read 7.", which lifted the bars under it by a line
+    # as the stroke ended.
     page = open_pad(browser, app_url, viewport={"width": 1280, "height": 720})
     bars = page.locator("[data-testid=stPlotlyChart]").first
     draw(page, SEVEN[:1])
-    page.get_by_text("not sure").first.wait_for()
+    page.get_by_text("Too wide for one digit").wait_for()
     wait_until_idle(page)
     before = bars.bounding_box()
     draw(page, SEVEN[1:])

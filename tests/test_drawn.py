@@ -1,5 +1,6 @@
 """Tests for digitpad.strokes and digitpad.drawn: skeletons, strokes, canvas drawing, drawn sets."""
 
+import itertools
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from digitpad import drawn, strokes
 from digitpad.data import MNIST_ENV, load_mnist
 from digitpad.preprocess import to_mnist
+from digitpad.verdict import MNIST_WIDEST, too_wide_for_a_digit
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared/data"
 MNIST_FILE = Path(os.environ.get(MNIST_ENV) or SHARED_DATA / "mnist.npz")
@@ -245,3 +247,21 @@ def test_pen_digits_load_into_the_unit_box():
     images = drawn.render_pen_digits(strokes_list[:5], seed=0)
     assert images.shape == (5, 28, 28) and images.dtype == np.float32
     assert (images.reshape(5, -1).max(axis=1) > 0.5).all()
+
+
+def test_no_digit_drawn_or_in_mnist_is_too_wide_for_a_digit(mnist_test):
+    # The page calls ink WIDER_THAN_ANY_DIGIT times as wide as tall too wide for one digit, and
+    # says MNIST's widest digit is MNIST_WIDEST times: neither may be so of a digit.
+    images, _ = mnist_test
+    rows, cols = (images > 0).any(2), (images > 0).any(1)
+    heights = 28 - rows[:, ::-1].argmax(1) - rows.argmax(1)
+    widths = 28 - cols[:, ::-1].argmax(1) - cols.argmax(1)
+    assert (widths / heights).max() <= MNIST_WIDEST
+    drawn_digits = drawn.make_drawn_canvases(images[:1000], seed=3)
+    if PENDIGITS_FILE.is_file():  # other writers' styles, every fifth of their 7,494 digits
+        pen_strokes, _, _ = drawn.load_pen_digits(PENDIGITS_FILE)
+        drawn_digits = itertools.chain(drawn_digits, drawn.draw_canvases(pen_strokes[::5]))
+    too_wide = [
+        i for i, canvas in enumerate(drawn_digits) if too_wide_for_a_digit(to_mnist(canvas).box)
+    ]
+    assert too_wide == []
