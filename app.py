@@ -19,7 +19,7 @@ from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
-from digitpad.number import deciding_model, digit_in_picture
+from digitpad.number import digit_in_picture
 from digitpad.pad import drawing_pad, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
@@ -34,7 +34,7 @@ from digitpad.ui import (
     load_reader,
     model_problems,
 )
-from digitpad.verdict import small_for_the_pen, sure_digit, too_wide_for_a_digit, verdict
+from digitpad.verdict import agreed_digit, small_for_the_pen, too_wide_for_a_digit, verdict
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -289,7 +289,7 @@ def ask_and_save(
     # Ink too wide for one digit (a line, a number) is none to say yes to; the digit it was
     # meant to be can still be picked and saved.
     too_wide = too_wide_for_a_digit(result.box)
-    guess = None if too_wide else sure_digit(readings, deciding_model(readings))
+    guess = None if too_wide else agreed_digit(readings)
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     just_saved = st.session_state.pop("saved_just_now", False)

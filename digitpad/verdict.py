@@ -59,14 +59,17 @@ def too_wide_for_a_digit(box: tuple[int, int, int, int]) -> tuple[str, str] | No
     )
 
 
-def sure_digit(readings: dict[str, Reading], first: str) -> int | None:
-    """The digit a network is sure of, model `first`'s when it is sure; None when none is.
+def agreed_digit(readings: dict[str, Reading]) -> int | None:
+    """The digit every network is sure of; None when one is not sure or they disagree.
 
-    What the page offers to save with one click: offered the guess of a network that was not
-    sure, a person saving a 7 the CNN took for a 3 was asked "Yes, it is a 3?".
+    What the page offers to save with one click, as "Yes" to its verdict: offered one network's
+    sure digit while the other was not sure, a person who drew an L was asked "Yes, it is a 2?"
+    (the CNN: "maybe 6"); offered a guess no network was sure of, one saving a 7 the CNN took
+    for a 3 was asked "Yes, it is a 3?". Otherwise the person picks the digit.
     """
-    order = sorted(readings, key=lambda name: name != first)
-    return next((readings[name].digit for name in order if readings[name].sure), None)
+    digits = {reading.digit for reading in readings.values()}
+    sure = all(reading.sure for reading in readings.values())
+    return digits.pop() if sure and len(digits) == 1 else None
 
 
 def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 from digitpad.inference import Reading
 from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
-from digitpad.verdict import sure_digit, verdict
+from digitpad.verdict import agreed_digit, verdict
 
 APP = str(REPO / "app.py")
 
@@ -174,15 +174,25 @@ def test_the_verdict_says_what_the_networks_say_together():
     assert verdict({"cnn": read(3, 0.99)}, titles) is None, "its bars say it alone"
 
 
-def test_the_digit_offered_to_save_is_one_a_network_is_sure_of():
+def test_the_digit_offered_to_save_is_one_every_network_is_sure_of():
     def read(digit: int, confidence: float) -> Reading:
         probs = np.full(10, (1 - confidence) / 9)
         probs[digit] = confidence
         return Reading(digit, probs, 0.8)
 
-    assert sure_digit({"mlp": read(5, 0.9), "cnn": read(3, 0.99)}, "cnn") == 3
-    assert sure_digit({"mlp": read(7, 0.96), "cnn": read(3, 0.53)}, "cnn") == 7
-    assert sure_digit({"mlp": read(7, 0.5), "cnn": read(3, 0.53)}, "cnn") is None
+    assert agreed_digit({"mlp": read(3, 0.9), "cnn": read(3, 0.99)}) == 3
+    assert agreed_digit({"cnn": read(3, 0.99)}) == 3, "a store of one network"
+    assert agreed_digit({"mlp": read(5, 0.9), "cnn": read(3, 0.99)}) is None, "they disagree"
+    assert agreed_digit({"mlp": read(7, 0.96), "cnn": read(7, 0.53)}) is None, "one not sure"
+    assert agreed_digit({"mlp": read(7, 0.5), "cnn": read(3, 0.53)}) is None
+    # An L: the MLP sure of a 2, the CNN "maybe 6". It was offered "Yes, it is a 2".
+    app = run_app(draw_polyline([(90, 40), (90, 230), (200, 230)]))
+    (verdict_shown,) = app.info
+    assert (
+        verdict_shown.value.startswith("MLP reads 2") and "CNN is not sure" in verdict_shown.value
+    )
+    assert "confirm_sample" not in [button.key for button in app.button]
+    assert app.selectbox(key="label_digit").label == "It is a"
 
 
 def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
