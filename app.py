@@ -210,11 +210,16 @@ def draw_a_digit() -> None:
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it
             # came below a projector's or a tablet's screen, a scroll away from the next digit.
-            ask_and_save(
-                result,
-                readings,
-                lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
-            )
+            # Not ink too wide for a digit: a 7's bar saved as a 7, or a number under one
+            # label, would teach the CNN non-digits when it is fine-tuned on your digits.
+            if too_wide:
+                st.caption("Draw one whole digit to save it to *Your digits*.")
+            else:
+                ask_and_save(
+                    result,
+                    readings,
+                    lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
+                )
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
@@ -286,10 +291,7 @@ def ask_and_save(
 ) -> None:
     """Is it right? On a click, saves the drawing (made a PNG only then) with its label."""
     # The database is touched only on a click: drawing stays as fast as without this.
-    # Ink too wide for one digit (a line, a number) is none to say yes to; the digit it was
-    # meant to be can still be picked and saved.
-    too_wide = too_wide_for_a_digit(result.box)
-    guess = None if too_wide else agreed_digit(readings)
+    guess = agreed_digit(readings)
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     saved = st.session_state.get("saved_sample")
     just_saved = st.session_state.pop("saved_just_now", False)

@@ -1,4 +1,5 @@
-"""What the networks say together about one digit, in words: the drawing page's first line."""
+"""What the networks say together about one digit, in words, and what the ink's shape says
+where they cannot know: the drawing page's first line."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before
 # default pen filled its own loops, and "write it more plainly" did not help.
 PEN_WIDTHS_TALL = 4
 # No digit is as wide as this many times its height: MNIST's widest of 70,000 is 2.2 times (a
-# flat 2), the 7,494 pen digits' 1.9. A lone bar is, and both networks, which know nothing but
-# digits, read one as a sure 2 or 7: a 7's bar, drawn first, was "CNN reads 2 (97%)". So is a
-# number written on the pad or uploaded, which the Read a number page reads.
+# flat 2), the 7,494 pen digits' 1.9. A lone bar is, and the networks, which know nothing but
+# digits, read one as a 2 or a 7, one of them or both sure of it: a 7's bar, drawn first, was
+# "CNN reads 2 (97%)". So is a number written on the pad or uploaded, which the Read a number
+# page reads.
 WIDER_THAN_ANY_DIGIT = 3
 MNIST_WIDEST = 2.2
 

@@ -162,7 +162,8 @@ def bar_titles(page) -> list[str]:
 
 
 # Counts the script's runs in window.scriptRuns, from the page's first moment: the app element's
-# script state turns to "running" once a run, however short the run.
+# script state turns to "running" once a run started from idle (a rerun that interrupts a run
+# may not show as a change).
 COUNT_RUNS = """
 window.scriptRuns = 0;
 new MutationObserver(changes => {
@@ -233,6 +234,7 @@ def draw_each_read(page, strokes, draw_with=draw) -> None:
     loaded machine, so a fixed wait falls short.
     """
     for stroke in strokes:
+        wait_until_idle(page)  # a run under way could run on into the stroke's
         runs = page.evaluate("window.scriptRuns")
         draw_with(page, [stroke])
         page.wait_for_function("runs => window.scriptRuns > runs", arg=runs, timeout=30_000)
@@ -243,7 +245,7 @@ def open_from_sidebar(page, name: str) -> None:
     """Opens a page by its link in the sidebar, and waits until that page has run: until then
     the page left still reads as idle."""
     page.get_by_role("link", name=name, exact=True).click()
-    page.locator("h1", has_text=name).wait_for()
+    page.get_by_role("heading", level=1, name=name, exact=True).wait_for()
     wait_until_idle(page)
 
 

@@ -245,7 +245,7 @@ def test_the_hand_made_filters_show_whole(app_url, browser, screen):
     page = open_page(browser, f"{app_url}/Hand-made_filters", viewport=screen)
     boxes = page.locator("[data-testid=stNumberInput] input")
     # Counted as they come: in one CI run the page read as idle with two of the nine drawn.
-    expect(boxes).to_have_count(9)
+    expect(boxes).to_have_count(9, timeout=90_000)  # the models load first on a new server
     expect(page.locator("[data-testid=stNumberInputStepUp]")).to_have_count(9)
     wait_until_idle(page)
     shown = boxes.evaluate_all("boxes => boxes.map(b => [b.value, b.scrollWidth, b.clientWidth])")
