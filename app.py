@@ -210,10 +210,10 @@ def draw_a_digit() -> None:
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it
             # came below a projector's or a tablet's screen, a scroll away from the next digit.
-            # Not ink too wide for a digit: a 7's bar saved as a 7, or a number under one
-            # label, would teach the CNN non-digits when it is fine-tuned on your digits.
+            # Nothing to save of ink too wide for a digit: a 7's bar saved as a 7, or a number
+            # under one label, would teach the CNN non-digits when it is fine-tuned on them.
             if too_wide:
-                st.caption("Draw one whole digit to save it to *Your digits*.")
+                st.caption("One whole digit, drawn or uploaded, can be saved to *Your digits*.")
             else:
                 ask_and_save(
                     result,

@@ -216,7 +216,7 @@ def wait_until_idle(page) -> None:
     )
     # The page can read as idle a moment before it has drawn the last elements (in one CI run,
     # two of nine number boxes): wait until it has not changed for a quarter of a second, and
-    # until every chart is drawn (in a fresh browser, Plotly's code takes longer to come).
+    # until Plotly has begun every chart (in a fresh browser, its code takes longer to come).
     page.evaluate(QUIET_PAGE)
     page.wait_for_function(
         """() => [...document.querySelectorAll("[data-testid=stPlotlyChart]")]
