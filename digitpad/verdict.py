@@ -76,9 +76,17 @@ def agreed_digit(readings: dict[str, Reading]) -> int | None:
 
 def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """Whether the ink in `box` (x, y, width, height) of an ink map is too small for the pen
-    that drew it: the pen's width measured on the ink (the widest stroke, twice the deepest
-    point's distance to the paper), not the pen chosen now, which may be another."""
+    that drew it: the pen's width measured on the ink, not the pen chosen now, which may be
+    another.
+
+    A stroke w wide and L long covers about wL pixels inside an outline 2L long, so the pen is
+    twice the ink's area over its outline's length (holes' included). The widest point of the
+    ink, measured before, is wider where strokes cross: a 1 with a flag and a base, drawn the
+    pad's height with the broadest pen, was "small for the pen".
+    """
     x, y, width, height = box
-    strokes = (ink[y : y + height, x : x + width] >= 0.5).astype(np.uint8)
-    pen = 2 * float(cv2.distanceTransform(np.pad(strokes, 1), cv2.DIST_L2, 3).max())
+    strokes = np.pad((ink[y : y + height, x : x + width] >= 0.5).astype(np.uint8), 1)
+    outlines, _ = cv2.findContours(strokes, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(line, closed=True) for line in outlines)
+    pen = 2 * float(strokes.sum()) / max(outline, 1.0)
     return max(width, height) < PEN_WIDTHS_TALL * pen

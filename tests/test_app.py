@@ -7,8 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 from digitpad.inference import Reading
+from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
-from digitpad.verdict import agreed_digit, verdict
+from digitpad.verdict import agreed_digit, small_for_the_pen, verdict
 
 APP = str(REPO / "app.py")
 
@@ -216,6 +217,25 @@ def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
     app = run_app(scribble)
     app.slider(key="stroke_width").set_value(40).run()
     assert app.info and "small for the pen" not in " ".join(i.value for i in app.info)
+
+
+def test_a_digit_the_pads_height_is_not_small_for_any_pen():
+    # The pen was measured at the ink's widest point, which crossing strokes widen: a 1 with a
+    # flag and a base, a closed 4, an X, each drawn the pad's height with the broadest pen, was
+    # "small for the pen: draw it bigger".
+    drawings = {
+        "1 with a flag and a base": [[(110, 85), (145, 45), (145, 235)], [(100, 235), (190, 235)]],
+        "closed 4": [[(170, 45), (70, 170), (215, 170)], [(170, 45), (170, 240)]],
+        "X": [[(70, 70), (210, 210)], [(210, 70), (70, 210)]],
+    }
+    for name, strokes in drawings.items():
+        canvas = opaque_canvas()
+        for stroke in strokes:
+            draw_polyline(stroke, width=40, canvas=canvas)
+        drawn = to_mnist(canvas)
+        assert not small_for_the_pen(drawn.ink, drawn.box), name
+    tap = to_mnist(draw_polyline([(140, 140), (141, 140)], width=40))
+    assert small_for_the_pen(tap.ink, tap.box)
 
 
 def test_the_chapters_models_are_noted_once_to_have_no_threshold(monkeypatch):
