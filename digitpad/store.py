@@ -225,8 +225,12 @@ def reading_thresholds(
             f"not sure below {UNCALIBRATED_THRESHOLD:.0%}, a rule of thumb (train.py's default "
             "recipe chooses one from data)."
         )
-    thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
-    return thresholds, warnings
+    return {name: read_with(threshold) for name, threshold in calibrated.items()}, warnings
+
+
+def read_with(threshold: float | None) -> float:
+    """The threshold a model is read with: its calibrated one, else the rule of thumb."""
+    return UNCALIBRATED_THRESHOLD if threshold is None else threshold
 
 
 def made_by_the_chapters_recipe(card: dict | None) -> bool:

@@ -9,10 +9,10 @@ import streamlit as st
 from digitpad import charts, layout, report, ui
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.store import (
-    UNCALIBRATED_THRESHOLD,
     active_versions,
     card_threshold,
     load_model,
+    read_with,
     retrain_command,
     store_dir,
 )
@@ -213,8 +213,7 @@ shown = report.select(
 )
 # The shipped models' own, whose confidences these are (a fine-tuned CNN may be active); one
 # not calibrated as the drawing page reads it.
-calibrated = {name: card_threshold(cards.get(name)) for name in charts.MODEL_TITLES}
-thresholds = {n: UNCALIBRATED_THRESHOLD if t is None else t for n, t in calibrated.items()}
+thresholds = {name: read_with(card_threshold(cards.get(name))) for name in charts.MODEL_TITLES}
 st.caption(
     f"{len(shown)} of the {len(gallery.indices)} test digits that either model gets wrong; "
     "pick “MLP wrong, CNN right” and then its reverse to see whose mistakes the other avoids. "

@@ -135,6 +135,13 @@ moved_section.caption(
 )
 
 
+@st.cache_data
+def trained_on_moved_digits(store: Path, names: tuple[str, ...]) -> bool:
+    """Whether every network's card names the robust recipe, which moves digits a pixel or two
+    as it trains: the cards read once, not at each move of a slider."""
+    return all((load_card(name, store) or {}).get("recipe") == "robust" for name in names)
+
+
 @st.cache_resource
 def moved_figure(store: Path, _models: dict) -> go.Figure | None:
     """How many of the shipped MNIST test digits each network reads right, moved (`_models`:
@@ -177,10 +184,7 @@ if figure is not None:
         "moved a little further than the MLP does, not one moved far."
         + (
             " Both trained on digits moved a pixel or two, which costs neither."
-            if all(
-                (load_card(name, store_dir()) or {}).get("recipe") == "robust"
-                for name in reader.models
-            )
+            if trained_on_moved_digits(store_dir(), tuple(reader.models))
             else ""
         )
     )
