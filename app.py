@@ -19,7 +19,7 @@ from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
-from digitpad.number import digit_in_picture
+from digitpad.number import digit_in_picture, read_number
 from digitpad.pad import drawing_pad, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
@@ -34,7 +34,14 @@ from digitpad.ui import (
     load_reader,
     model_problems,
 )
-from digitpad.verdict import agreed_digit, small_for_the_pen, too_wide_for_a_digit, verdict
+from digitpad.verdict import (
+    agreed_digit,
+    may_be_a_number,
+    several_digits,
+    small_for_the_pen,
+    too_wide_for_a_digit,
+    verdict,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -52,6 +59,7 @@ FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a 
 # their maps of the drawing are on one screen; zoomed to 125% for a projector, the filters come
 # beside the readings and their maps under the filters, rather than all of it under the steps.
 TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 1046
+NUMBER_PAGE = "pages/5_Read_a_number.py"  # where what is not one digit may be read
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -186,11 +194,16 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
-            too_wide = too_wide_for_a_digit(result.box)
-            said = too_wide or verdict(readings, MODEL_TITLES)
+            not_one_digit = too_wide_for_a_digit(result.box)
+            if uploaded_png is None and may_be_a_number(result.box, readings):
+                number = read_number(canvas.image_data, reader)
+                not_one_digit = several_digits(number, reader.thresholds, MODEL_TITLES) or (
+                    not_one_digit
+                )
+            said = not_one_digit or verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said
-                if kind == "info" and not too_wide and uploaded_png is None:
+                if kind == "info" and not not_one_digit and uploaded_png is None:
                     if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning
@@ -210,10 +223,13 @@ def draw_a_digit() -> None:
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it
             # came below a projector's or a tablet's screen, a scroll away from the next digit.
-            # Nothing to save of ink too wide for a digit: a 7's bar saved as a 7, or a number
+            # Nothing to save of ink that is not one digit: a 7's bar saved as a 7, or a number
             # under one label, would teach the CNN non-digits when it is fine-tuned on them.
-            if too_wide:
+            if not_one_digit:
                 st.caption("One whole digit, drawn or uploaded, can be saved to *Your digits*.")
+                st.page_link(
+                    NUMBER_PAGE, label="Write a number on *Read a number*", icon=":material/123:"
+                )
             else:
                 ask_and_save(
                     result,

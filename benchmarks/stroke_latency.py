@@ -1,8 +1,9 @@
 """Server compute per stroke: what the drawing page does with each new drawing, stage by stage.
 
 The stages are the calls app.py makes on every rerun after a stroke: decode the canvas's PNG,
-preprocess it, run both models (the CNN also gives its feature maps), make the four preview
-images and encode them as Streamlit does, and build the three figures and serialise them as
+preprocess it, run both models (the CNN also gives its feature maps), read it as a number when it
+is as wide as two digits and the networks are not both sure of it, make the preview images and
+encode them as Streamlit does, and build the three figures and serialise them as
 `st.plotly_chart` does. Streamlit's own rerun overhead and the browser are not in these figures:
 benchmarks/browser_latency.py measures a stroke end to end.
 
@@ -22,9 +23,11 @@ import streamlit  # noqa: F401  registers the Plotly template that st.plotly_cha
 from PIL import Image
 
 from digitpad import charts
-from digitpad.inference import DigitReader
+from digitpad.charts import MODEL_TITLES
+from digitpad.inference import DigitReader, open_reader
+from digitpad.number import read_number
 from digitpad.preprocess import to_mnist
-from digitpad.store import load_models
+from digitpad.verdict import may_be_a_number, several_digits
 
 
 def as_canvas_value(rgba: np.ndarray) -> str:
@@ -66,6 +69,9 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
     mark("preprocess")
     readings, feature_maps, deskewed = reader.read_one(result.image)
     mark("both models + feature maps")
+    if may_be_a_number(result.box, readings):
+        several_digits(read_number(picture, reader), reader.thresholds, MODEL_TITLES)
+    mark("read as a number if wide")
     for image in (
         charts.shrunk(result.ink),
         charts.shrunk(result.cropped),
@@ -96,10 +102,10 @@ def main() -> None:
     parser.add_argument("--drawings", type=int, default=200)
     args = parser.parse_args()
 
-    models, problems = load_models()
-    if problems:
+    # As the page loads it: "not sure" thresholds, and the number reader's helper.
+    reader, problems = open_reader()
+    if reader is None or problems:
         raise SystemExit("\n".join(problems.values()))
-    reader = DigitReader(models)
     urls = [as_canvas_value(rgba) for rgba in common.canvas_drawings(args.drawings)]
     one_stroke(reader, urls[0], defaultdict(list))  # first-call imports are not a stroke's cost
 

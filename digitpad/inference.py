@@ -78,11 +78,15 @@ class DigitReader:
             self._probes["cnn"] = keras.Model(
                 cnn.inputs, [cnn.outputs[0], cnn.get_layer(FIRST_CONV).output, *seen]
             )
-        # Trace now, not on the first stroke or number.
+        # Trace now, not on the first stroke or number: Keras traces each batch shape it has not
+        # seen until its second, then one for any (the first number read took 0.2 s more).
         self.read_one(np.zeros((28, 28), np.float32))
-        self.whole_digit_probabilities(
-            np.zeros((1, 28, 28), np.float32), np.zeros((1, WHOLE_DIGIT_SHAPE_FEATURES), np.float32)
-        )
+        for size in (MIN_BATCH, 2 * MIN_BATCH):
+            self.probabilities(np.zeros((size, 28, 28), np.float32))
+            self.whole_digit_probabilities(
+                np.zeros((size, 28, 28), np.float32),
+                np.zeros((size, WHOLE_DIGIT_SHAPE_FEATURES), np.float32),
+            )
 
     @property
     def names(self) -> list[str]:

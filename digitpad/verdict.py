@@ -10,6 +10,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
+    from digitpad.number import NumberReading
 
 # A drawing fewer pen widths tall than this is mostly blot: a 3 drawn small in a corner with the
 # default pen filled its own loops, and "write it more plainly" did not help.
@@ -21,6 +22,10 @@ PEN_WIDTHS_TALL = 4
 # page reads.
 WIDER_THAN_ANY_DIGIT = 3
 MNIST_WIDEST = 2.2
+# Two digits side by side are as wide as this for their height or wider (299 of 300 drawn from
+# the validation writers' pen digits), one digit in a third of drawings: only those are given to
+# the number reader, which takes 15-20 ms, twice a stroke's reading.
+AS_WIDE_AS_TWO_DIGITS = 0.8
 
 
 def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, str] | None:
@@ -58,6 +63,29 @@ def too_wide_for_a_digit(box: tuple[int, int, int, int]) -> tuple[str, str] | No
     return "info", (
         f"Too wide for one digit ({width / height:.1f} times as wide as tall; MNIST's widest is "
         f"{MNIST_WIDEST}): a line, or a number?"
+    )
+
+
+def may_be_a_number(box: tuple[int, int, int, int], readings: dict[str, Reading]) -> bool:
+    """Whether ink in `box` (x, y, width, height) may be several digits, worth reading as a
+    number: as wide as two digits side by side, and no digit every network is sure of. Two
+    digits drawn on the pad were mostly "not sure", asked to be written "more plainly"."""
+    _, _, width, height = box
+    return width >= AS_WIDE_AS_TWO_DIGITS * height and agreed_digit(readings) is None
+
+
+def several_digits(
+    number: NumberReading, thresholds: dict[str, float | None], titles: dict[str, str]
+) -> tuple[str, str] | None:
+    """What the page says of a drawing the number reader finds two or more digits in, each of
+    which its deciding model is sure of, in place of the networks' verdict on one digit; None
+    otherwise (a digit in two strokes, a scribble)."""
+    model = number.deciding_model
+    if len(number.digits) < 2 or number.unsure(model, thresholds.get(model)):
+        return None
+    return "info", (
+        f"Several digits, not one? The {titles[model]} reads **{number.number}** as a number. "
+        "This pad reads one digit at a time."
     )
 
 

@@ -7,9 +7,16 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
 from digitpad.inference import Reading
+from digitpad.number import FoundDigit, NumberReading
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
-from digitpad.verdict import agreed_digit, small_for_the_pen, verdict
+from digitpad.verdict import (
+    agreed_digit,
+    may_be_a_number,
+    several_digits,
+    small_for_the_pen,
+    verdict,
+)
 
 APP = str(REPO / "app.py")
 
@@ -153,6 +160,70 @@ def test_a_line_is_too_wide_for_a_digit_and_a_digit_started_with_one_is_read_onc
     app.run()
     assert not app.info and any("read **7**" in success.value for success in app.success)
     assert app.button(key="confirm_sample").label == "Yes, it is a 7"
+
+
+def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save():
+    # Two digits were "Not sure what this is ... try writing it more plainly", or one of them
+    # read as one digit: a 1 and a 7 were "CNN reads 7 (91%)".
+    four_two = opaque_canvas()
+    for stroke in (
+        [(80, 70), (30, 160), (110, 160)],
+        [(90, 110), (90, 210)],
+        [(150, 90), (200, 70), (240, 100), (160, 210), (250, 210)],
+    ):
+        draw_polyline(stroke, canvas=four_two)
+    app = run_app(four_two)
+    assert not app.exception and not app.success
+    (verdict_shown,) = app.info
+    assert verdict_shown.value == (
+        "Several digits, not one? The CNN reads **42** as a number. This pad reads one digit at "
+        "a time."
+    )
+    assert any(" reads " in title or "not sure" in title for title in chart_titles(app))
+    # A number under one label would teach the CNN non-digits when fine-tuned on it.
+    assert "confirm_sample" not in [button.key for button in app.button]
+    assert not [box for box in app.selectbox if box.key == "label_digit"]
+    (link,) = app.page_link
+    assert link.value == "Write a number on *Read a number*"
+    assert link.proto.page.endswith("Read_a_number")
+    # A 7 with a bar through it, as wide: one digit, read and offered to save.
+    seven = opaque_canvas()
+    for stroke in ([(60, 60), (220, 60), (130, 250)], [(100, 150), (190, 150)]):
+        draw_polyline(stroke, canvas=seven)
+    app.session_state["canvas"] = canvas_state(seven)
+    app.run()
+    assert not app.info and not app.page_link
+    assert app.button(key="confirm_sample").label == "Yes, it is a 7"
+
+
+def test_a_number_is_said_only_of_several_digits_the_cnn_is_sure_of():
+    def number(*confidences: float) -> NumberReading:
+        probs = np.full((len(confidences), 10), 0.0)
+        for position, confidence in enumerate(confidences):
+            probs[position] = (1 - confidence) / 9
+            probs[position, position + 1] = confidence
+        found = [FoundDigit((0, 0, 1, 1), np.zeros((28, 28))) for _ in confidences]
+        return NumberReading(found, {"mlp": probs * 0 + 0.1, "cnn": probs})
+
+    thresholds, titles = {"mlp": 0.7, "cnn": 0.8}, {"mlp": "MLP", "cnn": "CNN"}
+    assert several_digits(number(0.99, 0.9, 0.95), thresholds, titles) == (
+        "info",
+        "Several digits, not one? The CNN reads **123** as a number. This pad reads one digit "
+        "at a time.",
+    )
+    assert several_digits(number(0.99), thresholds, titles) is None, "one digit"
+    assert several_digits(number(0.99, 0.6), thresholds, titles) is None, "one not sure"
+
+    def read(digit: int, confidence: float) -> Reading:
+        probs = np.full(10, (1 - confidence) / 9)
+        probs[digit] = confidence
+        return Reading(digit, probs, 0.8)
+
+    unsure = {"mlp": read(4, 0.3), "cnn": read(4, 0.3)}
+    assert may_be_a_number((0, 0, 200, 160), unsure)
+    assert not may_be_a_number((0, 0, 100, 160), unsure), "narrower than two digits"
+    sure = {"mlp": read(4, 0.9), "cnn": read(4, 0.99)}
+    assert not may_be_a_number((0, 0, 200, 160), sure), "a digit both networks are sure of"
 
 
 def test_the_verdict_says_what_the_networks_say_together():
