@@ -19,7 +19,7 @@ from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
-from digitpad.number import digit_in_picture, read_number
+from digitpad.number import NumberReading, digit_in_picture, read_number
 from digitpad.pad import drawing_pad, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
@@ -89,6 +89,14 @@ def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
     picture = decode_image(data)
     thumbnail = png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
     return thumbnail, digit_in_picture(picture)
+
+
+# Read once, as the picture is, not at every rerun.
+@st.cache_data(max_entries=8, show_spinner=False)
+def number_in_upload(data: bytes, store: Path) -> NumberReading:
+    """The digits of a number in an uploaded picture, found and read as Read a number does."""
+    reader, _ = load_reader(store)
+    return read_number(decode_image(data), reader)
 
 
 def draw_a_digit() -> None:
@@ -195,8 +203,11 @@ def draw_a_digit() -> None:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
             not_one_digit = too_wide_for_a_digit(result.box)
-            if uploaded_png is None and may_be_a_number(result.box, readings):
-                number = read_number(canvas.image_data, reader)
+            if may_be_a_number(result.box, readings):
+                if uploaded_png is None:
+                    number = read_number(canvas.image_data, reader)
+                else:
+                    number = number_in_upload(upload.getvalue(), store_dir())
                 not_one_digit = several_digits(number, reader.thresholds, MODEL_TITLES) or (
                     not_one_digit
                 )
@@ -228,7 +239,7 @@ def draw_a_digit() -> None:
             if not_one_digit:
                 st.caption("One whole digit, drawn or uploaded, can be saved to *Your digits*.")
                 st.page_link(
-                    NUMBER_PAGE, label="Write a number on *Read a number*", icon=":material/123:"
+                    NUMBER_PAGE, label="Read numbers on *Read a number*", icon=":material/123:"
                 )
             else:
                 ask_and_save(

@@ -84,8 +84,8 @@ def several_digits(
     if len(number.digits) < 2 or number.unsure(model, thresholds.get(model)):
         return None
     return "info", (
-        f"Several digits, not one? The {titles[model]} reads **{number.number}** as a number. "
-        "This pad reads one digit at a time."
+        f"Several digits, not one? The {titles[model]} reads **{number.number}** as a number; "
+        "this page reads one digit at a time."
     )
 
 

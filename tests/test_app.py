@@ -176,15 +176,15 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     assert not app.exception and not app.success
     (verdict_shown,) = app.info
     assert verdict_shown.value == (
-        "Several digits, not one? The CNN reads **42** as a number. This pad reads one digit at "
-        "a time."
+        "Several digits, not one? The CNN reads **42** as a number; this page reads one digit "
+        "at a time."
     )
     assert any(" reads " in title or "not sure" in title for title in chart_titles(app))
     # A number under one label would teach the CNN non-digits when fine-tuned on it.
     assert "confirm_sample" not in [button.key for button in app.button]
     assert not [box for box in app.selectbox if box.key == "label_digit"]
     (link,) = app.page_link
-    assert link.value == "Write a number on *Read a number*"
+    assert link.value == "Read numbers on *Read a number*"
     assert link.proto.page.endswith("Read_a_number")
     # A 7 with a bar through it, as wide: one digit, read and offered to save.
     seven = opaque_canvas()
@@ -208,7 +208,7 @@ def test_a_number_is_said_only_of_several_digits_the_cnn_is_sure_of():
     thresholds, titles = {"mlp": 0.7, "cnn": 0.8}, {"mlp": "MLP", "cnn": "CNN"}
     assert several_digits(number(0.99, 0.9, 0.95), thresholds, titles) == (
         "info",
-        "Several digits, not one? The CNN reads **123** as a number. This pad reads one digit "
+        "Several digits, not one? The CNN reads **123** as a number; this page reads one digit "
         "at a time.",
     )
     assert several_digits(number(0.99), thresholds, titles) is None, "one digit"

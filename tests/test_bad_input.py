@@ -7,6 +7,7 @@ import io
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import cv2
 import keras
@@ -254,11 +255,29 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     page.context.close()
 
 
-def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_url, browser):
-    # The page said "Reading your photo" under the refused one's name in the uploader.
+def forty_two(folder: Path) -> Path:
+    """A picture of the number 42, printed black on white, in a file in the folder."""
     number = np.full((120, 300), 255, np.uint8)
     cv2.putText(number, "42", (60, 95), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 9)
-    cv2.imwrite(str(tmp_path / "forty-two.png"), number)
+    cv2.imwrite(str(folder / "forty-two.png"), number)
+    return folder / "forty-two.png"
+
+
+def test_a_number_uploaded_to_the_drawing_page_is_read_as_one(tmp_path, app_url, browser):
+    # It was read as one digit: "Not sure what this is ... try writing it more plainly".
+    page = open_pad(browser, app_url)
+    wait_until_idle(page)
+    upload(page, forty_two(tmp_path))
+    page.get_by_text("Several digits, not one? The CNN reads 42 as a number").wait_for()
+    page.get_by_role("link", name="Read numbers on Read a number").click()
+    page.get_by_role("heading", name="Read a number", level=1, exact=True).wait_for()
+    assert_clean(page)
+    page.context.close()
+
+
+def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_url, browser):
+    # The page said "Reading your photo" under the refused one's name in the uploader.
+    forty_two(tmp_path)
     big = tmp_path / "big.png"
     big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))
     page = open_page(browser, f"{app_url}/Read_a_number")
