@@ -66,6 +66,7 @@ def main() -> None:
     reader, problems = open_reader()
     if reader is None or problems:
         raise SystemExit("\n".join(problems.values()))
+    reader.trace_for_numbers()  # as the app does beside the first strokes
     strokes, _ = pen_digit_parts(common.PEN_DIGITS)[args.pen]
     _, (mnist_test, _) = load_mnist(common.SHARED_MNIST)
     rng = np.random.default_rng(args.seed)

@@ -106,6 +106,7 @@ def main() -> None:
     reader, problems = open_reader()
     if reader is None or problems:
         raise SystemExit("\n".join(problems.values()))
+    reader.trace_for_numbers()  # as the app does beside the first strokes
     urls = [as_canvas_value(rgba) for rgba in common.canvas_drawings(args.drawings)]
     one_stroke(reader, urls[0], defaultdict(list))  # first-call imports are not a stroke's cost
 

@@ -1,5 +1,6 @@
 """Read 28x28 digits with the loaded models, fast enough to run on every stroke."""
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -17,6 +18,17 @@ BATCH = 256
 # Keras traces its predict step again for every new batch size: a smaller batch is padded to a
 # power of two, at least this, so a few traces serve every size.
 MIN_BATCH = 16
+
+
+class _TracedOnPurpose(logging.Filter):
+    """Drops TensorFlow's warning that a predict step was traced again: the reader traces each
+    model for a few batch sizes as it loads, on purpose, and the server's log said so twice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_TracedOnPurpose())
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,13 @@ class DigitReader:
             self._probes["cnn"] = keras.Model(
                 cnn.inputs, [cnn.outputs[0], cnn.get_layer(FIRST_CONV).output, *seen]
             )
-        # Trace now, not on the first stroke or number: Keras traces each batch shape it has not
-        # seen until its second, then one for any (the first number read took 0.2 s more).
+        # Trace now, not on the first stroke.
         self.read_one(np.zeros((28, 28), np.float32))
+
+    def trace_for_numbers(self) -> None:
+        """Traces the batches a number is read in, which the first number read waited 0.2 s
+        for: Keras traces each batch shape it has not seen, and after two, one for any. Not in
+        the constructor, where it held up the first stroke after a start by 0.56 s."""
         for size in (MIN_BATCH, 2 * MIN_BATCH):
             self.probabilities(np.zeros((size, 28, 28), np.float32))
             self.whole_digit_probabilities(

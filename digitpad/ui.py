@@ -39,6 +39,9 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     from digitpad.inference import open_reader
 
     reader, problems = open_reader(store)
+    if reader is not None:
+        # Beside the first strokes rather than before them: a number read takes batches.
+        threading.Thread(target=reader.trace_for_numbers, daemon=True).start()
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
     # update. What is loaded by now lives until the cache is cleared: keep it out of those
