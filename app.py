@@ -208,9 +208,7 @@ def draw_a_digit() -> None:
                     number = read_number(canvas.image_data, reader)
                 else:
                     number = number_in_upload(upload.getvalue(), store_dir())
-                not_one_digit = several_digits(number, reader.thresholds, MODEL_TITLES) or (
-                    not_one_digit
-                )
+                not_one_digit = several_digits(number, readings, MODEL_TITLES) or not_one_digit
             said = not_one_digit or verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said

@@ -1,11 +1,12 @@
 """How often the drawing page says "Several digits, not one?": of two digits written side by side
 on its square pad, which it should, and of one digit, which it should not.
 
-    .venv/bin/python benchmarks/several_digits.py [--pen test] [--count 300]
+    .venv/bin/python benchmarks/several_digits.py [--pen test] [--count 300] [--seed 0]
 
 The pad reads one digit at a time; a drawing as wide as two digits that the networks are not both
 sure of is also read as a number, and called several digits when the number reader finds two or
-more that the CNN is sure of (`digitpad.verdict`). Two digits: tablet-pen digits of the chosen
+more that the CNN is sure of, or most of them where it is not sure of the drawing as one digit
+(`digitpad.verdict`). Two digits: tablet-pen digits of the chosen
 writers (test: the six no model trained or was tuned on; validation: the four the width rule was
 chosen on), a random 25-60% of the pad tall, side by side with gaps from a slight overlap to a
 tenth of the pad, a pen of 5 to 25 pixels. One digit: those writers' digits alone, 25-90% of the
@@ -87,8 +88,9 @@ def main() -> None:
                 start = time.perf_counter()
                 number = read_number(canvas, reader)
                 seconds.append(time.perf_counter() - start)
-                called += several_digits(number, reader.thresholds, MODEL_TITLES) is not None
-        print(f"{name}: called several digits, {called / len(canvases):.1%} of {len(canvases)}")
+                called += several_digits(number, readings, MODEL_TITLES) is not None
+        share = f"{called} of {len(canvases)} ({called / len(canvases):.1%})"
+        print(f"{name}: called several digits, {share}")
         print(f"  the number reader, on those wide enough: {common.percentiles(seconds)}")
 
 

@@ -70,7 +70,7 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
     readings, feature_maps, deskewed = reader.read_one(result.image)
     mark("both models + feature maps")
     if may_be_a_number(result.box, readings):
-        several_digits(read_number(picture, reader), reader.thresholds, MODEL_TITLES)
+        several_digits(read_number(picture, reader), readings, MODEL_TITLES)
     mark("read as a number if wide")
     for image in (
         charts.shrunk(result.ink),

@@ -75,17 +75,25 @@ def may_be_a_number(box: tuple[int, int, int, int], readings: dict[str, Reading]
 
 
 def several_digits(
-    number: NumberReading, thresholds: dict[str, float | None], titles: dict[str, str]
+    number: NumberReading, readings: dict[str, Reading], titles: dict[str, str]
 ) -> tuple[str, str] | None:
-    """What the page says of a drawing the number reader finds two or more digits in, each of
-    which its deciding model is sure of, in place of the networks' verdict on one digit; None
-    otherwise (a digit in two strokes, a scribble)."""
+    """What the page says of a drawing, read by each network as one digit (`readings`), that
+    the number reader finds two or more digits in (`number`), in place of the networks' verdict;
+    None where it is one digit (in two strokes, say) or no number (a scribble).
+
+    Its deciding model must be sure of every digit found, or of most where it is not sure of
+    the drawing as one digit either: a 5 drawn with the broadest pen, which the CNN read as a 5
+    (96%), was "58, not sure of digit 1" (as the Read a number page says of a number)."""
     model = number.deciding_model
-    if len(number.digits) < 2 or number.unsure(model, thresholds.get(model)):
+    unsure = number.unsure(model, readings[model].threshold)
+    if len(number.digits) < 2 or (unsure and readings[model].sure):
         return None
+    if number.no_number(unsure, titles[model]):
+        return None
+    doubts = f", not sure of digit {', '.join(str(i + 1) for i in unsure)}" if unsure else ""
     return "info", (
-        f"Several digits, not one? The {titles[model]} reads **{number.number}** as a number; "
-        "this page reads one digit at a time."
+        f"Several digits, not one? The {titles[model]} reads **{number.number}** as a "
+        f"number{doubts}; this page reads one digit at a time."
     )
 
 
