@@ -20,12 +20,13 @@ from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.number import NumberReading, digit_in_picture, read_number
-from digitpad.pad import drawing_pad, upload_that_stays
+from digitpad.pad import HandedOver, drawing_pad, hand_over, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
+    NUMBER_UPLOAD_KEY,
     a_digit,
     dark_page,
     fetch_chart_code,
@@ -60,6 +61,7 @@ FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a 
 # beside the readings and their maps under the filters, rather than all of it under the steps.
 TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 1046
 NUMBER_PAGE = "pages/5_Read_a_number.py"  # where what is not one digit may be read
+DRAWN_HERE, UPLOADED_HERE = "brought from Draw a digit", "uploaded on Draw a digit"
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -202,13 +204,14 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
-            not_one_digit = too_wide_for_a_digit(result.box)
+            number_said = None
             if may_be_a_number(result.box, readings):
                 if uploaded_png is None:
                     number = read_number(canvas.image_data, reader)
                 else:
                     number = number_in_upload(upload.getvalue(), store_dir())
-                not_one_digit = several_digits(number, readings, MODEL_TITLES) or not_one_digit
+                number_said = several_digits(number, readings, MODEL_TITLES)
+            not_one_digit = number_said or too_wide_for_a_digit(result.box)
             said = not_one_digit or verdict(readings, MODEL_TITLES)
             if said:
                 kind, text = said
@@ -236,9 +239,18 @@ def draw_a_digit() -> None:
             # under one label, would teach the CNN non-digits when it is fine-tuned on them.
             if not_one_digit:
                 st.caption("One whole digit, drawn or uploaded, can be saved to *Your digits*.")
-                st.page_link(
-                    NUMBER_PAGE, label="Read numbers on *Read a number*", icon=":material/123:"
-                )
+                if not number_said:
+                    st.page_link(
+                        NUMBER_PAGE, label="Read numbers on *Read a number*", icon=":material/123:"
+                    )
+                # The number read there from this drawing, not from a blank pad to write it on.
+                elif st.button("Read it on *Read a number*", icon=":material/123:"):
+                    if uploaded_png is None:
+                        picture = HandedOver("your drawing", canvas.image_bytes, DRAWN_HERE)
+                    else:
+                        picture = HandedOver(upload.name, upload.getvalue(), UPLOADED_HERE)
+                    hand_over(NUMBER_UPLOAD_KEY, picture)
+                    st.switch_page(NUMBER_PAGE)
             else:
                 ask_and_save(
                     result,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -127,12 +128,31 @@ def clear_pad(key: str, on_clear: Callable[[], None] | None) -> None:
         on_clear()
 
 
-def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | None:
+@dataclass(frozen=True)
+class HandedOver:
+    """A picture one page hands another's uploader (`hand_over`): read as an upload is."""
+
+    name: str
+    data: bytes
+    came_from: str  # said under the uploader: "brought from Draw a digit"
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def hand_over(key: str, picture: HandedOver) -> None:
+    """Has upload_that_stays of that key, on another page, read the picture when that page
+    shows, as one uploaded there before: until another is uploaded or it is let go."""
+    st.session_state[f"{key}_kept"], st.session_state[f"{key}_from_before"] = picture, True
+
+
+def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | HandedOver | None:
     """A file uploader whose picture outlives a visit to another page, where Streamlit forgets
     the uploader with its file: the picture being read, or None.
 
-    Back on the page, the uploader is empty and the picture from before is read until another
-    is uploaded or a button under the uploader lets it go.
+    Back on the page, the uploader is empty and the picture from before (or one handed over
+    from another page) is read until another is uploaded or a button under the uploader lets
+    it go.
     """
     kept, from_before = f"{key}_kept", f"{key}_from_before"
     returning = key not in st.session_state
@@ -147,7 +167,10 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
         st.session_state.pop(kept, None)  # removed from the uploader, or never there
         return None
     picture = st.session_state[kept]
-    st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
+    if isinstance(picture, HandedOver):
+        st.caption(f"Reading {picture.name}, {picture.came_from}.")
+    else:
+        st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
     st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
     return picture
 

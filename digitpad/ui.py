@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from digitpad.inference import DigitReader
 
 DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
+NUMBER_UPLOAD_KEY = "number_upload"  # the Read a number page's uploader, which others hand to
 CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or export
 
 

@@ -67,7 +67,7 @@ with st.sidebar:
         persist_state="session",
     )
     upload = pad.upload_that_stays(
-        "…or read a photo of a number written on paper", UPLOAD_TYPES, "number_upload"
+        "…or read a photo of a number written on paper", UPLOAD_TYPES, ui.NUMBER_UPLOAD_KEY
     )
     ui.fetch_chart_code()
 

@@ -28,6 +28,10 @@ def run_app(drawing=None) -> AppTest:
     return app.run()
 
 
+def button_labels(app: AppTest) -> list[str]:
+    return [button.label for button in app.button]
+
+
 def chart_titles(app: AppTest) -> list[str]:
     titles = []
     for chart in app.get("plotly_chart"):
@@ -153,6 +157,9 @@ def test_a_line_is_too_wide_for_a_digit_and_a_digit_started_with_one_is_read_onc
     assert not [box for box in app.selectbox if box.key == "label_digit"]
     saving = "One whole digit, drawn or uploaded, can be saved to *Your digits*."
     assert saving in [caption.value for caption in app.caption]
+    (link,) = app.page_link  # "a line, or a number?"
+    assert link.value == "Read numbers on *Read a number*"
+    assert link.proto.page.endswith("Read_a_number")
     # Its stem drawn, the 7 is read as one, and offered to save.
     app.session_state["canvas"] = canvas_state(
         draw_polyline([(60, 60), (220, 60), (130, 250)], width=40)
@@ -183,17 +190,29 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     # A number under one label would teach the CNN non-digits when fine-tuned on it.
     assert "confirm_sample" not in [button.key for button in app.button]
     assert not [box for box in app.selectbox if box.key == "label_digit"]
-    (link,) = app.page_link
-    assert link.value == "Read numbers on *Read a number*"
-    assert link.proto.page.endswith("Read_a_number")
     # A 7 with a bar through it, as wide: one digit, read and offered to save.
     seven = opaque_canvas()
     for stroke in ([(60, 60), (220, 60), (130, 250)], [(100, 150), (190, 150)]):
         draw_polyline(stroke, canvas=seven)
-    app.session_state["canvas"] = canvas_state(seven)
-    app.run()
-    assert not app.info and not app.page_link
-    assert app.button(key="confirm_sample").label == "Yes, it is a 7"
+    one_digit = run_app(seven)
+    assert not one_digit.info and "Read it on *Read a number*" not in button_labels(one_digit)
+    assert one_digit.button(key="confirm_sample").label == "Yes, it is a 7"
+    # Read on Read a number from the same drawing, boxes and all, not from a blank pad.
+    read_there = next(b for b in app.button if b.label == "Read it on *Read a number*")
+    read_there.click().run()
+    assert not app.exception and app.title[0].value == "Read a number"
+    assert [(metric.label, metric.value) for metric in app.metric] == [
+        ("CNN reads", "42"),
+        ("MLP reads", "42"),
+    ]
+    captions = [caption.value for caption in app.caption]
+    assert (
+        "Reading your drawing, not the pad: let it go in the sidebar to read the pad." in captions
+    )
+    assert "Reading your drawing, brought from Draw a digit." in captions
+    app.button(key="number_upload_let_go").click().run()
+    assert not app.metric, "the number page's own pad, empty, read once the drawing is let go"
+    assert app.info[0].value.startswith("Write a number on the black pad")
 
 
 def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_not_of_one_digit():

@@ -269,8 +269,12 @@ def test_a_number_uploaded_to_the_drawing_page_is_read_as_one(tmp_path, app_url,
     wait_until_idle(page)
     upload(page, forty_two(tmp_path))
     page.get_by_text("Several digits, not one? The CNN reads 42 as a number").wait_for()
-    page.get_by_role("link", name="Read numbers on Read a number").click()
+    page.get_by_role("button", name="Read it on Read a number").click()
     page.get_by_role("heading", name="Read a number", level=1, exact=True).wait_for()
+    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.get_by_text("Reading forty-two.png, uploaded on Draw a digit.").wait_for()
+    wait_until_idle(page)
+    assert page.get_by_role("img", name="forty-two.png with a box round each digit found").count()
     assert_clean(page)
     page.context.close()
 
