@@ -19,8 +19,8 @@ from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
-from digitpad.number import NumberReading, digit_in_picture, read_number
-from digitpad.pad import HandedOver, drawing_pad, hand_over, upload_that_stays
+from digitpad.number import NumberReading, digit_in_picture, ink_groups, read_number
+from digitpad.pad import HandedOver, drawing_pad, hand_over, take_back, upload_that_stays
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import (
@@ -180,6 +180,7 @@ def draw_a_digit() -> None:
 
     if uploaded_png is None and canvas.image_data is not None:
         result = to_mnist(canvas.image_data)
+    take_back(NUMBER_UPLOAD_KEY, DRAWN_HERE, canvas.image_bytes)
     st.session_state[DIGIT_KEY] = None if result is None else result.image
 
     with steps:
@@ -204,13 +205,13 @@ def draw_a_digit() -> None:
     with steps:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
-            number_said = None
-            if may_be_a_number(result.box, readings):
+            number_said, groups = None, ink_groups(result.ink)
+            if may_be_a_number(result.box, groups, readings):
                 if uploaded_png is None:
                     number = read_number(canvas.image_data, reader)
                 else:
                     number = number_in_upload(upload.getvalue(), store_dir())
-                number_said = several_digits(number, readings, MODEL_TITLES)
+                number_said = several_digits(number, groups, readings, MODEL_TITLES)
             not_one_digit = number_said or too_wide_for_a_digit(result.box)
             said = not_one_digit or verdict(readings, MODEL_TITLES)
             if said:

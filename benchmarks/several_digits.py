@@ -10,8 +10,9 @@ more that the CNN is sure of, or most of them where it is not sure of the drawin
 writers (test: the six no model trained or was tuned on; validation: the four the width rule was
 chosen on), a random 25-60% of the pad tall, side by side with gaps from a slight overlap to a
 tenth of the pad, a pen of 5 to 25 pixels. One digit: those writers' digits alone, 25-90% of the
-pad tall, anywhere, a pen of 4 to 40 pixels, and MNIST's test digits drawn as `evaluate` draws
-its drawn set. Prints the share called several digits, and the number reader's time on a stroke.
+pad tall, anywhere, a pen of 4 to 40 pixels, MNIST's test digits drawn as `evaluate` draws its
+drawn set, and scribbles (the scribble test set's tangles) drawn as those writers' digits are.
+Prints the share called several digits, and the number reader's time on a stroke.
 """
 
 import argparse
@@ -24,8 +25,10 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.data import load_mnist
 from digitpad.drawn import CANVAS_SIZE, draw_strokes, make_drawn_canvases, pen_digit_parts
 from digitpad.inference import open_reader
-from digitpad.number import read_number
+from digitpad.number import ink_groups, read_number
 from digitpad.preprocess import to_mnist
+from digitpad.testsets import SCRIBBLE_SEED
+from digitpad.training_data import random_scribbles
 from digitpad.verdict import may_be_a_number, several_digits
 
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
@@ -70,6 +73,7 @@ def main() -> None:
     reader.trace_for_numbers()  # as the app does beside the first strokes
     strokes, _ = pen_digit_parts(common.PEN_DIGITS)[args.pen]
     _, (mnist_test, _) = load_mnist(common.SHARED_MNIST)
+    scribbles = random_scribbles(args.count, SCRIBBLE_SEED)  # the scribble test set's
     rng = np.random.default_rng(args.seed)
     sets = {
         f"two {args.pen} writers' digits side by side": [
@@ -77,6 +81,7 @@ def main() -> None:
         ],
         f"one {args.pen} writers' digit": [one_digit(rng, strokes) for _ in range(args.count)],
         "one MNIST test digit, drawn": list(make_drawn_canvases(mnist_test[: args.count])),
+        "a scribble": [one_digit(rng, scribbles) for _ in range(args.count)],
     }
     print(common.machine())
     for name, canvases in sets.items():
@@ -84,11 +89,12 @@ def main() -> None:
         for canvas in canvases:
             result = to_mnist(canvas)
             readings = reader.read_one(result.image).readings
-            if may_be_a_number(result.box, readings):
+            groups = ink_groups(result.ink)
+            if may_be_a_number(result.box, groups, readings):
                 start = time.perf_counter()
                 number = read_number(canvas, reader)
                 seconds.append(time.perf_counter() - start)
-                called += several_digits(number, readings, MODEL_TITLES) is not None
+                called += several_digits(number, groups, readings, MODEL_TITLES) is not None
         share = f"{called} of {len(canvases)} ({called / len(canvases):.1%})"
         print(f"{name}: called several digits, {share}")
         print(f"  the number reader, on those wide enough: {common.percentiles(seconds)}")

@@ -1,9 +1,9 @@
 """Server compute per stroke: what the drawing page does with each new drawing, stage by stage.
 
 The stages are the calls app.py makes on every rerun after a stroke: decode the canvas's PNG,
-preprocess it, run both models (the CNN also gives its feature maps), read it as a number when it
-is as wide as two digits and the networks are not both sure of it, make the preview images and
-encode them as Streamlit does, and build the three figures and serialise them as
+preprocess it, run both models (the CNN also gives its feature maps), look for groups of ink side
+by side and read it as a number where it may be one (`verdict.may_be_a_number`), make the preview
+images and encode them as Streamlit does, and build the three figures and serialise them as
 `st.plotly_chart` does. Streamlit's own rerun overhead and the browser are not in these figures:
 benchmarks/browser_latency.py measures a stroke end to end.
 
@@ -25,7 +25,7 @@ from PIL import Image
 from digitpad import charts
 from digitpad.charts import MODEL_TITLES
 from digitpad.inference import DigitReader, open_reader
-from digitpad.number import read_number
+from digitpad.number import ink_groups, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import may_be_a_number, several_digits
 
@@ -69,9 +69,10 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
     mark("preprocess")
     readings, feature_maps, deskewed = reader.read_one(result.image)
     mark("both models + feature maps")
-    if may_be_a_number(result.box, readings):
-        several_digits(read_number(picture, reader), readings, MODEL_TITLES)
-    mark("read as a number if wide")
+    groups = ink_groups(result.ink)
+    if may_be_a_number(result.box, groups, readings):
+        several_digits(read_number(picture, reader), groups, readings, MODEL_TITLES)
+    mark("several digits? check")
     for image in (
         charts.shrunk(result.ink),
         charts.shrunk(result.cropped),

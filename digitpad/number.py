@@ -249,6 +249,14 @@ def _pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Part]]:
     return labels, pieces
 
 
+def ink_groups(ink: np.ndarray) -> list[tuple[int, int]]:
+    """The columns, first and past the last, of each group of ink (0 to 1) side by side, left
+    to right: pieces above one another (a 5's flag) taken as one, as a number's digits are first
+    looked for."""
+    _, pieces = _pieces(ink >= 0.5)
+    return [(group.left, group.right) for group in _merged(pieces)]
+
+
 def _one_digit(a: Part, b: Part) -> bool:
     overlap = min(a.right, b.right) - max(a.left, b.left)
     both = a.joined(b)

@@ -146,6 +146,15 @@ def hand_over(key: str, picture: HandedOver) -> None:
     st.session_state[f"{key}_kept"], st.session_state[f"{key}_from_before"] = picture, True
 
 
+def take_back(key: str, came_from: str, now: bytes | None) -> None:
+    """Lets go of the picture handed over to upload_that_stays of that key from `came_from`
+    once it is no longer `now`, what it would be handed over as: drawn on since, its pad's
+    old drawing was read there under the name of the new one."""
+    picture = st.session_state.get(f"{key}_kept")
+    if isinstance(picture, HandedOver) and picture.came_from == came_from and picture.data != now:
+        let_go(key)
+
+
 def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | HandedOver | None:
     """A file uploader whose picture outlives a visit to another page, where Streamlit forgets
     the uploader with its file: the picture being read, or None.

@@ -28,6 +28,10 @@ def run_app(drawing=None) -> AppTest:
     return app.run()
 
 
+# Where the Read a number page's uploader keeps a picture handed to it (digitpad.pad).
+HANDED_OVER_KEYS = ("number_upload_kept", "number_upload_from_before")
+
+
 def button_labels(app: AppTest) -> list[str]:
     return [button.label for button in app.button]
 
@@ -210,12 +214,42 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
         "Reading your drawing, not the pad: let it go in the sidebar to read the pad." in captions
     )
     assert "Reading your drawing, brought from Draw a digit." in captions
+    # Back on the drawing page it stays handed over while the pad holds it, and is let go once
+    # the pad is drawn on: Read a number read the old 42 as "your drawing" beside a new 7.
+    handed_over = {key: app.session_state[key] for key in HANDED_OVER_KEYS}
+    for drawing, kept in ((four_two, True), (seven, False)):
+        back = AppTest.from_file(APP, default_timeout=120)
+        for key, value in handed_over.items():
+            back.session_state[key] = value
+        back.session_state["canvas"] = canvas_state(drawing)
+        back.run()
+        assert ("number_upload_kept" in back.session_state) == kept
     app.button(key="number_upload_let_go").click().run()
     assert not app.metric, "the number page's own pad, empty, read once the drawing is let go"
     assert app.info[0].value.startswith("Write a number on the black pad")
 
 
-def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_not_of_one_digit():
+def test_digits_set_apart_are_read_as_a_number_though_narrow_or_read_surely_as_one():
+    drawings = {
+        # "Both networks read 4", with "Yes, it is a 4" offered to save.
+        "14": [[(60, 60), (60, 220)], [(156, 60), (110, 156), (250, 156)], [(201, 90), (201, 220)]],
+        # "Not sure what this is": two 1s are narrower than two digits side by side.
+        "11": [[(100, 60), (100, 220)], [(180, 60), (180, 220)]],
+    }
+    for number, strokes in drawings.items():
+        canvas = opaque_canvas()
+        for stroke in strokes:
+            draw_polyline(stroke, canvas=canvas)
+        app = run_app(canvas)
+        assert not app.success, number
+        (verdict_shown,) = app.info
+        assert verdict_shown.value.startswith(
+            f"Several digits, not one? The CNN reads **{number}** as a number"
+        )
+        assert "confirm_sample" not in [button.key for button in app.button]
+
+
+def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_written_apart():
     def number(*confidences: float) -> NumberReading:
         probs = np.full((len(confidences), 10), 0.0)
         for position, confidence in enumerate(confidences):
@@ -231,27 +265,40 @@ def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_not_of_one_
 
     titles = {"mlp": "MLP", "cnn": "CNN"}
     unsure = {"mlp": read(4, 0.3), "cnn": read(4, 0.3)}  # of the drawing as one digit
-    assert several_digits(number(0.99, 0.9, 0.95), unsure, titles) == (
-        "info",
+    apart = [(0, 20), (40, 80), (100, 150)]  # the columns of three groups of ink
+
+    def said(reading: NumberReading, readings=unsure, groups=apart) -> str | None:
+        answer = several_digits(reading, groups, readings, titles)
+        return answer and answer[1]
+
+    assert said(number(0.99, 0.9, 0.95)) == (
         "Several digits, not one? The CNN reads **123** as a number; this page reads one digit "
-        "at a time.",
+        "at a time."
     )
-    assert several_digits(number(0.99), unsure, titles) is None, "one digit"
-    assert several_digits(number(0.99, 0.6), unsure, titles) == (
-        "info",
+    assert said(number(0.99)) is None, "one digit"
+    assert said(number(0.99, 0.6)) == (
         "Several digits, not one? The CNN reads **12** as a number, not sure of digit 2; this "
-        "page reads one digit at a time.",
+        "page reads one digit at a time."
     )
-    assert several_digits(number(0.99, 0.6, 0.5), unsure, titles) is None, "most not sure"
+    assert said(number(0.99, 0.6, 0.5)) is None, "most not sure"
     # A 5 drawn with the broadest pen: the CNN sure of a 5, the number reader of one of "58".
     cnn_sure = {"mlp": read(5, 0.2), "cnn": read(5, 0.96)}
-    assert several_digits(number(0.6, 0.99), cnn_sure, titles) is None
-    assert several_digits(number(0.99, 0.99), cnn_sure, titles) is not None
+    assert said(number(0.6, 0.99), cnn_sure) is None
+    assert said(number(0.99, 0.99), cnn_sure) is not None
+    # Cut apart from one piece of ink, as a tangle can be: each read all but certainly.
+    assert said(number(0.9995, 0.9999), groups=[(0, 150)]) is not None
+    assert said(number(0.9995, 0.98), groups=[(0, 150)]) is None, "sure, not certain"
+    assert said(number(0.9995, 0.6), groups=[(0, 150)]) is None
+    assert said(number(0.9995, 0.98, 0.9999), groups=[(0, 20), (40, 150)]) is None
 
-    assert may_be_a_number((0, 0, 200, 160), unsure)
-    assert not may_be_a_number((0, 0, 100, 160), unsure), "narrower than two digits"
+    one_group, hair_apart = [(0, 200)], [(0, 100), (110, 200)]
+    assert may_be_a_number((0, 0, 200, 160), one_group, unsure)
+    assert not may_be_a_number((0, 0, 100, 160), one_group, unsure), "narrower than two digits"
+    assert may_be_a_number((0, 0, 100, 160), [(0, 20), (80, 100)], unsure), "two 1s"
     sure = {"mlp": read(4, 0.9), "cnn": read(4, 0.99)}
-    assert not may_be_a_number((0, 0, 200, 160), sure), "a digit both networks are sure of"
+    assert not may_be_a_number((0, 0, 200, 160), one_group, sure), "a digit both are sure of"
+    assert may_be_a_number((0, 0, 200, 160), [(0, 20), (40, 200)], sure), "a 1 apart from a 4"
+    assert not may_be_a_number((0, 0, 200, 160), hair_apart, sure), "a 4 whose strokes part"
 
 
 def test_the_verdict_says_what_the_networks_say_together():
