@@ -74,10 +74,14 @@ with st.sidebar:
 # The numbers read beside the pad where it keeps its width (a 1920x1080 screen), else under it.
 writing, said = layout.first_and_beside("number", READ_WIDTH, pad_size[0], READ_WIDTH)
 with writing:
+    # A picture read in place of the pad is read, and shown boxed, above it: beside or under
+    # it, a 1280x720 screen showed the empty pad and not the drawing handed over to be read.
+    read_here = st.container() if upload is not None else said
     st.markdown("**Write a number here**")
     canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
+boxed_here = read_here if upload is not None else st.container()
 
-with said:
+with read_here:
     source, reading, unsure, boxed = "the pad", None, [], None
     if upload is not None:
         try:
@@ -131,8 +135,8 @@ with said:
                 f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
                 "or write it again, larger or further from its neighbours."
             )
-st.image(boxed, alt=f"{source} with a box round each digit found")
-st.caption(
+boxed_here.image(boxed, alt=f"{source} with a box round each digit found")
+boxed_here.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
     "are cut apart, where one is written into the next each is read from its own side (the "
