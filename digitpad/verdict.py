@@ -24,8 +24,9 @@ PEN_WIDTHS_TALL = 4
 WIDER_THAN_ANY_DIGIT = 3
 MNIST_WIDEST = 2.2
 # Two digits side by side are as wide as this for their height or wider (299 of 300 drawn from
-# the validation writers' pen digits), one digit in a third of drawings: only those are given to
-# the number reader, which takes 15-20 ms, twice a stroke's reading.
+# the validation writers' pen digits), one digit in a third of drawings: only those, and ink in
+# groups set apart, are given to the number reader, which takes 15-20 ms, twice a stroke's
+# reading.
 AS_WIDE_AS_TWO_DIGITS = 0.8
 # Groups of ink this far apart, for the ink's height, may be digits even where both networks
 # are sure of one: none of 2,000 of the validation writers' digits is, and a third of their

@@ -9,6 +9,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Optional: tests that use it where it is also pass without it.
+PENDIGITS_FILE = Path(
+    os.environ.get("DIGITPAD_PENDIGITS") or SHARED_DATA / "pendigits_train_strokes.npz"
+)
 
 
 def data_file(env: str, name: str) -> Path:

@@ -5,11 +5,22 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, canvas_state, draw_polyline, mnist_on_canvas, opaque_canvas
-from digitpad.inference import Reading
-from digitpad.number import FoundDigit, NumberReading
+from conftest import (
+    PENDIGITS_FILE,
+    REPO,
+    canvas_state,
+    draw_polyline,
+    mnist_on_canvas,
+    opaque_canvas,
+)
+from digitpad import drawn
+from digitpad.charts import MODEL_TITLES
+from digitpad.inference import Reading, open_reader
+from digitpad.number import FoundDigit, NumberReading, ink_groups, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
+from digitpad.testsets import SCRIBBLE_SEED
+from digitpad.training_data import random_scribbles
 from digitpad.verdict import (
     agreed_digit,
     may_be_a_number,
@@ -247,6 +258,25 @@ def test_digits_set_apart_are_read_as_a_number_though_narrow_or_read_surely_as_o
             f"Several digits, not one? The CNN reads **{number}** as a number"
         )
         assert "confirm_sample" not in [button.key for button in app.button]
+
+
+def test_no_digit_or_scribble_drawn_alone_is_called_several_digits(mnist_test):
+    # As the pad draws them: MNIST test digits, every 25th pen digit (other writers' styles),
+    # and scribbles of the scribble test set, which the number reader cut into sure "digits".
+    reader, _ = open_reader()  # the app's: each network read with its card's threshold
+    digits, _ = mnist_test
+    alone = [*drawn.make_drawn_canvases(digits[:300], seed=3)]
+    alone += drawn.draw_canvases(random_scribbles(300, SCRIBBLE_SEED), seed=3)
+    if PENDIGITS_FILE.is_file():
+        alone += drawn.draw_canvases(drawn.load_pen_digits(PENDIGITS_FILE)[0][::25], seed=3)
+    called = []
+    for index, canvas in enumerate(alone):
+        result = to_mnist(canvas)
+        readings, groups = reader.read_one(result.image).readings, ink_groups(result.ink)
+        if may_be_a_number(result.box, groups, readings):
+            if several_digits(read_number(canvas, reader), groups, readings, MODEL_TITLES):
+                called.append(index)
+    assert called == []
 
 
 def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_written_apart():

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import PENDIGITS_FILE
 from digitpad import drawn, strokes
 from digitpad.data import MNIST_ENV, load_mnist
 from digitpad.preprocess import to_mnist
@@ -15,9 +16,6 @@ from digitpad.verdict import MNIST_WIDEST, too_wide_for_a_digit
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared/data"
 MNIST_FILE = Path(os.environ.get(MNIST_ENV) or SHARED_DATA / "mnist.npz")
-PENDIGITS_FILE = Path(
-    os.environ.get("DIGITPAD_PENDIGITS") or SHARED_DATA / "pendigits_train_strokes.npz"
-)
 
 INK = (200, 30, 90)
 PAPER = (245, 240, 230)
