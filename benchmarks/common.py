@@ -10,6 +10,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from digitpad.data import Split
+    from digitpad.inference import DigitReader
 
 REPO = Path(__file__).resolve().parent.parent
 # The package, and the browser tests' helpers (starting the app, drawing on it).
@@ -34,6 +35,18 @@ def mnist_test_and_store(description: str) -> tuple[np.ndarray, np.ndarray, Path
     """MNIST's test digits and labels, and the model store, from --data and --store."""
     _, test, store = mnist_and_store(description)
     return *test, store
+
+
+def app_reader() -> "DigitReader":
+    """The shipped models read as the app reads them: each with its card's "not sure"
+    threshold, the number reader's helper beside them, its batches traced. Exits on a problem."""
+    from digitpad.inference import open_reader
+
+    reader, problems = open_reader()
+    if reader is None or problems:
+        raise SystemExit("\n".join(problems.values()))
+    reader.trace_for_numbers()  # as the app does beside the first strokes
+    return reader
 
 
 def machine() -> str:

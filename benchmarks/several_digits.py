@@ -24,7 +24,6 @@ import numpy as np
 from digitpad.charts import MODEL_TITLES
 from digitpad.data import load_mnist
 from digitpad.drawn import CANVAS_SIZE, draw_strokes, make_drawn_canvases, pen_digit_parts
-from digitpad.inference import open_reader
 from digitpad.number import ink_groups, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.testsets import SCRIBBLE_SEED
@@ -67,10 +66,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    reader, problems = open_reader()
-    if reader is None or problems:
-        raise SystemExit("\n".join(problems.values()))
-    reader.trace_for_numbers()  # as the app does beside the first strokes
+    reader = common.app_reader()
     strokes, _ = pen_digit_parts(common.PEN_DIGITS)[args.pen]
     _, (mnist_test, _) = load_mnist(common.SHARED_MNIST)
     scribbles = random_scribbles(args.count, SCRIBBLE_SEED)  # the scribble test set's

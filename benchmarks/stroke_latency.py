@@ -24,7 +24,7 @@ from PIL import Image
 
 from digitpad import charts
 from digitpad.charts import MODEL_TITLES
-from digitpad.inference import DigitReader, open_reader
+from digitpad.inference import DigitReader
 from digitpad.number import ink_groups, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import may_be_a_number, several_digits
@@ -103,11 +103,7 @@ def main() -> None:
     parser.add_argument("--drawings", type=int, default=200)
     args = parser.parse_args()
 
-    # As the page loads it: "not sure" thresholds, and the number reader's helper.
-    reader, problems = open_reader()
-    if reader is None or problems:
-        raise SystemExit("\n".join(problems.values()))
-    reader.trace_for_numbers()  # as the app does beside the first strokes
+    reader = common.app_reader()
     urls = [as_canvas_value(rgba) for rgba in common.canvas_drawings(args.drawings)]
     one_stroke(reader, urls[0], defaultdict(list))  # first-call imports are not a stroke's cost
 
