@@ -93,7 +93,8 @@ def main() -> None:
                 called += several_digits(number, groups, readings, MODEL_TITLES) is not None
         share = f"{called} of {len(canvases)} ({called / len(canvases):.1%})"
         print(f"{name}: called several digits, {share}")
-        print(f"  the number reader, on those wide enough: {common.percentiles(seconds)}")
+        timed = common.percentiles(seconds) if seconds else "not asked"
+        print(f"  the number reader, on those that may be a number: {timed}")
 
 
 if __name__ == "__main__":
