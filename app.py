@@ -93,10 +93,11 @@ def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
     return thumbnail, digit_in_picture(picture)
 
 
-# Read once, as the picture is, not at every rerun.
+# Keyed on the picture's bytes: read once, not again at each rerun a button or slider makes.
 @st.cache_data(max_entries=8, show_spinner=False)
-def number_in_upload(data: bytes, store: Path) -> NumberReading:
-    """The digits of a number in an uploaded picture, found and read as Read a number does."""
+def number_in_picture(data: bytes, store: Path) -> NumberReading:
+    """The digits of a number in a picture (the pad's PNG, an upload), found and read as Read a
+    number does."""
     reader, _ = load_reader(store)
     return read_number(decode_image(data), reader)
 
@@ -206,11 +207,12 @@ def draw_a_digit() -> None:
         if result is not None:
             # The verdict first: on a phone this column comes under the pad.
             number_said, groups = None, ink_groups(result.ink)
+            if uploaded_png is None:
+                picture = HandedOver("your drawing", canvas.image_bytes, DRAWN_HERE)
+            else:
+                picture = HandedOver(upload.name, upload.getvalue(), UPLOADED_HERE)
             if may_be_a_number(result.box, groups, readings):
-                if uploaded_png is None:
-                    number = read_number(canvas.image_data, reader)
-                else:
-                    number = number_in_upload(upload.getvalue(), store_dir())
+                number = number_in_picture(picture.data, store_dir())
                 number_said = several_digits(number, groups, readings, MODEL_TITLES)
             not_one_digit = number_said or too_wide_for_a_digit(result.box)
             said = not_one_digit or verdict(readings, MODEL_TITLES)
@@ -246,10 +248,6 @@ def draw_a_digit() -> None:
                     )
                 # The number read there from this drawing, not from a blank pad to write it on.
                 elif st.button("Read it on *Read a number*", icon=":material/123:"):
-                    if uploaded_png is None:
-                        picture = HandedOver("your drawing", canvas.image_bytes, DRAWN_HERE)
-                    else:
-                        picture = HandedOver(upload.name, upload.getvalue(), UPLOADED_HERE)
                     hand_over(NUMBER_UPLOAD_KEY, picture)
                     st.switch_page(NUMBER_PAGE)
             else:
