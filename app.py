@@ -20,7 +20,14 @@ from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.number import NumberReading, digit_in_picture, ink_groups, read_number
-from digitpad.pad import HandedOver, drawing_pad, hand_over, take_back, upload_that_stays
+from digitpad.pad import (
+    HandedOver,
+    drawing_pad,
+    hand_over,
+    let_go,
+    take_back,
+    upload_that_stays,
+)
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import store_dir
 from digitpad.ui import (
@@ -156,8 +163,8 @@ def draw_a_digit() -> None:
             else:
                 result, uploaded_png = uploaded_result, thumbnail
                 heading = (
-                    f"**Reading {upload.name}**, not the pad: let it go in the sidebar to read "
-                    "the pad."
+                    f"**Reading {upload.name}**, not the pad: draw on it, or let the picture go "
+                    "in the sidebar, to read the pad."
                 )
     with pad:
         # The canvas's toolbar floats above it: the heading leaves it room, and says when a
@@ -174,6 +181,8 @@ def draw_a_digit() -> None:
             CANVAS_SIZE,
             stroke_width,
             on_clear=lambda: st.session_state.pop("saved_sample", None),
+            # A stroke says the pad is what the person wants read now, not the picture.
+            on_draw=lambda: let_go("upload"),
         )
         if said_of_upload:
             say, text = said_of_upload

@@ -73,10 +73,12 @@ def drawing_pad(
     height: int,
     stroke_width: int,
     on_clear: Callable[[], None] | None = None,
+    on_draw: Callable[[], None] | None = None,
 ) -> CanvasResult:
     """A black pad drawn on in white, whose RGBA pixels come back after every stroke: the ink
     both `preprocess` and `number` look for. The drawing outlives a visit to another page; a
-    button under the pad clears it, and calls `on_clear`."""
+    button under the pad clears it, and calls `on_clear`; `on_draw` is called at each stroke,
+    before the page runs."""
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
     st.sidebar.html(PAD_SCRIPT, unsafe_allow_javascript=True)
     drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
@@ -100,6 +102,7 @@ def drawing_pad(
         initial_drawing=start["json"] if start else None,
         return_image_data=True,
         key=mount,
+        on_change=on_draw,
     )
     st.button(
         "Clear the pad",
@@ -164,8 +167,11 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     it go.
     """
     kept, from_before = f"{key}_kept", f"{key}_from_before"
-    returning = key not in st.session_state
-    upload = st.file_uploader(label, type=types, key=key)
+    # An uploader let go of mounts anew under a key of its own, empty.
+    drops = st.session_state.get(f"{key}_drops")
+    mount = f"{key}_{drops}" if drops else key
+    returning = mount not in st.session_state
+    upload = st.file_uploader(label, type=types, key=mount)
     if upload is not None:
         # The file itself, which holds its bytes: kept on every rerun without a copy.
         st.session_state[kept], st.session_state[from_before] = upload, False
@@ -185,6 +191,9 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
 
 
 def let_go(key: str) -> None:
-    """upload_that_stays of that key reads its picture from before no more."""
-    st.session_state.pop(f"{key}_kept", None)
+    """upload_that_stays of that key reads no picture: the one from before is forgotten, and
+    the one in the uploader taken out of it."""
+    if st.session_state.pop(f"{key}_kept", None) is None:
+        return  # none read: the uploader stays as it is, not mounted anew at every stroke
     st.session_state[f"{key}_from_before"] = False
+    st.session_state[f"{key}_drops"] = st.session_state.get(f"{key}_drops", 0) + 1

@@ -78,7 +78,13 @@ with writing:
     # it, a 1280x720 screen showed the empty pad and not the drawing handed over to be read.
     read_here = st.container() if upload is not None else said
     st.markdown("**Write a number here**")
-    canvas = pad.drawing_pad("number_canvas", *pad_size, stroke_width)
+    # A stroke says the pad is what the person wants read now, not the picture.
+    canvas = pad.drawing_pad(
+        "number_canvas",
+        *pad_size,
+        stroke_width,
+        on_draw=lambda: pad.let_go(ui.NUMBER_UPLOAD_KEY),
+    )
 boxed_here = read_here if upload is not None else st.container()
 
 with read_here:
@@ -91,7 +97,10 @@ with read_here:
             st.stop()
         source = upload.name
         # Named: a photo the uploader refused (too large) leaves the one before it read.
-        st.caption(f"Reading {upload.name}, not the pad: let it go in the sidebar to read the pad.")
+        st.caption(
+            f"Reading {upload.name}, not the pad: write on it, or let the picture go in the "
+            "sidebar, to read the pad."
+        )
     elif canvas.image_data is not None:
         reading, unsure, boxed = read_picture(canvas.image_data, store_dir())
     if reading is None or not reading.digits:

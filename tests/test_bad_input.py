@@ -17,6 +17,7 @@ from browser import (
     SEVEN,
     assert_clean,
     draw,
+    draw_each_read,
     open_from_sidebar,
     open_pad,
     open_page,
@@ -244,6 +245,22 @@ def test_an_uploaded_picture_is_still_read_back_from_another_page(pictures, app_
     page.context.close()
 
 
+def test_a_stroke_on_the_pad_reads_the_pad_in_place_of_the_picture(pictures, app_url, browser):
+    # The pad was drawn on and nothing changed: the picture was read until let go in the
+    # sidebar, which is shut on a phone.
+    page = open_pad(browser, app_url)
+    wait_until_idle(page)
+    upload(page, pictures / "deep.png")
+    wait_for_digit(page, 1)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    assert page.get_by_text("Reading deep.png").count() == 0
+    assert page.locator("[data-testid=stFileUploaderFile]").count() == 0  # taken out of it
+    assert_clean(page)
+    page.context.close()
+
+
 def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     big = tmp_path / "big.png"
     big.write_bytes(png(one()) + bytes(11 * 1024 * 1024))  # a PNG with 11 MB of trailing junk
@@ -278,6 +295,23 @@ def test_a_number_uploaded_to_the_drawing_page_is_read_as_one(tmp_path, app_url,
     boxed = page.get_by_role("img", name="forty-two.png with a box round each digit found")
     pad = page.locator("canvas.upper-canvas").bounding_box()
     assert boxed.bounding_box()["y"] + boxed.bounding_box()["height"] <= pad["y"]
+    assert_clean(page)
+    page.context.close()
+
+
+def test_a_number_written_on_the_pad_is_read_in_place_of_the_photo(tmp_path, app_url, browser):
+    page = open_pad(browser, app_url)  # not by the page's address, whose health check is a 404
+    open_from_sidebar(page, "Read a number")
+    page.locator("canvas.upper-canvas").wait_for()
+    upload(page, forty_two(tmp_path))
+    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    wait_until_idle(page)
+    draw_each_read(page, [[(100, 60), (100, 200)], [(250, 60), (350, 60)], [(350, 60), (280, 200)]])
+    page.get_by_role("img", name="the pad with a box round each digit found").wait_for()
+    wait_until_idle(page)
+    assert page.locator("[data-testid=stMetricValue]").first.inner_text() == "17"
+    assert page.get_by_text("Reading forty-two.png").count() == 0
+    assert page.locator("[data-testid=stFileUploaderFile]").count() == 0
     assert_clean(page)
     page.context.close()
 
