@@ -231,6 +231,12 @@ def draw_a_digit() -> None:
                     if small_for_the_pen(result.ink, result.box):
                         text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning
+            # The number read there from this drawing, not from a blank pad to write it on. Right
+            # under the verdict that offers it: under the bars, a phone showed it a screen and a
+            # half below.
+            if number_said and st.button("Read it on *Read a number*", icon=":material/123:"):
+                hand_over(NUMBER_UPLOAD_KEY, picture)
+                st.switch_page(NUMBER_PAGE)
         # Then the bars, beside the pad and under a verdict of any length: on a 1280x720
         # projector they move with the pen (under the steps, a three-line "not sure" pushed
         # them off the screen). Side by side where they fit, else one under the other.
@@ -251,14 +257,12 @@ def draw_a_digit() -> None:
             # under one label, would teach the CNN non-digits when it is fine-tuned on them.
             if not_one_digit:
                 st.caption("One whole digit, drawn or uploaded, can be saved to *Your digits*.")
+                # Under the bars, which a 7's bar alone (too wide) would otherwise push down as
+                # it is drawn, and lift again when the 7 is whole.
                 if not number_said:
                     st.page_link(
                         NUMBER_PAGE, label="Read numbers on *Read a number*", icon=":material/123:"
                     )
-                # The number read there from this drawing, not from a blank pad to write it on.
-                elif st.button("Read it on *Read a number*", icon=":material/123:"):
-                    hand_over(NUMBER_UPLOAD_KEY, picture)
-                    st.switch_page(NUMBER_PAGE)
             else:
                 ask_and_save(
                     result,

@@ -32,6 +32,11 @@ from digitpad import charts
 from digitpad.number import PAD
 
 FEATURE_MAPS = "Their feature maps of your digit"
+FORTY_TWO = [
+    [(40, 60), (25, 160), (115, 160)],
+    [(95, 70), (95, 235)],
+    [(160, 95), (195, 65), (235, 85), (235, 125), (160, 230), (255, 230)],
+]
 SCRIBBLE = [[(60 + 160 * (i % 2), 60 + 15 * i) for i in range(12)]]  # a zigzag, no digit
 PAGES = sorted((REPO / "pages").glob("*.py"))
 
@@ -492,6 +497,25 @@ def test_drawing_by_touch_on_a_phone(app_url, browser):
     for element in [canvas, *page.locator(".js-plotly-plot, [data-testid=stImage] img").all()]:
         box = element.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SCREEN["width"], box
+    assert_clean(page)
+    page.context.close()
+
+
+def test_on_a_phone_the_way_to_read_a_number_drawn_on_the_digit_pad_is_on_screen(app_url, browser):
+    # It came under both bars, a screen and a half below the verdict that said to use it.
+    page = open_pad(
+        browser, app_url, viewport=PHONE_SCREEN, device_scale_factor=2, is_mobile=True,
+        has_touch=True, user_agent=PHONE_USER_AGENT,
+    )  # fmt: skip
+    wait_until_idle(page)
+    draw_each_read(page, FORTY_TWO, draw_with=draw_by_touch)
+    page.get_by_text("Several digits, not one? The CNN reads 42 as a number").wait_for()
+    wait_until_idle(page)
+    verdict = page.locator(".st-key-verdict").bounding_box()
+    button = page.get_by_role("button", name="Read it on Read a number").bounding_box()
+    bars = page.locator(".js-plotly-plot").first.bounding_box()
+    assert verdict["y"] + verdict["height"] <= button["y"] < bars["y"], (verdict, button, bars)
+    assert button["y"] + button["height"] - verdict["y"] <= PHONE_SCREEN["height"] / 4
     assert_clean(page)
     page.context.close()
 
