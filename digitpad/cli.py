@@ -3,7 +3,9 @@
 import argparse
 import json
 import os
+import re
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,10 +42,40 @@ if TYPE_CHECKING:
 PREDICT_BATCH = 256
 
 
+# What TensorFlow's libraries write to stderr as they load, before its logging is set up, and so
+# whatever TF_CPP_MIN_LOG_LEVEL says: notices for its developers (oneDNN is on, the CPU has
+# instructions it was not built for), four lines before every command's own output.
+TENSORFLOW_NOTICE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\)|I0000 .*\] |To enable the "
+    r"following instructions: )"
+)
+
+
+def import_tensorflow() -> None:
+    """Imports TensorFlow and Keras with their start-up notices left out of stderr; anything
+    else they write there is kept."""
+    sys.stderr.flush()
+    stderr = os.dup(2)
+    with tempfile.TemporaryFile() as written:
+        os.dup2(written.fileno(), 2)  # the libraries write to the file, not through Python
+        try:
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(stderr, 2)
+            os.close(stderr)
+            written.seek(0)
+            for line in written.read().decode(errors="replace").splitlines(keepends=True):
+                if not TENSORFLOW_NOTICE.match(line):
+                    sys.stderr.write(line)
+
+
 def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
     """A DigitReader over every model that loads (with `numbers`, the whole-digit network too);
     problems go to stderr. None if no digit model loads."""
-    from digitpad.inference import open_reader  # TensorFlow loads only when a command needs it
+    import_tensorflow()  # only when a command needs it
+    from digitpad.inference import open_reader
 
     reader, problems = open_reader(store, whole_digit=numbers)
     for problem in problems.values():
@@ -185,6 +217,7 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     if not pen_data:
         print(f"pen digits: not scored (pass --pen-data PATH or set ${PEN_ENV})", file=sys.stderr)
+    import_tensorflow()
     from digitpad.scoring import build_test_sets, score, table
 
     store = args.store

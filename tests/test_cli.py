@@ -84,6 +84,9 @@ def test_predict_text_output(image_folder):
     done = run_cli("predict", str(image_folder / "digit0_7.png"))
     assert done.returncode == 0
     assert "mlp 7" in done.stdout and "cnn 7" in done.stdout
+    # TensorFlow's start-up notices ("oneDNN custom operations are on", four lines) are not
+    # the command's to say: nothing went wrong, and stderr says nothing.
+    assert done.stderr == ""
 
 
 def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
