@@ -141,6 +141,12 @@ def dark_page() -> bool:
     return st.context.theme.type == "dark"
 
 
+def on_phone() -> bool:
+    """Whether the page is on a phone: "Mobi" in the browser's name is how phones say so (MDN's
+    advice). A tablet is not: it has a page's room."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def page_header(title: str, intro: str) -> None:
     run_through_the_app()
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")

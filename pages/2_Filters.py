@@ -9,16 +9,21 @@ from digitpad import charts, layout, ui
 from digitpad.store import store_dir
 
 MLP_UNITS = 16  # hidden units shown, those the digit excites most
+# A phone's page is about 360 pixels wide: 16 maps a row were 20 pixels each, under a figure
+# as tall as a 1000-pixel-wide one's, and 8 hidden units' titles a row ran into each other.
+PHONE_WIDTH = 360
 
 
 @st.cache_resource
-def first_layer_figure(store: Path, dark: bool) -> go.Figure:
+def first_layer_figure(store: Path, dark: bool, columns: int, width: int) -> go.Figure:
     from digitpad.explain import first_layer_filters  # imports TensorFlow: after the title
 
     reader, _ = ui.load_reader(store)
     kernels = first_layer_filters(reader.models["cnn"])
     title = f"conv1: its {len(kernels)} learned 3x3 filters"
-    return charts.sized_heatmap_grid(kernels, 16, title, charts.signed_colours(dark), zmid=0)
+    return charts.sized_heatmap_grid(
+        kernels, columns, title, charts.signed_colours(dark), zmid=0, width=width
+    )
 
 
 ui.page_header(
@@ -31,6 +36,8 @@ reader = ui.models_or_stop("mlp", "cnn")
 from digitpad import explain  # noqa: E402
 
 image, named = ui.current_digit()
+# Maps a row, and the width the figures are sized for: half as many on a phone.
+columns, width = (8, PHONE_WIDTH) if ui.on_phone() else (16, 1000)
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 seen = explain.as_seen(cnn, image)  # the digit the first conv layer reads
 if explain.deskews(cnn):
@@ -49,7 +56,9 @@ maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [
 
 if layer == conv_layers[0]:
     st.plotly_chart(
-        first_layer_figure(store_dir(), ui.dark_page()), config=ui.CHART_CONFIG, key="conv_filters"
+        first_layer_figure(store_dir(), ui.dark_page(), columns, width),
+        config=ui.CHART_CONFIG,
+        key="conv_filters",
     )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
@@ -67,12 +76,12 @@ else:
         st.plotly_chart(
             charts.sized_heatmap_grid(
                 kernels[chosen],
-                16,
+                columns,
                 # Short enough for a tablet: the caption says what a slice is.
                 f"{layer} filter {chosen}: its {kernels.shape[1]} 3x3 slices",
                 charts.signed_colours(ui.dark_page()),
                 zmid=0,
-                width=650,
+                width=min(650, width),
                 tile_name="the slice for map",
             ),
             config=ui.CHART_CONFIG,
@@ -108,7 +117,9 @@ else:
             st.caption(f"Filter {chosen} does not respond to {named} anywhere; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
 st.plotly_chart(
-    charts.sized_heatmap_grid(channels, 16, f"{layer}'s {len(channels)} feature maps of {named}"),
+    charts.sized_heatmap_grid(
+        channels, columns, f"{layer}'s {len(channels)} feature maps of {named}", width=width
+    ),
     config=ui.CHART_CONFIG,
     key="conv_maps",
 )
@@ -127,7 +138,9 @@ st.caption(
 if pooled_by:
     pooled = maps[pooled_by].transpose(2, 0, 1)
     st.plotly_chart(
-        charts.sized_heatmap_grid(pooled, 16, f"{pooled_by}: {layer}'s maps max-pooled"),
+        charts.sized_heatmap_grid(
+            pooled, columns, f"{pooled_by}: {layer}'s maps max-pooled", width=width
+        ),
         config=ui.CHART_CONFIG,
         key="pooled_maps",
     )
@@ -138,12 +151,16 @@ if pooled_by:
 
 st.subheader("MLP: the hidden units this digit excites most")
 units, strengths = explain.most_excited_units(mlp, image, MLP_UNITS)
+per_row = columns // 2
+rows = -(-MLP_UNITS // per_row)
 st.plotly_chart(
     charts.heatmap_panels(
         explain.hidden_unit_weights(mlp, units),
         [f"unit {u}: {a:.1f}" for u, a in zip(units, strengths)],
-        columns=8,
+        columns=per_row,
         title=f"The {MLP_UNITS} hidden units most excited by {named}",
+        # Each square under its title, as high as the page is wide for it, and no higher.
+        height=60 + rows * (width // per_row + 25) if width < 1000 else None,
         values=["weight on the pixel"] * len(units),
         dark=ui.dark_page(),
     ),

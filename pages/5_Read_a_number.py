@@ -53,9 +53,7 @@ def read_photo(data: bytes, store: Path) -> tuple[NumberReading, list[int], np.n
     return read_picture(decode_image(data), store)
 
 
-# "Mobi" in the browser's name is how phones say so (MDN's advice); a tablet gets the wide pad.
-on_phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
-pad_size = PHONE_PAD if on_phone else PAD
+pad_size = PHONE_PAD if ui.on_phone() else PAD  # a tablet gets the wide pad
 
 with st.sidebar:
     stroke_width = st.slider(

@@ -1,5 +1,6 @@
 """A person's view: the real app in headless chromium, drawn on with the mouse and by touch."""
 
+import itertools
 import re
 
 import pytest
@@ -196,6 +197,34 @@ def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
     page.get_by_text("Both networks read 7.").wait_for()
     wait_until_idle(page)
     assert bars.bounding_box()["y"] == before["y"]
+    page.context.close()
+
+
+def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app_url, browser):
+    # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure twice as tall as
+    # they were; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
+    page = open_pad(
+        browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
+        user_agent=PHONE_USER_AGENT,
+    )  # fmt: skip
+    wait_until_idle(page)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    open_from_sidebar(page, "Filters")
+    figure = page.locator(".st-key-conv_maps .main-svg").first.bounding_box()
+    maps = page.locator(".st-key-conv_maps .heatmaplayer image").bounding_box()  # conv1's 32
+    side = (maps["width"] * maps["height"] / 32) ** 0.5
+    assert side >= 36 and maps["height"] >= 0.6 * figure["height"], (figure, maps)
+    titles = [t.bounding_box() for t in page.locator(".st-key-mlp_units .annotation-text").all()]
+    assert len(titles) == 16
+    for one, other in itertools.combinations(titles, 2):
+        apart = (
+            one["x"] + one["width"] <= other["x"]
+            or other["x"] + other["width"] <= one["x"]
+            or one["y"] + one["height"] <= other["y"]
+            or other["y"] + other["height"] <= one["y"]
+        )
+        assert apart, (one, other)
+    assert_clean(page)
     page.context.close()
 
 
