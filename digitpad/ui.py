@@ -236,5 +236,8 @@ def current_digit() -> tuple[np.ndarray, str]:
         chosen = choices[min(number, len(choices)) - 1]
         image = examples["images"][chosen].astype(np.float32) / 255.0
         index = int(examples["indices"][chosen])
-        st.image(charts.pixelated(image), caption=f"MNIST test digit #{index}", width=112)
-    return image, f"test digit #{index}"
+        st.image(
+            charts.pixelated(image), caption=f"No. {index:,} of MNIST's test digits", width=112
+        )
+    # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
+    return image, f"this {digit} from MNIST"

@@ -135,8 +135,8 @@ def test_page_without_a_drawing_explains_a_picked_test_digit(name):
     assert not page.exception, page.exception
     has_figures(page, name)
     if name != "report":
-        assert "MNIST test digit" in sidebar_captions(page)[0]
-        assert "test digit #" in page_text(page)
+        assert sidebar_captions(page)[0].endswith(" of MNIST's test digits")
+        assert re.search(r"this \d from MNIST", page_text(page))
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -151,7 +151,8 @@ def test_page_with_a_drawing_explains_it(name, drawn_digit):
             "handmade": ["…and deskewed, as the CNN sees it"],
         }
         assert sidebar_captions(page) == ["Your digit from the drawing page", *seen.get(name, [])]
-        assert "your digit" in page_text(page) and "test digit #" not in page_text(page)
+        assert "your digit" in page_text(page)
+        assert not re.search(r"this \d from MNIST", page_text(page))
 
 
 def test_picking_another_test_digit_changes_what_is_explained():
@@ -162,8 +163,8 @@ def test_picking_another_test_digit_changes_what_is_explained():
     assert not page.exception
     examples = load_npz(store_dir() / "examples.npz")
     picked = examples["indices"][np.flatnonzero(examples["labels"] == 3)[3]]
-    assert sidebar_captions(page) == [f"MNIST test digit #{picked}"]
-    assert f"test digit #{picked}" in page_text(page)
+    assert sidebar_captions(page) == [f"No. {picked:,} of MNIST's test digits"]
+    assert "this 3 from MNIST" in page_text(page)
 
 
 def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(drawn_digit, reader):
