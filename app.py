@@ -163,12 +163,12 @@ def draw_a_digit() -> None:
             else:
                 result, uploaded_png = uploaded_result, thumbnail
                 heading = (
-                    f"**Reading {upload.name}**, not the pad: draw on it, or let the picture go "
-                    "in the sidebar, to read the pad."
+                    f"**Reading {upload.name}** in place of the pad below: draw on the pad to "
+                    "read it instead."
                 )
     with pad:
         # The canvas's toolbar floats above it: the heading leaves it room, and says when a
-        # picture is read instead, above a drawing that then counts for nothing.
+        # picture is read instead of the pad, and how to have the pad read again.
         st.markdown(heading)
         if uploaded_png is not None:
             # Above the pad, which it is read in place of: under it, a 1280x800 screen showed

@@ -96,8 +96,7 @@ with read_here:
         source = upload.name
         # Named: a photo the uploader refused (too large) leaves the one before it read.
         st.caption(
-            f"Reading {upload.name}, not the pad: write on it, or let the picture go in the "
-            "sidebar, to read the pad."
+            f"Reading {upload.name} in place of the pad below: write on the pad to read it instead."
         )
     elif canvas.image_data is not None:
         reading, unsure, boxed = read_picture(canvas.image_data, store_dir())

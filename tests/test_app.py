@@ -222,8 +222,8 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     ]
     captions = [caption.value for caption in app.caption]
     assert (
-        "Reading your drawing, not the pad: write on it, or let the picture go in the sidebar, "
-        "to read the pad." in captions
+        "Reading your drawing in place of the pad below: write on the pad to read it instead."
+        in captions
     )
     assert "Reading your drawing, brought from Draw a digit." in captions
     # Back on the drawing page it stays handed over while the pad holds it, and is let go once

@@ -218,7 +218,7 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
     wait_for_digit(page, 7)  # not "Draw a digit on the black pad" beside a pad holding a 7
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
-    page.get_by_text("Reading deep.png, not the pad").wait_for()
+    page.get_by_text("Reading deep.png in place of the pad").wait_for()
     # The picture read where the pad's drawing would be, on a 1280x800 screen, not under it.
     picture = page.get_by_role("img", name="your picture, deep.png").bounding_box()
     pad = page.locator("canvas.upper-canvas").bounding_box()
@@ -288,7 +288,7 @@ def test_a_number_uploaded_to_the_drawing_page_is_read_as_one(tmp_path, app_url,
     page.get_by_text("Several digits, not one? The CNN reads 42 as a number").wait_for()
     page.get_by_role("button", name="Read it on Read a number").click()
     page.get_by_role("heading", name="Read a number", level=1, exact=True).wait_for()
-    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
     page.get_by_text("Reading forty-two.png, uploaded on Draw a digit.").wait_for()
     wait_until_idle(page)
     # Above the pad it is read in place of: under it, a 1280x720 screen showed an empty pad.
@@ -304,7 +304,7 @@ def test_a_number_written_on_the_pad_is_read_in_place_of_the_photo(tmp_path, app
     open_from_sidebar(page, "Read a number")
     page.locator("canvas.upper-canvas").wait_for()
     upload(page, forty_two(tmp_path))
-    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
     wait_until_idle(page)
     draw_each_read(page, [[(100, 60), (100, 200)], [(250, 60), (350, 60)], [(350, 60), (280, 200)]])
     page.get_by_role("img", name="the pad with a box round each digit found").wait_for()
@@ -324,11 +324,11 @@ def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_ur
     page = open_page(browser, f"{app_url}/Read_a_number")
     page.locator("canvas.upper-canvas").wait_for(timeout=90_000)
     upload(page, tmp_path / "forty-two.png")
-    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
     upload(page, big)
     page.get_by_text("File must be 10.0MB or smaller.").wait_for()
     wait_until_idle(page)
-    page.get_by_text("Reading forty-two.png, not the pad").wait_for()
+    page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
     page.context.close()
 
 
