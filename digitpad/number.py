@@ -126,8 +126,12 @@ PAD_PEN_WIDTH = 8
 # How `annotated` marks the digits.
 BOX_COLOUR = (228, 87, 46)  # the charts' highlight colour
 UNSURE_COLOUR = (150, 150, 150)  # a digit the model is not sure of: faded, its label with a "?"
-TEXT_COLOUR = (255, 200, 40)
-OUTLINE_COLOUR = (0, 0, 0)
+# Labels, each in a halo of the other colour: yellow on the dark pad, dark red on paper, where
+# yellow outlined in black was faint.
+LABEL_COLOURS = {"dark": ((255, 200, 40), (0, 0, 0)), "light": ((170, 40, 10), (255, 255, 255))}
+# How sure, under each box, as large as this for the digit read above it: at half, "100%" was
+# 4 pixels tall on a phone.
+SURE_LABEL_SHARE = 0.7
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 Box = tuple[int, int, int, int]  # x, y, width, height
@@ -673,6 +677,7 @@ def annotated(
     background = background_level(gray)
     picture = cv2.copyMakeBorder(gray, band, band, 0, 0, cv2.BORDER_CONSTANT, value=background)
     picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
+    text_colour, halo = LABEL_COLOURS["light" if background >= 128 else "dark"]
     for index, ((x, y, w, h), probs) in enumerate(
         zip(boxes, reading.probs[reading.deciding_model])
     ):
@@ -680,15 +685,19 @@ def annotated(
         doubt = "?" if index in unsure else ""
         colour = UNSURE_COLOUR if doubt else BOX_COLOUR
         cv2.rectangle(picture, (x, y), (x + w, y + h), colour, thickness, cv2.LINE_AA)
+        sure = f"{probs.max():.0%}"
+        # As large as fits under the box, give or take a little: neighbours' do not meet.
+        (sure_width, _), _ = cv2.getTextSize(sure, FONT, 1.0, thickness)
+        sure_scale = min(2 * SURE_LABEL_SHARE * font_scale, 1.2 * w / sure_width)
         labels = [
             (f"{int(probs.argmax())}{doubt}", 2 * font_scale, y - 3 * thickness),
-            (f"{probs.max():.0%}", font_scale, None),
+            (sure, max(font_scale, sure_scale), None),
         ]
         for text, text_scale, baseline in labels:
             (text_width, text_height), _ = cv2.getTextSize(text, FONT, text_scale, thickness)
             baseline = baseline or y + h + 3 * thickness + text_height
             origin = (x + (w - text_width) // 2, baseline)
-            # A dark outline first, so the label reads on light paper as well as on the pad.
-            for colour, width in ((OUTLINE_COLOUR, 3 * thickness), (TEXT_COLOUR, thickness)):
+            # A halo first, so the label reads over the ink and ruled lines around it.
+            for colour, width in ((halo, 3 * thickness), (text_colour, thickness)):
                 cv2.putText(picture, text, origin, FONT, text_scale, colour, width, cv2.LINE_AA)
     return picture

@@ -17,6 +17,7 @@ from digitpad.images import decode_image
 from digitpad.ink import ink_map, is_flat
 from digitpad.number import (
     BOX_COLOUR,
+    LABEL_COLOURS,
     NO_DIGITS,
     PAD,
     UNSURE_COLOUR,
@@ -446,6 +447,23 @@ def test_digits_read_below_the_threshold_are_marked_unsure():
     plain, marked = annotated(pad, reading), annotated(pad, reading, unsure=[1])
     assert BOX_COLOUR in colours(plain) and UNSURE_COLOUR not in colours(plain)
     assert {BOX_COLOUR, UNSURE_COLOUR} <= colours(marked)
+
+
+@pytest.mark.parametrize("paper", ["dark", "light"])
+def test_the_labels_read_on_the_pad_and_on_paper(paper):
+    # Yellow outlined in black was faint on white paper, and "100%" under each box, half the
+    # digit's size, was 4 pixels tall on a phone.
+    picture = opaque_canvas(0 if paper == "dark" else 255, shape=(300, 800))
+    digits = [FoundDigit((x, 50, 120, 200), np.zeros((28, 28))) for x in (50, 400)]
+    reading = NumberReading(digits, {"cnn": np.stack([np.eye(10)[3], np.eye(10)[5]])})
+    boxed = annotated(picture, reading)
+    text = np.all(boxed == LABEL_COLOURS[paper][0], axis=-1)
+    rows = np.flatnonzero(text[:, 50:170].any(axis=1))  # the first box's labels
+    top, bottom = np.flatnonzero(np.all(boxed[:, 50] == BOX_COLOUR, axis=-1))[[0, -1]]
+    digit_read, sure = rows[rows < top], rows[rows > bottom]
+    assert len(digit_read) and len(sure)
+    tall = sure.max() - sure.min() + 1
+    assert tall >= 0.6 * (digit_read.max() - digit_read.min() + 1), (tall, digit_read)
 
 
 def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
