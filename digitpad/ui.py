@@ -240,4 +240,10 @@ def current_digit() -> tuple[np.ndarray, str]:
             charts.pixelated(image), caption=f"No. {index:,} of MNIST's test digits", width=112
         )
     # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
-    return image, f"this {digit} from MNIST"
+    named = f"this {digit} from MNIST"
+    # Said on the page too: on a phone the sidebar, which says it, is shut.
+    st.caption(
+        f"Nothing is drawn on *Draw a digit*, so this page looks at {named}: another can be "
+        "picked in the sidebar, or draw your own."
+    )
+    return image, named

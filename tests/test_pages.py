@@ -137,6 +137,8 @@ def test_page_without_a_drawing_explains_a_picked_test_digit(name):
     if name != "report":
         assert sidebar_captions(page)[0].endswith(" of MNIST's test digits")
         assert re.search(r"this \d from MNIST", page_text(page))
+        # Said beside what it explains, not only in the sidebar, which a phone keeps shut.
+        assert [c for c in page.main.caption if c.value.startswith("Nothing is drawn on")]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -153,6 +155,7 @@ def test_page_with_a_drawing_explains_it(name, drawn_digit):
         assert sidebar_captions(page) == ["Your digit from the drawing page", *seen.get(name, [])]
         assert "your digit" in page_text(page)
         assert not re.search(r"this \d from MNIST", page_text(page))
+        assert not [c for c in page.main.caption if c.value.startswith("Nothing is drawn on")]
 
 
 def test_picking_another_test_digit_changes_what_is_explained():
