@@ -69,6 +69,7 @@ FIRST_LAYER_WIDTH = 260  # pixels, at least: filters beside maps at 1024, one a 
 TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 1046
 NUMBER_PAGE = "pages/5_Read_a_number.py"  # where what is not one digit may be read
 DRAWN_HERE, UPLOADED_HERE = "brought from Draw a digit", "uploaded on Draw a digit"
+UPLOAD_KEY = "upload"  # this page's uploader
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -120,7 +121,7 @@ def draw_a_digit() -> None:
         stroke_width = st.slider(
             "Pen width", 4, 40, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
-        upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, "upload")
+        upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, UPLOAD_KEY)
         fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
@@ -182,7 +183,7 @@ def draw_a_digit() -> None:
             stroke_width,
             on_clear=lambda: st.session_state.pop("saved_sample", None),
             # A stroke says the pad is what the person wants read now, not the picture.
-            on_draw=lambda: let_go("upload"),
+            on_draw=lambda: let_go(UPLOAD_KEY),
         )
         if said_of_upload:
             say, text = said_of_upload

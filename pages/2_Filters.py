@@ -37,7 +37,8 @@ from digitpad import explain  # noqa: E402
 
 image, named = ui.current_digit()
 # Maps a row, and the width the figures are sized for: half as many on a phone.
-columns, width = (8, PHONE_WIDTH) if ui.on_phone() else (16, 1000)
+phone = ui.on_phone()
+columns, width = (8, PHONE_WIDTH) if phone else (16, 1000)
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 seen = explain.as_seen(cnn, image)  # the digit the first conv layer reads
 if explain.deskews(cnn):
@@ -160,7 +161,7 @@ st.plotly_chart(
         columns=per_row,
         title=f"The {MLP_UNITS} hidden units most excited by {named}",
         # Each square under its title, as high as the page is wide for it, and no higher.
-        height=60 + rows * (width // per_row + 25) if width < 1000 else None,
+        height=60 + rows * (PHONE_WIDTH // per_row + 25) if phone else None,
         values=["weight on the pixel"] * len(units),
         dark=ui.dark_page(),
     ),

@@ -201,8 +201,8 @@ def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
 
 
 def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app_url, browser):
-    # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure twice as tall as
-    # they were; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
+    # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure four times their
+    # height; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
     page = open_pad(
         browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
         user_agent=PHONE_USER_AGENT,
