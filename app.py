@@ -189,9 +189,10 @@ def draw_a_digit() -> None:
             say, text = said_of_upload
             say(text)
 
-    if uploaded_png is None and canvas.image_data is not None:
-        result = to_mnist(canvas.image_data)
-    take_back(NUMBER_UPLOAD_KEY, DRAWN_HERE, canvas.image_bytes)
+    drawn_png = canvas.image_bytes
+    if uploaded_png is None and drawn_png is not None:
+        result = to_mnist(canvas.image_data)  # decoded once: each access decodes the PNG
+    take_back(NUMBER_UPLOAD_KEY, DRAWN_HERE, drawn_png)
     st.session_state[DIGIT_KEY] = None if result is None else result.image
 
     with steps:
@@ -218,7 +219,7 @@ def draw_a_digit() -> None:
             # The verdict first: on a phone this column comes under the pad.
             number_said, groups = None, ink_groups(result.ink)
             if uploaded_png is None:
-                picture = HandedOver("your drawing", canvas.image_bytes, DRAWN_HERE)
+                picture = HandedOver("your drawing", drawn_png, DRAWN_HERE)
             else:
                 picture = HandedOver(upload.name, upload.getvalue(), UPLOADED_HERE)
             if may_be_a_number(result.box, groups, readings):
@@ -268,7 +269,7 @@ def draw_a_digit() -> None:
                 ask_and_save(
                     result,
                     readings,
-                    lambda: canvas.image_bytes if uploaded_png is None else uploaded_png,
+                    lambda: drawn_png if uploaded_png is None else uploaded_png,
                 )
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width

@@ -30,27 +30,21 @@ ui.page_header(
 reader = ui.models_or_stop(numbers=True)
 
 
-# A photo stays uploaded while the pen width or the pad changes: read it once, not every rerun.
+# Keyed on the picture's bytes (the pad's PNG, an uploaded file): read once, not again at each
+# rerun a slider or another page makes, and decoded only then; a phone photo's 12 megapixels
+# are not hashed as an array at every rerun, nor the pad's decoded twice a stroke.
 @st.cache_data(max_entries=8, show_spinner=False)
-def read_picture(
-    picture: np.ndarray, store: Path
-) -> tuple[NumberReading, list[int], np.ndarray | None]:
+def read_picture(data: bytes, store: Path) -> tuple[NumberReading, list[int], np.ndarray | None]:
     """The number in the picture, the positions of the digits the deciding model is not sure
-    of, and the picture with its digits boxed (None without digits)."""
+    of, and the picture with its digits boxed (None without digits); UnreadableImage when it is
+    no picture."""
+    picture = decode_image(data)
     reader, _ = ui.load_reader(store)
     reading = read_number(picture, reader)
     if not reading.digits:
         return reading, [], None
     unsure = reading.unsure(reading.deciding_model, reader.thresholds.get(reading.deciding_model))
     return reading, unsure, annotated(picture, reading, unsure=unsure)
-
-
-# Keyed on the file's bytes: a phone photo is decoded once, not at every stroke or slider move,
-# and its 12 megapixels are not hashed again as an array.
-@st.cache_data(max_entries=8, show_spinner=False)
-def read_photo(data: bytes, store: Path) -> tuple[NumberReading, list[int], np.ndarray | None]:
-    """read_picture of an uploaded picture; UnreadableImage when it is no picture."""
-    return read_picture(decode_image(data), store)
 
 
 pad_size = PHONE_PAD if ui.on_phone() else PAD  # a tablet gets the wide pad
@@ -89,7 +83,7 @@ with read_here:
     source, reading, unsure, boxed = "the pad", None, [], None
     if upload is not None:
         try:
-            reading, unsure, boxed = read_photo(upload.getvalue(), store_dir())
+            reading, unsure, boxed = read_picture(upload.getvalue(), store_dir())
         except UnreadableImage as error:
             st.error(f"Cannot read {upload.name}: {error}.")
             st.stop()
@@ -98,8 +92,8 @@ with read_here:
         st.caption(
             f"Reading {upload.name} in place of the pad below: write on the pad to read it instead."
         )
-    elif canvas.image_data is not None:
-        reading, unsure, boxed = read_picture(canvas.image_data, store_dir())
+    elif canvas.image_bytes is not None:
+        reading, unsure, boxed = read_picture(canvas.image_bytes, store_dir())
     if reading is None or not reading.digits:
         if upload is None:
             st.info(
