@@ -24,7 +24,9 @@ from digitpad.pad import (
     HandedOver,
     drawing_pad,
     hand_over,
+    kept_drawing,
     let_go,
+    read_in_place_of_the_pad,
     take_back,
     upload_that_stays,
 )
@@ -146,12 +148,11 @@ def draw_a_digit() -> None:
         + "{ min-height: 5rem; display: flex; align-items: center; } }"
         + "</style>"
     )
-    # An upload is read in place of the pad; one that holds no digit is named, and the pad,
-    # which may hold one, is read instead. Read before the pad is laid out, whose heading says
-    # which: a heading filled in after the pad left its place empty a moment at each stroke,
-    # and the pad jumped up and back under the pen.
+    # An upload is read in place of the pad, and shown in its place; one that holds no digit is
+    # named, and the pad, which may hold one, is read instead. Read before the pad's column is
+    # laid out, which shows one or the other: a heading filled in after the pad left its place
+    # empty a moment at each stroke, and the pad jumped up and back under the pen.
     result, uploaded_png, said_of_upload = None, None, None  # the upload being read, when it is
-    heading = "**Draw a digit here**"
     if upload is not None:
         try:
             thumbnail, uploaded_result = read_upload(upload.getvalue())
@@ -163,35 +164,34 @@ def draw_a_digit() -> None:
                 said_of_upload = st.warning, blank
             else:
                 result, uploaded_png = uploaded_result, thumbnail
-                heading = (
-                    f"**Reading {upload.name}** in place of the pad below: draw on the pad to "
-                    "read it instead."
-                )
     with pad:
-        # The canvas's toolbar floats above it: the heading leaves it room, and says when a
-        # picture is read instead of the pad, and how to have the pad read again.
-        st.markdown(heading)
         if uploaded_png is not None:
-            # Above the pad, which it is read in place of: under it, a 1280x800 screen showed
-            # the pad and not the picture read.
+            # The picture where the pad was: above the pad, it pushed the pad below a 1280x800
+            # screen's foot, and the pad jumped up under the pen when a stroke let the picture
+            # go. The pad keeps its drawing meanwhile, for the button to bring back.
+            read_in_place_of_the_pad(upload.name, "Draw on the pad instead", UPLOAD_KEY)
             st.image(uploaded_png, caption=upload.name, alt=f"your picture, {upload.name}")
-        # A digit drawn again after a clear is a new one to save, though it may look the same.
-        canvas = drawing_pad(
-            "canvas",
-            CANVAS_SIZE,
-            CANVAS_SIZE,
-            stroke_width,
-            on_clear=lambda: st.session_state.pop("saved_sample", None),
-            # A stroke says the pad is what the person wants read now, not the picture.
-            on_draw=lambda: let_go(UPLOAD_KEY),
-        )
-        if said_of_upload:
-            say, text = said_of_upload
-            say(text)
-
-    drawn_png = canvas.image_bytes
-    if uploaded_png is None and drawn_png is not None:
-        result = to_mnist(canvas.image_data)  # decoded once: each access decodes the PNG
+            drawn_png = kept_drawing("canvas")
+        else:
+            # The canvas's toolbar floats above it: the heading leaves it room.
+            st.markdown("**Draw a digit here**")
+            # A digit drawn again after a clear is a new one to save, though it may look the same.
+            canvas = drawing_pad(
+                "canvas",
+                CANVAS_SIZE,
+                CANVAS_SIZE,
+                stroke_width,
+                on_clear=lambda: st.session_state.pop("saved_sample", None),
+                # A stroke says the pad is what the person wants read: an upload it is read in
+                # place of, blank or no picture, is taken out of the uploader.
+                on_draw=lambda: let_go(UPLOAD_KEY),
+            )
+            if said_of_upload:
+                say, text = said_of_upload
+                say(text)
+            drawn_png = canvas.image_bytes
+            if drawn_png is not None:
+                result = to_mnist(canvas.image_data)  # decoded once: each access decodes the PNG
     take_back(NUMBER_UPLOAD_KEY, DRAWN_HERE, drawn_png)
     st.session_state[DIGIT_KEY] = None if result is None else result.image
 

@@ -123,6 +123,12 @@ def drawing_pad(
     return canvas
 
 
+def kept_drawing(key: str) -> bytes | None:
+    """The PNG last drawn on drawing_pad's pad of that key, kept while the pad is not shown."""
+    kept = st.session_state.get(f"{key}_drawn")
+    return kept["png"] if kept else None
+
+
 def clear_pad(key: str, on_clear: Callable[[], None] | None) -> None:
     """Empties drawing_pad's pad of that key, and forgets what it held."""
     st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
@@ -188,6 +194,15 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
         st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
     st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
     return picture
+
+
+def read_in_place_of_the_pad(name: str, back_to_the_pad: str, key: str) -> None:
+    """The heading shown in the pad's place over a picture read instead (upload_that_stays of
+    that key), and a button that lets the picture go and brings the pad back: on a phone the
+    uploader is in the sidebar, shut."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.markdown(f"**Reading {name}** in place of the pad", width="content")
+        st.button(back_to_the_pad, icon=":material/draw:", on_click=let_go, args=(key,))
 
 
 def let_go(key: str) -> None:

@@ -20,6 +20,9 @@ from digitpad.store import store_dir
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 READ_WIDTH = 300  # pixels, at least: the numbers read, beside the pad where the row has room
+# Pixels, at most: a phone photo taken upright, shown the pad's width, was 1,100 tall, its number
+# a scroll away from the button that brings the pad back.
+BOXED_HEIGHT = 400
 
 ui.page_header(
     "Read a number",
@@ -63,45 +66,55 @@ with st.sidebar:
     )
     ui.fetch_chart_code()
 
+# An upload is read in place of the pad, and shown boxed in its place; one that cannot be read,
+# or holds no digits, is named, and the pad read instead.
+source, reading, unsure, boxed, said_of_upload = "the pad", None, [], None, None
+if upload is not None:
+    try:
+        reading, unsure, boxed = read_picture(upload.getvalue(), store_dir())
+    except UnreadableImage as error:
+        said_of_upload = st.error, f"Cannot read {upload.name}: {error}. Reading the pad."
+    else:
+        if reading.digits:
+            source = upload.name
+        else:
+            said_of_upload = st.warning, f"In {upload.name}: {NO_DIGITS}. Reading the pad."
+            reading = None
+picture_read = reading is not None
+
 # The numbers read beside the pad where it keeps its width (a 1920x1080 screen), else under it.
 writing, said = layout.first_and_beside("number", READ_WIDTH, pad_size[0], READ_WIDTH)
 with writing:
-    # A picture read in place of the pad is read, and shown boxed, above it: beside or under
-    # it, a 1280x720 screen showed the empty pad and not the drawing handed over to be read.
-    read_here = st.container() if upload is not None else said
-    st.markdown("**Write a number here**")
-    # A stroke says the pad is what the person wants read now, not the picture.
-    canvas = pad.drawing_pad(
-        "number_canvas",
-        *pad_size,
-        stroke_width,
-        on_draw=lambda: pad.let_go(ui.NUMBER_UPLOAD_KEY),
-    )
-boxed_here = read_here if upload is not None else st.container()
+    if picture_read:
+        # The picture where the pad was, and the number read: above the pad, the picture pushed
+        # it below a 1280x800 screen's foot, and the pad jumped up under the pen when a stroke
+        # let the picture go. The pad keeps its drawing meanwhile, for the button to bring back.
+        pad.read_in_place_of_the_pad(source, "Write on the pad instead", ui.NUMBER_UPLOAD_KEY)
+        read_here, boxed_here = st.container(), st.container()
+    else:
+        st.markdown("**Write a number here**")
+        # A stroke says the pad is what the person wants read: an upload it is read in place
+        # of, blank or no picture, is taken out of the uploader.
+        canvas = pad.drawing_pad(
+            "number_canvas",
+            *pad_size,
+            stroke_width,
+            on_draw=lambda: pad.let_go(ui.NUMBER_UPLOAD_KEY),
+        )
+        if said_of_upload:
+            say, text = said_of_upload
+            say(text)
+        if canvas.image_bytes is not None:
+            reading, unsure, boxed = read_picture(canvas.image_bytes, store_dir())
+if not picture_read:
+    read_here, boxed_here = said, st.container()
 
 with read_here:
-    source, reading, unsure, boxed = "the pad", None, [], None
-    if upload is not None:
-        try:
-            reading, unsure, boxed = read_picture(upload.getvalue(), store_dir())
-        except UnreadableImage as error:
-            st.error(f"Cannot read {upload.name}: {error}.")
-            st.stop()
-        source = upload.name
-        # Named: a photo the uploader refused (too large) leaves the one before it read.
-        st.caption(
-            f"Reading {upload.name} in place of the pad below: write on the pad to read it instead."
-        )
-    elif canvas.image_bytes is not None:
-        reading, unsure, boxed = read_picture(canvas.image_bytes, store_dir())
     if reading is None or not reading.digits:
-        if upload is None:
-            st.info(
-                "Write a number on the black pad, its digits side by side, or upload a photo of "
-                "one in the sidebar: the reading shows here."
-            )
-        else:
-            st.warning(f"In {source}: {NO_DIGITS}.")
+        st.info(
+            "Write a number on the black pad, its digits side by side, or upload a photo of one "
+            "in the sidebar: the reading shows here."
+        )
         st.stop()
 
     decider = reading.deciding_model
@@ -135,7 +148,12 @@ with read_here:
                 f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
                 "or write it again, larger or further from its neighbours."
             )
-boxed_here.image(boxed, alt=f"{source} with a box round each digit found")
+height, width = boxed.shape[:2]
+boxed_here.image(
+    boxed,
+    width=min(width, BOXED_HEIGHT * width // height),
+    alt=f"{source} with a box round each digit found",
+)
 boxed_here.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
     "it is below (a gray box and a question mark where it is not sure). Where digits touch they "

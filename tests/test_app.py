@@ -220,12 +220,8 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
         ("CNN reads", "42"),
         ("MLP reads", "42"),
     ]
-    captions = [caption.value for caption in app.caption]
-    assert (
-        "Reading your drawing in place of the pad below: write on the pad to read it instead."
-        in captions
-    )
-    assert "Reading your drawing, brought from Draw a digit." in captions
+    assert "**Reading your drawing** in place of the pad" in [text.value for text in app.markdown]
+    assert "Reading your drawing, brought from Draw a digit." in [c.value for c in app.caption]
     # Back on the drawing page it stays handed over while the pad holds it, and is let go once
     # the pad is drawn on: Read a number read the old 42 as "your drawing" beside a new 7.
     handed_over = {key: app.session_state[key] for key in HANDED_OVER_KEYS}

@@ -219,10 +219,20 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
     page.get_by_text("Reading deep.png in place of the pad").wait_for()
-    # The picture read where the pad's drawing would be, on a 1280x800 screen, not under it.
+    # The picture read where the pad was, on a 1280x800 screen with the button that brings the
+    # pad back: above the pad, it pushed the pad off the screen, and the pad jumped up under the
+    # pen when a stroke let the picture go.
+    wait_until_idle(page)
+    assert page.locator("canvas.upper-canvas").count() == 0
     picture = page.get_by_role("img", name="your picture, deep.png").bounding_box()
-    pad = page.locator("canvas.upper-canvas").bounding_box()
-    assert picture["y"] + picture["height"] <= pad["y"] and picture["y"] + picture["height"] <= 800
+    back_to_the_pad = page.get_by_role("button", name="Draw on the pad instead")
+    assert picture["y"] + picture["height"] <= 800
+    assert back_to_the_pad.bounding_box()["y"] < picture["y"]
+    back_to_the_pad.click()
+    wait_for_digit(page, 7)  # the pad, which kept its 7
+    wait_until_idle(page)
+    assert page.get_by_text("Reading deep.png").count() == 0
+    assert page.locator("[data-testid=stFileUploaderFile]").count() == 0  # taken out of it
     assert_clean(page)
     page.context.close()
 
@@ -245,18 +255,22 @@ def test_an_uploaded_picture_is_still_read_back_from_another_page(pictures, app_
     page.context.close()
 
 
-def test_a_stroke_on_the_pad_reads_the_pad_in_place_of_the_picture(pictures, app_url, browser):
-    # The pad was drawn on and nothing changed: the picture was read until let go in the
-    # sidebar, which is shut on a phone.
+def test_a_stroke_on_the_pad_beside_a_blank_upload_takes_it_out_of_the_uploader(
+    pictures, app_url, browser
+):
+    # A stroke says the pad is what the person wants read: the blank upload, not read, was left
+    # named in the uploader and under the pad.
     page = open_pad(browser, app_url)
     wait_until_idle(page)
-    upload(page, pictures / "deep.png")
-    wait_for_digit(page, 1)
+    upload(page, pictures / "dot.png")
+    page.get_by_text("dot.png looks blank").wait_for()
+    pad_before = page.locator("canvas.upper-canvas").bounding_box()
     draw(page, SEVEN)
     wait_for_digit(page, 7)
     wait_until_idle(page)
-    assert page.get_by_text("Reading deep.png").count() == 0
-    assert page.locator("[data-testid=stFileUploaderFile]").count() == 0  # taken out of it
+    assert page.get_by_text("dot.png looks blank").count() == 0
+    assert page.locator("[data-testid=stFileUploaderFile]").count() == 0
+    assert page.locator("canvas.upper-canvas").bounding_box() == pad_before
     assert_clean(page)
     page.context.close()
 
@@ -291,20 +305,25 @@ def test_a_number_uploaded_to_the_drawing_page_is_read_as_one(tmp_path, app_url,
     page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
     page.get_by_text("Reading forty-two.png, uploaded on Draw a digit.").wait_for()
     wait_until_idle(page)
-    # Above the pad it is read in place of: under it, a 1280x720 screen showed an empty pad.
+    # In the pad's place: beside or under the pad, a 1280x720 screen showed an empty pad.
     boxed = page.get_by_role("img", name="forty-two.png with a box round each digit found")
-    pad = page.locator("canvas.upper-canvas").bounding_box()
-    assert boxed.bounding_box()["y"] + boxed.bounding_box()["height"] <= pad["y"]
+    assert boxed.bounding_box()["y"] + boxed.bounding_box()["height"] <= 720
+    assert page.locator("canvas.upper-canvas").count() == 0
     assert_clean(page)
     page.context.close()
 
 
-def test_a_number_written_on_the_pad_is_read_in_place_of_the_photo(tmp_path, app_url, browser):
+def test_a_number_written_on_the_pad_brought_back_is_read_in_place_of_the_photo(
+    tmp_path, app_url, browser
+):
     page = open_pad(browser, app_url)  # not by the page's address, whose health check is a 404
     open_from_sidebar(page, "Read a number")
     page.locator("canvas.upper-canvas").wait_for()
     upload(page, forty_two(tmp_path))
     page.get_by_text("Reading forty-two.png in place of the pad").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Write on the pad instead").click()
+    page.locator("canvas.upper-canvas").wait_for()
     wait_until_idle(page)
     draw_each_read(page, [[(100, 60), (100, 200)], [(250, 60), (350, 60)], [(350, 60), (280, 200)]])
     page.get_by_role("img", name="the pad with a box round each digit found").wait_for()
@@ -312,6 +331,26 @@ def test_a_number_written_on_the_pad_is_read_in_place_of_the_photo(tmp_path, app
     assert page.locator("[data-testid=stMetricValue]").first.inner_text() == "17"
     assert page.get_by_text("Reading forty-two.png").count() == 0
     assert page.locator("[data-testid=stFileUploaderFile]").count() == 0
+    assert_clean(page)
+    page.context.close()
+
+
+def test_a_photo_without_digits_or_no_photo_leaves_the_number_pad_read(pictures, app_url, browser):
+    # The page stopped at "In dot.png: no digits found" (or "Cannot read"), the 17 on its pad
+    # unread.
+    page = open_pad(browser, app_url)
+    open_from_sidebar(page, "Read a number")
+    page.locator("canvas.upper-canvas").wait_for()
+    draw_each_read(page, [[(100, 60), (100, 200)], [(250, 60), (350, 60)], [(350, 60), (280, 200)]])
+    for filename, said in (
+        ("dot.png", "In dot.png: no digits found"),
+        ("notes.png", "Cannot read notes.png"),
+    ):
+        upload(page, pictures / filename)
+        page.get_by_text(said).wait_for()
+        page.get_by_text("Reading the pad.").wait_for()
+        wait_until_idle(page)
+        assert page.locator("[data-testid=stMetricValue]").first.inner_text() == "17"
     assert_clean(page)
     page.context.close()
 
