@@ -14,17 +14,19 @@ from streamlit_drawable_canvas import CanvasResult, st_canvas
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-# streamlit-drawable-canvas 0.13 parks its toolbar (undo, redo, reset), invisible, over the
-# pad's top right corner until the pointer hovers the pad, and then lifts it above the pad. A
-# finger never hovers: on phones and tablets a stroke begun in that corner (a 7's stem, a 5's
-# bar) went to the hidden toolbar and was lost. Where nothing can hover, the toolbar is shown
-# above the pad from the start, as the canvas shows it when pinned. Its reset button goes back
-# to the drawing the pad was given, not to a blank pad (see drawing_pad): it is hidden, and a
-# button of the page's own clears the pad. The toolbar lives in the component's shadow root,
-# which no page style reaches: each root is looked for five times a second and styled when
-# found (watching the page's body missed roots attached after the body last changed: on the
-# number page, until the first stroke). The style can come before the component's own, which
-# would win a tie: it is important.
+# streamlit-drawable-canvas 0.13 parks its toolbar, invisible, over the pad's top right corner
+# until the pointer hovers the pad, and then lifts it above the pad. A finger never hovers: on
+# phones and tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden
+# toolbar and was lost. Where nothing can hover, the toolbar is shown above the pad from the
+# start, as the canvas shows it when pinned. Of its buttons only undo and redo show: its reset
+# button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so a
+# button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
+# moving the ones drawn, unsaid, and a student who tapped it drew nothing; its send button sends
+# what each stroke already sends. The toolbar lives in the component's shadow root, which no
+# page style reaches: each root is looked for five times a second and styled when found
+# (watching the page's body missed roots attached after the body last changed: on the number
+# page, until the first stroke). The style can come before the component's own, which would win
+# a tie: it is important.
 # A pad wider than the page (the number pad beside an upright tablet's sidebar) is shown
 # shrunk to the page's width, not cut off behind a scroll bar a finger cannot reach: the
 # canvas library maps a pointer through the shrinking, and the pixels sent back keep the
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
 PAD_SCRIPT = """<script>
 if (!window.digitpadPadScript) {
   window.digitpadPadScript = true;
-  const css = "[aria-label='Reset canvas & history'] { display: none !important; } "
+  const css = "[aria-label='Reset canvas & history'], [aria-label='Edit'], "
+    + "[aria-label='Update the app with this drawing'], .dc-toolbar-separator, "
+    + ".dc-toolbar-contextual { display: none !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
     + "{ .dc-toolbar { opacity: 1 !important; top: -2.9rem !important; } }";
   const fit = (root) => {
