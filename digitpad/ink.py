@@ -12,7 +12,9 @@ import cv2
 import numpy as np
 
 from digitpad.preprocess import (
+    MIN_CONTRAST,
     as_uint8,
+    background_level,
     flattened,
     ink_in_alpha,
     ink_strength,
@@ -27,6 +29,11 @@ FLAT_TOLERANCE = 2
 # Or the whole drawing is two grays, its background's and its ink's, but for its strokes'
 # anti-aliased rims: a bold digit can cover so much that neither gray reaches FLAT_SHARE.
 TWO_TONE_SHARE = 0.9
+# A flat picture whose ink lies on both sides of its background's gray, the lesser side at least
+# this share of the picture and of the ink, is paper on a desk: the paper lighter than the desk,
+# the writing darker. A drawing's ink is lighter than its background or darker, not both.
+BOTH_SIDES_SHARE = 0.002
+BOTH_SIDES_INK = 0.01
 # On a flat background, ink differs from it by this share of the strongest ink; fainter pixels
 # are the pen's anti-aliased edge, kept in a digit's crop but not used to join pieces.
 INK_SHARE = 0.3
@@ -77,16 +84,32 @@ def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
 
 def is_flat(gray: np.ndarray) -> bool:
     """Whether the picture was drawn rather than photographed: its background one gray, as on
-    the pad or in a generated picture, or the whole of it two grays, as a bold drawing is."""
+    the pad or in a generated picture, or the whole of it two grays, as a bold drawing is; and
+    its ink on one side of that gray. A sheet of paper on an evenly lit desk is as flat, but the
+    desk is its background, the sheet lighter and the writing darker."""
     counts = np.bincount(gray.ravel(), minlength=256)
     window = np.ones(2 * FLAT_TOLERANCE + 1)
     near = np.convolve(counts, window, "same") / gray.size  # the share within tolerance of each
     first = int(np.argmax(near))
-    if near[first] >= FLAT_SHARE:
-        return True
     others = near.copy()
     others[max(0, first - 2 * FLAT_TOLERANCE) : first + 2 * FLAT_TOLERANCE + 1] = 0  # no overlap
-    return near[first] + others.max() >= TWO_TONE_SHARE
+    if near[first] < FLAT_SHARE and near[first] + others.max() < TWO_TONE_SHARE:
+        return False
+    return not _ink_on_both_sides(gray)
+
+
+def _ink_on_both_sides(gray: np.ndarray) -> bool:
+    # Each side's ink measured against that side's own strongest: the writing may be only a
+    # little darker than a dark desk, however much lighter the sheet is.
+    difference = gray.astype(np.int16) - background_level(gray)
+    shares = []
+    for side in (difference, -difference):
+        strongest = int(side.max())
+        if strongest < MIN_CONTRAST:
+            return False
+        shares.append(np.count_nonzero(side >= max(MIN_CONTRAST, INK_SHARE * strongest)))
+    lesser = min(shares)
+    return lesser >= BOTH_SIDES_SHARE * gray.size and lesser >= BOTH_SIDES_INK * sum(shares)
 
 
 def _ruled(mask: np.ndarray) -> bool:

@@ -223,6 +223,26 @@ def test_a_photo_of_paper_lying_on_a_dark_desk_is_read(first_digits, reader):
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
+@pytest.mark.parametrize("desk_gray", [90, 150])
+def test_paper_on_an_evenly_lit_desk_is_read_as_a_photo_not_a_drawing(
+    first_digits, reader, desk_gray
+):
+    # The desk, one gray over most of the picture, was taken for a drawing's background and the
+    # sheet for its ink: "018108118" for the number, "not sure (maybe 8, 11%)" for a card's 7.
+    def on_desk(paper: np.ndarray) -> np.ndarray:
+        height, width = paper.shape[:2]
+        photo = np.full((2 * height, width + height, 3), desk_gray, np.uint8)
+        photo[height // 2 : height // 2 + height, height // 2 : height // 2 + width] = paper
+        return photo
+
+    number = on_desk(photo_of(mnist_row(first_digits), light="even"))
+    assert not is_flat(to_gray(number))
+    assert read_number(number, reader).number == FIRST_NUMBER
+    card = on_desk(photo_of(mnist_row(first_digits[:1]), light="even", rules=(238, 234, 222)))
+    found = digit_in_picture(card)
+    assert reader.read_one(found.image).readings["cnn"].digit == int(FIRST_NUMBER[0])
+
+
 def test_in_a_photo_of_chalk_on_a_board_the_chalk_is_the_ink(first_digits):
     coverage = mnist_row(first_digits)[..., None] / 255.0
     board, chalk = np.array((50, 62, 55), np.float64), np.array((225, 228, 222), np.float64)
