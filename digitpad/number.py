@@ -677,10 +677,12 @@ def annotated(
     background = background_level(gray)
     picture = cv2.copyMakeBorder(gray, band, band, 0, 0, cv2.BORDER_CONSTANT, value=background)
     picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
-    text_colour, halo = LABEL_COLOURS["light" if background >= 128 else "dark"]
     for index, ((x, y, w, h), probs) in enumerate(
         zip(boxes, reading.probs[reading.deciding_model])
     ):
+        # By the gray round the digit, not the picture's: paper on a dark desk is light.
+        around = np.median(gray[y : y + h, x : x + w]) if w and h else background
+        text_colour, halo = LABEL_COLOURS["light" if around >= 128 else "dark"]
         y += band
         doubt = "?" if index in unsure else ""
         colour = UNSURE_COLOUR if doubt else BOX_COLOUR

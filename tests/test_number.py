@@ -486,6 +486,16 @@ def test_the_labels_read_on_the_pad_and_on_paper(paper):
     assert tall >= 0.6 * (digit_read.max() - digit_read.min() + 1), (tall, digit_read)
 
 
+def test_labels_on_paper_lying_on_a_dark_desk_are_the_papers():
+    # Yellow, as on the pad, since most of the picture is desk: faint on the paper they lie on.
+    picture = opaque_canvas(60, shape=(600, 1000))
+    picture[150:450, 100:900] = 255
+    digits = [FoundDigit((200, 200, 120, 200), np.zeros((28, 28)))]
+    boxed = annotated(picture, NumberReading(digits, {"cnn": np.eye(10)[[3]]}))
+    assert np.all(boxed == LABEL_COLOURS["light"][0], axis=-1).any()
+    assert not np.all(boxed == LABEL_COLOURS["dark"][0], axis=-1).any()
+
+
 def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     done = run_cli("read", "--json", str(number_files))
     assert done.returncode == 0, done.stderr
