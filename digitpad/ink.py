@@ -51,10 +51,15 @@ MAX_TILT = 20.0
 # length, or shorter.
 RULE_SPAN = 0.85
 RULE_THICKNESS = 0.015
-# A picture as flat as a drawing with RULED_LINES lines or more across this share of its width
-# is lined paper, read as a photo is.
+# Lines across this share of a flat picture's width are a lined page's rules: taken out of the
+# drawing where they are fainter than its writing (where no writing crosses them, at most
+# FAINT_RULE as strong as its median), as a note-taking app or a scanner gives them, else,
+# RULED_LINES of them or more, read as a photo is. Looked for in all the ink at least RULE_INK
+# of the strongest: pale rules are fainter than INK_SHARE, but they still joined the digits.
 RULED_ACROSS = 0.8
 RULED_LINES = 3
+FAINT_RULE = 0.6
+RULE_INK = 0.08
 # Paper lying on a darker desk: a median over this share of the shorter side wipes out most
 # of the writing but keeps the paper's edge, across which the light changes by at least
 # PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
@@ -112,23 +117,54 @@ def _ink_on_both_sides(gray: np.ndarray) -> bool:
     return lesser >= BOTH_SIDES_SHARE * gray.size and lesser >= BOTH_SIDES_INK * sum(shares)
 
 
-def _ruled(mask: np.ndarray) -> bool:
-    """Whether the ink holds lines across nearly the whole picture, RULED_LINES of them or more:
-    lined paper scanned, or lit evenly, is as flat as a drawing, but its lines are no writing.
-    A hand-drawn underline or two on the pad is no ruled paper."""
+def _lines_across(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Where lines run across RULED_ACROSS of the picture's width in `mask`, levelled first,
+    and how many there are."""
     rows, columns = mask.shape
     length = _odd(columns * RULED_ACROSS)
     # Lines that long, turned at most MAX_TILT, span this many columns: a number on the pad
     # seldom does, and is spared the Hough transform (20 ms of its 26 a stroke).
     if np.count_nonzero(mask.any(axis=0)) < length * np.cos(np.radians(MAX_TILT)):
-        return False
+        return np.zeros(mask.shape, bool), 0
     tilt = _tilt(mask, length)
-    if tilt:  # levelled, as a scan is seldom square to the page
-        mask = _turned(mask, tilt, (columns, rows))
-    thick = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
-    across = np.ones((1, length), np.uint8)
-    lines, _ = cv2.connectedComponents(cv2.morphologyEx(thick, cv2.MORPH_OPEN, across))
-    return lines - 1 >= RULED_LINES  # the first label is the background
+    # Levelled, as a scan is seldom square to the page, and the lines found turned back.
+    level = _turned(mask, tilt, (columns, rows)) if tilt else mask
+    thick = cv2.dilate(level.astype(np.uint8), np.ones((3, 3), np.uint8))
+    runs = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    lines, _ = cv2.connectedComponents(runs)
+    if tilt:
+        runs = _turned(runs, -tilt, (columns, rows))
+    return runs.astype(bool), lines - 1  # the first label is the background
+
+
+def _without_rules(strength: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A drawing's ink without the lines across it when they are fainter than its writing (a
+    note-taking app's lined page); None when it holds RULED_LINES lines or more as strong
+    (lined paper scanned, or lit evenly, to be read as a photo is). Either is as flat as a
+    drawing, but its lines are no writing, and they joined its digits into one. A hand-drawn
+    underline or two is as strong as the digits, and stays."""
+    runs, count = _lines_across(strength >= RULE_INK)
+    writing = ~runs & mask
+    if not count or not writing.any():
+        return strength, mask
+    line_level, pen_level = _line_level(strength, runs), np.median(strength[writing])
+    if line_level > FAINT_RULE * pen_level:
+        return None if count >= RULED_LINES else (strength, mask)
+    # Where the pen crosses a line it is stronger than the line alone: that stays ink.
+    rules = runs & (strength < (line_level + pen_level) / 2)
+    return np.where(rules, 0.0, strength).astype(np.float32), mask & ~rules
+
+
+def _line_level(strength: np.ndarray, runs: np.ndarray) -> float:
+    """How strong the lines in `runs` are where no writing crosses them: of each line's
+    strongest pixel in each column it runs through, the lower quartile (the writing crosses
+    the lines in fewer columns than that, and is stronger there)."""
+    count, lines = cv2.connectedComponents(runs.astype(np.uint8))
+    levels = [
+        np.where(lines == line, strength, 0).max(axis=0)[(lines == line).any(axis=0)]
+        for line in range(1, count)
+    ]
+    return float(np.percentile(np.concatenate(levels), 25))
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -330,8 +366,8 @@ def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) 
     `working`: its `working_gray`, when the caller has it already."""
     image = np.asarray(image)
     gray, scale = working or working_gray(image)
-    drawn = _drawing_ink(gray) if is_flat(gray) else None
-    if drawn is not None and not _ruled(drawn[1]):
+    drawn = _without_rules(*_drawing_ink(gray)) if is_flat(gray) else None
+    if drawn is not None:
         strength, mask = drawn
     else:
         light_writing = _writing_is_light(gray)

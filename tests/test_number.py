@@ -145,6 +145,37 @@ def test_lined_paper_scanned_is_read_without_its_lines(first_digits, reader):
     assert read_number(scan, reader).number == FIRST_NUMBER
 
 
+def note_page(coverage: np.ndarray, rule: tuple[int, tuple[int, int, int]] | None) -> np.ndarray:
+    """Writing (`coverage`, 0..255) in a dark pen on a note-taking app's white page, with pale
+    rules every third of the writing's height (`rule`: their thickness and colour), as a
+    screenshot of it is: RGB."""
+    page = np.full((*coverage.shape, 3), 255, np.float64)
+    if rule:
+        thickness, colour = rule
+        height = coverage.shape[0]
+        for y in range(height * 3 // 10, height, height * 7 // 20):
+            page[y : y + thickness] = colour
+    ink = coverage[..., None] / 255.0
+    return (page * (1 - ink) + np.array((25, 25, 30)) * ink).astype(np.uint8)
+
+
+@pytest.mark.parametrize("rule", [(1, (150, 185, 230)), (2, (165, 170, 180))])
+def test_a_note_apps_lined_page_is_read_without_its_rules(first_digits, reader, rule):
+    # A screenshot of a note-taking app holds a rule or two through the writing, pale: too few
+    # to count as lined paper, they were its ink and joined its digits ("127" read "19271").
+    pen_digits = data_file("DIGITPAD_PENDIGITS", "pendigits_train_strokes.npz")
+    strokes, labels = pen_digit_parts(pen_digits)["test"]
+    numbers = make_pen_numbers(strokes, labels, 8, seed=0)
+    lined = [read_number(note_page(n.coverage, rule), reader).number for n in numbers]
+    plain = [read_number(note_page(n.coverage, None), reader).number for n in numbers]
+    assert lined == plain
+    row = mnist_row(first_digits)
+    rules = note_page(row, rule)[:, :, 0] < 255
+    assert not ink_map(note_page(row, rule)).mask[rules & (row == 0)].any(), "a rule is no ink"
+    found = digit_in_picture(note_page(mnist_row(first_digits[:1]), rule))
+    assert reader.read_one(found.image).readings["cnn"].digit == int(FIRST_NUMBER[0])
+
+
 def test_a_red_margin_where_the_light_is_brightest_is_no_digit(first_digits, reader):
     # The margin's top, darker than the lines it crosses, was kept as ink: a "1" before the number.
     row = np.pad(mnist_row(first_digits), ((390, 390), (600, 390)))  # a page, mostly empty
