@@ -6,7 +6,6 @@ The drawing page, and the app's navigation: this page first, then the ones in pa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_betwee
 from digitpad.number import NumberReading, digit_in_picture, ink_groups, read_number
 from digitpad.pad import (
     HandedOver,
+    clear_pad,
     drawing_pad,
     hand_over,
     kept_drawing,
@@ -72,6 +72,12 @@ TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 10
 NUMBER_PAGE = "pages/5_Read_a_number.py"  # where what is not one digit may be read
 DRAWN_HERE, UPLOADED_HERE = "brought from Draw a digit", "uploaded on Draw a digit"
 UPLOAD_KEY = "upload"  # this page's uploader
+# Below the page's header, which is 3.75rem tall and lies over the page.
+SHOW_THE_PAD = """<script>/* saved %d */
+{
+  const pad = document.querySelector(".st-key-pad");
+  if (pad) { pad.style.scrollMarginTop = "4rem"; pad.scrollIntoView({block: "nearest"}); }
+}</script>"""
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
 
@@ -130,7 +136,7 @@ def draw_a_digit() -> None:
     # its right edge off); beside it the rest at the width its steps and bars take, narrowed
     # to one chart's width at the least, or under it where even that does not fit.
     with st.container(horizontal=True, key="top_row"):
-        pad = st.container(width=CANVAS_SIZE)
+        pad = st.container(width=CANVAS_SIZE, key="pad")
         steps = st.container(width=BESIDE_THE_PAD, key="beside_the_pad")
         inside_the_cnn = st.container(key="inside_the_cnn")
     # Where the two charts do not fit beside the pad but one does (a 1024x768 projector with the
@@ -182,9 +188,7 @@ def draw_a_digit() -> None:
                 CANVAS_SIZE,
                 stroke_width,
                 on_clear=lambda: st.session_state.pop("saved_sample", None),
-                # A stroke says the pad is what the person wants read: an upload it is read in
-                # place of, blank or no picture, is taken out of the uploader.
-                on_draw=lambda: let_go(UPLOAD_KEY),
+                on_draw=drawn_on,
             )
             if said_of_upload:
                 say, text = said_of_upload
@@ -200,10 +204,14 @@ def draw_a_digit() -> None:
         # places go to the first stroke's steps, so the page does not jump.
         if result is None:
             # The upload named too: zoomed in, or on a phone, the sidebar that holds it is shut.
-            st.info(
-                "Draw a digit on the black pad, or upload a picture of one in the sidebar: the "
-                "networks' readings appear here."
-            )
+            saved = said_of_saving(None)
+            if saved:  # the digit saved and cleared off the pad
+                st.success(f"{saved} Draw the next one on the pad.")
+            else:
+                st.info(
+                    "Draw a digit on the black pad, or upload a picture of one in the sidebar: "
+                    "the networks' readings appear here."
+                )
             mnist_digits()
         # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
         # strokes during TensorFlow's 3 s import instead of appearing after it, and a stroke
@@ -266,11 +274,10 @@ def draw_a_digit() -> None:
                         NUMBER_PAGE, label="Read numbers on *Read a number*", icon=":material/123:"
                     )
             else:
-                ask_and_save(
-                    result,
-                    readings,
-                    lambda: drawn_png if uploaded_png is None else uploaded_png,
-                )
+                if uploaded_png is None:
+                    ask_and_save(result, readings, drawn_png, from_the_pad=True)
+                else:
+                    ask_and_save(result, readings, uploaded_png, from_the_pad=False)
             st.markdown("**What the networks see**, made the way MNIST was made")
             # Each step square, its spare room gray: Streamlit stretches a picture to the width
             # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
@@ -337,23 +344,46 @@ def mnist_digits() -> None:
         )
 
 
+def drawn_on() -> None:
+    """A stroke says the pad is what the person wants read: an upload it is read in place of,
+    blank or no picture, is taken out of the uploader; a digit picked for the drawing before
+    the stroke is not the new drawing's."""
+    let_go(UPLOAD_KEY)
+    st.session_state.pop("label_digit", None)
+
+
+def said_of_saving(drawing_id: str | None) -> str | None:
+    """What is said of the digit saved last, "Saved as a 7 (your digit #3).", where it is
+    `drawing_id` (None: drawn, saved and cleared off the pad), toasted as it is saved; None
+    where it is not."""
+    saved = st.session_state.get("saved_sample")
+    if not saved or saved[0] != drawing_id:
+        return None
+    _, label, sample_id = saved
+    said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
+    # Said aloud too, once: a screen reader announces a toast as it appears, not the text
+    # that replaces the buttons, and the rerun that shows it takes the keyboard's focus.
+    if st.session_state.pop("saved_just_now", False):
+        st.toast(said, icon=":material/check:")
+        if drawing_id is None:
+            # The cleared pad on screen for the next digit: on a phone the buttons that saved
+            # it are a screen and a half below the pad. In the sidebar, where the room an
+            # element takes is out of sight; numbered, so that each save runs it anew.
+            st.sidebar.html(SHOW_THE_PAD % sample_id, unsafe_allow_javascript=True)
+    return said
+
+
 def ask_and_save(
-    result: Preprocessed, readings: dict[str, Reading], drawing_png: Callable[[], bytes]
+    result: Preprocessed, readings: dict[str, Reading], picture: bytes, from_the_pad: bool
 ) -> None:
-    """Is it right? On a click, saves the drawing (made a PNG only then) with its label."""
+    """Is it right? On a click, saves the picture read (the pad's PNG, or an upload's
+    thumbnail) with its label; the pad is cleared for the next digit."""
     # The database is touched only on a click: drawing stays as fast as without this.
     guess = agreed_digit(readings)
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
-    saved = st.session_state.get("saved_sample")
-    just_saved = st.session_state.pop("saved_just_now", False)
-    if saved and saved[0] == drawing_id:
-        _, label, sample_id = saved
-        said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
-        # Said aloud too, once: a screen reader announces a toast as it appears, not this
-        # caption, and the rerun that shows it takes the keyboard's focus to the page's top.
-        if just_saved:
-            st.toast(said, icon=":material/check:")
-        st.caption(f"{said} Draw the next one.")
+    said = said_of_saving(drawing_id)
+    if said:  # an upload stays read once saved: saved once
+        st.caption(f"{said} Upload the next one, or draw it on the pad.")
         return
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(
@@ -376,16 +406,25 @@ def ask_and_save(
         corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
     if confirmed or corrected:
         label = guess if confirmed else true_digit
-        png = drawing_png()
         probs = {name: reading.probs for name, reading in readings.items()}
         try:
-            sample_id = samples.add_sample(samples.default_path(), png, result.image, label, probs)
+            sample_id = samples.add_sample(
+                samples.default_path(), picture, result.image, label, probs
+            )
         except samples.SamplesUnavailable as problem:
             st.error(f"Your digit was not saved: {problem}")
         else:
-            st.session_state["saved_sample"] = (drawing_id, label, sample_id)
+            # Off the pad once saved: "Draw the next one" over the digit left on it drew the
+            # next digit into it, read surely and saved as one.
+            st.session_state["saved_sample"] = (
+                None if from_the_pad else drawing_id,
+                label,
+                sample_id,
+            )
             st.session_state["saved_just_now"] = True
-            st.rerun()  # shows "Saved" in place of the buttons: one drawing is saved once
+            if from_the_pad:
+                clear_pad("canvas", None)
+            st.rerun()
 
 
 def first_layer(feature_maps: np.ndarray | None) -> None:

@@ -126,20 +126,26 @@ def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
     assert pad_is_given(app)["objects"] == []
 
 
-def test_a_digit_drawn_again_after_a_clear_can_be_saved_again(monkeypatch, tmp_path):
+def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGITPAD_SAMPLES", str(tmp_path / "samples.db"))
     one = draw_polyline([(140, 40), (140, 240)])
     app = run_app(one)
     app.button(key="confirm_sample").click().run()
-    assert any("Saved as a 1" in caption.value for caption in app.caption)
-    # Announced too: a screen reader reads a toast, not a caption that replaces the buttons.
-    assert [toast.value for toast in app.toast] == ["Saved as a 1 (your digit #1)."]
-    app.button(key="canvas_clear").click().run()
-    # The same 1 drawn on the cleared pad, whose 28x28 digit comes out the same.
+    # Left on the pad under "Draw the next one", the next digit was drawn into it, read surely
+    # as one digit and offered to save.
+    assert pad_is_given(app)["objects"] == []
+    assert not any("reads" in t for t in chart_titles(app))
+    said = "Saved as a 1 (your digit #1)."
+    assert [box.value for box in app.success] == [f"{said} Draw the next one on the pad."]
+    # Announced too: a screen reader reads a toast, not text that replaces the buttons.
+    assert [toast.value for toast in app.toast] == [said]
+    # The same 1 drawn on the cleared pad, whose 28x28 digit comes out the same, is another.
     app.session_state["canvas_1"] = canvas_state(one)
     app.run()
-    assert not any("Saved as" in caption.value for caption in app.caption)
+    assert not any("Saved as" in box.value for box in app.success)
     assert app.button(key="confirm_sample").label == "Yes, it is a 1"
+    app.button(key="confirm_sample").click().run()
+    assert [toast.value for toast in app.toast] == ["Saved as a 1 (your digit #2)."]
 
 
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():

@@ -200,6 +200,23 @@ def test_the_bars_stay_put_while_a_digit_is_drawn(app_url, browser):
     page.context.close()
 
 
+def test_on_a_phone_saving_a_digit_brings_the_cleared_pad_back_on_screen(app_url, browser):
+    # "Is it right?" is under the bars, a screen and a half below the pad: once saved, the pad
+    # for the next digit was off the top of the screen, and each digit took two scrolls.
+    page = open_pad(
+        browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
+        user_agent=PHONE_USER_AGENT,
+    )  # fmt: skip
+    draw_by_touch(page, SEVEN)
+    wait_for_digit(page, 7)
+    page.get_by_role("button", name="Yes, it is a 7").click()  # scrolled to by Playwright
+    page.get_by_text("Draw the next one").wait_for()
+    wait_until_idle(page)
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    assert 60 <= pad["y"] and pad["y"] + pad["height"] <= PHONE_SCREEN["height"], pad
+    page.context.close()
+
+
 def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app_url, browser):
     # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure four times their
     # height; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
@@ -455,6 +472,15 @@ def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
         page.context.close()
 
 
+# How many of a canvas's pixels are white: the pad's strokes.
+WHITE_PIXELS = """canvas => {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let white = 0;
+  for (let i = 0; i < pixels.length; i += 4) white += pixels[i] > 128;
+  return white;
+}"""
+
+
 def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
     # The caption that replaces the buttons, and the line that offers the undo, are plain text
     # that a screen reader does not read out, and the rerun takes its focus to the page's top.
@@ -462,11 +488,23 @@ def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
     page = open_pad(browser, app_url)
     draw(page, SEVEN)
     wait_for_digit(page, 7)
+    # A digit picked for the drawing is not the drawing's once a stroke is added to it.
+    page.get_by_role("combobox", name="No, it is a").click()
+    page.get_by_role("option", name="4").click()
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_enabled()
+    draw(page, [[(60, 150), (220, 150)]])
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
+    clear_canvas(page)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
     page.get_by_role("button", name="Yes, it is a 7").click()
     expect(page.get_by_role("alertdialog")).to_have_text(
         re.compile(r"Saved as a 7 \(your digit #\d+\)")
     )
     page.get_by_text(re.compile(r"Saved as a 7 \(your digit #\d+\)\. Draw the next one")).wait_for()
+    # Cleared off the pad: the next digit is drawn on a blank pad, not into the 7.
+    assert not any("reads" in title for title in chart_titles(page))
+    assert page.locator("canvas.dc-canvas.lower-canvas").evaluate(WHITE_PIXELS) == 0
     page.get_by_role("link", name="Your digits").click()
     page.get_by_role("button", name=re.compile(r"Delete #\d+")).first.click()
     deleted = re.compile(r"Deleted digit #\d+ \(a 7\)")
