@@ -576,6 +576,10 @@ def finetune_main(args: argparse.Namespace) -> None:
     try:
         images, labels = samples.training_arrays(database)
     except samples.SamplesUnavailable as problem:  # not an SQLite file, or not DigitPad's
+        if database.suffix.lower() in (".npz", ".zip"):  # what the Your digits page exports
+            sys.exit(f"error: {database} is an export of digits, not a database of them: import "
+                     "it on the Your digits page, then fine-tune on that page's database, "
+                     f"{samples.default_path()} (or ${samples.SAMPLES_ENV})")  # fmt: skip
         sys.exit(f"error: cannot read your digits: {problem}")
     if len(labels) < finetune.MIN_SAMPLES:
         sys.exit(f"error: {database} holds {len(labels)} digits; fine-tuning needs "

@@ -1,6 +1,7 @@
 """Fine-tuning the CNN on a person's digits, keeping versions, and train.py --finetune-on."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from digitpad import finetune, jobs, samples, store, versions
+from digitpad import finetune, jobs, sample_files, samples, store, versions
 from digitpad.images import png_bytes
 
 
@@ -256,6 +257,24 @@ def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path
     assert problem in done.stderr, done.stderr
     assert database.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
+
+
+def test_train_py_finetune_on_an_export_says_to_import_it(tmp_path, yours):
+    # An export of the Your digits page was "file is not a database", with no word of what is.
+    database = tmp_path / "samples.db"
+    images, labels = yours
+    for image, label in zip(images[:3], labels[:3]):
+        samples.add_sample(database, png_bytes(image), image, int(label), {})
+    export = tmp_path / "digitpad_digits.npz"
+    export.write_bytes(sample_files.export_npz(database))
+    done = subprocess.run(
+        [sys.executable, "train.py", "--finetune-on", str(export)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=os.environ | {samples.SAMPLES_ENV: str(database)},
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    said = f"{export} is an export of digits, not a database of them: import it on the Your digits"
+    assert said in done.stderr and str(database) in done.stderr, done.stderr
 
 
 def test_clicks_of_several_sessions_at_once_start_one_fine_tuning(tmp_path):
