@@ -94,6 +94,7 @@ def filters_figure(store: Path, dark: bool) -> go.Figure:
         title="Learned 3x3 filters",
         colorscale=charts.signed_colours(dark),
         zmid=0,
+        own_scale=True,
     )
 
 
@@ -438,7 +439,10 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
         config=CHART_CONFIG,
         alt="The CNN's first-layer filters, each a 3x3 grid of weights",
     )
-    learned.caption("Each 3x3 filter: red weights add the pixel under them, blue subtract.")
+    learned.caption(
+        "Each 3x3 filter, its strongest weight at full colour: red weights add the pixel under "
+        "them, blue subtract."
+    )
     if feature_maps is None:
         maps.caption("Draw a digit to see where each filter fires on it.")
     else:

@@ -88,20 +88,33 @@ def heatmap_grid(
     colorscale: str = "Viridis",
     zmid: float | None = None,
     tile_name: str = "filter",
+    own_scale: bool = False,
 ) -> go.Figure:
     """Many small heatmaps (filters, feature maps) as one figure with a single trace; the
-    pointer names the tile it is over ("filter 7"), counted from 0 as the pages count them."""
+    pointer names the tile it is over ("filter 7"), counted from 0 as the pages count them,
+    and its value. With `own_scale`, each signed map is coloured on a scale of its own, its
+    strongest value, either side of zero, at full colour."""
     numbers = np.broadcast_to(np.arange(len(maps), dtype=np.float32)[:, None, None], maps.shape)
+    names, z, value = tile(numbers, columns), tile(maps, columns), "%{z:.2f}"
+    if own_scale:
+        # On one scale, a few strong filters took its ends and the rest came out pale, their
+        # bars and edges hard to see; the pointer still gives each weight as it is.
+        strongest = np.abs(maps).max(axis=(1, 2), keepdims=True)
+        z = tile(maps / np.maximum(strongest, np.finfo(np.float32).tiny), columns)
+        names = np.stack([names, tile(maps, columns)], axis=-1)
+        tile_name, value = f"{tile_name} %{{customdata[0]:.0f}}", "%{customdata[1]:.2f}"
+    else:
+        tile_name = f"{tile_name} %{{customdata:.0f}}"
     return go.Figure(
         dict(
             type="heatmap",
-            z=tile(maps, columns),
-            customdata=tile(numbers, columns),
+            z=z,
+            customdata=names,
             colorscale=colorscale,
             zmid=zmid,
             showscale=False,
             hoverongaps=False,
-            hovertemplate=f"{tile_name} %{{customdata:.0f}}: %{{z:.2f}}<extra></extra>",
+            hovertemplate=f"{tile_name}: {value}<extra></extra>",
         ),
         layout=picture_layout(title, height=260),
     )
@@ -211,11 +224,12 @@ def sized_heatmap_grid(
     zmid: float | None = None,
     width: int = 1000,
     tile_name: str = "filter",
+    own_scale: bool = False,
 ) -> go.Figure:
     """`heatmap_grid`, as tall as the grid needs at about `width` pixels wide."""
     count, height, map_width = maps.shape
     rows = -(-count // columns)
-    figure = heatmap_grid(maps, columns, title, colorscale, zmid, tile_name)
+    figure = heatmap_grid(maps, columns, title, colorscale, zmid, tile_name, own_scale)
     shape = (rows * (height + 1)) / (columns * (map_width + 1))
     figure.layout.height = int(min(900, 60 + width * shape))
     return figure

@@ -22,7 +22,7 @@ def first_layer_figure(store: Path, dark: bool, columns: int, width: int) -> go.
     kernels = first_layer_filters(reader.models["cnn"])
     title = f"conv1: its {len(kernels)} learned 3x3 filters"
     return charts.sized_heatmap_grid(
-        kernels, columns, title, charts.signed_colours(dark), zmid=0, width=width
+        kernels, columns, title, charts.signed_colours(dark), zmid=0, width=width, own_scale=True
     )
 
 
@@ -63,7 +63,8 @@ if layer == conv_layers[0]:
     )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
-        "subtracting it: look for bars and edges at different angles."
+        "subtracting it, each filter's strongest weight at full colour (point at one for its "
+        "value): look for bars and edges at different angles."
     )
 else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it

@@ -70,6 +70,23 @@ def test_a_grid_names_each_tile_under_the_pointer():
     assert trace.hovertemplate.startswith("filter %{customdata:.0f}")
 
 
+def test_filters_on_scales_of_their_own_each_reach_full_colour():
+    # On one scale, the CNN's two strongest filters took its ends and the other 30 came out
+    # pale, their bars and edges hard to see.
+    faint = np.array([[0.05, 0, -0.05], [0.05, 0, -0.05], [0.05, 0, -0.05]], np.float32)
+    filters = np.stack([faint, -2 * np.eye(3, dtype=np.float32), 0.3 * faint])
+    trace = charts.heatmap_grid(filters, 3, "t", zmid=0, own_scale=True).data[0]
+    shown = np.asarray(trace.z, np.float64)
+    weights = np.asarray(trace.customdata, np.float64)
+    for i, weight in enumerate(filters):
+        tile = (slice(0, 3), slice(4 * i, 4 * i + 3))
+        assert np.abs(shown[tile]).max() == pytest.approx(1.0)
+        np.testing.assert_allclose(shown[tile] * np.abs(weight).max(), weight, atol=1e-6)
+        np.testing.assert_allclose(weights[tile][..., 1], weight)  # the pointer's value
+        assert (weights[tile][..., 0] == i).all()
+    assert trace.hovertemplate.startswith("filter %{customdata[0]:.0f}: %{customdata[1]:.2f}")
+
+
 def colour_at(colorscale: tuple, share: float) -> tuple[float, ...]:
     """The red, green and blue (0-255) a figure's colour scale gives at `share` of its range."""
     (colour,) = plotly.colors.sample_colorscale([list(stop) for stop in colorscale], [share])
