@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, layout, report, ui
+from digitpad import charts, layout, report, ui, versions
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.store import (
     active_versions,
@@ -99,11 +99,10 @@ ui.page_header(
     f"digits each gets wrong; all of it from the model cards in `{folder}`.",
 )
 cards = report.load_cards(store)
-for name, version in active_versions(store).items():
+for version in active_versions(store).values():
     st.info(
-        f"Every page reads with the {charts.MODEL_TITLES.get(name, name)} fine-tuned on your "
-        f"digits ({version}); this report is of the shipped one. The Your digits page compares "
-        "the two."
+        f"Every page reads with {versions.title(version)} on your digits; this report is of "
+        "the shipped one. The Your digits page compares the two."
     )
 for name in charts.MODEL_TITLES.keys() - cards.keys():
     st.error(

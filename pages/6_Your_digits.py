@@ -133,7 +133,7 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
         return
     st.session_state["finetune_told"] = job
     if job.result is not None:
-        st.success(f"Saved the fine-tuned CNN as {job.result}; every page reads with it now.")
+        st.success(f"Saved {versions.title(job.result)}; every page reads with it now.")
     else:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 
@@ -161,7 +161,7 @@ def read_now(version: str, card: dict) -> None:
     )
     # Versions fine-tuned before the held-out digits were chosen by their pixels held out others.
     if card.get("samples", {}).get("held_out_by") == "pixels" and now.held_out:
-        text += f"; of the {now.held_out} that fine-tuning never trains on, {now.held_out_right}"
+        text += f", {now.held_out_right} of the {now.held_out} that fine-tuning never trains on"
     st.info(text + ".")
 
 
