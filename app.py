@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, samples
+from digitpad import charts, samples, versions
 from digitpad.charts import MODEL_TITLES
 from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
@@ -39,6 +39,7 @@ from digitpad.ui import (
     a_digit,
     dark_page,
     fetch_chart_code,
+    fine_tuned_cnn,
     follow_active_versions,
     load_examples,
     load_reader,
@@ -261,6 +262,12 @@ def draw_a_digit() -> None:
                         config=CHART_CONFIG,
                         alt=said_by,  # a screen reader read the bars as "100% 0 1 2 … 9"
                     )
+        # Fine-tuned on the page of another visitor, or by train.py: said where it reads.
+        if readings and (version := fine_tuned_cnn()):
+            st.caption(
+                f"The CNN is {versions.title(version)} on saved digits: *Your digits* rolls it "
+                "back."
+            )
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it
             # came below a projector's or a tablet's screen, a scroll away from the next digit.

@@ -111,6 +111,12 @@ def follow_active_versions() -> None:
         cached["active"] = active
 
 
+def fine_tuned_cnn() -> str | None:
+    """The fine-tuned CNN every page reads with, as `follow_active_versions` last found it;
+    None while the shipped one is read with."""
+    return versions_cached().get("active", {}).get("cnn")
+
+
 # Streamlit fetches a kind of chart's code only when a page first shows one, and Plotly's is
 # 4.7 MB of JavaScript: on a server just started, a stroke drawn while the models loaded had
 # its verdict and steps at once and its bars 1.3 s later, when the code came. It is fetched as

@@ -248,7 +248,12 @@ except samples.SamplesUnavailable as problem:
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
     st.stop()
 saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
-st.caption(f"{saved} (set $DIGITPAD_SAMPLES for another file).")
+# One file a server: in a classroom the digits, and the CNN fine-tuned on them, are everyone's.
+st.caption(
+    f"{saved}, by everyone who uses this server, and the CNN fine-tuned here is the one every "
+    "page reads with, for everyone (whoever starts the server sets $DIGITPAD_SAMPLES for "
+    "another file)."
+)
 
 if total == 0:
     st.info(
