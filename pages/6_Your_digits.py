@@ -216,9 +216,21 @@ def browse(total: int, counts: np.ndarray) -> None:
                 )
 
 
-def how_well() -> None:
+def how_well(total: int) -> None:
     st.subheader("How well each network reads them")
     evaluations = samples.evaluate_samples(database)
+    # Digits imported from a file that lacks the networks' answers (MNIST's own, say) have
+    # none to score: said, where the section was left empty.
+    scored = max((int(result.confusion.sum()) for result in evaluations.values()), default=0)
+    if scored < total:
+        unscored = total - scored
+        which = f"{unscored} of your {total} digits" if scored else f"Your {total} digits"
+        have, are = ("has", "is") if unscored == 1 else ("have", "are")
+        st.info(
+            f"{which} {have} no answers of the networks saved with them (imported from a file "
+            f"without them, say) and {are} not counted here: a digit saved on the drawing page "
+            "is scored as each network read it then."
+        )
     for column, (name, result) in zip(
         layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
     ):
@@ -268,7 +280,7 @@ else:
         counts = samples.counts_per_digit(database)
         how_many(counts)
         browse(total, counts)
-        how_well()
+        how_well(total)
     except samples.SamplesUnavailable as problem:
         # A file damaged in part counts its digits but cannot list them all: the rest of the
         # page (the CNN's versions) still works.

@@ -291,6 +291,21 @@ def test_the_latest_digit_comes_first_before_the_charts(database, store_copy, mn
     assert "#3" in latest, latest
 
 
+def test_digits_imported_without_answers_are_said_not_scored(database, store_copy, mnist_test):
+    # MNIST's own digits imported from a file of images and labels: the section that scores
+    # the networks' answers was left empty, unsaid.
+    images, labels = mnist_test
+    for image, label in zip(images[-3:], labels[-3:]):
+        samples.add_sample(database, png_bytes(image), image, int(label), {})
+    page = run_page()
+    assert not page.metric and not chart_titles(page)
+    assert "Your 3 digits have no answers of the networks saved with them" in texts(page)
+    fill(database, mnist_test)
+    page = run_page()
+    assert len(page.metric) == 2
+    assert "3 of your 15 digits have no answers of the networks saved with them" in texts(page)
+
+
 @pytest.mark.parametrize("garbled", ["CAST(X'FFFE00' AS TEXT)", """'{"cnn": 5}'"""])
 def test_a_digit_whose_answers_are_garbled_is_shown_without_them(
     database, store_copy, mnist_test, garbled
