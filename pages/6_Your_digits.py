@@ -374,11 +374,22 @@ st.selectbox(
 card = versions.version_card(active, store) or {}
 if "comparison" in card:
     st.table(finetune.comparison_rows(card["comparison"]), hide_index=True)
+    # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
+    thresholds = [
+        (c or {}).get("calibration", {}).get("threshold")
+        for c in (card, versions.version_card(card["finetuned_from"], store))
+    ]
+    sure_from = (
+        f' It says "not sure" below {thresholds[0]:.0%} (the old one below {thresholds[1]:.0%}), '
+        "a threshold chosen again for its weights on MNIST's validation digits."
+        if all(thresholds)
+        else ""
+    )
     st.caption(
         f"Fine-tuned from {versions.title(card['finetuned_from'])} on "
         f"{card['samples']['trained_on']} of your "
         "digits: read across a row to see what fine-tuning changed. Held-out digits were not "
-        "trained on, so they say how it reads digits of yours it has not seen."
+        "trained on, so they say how it reads digits of yours it has not seen." + sure_from
     )
     worse = finetune.read_worse(card["comparison"])
     if worse:

@@ -103,7 +103,7 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     comparison = {"mnist_test": {"digits": 10000, "old": 0.99, "new": 0.98},
                   "held_out": {"digits": 5, "old": 0.6, "new": 0.8}}  # fmt: skip
     card = {"finetuned_from": "cnn", "samples": {"trained_on": 20, "held_out_by": "pixels"},
-            "comparison": comparison}  # fmt: skip
+            "comparison": comparison, "calibration": {"threshold": 0.964}}  # fmt: skip
     (folder / f"{VERSION}.json").write_text(json.dumps(card))
     page = run_page()
     assert "rollback" not in [button.key for button in page.button], "the shipped CNN is active"
@@ -126,6 +126,10 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     rows = page.table[-1].value.to_dict("records")
     assert rows[0] == {"measured on": "10,000 MNIST test digits", "old CNN": "99.00%",
                        "new CNN": "98.00%"}  # fmt: skip
+    # Its threshold, chosen again, moves every page's "not sure": said beside the figures.
+    shipped = store.load_card("cnn", store_copy)["calibration"]["threshold"]
+    said = f'It says "not sure" below 96% (the old one below {shipped:.0%})'
+    assert any(said in caption for caption in page.caption.values), page.caption.values
 
     page.button(key="rollback").click().run()
     assert not page.exception
