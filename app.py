@@ -46,6 +46,7 @@ from digitpad.ui import (
     model_problems,
 )
 from digitpad.verdict import (
+    SMALL_FOR_THE_PEN,
     agreed_digit,
     may_be_a_number,
     several_digits,
@@ -237,11 +238,11 @@ def draw_a_digit() -> None:
                 number_said = several_digits(number, groups, readings, MODEL_TITLES)
             not_one_digit = number_said or too_wide_for_a_digit(result.box)
             said = not_one_digit or verdict(readings, MODEL_TITLES)
+            if said and said[0] == "info" and not not_one_digit and uploaded_png is None:
+                if small_for_the_pen(result.ink, result.box):
+                    said = verdict(readings, MODEL_TITLES, SMALL_FOR_THE_PEN)
             if said:
                 kind, text = said
-                if kind == "info" and not not_one_digit and uploaded_png is None:
-                    if small_for_the_pen(result.ink, result.box):
-                        text += " It is small for the pen: draw it bigger, or pick a thinner pen."
                 getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning
             # The number read there from this drawing, not from a blank pad to write it on. Right
             # under the verdict that offers it: under the bars, a phone showed it a screen and a

@@ -39,20 +39,25 @@ GROUPS_APART = 0.1
 ONE_PIECE_SURE = 0.999
 
 
-def verdict(readings: dict[str, Reading], titles: dict[str, str]) -> tuple[str, str] | None:
+SMALL_FOR_THE_PEN = "It is small for the pen: draw it bigger, or pick a thinner pen."
+
+
+def verdict(
+    readings: dict[str, Reading], titles: dict[str, str], advice: str | None = None
+) -> tuple[str, str] | None:
     """What the networks say together, in words, and how sure that is ("info", "success" or
     "warning"); None for a single network sure of its reading, which its bars say alone.
-    `titles`: each model's name as the page writes it."""
+    `titles`: each model's name as the page writes it; `advice`, what to do where a network
+    is not sure, when the page knows better than "write it more plainly" (SMALL_FOR_THE_PEN)."""
     said = [reading.said_by(titles[name]) for name, reading in readings.items()]
     sure = [reading.sure for reading in readings.values()]
     digits = {name: reading.digit for name, reading in readings.items()}
     if not any(sure):
-        return "info", (
-            f"Not sure what this is: {', '.join(said)}. Is it a digit? If it is, try writing it "
-            "more plainly."
-        )
+        # One piece of advice, not two: four lines of it pushed the bars under it down.
+        advice = advice or "Is it a digit? If it is, try writing it more plainly."
+        return "info", f"Not sure what this is: {', '.join(said)}. {advice}"
     if not all(sure):  # one sure, one not: say both, thresholds and all
-        return "info", "; ".join(said) + "."
+        return "info", "; ".join(said) + "." + (f" {advice}" if advice else "")
     if len(digits) < 2:
         return None
     if len(set(digits.values())) == 1:

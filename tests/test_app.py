@@ -355,6 +355,10 @@ def test_the_verdict_says_what_the_networks_say_together():
     )
     kind, text = verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.6)}, titles)
     assert kind == "info" and text.startswith("Not sure what this is: MLP is not sure (maybe 5")
+    assert text.endswith("%). Is it a digit? If it is, try writing it more plainly.")
+    # Advice the page has in place of that, not after it: four lines pushed the bars down.
+    _, advised = verdict({"mlp": read(5, 0.5), "cnn": read(3, 0.6)}, titles, "Draw it bigger.")
+    assert advised.startswith("Not sure what this is") and advised.endswith("%). Draw it bigger.")
     assert verdict({"cnn": read(3, 0.99)}, titles) is None, "its bars say it alone"
 
 
