@@ -386,7 +386,7 @@ def ask_and_save(
     result: Preprocessed, readings: dict[str, Reading], picture: bytes, from_the_pad: bool
 ) -> None:
     """Is it right? On a click, saves the picture read (the pad's PNG, or an upload's
-    thumbnail) with its label; the pad is cleared for the next digit."""
+    thumbnail) with its label, and clears the pad it was drawn on for the next digit."""
     # The database is touched only on a click: drawing stays as fast as without this.
     guess = agreed_digit(readings)
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
