@@ -34,12 +34,14 @@ from digitpad.store import (
     store_dir,
     write_card,
 )
+from digitpad.verdict import too_wide_for_a_digit
 
 if TYPE_CHECKING:
     from digitpad.inference import DigitReader
 
 # Images preprocessed while the networks read the batch before: as many as they read at once.
 PREDICT_BATCH = 256
+TOO_WIDE = "too wide for one digit: `read` reads a number"
 
 
 # What TensorFlow's libraries write to stderr as they load, before its logging is set up, and so
@@ -104,9 +106,10 @@ def _print_error(path: Path, problem: str, as_json: bool) -> None:
 
 
 def _preprocessed(
-    paths: list[Path], failures: dict[Path, str]
+    paths: list[Path], failures: dict[Path, str], too_wide: set[Path]
 ) -> tuple[list[Path], list[np.ndarray]]:
-    """The paths whose images hold a digit, and those 28x28 digits; why the others do not."""
+    """The paths whose images hold a digit, and those 28x28 digits; why the others do not, and
+    which ink is too wide for one digit (a number, read digit by digit by `read`)."""
     readable, images = [], []
     for path in paths:
         try:
@@ -119,19 +122,23 @@ def _preprocessed(
             continue
         readable.append(path)
         images.append(result.image)
+        if too_wide_for_a_digit(result.box):
+            too_wide.add(path)
     return readable, images
 
 
 def predict(args: argparse.Namespace) -> int:
     paths = image_files(args.paths)
     store = args.store
-    failures, answers, reader = {}, {}, None
+    failures, answers, reader, too_wide = {}, {}, None, set()
     # The networks read a batch in a thread of their own while the next batch is read from disk
     # and preprocessed: on 2 cores, a fifth more images a second than one after the other.
     with ThreadPoolExecutor(max_workers=1) as networks:
         batches = []
         for start in range(0, len(paths), PREDICT_BATCH):
-            readable, images = _preprocessed(paths[start : start + PREDICT_BATCH], failures)
+            readable, images = _preprocessed(
+                paths[start : start + PREDICT_BATCH], failures, too_wide
+            )
             if not readable:
                 continue
             # Models load only once a readable image is found: bad input fails fast.
@@ -148,9 +155,11 @@ def predict(args: argparse.Namespace) -> int:
             _print_error(path, failures[path], args.json)
             continue
         per_model, thresholds = answers[path], reader.thresholds
+        # A number read as one digit, said surely: where it may be one, `read` is named.
+        note = {"note": TOO_WIDE} if path in too_wide else {}
         if args.json:
             readings = {n: _answer(p, thresholds[n]) for n, p in per_model.items()}
-            print(json.dumps({"path": str(path)} | readings))
+            print(json.dumps({"path": str(path)} | readings | note))
         else:
             parts = [
                 f"{name} {int(p.argmax())} ({p.max():.1%}"
@@ -158,7 +167,7 @@ def predict(args: argparse.Namespace) -> int:
                 f"[{' '.join(f'{v:.3f}' for v in p)}]"
                 for name, p in per_model.items()
             ]
-            print(f"{path}: " + "  ".join(parts))
+            print(f"{path}: " + "  ".join(parts) + (f"  ({TOO_WIDE})" if note else ""))
     return 0 if answers else 1
 
 

@@ -544,6 +544,18 @@ def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     assert "Traceback" not in done.stderr
 
 
+def test_cli_predict_of_a_number_names_read(number_files, first_digits, tmp_path):
+    # A number given to predict was read as one digit, "mlp 7 (58.9%, not sure)", unsaid.
+    done = run_cli("predict", str(number_files / "number.png"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("(too wide for one digit: `read` reads a number)")
+    cv2.imwrite(str(tmp_path / "seven.png"), mnist_row(first_digits[:1]))
+    records = json_records(run_cli("predict", "--json", str(number_files / "number.png"),
+                                   str(tmp_path / "seven.png")))  # fmt: skip
+    assert records["number.png"]["note"] == "too wide for one digit: `read` reads a number"
+    assert "note" not in records["seven.png"] and records["seven.png"]["cnn"]["digit"] == 7
+
+
 def test_cli_read_names_the_digit_the_cnn_is_not_sure_of(first_digits, tmp_path):
     mistakes = load_npz(store_dir() / "cnn.mistakes.npz")
     doubtful = mistakes["images"][mistakes["probs"].max(axis=1).argmin()]  # 29% sure
