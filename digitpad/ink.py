@@ -137,22 +137,28 @@ def _lines_across(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return runs.astype(bool), lines - 1  # the first label is the background
 
 
-def _without_rules(strength: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """A drawing's ink without the lines across it when they are fainter than its writing (a
-    note-taking app's lined page); None when it holds RULED_LINES lines or more as strong
-    (lined paper scanned, or lit evenly, to be read as a photo is). Either is as flat as a
-    drawing, but its lines are no writing, and they joined its digits into one. A hand-drawn
-    underline or two is as strong as the digits, and stays."""
+def _rules(strength: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Where a drawing's ink (`strength`, `mask`) is lines across it fainter than its writing
+    (a note-taking app's lined page), to be taken out; None when it holds RULED_LINES lines or
+    more as strong (lined paper scanned, or lit evenly, to be read as a photo is). Either is as
+    flat as a drawing, but its lines are no writing, and they joined its digits into one. A
+    hand-drawn underline or two is as strong as the digits, and stays."""
     runs, count = _lines_across(strength >= RULE_INK)
     writing = ~runs & mask
     if not count or not writing.any():
-        return strength, mask
+        return np.zeros(mask.shape, bool)
     line_level, pen_level = _line_level(strength, runs), np.median(strength[writing])
     if line_level > FAINT_RULE * pen_level:
-        return None if count >= RULED_LINES else (strength, mask)
+        return None if count >= RULED_LINES else np.zeros(mask.shape, bool)
     # Where the pen crosses a line it is stronger than the line alone: that stays ink.
-    rules = runs & (strength < (line_level + pen_level) / 2)
-    return np.where(rules, 0.0, strength).astype(np.float32), mask & ~rules
+    return runs & (strength < (line_level + pen_level) / 2)
+
+
+def is_lined(gray: np.ndarray) -> bool:
+    """Whether a flat picture (`is_flat`) has a lined page's rules across it, which `ink_map`
+    takes out or reads as a photo's: not a drawing to read as it is."""
+    rules = _rules(*_drawing_ink(gray))
+    return rules is None or bool(rules.any())
 
 
 def _line_level(strength: np.ndarray, runs: np.ndarray) -> float:
@@ -366,9 +372,10 @@ def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) 
     `working`: its `working_gray`, when the caller has it already."""
     image = np.asarray(image)
     gray, scale = working or working_gray(image)
-    drawn = _without_rules(*_drawing_ink(gray)) if is_flat(gray) else None
-    if drawn is not None:
-        strength, mask = drawn
+    strength, mask = _drawing_ink(gray) if is_flat(gray) else (None, None)
+    rules = None if strength is None else _rules(strength, mask)
+    if rules is not None:
+        strength, mask = np.where(rules, 0.0, strength).astype(np.float32), mask & ~rules
     else:
         light_writing = _writing_is_light(gray)
         strength, mask = _photo_ink(_pen_gray(image, gray, light_writing), light_writing)
