@@ -149,8 +149,10 @@ def dark_page() -> bool:
 
 def on_phone() -> bool:
     """Whether the page is on a phone: "Mobi" in the browser's name is how phones say so (MDN's
-    advice). A tablet is not: it has a page's room."""
-    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+    advice), but for an iPad's Chrome and Firefox, which say "Mobile" too. A tablet is not: it
+    has a page's room."""
+    browser = st.context.headers.get("User-Agent") or ""
+    return "Mobi" in browser and "iPad" not in browser
 
 
 def page_header(title: str, intro: str) -> None:

@@ -41,6 +41,11 @@ FORTY_TWO = [
 SCRIBBLE = [[(60 + 160 * (i % 2), 60 + 15 * i) for i in range(12)]]  # a zigzag, no digit
 PAGES = sorted((REPO / "pages").glob("*.py"))
 
+IPAD_CHROME = (
+    "Mozilla/5.0 (iPad; CPU OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1"
+)
+
 
 LOADED_IMAGES = (
     "[...document.querySelectorAll('[data-testid=stImage] img')]"
@@ -286,6 +291,19 @@ def test_on_an_upright_tablet_the_readings_and_saving_are_on_screen_with_the_pad
     assert len(steps) == 5 and len({round(step["y"]) for step in steps}) == 1, steps
     yes = page.get_by_role("button", name="Yes, it is a 7").bounding_box()
     assert yes["y"] + yes["height"] <= TABLET_SCREEN["height"], yes
+    page.context.close()
+
+
+def test_an_ipads_chrome_gets_the_wide_number_pad_not_a_phones(app_url, browser):
+    # Chrome and Firefox on an iPad say "Mobile" in their names, as phones do: Read a number
+    # gave it the phone's 340x150 pad, in an 880-pixel column.
+    page = open_page(
+        browser, f"{app_url}/Read_a_number", viewport=TABLET_SCREEN, is_mobile=True,
+        has_touch=True, user_agent=IPAD_CHROME,
+    )  # fmt: skip
+    wait_for_pad(page)
+    width = page.locator("canvas.upper-canvas").get_attribute("width")
+    assert int(width) == PAD[0], width
     page.context.close()
 
 
