@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # until the pointer hovers the pad, and then lifts it above the pad. A finger never hovers: on
 # phones and tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden
 # toolbar and was lost. Where nothing can hover, the toolbar is shown above the pad from the
-# start, as the canvas shows it when pinned. Of its buttons only undo and redo show: its reset
+# start, as the canvas shows it when pinned, its buttons a finger's size (22 pixels square and
+# touching, a finger meant for Undo hit Redo). Of its buttons only undo and redo show: its reset
 # button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so a
 # button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
 # moving the ones drawn, unsaid, and a student who tapped it drew nothing; its send button sends
@@ -38,7 +39,9 @@ if (!window.digitpadPadScript) {
     + "[aria-label='Update the app with this drawing'], .dc-toolbar-separator, "
     + ".dc-toolbar-contextual { display: none !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
-    + "{ .dc-toolbar { opacity: 1 !important; top: -2.9rem !important; } }";
+    + "{ .dc-toolbar { opacity: 1 !important; top: -3.4rem !important; } "
+    + ".dc-icon-button { width: 2.5rem !important; height: 2.5rem !important; } "
+    + ".dc-icon-button svg { width: 1.4rem !important; height: 1.4rem !important; } }";
   const fit = (root) => {
     const pad = root.querySelector(".dc-container"), frame = root.querySelector(".dc-scroll");
     if (!pad || !frame) return;

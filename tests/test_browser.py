@@ -446,6 +446,19 @@ def test_the_pads_toolbar_only_undoes_and_redoes(app_url, browser, address):
     page.context.close()
 
 
+def test_on_a_touch_screen_undo_and_redo_are_big_enough_to_tap_beside_the_pad(app_url, browser):
+    # 22 pixels square and touching, a student undoing a stroke with a finger could hit Redo.
+    page = open_pad(browser, app_url, viewport=TABLET_SCREEN, is_mobile=True, has_touch=True)
+    draw_by_touch(page, SEVEN)
+    wait_for_digit(page, 7)
+    pad = page.locator("canvas.upper-canvas").bounding_box()
+    for name in ("Undo", "Redo"):
+        button = page.get_by_role("button", name=name).bounding_box()
+        assert button["width"] >= 40 and button["height"] >= 40, (name, button)
+        assert button["y"] + button["height"] <= pad["y"], ("off the pad", name, button, pad)
+    page.context.close()
+
+
 def test_the_number_pad_shows_whole_beside_the_sidebar_at_1280(app_url, browser):
     # 840 pixels wide, it lost its right 20 at 1280, where a long number's last digit went.
     page = open_page(browser, f"{app_url}/Read_a_number", viewport={"width": 1280, "height": 800})
