@@ -478,7 +478,12 @@ drawing = st.Page(draw_a_digit, title="Draw a digit", icon="✏️", url_path=""
 st.html(
     "<style>[data-testid=stCaptionContainer] { opacity: 0.8; } "
     # The page link the keyboard is on, which Streamlit marks by a shade of gray (1.1:1).
-    "[data-testid=stSidebarNavLink]:focus-visible { outline: 2px solid currentColor; }</style>"
+    "[data-testid=stSidebarNavLink]:focus-visible { outline: 2px solid currentColor; } "
+    # A tablet's page beside the sidebar, less Streamlit's 5rem a side: on an iPad held
+    # sideways (1180x820) the bars stacked beside the pad and pushed "Is it right?" below the
+    # screen's foot, each digit saved a scroll away from the pad.
+    "@media (any-pointer: coarse) and (max-width: 1280px) { [data-testid=stMainBlockContainer] "
+    "{ padding-left: 2rem; padding-right: 2rem; } }</style>"
 )
 follow_active_versions()
 st.navigation([drawing, *map(st.Page, PAGES)]).run()

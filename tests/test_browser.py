@@ -446,6 +446,22 @@ def test_the_pads_toolbar_only_undoes_and_redoes(app_url, browser, address):
     page.context.close()
 
 
+def test_on_a_tablet_held_sideways_saving_is_on_screen_with_the_pad(app_url, browser):
+    # 1180x820, the sidebar open: the bars stacked beside the pad and pushed "Is it right?"
+    # below the screen's foot, each digit saved a scroll away from the pad.
+    sideways = {"width": 1180, "height": 820}
+    page = open_pad(browser, app_url, viewport=sideways, is_mobile=True, has_touch=True)
+    draw_by_touch(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    assert charts.nth(0).bounding_box()["y"] == charts.nth(1).bounding_box()["y"], "side by side"
+    for control in (page.get_by_text("Is it right?"), page.get_by_role("button", name="Save")):
+        box = control.bounding_box()
+        assert box["y"] + box["height"] <= sideways["height"], box
+    page.context.close()
+
+
 def test_on_a_touch_screen_undo_and_redo_are_big_enough_to_tap_beside_the_pad(app_url, browser):
     # 22 pixels square and touching, a student undoing a stroke with a finger could hit Redo.
     page = open_pad(browser, app_url, viewport=TABLET_SCREEN, is_mobile=True, has_touch=True)
