@@ -1,5 +1,7 @@
 """Plotly figures and display images for the pages, built from plain arrays."""
 
+import re
+
 import cv2
 import numpy as np
 import plotly.colors
@@ -480,6 +482,24 @@ def confusion_summary(matrix: np.ndarray, title: str) -> str:
         times = f"{count} time{'' if count == 1 else 's'}"
         said += f"; its commonest mistake, {true} read as {read}, {times}"
     return said
+
+
+def in_words(figure: go.Figure, listed: int = 8) -> str:
+    """A figure's title, and each line's values (up to `listed`, else its first and last), as
+    text for a screen reader: a chart is otherwise read as its axes' tick labels."""
+    title = re.sub(r"<[^>]+>", " ", figure.layout.title.text or "").strip()
+    percent = "%" in (figure.layout.yaxis.tickformat or "")
+    said = [" ".join(title.split())] if title else []
+    for trace in figure.data:
+        # Unnamed lines are guides (a marker's stem), not data.
+        known = [y for y in trace.y if y is not None] if trace.type == "scatter" else []
+        if not known or not trace.name:
+            continue
+        values = [f"{y:.0%}" if percent else f"{y:.3g}" for y in known]
+        if len(values) > listed:
+            values = [f"from {values[0]} to {values[-1]} over {len(values)} points"]
+        said.append(f"{trace.name}: {', '.join(values)}")
+    return ". ".join(said)
 
 
 def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:

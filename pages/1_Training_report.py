@@ -146,7 +146,10 @@ if scores:
 
 if any("calibration" in card for card in cards.values()):
     st.subheader("Knowing when it does not know")
-    st.plotly_chart(calibration_figure(store), config=ui.CHART_CONFIG, key="calibration")
+    calibrated = calibration_figure(store)
+    st.plotly_chart(
+        calibrated, config=ui.CHART_CONFIG, key="calibration", alt=charts.in_words(calibrated)
+    )
     st.caption(
         "Look at how close each curve stays to the dotted diagonal: a model whose 70% means "
         "right 7 times in 10 can be trusted when it is unsure. "
@@ -163,7 +166,9 @@ for column, (metric, figure), caption in zip(
     curves_figures(store).items(),
     report.curves_captions(cards.values()),
 ):
-    column.plotly_chart(figure, config=ui.CHART_CONFIG, key=f"curves_{metric}")
+    column.plotly_chart(
+        figure, config=ui.CHART_CONFIG, key=f"curves_{metric}", alt=charts.in_words(figure)
+    )
     column.caption(caption)
 
 st.subheader("Confusion matrices")

@@ -56,10 +56,12 @@ pooled_by = explain.pooling_after(cnn, layer)
 maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
 if layer == conv_layers[0]:
+    filters = first_layer_figure(store_dir(), ui.dark_page(), columns, width)
     st.plotly_chart(
-        first_layer_figure(store_dir(), ui.dark_page(), columns, width),
+        filters,
         config=ui.CHART_CONFIG,
         key="conv_filters",
+        alt=charts.in_words(filters) + ", each a 3x3 grid of weights",
     )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
@@ -75,19 +77,18 @@ else:
     # The slices beside the map where both fit; on an upright tablet, the map under them.
     weights, found = layout.columns_that_wrap([400, 200], "chosen_filter")
     with weights:
+        slices = charts.sized_heatmap_grid(
+            kernels[chosen],
+            columns,
+            # Short enough for a tablet: the caption says what a slice is.
+            f"{layer} filter {chosen}: its {kernels.shape[1]} 3x3 slices",
+            charts.signed_colours(ui.dark_page()),
+            zmid=0,
+            width=min(650, width),
+            tile_name="the slice for map",
+        )
         st.plotly_chart(
-            charts.sized_heatmap_grid(
-                kernels[chosen],
-                columns,
-                # Short enough for a tablet: the caption says what a slice is.
-                f"{layer} filter {chosen}: its {kernels.shape[1]} 3x3 slices",
-                charts.signed_colours(ui.dark_page()),
-                zmid=0,
-                width=min(650, width),
-                tile_name="the slice for map",
-            ),
-            config=ui.CHART_CONFIG,
-            key="conv_filters",
+            slices, config=ui.CHART_CONFIG, key="conv_filters", alt=charts.in_words(slices)
         )
         st.caption(
             "The filter adds up what each slice finds in one map of the layer before: a few "
@@ -104,6 +105,7 @@ else:
             ),
             config=ui.CHART_CONFIG,
             key="chosen_map",
+            alt=f"Where filter {chosen} of {layer} responds to {named}",
         )
         most = (
             f"of all {len(kernels)}, the filter that fires most on its strokes"
@@ -118,12 +120,11 @@ else:
         else:  # relu's zero everywhere: a dark square, not a map too faint to see
             st.caption(f"Filter {chosen} does not respond to {named} anywhere; {most}.")
 channels = maps[layer].transpose(2, 0, 1)
+feature_maps = charts.sized_heatmap_grid(
+    channels, columns, f"{layer}'s {len(channels)} feature maps of {named}", width=width
+)
 st.plotly_chart(
-    charts.sized_heatmap_grid(
-        channels, columns, f"{layer}'s {len(channels)} feature maps of {named}", width=width
-    ),
-    config=ui.CHART_CONFIG,
-    key="conv_maps",
+    feature_maps, config=ui.CHART_CONFIG, key="conv_maps", alt=charts.in_words(feature_maps)
 )
 upright = (
     " The digit in them is deskewed: the CNN shears it so its ink's main axis is upright "
@@ -139,12 +140,11 @@ st.caption(
 
 if pooled_by:
     pooled = maps[pooled_by].transpose(2, 0, 1)
+    pooled_maps = charts.sized_heatmap_grid(
+        pooled, columns, f"{pooled_by}: {layer}'s maps max-pooled", width=width
+    )
     st.plotly_chart(
-        charts.sized_heatmap_grid(
-            pooled, columns, f"{pooled_by}: {layer}'s maps max-pooled", width=width
-        ),
-        config=ui.CHART_CONFIG,
-        key="pooled_maps",
+        pooled_maps, config=ui.CHART_CONFIG, key="pooled_maps", alt=charts.in_words(pooled_maps)
     )
     st.caption(
         f"Max-pooling keeps the strongest response in each 2x2 block of {layer}'s maps: half "
@@ -168,6 +168,8 @@ st.plotly_chart(
     ),
     config=ui.CHART_CONFIG,
     key="mlp_units",
+    alt=f"The {MLP_UNITS} hidden units most excited by {named}, each its weights on the "
+    "784 pixels: " + ", ".join(f"unit {u}, activation {a:.1f}" for u, a in zip(units, strengths)),
 )
 laid_out_as = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(

@@ -84,10 +84,12 @@ learned = explain.first_layer_filters(reader.models["cnn"])
 names = list(explain.HAND_MADE_FILTERS)
 for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(names), "handmade")):
     with column:
+        compared = chapter_comparison(name, image, learned, ui.dark_page())
         st.plotly_chart(
-            chapter_comparison(name, image, learned, ui.dark_page()),
+            compared,
             config=ui.CHART_CONFIG,
             key=f"handmade_{name}",
+            alt=charts.in_words(compared) or f"The {name} filter beside the learned ones",
         )
         st.caption(
             f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
@@ -102,10 +104,12 @@ editor, figure = layout.columns_that_wrap([EDITOR_WIDTH, FIGURE_WIDTH], "yours")
 with editor:
     st.markdown("Edit the nine weights, each from -9 to 9:")
     grid = grid_editor()
+yours = comparison("your filter", grid, image, learned, ui.dark_page())
 figure.plotly_chart(
-    comparison("your filter", grid, image, learned, ui.dark_page()),
+    yours,
     config=ui.CHART_CONFIG,
     key="handmade_yours",
+    alt=charts.in_words(yours) or "Your filter beside the learned ones",
 )
 figure.caption(
     "Change a weight and watch the response change: positive weights reward ink under them, "

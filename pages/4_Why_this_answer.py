@@ -123,7 +123,10 @@ with maps, st.container(horizontal=True):
     for key, under, heat, heading, caption in shown:
         with st.container(width=MAP_WIDTH):
             st.plotly_chart(
-                charts.heat_overlay(under, heat, heading), config=ui.CHART_CONFIG, key=key
+                charts.heat_overlay(under, heat, heading),
+                config=ui.CHART_CONFIG,
+                key=key,
+                alt=f"{heading}: {caption}",
             )
             st.caption(caption)
 
@@ -185,7 +188,12 @@ if (right, down) != (0, 0) and still_read["mlp"] and not still_read["cnn"]:
     )
 figure = moved_figure(store_dir(), reader.models)
 if figure is not None:
-    curves.plotly_chart(figure, config=ui.CHART_CONFIG, key="moved_curves")
+    curves.plotly_chart(
+        figure,
+        config=ui.CHART_CONFIG,
+        key="moved_curves",
+        alt=charts.in_words(figure) + " (read right, moved 0 to 6 pixels right and as many down)",
+    )
     curves.caption(
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
         "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "

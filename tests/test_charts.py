@@ -87,6 +87,22 @@ def test_filters_on_scales_of_their_own_each_reach_full_colour():
     assert trace.hovertemplate.startswith("filter %{customdata[0]:.0f}: %{customdata[1]:.2f}")
 
 
+def test_a_figure_in_words_gives_its_title_and_each_named_lines_values():
+    figure = go.Figure(
+        [
+            go.Scatter(x=[0, 1, 2], y=[1.0, 0.9, None], name="MLP"),
+            go.Scatter(x=list(range(20)), y=np.linspace(0.5, 1, 20), name="CNN"),
+            go.Scatter(x=[0, 1], y=[0.2, 0.3]),  # a guide, unnamed
+        ],
+        layout=dict(title="Read right<br><sup>when moved</sup>", yaxis=dict(tickformat=".0%")),
+    )
+    assert charts.in_words(figure) == (
+        "Read right when moved. MLP: 100%, 90%. CNN: from 50% to 100% over 20 points"
+    )
+    grid = charts.heatmap_grid(np.zeros((2, 3, 3)), 2, "conv1: its 2 filters")
+    assert charts.in_words(grid) == "conv1: its 2 filters"
+
+
 def colour_at(colorscale: tuple, share: float) -> tuple[float, ...]:
     """The red, green and blue (0-255) a figure's colour scale gives at `share` of its range."""
     (colour,) = plotly.colors.sample_colorscale([list(stop) for stop in colorscale], [share])

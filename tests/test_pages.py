@@ -61,6 +61,9 @@ def has_figures(page: AppTest, name: str) -> None:
     for expected in FIGURES[name]:
         assert any(expected in title for title in titles), (expected, titles)
     every_figure_captioned(page)
+    # A figure without words was read out as its axes' tick labels ("10 20 30 0.05 0.1 …").
+    for chart, title in zip(page.get("plotly_chart"), titles):
+        assert chart.proto.alt, f"no text for a screen reader: {title}"
 
 
 def every_figure_captioned(page: AppTest) -> None:
