@@ -26,6 +26,7 @@ from digitpad.pad import (
     hand_over,
     kept_drawing,
     let_go,
+    put_back,
     read_in_place_of_the_pad,
     take_back,
     upload_that_stays,
@@ -210,6 +211,9 @@ def draw_a_digit() -> None:
             saved = said_of_saving(None)
             if saved:  # the digit saved and cleared off the pad
                 st.success(f"{saved} Draw the next one on the pad.")
+                # A "Yes" tapped by mistake went into everyone's digits, to be found and
+                # deleted on Your digits, and the drawing was gone.
+                st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
             else:
                 st.info(
                     "Draw a digit on the black pad, or upload a picture of one in the sidebar: "
@@ -361,6 +365,23 @@ def drawn_on() -> None:
     st.session_state.pop("label_digit", None)
 
 
+def unsave() -> None:
+    """Deletes the digit just saved and cleared off the pad, and puts its drawing back on the
+    pad, as it was before "Yes"."""
+    _, label, sample_id = st.session_state["saved_sample"]
+    try:
+        samples.delete_sample(samples.default_path(), sample_id)
+    except samples.SamplesUnavailable as problem:
+        st.toast(f"Digit #{sample_id} could not be taken back: {problem}.", icon=":material/error:")
+        return
+    del st.session_state["saved_sample"]
+    put_back("canvas", st.session_state.pop("saved_drawing", None))
+    st.toast(
+        f"Digit #{sample_id} ({a_digit(label)}) taken back: it is on the pad again.",
+        icon=":material/undo:",
+    )
+
+
 def said_of_saving(drawing_id: str | None) -> str | None:
     """What is said of the digit saved last, "Saved as a 7 (your digit #3).", where it is
     `drawing_id` (None: drawn, saved and cleared off the pad), toasted as it is saved; None
@@ -432,7 +453,7 @@ def ask_and_save(
             )
             st.session_state["saved_just_now"] = True
             if from_the_pad:
-                clear_pad("canvas", None)
+                st.session_state["saved_drawing"] = clear_pad("canvas", None)
             st.rerun()
 
 

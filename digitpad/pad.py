@@ -136,12 +136,21 @@ def kept_drawing(key: str) -> bytes | None:
     return kept["png"] if kept else None
 
 
-def clear_pad(key: str, on_clear: Callable[[], None] | None) -> None:
-    """Empties drawing_pad's pad of that key, and forgets what it held."""
+def clear_pad(key: str, on_clear: Callable[[], None] | None) -> dict | None:
+    """Empties drawing_pad's pad of that key, and forgets what it held: returned, for
+    `put_back`."""
     st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
-    st.session_state.pop(f"{key}_drawn", None)
+    held = st.session_state.pop(f"{key}_drawn", None)
     if on_clear:
         on_clear()
+    return held
+
+
+def put_back(key: str, held: dict | None) -> None:
+    """Puts what `clear_pad` cleared off drawing_pad's pad of that key back on it: the pad
+    mounts anew holding it, as back from another page."""
+    st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
+    st.session_state[f"{key}_drawn"] = held
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from conftest import (
     mnist_on_canvas,
     opaque_canvas,
 )
-from digitpad import drawn
+from digitpad import drawn, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.inference import Reading, open_reader
 from digitpad.number import FoundDigit, NumberReading, ink_groups, read_number
@@ -146,6 +146,25 @@ def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_pa
     assert app.button(key="confirm_sample").label == "Yes, it is a 1"
     app.button(key="confirm_sample").click().run()
     assert [toast.value for toast in app.toast] == ["Saved as a 1 (your digit #2)."]
+
+
+def test_a_digit_saved_by_mistake_is_taken_back_onto_the_pad(monkeypatch, tmp_path):
+    # A "Yes" tapped by mistake went into everyone's digits, the drawing cleared off the pad.
+    database = tmp_path / "samples.db"
+    monkeypatch.setenv("DIGITPAD_SAMPLES", str(database))
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    drawn = app.session_state["canvas_drawn"]["json"]
+    app.button(key="confirm_sample").click().run()
+    assert samples.count_samples(database) == 1
+    app.button(key="unsave").click().run()
+    assert not app.exception
+    assert samples.count_samples(database) == 0
+    assert pad_is_given(app) == drawn, "the drawing back on the pad"
+    assert "MLP reads 1 (100%)" in chart_titles(app)
+    assert [toast.value for toast in app.toast] == [
+        "Digit #1 (a 1) taken back: it is on the pad again."
+    ]
+    assert app.button(key="confirm_sample").label == "Yes, it is a 1", "to save again"
 
 
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
