@@ -75,11 +75,24 @@ TOP_ROW_WIDTH = CANVAS_SIZE + BESIDE_THE_PAD + FIRST_LAYER_WIDTH + 2 * GAP  # 10
 NUMBER_PAGE = "pages/5_Read_a_number.py"  # where what is not one digit may be read
 DRAWN_HERE, UPLOADED_HERE = "brought from Draw a digit", "uploaded on Draw a digit"
 UPLOAD_KEY = "upload"  # this page's uploader
-# Below the page's header, which is 3.75rem tall and lies over the page.
+# Below the page's header, which is 3.75rem tall and lies over the page. Looked at again for a
+# second and a half: the page under the pad is still shrinking as the script runs (the readings
+# going), and a phone's browser then scrolled the pad back off the top.
 SHOW_THE_PAD = """<script>/* saved %d */
 {
-  const pad = document.querySelector(".st-key-pad");
-  if (pad) { pad.style.scrollMarginTop = "4rem"; pad.scrollIntoView({block: "nearest"}); }
+  let looks = 0;
+  const show = () => {
+    const pad = document.querySelector(".st-key-pad");
+    if (pad) {
+      pad.style.scrollMarginTop = "4rem";
+      const seen = pad.getBoundingClientRect();
+      if (seen.top < 60 || seen.bottom > window.innerHeight) {
+        pad.scrollIntoView({block: "nearest"});
+      }
+    }
+    if (++looks < 10) setTimeout(show, 150);
+  };
+  show();
 }</script>"""
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")

@@ -217,8 +217,10 @@ def test_on_a_phone_saving_a_digit_brings_the_cleared_pad_back_on_screen(app_url
     page.get_by_role("button", name="Yes, it is a 7").click()  # scrolled to by Playwright
     page.get_by_text("Draw the next one").wait_for()
     wait_until_idle(page)
-    pad = page.locator("canvas.upper-canvas").bounding_box()
-    assert 60 <= pad["y"] and pad["y"] + pad["height"] <= PHONE_SCREEN["height"], pad
+    on_screen = """pad => { const seen = pad.getBoundingClientRect();
+        return seen.top >= 60 && seen.bottom <= window.innerHeight; }"""
+    pad = page.locator("canvas.upper-canvas")
+    page.wait_for_function(on_screen, arg=pad.element_handle(), timeout=5_000)
     page.context.close()
 
 
