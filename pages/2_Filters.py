@@ -61,7 +61,7 @@ if layer == conv_layers[0]:
         filters,
         config=ui.CHART_CONFIG,
         key="conv_filters",
-        alt=charts.in_words(filters) + ", each a 3x3 grid of weights",
+        alt=charts.in_words(filters),
     )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
