@@ -89,7 +89,7 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
             compared,
             config=ui.CHART_CONFIG,
             key=f"handmade_{name}",
-            alt=charts.in_words(compared) or f"The {name} filter beside the learned ones",
+            alt=charts.in_words(compared),
         )
         st.caption(
             f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
@@ -109,7 +109,7 @@ figure.plotly_chart(
     yours,
     config=ui.CHART_CONFIG,
     key="handmade_yours",
-    alt=charts.in_words(yours) or "Your filter beside the learned ones",
+    alt=charts.in_words(yours),
 )
 figure.caption(
     "Change a weight and watch the response change: positive weights reward ink under them, "
