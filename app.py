@@ -404,15 +404,19 @@ def said_of_saving(drawing_id: str | None) -> str | None:
         return None
     _, label, sample_id = saved
     said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
-    # Said aloud too, once: a screen reader announces a toast as it appears, not the text
-    # that replaces the buttons, and the rerun that shows it takes the keyboard's focus.
-    if st.session_state.pop("saved_just_now", False):
+    if not st.session_state.pop("saved_just_now", False):
+        return said
+    if drawing_id is None:
+        # The cleared pad on screen for the next digit: on a phone the buttons that saved it
+        # are a screen and a half below the pad. In the sidebar, where the room an element
+        # takes is out of sight; numbered, so that each save runs it anew. No toast: it lay
+        # over the top of the pad brought back, for four seconds, and took the next strokes
+        # begun there; the page's status box beside the pad says it, to a screen reader too.
+        st.sidebar.html(SHOW_THE_PAD % sample_id, unsafe_allow_javascript=True)
+    else:
+        # Said aloud too, once: a screen reader announces a toast as it appears, not the text
+        # that replaces the buttons, and the rerun that shows it takes the keyboard's focus.
         st.toast(said, icon=":material/check:")
-        if drawing_id is None:
-            # The cleared pad on screen for the next digit: on a phone the buttons that saved
-            # it are a screen and a half below the pad. In the sidebar, where the room an
-            # element takes is out of sight; numbered, so that each save runs it anew.
-            st.sidebar.html(SHOW_THE_PAD % sample_id, unsafe_allow_javascript=True)
     return said
 
 
@@ -515,9 +519,10 @@ st.html(
     "[data-testid=stSidebarNavLink]:focus-visible { outline: 2px solid currentColor; } "
     # A tablet's page beside the sidebar, less Streamlit's 5rem a side: on an iPad held
     # sideways (1180x820) the bars stacked beside the pad and pushed "Is it right?" below the
-    # screen's foot, each digit saved a scroll away from the pad.
-    "@media (any-pointer: coarse) and (max-width: 1280px) { [data-testid=stMainBlockContainer] "
-    "{ padding-left: 2rem; padding-right: 2rem; } }</style>"
+    # screen's foot, each digit saved a scroll away from the pad. Not narrower, where Streamlit
+    # keeps 1rem a side already (an upright tablet, a phone).
+    "@media (any-pointer: coarse) and (min-width: 1024px) and (max-width: 1280px) "
+    "{ [data-testid=stMainBlockContainer] { padding-left: 2rem; padding-right: 2rem; } }</style>"
 )
 follow_active_versions()
 st.navigation([drawing, *map(st.Page, PAGES)]).run()
