@@ -60,6 +60,9 @@ RULED_ACROSS = 0.8
 RULED_LINES = 3
 FAINT_RULE = 0.6
 RULE_INK = 0.08
+# And thinner than the pen that wrote: a 7's bar drawn lighter than its stem, across a picture
+# cropped to it, is as thick as the stem (and was taken out, the 7 read as a 1).
+THIN_RULE = 0.75
 # Paper lying on a darker desk: a median over this share of the shorter side wipes out most
 # of the writing but keeps the paper's edge, across which the light changes by at least
 # PAPER_EDGE gray levels a pixel, to a desk at most DESK_SHADE as light as the paper.
@@ -143,12 +146,14 @@ def _rules(strength: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     more as strong (lined paper scanned, or lit evenly, to be read as a photo is). Either is as
     flat as a drawing, but its lines are no writing, and they joined its digits into one. A
     hand-drawn underline or two is as strong as the digits, and stays."""
-    runs, count = _lines_across(strength >= RULE_INK)
+    faint = strength >= RULE_INK
+    runs, count = _lines_across(faint)
     writing = ~runs & mask
     if not count or not writing.any():
         return np.zeros(mask.shape, bool)
-    line_level, pen_level = _line_level(strength, runs), np.median(strength[writing])
-    if line_level > FAINT_RULE * pen_level:
+    (line_level, thickness), pen_level = _line_level(strength, runs), np.median(strength[writing])
+    fainter = line_level <= FAINT_RULE * pen_level
+    if not fainter or thickness > THIN_RULE * _pen_width(writing):
         return None if count >= RULED_LINES else np.zeros(mask.shape, bool)
     # Where the pen crosses a line it is stronger than the line alone: that stays ink.
     return runs & (strength < (line_level + pen_level) / 2)
@@ -161,16 +166,30 @@ def is_lined(gray: np.ndarray) -> bool:
     return rules is None or bool(rules.any())
 
 
-def _line_level(strength: np.ndarray, runs: np.ndarray) -> float:
-    """How strong the lines in `runs` are where no writing crosses them: of each line's
-    strongest pixel in each column it runs through, the lower quartile (the writing crosses
-    the lines in fewer columns than that, and is stronger there)."""
+def _line_level(strength: np.ndarray, runs: np.ndarray) -> tuple[float, float]:
+    """How strong and how thick the lines in `runs` are where no writing crosses them: of each
+    line's strongest pixel in each column it runs through, the lower quartile, and of its
+    pixels of ink (RULE_INK) in each column, the median (the writing crosses the lines in
+    fewer columns than either, and is stronger and thicker there)."""
     count, lines = cv2.connectedComponents(runs.astype(np.uint8))
-    levels = [
-        np.where(lines == line, strength, 0).max(axis=0)[(lines == line).any(axis=0)]
-        for line in range(1, count)
-    ]
-    return float(np.percentile(np.concatenate(levels), 25))
+    levels, thicknesses = [], []
+    for line in range(1, count):
+        on_line = lines == line
+        columns = on_line.any(axis=0)
+        levels.append(np.where(on_line, strength, 0).max(axis=0)[columns])
+        thicknesses.append(np.count_nonzero(on_line & (strength >= RULE_INK), axis=0)[columns])
+    return (
+        float(np.percentile(np.concatenate(levels), 25)),
+        float(np.median(np.concatenate(thicknesses))),
+    )
+
+
+def _pen_width(ink: np.ndarray) -> float:
+    """The width of the pen that drew `ink`: twice its area over its outline's length, as a
+    stroke w wide and L long covers about wL pixels inside an outline 2L long."""
+    outlines, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(line, closed=True) for line in outlines)
+    return 2 * float(np.count_nonzero(ink)) / max(outline, 1.0)
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

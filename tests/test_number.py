@@ -185,6 +185,19 @@ def test_a_note_apps_lined_page_is_read_without_its_rules(first_digits, reader, 
     )
 
 
+@pytest.mark.parametrize("bar_gray", [110, 150])
+def test_a_light_stroke_across_a_tight_picture_is_writing_not_a_rule(reader, bar_gray):
+    # A 7 whose bar, lighter than its stem, runs across a picture cropped to it: as faint as
+    # a note page's rule, it was taken out as one, and the 7 read as a 1.
+    seven = np.full((170, 120, 3), 255, np.uint8)
+    cv2.line(seven, (4, 12), (116, 12), (bar_gray,) * 3, 4, cv2.LINE_AA)
+    cv2.line(seven, (116, 12), (50, 160), (40, 40, 40), 5, cv2.LINE_AA)
+    assert ink_map(seven).mask[12, 10:40].all(), "the bar is ink"
+    found = digit_in_picture(seven)
+    assert reader.read_one(found.image).readings["cnn"].digit == 7
+    assert read_number(seven, reader).number == "7"
+
+
 def test_a_red_margin_where_the_light_is_brightest_is_no_digit(first_digits, reader):
     # The margin's top, darker than the lines it crosses, was kept as ink: a "1" before the number.
     row = np.pad(mnist_row(first_digits), ((390, 390), (600, 390)))  # a page, mostly empty
