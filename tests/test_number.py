@@ -185,6 +185,21 @@ def test_a_note_apps_lined_page_is_read_without_its_rules(first_digits, reader, 
     )
 
 
+def test_a_note_pages_margin_is_no_one(first_digits, reader):
+    # A lined page's red margin, down the page beside the writing, was read as a "1": "7210"
+    # read "17210", a 7 on its own "17", several digits.
+    row = np.pad(mnist_row(first_digits), ((0, 0), (40, 0)))
+    page = note_page(row, (1, (150, 185, 230)))
+    page[:, 12:14] = (221, 124, 116)
+    assert read_number(page, reader).number == FIRST_NUMBER
+    seven = note_page(np.pad(mnist_row(first_digits[:1]), ((0, 0), (40, 0))), (1, (150, 185, 230)))
+    seven[:, 12:14] = (221, 124, 116)
+    assert reader.read_one(digit_in_picture(seven).image).readings["cnn"].digit == 7
+    # A 1 as tall as the page beside it, as dark as the writing, stays a 1.
+    page[10:-10, 60:66] = (25, 25, 30)
+    assert read_number(page, reader).number == "1" + FIRST_NUMBER
+
+
 @pytest.mark.parametrize("bar_gray", [110, 150])
 def test_a_light_stroke_across_a_tight_picture_is_writing_not_a_rule(reader, bar_gray):
     # A 7 whose bar, lighter than its stem, runs across a picture cropped to it: as faint as
