@@ -379,20 +379,20 @@ def drawn_on() -> None:
 
 
 def unsave() -> None:
-    """Deletes the digit just saved and cleared off the pad, and puts its drawing back on the
-    pad, as it was before "Yes"."""
-    _, label, sample_id = st.session_state["saved_sample"]
+    """Deletes the digit just saved; one drawn, cleared off the pad, goes back on the pad, as
+    it was before "Yes"."""
+    drawing_id, label, sample_id = st.session_state["saved_sample"]
     try:
         samples.delete_sample(samples.default_path(), sample_id)
     except samples.SamplesUnavailable as problem:
         st.toast(f"Digit #{sample_id} could not be taken back: {problem}.", icon=":material/error:")
         return
     del st.session_state["saved_sample"]
-    put_back("canvas", st.session_state.pop("saved_drawing", None))
-    st.toast(
-        f"Digit #{sample_id} ({a_digit(label)}) taken back: it is on the pad again.",
-        icon=":material/undo:",
-    )
+    taken_back = f"Digit #{sample_id} ({a_digit(label)}) taken back"
+    if drawing_id is None:  # drawn on the pad, and cleared off it
+        put_back("canvas", st.session_state.pop("saved_drawing", None))
+        taken_back += ": it is on the pad again"
+    st.toast(f"{taken_back}.", icon=":material/undo:")
 
 
 def said_of_saving(drawing_id: str | None) -> str | None:
@@ -431,6 +431,7 @@ def ask_and_save(
     said = said_of_saving(drawing_id)
     if said:  # an upload stays read once saved: saved once
         st.caption(f"{said} Upload the next one, or draw it on the pad.")
+        st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
         return
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(
@@ -486,8 +487,8 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
         alt="The CNN's first-layer filters, each a 3x3 grid of weights",
     )
     learned.caption(
-        "Each 3x3 filter, its strongest weight at full colour: red weights add the pixel under "
-        "them, blue subtract."
+        "Each 3x3 filter on a colour scale of its own, to its strongest weight: red weights add "
+        "the pixel under them, blue subtract."
     )
     if feature_maps is None:
         maps.caption("Draw a digit to see where each filter fires on it.")

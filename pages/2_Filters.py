@@ -65,8 +65,8 @@ if layer == conv_layers[0]:
     )
     st.caption(
         "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
-        "subtracting it, each filter's strongest weight at full colour (point at one for its "
-        "value): look for bars and edges at different angles."
+        "subtracting it, each filter on a colour scale of its own, to its strongest weight (point "
+        "at one for its value): look for bars and edges at different angles."
     )
 else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it

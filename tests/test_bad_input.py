@@ -5,6 +5,7 @@ Whatever comes in, the page and the command line answer in words, never with a t
 
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +26,7 @@ from browser import (
     wait_until_idle,
 )
 from PIL import Image
+from playwright.sync_api import expect
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
 
@@ -233,6 +235,26 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
     wait_until_idle(page)
     assert page.get_by_text("Reading deep.png").count() == 0
     assert page.locator("[data-testid=stFileUploaderFile]").count() == 0  # taken out of it
+    assert_clean(page)
+    page.context.close()
+
+
+def test_an_uploaded_digit_saved_by_mistake_is_taken_back_and_stays_read(
+    pictures, app_url, browser
+):
+    page = open_pad(browser, app_url, viewport={"width": 1280, "height": 800})
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    upload(page, pictures / "deep.png")
+    wait_for_digit(page, 1)
+    page.get_by_role("button", name="Yes, it is a 1").click()
+    page.get_by_text("Upload the next one, or draw it on the pad.").wait_for()
+    page.get_by_role("button", name="Take it back").click()
+    taken_back = re.compile(r"Digit #\d+ \(a 1\) taken back\.")
+    expect(page.get_by_role("alertdialog").filter(has_text=taken_back)).to_be_visible()
+    page.get_by_role("button", name="Yes, it is a 1").wait_for()  # still read, to save again
+    page.get_by_role("button", name="Draw on the pad instead").click()
+    wait_for_digit(page, 7)  # the pad kept its 7: taking an upload back leaves the pad be
     assert_clean(page)
     page.context.close()
 
