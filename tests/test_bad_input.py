@@ -208,12 +208,18 @@ def test_uploading_a_picture(name, pictures, app_url, browser):
     page.context.close()
 
 
-def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_pad_read(
-    pictures, app_url, browser
-):
+def a_seven_on_the_pad(browser, app_url: str):
+    """The drawing page on a 1280x800 screen, a 7 drawn on its pad and read."""
     page = open_pad(browser, app_url, viewport={"width": 1280, "height": 800})
     draw(page, SEVEN)
     wait_for_digit(page, 7)
+    return page
+
+
+def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_pad_read(
+    pictures, app_url, browser
+):
+    page = a_seven_on_the_pad(browser, app_url)
     upload(page, pictures / "dot.png")
     page.get_by_text("dot.png looks blank: there is no digit in it. Reading the pad.").wait_for()
     wait_until_idle(page)
@@ -242,9 +248,7 @@ def test_an_upload_is_read_in_place_of_the_pad_and_one_with_no_digit_leaves_the_
 def test_an_uploaded_digit_saved_by_mistake_is_taken_back_and_stays_read(
     pictures, app_url, browser
 ):
-    page = open_pad(browser, app_url, viewport={"width": 1280, "height": 800})
-    draw(page, SEVEN)
-    wait_for_digit(page, 7)
+    page = a_seven_on_the_pad(browser, app_url)
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
     page.get_by_role("button", name="Yes, it is a 1").click()
