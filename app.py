@@ -397,8 +397,8 @@ def unsave() -> None:
 
 def said_of_saving(drawing_id: str | None) -> str | None:
     """What is said of the digit saved last, "Saved as a 7 (your digit #3).", where it is
-    `drawing_id` (None: drawn, saved and cleared off the pad), toasted as it is saved; None
-    where it is not."""
+    `drawing_id` (None: drawn, saved and cleared off the pad), and as it is saved the pad
+    brought back on screen or the upload's saving toasted; None where it is not."""
     saved = st.session_state.get("saved_sample")
     if not saved or saved[0] != drawing_id:
         return None

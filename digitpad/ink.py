@@ -80,6 +80,7 @@ class InkMap:
     strength: np.ndarray  # float32 in [0, 1]
     mask: np.ndarray  # bool
     scale: float  # working pixels per picture pixel
+    as_drawn: bool  # a drawing, nothing taken out of it: read as the pad's drawings are
 
 
 def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
@@ -167,17 +168,10 @@ def _faint_lines(strength: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
         return np.zeros(mask.shape, bool)
     (line_level, thickness), pen_level = _line_level(strength, runs), np.median(strength[writing])
     fainter = line_level <= FAINT_RULE * pen_level
-    if not fainter or thickness > THIN_RULE * _pen_width(writing):
+    if not fainter or thickness > THIN_RULE * pen_width(writing):
         return None if count >= RULED_LINES else np.zeros(mask.shape, bool)
     # Where the pen crosses a line it is stronger than the line alone: that stays ink.
     return runs & (strength < (line_level + pen_level) / 2)
-
-
-def is_lined(gray: np.ndarray) -> bool:
-    """Whether a flat picture (`is_flat`) has a lined page's rules across it, which `ink_map`
-    takes out or reads as a photo's: not a drawing to read as it is."""
-    rules = _rules(*_drawing_ink(gray))
-    return rules is None or bool(rules.any())
 
 
 def _line_level(strength: np.ndarray, runs: np.ndarray) -> tuple[float, float]:
@@ -198,12 +192,14 @@ def _line_level(strength: np.ndarray, runs: np.ndarray) -> tuple[float, float]:
     )
 
 
-def _pen_width(ink: np.ndarray) -> float:
-    """The width of the pen that drew `ink`: twice its area over its outline's length, as a
-    stroke w wide and L long covers about wL pixels inside an outline 2L long."""
-    outlines, _ = cv2.findContours(ink.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+def pen_width(ink: np.ndarray) -> float:
+    """The width of the pen that drew `ink` (a mask): twice its area over its outline's length
+    (holes' included), as a stroke w wide and L long covers about wL pixels inside an outline
+    2L long. The ink's widest point is wider where strokes cross."""
+    strokes = np.pad(ink.astype(np.uint8), 1)  # outlines closed where the ink meets the edge
+    outlines, _ = cv2.findContours(strokes, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     outline = sum(cv2.arcLength(line, closed=True) for line in outlines)
-    return 2 * float(np.count_nonzero(ink)) / max(outline, 1.0)
+    return 2 * float(np.count_nonzero(strokes)) / max(outline, 1.0)
 
 
 def _drawing_ink(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -393,23 +389,19 @@ def _ruled_lines(darker: np.ndarray, on_paper: np.ndarray, width: int, height: i
     return back[top : top + rows, left : left + columns]
 
 
-def working_gray(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """The picture in gray at the working scale, and that scale."""
-    gray = to_gray(np.asarray(image))
-    scale = min(1.0, WORK_SIDE / max(gray.shape))
-    return shrunk(gray, scale), scale
-
-
-def ink_map(image: np.ndarray, working: tuple[np.ndarray, float] | None = None) -> InkMap:
-    """The ink of a drawing or of a photo of writing on paper, at the working scale;
-    `working`: its `working_gray`, when the caller has it already."""
+def ink_map(image: np.ndarray) -> InkMap:
+    """The ink of a drawing or of a photo of writing on paper, at the working scale."""
     image = np.asarray(image)
-    gray, scale = working or working_gray(image)
+    gray = to_gray(image)
+    scale = min(1.0, WORK_SIDE / max(gray.shape))
+    gray = shrunk(gray, scale)
     strength, mask = _drawing_ink(gray) if is_flat(gray) else (None, None)
     rules = None if strength is None else _rules(strength, mask)
-    if rules is not None:
-        strength, mask = np.where(rules, 0.0, strength).astype(np.float32), mask & ~rules
-    else:
+    if rules is None:
         light_writing = _writing_is_light(gray)
         strength, mask = _photo_ink(_pen_gray(image, gray, light_writing), light_writing)
-    return InkMap(strength, mask, scale)
+        return InkMap(strength, mask, scale, as_drawn=False)
+    if not rules.any():
+        return InkMap(strength, mask, scale, as_drawn=True)
+    strength = np.where(rules, 0.0, strength).astype(np.float32)
+    return InkMap(strength, mask & ~rules, scale, as_drawn=False)

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from digitpad.calibration import is_sure
-from digitpad.ink import WORK_SIDE, InkMap, ink_map, is_flat, is_lined, shrunk, working_gray
+from digitpad.ink import WORK_SIDE, InkMap, ink_map, shrunk
 from digitpad.preprocess import (
     INK_FLOOR,
     Preprocessed,
@@ -572,11 +572,10 @@ def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
     """A picture of one digit made a model input: a drawing as the pad's (`to_mnist`), a photo
     of paper from the ink found as in a number, its paper's shading, ruled lines and specks
     left out. None when there is no digit."""
-    working = working_gray(image)
+    ink = ink_map(image)
     # A note-taking app's lined page is as flat as a drawing, but its rules are no ink.
-    if is_flat(working[0]) and not is_lined(working[0]):
+    if ink.as_drawn:
         return to_mnist(image)
-    ink = ink_map(image, working)
     labels, pieces = _pieces(ink.mask)
     if not pieces:
         return None

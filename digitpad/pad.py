@@ -149,7 +149,7 @@ def clear_pad(key: str, on_clear: Callable[[], None] | None) -> dict | None:
 def put_back(key: str, held: dict | None) -> None:
     """Puts what `clear_pad` cleared off drawing_pad's pad of that key back on it: the pad
     mounts anew holding it, as back from another page."""
-    st.session_state[f"{key}_clears"] = st.session_state.get(f"{key}_clears", 0) + 1
+    clear_pad(key, None)
     st.session_state[f"{key}_drawn"] = held
 
 

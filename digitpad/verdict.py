@@ -6,8 +6,9 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
+
+from digitpad.ink import pen_width
 
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
@@ -149,14 +150,10 @@ def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     that drew it: the pen's width measured on the ink, not the pen chosen now, which may be
     another.
 
-    A stroke w wide and L long covers about wL pixels inside an outline 2L long, so the pen is
-    twice the ink's area over its outline's length (holes' included). The widest point of the
-    ink, measured before, is wider where strokes cross: a 1 with a flag and a base, drawn the
+    The pen measured by its area over its outline (`ink.pen_width`): the ink's widest point,
+    measured before, is wider where strokes cross, and a 1 with a flag and a base, drawn the
     pad's height with the broadest pen, was "small for the pen".
     """
     x, y, width, height = box
-    strokes = np.pad((ink[y : y + height, x : x + width] >= 0.5).astype(np.uint8), 1)
-    outlines, _ = cv2.findContours(strokes, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    outline = sum(cv2.arcLength(line, closed=True) for line in outlines)
-    pen = 2 * float(strokes.sum()) / max(outline, 1.0)
+    pen = pen_width(ink[y : y + height, x : x + width] >= 0.5)
     return max(width, height) < PEN_WIDTHS_TALL * pen
