@@ -19,7 +19,7 @@ for `--pen`, the new writers.
 
 import itertools
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from digitpad.calibration import is_sure
-from digitpad.ink import WORK_SIDE, InkMap, ink_map, shrunk
+from digitpad.ink import WORK_SIDE, InkMap, ink_map, pen_width, shrunk
 from digitpad.preprocess import (
     INK_FLOOR,
     Preprocessed,
@@ -104,6 +104,15 @@ PAIR_COST = -3.0
 # it (tuned on the tuning seeds and the pen digits' validation writers: -2 reads 6 numbers right
 # that had a digit too many and loses 2 written "22" or "44"; -4 and -8 one number less).
 SAME_DIGIT_PAIR_COST = -2.0
+# A line under the digits (a sum's total underlined) is no digit, and touching the digits' feet it
+# joined them into one piece, read as a digit or two too many. It is at least UNDERLINE digit
+# heights long, and in UNDERLINE_THIN_SHARE of its columns at most UNDERLINE_THICKNESS pens thick
+# (elsewhere a digit's foot meets it), under two pieces of ink or more at least UNDERLINED digit
+# heights tall.
+UNDERLINE = 1.5
+UNDERLINED = 0.5
+UNDERLINE_THICKNESS = 1.5
+UNDERLINE_THIN_SHARE = 0.5
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -470,6 +479,83 @@ def _skip_score(part: Part, piece_sizes: dict[int, int], digit_height: float) ->
     return SKIP_SCORE * size**2
 
 
+def _line_under(own: np.ndarray, digit_height: float) -> np.ndarray:
+    """Where, in a piece's ink `own`, a line runs under the rest of it; all False if none.
+
+    Column by column, the lowest ink of a line under the digits moves at most a pixel from its
+    neighbour's, over the whole line, even where a digit's foot touches it; between digits, or
+    round a digit's curve, it jumps.
+    """
+    height = own.shape[0]
+    upward = own[::-1]  # row 0 is the bottom
+    inked = upward.any(axis=0)
+    lowest = upward.argmax(axis=0)
+    rows = np.arange(height)[:, None]
+    above = ~upward & (rows > lowest)
+    thickness = np.where(above.any(axis=0), above.argmax(axis=0), height) - lowest
+    steady = inked[1:] & inked[:-1] & (np.abs(np.diff(lowest)) <= 1)
+    line = np.zeros(own.shape, bool)
+    pen = pen_width(own)
+    start = 0
+    for stop in [*np.flatnonzero(~steady), len(steady)]:
+        # Columns start..stop, each a pixel from the next.
+        span = np.s_[start : stop + 1]
+        start = stop + 1
+        thin = thickness[span] <= UNDERLINE_THICKNESS * pen
+        if stop + 1 - span.start < UNDERLINE * digit_height or thin.mean() < UNDERLINE_THIN_SHARE:
+            continue
+        across = int(np.ceil(np.median(thickness[span][thin]))) + 1  # and its soft edge
+        columns = np.arange(span.start, stop + 1)
+        bottom = height - 1 - lowest[span]
+        on_line = (rows >= bottom - across + 1) & (rows <= bottom)
+        line[:, columns] |= on_line & own[:, columns]
+    return line
+
+
+def _under_digits(above: np.ndarray, digit_height: float) -> bool:
+    """Whether the ink `above` a line, over its columns, is digits side by side: the bottom of
+    one wide digit (a flat 0, a 2 with a long foot) is as steady as a line under two."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(above.astype(np.uint8), 8)
+    tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= UNDERLINED * digit_height]
+    apart, reach = 0, -1
+    for left, width in sorted(tall[:, [cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH]].tolist()):
+        apart += left >= reach
+        reach = max(reach, left + width)
+    return apart >= 2
+
+
+def _without_underlines(
+    ink: InkMap, labels: np.ndarray, pieces: list[Part], digit_height: float
+) -> InkMap:
+    """The ink without lines drawn under the digits."""
+    lines = np.zeros(ink.mask.shape, bool)
+    for piece in pieces:
+        if piece.width < UNDERLINE * digit_height:
+            continue
+        box = np.s_[piece.top : piece.bottom, piece.left : piece.right]
+        line = np.zeros(ink.mask.shape, bool)
+        line[box] = _line_under(labels[box] == piece.labels[0], digit_height)
+        if not line.any():
+            continue
+        columns, rows = np.flatnonzero(line.any(axis=0)), np.flatnonzero(line.any(axis=1))
+        over = np.s_[: rows[-1] + 1, columns[0] : columns[-1] + 1]
+        if _under_digits((ink.mask & ~line)[over], digit_height):
+            lines |= line
+    if not lines.any():
+        return ink
+    # The line's soft edge goes with it.
+    edge = cv2.dilate(lines.astype(np.uint8), np.ones((2 * HALO + 1, 2 * HALO + 1), np.uint8)) > 0
+    mask = ink.mask & ~lines
+    strength = np.where(edge & ~mask, 0.0, ink.strength).astype(np.float32)
+    return replace(ink, strength=strength, mask=mask)
+
+
+def _digit_height(pieces: list[Part]) -> float:
+    tallest = max(p.height for p in pieces)
+    tall = [p.height for p in pieces if p.height >= TALL_SHARE * tallest]
+    return float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
+
+
 @dataclass(frozen=True)
 class Found:
     """Every candidate digit in a picture, and what reading needs beside them."""
@@ -486,9 +572,12 @@ def _found(image: np.ndarray, with_bands: bool) -> Found:
     labels, pieces = _pieces(ink.mask)
     if not pieces:
         return Found(ink, [], [], [], [])
-    tallest = max(p.height for p in pieces)
-    tall = [p.height for p in pieces if p.height >= TALL_SHARE * tallest]
-    digit_height = float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
+    digit_height = _digit_height(pieces)
+    without = _without_underlines(ink, labels, pieces, digit_height)
+    if without is not ink:
+        ink = without
+        labels, pieces = _pieces(ink.mask)
+        digit_height = _digit_height(pieces)
     parts = _parts(labels, _merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
     for start, end, run in _candidate_runs(parts, digit_height):

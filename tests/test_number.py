@@ -231,6 +231,20 @@ def test_a_number_underlined_twice_on_the_pad_is_no_lined_paper(first_digits, re
     assert read_number(pad, reader).number == FIRST_NUMBER
 
 
+@pytest.mark.parametrize("below", [-2, 20])
+def test_a_line_drawn_under_a_number_is_no_digit(first_digits, reader, below):
+    pad = opaque_canvas(shape=PAD[::-1])
+    row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
+    pad[: row.shape[0], : row.shape[1]] = row
+    bottom = int(np.flatnonzero(row[..., 0].any(axis=1))[-1])
+    # Drawn by hand: sloping a little, touching the digits' feet or clear of them.
+    start, end = (30, bottom + below + 4), (row.shape[1] - 20, bottom + below + 10)
+    cv2.line(pad, start, end, (255, 255, 255, 255), 8)
+    reading = read_number(pad, reader)
+    assert reading.number == FIRST_NUMBER
+    assert all(y + h <= bottom + 3 for _, y, _, h in (d.box for d in reading.digits))
+
+
 @pytest.mark.parametrize("paper", ["plain", "ruled"])
 def test_an_upright_one_long_enough_to_be_a_line_stays_a_one(first_digits, reader, paper):
     # Taken for a line, and wholly on it, a "1" standing straight was once dropped: "77".
