@@ -55,6 +55,13 @@ MERGED_ASPECT = 1.2
 # tallest: most digits are about as tall as the tallest.
 TALL_SHARE = 0.5
 DIGIT_HEIGHT_PERCENTILE = 75
+# A piece LINE_ASPECT times as tall as it is wide, and more than LINE_DOWN times as tall as the
+# digits or thinner than THIN_LINE times their pen, is a line down the page (a notebook's margin, a
+# fold), no digit: read as a "1" as tall as the page, it was the digits' height, and the digits,
+# far shorter, were passed over as specks.
+LINE_ASPECT = 4.0
+LINE_DOWN = 2.5
+THIN_LINE = 0.3
 # Pieces wider than this many digit heights are offered cut at their thinnest columns, into
 # parts at least MIN_PART digit heights wide.
 CUT_ASPECT = 0.7
@@ -556,6 +563,30 @@ def _digit_height(pieces: list[Part]) -> float:
     return float(np.percentile(tall, DIGIT_HEIGHT_PERCENTILE))
 
 
+def _without_lines_down(labels: np.ndarray, pieces: list[Part]) -> list[Part]:
+    """The pieces less lines down the page beside the digits: much taller than the digits, or
+    much thinner than the pen that wrote them."""
+    upright = [p for p in pieces if p.height >= LINE_ASPECT * p.width]
+    if not upright:
+        return pieces
+    # The pen of the digits that are no straight strokes, or of all (a "1" beside a margin).
+    others = [p for p in pieces if p not in upright] or pieces
+    writing = pen_width(np.isin(labels, [p.labels[0] for p in others]))
+    lines = [
+        p
+        for p in upright
+        if pen_width(labels[p.top : p.bottom, p.left : p.right] == p.labels[0])
+        < THIN_LINE * writing
+    ]
+    tallest_first = sorted(pieces, key=lambda p: -p.height)
+    for count in range(1, len(pieces)):
+        taller = tallest_first[:count]
+        digit_height = _digit_height(tallest_first[count:])
+        if all(p in upright and p.height > LINE_DOWN * digit_height for p in taller):
+            lines += [p for p in taller if p not in lines]
+    return [p for p in pieces if p not in lines]
+
+
 @dataclass(frozen=True)
 class Found:
     """Every candidate digit in a picture, and what reading needs beside them."""
@@ -570,6 +601,7 @@ class Found:
 def _found(image: np.ndarray, with_bands: bool) -> Found:
     ink = ink_map(image)
     labels, pieces = _pieces(ink.mask)
+    pieces = _without_lines_down(labels, pieces)
     if not pieces:
         return Found(ink, [], [], [], [])
     digit_height = _digit_height(pieces)
@@ -577,6 +609,7 @@ def _found(image: np.ndarray, with_bands: bool) -> Found:
     if without is not ink:
         ink = without
         labels, pieces = _pieces(ink.mask)
+        pieces = _without_lines_down(labels, pieces)
         digit_height = _digit_height(pieces)
     parts = _parts(labels, _merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
@@ -662,13 +695,14 @@ def digit_in_picture(image: np.ndarray) -> Preprocessed | None:
     of paper from the ink found as in a number, its paper's shading, ruled lines and specks
     left out. None when there is no digit."""
     ink = ink_map(image)
-    # A note-taking app's lined page is as flat as a drawing, but its rules are no ink.
-    if ink.as_drawn:
-        return to_mnist(image)
     labels, pieces = _pieces(ink.mask)
-    if not pieces:
+    digit = _without_lines_down(labels, pieces)
+    # A note-taking app's lined page is as flat as a drawing, but its rules and margin are no ink.
+    if ink.as_drawn and len(digit) == len(pieces):
+        return to_mnist(image)
+    if not digit:
         return None
-    _, crop, _ = _ink_of(ink, labels, pieces, reduce(Part.joined, pieces))
+    _, crop, _ = _ink_of(ink, labels, digit, reduce(Part.joined, digit))
     return from_ink(crop)
 
 

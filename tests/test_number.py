@@ -200,6 +200,21 @@ def test_a_note_pages_margin_is_no_one(first_digits, reader):
     assert read_number(page, reader).number == "1" + FIRST_NUMBER
 
 
+@pytest.mark.parametrize("above_and_below", [0, 200])
+def test_a_strong_margin_on_a_page_without_rules_is_no_one(first_digits, reader, above_and_below):
+    # On paper lit evenly the margin was ink, thinner than the writing: read as a "1" ("17210"),
+    # or, four times as tall as the digits, taken for their height, the digits passed over: "1".
+    row = np.pad(mnist_row(first_digits), ((above_and_below, above_and_below), (40, 0)))
+    page = note_page(row, None)
+    page[:, 12:14] = (200, 40, 40)
+    assert read_number(page, reader).number == FIRST_NUMBER
+    # A 7 on its own beside it, uploaded on the drawing page: read as a 7 and a line, 38% sure.
+    seven = note_page(row[:, : 40 + row.shape[1] // 4], None)
+    seven[:, 12:14] = (200, 40, 40)
+    reading = reader.read_one(digit_in_picture(seven).image).readings["cnn"]
+    assert reading.digit == 7 and reading.probs[7] > 0.9
+
+
 @pytest.mark.parametrize("bar_gray", [110, 150])
 def test_a_light_stroke_across_a_tight_picture_is_writing_not_a_rule(reader, bar_gray):
     # A 7 whose bar, lighter than its stem, runs across a picture cropped to it: as faint as
