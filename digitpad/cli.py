@@ -98,11 +98,11 @@ def _answer(probs: np.ndarray, threshold: float | None) -> dict:
 
 
 def _print_error(path: Path, problem: str, as_json: bool) -> None:
-    print(
-        json.dumps({"path": str(path), "error": problem})
-        if as_json
-        else f"{path}: error: {problem}"
-    )
+    """In the JSON lines, with the readings; as text, on stderr, apart from them."""
+    if as_json:
+        print(json.dumps({"path": str(path), "error": problem}))
+    else:
+        print(f"{path}: error: {problem}", file=sys.stderr)
 
 
 def _preprocessed(
@@ -168,14 +168,14 @@ def predict(args: argparse.Namespace) -> int:
                 for name, p in per_model.items()
             ]
             print(f"{path}: " + "  ".join(parts) + (f"  ({TOO_WIDE})" if note else ""))
-    return 0 if answers else 1
+    return 1 if failures else 0
 
 
 def read_numbers(args: argparse.Namespace) -> int:
     """The number written in each image; like predict, goes on past files it cannot read."""
     paths = image_files(args.paths)
     store = args.store
-    reader, read_any = None, False
+    reader, failed = None, False
     for path in paths:
         try:
             picture = read_image(path)
@@ -186,13 +186,14 @@ def read_numbers(args: argparse.Namespace) -> int:
             reading = read_number(picture, reader)
             deciding = reading.deciding_model
             unsure = reading.unsure(deciding, reader.thresholds[deciding])
-            problem = reading.no_number(unsure, deciding) if reading.digits else NO_DIGITS
+            title = deciding.upper()
+            problem = reading.no_number(unsure, title) if reading.digits else NO_DIGITS
         except UnreadableImage as error:
             problem = f"cannot read image: {error}"
         if problem:
             _print_error(path, problem, args.json)
+            failed = True
             continue
-        read_any = True
         if args.json:
             thresholds = reader.thresholds
             digits = [
@@ -203,9 +204,9 @@ def read_numbers(args: argparse.Namespace) -> int:
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
         else:
             others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
-            doubts = f"; {deciding} not sure of digit {', '.join(str(i + 1) for i in unsure)}"
+            doubts = f"; the {title} is not sure of digit {', '.join(str(i + 1) for i in unsure)}"
             print(f"{path}: {reading.number}  ({others}{doubts if unsure else ''})")
-    return 0 if read_any else 1
+    return 1 if failed else 0
 
 
 def evaluate(args: argparse.Namespace) -> int:
