@@ -89,6 +89,7 @@ def drawing_pad(
     # In the sidebar, where the space an element takes is out of sight; it runs even closed.
     st.sidebar.html(PAD_SCRIPT, unsafe_allow_javascript=True)
     drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
+    cleared = f"{key}_cleared"  # what the Clear button cleared, for "Undo clear"
     # A cleared pad mounts anew under a key of its own, empty.
     mount = key if not st.session_state.get(clears) else f"{key}_{st.session_state[clears]}"
     # Streamlit forgets a widget that a run of the page did not show, so back from another
@@ -111,15 +112,27 @@ def drawing_pad(
         key=mount,
         on_change=on_draw,
     )
-    st.button(
-        "Clear the pad",
-        key=f"{key}_clear",
-        icon=":material/delete:",
-        on_click=clear_pad,
-        args=(key, on_clear),
-    )
     png = canvas.image_bytes
+    if png is None and not start and cleared in st.session_state:
+        # A teacher who pressed Clear by mistake lost the drawing: the pad's own undo starts
+        # afresh with the pad cleared. Until the next stroke, the button brings it back.
+        st.button(
+            "Undo clear",
+            key=f"{key}_unclear",
+            icon=":material/undo:",
+            on_click=unclear,
+            args=(key,),
+        )
+    else:
+        st.button(
+            "Clear the pad",
+            key=f"{key}_clear",
+            icon=":material/delete:",
+            on_click=clear_by_hand,
+            args=(key, on_clear),
+        )
     if png is not None:
+        st.session_state.pop(cleared, None)
         st.session_state[drawn] = {"json": canvas.json_data, "png": png, "size": (width, height)}
     elif start:
         # The pad shows what it is given without sending it back: until the next stroke, its
@@ -144,6 +157,18 @@ def clear_pad(key: str, on_clear: Callable[[], None] | None) -> dict | None:
     if on_clear:
         on_clear()
     return held
+
+
+def clear_by_hand(key: str, on_clear: Callable[[], None] | None) -> None:
+    """The Clear button's: what it clears is kept for `unclear`."""
+    held = clear_pad(key, on_clear)
+    if held:
+        st.session_state[f"{key}_cleared"] = held
+
+
+def unclear(key: str) -> None:
+    """Puts back on the pad what its Clear button cleared."""
+    put_back(key, st.session_state.pop(f"{key}_cleared", None))
 
 
 def put_back(key: str, held: dict | None) -> None:

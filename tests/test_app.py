@@ -126,6 +126,25 @@ def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
     assert pad_is_given(app)["objects"] == []
 
 
+def test_a_pad_cleared_by_mistake_gets_its_drawing_back():
+    # The pad mounts anew when cleared, so its own undo had nothing to go back to: a teacher who
+    # pressed Clear by mistake lost the drawing.
+    app = run_app(draw_polyline([(75, 55), (205, 55), (125, 245)]))
+    read = [t for t in chart_titles(app) if "reads" in t]
+    app.button(key="canvas_clear").click().run()
+    assert not any("reads" in t for t in chart_titles(app))
+    app.button(key="canvas_unclear").click().run()
+    assert pad_is_given(app)["objects"] == [{"type": "path"}]
+    assert [t for t in chart_titles(app) if "reads" in t] == read
+    assert app.button(key="canvas_clear").label == "Clear the pad"
+    # Once something is drawn on the cleared pad, what was cleared is gone for good.
+    app.button(key="canvas_clear").click().run()
+    app.session_state["canvas_3"] = canvas_state(draw_polyline([(140, 40), (140, 240)]))
+    app.run()
+    assert app.button(key="canvas_clear").label == "Clear the pad"
+    assert not [b for b in app.button if b.key == "canvas_unclear"]
+
+
 def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGITPAD_SAMPLES", str(tmp_path / "samples.db"))
     one = draw_polyline([(140, 40), (140, 240)])
