@@ -10,13 +10,14 @@ import json
 import os
 import re
 import zipfile
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from digitpad import NUM_CLASSES
 from digitpad.images import png_bytes
-from digitpad.preprocess import as_uint8
+from digitpad.preprocess import as_uint8, extract_ink
 from digitpad.samples import (
     Sample,
     add_new_rows,
@@ -35,6 +36,33 @@ MAX_IMPORT_BYTES = 256 << 20  # unpacked; a digit takes a few kB: refuse zip bom
 
 class BadSampleFile(ValueError):
     """An import file that is not a DigitPad export; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did with a file's digits: how many it added, and how many it left out
+    and why."""
+
+    added: int
+    already_here: int  # saved before: the same time, digit and drawing
+    repeated: int  # the same time, digit and drawing as one before it in the file
+    blank: int  # no ink in the 28x28 input
+
+    def said(self, name: str) -> str:
+        """What the import did, in a sentence that names the file."""
+        digits = f"{self.added:,} digit{'' if self.added == 1 else 's'}"
+        left_out = [
+            f"{count:,} {why}"
+            for count, why in [
+                (self.already_here, "already here"),
+                (self.repeated, "repeated in the file"),
+                (self.blank, "blank, with no ink to read"),
+            ]
+            if count
+        ]
+        return f"Imported {digits} from {name}" + (
+            f"; left out {', '.join(left_out)}." if left_out else "."
+        )
 
 
 def _model_names(samples: list[Sample]) -> list[str]:
@@ -86,11 +114,12 @@ def export_zip(path: str | os.PathLike) -> bytes:
     return buffer.getvalue()
 
 
-def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
+def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     """Add the samples of an exported .npz or zip of PNGs, all in one transaction.
 
-    Returns (added, skipped): a sample already in the database (same time, digit and drawing)
-    is skipped, so importing a file twice adds it once. Raises BadSampleFile saying what is wrong.
+    A sample already in the database (same time, digit and drawing) is left out, so importing a
+    file twice adds it once; so is one repeated in the file, and one with no ink. Raises
+    BadSampleFile saying what is wrong, and for a file that holds no digit to add.
     """
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
@@ -107,8 +136,23 @@ def import_file(path: str | os.PathLike, data: bytes) -> tuple[int, int]:
         rows = _rows_from_npz(data)
     else:
         rows = _rows_from_zip(data)
-    added = add_new_rows(path, rows)
-    return added, len(rows) - added
+    inked = [row for row in rows if not _blank(row)]
+    if not inked:
+        blank = f" ({len(rows):,} blank pictures, with no ink)" if rows else ""
+        raise BadSampleFile(f"the file holds no digits{blank}")
+    # A file of one picture thousands of times over is one digit, not thousands.
+    unique = {}
+    for row in inked:
+        unique.setdefault(tuple(row[:3]), row)
+    added = add_new_rows(path, list(unique.values()))
+    return Imported(added, len(unique) - added, len(inked) - len(unique), len(rows) - len(inked))
+
+
+def _blank(row: tuple) -> bool:
+    """Whether a `sample_row`'s 28x28 input holds no ink, by the test that has the drawing page
+    say "nothing drawn": a zip of black squares was imported as thousands of 0s."""
+    image = np.frombuffer(row[3], np.float32).reshape(28, 28)
+    return extract_ink(image) is None
 
 
 def _readable_png(data: bytes, what: str) -> bytes:
@@ -226,7 +270,9 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                 f"the zip holds no {ZIP_INPUT_DIR}/id<N>_digit<D>.png pictures: "
                 "not a DigitPad export"
             )
-        rows = []
+        # Pictures without a time of their own share the import's, as an .npz's do: one picture
+        # repeated is then the same digit, whichever millisecond each was read in.
+        rows, imported_at = [], utc_now()
         for _, label, base in inputs:
             name = f"{ZIP_INPUT_DIR}/{base}"
             image = cv2.imdecode(np.frombuffer(read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -248,6 +294,6 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             except (AttributeError, TypeError, ValueError):
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None
             created = extra.get("created")
-            created = created if isinstance(created, str) else None
+            created = created if isinstance(created, str) else imported_at
             rows.append(sample_row(png, image, label, answers, created))
     return rows

@@ -73,13 +73,11 @@ def import_upload() -> None:
     if upload is None:
         return
     try:
-        added, skipped = sample_files.import_file(database, upload.getvalue())
+        imported = sample_files.import_file(database, upload.getvalue())
     except (sample_files.BadSampleFile, samples.SamplesUnavailable) as problem:
-        st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}")
+        st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}.")
     else:
-        already = f" ({skipped} already here)" if skipped else ""
-        message = f"Imported {added} digit{'' if added == 1 else 's'} from {upload.name}{already}."
-        st.session_state["import_message"] = ("success", message)
+        st.session_state["import_message"] = ("success", imported.said(upload.name))
 
 
 def switch_version() -> None:

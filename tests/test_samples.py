@@ -189,10 +189,13 @@ def test_a_writer_killed_mid_write_leaves_whole_samples_only(tmp_path):
 
 
 def fill(db, count: int = 6) -> None:
-    """Samples with real canvas PNGs (imports check them), and one only the CNN read."""
+    """Samples with real canvas PNGs (imports check them) and ink (imports leave out blank
+    ones), and one only the CNN read."""
     for i in range(count):
         canvas = png_bytes(np.full((280, 280, 4), i, np.uint8))
-        samples.add_sample(db, **{**sample(i), "canvas_png": canvas})
+        image = np.zeros((28, 28), np.float32)
+        image[4:24, 4 + i] = 1.0
+        samples.add_sample(db, **{**sample(i), "canvas_png": canvas, "image": image})
     only_cnn = {"cnn": np.eye(10)[3]}
     image = np.linspace(0, 1, 784).reshape(28, 28)
     samples.add_sample(db, png_bytes(image.astype(np.uint8)), image, 3, only_cnn)
@@ -214,8 +217,12 @@ def test_npz_round_trip_and_importing_twice_adds_once(tmp_path):
     with np.load(io.BytesIO(exported), allow_pickle=False) as f:
         assert f["images"].shape == (7, 28, 28) and f["labels"].tolist()[-1] == 3
         assert np.isnan(f["probs_mlp"][-1]).all()
-    assert sample_files.import_file(tmp_path / "b.db", exported) == (7, 0)
-    assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
+    assert sample_files.import_file(tmp_path / "b.db", exported) == sample_files.Imported(
+        7, 0, 0, 0
+    )
+    assert sample_files.import_file(tmp_path / "b.db", exported) == sample_files.Imported(
+        0, 7, 0, 0
+    )
     assert_same(samples.list_samples(tmp_path / "a.db"), samples.list_samples(tmp_path / "b.db"))
 
 
@@ -224,7 +231,7 @@ def test_zip_round_trip(tmp_path):
     exported = sample_files.export_zip(tmp_path / "a.db")
     names = zipfile.ZipFile(io.BytesIO(exported)).namelist()
     assert "28x28/id7_digit3.png" in names and "canvas/id7_digit3.png" in names
-    assert sample_files.import_file(tmp_path / "b.db", exported) == (7, 0)
+    assert sample_files.import_file(tmp_path / "b.db", exported).added == 7
     # The zip's 28x28 PNGs are 8-bit: the inputs come back to within half a gray level.
     assert_same(
         samples.list_samples(tmp_path / "a.db"),
@@ -232,7 +239,7 @@ def test_zip_round_trip(tmp_path):
         atol=0.5 / 255 + 1e-6,
     )
     exported = sample_files.export_npz(tmp_path / "a.db")
-    assert sample_files.import_file(tmp_path / "b.db", exported) == (0, 7)
+    assert sample_files.import_file(tmp_path / "b.db", exported).already_here == 7
 
 
 @pytest.mark.parametrize("slash", ["/", "\\"])
@@ -246,7 +253,7 @@ def test_an_export_unzipped_and_zipped_again_imports(tmp_path, slash):
         {f"digitpad-digits/{name}".replace("/", slash): data for name, data in files.items()}
         | {"__MACOSX/digitpad-digits/._samples.json": b"\0\5\26\7"}
     )
-    assert sample_files.import_file(tmp_path / "b.db", again) == (7, 0)
+    assert sample_files.import_file(tmp_path / "b.db", again).added == 7
     assert_same(
         samples.list_samples(tmp_path / "a.db"),
         samples.list_samples(tmp_path / "b.db"),
@@ -290,6 +297,10 @@ BAD_FILES = {
     "label 12": (npz_of(labels=np.array([12]), images=np.zeros((1, 28, 28))), "digits 0-9"),
     "0-255 floats": (npz_of(labels=np.array([1]), images=np.full((1, 28, 28), 9.0)), "[0, 1]"),
     "zip of other things": (zip_of({"notes.txt": b"hi"}), "no 28x28/id<N>_digit<D>.png"),
+    "npz of no digits": (npz_of(labels=np.zeros(0, np.int64), images=np.zeros((0, 28, 28))),
+                         "the file holds no digits"),
+    "black pictures": (zip_of({f"28x28/id{i}_digit0.png": PNG_28x28 for i in range(3)}),
+                       "the file holds no digits (3 blank pictures, with no ink)"),
     "30x28 png": (zip_of({"28x28/id1_digit4.png": PNG_30x28}), "30x28, not 28x28"),
     "broken png": (zip_of({"28x28/id1_digit4.png": b"\x89PNG junk"}), "not a readable PNG"),
     "broken canvas": (
@@ -329,6 +340,23 @@ def test_bad_import_files_say_what_is_wrong_and_add_nothing(name, tmp_path):
     with pytest.raises(sample_files.BadSampleFile, match=re.escape(message)):
         sample_files.import_file(tmp_path / "samples.db", data)
     assert samples.count_samples(tmp_path / "samples.db") == 0
+
+
+def test_blank_and_repeated_pictures_are_left_out_and_said(tmp_path):
+    # A zip of 40,000 black squares went into the class's database as 28,829 zeros: those read
+    # in the same millisecond were taken for one digit, the rest each for a digit of its own.
+    seven = np.zeros((28, 28), np.uint8)
+    seven[6, 8:20], seven[6:22, 18] = 255, 255
+    files = {f"28x28/id{i}_digit0.png": PNG_28x28 for i in range(300)}
+    files |= {f"28x28/id{i}_digit7.png": png_bytes(seven) for i in range(1000, 1500)}
+    files["28x28/id2000_digit1.png"] = png_bytes(np.eye(28, dtype=np.uint8) * 255)
+    imported = sample_files.import_file(tmp_path / "samples.db", zip_of(files))
+    assert imported == sample_files.Imported(added=2, already_here=0, repeated=499, blank=300)
+    assert sorted(s.label for s in samples.list_samples(tmp_path / "samples.db")) == [1, 7]
+    assert imported.said("class.zip") == (
+        "Imported 2 digits from class.zip; left out 499 repeated in the file, "
+        "300 blank, with no ink to read."
+    )
 
 
 def test_a_file_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
