@@ -584,6 +584,9 @@ def finetune_main(args: argparse.Namespace) -> None:
     if len(labels) < finetune.MIN_SAMPLES:
         sys.exit(f"error: {database} holds {len(labels)} digits; fine-tuning needs "
                  f"{finetune.MIN_SAMPLES}")  # fmt: skip
+    if (folder := versions.unwritable(store)) is not None:
+        sys.exit(f"error: the model folder {folder} cannot be written: fine-tuning saves the "
+                 "new CNN there and makes it active")  # fmt: skip
     base_version = versions.active_version("cnn", store)
     try:
         version, result = finetune.finetune_active_cnn(

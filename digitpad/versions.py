@@ -81,6 +81,17 @@ def title(version: str) -> str:
     )
 
 
+def unwritable(store: Path | None = None) -> Path | None:
+    """The store's folder that fine-tuning, switching or rolling back would fail to write in,
+    found before they start (a read-only store was found out after a whole fine-tune); None
+    when they can write."""
+    store = Path(store or store_dir())
+    for folder in (store, versions_dir(store)):  # versions/ is made in the store when missing
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
+
+
 def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:
     """Save a model and its card as a new version (not yet active); returns the version."""
     folder = versions_dir(store)

@@ -337,6 +337,12 @@ st.caption(
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
 job = jobs.JOBS.get(store)
 running = job is not None and job.running
+read_only = versions.unwritable(store)
+if read_only is not None:  # said now, not after a whole fine-tune, or at a click
+    st.warning(
+        f"The model folder `{read_only}` cannot be written: fine-tuning, switching and rolling "
+        "back need to write there, and are off."
+    )
 if total < finetune.MIN_SAMPLES:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
 else:
@@ -345,7 +351,7 @@ else:
         key="finetune",
         type="primary",
         on_click=start_fine_tuning,
-        disabled=running or unreadable is not None,
+        disabled=running or unreadable is not None or read_only is not None,
     )
 say_problem("finetune_problem")
 if running:
@@ -365,7 +371,7 @@ st.selectbox(
     choices,
     key="cnn_version",
     on_change=switch_version,
-    disabled=running,  # the run ends by switching to what it made
+    disabled=running or read_only is not None,  # the run ends by switching to what it made
     width=420,
     format_func=versions.title,
 )
@@ -400,7 +406,7 @@ if "comparison" in card:
         key="rollback",
         on_click=roll_back,
         icon=":material/undo:",
-        disabled=running,
+        disabled=running or read_only is not None,
     )
 else:
     st.caption("The CNN train.py made: the Training report shows how it learnt.")

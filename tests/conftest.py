@@ -1,6 +1,9 @@
 """Shared fixtures: where the data lives, the shipped models, and drawings made with OpenCV."""
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -123,3 +126,20 @@ def store_copy(tmp_path, monkeypatch) -> Path:
             (store / shipped.name).symlink_to(shipped)
     monkeypatch.setenv(STORE_ENV, str(store))
     return store
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[Path]:
+    """The folder, which cannot be written meanwhile: made read-only, and mounted read-only for
+    root, whom a folder's permissions do not stop."""
+    folder.chmod(0o555)
+    mounted = os.geteuid() == 0
+    try:
+        if mounted and subprocess.run(["mount", "--bind", "-o", "ro", folder, folder],
+                                      capture_output=True).returncode:  # fmt: skip
+            pytest.skip("root cannot mount a folder read-only here")
+        yield folder
+    finally:
+        if mounted:
+            subprocess.run(["umount", folder], capture_output=True)
+        folder.chmod(0o755)

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, read_only
 from digitpad import finetune, jobs, sample_files, samples, store, versions
 from digitpad.images import png_bytes
 
@@ -226,6 +226,25 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert card["training"]["train_images"] == 200 + len(trained) * repeats
     assert card["data"]["samples"] == str(database)
     assert store.load_model("cnn", store_copy).count_params() == card["params"]
+
+
+def test_train_py_finetune_into_a_store_that_cannot_be_written_says_so_first(
+    tmp_path, store_copy, tiny_mnist, yours
+):
+    # Said after a whole fine-tune, as "[Errno 30] Read-only file system: '…partial.json'".
+    database = tmp_path / "samples.db"
+    for image, label in zip(yours[0][:12], yours[1][:12]):
+        samples.add_sample(
+            database, png_bytes((image * 255).astype(np.uint8)), image, int(label), {}
+        )
+    with read_only(store_copy):
+        done = subprocess.run(
+            [sys.executable, "train.py", "--finetune-on", str(database), "--out", str(store_copy),
+             "--data", str(tiny_mnist), "--limit", "200", "--epochs", "1"],
+            cwd=REPO, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert f"error: the model folder {store_copy} cannot be written" in done.stderr
 
 
 def another_programs_database(path) -> None:

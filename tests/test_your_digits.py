@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, canvas_state, mnist_on_canvas
+from conftest import REPO, canvas_state, mnist_on_canvas, read_only
 from digitpad import finetune, jobs, samples, store, ui, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
@@ -184,6 +184,32 @@ def test_what_the_page_cannot_do_is_said_where_it_was_asked(
     assert not page.exception, page.exception
     assert "Cannot read your digits to train on: database is locked." in texts(page)
     assert jobs.JOBS.get(store_copy) is None, "no fine-tuning started"
+
+
+def test_a_store_that_cannot_be_written_is_said_and_its_controls_are_off(
+    database, store_copy, mnist_test
+):
+    # Found out after a whole fine-tune, or at a switch: "[Errno 30] Read-only file system".
+    fill(database, mnist_test)
+    folder = store_copy / "versions"
+    folder.mkdir()
+    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
+    figures = {"digits": 10, "old": 0.9, "new": 0.9}
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
+            "comparison": {"mnist_test": figures, "held_out": figures}}  # fmt: skip
+    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    assert not page.warning and not page.button(key="rollback").disabled
+    with read_only(store_copy):
+        page.run()
+    assert not page.exception, page.exception
+    assert (
+        f"The model folder `{store_copy}` cannot be written: fine-tuning, switching and rolling "
+        "back need to write there, and are off." in texts(page)
+    )
+    assert page.button(key="finetune").disabled and page.button(key="rollback").disabled
+    assert page.selectbox(key="cnn_version").disabled
 
 
 def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist, monkeypatch):
