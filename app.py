@@ -283,8 +283,8 @@ def draw_a_digit() -> None:
         # Fine-tuned on the page of another visitor, or by train.py: said where it reads.
         if readings and (version := fine_tuned_cnn()):
             st.caption(
-                f"The CNN is {versions.title(version)} on saved digits: *Your digits* rolls it "
-                "back."
+                f"Reading with {versions.title(version)} on saved digits: *Your digits* rolls "
+                "it back."
             )
         if result is not None:
             # Right under the readings it answers, on screen with the pad: after the steps, it

@@ -279,7 +279,7 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[0]))
     app.run()
     assert f"CNN reads {labels[0]}" in " ".join(chart_titles(app))
-    assert not [text for text in app.caption.values if text.startswith("The CNN is")]
+    assert not [text for text in app.caption.values if text.startswith("Reading with")]
     ones = store.load_model("cnn", store_copy)
     bias = ones.layers[-1].bias
     bias.assign(bias.numpy() + 100 * np.eye(10)[1])  # reads every digit as a 1
@@ -289,7 +289,7 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     assert not app.exception, app.exception
     assert "CNN reads 1 (100%)" in chart_titles(app)
     # Said where it reads: the bars alone did not tell it from the shipped CNN.
-    said = f"The CNN is {versions.title(version)} on saved digits: *Your digits* rolls it back."
+    said = f"Reading with {versions.title(version)} on saved digits: *Your digits* rolls it back."
     assert said in app.caption.values
 
 
