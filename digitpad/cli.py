@@ -309,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     named_by = "--store" if args.store else f"${STORE_ENV}"
     args.store = Path(args.store or store_dir())  # what every command reads its models from
+    if args.store.is_file():
+        parser.error(f"{named_by}: {args.store} is a file, not a folder of models")
     if not args.store.is_dir():
         parser.error(f"{named_by}: no such folder: {args.store}")
     if args.command == "evaluate" and args.limit is not None:

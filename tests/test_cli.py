@@ -187,6 +187,9 @@ def test_a_store_that_is_no_folder_is_named_not_retrained(image_folder, tmp_path
     done = run_cli("--store", str(missing), "predict", str(image_folder))
     assert done.returncode == 2 and f"--store: no such folder: {missing}" in done.stderr
     assert "train.py" not in done.stderr, "a typo, not a reason to train for half an hour"
+    done = run_cli("--store", str(REPO / "model_store" / "cnn.keras"), "predict", str(image_folder))
+    assert done.returncode == 2, "a model's file, not the folder it is in"
+    assert f"--store: {REPO / 'model_store' / 'cnn.keras'} is a file, not a folder" in done.stderr
     done = run_cli("--store", str(tmp_path), "predict", str(image_folder))  # a folder, no models
     assert done.returncode == 2 and f"error: no model in {tmp_path} could be loaded" in done.stderr
 
