@@ -228,9 +228,12 @@ def draw_a_digit() -> None:
                 # deleted on Your digits, and the drawing was gone.
                 st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
             else:
+                # A smiley was read "Both networks read 0", an Eastern Arabic 8 a sure 1.
                 st.info(
                     "Draw a digit on the black pad, or upload a picture of one in the sidebar: "
-                    "the networks' readings appear here."
+                    "the networks' readings appear here. They know only the digits 0 to 9 as "
+                    "written in Europe and the Americas: anything else is read as the digit it "
+                    "looks most like."
                 )
             mnist_digits()
         # Loading starts as the pad goes on screen, not on the first stroke: the pad takes
@@ -518,6 +521,10 @@ st.html(
     "<style>[data-testid=stCaptionContainer] { opacity: 0.8; } "
     # The page link the keyboard is on, which Streamlit marks by a shade of gray (1.1:1).
     "[data-testid=stSidebarNavLink]:focus-visible { outline: 2px solid currentColor; } "
+    # A chart's or picture's full-screen button the keyboard is on, shown ringed: its toolbar
+    # showed only under the pointer, and the keyboard went through five unseen buttons.
+    "[data-testid=stElementToolbar]:focus-within { opacity: 1; } "
+    "[data-testid=stElementToolbar] button:focus-visible { outline: 2px solid currentColor; } "
     # A tablet's page beside the sidebar, less Streamlit's 5rem a side: on an iPad held
     # sideways (1180x820) the bars stacked beside the pad and pushed "Is it right?" below the
     # screen's foot, each digit saved a scroll away from the pad. Not narrower, where Streamlit

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 # phones and tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden
 # toolbar and was lost. Where nothing can hover, the toolbar is shown above the pad from the
 # start, as the canvas shows it when pinned, its buttons a finger's size (22 pixels square and
-# touching, a finger meant for Undo hit Redo). Of its buttons only undo and redo show: its reset
-# button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so a
-# button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
+# touching, a finger meant for Undo hit Redo). The toolbar shows, and the button ringed, when
+# the keyboard is on one (it stayed invisible, the button shaded a faint gray). Of its buttons only undo and redo show: its reset button goes
+# back to the drawing the pad was given, not to a blank pad (see drawing_pad), so a button of
+# the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
 # moving the ones drawn, unsaid, and a student who tapped it drew nothing; its send button sends
 # what each stroke already sends. The toolbar lives in the component's shadow root, which no
 # page style reaches: each root is looked for five times a second and styled when found
@@ -38,6 +39,8 @@ if (!window.digitpadPadScript) {
   const css = "[aria-label='Reset canvas & history'], [aria-label='Edit'], "
     + "[aria-label='Update the app with this drawing'], .dc-toolbar-separator, "
     + ".dc-toolbar-contextual { display: none !important; } "
+    + ".dc-toolbar:focus-within { opacity: 1 !important; } "
+    + ".dc-icon-button:focus-visible { outline: 2px solid currentColor !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
     + "{ .dc-toolbar { opacity: 1 !important; top: -3.4rem !important; } "
     + ".dc-icon-button { width: 2.5rem !important; height: 2.5rem !important; } "

@@ -452,6 +452,41 @@ def test_the_pads_toolbar_only_undoes_and_redoes(app_url, browser, address):
     page.context.close()
 
 
+def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
+    # The pad's undo and the pictures' full-screen buttons show only under the pointer: the
+    # keyboard went through six unseen buttons.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    page.mouse.move(0, 0)  # not over the pad, whose toolbar the pointer shows
+    page.locator("h1").first.click()
+    focused = """() => {
+      let button = document.activeElement;
+      while (button.shadowRoot && button.shadowRoot.activeElement)
+        button = button.shadowRoot.activeElement;
+      return button;
+    }"""
+    seen = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        name = page.evaluate(f"() => ({focused})().getAttribute('aria-label') || ''")
+        if name == "Undo" or name.startswith("Fullscreen"):
+            # Shown and ringed, once the toolbar has faded in.
+            page.wait_for_function(
+                f"""() => {{
+                  const button = ({focused})();
+                  const toolbar = button.closest(".dc-toolbar, [data-testid=stElementToolbar]");
+                  return getComputedStyle(toolbar).opacity === "1"
+                    && getComputedStyle(button).outlineStyle !== "none";
+                }}""",
+                timeout=3000,
+            )
+            seen.add(name)
+    assert "Undo" in seen and any(name.startswith("Fullscreen") for name in seen), seen
+    page.context.close()
+
+
 def test_on_a_tablet_held_sideways_saving_is_on_screen_with_the_pad(app_url, browser):
     # 1180x820, the sidebar open: the bars stacked beside the pad and pushed "Is it right?"
     # below the screen's foot, each digit saved a scroll away from the pad.
