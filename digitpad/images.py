@@ -16,6 +16,8 @@ JPEG_START = b"\xff\xd8"
 # far more (a 0.4 MB PNG decodes to 400 million pixels), each taking bytes of memory to read.
 MAX_PIXELS = 100_000_000
 NOT_AN_IMAGE = "not a picture read here, or a damaged one: try a PNG or JPEG"
+# A phone's photo saved as a PNG (4032x3024) weighs 24 MB; a JPEG of it, 2 to 5.
+PICTURE_UPLOAD_MB = 32
 
 # A damaged file is reported once, by us, not also as OpenCV's warning.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)

@@ -11,24 +11,25 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit_drawable_canvas import CanvasResult, st_canvas
 
+from digitpad.images import PICTURE_UPLOAD_MB
+
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-# streamlit-drawable-canvas 0.13 parks its toolbar, invisible, over the pad's top right corner
-# until the pointer hovers the pad, and then lifts it above the pad. A finger never hovers: on
-# phones and tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden
-# toolbar and was lost. Where nothing can hover, the toolbar is shown above the pad from the
-# start, as the canvas shows it when pinned, its buttons a finger's size (22 pixels square and
-# touching, a finger meant for Undo hit Redo). The toolbar shows, and the button ringed, when
-# the keyboard is on one (it stayed invisible, the button shaded a faint gray). Of its buttons only undo and redo show: its reset button goes
-# back to the drawing the pad was given, not to a blank pad (see drawing_pad), so a button of
-# the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
+# streamlit-drawable-canvas 0.13 parks its toolbar, invisible, over the pad's top right corner until
+# the pointer hovers the pad, and then lifts it above the pad. A finger never hovers: on phones and
+# tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden toolbar and was
+# lost. Where nothing can hover, the toolbar is shown above the pad from the start, as the canvas
+# shows it when pinned, its buttons a finger's size (22 pixels square and touching, a finger meant
+# for Undo hit Redo). The toolbar shows, and the button ringed, when the keyboard is on one (it
+# stayed invisible, the button shaded a faint gray). Of its buttons only undo and redo show: its
+# reset button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so
+# a button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
 # moving the ones drawn, unsaid, and a student who tapped it drew nothing; its send button sends
-# what each stroke already sends. The toolbar lives in the component's shadow root, which no
-# page style reaches: each root is looked for five times a second and styled when found
-# (watching the page's body missed roots attached after the body last changed: on the number
-# page, until the first stroke). The style can come before the component's own, which would win
-# a tie: it is important.
+# what each stroke already sends. The toolbar lives in the component's shadow root, which no page
+# style reaches: each root is looked for five times a second and styled when found (watching the
+# page's body missed roots attached after the body last changed: on the number page, until the first
+# stroke). The style can come before the component's own, which would win a tie: it is important.
 # A pad wider than the page (the number pad beside an upright tablet's sidebar) is shown
 # shrunk to the page's width, not cut off behind a scroll bar a finger cannot reach: the
 # canvas library maps a pointer through the shrinking, and the pixels sent back keep the
@@ -221,7 +222,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     drops = st.session_state.get(f"{key}_drops")
     mount = f"{key}_{drops}" if drops else key
     returning = mount not in st.session_state
-    upload = st.file_uploader(label, type=types, key=mount)
+    upload = st.file_uploader(label, type=types, key=mount, max_upload_size=PICTURE_UPLOAD_MB)
     if upload is not None:
         # The file itself, which holds its bytes: kept on every rerun without a copy.
         st.session_state[kept], st.session_state[from_before] = upload, False

@@ -6,6 +6,7 @@ import tomllib
 import keras
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from conftest import REPO
 from digitpad.gallery import load_npz
@@ -49,5 +50,13 @@ def test_no_source_unpickles_or_loads_models_unsafely(source):
 def test_streamlit_keeps_xsrf_protection_and_an_upload_limit():
     server = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]
     assert server["enableXsrfProtection"] is True
-    # Streamlit's default is 200 MB; a picture of one digit needs a fraction of one.
-    assert 0 < server["maxUploadSize"] <= 10
+    # Streamlit's default is 200 MB; an export of a class's digits needs a fraction of it.
+    assert 0 < server["maxUploadSize"] <= 64
+    # A picture, a phone's photo at most, weighs less.
+    page = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    (pictures,) = page.get("file_uploader")
+    assert 0 < pictures.proto.max_upload_size_mb <= 32
+    # An export of a class's digits, about 7 kB each, imports back: 1,600 of them were refused.
+    digits = AppTest.from_file(str(REPO / "pages" / "6_Your_digits.py"), default_timeout=60).run()
+    (exported,) = digits.get("file_uploader")
+    assert exported.proto.max_upload_size_mb * 1000 >= 2000 * 7
