@@ -120,6 +120,30 @@ UNDERLINE = 1.5
 UNDERLINED = 0.5
 UNDERLINE_THICKNESS = 1.5
 UNDERLINE_THIN_SHARE = 0.5
+# A mark passed over between two digits is written into the number: a point or a comma (a price,
+# "12.50": read "1250", a hundred times too much), a dash (a phone number's groups). It is at most
+# MARK_SIZE digit heights each way (a dash DASH_WIDTH wide), from MARK_PENS pens, at least MARK_GAP
+# digit heights from either digit: written in the gap between them, where a piece of a digit broken
+# off (MNIST's, redrawn: 10 of the 500 numbers of read_numbers.py were read with a mark without
+# these) lies at its side, is a stroke longer than a mark, or a curve. A point sits below MARK_LOW
+# of the digits' height, round, DOT_FILL of its box inked (not a curve); a comma there reaches below
+# their foot or is taller than COMMA_ASPECT times its width; a dash lies within DASH_LEVEL of their
+# middle, DASH_ASPECT times as wide as tall.
+MARK_SIZE = 0.4
+DASH_WIDTH = 0.7
+MARK_PENS = (0.8, 6.0)
+MARK_GAP = 0.1
+MARK_LOW = 0.7
+DOT_FILL = 0.5
+COMMA_ASPECT = 1.5
+DASH_LEVEL = 0.15
+DASH_ASPECT = 3.0
+# A band of rows with ink, between rows without, is a line of writing when its writing is at least
+# LINE_SHARE as tall as the tallest's, measured as the WRITING_HEIGHT_PERCENTILE of its columns'
+# ink; a number on two lines was read column by column, each digit over another read as one
+# ("123" over "456": "138").
+LINE_SHARE = 0.5
+WRITING_HEIGHT_PERCENTILE = 90
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -179,9 +203,25 @@ class NumberReading:
     probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
     # How sure the whole-digit network is that each is one whole digit; None without it.
     whole: np.ndarray | None = None
+    # Points, commas, colons and dashes between the digits: (how many digits come before, mark).
+    marks: tuple[tuple[int, str], ...] = ()
+
+    def followed_by(self, below: "NumberReading") -> "NumberReading":
+        """This line of writing and the one `below` it, a space between them."""
+        count = len(self.digits)
+        return NumberReading(
+            self.digits + below.digits,
+            {name: np.concatenate([p, below.probs[name]]) for name, p in self.probs.items()},
+            None if self.whole is None else np.concatenate([self.whole, below.whole]),
+            self.marks + ((count, " "),) + tuple((count + i, m) for i, m in below.marks),
+        )
 
     def read_by(self, name: str) -> str:
-        return "".join(str(int(p.argmax())) for p in self.probs[name])
+        """The digits `name` reads, with the marks written between them."""
+        marks = dict(self.marks)
+        return "".join(
+            marks.get(i, "") + str(int(p.argmax())) for i, p in enumerate(self.probs[name])
+        )
 
     def unsure(self, name: str, threshold: float | None) -> list[int]:
         """Positions of the digits `name` reads below its "not sure" threshold (its card's)."""
@@ -596,14 +636,15 @@ class Found:
     candidates: list[Candidate]  # each run of parts that may be a digit
     bands: list[Candidate]  # each band of a run that may be two digits written into each other
     pairs: list[tuple[int, int]]  # the bands, left and right, that may be two such digits
+    part_pieces: list[list[Box]]  # the boxes of each part's pieces of ink (none for a slice)
+    digit_height: float
 
 
-def _found(image: np.ndarray, with_bands: bool) -> Found:
-    ink = ink_map(image)
+def _found(ink: InkMap, with_bands: bool) -> Found:
     labels, pieces = _pieces(ink.mask)
     pieces = _without_lines_down(labels, pieces)
     if not pieces:
-        return Found(ink, [], [], [], [])
+        return Found(ink, [], [], [], [], [], 0.0)
     digit_height = _digit_height(pieces)
     without = _without_underlines(ink, labels, pieces, digit_height)
     if without is not ink:
@@ -629,12 +670,17 @@ def _found(image: np.ndarray, with_bands: bool) -> Found:
             bands += run_bands
     piece_sizes = {p.labels[0]: max(p.height, p.width) for p in pieces}
     skip_scores = [_skip_score(part, piece_sizes, digit_height) for part in parts]
-    return Found(ink, skip_scores, candidates, bands, pairs)
+    boxes = {p.labels[0]: (p.left, p.top, p.width, p.height) for p in pieces}
+    # A slice cut from a piece is never a mark: a mark is ink of its own.
+    part_pieces = [
+        [boxes[label] for label in part.labels] if part.starts is None else [] for part in parts
+    ]
+    return Found(ink, skip_scores, candidates, bands, pairs, part_pieces, digit_height)
 
 
 def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
     """The ink, the score of leaving out each part, and every run of parts that may be a digit."""
-    found = _found(image, with_bands=False)
+    found = _found(ink_map(image), with_bands=False)
     return found.ink, found.skip_scores, found.candidates
 
 
@@ -739,8 +785,62 @@ def _best_reading(
 
 
 def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
-    """The digits in a picture of a number and every model's reading of each."""
-    found = _found(image, with_bands=True)
+    """The digits in a picture of a number and every model's reading of each; a number drawn on
+    several lines is read line by line, a space between them."""
+    ink = ink_map(image)
+    # A margin down the page is in no line of writing: beside two, it made a third.
+    labels, pieces = _pieces(ink.mask)
+    kept = _without_lines_down(labels, pieces)
+    if len(kept) < len(pieces):
+        down = np.isin(labels, [p.labels[0] for p in pieces if p not in kept])
+        ink = replace(ink, strength=np.where(down, 0.0, ink.strength), mask=ink.mask & ~down)
+    # A photo's paper leaves specks and bits of its lines, a line of their own below the writing.
+    lines = _lines_of_writing(ink.mask) if ink.as_drawn else [(0, len(ink.mask))]
+    readings = []
+    for top, bottom in lines:
+        line = replace(ink, strength=ink.strength[top:bottom], mask=ink.mask[top:bottom])
+        reading = _read(_found(line, with_bands=True), reader, top)
+        if reading.digits:
+            readings.append(reading)
+    if not readings:
+        return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
+    return reduce(NumberReading.followed_by, readings)
+
+
+def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The rows, first and past the last, of each line of writing, top to bottom: bands of rows
+    with ink, parted by rows without, those less than LINE_SHARE as tall as the tallest (an
+    underline clear of the digits, a floating flag) joined to the nearest; all the rows for
+    one line."""
+    inked = np.flatnonzero(mask.any(axis=1))
+    if not len(inked):
+        return []
+    parted = np.flatnonzero(np.diff(inked) > 1)
+    bands = list(zip(inked[np.r_[0, parted + 1]], inked[np.r_[parted, len(inked) - 1]] + 1))
+    heights = [_writing_height(mask[top:bottom]) for top, bottom in bands]
+    lines = [band for band, height in zip(bands, heights) if height >= LINE_SHARE * max(heights)]
+    for top, bottom in bands:
+        nearest = min(lines, key=lambda line: max(line[0] - bottom, top - line[1]))
+        at = lines.index(nearest)
+        lines[at] = (min(nearest[0], top), max(nearest[1], bottom))
+    # Each reaches halfway to the next: the ink's soft edge, and the paper round it, read with it.
+    middles = [(upper[1] + lower[0]) // 2 for upper, lower in zip(lines, lines[1:])]
+    return list(zip([0, *middles], [*middles, len(mask)]))
+
+
+def _writing_height(band: np.ndarray) -> float:
+    """How tall the writing in a band of rows is: most of its columns' ink, from top to foot, is
+    at most this tall. A line drawn under the digits, sloping, spans many rows, and is a pen's
+    width tall in each column."""
+    columns = band.any(axis=0)
+    first = band.argmax(axis=0)
+    last = len(band) - 1 - band[::-1].argmax(axis=0)
+    return float(np.percentile((last - first + 1)[columns], WRITING_HEIGHT_PERCENTILE))
+
+
+def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
+    """The digits found in a line of writing whose first row is `top` of the picture's, at the
+    working scale."""
     candidates, pairs = found.candidates, found.pairs
     if not candidates:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
@@ -769,14 +869,60 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     for index in chosen:
         pair = index - count
         path += [index] if pair < 0 else [lefts[pair], rights[pair]]
+    covered = {part for index in chosen for part in range(*spans[index])}
+    passed_over = [
+        box for i, boxes in enumerate(found.part_pieces) if i not in covered for box in boxes
+    ]
+    digit_boxes = [digits[i].box for i in path]
     return NumberReading(
         [
-            FoundDigit(tuple(round(v / found.ink.scale) for v in digits[i].box), digits[i].image)
-            for i in path
+            FoundDigit(
+                tuple(round(v / found.ink.scale) for v in (x, top + y, w, h)), digits[i].image
+            )
+            for i, (x, y, w, h) in zip(path, digit_boxes)
         ],
         {name: p[path] for name, p in probs.items()},
         None if whole is None else whole[path],
+        _marks(passed_over, digit_boxes, found),
     )
+
+
+def _marks(passed_over: list[Box], digits: list[Box], found: Found) -> tuple[tuple[int, str], ...]:
+    """The marks among the pieces of ink `passed_over` (boxes) that lie between two of the
+    `digits` (boxes, left to right): (how many digits come before it, the mark)."""
+    digit_height, pen = found.digit_height, None
+    in_gap: dict[int, list[str]] = {}
+    for x, y, w, h in passed_over:
+        if h > MARK_SIZE * digit_height or w > DASH_WIDTH * digit_height:
+            continue
+        before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
+        if not 0 < before < len(digits):
+            continue
+        left, right = digits[before - 1], digits[before]
+        gap = MARK_GAP * digit_height
+        if x < left[0] + left[2] + gap or x + w > right[0] - gap:
+            continue
+        pen = pen or pen_width(found.ink.mask)
+        if not MARK_PENS[0] * pen <= max(w, h) <= MARK_PENS[1] * pen:
+            continue
+        top, foot = min(left[1], right[1]), max(left[1] + left[3], right[1] + right[3])
+        # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
+        # redrawn, are passed over (a time is written less often than such a digit is read).
+        column = found.ink.mask[min(top, y) : max(foot, y + h), x : x + w].copy()
+        column[y - min(top, y) : y - min(top, y) + h] = False
+        if column.any():
+            continue
+        level = (y + h / 2 - top) / (foot - top)  # 0 at the digits' top, 1 at their foot
+        dot = max(w, h) <= 2 * min(w, h) and found.ink.mask[y : y + h, x : x + w].mean() >= DOT_FILL
+        if w > MARK_SIZE * digit_height and not abs(level - 0.5) < DASH_LEVEL:
+            continue  # as wide as a dash, where no dash is written
+        if level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
+            in_gap.setdefault(before, []).append(",")
+        elif level >= MARK_LOW and dot:
+            in_gap.setdefault(before, []).append(".")
+        elif abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h:
+            in_gap.setdefault(before, []).append("-")
+    return tuple((before, kinds[0]) for before, kinds in sorted(in_gap.items()) if len(kinds) == 1)
 
 
 def annotated(

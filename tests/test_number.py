@@ -505,19 +505,61 @@ def test_a_wide_five_is_not_read_as_two_fives_written_into_each_other(reader, wi
     assert read_number(pad, reader).number == "55"
 
 
-def test_a_colon_between_digits_is_passed_over_and_a_short_one_is_read(first_digits, reader):
-    row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
+def between_the_2_and_the_1(row: np.ndarray) -> int:
+    """The column between the "2" and the "1" of `mnist_row(first_digits)`."""
     inked = np.flatnonzero(row.max(axis=0))
     gaps = np.flatnonzero(np.diff(inked) > 1)
-    middle = (inked[gaps[1]] + inked[gaps[1] + 1]) // 2  # between the "2" and the "1"
-    colon = row.copy()
-    for y in (85, 125):
-        cv2.circle(colon, (int(middle), y), 7, 255, -1)
-    assert read_number(on_black_pad(colon), reader).number == FIRST_NUMBER
+    return int(inked[gaps[1]] + inked[gaps[1] + 1]) // 2
+
+
+def mark_between(row: np.ndarray, mark: str) -> np.ndarray:
+    """`row`, of digits 120 pixels tall 40 from the top, with `mark` drawn by hand between the
+    "2" and the "1"."""
+    marked, middle = row.copy(), between_the_2_and_the_1(row)
+    if mark in ".:":
+        for y in (150,) if mark == "." else (85, 150):
+            cv2.circle(marked, (middle, y), 9, 255, -1)
+    elif mark == ",":
+        cv2.line(marked, (middle + 2, 148), (middle - 6, 178), 255, 12)
+    else:
+        cv2.line(marked, (middle - 15, 100), (middle + 15, 100), 255, 12)
+    return marked
+
+
+@pytest.mark.parametrize("mark", [".", ",", "-"])
+def test_a_mark_between_digits_is_written_into_the_number(first_digits, reader, mark):
+    # A price's point was passed over with the other specks, "12.50" read "1250": a hundred times
+    # too much, and sure.
+    reading = read_number(on_black_pad(mark_between(mnist_row(first_digits, gap=80), mark)), reader)
+    assert reading.number == f"72{mark}10"
+    assert reading.read_by("mlp") == f"72{mark}10"
+    assert len(reading.digits) == len(reading.probs["cnn"]) == 4, "the digits alone"
+
+
+def test_a_speck_a_dot_up_high_or_a_colon_is_no_mark_and_a_short_one_is_read(first_digits, reader):
+    row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
+    middle = between_the_2_and_the_1(row)
+    for y, radius in ((150, 3), (85, 9)):  # smaller than the pen; a dot high up, alone
+        specked = row.copy()
+        cv2.circle(specked, (middle, y), radius, 255, -1)
+        assert read_number(on_black_pad(specked), reader).number == FIRST_NUMBER
+    # Two dots, one above the other: as often a digit of MNIST's broken in two as a time.
+    colon = on_black_pad(mark_between(mnist_row(first_digits, gap=80), ":"))
+    assert read_number(colon, reader).number == FIRST_NUMBER
     # In the same place, a "1" half as tall as the digits: small, but a digit.
     one = row.copy()
-    cv2.line(one, (int(middle), 100), (int(middle), 160), 255, 10)
+    cv2.line(one, (middle, 100), (middle, 160), 255, 10)
     assert read_number(on_black_pad(one), reader).number == "72110"
+
+
+def test_a_number_on_two_lines_is_read_line_by_line(first_digits, reader):
+    # Read column by column, each digit over another as one: "123" over "456" read "138".
+    top, bottom = mnist_row(first_digits[:2]), mnist_row(first_digits[2:])
+    width = max(top.shape[1], bottom.shape[1])
+    both = np.vstack([np.pad(row, ((0, 0), (0, width - row.shape[1]))) for row in (top, bottom)])
+    reading = read_number(on_black_pad(both), reader)
+    assert reading.number == "72 10"
+    assert [y < top.shape[0] for _, y, _, _ in (d.box for d in reading.digits)] == [1, 1, 0, 0]
 
 
 def test_an_empty_picture_has_no_digits(reader):
