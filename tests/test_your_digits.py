@@ -4,6 +4,7 @@ import json
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,9 @@ from digitpad.ui import a_digit
 
 PAGE = str(REPO / "pages" / "6_Your_digits.py")
 VERSION = "cnn-20250101T000000Z"
+FIGURES = {"digits": 10, "old": 0.9, "new": 0.9}
+PLAIN_CARD = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
+              "comparison": {"mnist_test": FIGURES, "held_out": FIGURES}}  # fmt: skip
 
 
 @pytest.fixture
@@ -93,18 +97,23 @@ def test_digits_are_counted_scored_browsed_and_deleted(database, store_copy, mni
     assert len(page.image) == samples.count_samples(database, int(first.label))
 
 
+def fine_tuned_version(store: Path, card: dict) -> None:
+    """The shipped CNN in the store as its fine-tuned version VERSION, with this card."""
+    folder = store / "versions"
+    folder.mkdir()
+    (folder / f"{VERSION}.keras").symlink_to(store / "cnn.keras")
+    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+
+
 def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     database, store_copy, mnist_test
 ):
     fill(database, mnist_test)
-    folder = store_copy / "versions"
-    folder.mkdir()
-    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
     comparison = {"mnist_test": {"digits": 10000, "old": 0.99, "new": 0.98},
                   "held_out": {"digits": 5, "old": 0.6, "new": 0.8}}  # fmt: skip
     card = {"finetuned_from": "cnn", "samples": {"trained_on": 20, "held_out_by": "pixels"},
             "comparison": comparison, "calibration": {"threshold": 0.964}}  # fmt: skip
-    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    fine_tuned_version(store_copy, card)
     page = run_page()
     assert "rollback" not in [button.key for button in page.button], "the shipped CNN is active"
 
@@ -141,15 +150,10 @@ def test_what_the_page_cannot_do_is_said_where_it_was_asked(
     database, store_copy, mnist_test, monkeypatch
 ):
     fill(database, mnist_test)
-    folder = store_copy / "versions"
-    folder.mkdir()
-    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
-    figures = {"digits": 10, "old": 0.9, "new": 0.9}
-    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
-            "comparison": {"mnist_test": figures, "held_out": figures}}  # fmt: skip
-    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    fine_tuned_version(store_copy, PLAIN_CARD)
     page = run_page()
     # A version's file gone after the list was shown: another session, a person tidying up.
+    folder = store_copy / "versions"
     (folder / f"{VERSION}.keras").rename(folder / "kept.keras")
     page.selectbox(key="cnn_version").set_value(VERSION).run()
     assert not page.exception, page.exception
@@ -191,13 +195,7 @@ def test_a_store_that_cannot_be_written_is_said_and_its_controls_are_off(
 ):
     # Found out after a whole fine-tune, or at a switch: "[Errno 30] Read-only file system".
     fill(database, mnist_test)
-    folder = store_copy / "versions"
-    folder.mkdir()
-    (folder / f"{VERSION}.keras").symlink_to(store_copy / "cnn.keras")
-    figures = {"digits": 10, "old": 0.9, "new": 0.9}
-    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
-            "comparison": {"mnist_test": figures, "held_out": figures}}  # fmt: skip
-    (folder / f"{VERSION}.json").write_text(json.dumps(card))
+    fine_tuned_version(store_copy, PLAIN_CARD)
     versions.activate("cnn", VERSION, store_copy)
     page = run_page()
     assert not page.warning and not page.button(key="rollback").disabled
