@@ -62,6 +62,9 @@ DIGIT_HEIGHT_PERCENTILE = 75
 LINE_ASPECT = 4.0
 LINE_DOWN = 2.5
 THIN_LINE = 0.3
+# A digit is at least DIGIT_PENS pens tall, and at least half as tall as wide: a dot, a dash or an
+# underline is none, and a "1" beside one alone was taken for a margin 2.5 times as tall.
+DIGIT_PENS = 3.0
 # Pieces wider than this many digit heights are offered cut at their thinnest columns, into
 # parts at least MIN_PART digit heights wide.
 CUT_ASPECT = 0.7
@@ -144,6 +147,8 @@ DASH_ASPECT = 3.0
 # ("123" over "456": "138").
 LINE_SHARE = 0.5
 WRITING_HEIGHT_PERCENTILE = 90
+# and the rows between two lines at least LINE_GAP times as many as the tallest's writing.
+LINE_GAP = 0.25
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -619,12 +624,21 @@ def _without_lines_down(labels: np.ndarray, pieces: list[Part]) -> list[Part]:
         < THIN_LINE * writing
     ]
     tallest_first = sorted(pieces, key=lambda p: -p.height)
+    pen = pen_width(np.isin(labels, [p.labels[0] for p in pieces]))
     for count in range(1, len(pieces)):
         taller = tallest_first[:count]
-        digit_height = _digit_height(tallest_first[count:])
-        if all(p in upright and p.height > LINE_DOWN * digit_height for p in taller):
+        # Beside a dot, a dash or an underline alone, a "1" is the only digit there is.
+        digits = [p for p in tallest_first[count:] if _digit_like(p, pen)]
+        if digits and all(
+            p in upright and p.height > LINE_DOWN * _digit_height(digits) for p in taller
+        ):
             lines += [p for p in taller if p not in lines]
     return [p for p in pieces if p not in lines]
+
+
+def _digit_like(piece: Part, pen: float) -> bool:
+    """Whether a piece may be a digit by its shape: several pens tall, and not flat."""
+    return piece.height >= DIGIT_PENS * pen and 2 * piece.height >= piece.width
 
 
 @dataclass(frozen=True)
@@ -810,15 +824,24 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
 def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     """The rows, first and past the last, of each line of writing, top to bottom: bands of rows
     with ink, parted by rows without, those less than LINE_SHARE as tall as the tallest (an
-    underline clear of the digits, a floating flag) joined to the nearest; all the rows for
-    one line."""
+    underline clear of the digits, a floating flag) joined to the nearest, as are two parted by
+    a sliver; all the rows for one line."""
     inked = np.flatnonzero(mask.any(axis=1))
     if not len(inked):
         return []
     parted = np.flatnonzero(np.diff(inked) > 1)
     bands = list(zip(inked[np.r_[0, parted + 1]], inked[np.r_[parted, len(inked) - 1]] + 1))
     heights = [_writing_height(mask[top:bottom]) for top, bottom in bands]
-    lines = [band for band, height in zip(bands, heights) if height >= LINE_SHARE * max(heights)]
+    tallest = max(heights)
+    lines = [band for band, height in zip(bands, heights) if height >= LINE_SHARE * tallest]
+    # Lines part by a gap; an 8 drawn as two loops that do not meet, by a sliver.
+    kept = lines[:1]
+    for line in lines[1:]:
+        if line[0] - kept[-1][1] >= LINE_GAP * tallest:
+            kept.append(line)
+        else:
+            kept[-1] = (kept[-1][0], line[1])
+    lines = kept
     for top, bottom in bands:
         nearest = min(lines, key=lambda line: max(line[0] - bottom, top - line[1]))
         at = lines.index(nearest)

@@ -562,6 +562,30 @@ def test_a_number_on_two_lines_is_read_line_by_line(first_digits, reader):
     assert [y < top.shape[0] for _, y, _, _ in (d.box for d in reading.digits)] == [1, 1, 0, 0]
 
 
+def test_an_eight_drawn_as_two_loops_apart_is_one_line(reader):
+    # Rows without ink across the whole 8 parted it into two lines of writing: "0 0".
+    pad = opaque_canvas(shape=PAD[::-1])
+    for centre, radius in (((400, 75), 35), ((400, 170), 40)):
+        cv2.circle(pad, centre, radius, (255, 255, 255, 255), 10)
+    assert not pad[117:123, :, 0].any(), "rows without ink between the loops"
+    assert read_number(pad, reader).number == "8"
+
+
+def test_a_one_beside_a_dot_or_an_underline_is_read(reader):
+    # A 1 beside nothing but a dot, a dash or an underline was taken for a margin 2.5 times as
+    # tall as the digits, and the dot read as a 0.
+    one = np.zeros((200, 80), np.uint8)
+    cv2.line(one, (40, 40), (40, 160), 255, 12)  # a 1 in one straight stroke
+    dotted = np.pad(one, ((0, 0), (0, 60)))
+    cv2.circle(dotted, (one.shape[1] + 20, 150), 9, 255, -1)
+    assert read_number(on_black_pad(dotted), reader).number == "1"
+    reading = reader.read_one(digit_in_picture(on_black_pad(dotted)).image).readings["cnn"]
+    assert reading.digit == 1
+    underlined = np.pad(one, ((0, 40), (0, 0)))
+    cv2.line(underlined, (5, 175), (one.shape[1] - 5, 175), 255, 10)
+    assert read_number(on_black_pad(underlined), reader).number == "1"
+
+
 def test_an_empty_picture_has_no_digits(reader):
     for empty in (np.zeros((*PAD[::-1], 4), np.uint8), np.full((300, 400, 3), 255, np.uint8)):
         reading = read_number(empty, reader)
