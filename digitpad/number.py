@@ -208,7 +208,7 @@ class NumberReading:
     probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
     # How sure the whole-digit network is that each is one whole digit; None without it.
     whole: np.ndarray | None = None
-    # Points, commas, colons and dashes between the digits: (how many digits come before, mark).
+    # Points, commas and dashes between the digits, spaces between lines: (digits before, mark).
     marks: tuple[tuple[int, str], ...] = ()
 
     def followed_by(self, below: "NumberReading") -> "NumberReading":
