@@ -118,11 +118,13 @@ SAME_DIGIT_PAIR_COST = -2.0
 # joined them into one piece, read as a digit or two too many. It is at least UNDERLINE digit
 # heights long, and in UNDERLINE_THIN_SHARE of its columns at most UNDERLINE_THICKNESS pens thick
 # (elsewhere a digit's foot meets it), under two pieces of ink or more at least UNDERLINED digit
-# heights tall.
+# heights tall, as are its first and last UNDERLINE_END pens: a line that a stroke comes down into
+# at an end is a digit's foot (a 2's, run into a 1's base: "21" read "71").
 UNDERLINE = 1.5
 UNDERLINED = 0.5
 UNDERLINE_THICKNESS = 1.5
 UNDERLINE_THIN_SHARE = 0.5
+UNDERLINE_END = 1.0
 # A mark passed over between two digits is written into the number: a point or a comma (a price,
 # "12.50": read "1250", a hundred times too much), a dash (a phone number's groups). It is at most
 # MARK_SIZE digit heights each way (a dash DASH_WIDTH wide), from MARK_PENS pens, at least MARK_GAP
@@ -147,8 +149,10 @@ DASH_ASPECT = 3.0
 # ("123" over "456": "138").
 LINE_SHARE = 0.5
 WRITING_HEIGHT_PERCENTILE = 90
-# and the rows between two lines at least LINE_GAP times as many as the tallest's writing.
+# and the rows between two lines at least LINE_GAP times as many as the tallest's writing, or
+# HALVES_GAP times where the writing of either is mostly wider than tall (an 8's loops apart).
 LINE_GAP = 0.25
+HALVES_GAP = 1.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -556,6 +560,9 @@ def _line_under(own: np.ndarray, digit_height: float) -> np.ndarray:
         thin = thickness[span] <= UNDERLINE_THICKNESS * pen
         if stop + 1 - span.start < UNDERLINE * digit_height or thin.mean() < UNDERLINE_THIN_SHARE:
             continue
+        end = max(1, round(UNDERLINE_END * pen))
+        if not (thin[:end].all() and thin[-end:].all()):
+            continue
         across = int(np.ceil(np.median(thickness[span][thin]))) + 1  # and its soft edge
         columns = np.arange(span.start, stop + 1)
         bottom = height - 1 - lowest[span]
@@ -834,13 +841,16 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     heights = [_writing_height(mask[top:bottom]) for top, bottom in bands]
     tallest = max(heights)
     lines = [band for band, height in zip(bands, heights) if height >= LINE_SHARE * tallest]
-    # Lines part by a gap; an 8 drawn as two loops that do not meet, by a sliver.
+    # Lines part by a gap; an 8 drawn as two loops that do not meet, by a sliver, or by a gap
+    # where its loops, or a 3's bows, are wider than tall, as few digits are.
     kept = lines[:1]
     for line in lines[1:]:
-        if line[0] - kept[-1][1] >= LINE_GAP * tallest:
-            kept.append(line)
-        else:
+        gap = line[0] - kept[-1][1]
+        halves = any(_wider_than_tall(mask[top:bottom]) for top, bottom in (kept[-1], line))
+        if gap < LINE_GAP * tallest or (halves and gap < HALVES_GAP * tallest):
             kept[-1] = (kept[-1][0], line[1])
+        else:
+            kept.append(line)
     lines = kept
     for top, bottom in bands:
         nearest = min(lines, key=lambda line: max(line[0] - bottom, top - line[1]))
@@ -849,6 +859,14 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     # Each reaches halfway to the next: the ink's soft edge, and the paper round it, read with it.
     middles = [(upper[1] + lower[0]) // 2 for upper, lower in zip(lines, lines[1:])]
     return list(zip([0, *middles], [*middles, len(mask)]))
+
+
+def _wider_than_tall(band: np.ndarray) -> bool:
+    """Whether most of the pieces of writing in a band of rows are wider than tall."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), 8)
+    sizes = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+    tall = sizes[sizes[:, 1] >= LINE_SHARE * _writing_height(band)]
+    return len(tall) > 0 and bool(np.median(tall[:, 1] / tall[:, 0]) < 1)
 
 
 def _writing_height(band: np.ndarray) -> float:
