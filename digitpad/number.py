@@ -19,7 +19,7 @@ for `--pen`, the new writers.
 
 import itertools
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import TYPE_CHECKING
 
@@ -125,19 +125,20 @@ UNDERLINED = 0.5
 UNDERLINE_THICKNESS = 1.5
 UNDERLINE_THIN_SHARE = 0.5
 UNDERLINE_END = 1.0
-# A mark passed over between two digits is written into the number: a point or a comma (a price,
-# "12.50": read "1250", a hundred times too much), a dash (a phone number's groups). It is at most
-# MARK_SIZE digit heights each way (a dash DASH_WIDTH wide), from MARK_PENS pens, at least MARK_GAP
-# digit heights from either digit: written in the gap between them, where a piece of a digit broken
-# off (MNIST's, redrawn: 10 of the 500 numbers of read_numbers.py were read with a mark without
-# these) lies at its side, is a stroke longer than a mark, or a curve. A point sits below MARK_LOW
-# of the digits' height, round, DOT_FILL of its box inked (not a curve); a comma there reaches below
-# their foot or is taller than COMMA_ASPECT times its width; a dash lies within DASH_LEVEL of their
-# middle, DASH_ASPECT times as wide as tall.
+# A mark between two digits is written into the number: a point or a comma (a price, "12.50":
+# read "1250", a hundred times too much), a dash (a phone number's groups). It is at most MARK_SIZE
+# digit heights each way (a dash DASH_WIDTH wide), MARK_PENS pens in size (a dash in a thin pen is
+# longer), alone in the gap between them and at least MARK_GAP digit heights from either. A piece
+# of a digit broken off (MNIST's, redrawn: 10 of the 500 numbers of read_numbers.py were read with
+# a mark without these) lies at its side, is a stroke longer than a mark, or a curve; a gap of 0.1
+# missed points written close to a digit, 0.05 reads 1 of 1,000 such numbers with a comma. A point
+# sits below MARK_LOW of the digits' height, round, DOT_FILL of its box inked (not a curve); a comma
+# there reaches below their foot or is taller than COMMA_ASPECT times its width; a dash lies within
+# DASH_LEVEL of their middle, DASH_ASPECT times as wide as tall.
 MARK_SIZE = 0.4
 DASH_WIDTH = 0.7
 MARK_PENS = (0.8, 6.0)
-MARK_GAP = 0.1
+MARK_GAP = 0.05
 MARK_LOW = 0.7
 DOT_FILL = 0.5
 COMMA_ASPECT = 1.5
@@ -659,6 +660,7 @@ class Found:
     pairs: list[tuple[int, int]]  # the bands, left and right, that may be two such digits
     part_pieces: list[list[Box]]  # the boxes of each part's pieces of ink (none for a slice)
     digit_height: float
+    marks: list[Box] = field(default_factory=list)  # pieces left out of the digits as marks
 
 
 def _found(ink: InkMap, with_bands: bool) -> Found:
@@ -673,6 +675,8 @@ def _found(ink: InkMap, with_bands: bool) -> Found:
         labels, pieces = _pieces(ink.mask)
         pieces = _without_lines_down(labels, pieces)
         digit_height = _digit_height(pieces)
+    marks = _mark_pieces(ink, pieces, digit_height)
+    pieces = [p for p in pieces if (p.left, p.top, p.width, p.height) not in marks]
     parts = _parts(labels, _merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
     for start, end, run in _candidate_runs(parts, digit_height):
@@ -696,7 +700,7 @@ def _found(ink: InkMap, with_bands: bool) -> Found:
     part_pieces = [
         [boxes[label] for label in part.labels] if part.starts is None else [] for part in parts
     ]
-    return Found(ink, skip_scores, candidates, bands, pairs, part_pieces, digit_height)
+    return Found(ink, skip_scores, candidates, bands, pairs, part_pieces, digit_height, marks)
 
 
 def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
@@ -911,7 +915,7 @@ def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
         pair = index - count
         path += [index] if pair < 0 else [lefts[pair], rights[pair]]
     covered = {part for index in chosen for part in range(*spans[index])}
-    passed_over = [
+    passed_over = found.marks + [
         box for i, boxes in enumerate(found.part_pieces) if i not in covered for box in boxes
     ]
     digit_boxes = [digits[i].box for i in path]
@@ -931,39 +935,76 @@ def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
 def _marks(passed_over: list[Box], digits: list[Box], found: Found) -> tuple[tuple[int, str], ...]:
     """The marks among the pieces of ink `passed_over` (boxes) that lie between two of the
     `digits` (boxes, left to right): (how many digits come before it, the mark)."""
-    digit_height, pen = found.digit_height, None
+    pen = pen_width(found.ink.mask) if passed_over else 0.0
     in_gap: dict[int, list[str]] = {}
-    for x, y, w, h in passed_over:
-        if h > MARK_SIZE * digit_height or w > DASH_WIDTH * digit_height:
-            continue
-        before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
-        if not 0 < before < len(digits):
-            continue
-        left, right = digits[before - 1], digits[before]
-        gap = MARK_GAP * digit_height
-        if x < left[0] + left[2] + gap or x + w > right[0] - gap:
-            continue
-        pen = pen or pen_width(found.ink.mask)
-        if not MARK_PENS[0] * pen <= max(w, h) <= MARK_PENS[1] * pen:
-            continue
-        top, foot = min(left[1], right[1]), max(left[1] + left[3], right[1] + right[3])
-        # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
-        # redrawn, are passed over (a time is written less often than such a digit is read).
-        column = found.ink.mask[min(top, y) : max(foot, y + h), x : x + w].copy()
-        column[y - min(top, y) : y - min(top, y) + h] = False
-        if column.any():
-            continue
-        level = (y + h / 2 - top) / (foot - top)  # 0 at the digits' top, 1 at their foot
-        dot = max(w, h) <= 2 * min(w, h) and found.ink.mask[y : y + h, x : x + w].mean() >= DOT_FILL
-        if w > MARK_SIZE * digit_height and not abs(level - 0.5) < DASH_LEVEL:
-            continue  # as wide as a dash, where no dash is written
-        if level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
-            in_gap.setdefault(before, []).append(",")
-        elif level >= MARK_LOW and dot:
-            in_gap.setdefault(before, []).append(".")
-        elif abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h:
-            in_gap.setdefault(before, []).append("-")
+    for box in passed_over:
+        if mark := _mark(box, digits, found.ink.mask, found.digit_height, pen):
+            in_gap.setdefault(mark[0], []).append(mark[1])
     return tuple((before, kinds[0]) for before, kinds in sorted(in_gap.items()) if len(kinds) == 1)
+
+
+def _mark(
+    box: Box, digits: list[Box], mask: np.ndarray, digit_height: float, pen: float
+) -> tuple[int, str] | None:
+    """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
+    and how many of them come before it; None if it is none."""
+    x, y, w, h = box
+    if h > MARK_SIZE * digit_height or w > DASH_WIDTH * digit_height:
+        return None
+    before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
+    if not 0 < before < len(digits):
+        return None
+    left, right = digits[before - 1], digits[before]
+    gap = MARK_GAP * digit_height
+    if x < left[0] + left[2] + gap or x + w > right[0] - gap:
+        return None
+    if max(w, h) < MARK_PENS[0] * pen or h > MARK_PENS[1] * pen:
+        return None
+    top, foot = min(left[1], right[1]), max(left[1] + left[3], right[1] + right[3])
+    # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
+    # redrawn, are passed over (a time is written less often than such a digit is read).
+    column = mask[min(top, y) : max(foot, y + h), x : x + w].copy()
+    column[y - min(top, y) : y - min(top, y) + h] = False
+    if column.any():
+        return None
+    level = (y + h / 2 - top) / (foot - top)  # 0 at the digits' top, 1 at their foot
+    dot = max(w, h) <= 2 * min(w, h) and mask[y : y + h, x : x + w].mean() >= DOT_FILL
+    wide = w > min(MARK_SIZE * digit_height, MARK_PENS[1] * pen)
+    if wide and not abs(level - 0.5) < DASH_LEVEL:
+        return None  # as wide as a dash, where no dash is written
+    if level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
+        return before, ","
+    if level >= MARK_LOW and dot:
+        return before, "."
+    if abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h:
+        return before, "-"
+    return None
+
+
+def _mark_pieces(ink: InkMap, pieces: list[Part], digit_height: float) -> list[Box]:
+    """The pieces of ink that are marks between the digits' pieces beside them: left among the
+    digits' parts, a point near a digit was read as part of it ("0.99" read "099")."""
+    digits = [
+        (d.left, d.top, d.width, d.height)
+        for d in _merged([p for p in pieces if p.height > MARK_SIZE * digit_height])
+    ]
+    if len(digits) < 2:
+        return []
+    digits.sort(key=lambda d: d[0] + d[2] / 2)
+    boxes = [(p.left, p.top, p.width, p.height) for p in pieces]
+    if ink.as_drawn:
+        # Specks too: nothing but the pen makes them on a drawing, and a point far smaller than
+        # the digits was passed over as one. A photo's paper has specks of its own.
+        _, _, stats, _ = cv2.connectedComponentsWithStats(ink.mask.astype(np.uint8), 8)
+        boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+    pen = pen_width(ink.mask)
+    in_gap: dict[int, list[Box]] = {}
+    for box in boxes:
+        if box[3] <= MARK_SIZE * digit_height and (
+            mark := _mark(box, digits, ink.mask, digit_height, pen)
+        ):
+            in_gap.setdefault(mark[0], []).append(box)
+    return [marks[0] for marks in in_gap.values() if len(marks) == 1]
 
 
 def annotated(

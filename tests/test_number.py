@@ -536,6 +536,18 @@ def test_a_mark_between_digits_is_written_into_the_number(first_digits, reader, 
     assert len(reading.digits) == len(reading.probs["cnn"]) == 4, "the digits alone"
 
 
+def test_a_point_near_a_digit_and_a_long_dash_are_written_into_the_number(first_digits, reader):
+    # A point closer to a digit than a tenth of its height was left among the digits' parts and
+    # read as part of one, or passed over; a dash longer than six pens was too long for a mark.
+    near = mnist_row(first_digits, gap=30)
+    cv2.circle(near, (between_the_2_and_the_1(near), 150), 8, 255, -1)
+    assert read_number(on_black_pad(near), reader).number == "72.10"
+    far = cv2.erode(mnist_row(first_digits, gap=110), np.ones((7, 7)))  # in a thinner pen
+    middle = between_the_2_and_the_1(far)
+    cv2.line(far, (middle - 33, 100), (middle + 33, 100), 255, 8)
+    assert read_number(on_black_pad(far), reader).number == "72-10"
+
+
 def test_a_speck_a_dot_up_high_or_a_colon_is_no_mark_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     middle = between_the_2_and_the_1(row)
