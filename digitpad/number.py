@@ -982,8 +982,8 @@ def _mark(
 
 
 def _mark_pieces(ink: InkMap, pieces: list[Part], digit_height: float) -> list[Box]:
-    """The pieces of ink that are marks between the digits' pieces beside them: left among the
-    digits' parts, a point near a digit was read as part of it ("0.99" read "099")."""
+    """The pieces of ink that are points or commas between the digits' pieces beside them: left
+    among the digits' parts, a point near a digit was read as part of it ("0.99" read "099")."""
     digits = [
         (d.left, d.top, d.width, d.height)
         for d in _merged([p for p in pieces if p.height > MARK_SIZE * digit_height])
@@ -1003,8 +1003,9 @@ def _mark_pieces(ink: InkMap, pieces: list[Part], digit_height: float) -> list[B
         if box[3] <= MARK_SIZE * digit_height and (
             mark := _mark(box, digits, ink.mask, digit_height, pen)
         ):
-            in_gap.setdefault(mark[0], []).append(box)
-    return [marks[0] for marks in in_gap.values() if len(marks) == 1]
+            in_gap.setdefault(mark[0], []).append((box, mark[1]))
+    # A dash is left to the digits: as often a 5's flag or a 7's bar drawn apart.
+    return [marks[0][0] for marks in in_gap.values() if len(marks) == 1 and marks[0][1] in ".,"]
 
 
 def annotated(
