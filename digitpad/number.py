@@ -118,8 +118,9 @@ SAME_DIGIT_PAIR_COST = -2.0
 # joined them into one piece, read as a digit or two too many. It is at least UNDERLINE digit
 # heights long, and in UNDERLINE_THIN_SHARE of its columns at most UNDERLINE_THICKNESS pens thick
 # (elsewhere a digit's foot meets it), under two pieces of ink or more at least UNDERLINED digit
-# heights tall, as are its first and last UNDERLINE_END pens: a line that a stroke comes down into
-# at an end is a digit's foot (a 2's, run into a 1's base: "21" read "71").
+# heights tall, as are its first and last UNDERLINE_END pens. A line that a stroke comes down into
+# at an end may be a digit's foot (a 2's, run into a 1's base: "21" read "71") or an underline
+# begun at a digit's foot (a 7's): the number is read both ways.
 UNDERLINE = 1.5
 UNDERLINED = 0.5
 UNDERLINE_THICKNESS = 1.5
@@ -151,7 +152,7 @@ DASH_ASPECT = 3.0
 LINE_SHARE = 0.5
 WRITING_HEIGHT_PERCENTILE = 90
 # and the rows between two lines at least LINE_GAP times as many as the tallest's writing, or
-# HALVES_GAP times where the writing of either is mostly wider than tall (an 8's loops apart).
+# HALVES_GAP times where they hold the halves of the same digits (an 8's loops drawn apart).
 LINE_GAP = 0.25
 HALVES_GAP = 1.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
@@ -536,8 +537,9 @@ def _skip_score(part: Part, piece_sizes: dict[int, int], digit_height: float) ->
     return SKIP_SCORE * size**2
 
 
-def _line_under(own: np.ndarray, digit_height: float) -> np.ndarray:
-    """Where, in a piece's ink `own`, a line runs under the rest of it; all False if none.
+def _line_under(own: np.ndarray, digit_height: float, feet: bool) -> tuple[np.ndarray, bool]:
+    """Where, in a piece's ink `own`, a line runs under the rest of it (all False if none), and
+    whether a line that a stroke comes down into at an end runs there: taken too if `feet`.
 
     Column by column, the lowest ink of a line under the digits moves at most a pixel from its
     neighbour's, over the whole line, even where a digit's foot touches it; between digits, or
@@ -553,6 +555,7 @@ def _line_under(own: np.ndarray, digit_height: float) -> np.ndarray:
     steady = inked[1:] & inked[:-1] & (np.abs(np.diff(lowest)) <= 1)
     line = np.zeros(own.shape, bool)
     pen = pen_width(own)
+    entered = False
     start = 0
     for stop in [*np.flatnonzero(~steady), len(steady)]:
         # Columns start..stop, each a pixel from the next.
@@ -563,13 +566,15 @@ def _line_under(own: np.ndarray, digit_height: float) -> np.ndarray:
             continue
         end = max(1, round(UNDERLINE_END * pen))
         if not (thin[:end].all() and thin[-end:].all()):
-            continue
+            entered = True
+            if not feet:
+                continue
         across = int(np.ceil(np.median(thickness[span][thin]))) + 1  # and its soft edge
         columns = np.arange(span.start, stop + 1)
         bottom = height - 1 - lowest[span]
         on_line = (rows >= bottom - across + 1) & (rows <= bottom)
         line[:, columns] |= on_line & own[:, columns]
-    return line
+    return line, entered
 
 
 def _under_digits(above: np.ndarray, digit_height: float) -> bool:
@@ -585,16 +590,19 @@ def _under_digits(above: np.ndarray, digit_height: float) -> bool:
 
 
 def _without_underlines(
-    ink: InkMap, labels: np.ndarray, pieces: list[Part], digit_height: float
-) -> InkMap:
-    """The ink without lines drawn under the digits."""
+    ink: InkMap, labels: np.ndarray, pieces: list[Part], digit_height: float, feet: bool
+) -> tuple[InkMap, bool]:
+    """The ink without lines drawn under the digits, those that a stroke comes down into at an
+    end too if `feet`; and whether there was such a line."""
     lines = np.zeros(ink.mask.shape, bool)
+    doubtful = False
     for piece in pieces:
         if piece.width < UNDERLINE * digit_height:
             continue
         box = np.s_[piece.top : piece.bottom, piece.left : piece.right]
         line = np.zeros(ink.mask.shape, bool)
-        line[box] = _line_under(labels[box] == piece.labels[0], digit_height)
+        line[box], entered = _line_under(labels[box] == piece.labels[0], digit_height, feet)
+        doubtful |= entered
         if not line.any():
             continue
         columns, rows = np.flatnonzero(line.any(axis=0)), np.flatnonzero(line.any(axis=1))
@@ -602,12 +610,12 @@ def _without_underlines(
         if _under_digits((ink.mask & ~line)[over], digit_height):
             lines |= line
     if not lines.any():
-        return ink
+        return ink, doubtful
     # The line's soft edge goes with it.
     edge = cv2.dilate(lines.astype(np.uint8), np.ones((2 * HALO + 1, 2 * HALO + 1), np.uint8)) > 0
     mask = ink.mask & ~lines
     strength = np.where(edge & ~mask, 0.0, ink.strength).astype(np.float32)
-    return replace(ink, strength=strength, mask=mask)
+    return replace(ink, strength=strength, mask=mask), doubtful
 
 
 def _digit_height(pieces: list[Part]) -> float:
@@ -661,15 +669,18 @@ class Found:
     part_pieces: list[list[Box]]  # the boxes of each part's pieces of ink (none for a slice)
     digit_height: float
     marks: list[Box] = field(default_factory=list)  # pieces left out of the digits as marks
+    # Whether a line under the digits that a stroke comes down into at an end was seen: kept
+    # unless `_found` was asked to take such lines out.
+    foot_or_underline: bool = False
 
 
-def _found(ink: InkMap, with_bands: bool) -> Found:
+def _found(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
     labels, pieces = _pieces(ink.mask)
     pieces = _without_lines_down(labels, pieces)
     if not pieces:
         return Found(ink, [], [], [], [], [], 0.0)
     digit_height = _digit_height(pieces)
-    without = _without_underlines(ink, labels, pieces, digit_height)
+    without, foot_or_underline = _without_underlines(ink, labels, pieces, digit_height, feet)
     if without is not ink:
         ink = without
         labels, pieces = _pieces(ink.mask)
@@ -700,7 +711,17 @@ def _found(ink: InkMap, with_bands: bool) -> Found:
     part_pieces = [
         [boxes[label] for label in part.labels] if part.starts is None else [] for part in parts
     ]
-    return Found(ink, skip_scores, candidates, bands, pairs, part_pieces, digit_height, marks)
+    return Found(
+        ink,
+        skip_scores,
+        candidates,
+        bands,
+        pairs,
+        part_pieces,
+        digit_height,
+        marks,
+        foot_or_underline,
+    )
 
 
 def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
@@ -824,7 +845,15 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     readings = []
     for top, bottom in lines:
         line = replace(ink, strength=ink.strength[top:bottom], mask=ink.mask[top:bottom])
-        reading = _read(_found(line, with_bands=True), reader, top)
+        found = _found(line, with_bands=True)
+        reading, sureness = _read(found, reader, top)
+        if found.foot_or_underline:
+            # A 2's foot run into a 1's base, or an underline begun at a 7's foot: the same
+            # strokes. Kept, the underline joins the digits; taken out, the 2 loses its foot, and
+            # the networks are the less sure of the digits left.
+            without, sureness_without = _read(_found(line, with_bands=True, feet=True), reader, top)
+            if sureness_without > sureness:
+                reading = without
         if reading.digits:
             readings.append(reading)
     if not readings:
@@ -850,7 +879,7 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     kept = lines[:1]
     for line in lines[1:]:
         gap = line[0] - kept[-1][1]
-        halves = any(_wider_than_tall(mask[top:bottom]) for top, bottom in (kept[-1], line))
+        halves = _halves(mask[kept[-1][0] : kept[-1][1]], mask[line[0] : line[1]])
         if gap < LINE_GAP * tallest or (halves and gap < HALVES_GAP * tallest):
             kept[-1] = (kept[-1][0], line[1])
         else:
@@ -865,12 +894,20 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip([0, *middles], [*middles, len(mask)]))
 
 
-def _wider_than_tall(band: np.ndarray) -> bool:
-    """Whether most of the pieces of writing in a band of rows are wider than tall."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), 8)
-    sizes = stats[1:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
-    tall = sizes[sizes[:, 1] >= LINE_SHARE * _writing_height(band)]
-    return len(tall) > 0 and bool(np.median(tall[:, 1] / tall[:, 0]) < 1)
+def _halves(upper: np.ndarray, lower: np.ndarray) -> bool:
+    """Whether two bands of rows hold the halves of the same digits: as many pieces each, all
+    wider than tall (an 8's loops, a 3's bows; few digits are), one over another."""
+    boxes = []
+    for band in (upper, lower):
+        _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), 8)
+        tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= LINE_SHARE * _writing_height(band)]
+        boxes.append(sorted(tall[:, :4].tolist()))
+    if len(boxes[0]) != len(boxes[1]):
+        return False
+    return all(
+        w > h and w_below > h_below and min(x + w, x_below + w_below) - max(x, x_below) > 0
+        for (x, _, w, h), (x_below, _, w_below, h_below) in zip(*boxes)
+    )
 
 
 def _writing_height(band: np.ndarray) -> float:
@@ -883,12 +920,14 @@ def _writing_height(band: np.ndarray) -> float:
     return float(np.percentile((last - first + 1)[columns], WRITING_HEIGHT_PERCENTILE))
 
 
-def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
+def _read(found: Found, reader: "DigitReader", top: int) -> tuple[NumberReading, float]:
     """The digits found in a line of writing whose first row is `top` of the picture's, at the
-    working scale."""
+    working scale, and how sure the networks are of them: the mean log probability they give
+    the digits read."""
     candidates, pairs = found.candidates, found.pairs
     if not candidates:
-        return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
+        empty = {name: np.zeros((0, 10), np.float32) for name in reader.names}
+        return NumberReading([], empty), -np.inf
     # Every digit that may be read, alone or as one of a pair, read in one batch.
     digits = candidates + found.bands
     images = np.stack([c.image for c in digits])
@@ -919,7 +958,7 @@ def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
         box for i, boxes in enumerate(found.part_pieces) if i not in covered for box in boxes
     ]
     digit_boxes = [digits[i].box for i in path]
-    return NumberReading(
+    reading = NumberReading(
         [
             FoundDigit(
                 tuple(round(v / found.ink.scale) for v in (x, top + y, w, h)), digits[i].image
@@ -930,6 +969,7 @@ def _read(found: Found, reader: "DigitReader", top: int) -> NumberReading:
         None if whole is None else whole[path],
         _marks(passed_over, digit_boxes, found),
     )
+    return reading, float(belief[path].mean()) / len(probs) if path else -np.inf
 
 
 def _marks(passed_over: list[Box], digits: list[Box], found: Found) -> tuple[tuple[int, str], ...]:

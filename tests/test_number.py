@@ -574,6 +574,16 @@ def test_a_number_on_two_lines_is_read_line_by_line(first_digits, reader):
     assert [y < top.shape[0] for _, y, _, _ in (d.box for d in reading.digits)] == [1, 1, 0, 0]
 
 
+def test_two_lines_of_wide_digits_are_two_lines(first_digits, reader):
+    # Digits written wide are wider than tall, as an 8's loops are: two lines of them, far
+    # apart, were read as one, column by column.
+    top, bottom = (mnist_row(first_digits[i : i + 2]) for i in (0, 2))
+    top, bottom = (cv2.resize(row, None, fx=1.6, fy=1.0) for row in (top, bottom))
+    width = max(top.shape[1], bottom.shape[1])
+    both = np.vstack([np.pad(row, ((0, 0), (0, width - row.shape[1]))) for row in (top, bottom)])
+    assert read_number(on_black_pad(both), reader).number == "72 10"
+
+
 def test_an_eight_drawn_as_two_loops_apart_is_one_line(reader):
     # Rows without ink across the whole 8 parted it into two lines of writing: "0 0".
     pad = opaque_canvas(shape=PAD[::-1])
@@ -581,6 +591,21 @@ def test_an_eight_drawn_as_two_loops_apart_is_one_line(reader):
         cv2.circle(pad, centre, radius, (255, 255, 255, 255), 10)
     assert not pad[117:123, :, 0].any(), "rows without ink between the loops"
     assert read_number(pad, reader).number == "8"
+
+
+def test_an_underline_begun_at_a_sevens_foot_is_passed_over(reader):
+    # The 7's stem comes down into its end, as a 2's diagonal into its foot: kept as one, the
+    # line joined the digits and the 7 read as a 2.
+    pad = opaque_canvas(shape=PAD[::-1])
+    strokes = [
+        [(60, 60), (160, 60), (95, 200)],  # a 7
+        [(95, 200), (470, 200)],  # the line, from the 7's foot
+        [(250, 60), (200, 150), (300, 150)],  # a 4
+        [(270, 100), (270, 200)],
+        [(360, 90), (400, 60), (400, 200)],  # a 1
+    ]
+    cv2.polylines(pad, [np.array(s) for s in strokes], False, (255, 255, 255, 255), 10)
+    assert read_number(pad, reader).number == "741"
 
 
 def test_a_three_or_an_eight_drawn_in_halves_further_apart_is_one_digit(reader):
