@@ -151,10 +151,8 @@ DASH_ASPECT = 3.0
 # ("123" over "456": "138").
 LINE_SHARE = 0.5
 WRITING_HEIGHT_PERCENTILE = 90
-# and the rows between two lines at least LINE_GAP times as many as the tallest's writing, or
-# HALVES_GAP times where they hold the halves of the same digits (an 8's loops drawn apart).
+# and the rows between two lines at least LINE_GAP times as many as the tallest's writing.
 LINE_GAP = 0.25
-HALVES_GAP = 1.0
 # Each digit's crop keeps ink this many pixels around its pieces: the pen's soft edge.
 HALO = 2
 # The score of leaving a digit-sized part out of every digit: far below any reading's. A part
@@ -874,16 +872,14 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     heights = [_writing_height(mask[top:bottom]) for top, bottom in bands]
     tallest = max(heights)
     lines = [band for band, height in zip(bands, heights) if height >= LINE_SHARE * tallest]
-    # Lines part by a gap; an 8 drawn as two loops that do not meet, by a sliver, or by a gap
-    # where its loops, or a 3's bows, are wider than tall, as few digits are.
+    # Lines part by a gap; an 8 drawn as two loops that do not meet, by a sliver. (Loops further
+    # apart are two 0s: digits written wide are as wide as loops, two lines of them as far apart.)
     kept = lines[:1]
     for line in lines[1:]:
-        gap = line[0] - kept[-1][1]
-        halves = _halves(mask[kept[-1][0] : kept[-1][1]], mask[line[0] : line[1]])
-        if gap < LINE_GAP * tallest or (halves and gap < HALVES_GAP * tallest):
-            kept[-1] = (kept[-1][0], line[1])
-        else:
+        if line[0] - kept[-1][1] >= LINE_GAP * tallest:
             kept.append(line)
+        else:
+            kept[-1] = (kept[-1][0], line[1])
     lines = kept
     for top, bottom in bands:
         nearest = min(lines, key=lambda line: max(line[0] - bottom, top - line[1]))
@@ -892,22 +888,6 @@ def _lines_of_writing(mask: np.ndarray) -> list[tuple[int, int]]:
     # Each reaches halfway to the next: the ink's soft edge, and the paper round it, read with it.
     middles = [(upper[1] + lower[0]) // 2 for upper, lower in zip(lines, lines[1:])]
     return list(zip([0, *middles], [*middles, len(mask)]))
-
-
-def _halves(upper: np.ndarray, lower: np.ndarray) -> bool:
-    """Whether two bands of rows hold the halves of the same digits: as many pieces each, all
-    wider than tall (an 8's loops, a 3's bows; few digits are), one over another."""
-    boxes = []
-    for band in (upper, lower):
-        _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), 8)
-        tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= LINE_SHARE * _writing_height(band)]
-        boxes.append(sorted(tall[:, :4].tolist()))
-    if len(boxes[0]) != len(boxes[1]):
-        return False
-    return all(
-        w > h and w_below > h_below and min(x + w, x_below + w_below) - max(x, x_below) > 0
-        for (x, _, w, h), (x_below, _, w_below, h_below) in zip(*boxes)
-    )
 
 
 def _writing_height(band: np.ndarray) -> float:

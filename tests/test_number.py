@@ -608,17 +608,6 @@ def test_an_underline_begun_at_a_sevens_foot_is_passed_over(reader):
     assert read_number(pad, reader).number == "741"
 
 
-def test_a_three_or_an_eight_drawn_in_halves_further_apart_is_one_digit(reader):
-    # Halves wider than tall, a fifth of the digit's height apart, were two lines: "7 0", "0 0".
-    for digit, angles in (("3", ((-160, 90), (-90, 160))), ("8", ((0, 360), (0, 360)))):
-        pad = opaque_canvas(shape=PAD[::-1])
-        halves = zip(angles, ((400, 60), (400, 185)), ((45, 35), (52, 42)))
-        for (start, end), centre, axes in halves:
-            cv2.ellipse(pad, centre, axes, 0, start, end, (255, 255, 255, 255), 10)
-        assert not pad[101:137, :, 0].any(), "rows without ink between the halves"
-        assert read_number(pad, reader).number == digit
-
-
 def test_a_two_whose_foot_runs_into_a_ones_base_is_read(reader):
     # One straight line under both, it was taken for an underline, and the 2 without it read 7.
     pad = opaque_canvas(shape=PAD[::-1])
