@@ -305,17 +305,27 @@ class Part:
 
 
 def _pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Part]]:
+    labels, stats = _components(mask)
+    return labels, _kept(stats)
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mask's connected pieces of ink: their labels, and each one's box and area."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    return labels, stats
+
+
+def _kept(stats: np.ndarray) -> list[Part]:
+    """The pieces of ink (`_components`' stats) less specks."""
     areas = stats[1:, cv2.CC_STAT_AREA]
     if not len(areas):
-        return labels, []
+        return []
     kept = {int(i) + 1 for i in np.argsort(-areas, kind="stable")[:MAX_PIECES]}
-    pieces = [
+    return [
         Part((label,), int(x), int(x + w), int(y), int(y + h))
         for label, (x, y, w, h, area) in enumerate(stats[1:], start=1)
         if label in kept and area >= SPECK_SHARE * areas.max()
     ]
-    return labels, pieces
 
 
 def ink_groups(ink: np.ndarray) -> list[tuple[int, int]]:
@@ -673,18 +683,18 @@ class Found:
 
 
 def _found(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
-    labels, pieces = _pieces(ink.mask)
-    pieces = _without_lines_down(labels, pieces)
+    labels, stats = _components(ink.mask)
+    pieces = _without_lines_down(labels, _kept(stats))
     if not pieces:
         return Found(ink, [], [], [], [], [], 0.0)
     digit_height = _digit_height(pieces)
     without, foot_or_underline = _without_underlines(ink, labels, pieces, digit_height, feet)
     if without is not ink:
         ink = without
-        labels, pieces = _pieces(ink.mask)
-        pieces = _without_lines_down(labels, pieces)
+        labels, stats = _components(ink.mask)
+        pieces = _without_lines_down(labels, _kept(stats))
         digit_height = _digit_height(pieces)
-    marks = _mark_pieces(ink, pieces, digit_height)
+    marks = _mark_pieces(ink, pieces, stats, digit_height)
     pieces = [p for p in pieces if (p.left, p.top, p.width, p.height) not in marks]
     parts = _parts(labels, _merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
@@ -1001,9 +1011,12 @@ def _mark(
     return None
 
 
-def _mark_pieces(ink: InkMap, pieces: list[Part], digit_height: float) -> list[Box]:
-    """The pieces of ink that are points or commas between the digits' pieces beside them: left
-    among the digits' parts, a point near a digit was read as part of it ("0.99" read "099")."""
+def _mark_pieces(
+    ink: InkMap, pieces: list[Part], stats: np.ndarray, digit_height: float
+) -> list[Box]:
+    """The pieces of ink (`pieces`, or on a drawing every piece `_components` found, `stats`)
+    that are points or commas between the digits' pieces beside them: left among the digits'
+    parts, a point near a digit was read as part of it ("0.99" read "099")."""
     digits = [
         (d.left, d.top, d.width, d.height)
         for d in _merged([p for p in pieces if p.height > MARK_SIZE * digit_height])
@@ -1011,18 +1024,20 @@ def _mark_pieces(ink: InkMap, pieces: list[Part], digit_height: float) -> list[B
     if len(digits) < 2:
         return []
     digits.sort(key=lambda d: d[0] + d[2] / 2)
-    boxes = [(p.left, p.top, p.width, p.height) for p in pieces]
-    if ink.as_drawn:
-        # Specks too: nothing but the pen makes them on a drawing, and a point far smaller than
-        # the digits was passed over as one. A photo's paper has specks of its own.
-        _, _, stats, _ = cv2.connectedComponentsWithStats(ink.mask.astype(np.uint8), 8)
-        boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+    # Specks too on a drawing: nothing but the pen makes them there, and a point far smaller than
+    # the digits was passed over as one. A photo's paper has specks of its own.
+    boxes = (
+        [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+        if ink.as_drawn
+        else [(p.left, p.top, p.width, p.height) for p in pieces]
+    )
+    small = [box for box in boxes if box[3] <= MARK_SIZE * digit_height]
+    if not small:
+        return []
     pen = pen_width(ink.mask)
-    in_gap: dict[int, list[Box]] = {}
-    for box in boxes:
-        if box[3] <= MARK_SIZE * digit_height and (
-            mark := _mark(box, digits, ink.mask, digit_height, pen)
-        ):
+    in_gap: dict[int, list[tuple[Box, str]]] = {}
+    for box in small:
+        if mark := _mark(box, digits, ink.mask, digit_height, pen):
             in_gap.setdefault(mark[0], []).append((box, mark[1]))
     # A dash is left to the digits: as often a 5's flag or a 7's bar drawn apart.
     return [marks[0][0] for marks in in_gap.values() if len(marks) == 1 and marks[0][1] in ".,"]
