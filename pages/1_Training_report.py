@@ -234,12 +234,15 @@ with st.grid(8, min_column_width=110):
             answers, said = [], []
             for name, title in charts.MODEL_TITLES.items():
                 digit = int(gallery.predicted(name)[position])
-                colour = "red" if digit != gallery.labels[position] else "green"
+                # A cross or a tick as well as the colour: red and green alone are one colour
+                # to many readers.
+                wrong = digit != gallery.labels[position]
+                colour, tick = ("red", "✗") if wrong else ("green", "✓")
                 confidence = gallery.confidence(name)[position]
                 unsure = "?" if not is_sure(confidence, thresholds[name]) else ""
                 # Below a threshold of 84.99%, 84.87% is "84.9%", not "85%".
                 percent, _ = percents_apart(confidence, thresholds[name])
-                answers.append(f"{title} :{colour}[**{digit}{unsure}**] {percent}")
+                answers.append(f"{title} :{colour}[**{digit}{unsure}** {tick}] {percent}")
                 said.append(f"{title} read {digit}")
             st.image(
                 charts.pixelated(gallery.images[position] / 255.0, 84),

@@ -312,6 +312,8 @@ def test_report_gallery_filters_and_confusion_rates():
     for text in answers:
         mlp, cnn = text.split("CNN")
         assert text.startswith("true **7**") and ":red[" in mlp and ":green[" in cnn, text
+        # Told apart by more than colour.
+        assert "✗]" in mlp and "✓]" in cnn, text
     # Each answer below its model's threshold marked, as the drawing page would not announce it.
     threshold = load_card("mlp", store_dir())["calibration"]["threshold"]
     marked = 0
@@ -320,8 +322,8 @@ def test_report_gallery_filters_and_confusion_rates():
         # Shown with a decimal or two where whole percents would put it the other side.
         sure = float(re.search(r"\] ([\d.]+)%", mlp).group(1)) / 100
         if abs(sure - threshold) > 0.005:  # shown rounded: none at the threshold itself
-            assert ("?**]" in mlp) == (sure < threshold), text
-        marked += "?**]" in mlp
+            assert ("?**" in mlp) == (sure < threshold), text
+        marked += "?**" in mlp
     assert 0 < marked < len(answers)
 
     page.segmented_control(key="confusion_scale").set_value("rates")
