@@ -173,8 +173,8 @@ def main() -> None:
         f"{touching.sum()} with touching digits; {seconds * 1000:.0f} ms a number"
     )
     print(f"split into the right number of digits: {split_right.mean():.1%}")
-    # None are written: a point, a comma or a dash read among the digits is wrong.
-    print(f"with a mark between digits: {sum(bool(r.marks) for r in readings)}")
+    # None are written: a point, a comma, a dash or a minus read among the digits is wrong.
+    print(f"with a mark among the digits: {sum(bool(r.marks) for r in readings)}")
     for name in reader.names:
         read = [r.probs[name].argmax(axis=1) for r in readings]
         exact = np.array(

@@ -135,7 +135,9 @@ UNDERLINE_END = 1.0
 # missed points written close to a digit, 0.05 reads 1 of 1,000 such numbers with a comma. A point
 # sits below MARK_LOW of the digits' height, round, DOT_FILL of its box inked (not a curve); a comma
 # there reaches below their foot or is taller than COMMA_ASPECT times its width; a dash lies within
-# DASH_LEVEL of their middle, DASH_ASPECT times as wide as tall.
+# DASH_LEVEL of their middle, DASH_ASPECT times as wide as tall and at least DASH_PENS pens thick
+# (a photo's ruled line, left in pieces by the thresholding, is thinner than the pen). A dash
+# before the first digit, within MINUS_GAP digit heights of it, is a minus ("-42" was read "42").
 MARK_SIZE = 0.4
 DASH_WIDTH = 0.7
 MARK_PENS = (0.8, 6.0)
@@ -145,6 +147,8 @@ DOT_FILL = 0.5
 COMMA_ASPECT = 1.5
 DASH_LEVEL = 0.15
 DASH_ASPECT = 3.0
+DASH_PENS = 0.6
+MINUS_GAP = 1.0
 # A band of rows with ink, between rows without, is a line of writing when its writing is at least
 # LINE_SHARE as tall as the tallest's, measured as the WRITING_HEIGHT_PERCENTILE of its columns'
 # ink; a number on two lines was read column by column, each digit over another read as one
@@ -212,7 +216,8 @@ class NumberReading:
     probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
     # How sure the whole-digit network is that each is one whole digit; None without it.
     whole: np.ndarray | None = None
-    # Points, commas and dashes between the digits, spaces between lines: (digits before, mark).
+    # Points, commas and dashes between the digits, a minus before them, spaces between lines:
+    # (how many digits come before it, the mark).
     marks: tuple[tuple[int, str], ...] = ()
 
     def followed_by(self, below: "NumberReading") -> "NumberReading":
@@ -227,7 +232,9 @@ class NumberReading:
 
     def read_by(self, name: str) -> str:
         """The digits `name` reads, with the marks written between them."""
-        marks = dict(self.marks)
+        marks: dict[int, str] = {}
+        for before, mark in self.marks:  # a space between lines, then the minus of the second
+            marks[before] = marks.get(before, "") + mark
         return "".join(
             marks.get(i, "") + str(int(p.argmax())) for i, p in enumerate(self.probs[name])
         )
@@ -977,20 +984,25 @@ def _mark(
     box: Box, digits: list[Box], mask: np.ndarray, digit_height: float, pen: float
 ) -> tuple[int, str] | None:
     """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
-    and how many of them come before it; None if it is none."""
+    or before the first (a minus), and how many of them come before it; None if it is none."""
     x, y, w, h = box
     if h > MARK_SIZE * digit_height or w > DASH_WIDTH * digit_height:
         return None
     before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
-    if not 0 < before < len(digits):
+    if before == len(digits):
         return None
-    left, right = digits[before - 1], digits[before]
+    right = digits[before]
+    beside = digits[before - 1 : before + 1] if before else [right]
     gap = MARK_GAP * digit_height
-    if x < left[0] + left[2] + gap or x + w > right[0] - gap:
+    if x + w > right[0] - gap:
         return None
+    if before and x < beside[0][0] + beside[0][2] + gap:
+        return None
+    if not before and x + w < right[0] - MINUS_GAP * digit_height:
+        return None  # a minus stands by its number
     if max(w, h) < MARK_PENS[0] * pen or h > MARK_PENS[1] * pen:
         return None
-    top, foot = min(left[1], right[1]), max(left[1] + left[3], right[1] + right[3])
+    top, foot = min(d[1] for d in beside), max(d[1] + d[3] for d in beside)
     # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
     # redrawn, are passed over (a time is written less often than such a digit is read).
     column = mask[min(top, y) : max(foot, y + h), x : x + w].copy()
@@ -1002,13 +1014,12 @@ def _mark(
     wide = w > min(MARK_SIZE * digit_height, MARK_PENS[1] * pen)
     if wide and not abs(level - 0.5) < DASH_LEVEL:
         return None  # as wide as a dash, where no dash is written
-    if level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
+    dash = abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h and h >= DASH_PENS * pen
+    if before and level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
         return before, ","
-    if level >= MARK_LOW and dot:
+    if before and level >= MARK_LOW and dot:
         return before, "."
-    if abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h:
-        return before, "-"
-    return None
+    return (before, "-") if dash else None
 
 
 def _mark_pieces(

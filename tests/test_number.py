@@ -548,6 +548,39 @@ def test_a_point_near_a_digit_and_a_long_dash_are_written_into_the_number(first_
     assert read_number(on_black_pad(far), reader).number == "72-10"
 
 
+def with_minus(row: np.ndarray, gap: int, y: int = 100, thickness: int = 12) -> np.ndarray:
+    """`row`, of digits 120 pixels tall 40 from the top, widened on the left, with a dash
+    `thickness` thick (12: drawn with the digits' pen) `gap` pixels before the first digit, its
+    middle at row `y`."""
+    wide = np.pad(row, ((0, 0), (120, 0)))
+    first = int(np.flatnonzero(wide.max(axis=0))[0])
+    cv2.line(wide, (first - gap - 36, y), (first - gap - 6, y), 255, thickness)
+    return wide
+
+
+def test_a_minus_before_the_number_is_written_into_it(first_digits, reader):
+    # A leading minus was passed over: "-7210" read "7210", sure.
+    row = mnist_row(first_digits, gap=60)
+    reading = read_number(on_black_pad(with_minus(row, gap=20)), reader)
+    assert reading.number == reading.read_by("mlp") == f"-{FIRST_NUMBER}"
+    assert len(reading.digits) == 4, "the digits alone"
+    # Not a minus: a dash high up beside the first digit, or far from it, or a line far thinner
+    # than the pen (a piece of a photo's ruled line: "01867" read "-01867").
+    for dashed in (
+        with_minus(row, gap=20, y=50),
+        with_minus(row, gap=130),
+        with_minus(row, gap=20, thickness=3),
+    ):
+        assert read_number(on_black_pad(dashed), reader).number == FIRST_NUMBER
+
+
+def test_the_second_line_of_a_number_keeps_its_minus(first_digits, reader):
+    top, bottom = mnist_row(first_digits[:2], gap=60), with_minus(mnist_row(first_digits[2:]), 20)
+    width = max(top.shape[1], bottom.shape[1])
+    both = np.vstack([np.pad(row, ((0, 0), (0, width - row.shape[1]))) for row in (top, bottom)])
+    assert read_number(on_black_pad(both), reader).number == "72 -10"
+
+
 def test_a_speck_a_dot_up_high_or_a_colon_is_no_mark_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     middle = between_the_2_and_the_1(row)
