@@ -137,7 +137,11 @@ UNDERLINE_END = 1.0
 # there reaches below their foot or is taller than COMMA_ASPECT times its width; a dash lies within
 # DASH_LEVEL of their middle, DASH_ASPECT times as wide as tall and at least DASH_PENS pens thick
 # (a photo's ruled line, left in pieces by the thresholding, is thinner than the pen). A dash
-# before the first digit, within MINUS_GAP digit heights of it, is a minus ("-42" was read "42").
+# before the first digit, within MINUS_GAP digit heights of it, is a minus ("-42" was read "42"):
+# MINUS_LENGTH to MINUS_WIDTH digit heights long, the pen's ends left out of the first (a stray
+# tick is shorter), MINUS_ASPECT times as wide as tall (a short stroke of a broad pen), at the
+# level of the line through the digits' middles carried to it (the first digit alone sits high
+# or low, and a photo taken askew tilts the line).
 MARK_SIZE = 0.4
 DASH_WIDTH = 0.7
 MARK_PENS = (0.8, 6.0)
@@ -149,6 +153,9 @@ DASH_LEVEL = 0.15
 DASH_ASPECT = 3.0
 DASH_PENS = 0.6
 MINUS_GAP = 1.0
+MINUS_LENGTH = 0.25
+MINUS_WIDTH = 1.2
+MINUS_ASPECT = 2.0
 # A band of rows with ink, between rows without, is a line of writing when its writing is at least
 # LINE_SHARE as tall as the tallest's, measured as the WRITING_HEIGHT_PERCENTILE of its columns'
 # ink; a number on two lines was read column by column, each digit over another read as one
@@ -986,23 +993,29 @@ def _mark(
     """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
     or before the first (a minus), and how many of them come before it; None if it is none."""
     x, y, w, h = box
-    if h > MARK_SIZE * digit_height or w > DASH_WIDTH * digit_height:
-        return None
     before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
     if before == len(digits):
         return None
+    widest = DASH_WIDTH if before else MINUS_WIDTH
+    if h > MARK_SIZE * digit_height or w > widest * digit_height:
+        return None
+    if not before and w - pen < MINUS_LENGTH * digit_height:
+        return None
     right = digits[before]
-    beside = digits[before - 1 : before + 1] if before else [right]
     gap = MARK_GAP * digit_height
     if x + w > right[0] - gap:
         return None
-    if before and x < beside[0][0] + beside[0][2] + gap:
+    if before and x < digits[before - 1][0] + digits[before - 1][2] + gap:
         return None
     if not before and x + w < right[0] - MINUS_GAP * digit_height:
         return None  # a minus stands by its number
     if max(w, h) < MARK_PENS[0] * pen or h > MARK_PENS[1] * pen:
         return None
-    top, foot = min(d[1] for d in beside), max(d[1] + d[3] for d in beside)
+    if before:
+        top = min(digits[before - 1][1], right[1])
+        foot = max(d[1] + d[3] for d in digits[before - 1 : before + 1])
+    else:
+        top, foot = _line_at(digits, x + w / 2)
     # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
     # redrawn, are passed over (a time is written less often than such a digit is read).
     column = mask[min(top, y) : max(foot, y + h), x : x + w].copy()
@@ -1014,12 +1027,26 @@ def _mark(
     wide = w > min(MARK_SIZE * digit_height, MARK_PENS[1] * pen)
     if wide and not abs(level - 0.5) < DASH_LEVEL:
         return None  # as wide as a dash, where no dash is written
-    dash = abs(level - 0.5) < DASH_LEVEL and w >= DASH_ASPECT * h and h >= DASH_PENS * pen
+    aspect = DASH_ASPECT if before else MINUS_ASPECT
+    dash = abs(level - 0.5) < DASH_LEVEL and w >= aspect * h and h >= DASH_PENS * pen
     if before and level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
         return before, ","
     if before and level >= MARK_LOW and dot:
         return before, "."
     return (before, "-") if dash else None
+
+
+def _line_at(digits: list[Box], column: float) -> tuple[int, int]:
+    """The top and foot of a line of `digits` (boxes) at `column`: their median height about the
+    straight line through their middles (the first digit's own box with fewer than three)."""
+    if len(digits) < 3:
+        _, top, _, height = digits[0]
+        return top, top + height
+    middles = [(x + w / 2, y + h / 2) for x, y, w, h in digits]
+    slope, offset = np.polyfit(*zip(*middles), 1)
+    half = np.median([h for _, _, _, h in digits]) / 2
+    middle = slope * column + offset
+    return max(0, round(middle - half)), round(middle + half)  # a steep line stays in the picture
 
 
 def _mark_pieces(
@@ -1050,8 +1077,13 @@ def _mark_pieces(
     for box in small:
         if mark := _mark(box, digits, ink.mask, digit_height, pen):
             in_gap.setdefault(mark[0], []).append((box, mark[1]))
-    # A dash is left to the digits: as often a 5's flag or a 7's bar drawn apart.
-    return [marks[0][0] for marks in in_gap.values() if len(marks) == 1 and marks[0][1] in ".,"]
+    # A dash between digits is left to the digits: as often a 5's flag or a 7's bar drawn apart.
+    # A minus is taken out here, before a long one is cut into slices as digits written wide.
+    return [
+        marks[0][0]
+        for before, marks in in_gap.items()
+        if len(marks) == 1 and (marks[0][1] in ".," or not before)
+    ]
 
 
 def annotated(

@@ -548,13 +548,16 @@ def test_a_point_near_a_digit_and_a_long_dash_are_written_into_the_number(first_
     assert read_number(on_black_pad(far), reader).number == "72-10"
 
 
-def with_minus(row: np.ndarray, gap: int, y: int = 100, thickness: int = 12) -> np.ndarray:
+def with_minus(
+    row: np.ndarray, gap: int, y: int = 100, thickness: int = 12, length: int = 40
+) -> np.ndarray:
     """`row`, of digits 120 pixels tall 40 from the top, widened on the left, with a dash
-    `thickness` thick (12: drawn with the digits' pen) `gap` pixels before the first digit, its
-    middle at row `y`."""
-    wide = np.pad(row, ((0, 0), (120, 0)))
+    `length` long between its round ends and `thickness` thick (12: drawn with the digits' pen)
+    `gap` pixels before the first digit, its middle at row `y`."""
+    wide = np.pad(row, ((0, 0), (180, 0)))
     first = int(np.flatnonzero(wide.max(axis=0))[0])
-    cv2.line(wide, (first - gap - 36, y), (first - gap - 6, y), 255, thickness)
+    end = first - gap - thickness // 2
+    cv2.line(wide, (end - length, y), (end, y), 255, thickness)
     return wide
 
 
@@ -564,14 +567,29 @@ def test_a_minus_before_the_number_is_written_into_it(first_digits, reader):
     reading = read_number(on_black_pad(with_minus(row, gap=20)), reader)
     assert reading.number == reading.read_by("mlp") == f"-{FIRST_NUMBER}"
     assert len(reading.digits) == 4, "the digits alone"
-    # Not a minus: a dash high up beside the first digit, or far from it, or a line far thinner
-    # than the pen (a piece of a photo's ruled line: "01867" read "-01867").
+    # As long as a digit is tall: it was cut into slices, as digits written wide, and passed over.
+    # In a broad pen: only 2.5 times as wide as tall.
+    for dashed in (with_minus(row, gap=20, length=100), with_minus(row, 20, thickness=24)):
+        assert read_number(on_black_pad(dashed), reader).number == f"-{FIRST_NUMBER}"
+    # Not a minus: a dash high up beside the first digit, or far from it, a line far thinner than
+    # the pen (a piece of a photo's ruled line: "01867" read "-01867"), a short tick.
     for dashed in (
         with_minus(row, gap=20, y=50),
         with_minus(row, gap=130),
         with_minus(row, gap=20, thickness=3),
+        with_minus(row, gap=20, length=20),
     ):
         assert read_number(on_black_pad(dashed), reader).number == FIRST_NUMBER
+
+
+def test_a_minus_before_a_small_first_digit_is_read(first_digits, reader):
+    # Its level was measured against the first digit alone: a 7 written smaller than the rest,
+    # on their foot, has its middle far below theirs, where the minus is.
+    rest = mnist_row(first_digits[1:], gap=60)  # digits 120 pixels tall, rows 40 to 160
+    small = mnist_row(first_digits[:1], height=84)  # rows 28 to 112 of its own
+    small = np.pad(small, ((48, rest.shape[0] - small.shape[0] - 48), (0, 0)))  # foot at 160
+    row = with_minus(np.hstack([small, rest]), gap=30)
+    assert read_number(on_black_pad(row), reader).number == f"-{FIRST_NUMBER}"
 
 
 def test_the_second_line_of_a_number_keeps_its_minus(first_digits, reader):
