@@ -18,9 +18,9 @@ for `--pen`, the new writers.
 """
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from functools import reduce
+from functools import cache, partial, reduce
 from typing import TYPE_CHECKING
 
 import cv2
@@ -690,6 +690,7 @@ class Found:
     pairs: list[tuple[int, int]]  # the bands, left and right, that may be two such digits
     part_pieces: list[list[Box]]  # the boxes of each part's pieces of ink (none for a slice)
     digit_height: float
+    pen: Callable[[], float]  # the pen's width on the ink, measured once, if a mark needs it
     marks: list[Box] = field(default_factory=list)  # pieces left out of the digits as marks
     # Whether a line under the digits that a stroke comes down into at an end was seen: kept
     # unless `_found` was asked to take such lines out.
@@ -700,7 +701,7 @@ def _found(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
     labels, stats = _components(ink.mask)
     pieces = _without_lines_down(labels, _kept(stats))
     if not pieces:
-        return Found(ink, [], [], [], [], [], 0.0)
+        return Found(ink, [], [], [], [], [], 0.0, _pen(ink))
     digit_height = _digit_height(pieces)
     without, foot_or_underline = _without_underlines(ink, labels, pieces, digit_height, feet)
     if without is not ink:
@@ -708,7 +709,8 @@ def _found(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
         labels, stats = _components(ink.mask)
         pieces = _without_lines_down(labels, _kept(stats))
         digit_height = _digit_height(pieces)
-    marks = _mark_pieces(ink, pieces, stats, digit_height)
+    pen = _pen(ink)
+    marks = _mark_pieces(ink, pieces, stats, digit_height, pen)
     pieces = [p for p in pieces if (p.left, p.top, p.width, p.height) not in marks]
     parts = _parts(labels, _merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
@@ -741,9 +743,15 @@ def _found(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
         pairs,
         part_pieces,
         digit_height,
+        pen,
         marks,
         foot_or_underline,
     )
+
+
+def _pen(ink: InkMap) -> Callable[[], float]:
+    """The width of the pen on `ink`, measured at the first call: most readings need none."""
+    return cache(partial(pen_width, ink.mask))
 
 
 def find_candidates(image: np.ndarray) -> tuple[InkMap, list[float], list[Candidate]]:
@@ -979,16 +987,19 @@ def _read(found: Found, reader: "DigitReader", top: int) -> tuple[NumberReading,
 def _marks(passed_over: list[Box], digits: list[Box], found: Found) -> tuple[tuple[int, str], ...]:
     """The marks among the pieces of ink `passed_over` (boxes) that lie between two of the
     `digits` (boxes, left to right): (how many digits come before it, the mark)."""
-    pen = pen_width(found.ink.mask) if passed_over else 0.0
     in_gap: dict[int, list[str]] = {}
     for box in passed_over:
-        if mark := _mark(box, digits, found.ink.mask, found.digit_height, pen):
+        if mark := _mark(box, digits, found.ink.mask, found.digit_height, found.pen):
             in_gap.setdefault(mark[0], []).append(mark[1])
     return tuple((before, kinds[0]) for before, kinds in sorted(in_gap.items()) if len(kinds) == 1)
 
 
 def _mark(
-    box: Box, digits: list[Box], mask: np.ndarray, digit_height: float, pen: float
+    box: Box,
+    digits: list[Box],
+    mask: np.ndarray,
+    digit_height: float,
+    measure_pen: Callable[[], float],
 ) -> tuple[int, str] | None:
     """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
     or before the first (a minus), and how many of them come before it; None if it is none."""
@@ -999,8 +1010,6 @@ def _mark(
     widest = DASH_WIDTH if before else MINUS_WIDTH
     if h > MARK_SIZE * digit_height or w > widest * digit_height:
         return None
-    if not before and w - pen < MINUS_LENGTH * digit_height:
-        return None
     right = digits[before]
     gap = MARK_GAP * digit_height
     if x + w > right[0] - gap:
@@ -1009,6 +1018,9 @@ def _mark(
         return None
     if not before and x + w < right[0] - MINUS_GAP * digit_height:
         return None  # a minus stands by its number
+    pen = measure_pen()
+    if not before and w - pen < MINUS_LENGTH * digit_height:
+        return None
     if max(w, h) < MARK_PENS[0] * pen or h > MARK_PENS[1] * pen:
         return None
     if before:
@@ -1050,7 +1062,11 @@ def _line_at(digits: list[Box], column: float) -> tuple[int, int]:
 
 
 def _mark_pieces(
-    ink: InkMap, pieces: list[Part], stats: np.ndarray, digit_height: float
+    ink: InkMap,
+    pieces: list[Part],
+    stats: np.ndarray,
+    digit_height: float,
+    measure_pen: Callable[[], float],
 ) -> list[Box]:
     """The pieces of ink (`pieces`, or on a drawing every piece `_components` found, `stats`)
     that are points or commas between the digits' pieces beside them: left among the digits'
@@ -1069,13 +1085,9 @@ def _mark_pieces(
         if ink.as_drawn
         else [(p.left, p.top, p.width, p.height) for p in pieces]
     )
-    small = [box for box in boxes if box[3] <= MARK_SIZE * digit_height]
-    if not small:
-        return []
-    pen = pen_width(ink.mask)
     in_gap: dict[int, list[tuple[Box, str]]] = {}
-    for box in small:
-        if mark := _mark(box, digits, ink.mask, digit_height, pen):
+    for box in boxes:
+        if mark := _mark(box, digits, ink.mask, digit_height, measure_pen):
             in_gap.setdefault(mark[0], []).append((box, mark[1]))
     # A dash between digits is left to the digits: as often a 5's flag or a 7's bar drawn apart.
     # A minus is taken out here, before a long one is cut into slices as digits written wide.
