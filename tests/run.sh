@@ -21,6 +21,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
-# A worker a core, each test file on one worker (a browser file shares its server): 11 minutes on
-# 2 cores against 15 one test after another, most of which waited on servers and subprocesses.
+# A worker a core, each test file on one worker (a browser file shares its server): 10 to 13
+# minutes on 2 cores against 15 one test after another, most of it waiting on servers and
+# subprocesses.
 .venv/bin/python -m pytest --numprocesses auto --dist loadfile "$@"
