@@ -24,7 +24,6 @@ from digitpad.samples import (
     input_image,
     list_samples,
     sample_row,
-    utc_now,
 )
 
 # Zip layout: the 28x28 input and the drawing, each named by sample id and label, plus a
@@ -44,8 +43,8 @@ class Imported:
     and why."""
 
     added: int
-    already_here: int  # saved before: the same time, digit and drawing
-    repeated: int  # the same time, digit and drawing as one before it in the file
+    already_here: int  # saved before: the same time (where the file gives one), digit, drawing
+    repeated: int  # the same as one before it in the file, by the same test
     blank: int  # no ink in the 28x28 input
 
     def said(self, name: str) -> str:
@@ -117,8 +116,9 @@ def export_zip(path: str | os.PathLike) -> bytes:
 def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     """Add the samples of an exported .npz or zip of PNGs, all in one transaction.
 
-    A sample already in the database (same time, digit and drawing) is left out, so importing a
-    file twice adds it once; so is one repeated in the file, and one with no ink. Raises
+    A sample already in the database (same time, digit and drawing; the same digit and drawing
+    where the file gives no time) is left out, so importing a file twice adds it once; so is one
+    repeated in the file, and one with no ink. Raises
     BadSampleFile saying what is wrong, and for a file that holds no digit to add.
     """
     try:
@@ -140,10 +140,11 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     if not inked:
         blank = f" ({len(rows):,} blank pictures, with no ink)" if rows else ""
         raise BadSampleFile(f"the file holds no digits{blank}")
-    # A file of one picture thousands of times over is one digit, not thousands.
+    # A file of one picture thousands of times over is one digit, not thousands. A picture
+    # with no time of its own is matched on its digit and drawing alone, as `add_new_rows` does.
     unique = {}
     for row in inked:
-        unique.setdefault(tuple(row[:3]), row)
+        unique.setdefault(tuple(row[:3]) if row[0] else tuple(row[1:3]), row)
     added = add_new_rows(path, list(unique.values()))
     return Imported(added, len(unique) - added, len(inked) - len(unique), len(rows) - len(inked))
 
@@ -192,8 +193,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         raise BadSampleFile(f"the .npz's images are {images.dtype}: expected float32 or uint8")
     if images.dtype != np.uint8 and count and not 0 <= images.min() <= images.max() <= 1:
         raise BadSampleFile("the .npz's float images must lie in [0, 1]")
-    created = arrays.get("created", np.array([utc_now()] * count, dtype="U32"))
-    if created.shape != (count,) or created.dtype.kind != "U":
+    created = arrays.get("created")  # none: each picture is given the import's time
+    if created is not None and (created.shape != (count,) or created.dtype.kind != "U"):
         raise BadSampleFile(f"the .npz has {created.shape} {created.dtype} times for {count} "
                             "samples: expected one text time each")  # fmt: skip
     pngs, offsets = arrays.get("canvas_png"), arrays.get("canvas_offsets")
@@ -223,7 +224,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         else:  # no drawing kept: the 28x28 input stands in for it
             png = png_bytes(as_uint8(input_image(images[i])))
         answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
-        rows.append(sample_row(png, images[i], int(labels[i]), answers, str(created[i])))
+        time = None if created is None else str(created[i])
+        rows.append(sample_row(png, images[i], int(labels[i]), answers, time))
     return rows
 
 
@@ -270,9 +272,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                 f"the zip holds no {ZIP_INPUT_DIR}/id<N>_digit<D>.png pictures: "
                 "not a DigitPad export"
             )
-        # Pictures without a time of their own share the import's, as an .npz's do: one picture
-        # repeated is then the same digit, whichever millisecond each was read in.
-        rows, imported_at = [], utc_now()
+        rows = []
         for _, label, base in inputs:
             name = f"{ZIP_INPUT_DIR}/{base}"
             image = cv2.imdecode(np.frombuffer(read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -294,6 +294,6 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             except (AttributeError, TypeError, ValueError):
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None
             created = extra.get("created")
-            created = created if isinstance(created, str) else imported_at
+            created = created if isinstance(created, str) else None
             rows.append(sample_row(png, image, label, answers, created))
     return rows

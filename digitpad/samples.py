@@ -140,7 +140,9 @@ def sample_row(
     probs: dict[str, np.ndarray],
     created: str | None,
 ) -> tuple:
-    """One sample as the database stores it; ValueError for a label that is no digit."""
+    """One sample as the database stores it, its time None where none is known (an imported
+    file's picture, given the import's time by `add_new_rows`); ValueError for a label that is
+    no digit."""
     if not 0 <= int(label) < NUM_CLASSES:
         raise ValueError(f"a label is a digit 0-9, not {label}")
     predictions = {
@@ -148,7 +150,7 @@ def sample_row(
         for name, p in probs.items()
     }
     return (
-        created or utc_now(),
+        created,
         int(label),
         bytes(canvas_png),
         input_image(image).tobytes(),
@@ -171,7 +173,7 @@ def add_sample(
     created: str | None = None,
 ) -> int:
     """Save one labelled drawing in one transaction; returns its id."""
-    row = sample_row(canvas_png, image, label, probs, created)
+    row = sample_row(canvas_png, image, label, probs, created or utc_now())
     with connect(path) as db, transaction(db):
         return db.execute(INSERT, row).lastrowid
 
@@ -278,16 +280,23 @@ def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 
 
 def add_new_rows(path: str | os.PathLike, rows: list[tuple]) -> int:
-    """Add `sample_row`s in one transaction, leaving out any already here (same time, digit
-    and drawing), so that importing a file twice adds it once; returns how many were added."""
-    added = 0
+    """Add `sample_row`s in one transaction, leaving out any already here, so that importing a
+    file twice adds it once: the same time, digit and drawing, or for a row with no time of its
+    own the same digit and drawing (its time would be the import's, new at every import); a row
+    with no time is given the import's. Returns how many were added."""
+    added, imported_at = 0, utc_now()
     with connect(path) as db, transaction(db):
         # Read once, not once a row, which made importing grow with the square of the samples.
         seen = set(db.execute("SELECT created, label, canvas_png FROM samples"))
+        drawn = {(label, png) for _, label, png in seen}
         for row in rows:
-            key = tuple(row[:3])
-            if key not in seen:
-                db.execute(INSERT, row)
-                seen.add(key)
-                added += 1
+            created, label, png = row[:3]
+            here = (created, label, png) in seen if created else (label, png) in drawn
+            if here:
+                continue
+            row = (created or imported_at, *row[1:])
+            db.execute(INSERT, row)
+            seen.add(row[:3])
+            drawn.add((label, png))
+            added += 1
     return added

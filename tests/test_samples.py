@@ -242,6 +242,26 @@ def test_zip_round_trip(tmp_path):
     assert sample_files.import_file(tmp_path / "b.db", exported).already_here == 7
 
 
+def test_files_without_times_imported_twice_add_once(tmp_path):
+    # A teacher's .npz of images and labels, and a zip of 28x28 PNGs with no manifest, were
+    # each added again at every import: their pictures took the import's time, new each time.
+    images = np.zeros((3, 28, 28), np.uint8)
+    for i, image in enumerate(images):
+        image[4:24, 8 + 4 * i] = 255
+    plain_npz = npz_of(labels=np.array([1, 1, 7]), images=images)
+    plain_zip = zip_of({f"28x28/id{i}_digit{d}.png": png_bytes(images[i])
+                        for i, d in enumerate([1, 1, 7])})  # fmt: skip
+    db = tmp_path / "samples.db"
+    assert sample_files.import_file(db, plain_npz) == sample_files.Imported(3, 0, 0, 0)
+    assert sample_files.import_file(db, plain_npz) == sample_files.Imported(0, 3, 0, 0)
+    assert sample_files.import_file(db, plain_zip) == sample_files.Imported(0, 3, 0, 0)
+    kept = samples.list_samples(db)
+    assert sorted(s.label for s in kept) == [1, 1, 7] and all(s.created for s in kept)
+    # The same picture under another digit is another sample.
+    relabelled = npz_of(labels=np.array([4, 1, 7]), images=images)
+    assert sample_files.import_file(db, relabelled) == sample_files.Imported(1, 2, 0, 0)
+
+
 @pytest.mark.parametrize("slash", ["/", "\\"])
 def test_an_export_unzipped_and_zipped_again_imports(tmp_path, slash):
     # Zipping the unzipped folder puts everything under it, a Mac adds __MACOSX beside it, and
