@@ -72,7 +72,7 @@ else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
     # found, starting with the filter this digit excites most.
     kernels = explain.conv_filters(cnn, layer)  # (filters, maps read, 3, 3)
-    strongest = explain.strongest_filter(maps[layer], seen)
+    strongest = explain.strongest_filter(maps[layer], seen, explain.input_grid(cnn, layer))
     chosen = st.slider(f"{layer} filter", 0, len(kernels) - 1, strongest, key=f"{layer}_filter")
     # The slices beside the map where both fit; on an upright tablet, the map under them.
     weights, found = layout.columns_that_wrap([400, 200], "chosen_filter")

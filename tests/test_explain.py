@@ -79,7 +79,19 @@ def test_strongest_filter_is_the_one_that_fires_most_on_the_strokes():
     maps[3:23, 11:15, 0] = 0.0  # lit all over the paper but where the stroke is: 566 in all
     maps[3:23, 11:15, 1] = 2.0  # on the stroke: 160 in all
     maps[0, 0, 2] = 100.0  # one bright corner, far from any ink
-    assert explain.strongest_filter(maps, digit) == 1
+    assert explain.strongest_filter(maps, digit, (1.0, 1.0)) == 1  # conv1's grid
+
+
+def test_strongest_filter_lines_a_pooled_map_up_with_the_input():
+    # conv3's 10x10 map: a pixel every 2 input pixels from (4.5, 4.5), so a stroke down input
+    # columns 22 and 23 lies under map column 9. Squeezed whole into 10 columns, the strokes
+    # lay under column 8 and the filter lit there won.
+    digit = np.zeros((28, 28), np.float32)
+    digit[4:24, 22:24] = 1.0
+    maps = np.zeros((10, 10, 2), np.float32)
+    maps[:, 9, 0] = 1.0
+    maps[:, 8, 1] = 1.0
+    assert explain.strongest_filter(maps, digit, (2.0, 4.5)) == 0
 
 
 def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):

@@ -252,7 +252,8 @@ def test_a_deeper_layer_shows_one_filter_at_a_time_starting_with_the_strongest(d
     page.run()
     cnn = reader.models["cnn"]
     maps = explain.activations(cnn, drawn_digit, ["conv3"])["conv3"]
-    strongest = explain.strongest_filter(maps, explain.as_seen(cnn, drawn_digit))
+    seen, grid = explain.as_seen(cnn, drawn_digit), explain.input_grid(cnn, "conv3")
+    strongest = explain.strongest_filter(maps, seen, grid)
     assert page.slider(key="conv3_filter").value == strongest
     kernels = explain.conv_filters(cnn, "conv3")
     for chosen in (strongest, (strongest + 1) % len(kernels)):
