@@ -32,7 +32,7 @@ from digitpad.pad import (
     upload_that_stays,
 )
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
-from digitpad.store import store_dir
+from digitpad.store import learnt_from, store_dir
 from digitpad.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
@@ -337,7 +337,7 @@ def draw_a_digit() -> None:
 
     if "cnn" in reader.models:
         with inside_the_cnn:
-            first_layer(feature_maps)
+            first_layer(feature_maps, deskewed is not None)
 
 
 # Built and encoded once, not on every run of the page while nothing is drawn: st.image passes
@@ -367,7 +367,7 @@ def mnist_digits() -> None:
         st.image(
             picture,
             caption="MNIST's own test digits, 28x28 pixels each: your drawing is made into one "
-            "like these, and both networks learnt from MNIST's training digits.",
+            f"like these. Both networks learnt from {learnt_from(store_dir())}.",
             width="stretch",
             alt="MNIST's own digits, 0 to 9",
         )
@@ -478,8 +478,9 @@ def ask_and_save(
             st.rerun()
 
 
-def first_layer(feature_maps: np.ndarray | None) -> None:
-    """The CNN's learned first-layer filters, and what they make of the drawing."""
+def first_layer(feature_maps: np.ndarray | None, deskewed: bool) -> None:
+    """The CNN's learned first-layer filters, and what they make of the drawing (`deskewed`
+    first, where the CNN deskews)."""
     st.subheader("Inside the CNN's first layer")
     learned, maps = columns_that_wrap([FIRST_LAYER_WIDTH, FIRST_LAYER_WIDTH], "first_layer")
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
@@ -506,9 +507,10 @@ def first_layer(feature_maps: np.ndarray | None) -> None:
             config=CHART_CONFIG,
             alt="Where each first-layer filter fires on your digit",
         )
+        seen = "your digit, deskewed (step 5)" if deskewed else "your digit"
         maps.caption(
-            "Where each filter fires on your digit: bright where its pattern is found. Some "
-            "light up the blank paper instead: for them, no ink is the pattern."
+            f"Where each filter fires on {seen}: bright where its pattern is found. Some light "
+            "up the blank paper instead: for them, no ink is the pattern."
         )
 
 

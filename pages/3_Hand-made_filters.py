@@ -11,6 +11,19 @@ START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a cl
 FIGURE_WIDTH = 340  # pixels, at least: two figures a row at 1280 or on a tablet on its side
 # Three number boxes a row, each wider than the 120 pixels under which Streamlit drops its -/+.
 EDITOR_WIDTH = 400
+# What each of the chapter's filters answers, as tests/test_explain.py measures it: their names
+# promise more than two of them do.
+WHAT_IT_FINDS = {
+    "horizontal edge": "It answers red along a stroke's lower edge (ink above, paper below) and "
+    "blue along its upper edge, a slanted stroke's as well as a level one's.",
+    "vertical edge": "It answers red along a stroke's left edge (paper on the left, ink on the "
+    "right) and blue along its right edge, a slanted stroke's as well as an upright one's.",
+    "diagonal edge": "It is a pixel less the one up and to its right: it answers weakly, along "
+    "the edges of strokes of every direction, a \\ stroke's most and a / stroke's least.",
+    "horizontal stripes": "Its weights add up to 3, not 0 as an edge filter's do: on strokes as "
+    "thick as a digit's it mostly copies the ink, whatever their direction. Only stripes a "
+    "pixel apart, which handwriting seldom has, set it apart.",
+}
 
 
 def grid_editor() -> np.ndarray:
@@ -94,7 +107,7 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
         st.caption(
             f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
             f"bottom: each slid over {named}, red where it responds, blue where it is "
-            "negative."
+            f"negative. {WHAT_IT_FINDS[name]}"
         )
 
 st.subheader("Your own filter")

@@ -71,6 +71,37 @@ def test_conv_filters_are_filters_by_input_channel(models):
     assert explain.conv_filters(cnn, "conv2")[5, 7, 0, 2] == kernel[0, 2, 7, 5]
 
 
+def test_the_hand_made_filters_find_what_their_page_says():
+    level, upright = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
+    level[13:15, 3:25], upright[3:25, 13:15] = 1.0, 1.0
+    falling = np.clip(1 - np.abs(np.subtract.outer(np.arange(28), np.arange(28))), 0, 1)
+    rising = falling[:, ::-1]
+    stripes = np.zeros((28, 28), np.float32)
+    stripes[4:24:2, 4:24] = 1.0
+
+    def response(name, image):
+        return explain.convolve(image, np.array(explain.HAND_MADE_FILTERS[name], np.float32))
+
+    # Red along a level stroke's lower edge, blue along its upper one; little on an upright one.
+    # (Row r of a map is centred on row r + 1 of the digit.)
+    edges = response("horizontal edge", level)
+    assert np.unravel_index(edges.argmax(), edges.shape)[0] + 1 in (14, 15)
+    assert np.unravel_index(edges.argmin(), edges.shape)[0] + 1 in (12, 13)
+    assert np.abs(response("horizontal edge", upright)).sum() < 0.2 * np.abs(edges).sum()
+    edges = response("vertical edge", upright)
+    assert np.unravel_index(edges.argmax(), edges.shape)[1] + 1 in (12, 13)
+    assert np.unravel_index(edges.argmin(), edges.shape)[1] + 1 in (14, 15)
+    # A pixel less its upper-right neighbour: a \ stroke most, a / stroke least.
+    diagonal = [np.abs(response("diagonal edge", line)).sum() for line in (falling, rising)]
+    assert diagonal[0] > 3 * diagonal[1]
+    # Weights adding to 3 copy ink as thick as a digit's whatever its direction; stripes set
+    # it apart.
+    thick = np.zeros((28, 28), np.float32)
+    thick[12:16, 4:24] = 1.0
+    copied = [response("horizontal stripes", bar).max() for bar in (thick, thick.T, stripes)]
+    assert copied[0] == copied[1] == 3 and copied[2] > copied[0]
+
+
 def test_strongest_filter_is_the_one_that_fires_most_on_the_strokes():
     digit = np.zeros((28, 28), np.float32)
     digit[4:24, 13:15] = 1.0  # a "1" down the middle

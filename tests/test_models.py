@@ -1,5 +1,7 @@
 """The shipped models: the chapter's shapes, and cards that tell the truth about them."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -7,7 +9,7 @@ import pytest
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.explain import as_seen, first_layer_filters
 from digitpad.models import Deskew, build_cnn, build_mlp
-from digitpad.store import load_card
+from digitpad.store import learnt_from, load_card
 
 SLICE = 2000  # test images re-evaluated: enough to check the card, quick on 2 cores
 
@@ -133,3 +135,12 @@ def test_card_agrees_with_the_shipped_model(name, reader, mnist_test):
     found = set(result.misclassified.tolist())
     # Scored where it was trained, on another CPU here: a borderline image or two may flip.
     assert len(stated ^ found) <= 2, (sorted(stated), sorted(found))
+
+
+def test_the_drawing_page_says_what_the_networks_learnt_from():
+    # The robust recipe's MLP reads MNIST better than the chapter's CNN: saying "MNIST" of it
+    # alone passed that off as MNIST's plain result.
+    store = Path(__file__).parent.parent / "model_store"
+    assert learnt_from(store / "chapter") == "MNIST's training digits"
+    robust = learnt_from(store)
+    assert robust.startswith("MNIST's training digits, ") and "redrawn" in robust
