@@ -589,7 +589,7 @@ def finetune_main(args: argparse.Namespace) -> None:
                  "new CNN there and makes it active")  # fmt: skip
     base_version = versions.active_version("cnn", store)
     try:
-        version, result = finetune.finetune_active_cnn(
+        version, active, result = finetune.finetune_active_cnn(
             store, database, (images, labels),
             command=command_line(),
             mnist_file=mnist_path(args.data),
@@ -606,8 +606,13 @@ def finetune_main(args: argparse.Namespace) -> None:
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
               f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
-    print(f"saved {store / versions.VERSIONS_DIR / version}.keras, now the active CNN; "
-          f"{base_version} is kept (switch back on the Your digits page)")  # fmt: skip
+    saved = f"saved {store / versions.VERSIONS_DIR / version}.keras"
+    if active:
+        print(f"{saved}, now the active CNN; {base_version} is kept (switch back on the Your "
+              "digits page)")  # fmt: skip
+    else:
+        print(f"{saved}, not made active: {versions.active_version('cnn', store)} was made "
+              "active while it trained and stays so (switch on the Your digits page)")  # fmt: skip
 
 
 def command_line() -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitpad import changes
+from digitpad import MODEL_NAMES, changes
 from digitpad.calibration import is_sure
 from digitpad.data import (
     MNIST_ENV,
@@ -27,7 +27,6 @@ from digitpad.number import NO_DIGITS, digit_in_picture, read_number
 from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
-    active_card,
     active_card_path,
     card_threshold,
     load_card,
@@ -231,6 +230,9 @@ def evaluate(args: argparse.Namespace) -> int:
     from digitpad.scoring import build_test_sets, score, table
 
     store = args.store
+    # The cards of the models about to be read: a version made active while they are scored
+    # (a fine-tune ending) must not get their scores, nor lose its own card to theirs.
+    card_paths = {name: active_card_path(name, store) for name in MODEL_NAMES}
     reader = load_reader(store)
     if reader is None:
         return 2
@@ -240,11 +242,15 @@ def evaluate(args: argparse.Namespace) -> int:
         print(f"error: --pen-data: {error}", file=sys.stderr)
         return 2
     # The scores belong to the models read: a fine-tuned version's card, if one is active.
-    cards = {name: active_card(name, store) or {} for name in reader.names}
+    cards = {name: load_card(card_paths[name].stem, card_paths[name].parent) or {}
+             for name in reader.names}  # fmt: skip
     scores = score(reader, sets, {name: card_threshold(card) for name, card in cards.items()})
     print(table(scores))
     if args.record:
-        card_paths = {name: active_card_path(name, store) for name in cards}
+        if any(active_card_path(name, store) != card_paths[name] for name in cards):
+            print("error: another model version was made active while these were scored: "
+                  "nothing recorded; run the command again", file=sys.stderr)  # fmt: skip
+            return 1
         for name, card in cards.items():
             if card.get("recipe") == "robust":
                 card["changes_from_chapter"] = changes.as_card(name)
@@ -258,7 +264,8 @@ def evaluate(args: argparse.Namespace) -> int:
             if card.get("recipe") == "robust" and "evaluation" in chapter:
                 card["evaluation"]["chapter_scores"] = chapter["evaluation"]["scores"]
             write_card(card_paths[name].stem, card, card_paths[name].parent)
-        print(f"recorded in the model cards: {', '.join(map(str, card_paths.values()))}")
+        recorded = ", ".join(str(card_paths[name]) for name in cards)
+        print(f"recorded in the model cards: {recorded}")
     return 0
 
 

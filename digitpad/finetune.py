@@ -308,8 +308,11 @@ def save_as_active(
     mnist_file: Path | None,
     database: Path,
     store: Path,
-) -> str:
-    """Saves the fine-tuned CNN with its card as a new version and makes it the one pages read.
+) -> tuple[str, bool]:
+    """Saves the fine-tuned CNN with its card as a new version and makes it the one pages read,
+    unless another was made active while it trained (a switch or a rollback, in another session
+    or from the command line): that choice stands, and the new version is kept beside it.
+    Returns the new version and whether it is active.
 
     The base version stays in the store, so the person can switch back to it.
     """
@@ -317,8 +320,10 @@ def save_as_active(
     base_card = versions.version_card(base_version, store)
     card = finetuned_card(base_card, base_version, result, command, data)
     version = versions.save_version(result.model, card, "cnn", store)
+    if versions.active_version("cnn", store) != base_version:
+        return version, False
     versions.activate("cnn", version, store)
-    return version
+    return version, True
 
 
 def finetune_active_cnn(
@@ -329,9 +334,10 @@ def finetune_active_cnn(
     mnist_file: Path | None = None,
     progress: Progress | None = None,
     **options,
-) -> tuple[str, Finetuned]:
+) -> tuple[str, bool, Finetuned]:
     """Fine-tunes the CNN the pages read with on MNIST plus `yours`, the digits of `database`,
-    and makes the new one active: its version, and how it was made. `options` go to `finetune`.
+    and makes the new one active (as `save_as_active` does): its version, whether it is
+    active, and how it was made. `options` go to `finetune`.
 
     ModelUnavailable without the CNN, data.MnistUnavailable without MNIST.
     """
@@ -340,5 +346,5 @@ def finetune_active_cnn(
     base_version = versions.active_version("cnn", store)
     base = load_model("cnn", store)
     result = finetune(base, mnist_train, mnist_test, yours, progress=progress, **options)
-    version = save_as_active(result, base_version, command, mnist_file, database, store)
-    return version, result
+    version, active = save_as_active(result, base_version, command, mnist_file, database, store)
+    return version, active, result

@@ -103,8 +103,12 @@ def save_version(net: keras.Model, card: dict, name: str, store: Path | None = N
         version = f"{name}-{stamp}-{n}"
     write_card(version, {**card, "version": version}, folder)
     # Written under a name list_versions ignores, then renamed: a version is whole or absent.
-    with written_whole(folder / f"{version}.keras") as path:
-        net.save(path)
+    try:
+        with written_whole(folder / f"{version}.keras") as path:
+            net.save(path)
+    except BaseException:  # no room, Ctrl-C: no card left behind without its model
+        (folder / f"{version}.json").unlink(missing_ok=True)
+        raise
     return version
 
 
@@ -120,12 +124,16 @@ def activate(name: str, version: str, store: Path | None = None) -> None:
     path = Path(store or store_dir()) / ACTIVE_FILE
     # A file of its own for each switch (two sessions may switch at once), then renamed: readers
     # see the old active.json or the new one, never half of one.
-    with tempfile.NamedTemporaryFile(
+    partial = tempfile.NamedTemporaryFile(
         "w", dir=path.parent, prefix=f".{ACTIVE_FILE}.", suffix=".partial", delete=False
-    ) as partial:
-        partial.write(json.dumps(active, indent=1) + "\n")
-    os.chmod(partial.name, 0o644)  # readable as the file it replaces, not private as made
-    os.replace(partial.name, path)
+    )
+    try:
+        with partial:
+            partial.write(json.dumps(active, indent=1) + "\n")
+        os.chmod(partial.name, 0o644)  # readable as the file it replaces, not private as made
+        os.replace(partial.name, path)
+    finally:  # a switch that failed (no room) leaves nothing behind
+        Path(partial.name).unlink(missing_ok=True)
 
 
 def rollback(name: str, store: Path | None = None) -> str:

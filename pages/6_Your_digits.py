@@ -80,7 +80,21 @@ def import_upload() -> None:
         st.session_state["import_message"] = ("success", imported.said(upload.name))
 
 
+def fine_tuning_now() -> bool:
+    """Whether a fine-tune runs on this store; if so, says that a switch waits for it: a page
+    drawn before it started still offers the buttons, and the run's end undid the switch."""
+    job = jobs.JOBS.get(store)
+    if job is None or not job.running:
+        return False
+    st.session_state["versions_problem"] = (
+        "Fine-tuning is running: switch or roll back once it has saved its CNN."
+    )
+    return True
+
+
 def switch_version() -> None:
+    if fine_tuning_now():
+        return
     version = st.session_state["cnn_version"]
     try:
         versions.activate("cnn", version, store)
@@ -91,16 +105,17 @@ def switch_version() -> None:
         ui.models_changed()
 
 
-def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> str:
-    """Fine-tunes the active CNN and makes the new one active; runs in a jobs.Job."""
+def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> tuple[str, bool]:
+    """Fine-tunes the active CNN and makes the new one active, if no other was made active
+    meanwhile; runs in a jobs.Job. The new version, and whether it is active."""
     try:
-        version, _ = finetune.finetune_active_cnn(
+        version, active, _ = finetune.finetune_active_cnn(
             store, database, yours, "the Your digits page", mnist_path(), progress, epochs=epochs
         )
     except MnistUnavailable as problem:  # no local file and no download: say where it should be
         raise ValueError(f"Fine-tuning needs MNIST: set ${MNIST_ENV} to an mnist.npz "
                          f"({problem}).") from problem  # fmt: skip
-    return version
+    return version, active
 
 
 def start_fine_tuning() -> None:
@@ -131,7 +146,15 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
         return
     st.session_state["finetune_told"] = job
     if job.result is not None:
-        st.success(f"Saved {versions.title(job.result)}; every page reads with it now.")
+        version, active = job.result
+        if active:
+            st.success(f"Saved {versions.title(version)}; every page reads with it now.")
+        else:  # a switch made elsewhere while it trained (from the command line) stands
+            st.info(
+                f"Saved {versions.title(version)}, not made active: "
+                f"{versions.title(versions.active_version('cnn', store))} was made active while "
+                "it trained. Switch to it under CNN versions."
+            )
     else:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 
@@ -164,6 +187,8 @@ def read_now(version: str, card: dict) -> None:
 
 
 def roll_back() -> None:
+    if fine_tuning_now():
+        return
     try:
         base = versions.rollback("cnn", store)
     except (ValueError, OSError) as problem:  # its base's file gone since; a read-only store

@@ -269,3 +269,35 @@ def test_output_whose_reader_has_gone_ends_quietly(command, copies, image_folder
     finally:
         os.close(writing)
     assert done.returncode == 1 and "BrokenPipeError" not in done.stderr, done.stderr
+
+
+def test_evaluate_records_nothing_if_another_version_became_active_meanwhile(
+    store_copy, tiny_mnist, monkeypatch, capsys
+):
+    # Scoring takes minutes: a fine-tune that ended meanwhile had its new version's card
+    # overwritten with the scores and card of the model measured before it.
+    from digitpad import cli, scoring, versions
+
+    fine_tuned = "cnn-20250101T000000Z"
+    folder = store_copy / "versions"
+    folder.mkdir()
+    (folder / f"{fine_tuned}.keras").symlink_to(store_copy / "cnn.keras")
+    card = {"recipe": "finetune", "finetuned_from": "cnn"}
+    (folder / f"{fine_tuned}.json").write_text(json.dumps(card))
+    build = scoring.build_test_sets
+    # A few digits, no pen set: the race, not the scoring, is what is tested.
+    monkeypatch.setattr(scoring, "build_test_sets", lambda x, y, pen: build(x[:20], y[:20]))
+    score = scoring.score
+
+    def fine_tune_ends_while_scoring(*args):
+        scores = score(*args)
+        versions.activate("cnn", fine_tuned, store_copy)
+        return scores
+
+    monkeypatch.setattr(scoring, "score", fine_tune_ends_while_scoring)
+    recorded = {path: path.stat().st_mtime_ns for path in store_copy.rglob("*.json")}
+    code = cli.main(["--store", str(store_copy), "evaluate", "--data", str(tiny_mnist),
+                     "--pen-data", str(tiny_mnist), "--record"])  # fmt: skip
+    assert code == 1 and "nothing recorded" in capsys.readouterr().err
+    assert json.loads((folder / f"{fine_tuned}.json").read_text()) == card
+    assert recorded == {path: path.stat().st_mtime_ns for path in recorded}

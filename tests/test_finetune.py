@@ -1,5 +1,6 @@
 """Fine-tuning the CNN on a person's digits, keeping versions, and train.py --finetune-on."""
 
+import errno
 import json
 import os
 import sqlite3
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -90,6 +92,31 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     assert same_weights(store.load_model("cnn").get_weights(), shipped)
     assert store.not_sure_thresholds()["cnn"] == shipped_threshold
     assert versions.rollback("cnn") == "cnn", "nothing older than the shipped CNN"
+
+    # A version made active while a fine-tune ran (a rollback in another session) stands: the
+    # new one is kept beside it, not made active over it, as it was.
+    made = [finetune.save_as_active(result, base, "pytest", None, store_copy / "s.db", store_copy)
+            for base in (second, "cnn")]  # fmt: skip
+    assert made[0][1] is False and made[1][1] is True
+    assert versions.list_versions("cnn")[-2:] == [made[0][0], made[1][0]]
+    assert versions.active_version("cnn") == made[1][0]
+
+
+def test_a_save_or_a_switch_that_fails_leaves_nothing_behind(store_copy, monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # A card was left without its model, and a switch's file beside active.json.
+    with pytest.raises(OSError, match="No space"):
+        versions.save_version(SimpleNamespace(save=no_room), {}, "cnn", store_copy)
+    assert versions.list_versions("cnn", store_copy) == ["cnn"]
+    assert not list((store_copy / "versions").iterdir())
+    (store_copy / "versions" / "cnn-20250101T000000Z.keras").symlink_to(store_copy / "cnn.keras")
+    monkeypatch.setattr(versions.os, "replace", no_room)
+    with pytest.raises(OSError, match="No space"):
+        versions.activate("cnn", "cnn-20250101T000000Z", store_copy)
+    assert versions.active_version("cnn", store_copy) == "cnn"
+    assert not list(store_copy.glob(".*partial*")) and not list(store_copy.glob("*/.*partial*"))
 
 
 def test_a_damaged_or_foreign_active_json_falls_back_to_the_shipped_model(store_copy):

@@ -146,6 +146,28 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     assert page.selectbox(key="cnn_version").value == "cnn"
 
 
+def test_a_switch_or_rollback_from_a_page_drawn_before_a_fine_tune_began_waits_for_it(
+    database, store_copy
+):
+    # Such pages still offer them, and the run's end made its own CNN active over the choice.
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    versions.activate("cnn", VERSION, store_copy)
+    pages = [run_page(), run_page()]
+    assert pages[0].button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
+    finish = threading.Event()
+    jobs.JOBS[store_copy] = jobs.Job(lambda progress: finish.wait(60))
+    try:
+        pages[0].button(key="rollback").click().run()
+        pages[1].selectbox(key="cnn_version").set_value("cnn").run()
+        said = "Fine-tuning is running: switch or roll back once it has saved its CNN."
+        for page in pages:
+            assert not page.exception and said in texts(page)
+        assert versions.active_version("cnn", store_copy) == VERSION
+    finally:
+        finish.set()
+        jobs.JOBS.pop(store_copy)
+
+
 def test_what_the_page_cannot_do_is_said_where_it_was_asked(
     database, store_copy, mnist_test, monkeypatch
 ):
