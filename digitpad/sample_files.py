@@ -118,8 +118,8 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
 
     A sample already in the database (same time, digit and drawing; the same digit and drawing
     where the file gives no time) is left out, so importing a file twice adds it once; so is one
-    repeated in the file, and one with no ink. Raises
-    BadSampleFile saying what is wrong, and for a file that holds no digit to add.
+    repeated in the file, and one with no ink. Raises BadSampleFile saying what is wrong, and for
+    a file that holds no digit to add.
     """
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
@@ -224,8 +224,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         else:  # no drawing kept: the 28x28 input stands in for it
             png = png_bytes(as_uint8(input_image(images[i])))
         answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
-        time = None if created is None else str(created[i])
-        rows.append(sample_row(png, images[i], int(labels[i]), answers, time))
+        when = None if created is None else str(created[i])
+        rows.append(sample_row(png, images[i], int(labels[i]), answers, when))
     return rows
 
 
