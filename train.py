@@ -611,8 +611,9 @@ def finetune_main(args: argparse.Namespace) -> None:
         print(f"{saved}, now the active CNN; {base_version} is kept (switch back on the Your "
               "digits page)")  # fmt: skip
     else:
-        print(f"{saved}, not made active: {versions.active_version('cnn', store)} was made "
-              "active while it trained and stays so (switch on the Your digits page)")  # fmt: skip
+        chosen = versions.title(versions.active_version("cnn", store))
+        print(f"{saved}, not made active: {chosen} was made active while it trained and stays "
+              "so (switch on the Your digits page)")  # fmt: skip
 
 
 def command_line() -> str:

@@ -141,10 +141,15 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
         blank = f" ({len(rows):,} blank pictures, with no ink)" if rows else ""
         raise BadSampleFile(f"the file holds no digits{blank}")
     # A file of one picture thousands of times over is one digit, not thousands. A picture
-    # with no time of its own is matched on its digit and drawing alone, as `add_new_rows` does.
+    # with no time of its own is matched on its digit and drawing alone, as `add_new_rows` does,
+    # against every other in the file: one with a time, before or after it, too.
+    timed = {tuple(row[1:3]) for row in inked if row[0]}
     unique = {}
     for row in inked:
-        unique.setdefault(tuple(row[:3]) if row[0] else tuple(row[1:3]), row)
+        if row[0]:
+            unique.setdefault(tuple(row[:3]), row)
+        elif tuple(row[1:3]) not in timed:
+            unique.setdefault(tuple(row[1:3]), row)
     added = add_new_rows(path, list(unique.values()))
     return Imported(added, len(unique) - added, len(inked) - len(unique), len(rows) - len(inked))
 

@@ -262,6 +262,20 @@ def test_files_without_times_imported_twice_add_once(tmp_path):
     assert sample_files.import_file(db, relabelled) == sample_files.Imported(1, 2, 0, 0)
 
 
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]])
+def test_a_picture_in_a_file_with_and_without_a_time_is_one_digit(tmp_path, order):
+    # It was added once or twice by the rows' order, and the second copy said "already here".
+    image = np.zeros((1, 28, 28), np.uint8)
+    image[0, 4:24, 14] = 255
+    times = np.array(["2024-01-01T00:00:00.000+00:00", ""])[order]
+    twice = npz_of(labels=np.array([1, 1]), images=np.repeat(image, 2, axis=0), created=times)
+    assert sample_files.import_file(tmp_path / "samples.db", twice) == sample_files.Imported(
+        1, 0, 1, 0
+    )
+    kept = samples.list_samples(tmp_path / "samples.db")
+    assert [s.created for s in kept] == ["2024-01-01T00:00:00.000+00:00"], "the file's own time"
+
+
 @pytest.mark.parametrize("slash", ["/", "\\"])
 def test_an_export_unzipped_and_zipped_again_imports(tmp_path, slash):
     # Zipping the unzipped folder puts everything under it, a Mac adds __MACOSX beside it, and
