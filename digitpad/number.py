@@ -1004,11 +1004,10 @@ def _mark(
     """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
     or before the first (a minus), and how many of them come before it; None if it is none."""
     x, y, w, h = box
-    before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
-    if before == len(digits):
+    if h > MARK_SIZE * digit_height:  # first: most pieces offered are digits
         return None
-    widest = DASH_WIDTH if before else MINUS_WIDTH
-    if h > MARK_SIZE * digit_height or w > widest * digit_height:
+    before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
+    if before == len(digits) or w > (DASH_WIDTH if before else MINUS_WIDTH) * digit_height:
         return None
     right = digits[before]
     gap = MARK_GAP * digit_height

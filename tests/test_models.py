@@ -1,11 +1,10 @@
 """The shipped models: the chapter's shapes, and cards that tell the truth about them."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
+from conftest import REPO
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.explain import as_seen, first_layer_filters
 from digitpad.models import Deskew, build_cnn, build_mlp
@@ -140,7 +139,7 @@ def test_card_agrees_with_the_shipped_model(name, reader, mnist_test):
 def test_the_drawing_page_says_what_the_networks_learnt_from():
     # The robust recipe's MLP reads MNIST better than the chapter's CNN: saying "MNIST" of it
     # alone passed that off as MNIST's plain result.
-    store = Path(__file__).parent.parent / "model_store"
+    store = REPO / "model_store"
     assert learnt_from(store / "chapter") == "MNIST's training digits"
     robust = learnt_from(store)
     assert robust.startswith("MNIST's training digits, ") and "redrawn" in robust
