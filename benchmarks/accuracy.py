@@ -21,7 +21,7 @@ from digitpad.store import load_models, not_sure_thresholds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("stores", nargs="+", help="folders holding mlp.keras and cnn.keras")
     parser.add_argument(
         "--data", default=None, help="mnist.npz (default: $DIGITPAD_MNIST, else Keras' download)"

@@ -25,7 +25,7 @@ def centres(images: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    digits, _, _ = common.mnist_test_and_store(__doc__.split("\n\n")[0])
+    digits, _, _ = common.mnist_test_and_store(__doc__)
     images = digits[:DIGITS, :, :, None].astype(np.float32) / 255
     chain = augmentation()
     chain.build(images.shape)

@@ -86,7 +86,7 @@ def time_stroke(page, stroke) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--strokes", type=int, default=30)
     parser.add_argument("--loads", type=int, default=3, help="fresh pages for the first stroke")
     args = parser.parse_args()

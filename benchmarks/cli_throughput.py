@@ -47,7 +47,7 @@ def timed_predict(*paths: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--size", type=int, default=28, help="side of each picture in pixels")
     args = parser.parse_args()

@@ -33,7 +33,7 @@ def one_start(browser) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 

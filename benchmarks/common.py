@@ -18,22 +18,38 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
+MNIST_HELP = "mnist.npz (default: $DIGITPAD_MNIST, else the shared one, else Keras' download)"
 
 
-def mnist_and_store(description: str) -> tuple["Split", "Split", Path]:
-    """MNIST's (training, test) digits and labels, and the model store, from --data and --store."""
+def description(doc: str) -> str:
+    """A script's docstring's first paragraph on one line, for its --help."""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def mnist_file(given: str | None) -> "str | Path | None":
+    """The MNIST file a benchmark reads, as train.py and the CLI choose it, with the shared
+    copy before Keras' download."""
+    from digitpad.data import MNIST_ENV
+
+    chosen = given or os.environ.get(MNIST_ENV)
+    return chosen or (SHARED_MNIST if SHARED_MNIST.is_file() else None)
+
+
+def mnist_and_store(doc: str) -> tuple["Split", "Split", Path]:
+    """MNIST's (training, test) digits and labels, and the model store, from --data and --store
+    (the script's docstring is its --help)."""
     from digitpad.data import load_mnist
 
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
+    parser = argparse.ArgumentParser(description=description(doc))
+    parser.add_argument("--data", default=None, help=MNIST_HELP)
     parser.add_argument("--store", default=str(REPO / "model_store"))
     args = parser.parse_args()
-    return *load_mnist(args.data or SHARED_MNIST), Path(args.store)
+    return *load_mnist(mnist_file(args.data)), Path(args.store)
 
 
-def mnist_test_and_store(description: str) -> tuple[np.ndarray, np.ndarray, Path]:
+def mnist_test_and_store(doc: str) -> tuple[np.ndarray, np.ndarray, Path]:
     """MNIST's test digits and labels, and the model store, from --data and --store."""
-    _, test, store = mnist_and_store(description)
+    _, test, store = mnist_and_store(doc)
     return *test, store
 
 

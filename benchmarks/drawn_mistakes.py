@@ -44,7 +44,7 @@ def pen_fractions(count: int) -> np.ndarray:
 
 
 def main() -> None:
-    x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
+    x_test, y_test, store = common.mnist_test_and_store(__doc__)
     drawn = drawn_test_set(x_test)
     blotted = np.array([blot_depth(ink) for ink in upscaled_ink(x_test)]) >= BLOT
     pens = pen_fractions(len(x_test))

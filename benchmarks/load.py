@@ -23,7 +23,7 @@ import time
 import common
 import numpy as np
 from browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, ZERO, running_app
-from browser_latency import BAR_CHARTS, CHANGED, IN_PAGE
+from browser_latency import BAR_CHARTS, IN_PAGE
 from playwright.async_api import async_playwright
 
 PAUSE = (1.0, 3.0)  # seconds a person looks at the bars before the next stroke
@@ -85,17 +85,15 @@ class Session:
     async def stroke(self, stroke) -> None:
         page = self.page
         since = len(self.frames)
-        await page.evaluate("window.chartsBefore = chartData()")
+        await page.evaluate("watchStroke", [BAR_CHARTS, []])  # the bars only
         await draw(page, stroke)
         try:
-            updated = await page.wait_for_function(
-                CHANGED, arg=BAR_CHARTS, polling="raf", timeout=30_000
-            )
+            await page.wait_for_function("() => seen.bars", polling="raf", timeout=30_000)
         except Exception as error:  # Playwright's TimeoutError: the bars never updated
             self.errors.append(f"session {self.number}: {error}")
             return
-        end = await page.evaluate("window.strokeEnd")
-        self.latencies.append((await updated.json_value() - end) / 1000)
+        updated, end = await page.evaluate("[seen.bars, strokeEnd]")
+        self.latencies.append((updated - end) / 1000)
         if (turnaround := self.turnaround(since)) is not None:
             self.turnarounds.append(turnaround)
 
@@ -194,7 +192,7 @@ def report(label: str, sessions: list[Session]) -> tuple[float, float]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--alone-seconds", type=float, default=45, help="the one-session run")

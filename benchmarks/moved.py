@@ -14,7 +14,7 @@ DISTANCES = list(range(7))  # pixels to the right, and as many down, as the page
 
 
 def main() -> None:
-    x_test, y_test, store = common.mnist_test_and_store(__doc__.splitlines()[0])
+    x_test, y_test, store = common.mnist_test_and_store(__doc__)
     print(f"{len(y_test)} MNIST test digits read right, moved n pixels right and n down")
     print("models        " + " ".join(f"{d:>6}" for d in DISTANCES))
     for label, folder in (("shipped", store), ("chapter", store / CHAPTER_DIR)):

@@ -90,14 +90,14 @@ def score(path: Path, labels: np.ndarray, wrong: np.ndarray, name: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
+    parser.add_argument("--data", default=None, help=common.MNIST_HELP)
     parser.add_argument("--store", default=str(common.REPO / "model_store"))
     parser.add_argument("--model", default="cnn", choices=("mlp", "cnn"))
     parser.add_argument("--pages", type=Path, help="write pages to read into this folder")
     parser.add_argument("--readings", type=Path, default=READINGS)
     args = parser.parse_args()
-    _, (x_test, y_test) = load_mnist(args.data or common.SHARED_MNIST)
+    _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
     drawn = drawn_test_set(x_test)
     model = load_model(args.model, Path(args.store))
     wrong = model.predict(as_model_input(drawn), batch_size=1000, verbose=0).argmax(1) != y_test

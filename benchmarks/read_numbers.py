@@ -112,7 +112,7 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--count", type=int, help="numbers to generate (500; 250 with --pen)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -123,7 +123,7 @@ def main() -> None:
         help="digits from these writers' pen strokes",
     )
     parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
-    parser.add_argument("--data", default=None, help="mnist.npz (default: the shared one)")
+    parser.add_argument("--data", default=None, help=common.MNIST_HELP)
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
     parser.add_argument(
@@ -141,8 +141,7 @@ def main() -> None:
         count = args.count or PEN_NUMBERS[args.pen]
         numbers = make_pen_numbers(strokes, labels, count, args.seed)
     else:
-        data = args.data or (common.SHARED_MNIST if common.SHARED_MNIST.is_file() else None)
-        _, (x_test, y_test) = load_mnist(data)
+        _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
         numbers = make_numbers(x_test, y_test, args.count or 500, args.seed)
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.

@@ -17,7 +17,7 @@ SEED = 0
 
 
 def main() -> None:
-    x_test, _, store = common.mnist_test_and_store(__doc__.splitlines()[0])
+    x_test, _, store = common.mnist_test_and_store(__doc__)
     chosen = np.random.default_rng(SEED).choice(len(x_test), COUNT, replace=False)
     images = x_test[chosen].astype(np.float32) / 255.0
     models = {name: load_model(name, store) for name in ("mlp", "cnn")}

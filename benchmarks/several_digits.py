@@ -60,7 +60,7 @@ def one_digit(rng: np.random.Generator, strokes: list) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--pen", choices=["test", "validation"], default="test")
     parser.add_argument("--count", type=int, default=300, help="drawings of each kind")
     parser.add_argument("--seed", type=int, default=0)
@@ -68,7 +68,7 @@ def main() -> None:
 
     reader = common.app_reader()
     strokes, _ = pen_digit_parts(common.PEN_DIGITS)[args.pen]
-    _, (mnist_test, _) = load_mnist(common.SHARED_MNIST)
+    _, (mnist_test, _) = load_mnist(common.mnist_file(None))
     scribbles = random_scribbles(args.count, SCRIBBLE_SEED)  # the scribble test set's
     rng = np.random.default_rng(args.seed)
     sets = {

@@ -99,7 +99,7 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--drawings", type=int, default=200)
     args = parser.parse_args()
 

@@ -97,7 +97,7 @@ def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> floa
 
 
 def main() -> None:
-    (x_train, y_train), (x_test, y_test), store = common.mnist_and_store(__doc__.splitlines()[0])
+    (x_train, y_train), (x_test, y_test), store = common.mnist_and_store(__doc__)
     pen = pen_digit_parts(common.PEN_DIGITS)
     (pen_val, pen_val_labels), (pen_test, pen_test_labels) = pen["validation"], pen["test"]
     sets = {

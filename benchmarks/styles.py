@@ -34,7 +34,7 @@ def render_style(strokes, samples: int, seed: int) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("stores", nargs="+", help="folders holding mlp.keras and cnn.keras")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--picture", default=None, help="write a PNG of examples of each style")

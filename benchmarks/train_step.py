@@ -10,6 +10,7 @@ what they show).
     .venv/bin/python benchmarks/train_step.py
 """
 
+import argparse
 import time
 
 import common
@@ -53,6 +54,7 @@ def step_seconds(
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=common.description(__doc__)).parse_args()
     rng = np.random.default_rng(0)
     images = rng.random((STEPS * BATCH, 28, 28, 1), dtype=np.float32)
     targets = keras.utils.to_categorical(rng.integers(0, 10, len(images)), 10)
