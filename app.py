@@ -375,10 +375,8 @@ def mnist_digits() -> None:
 
 def drawn_on() -> None:
     """A stroke says the pad is what the person wants read: an upload it is read in place of,
-    blank or no picture, is taken out of the uploader; a digit picked for the drawing before
-    the stroke is not the new drawing's."""
+    blank or no picture, is taken out of the uploader."""
     let_go(UPLOAD_KEY)
-    st.session_state.pop("label_digit", None)
 
 
 def unsave() -> None:
@@ -436,6 +434,11 @@ def ask_and_save(
         st.caption(f"{said} Upload the next one, or draw it on the pad.")
         st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
         return
+    # A digit picked for one picture is not the next one's, drawn or uploaded: picked for a
+    # 7 and left, it stayed picked for the 2 uploaded after, saved as a 7 at a click.
+    if st.session_state.get("label_for") != drawing_id:
+        st.session_state.pop("label_digit", None)
+        st.session_state["label_for"] = drawing_id
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.markdown(
             "**Is it right?**",

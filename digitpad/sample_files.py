@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from digitpad import NUM_CLASSES
 from digitpad.images import png_bytes
@@ -22,6 +23,7 @@ from digitpad.samples import (
     Sample,
     add_new_rows,
     input_image,
+    input_key,
     list_samples,
     sample_row,
 )
@@ -31,6 +33,9 @@ from digitpad.samples import (
 ZIP_INPUT_DIR, ZIP_CANVAS_DIR, ZIP_MANIFEST = "28x28", "canvas", "samples.json"
 ZIP_NAME = re.compile(r"id(\d+)_digit(\d)\.png")
 MAX_IMPORT_BYTES = 256 << 20  # unpacked; a digit takes a few kB: refuse zip bombs
+# The pad saves its canvas, an upload its thumbnail: a few hundred pixels a side.
+MAX_DRAWING_SIDE = 2048
+SHOWN_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}  # what the page's pictures are drawn from
 
 
 class BadSampleFile(ValueError):
@@ -43,7 +48,7 @@ class Imported:
     and why."""
 
     added: int
-    already_here: int  # saved before: the same time (where the file gives one), digit, drawing
+    already_here: int  # saved before: the same time (where the file gives one), digit, input
     repeated: int  # the same as one before it in the file, by the same test
     blank: int  # no ink in the 28x28 input
 
@@ -116,7 +121,7 @@ def export_zip(path: str | os.PathLike) -> bytes:
 def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     """Add the samples of an exported .npz or zip of PNGs, all in one transaction.
 
-    A sample already in the database (same time, digit and drawing; the same digit and drawing
+    A sample already in the database (same time, digit and 28x28 input; the same digit and input
     where the file gives no time) is left out, so importing a file twice adds it once; so is one
     repeated in the file, and one with no ink. Raises BadSampleFile saying what is wrong, and for
     a file that holds no digit to add.
@@ -141,15 +146,16 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
         blank = f" ({len(rows):,} blank pictures, with no ink)" if rows else ""
         raise BadSampleFile(f"the file holds no digits{blank}")
     # A file of one picture thousands of times over is one digit, not thousands. A picture
-    # with no time of its own is matched on its digit and drawing alone, as `add_new_rows` does,
+    # with no time of its own is matched on its digit and input alone, as `add_new_rows` does,
     # against every other in the file: one with a time, before or after it, too.
-    timed = {tuple(row[1:3]) for row in inked if row[0]}
+    keyed = [(row[0], row[1], input_key(row[3]), row) for row in inked]
+    timed = {(label, key) for created, label, key, _ in keyed if created}
     unique = {}
-    for row in inked:
-        if row[0]:
-            unique.setdefault(tuple(row[:3]), row)
-        elif tuple(row[1:3]) not in timed:
-            unique.setdefault(tuple(row[1:3]), row)
+    for created, label, key, row in keyed:
+        if created:
+            unique.setdefault((created, label, key), row)
+        elif (label, key) not in timed:
+            unique.setdefault((label, key), row)
     added = add_new_rows(path, list(unique.values()))
     return Imported(added, len(unique) - added, len(inked) - len(unique), len(rows) - len(inked))
 
@@ -161,8 +167,42 @@ def _blank(row: tuple) -> bool:
     return extract_ink(image) is None
 
 
+def _header(data: bytes) -> tuple[str, str, tuple[int, int]] | None:
+    """A picture's format, mode and (width, height), from its header alone; None for what
+    Pillow cannot parse."""
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            return picture.format, picture.mode, picture.size
+    except Exception:  # Pillow raises many kinds for a file it cannot parse
+        return None
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of an 8-bit PNG, from its header alone; None for anything else."""
+    header = _header(data)
+    if header and header[0] == "PNG" and header[1] in SHOWN_MODES:
+        return header[2]
+    return None
+
+
+def showable(data: bytes) -> bool:
+    """Whether a saved drawing is one the Your digits page can show: an imported 16,000-pixel
+    square, or an HDR named .png, stopped the page at its picture, and with it every delete
+    button below."""
+    size = png_size(data)
+    return size is not None and max(size) <= MAX_DRAWING_SIDE
+
+
 def _readable_png(data: bytes, what: str) -> bytes:
-    """The bytes, if they are a picture: a page shows every canvas, and must not fail on one."""
+    """The bytes, if they are a drawing the page can show, told from the header before the
+    pixels are decoded (a 2 MB zip held pictures that decode to gigabytes)."""
+    size = png_size(data)
+    if size is None:
+        raise BadSampleFile(f"{what} is not a readable PNG of 8 bits a channel")
+    if max(size) > MAX_DRAWING_SIDE:
+        raise BadSampleFile(
+            f"{what} is {size[0]}x{size[1]}: larger than any drawing DigitPad saves"
+        )
     if cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
         raise BadSampleFile(f"{what} is not a readable PNG")
     return data
@@ -182,6 +222,9 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         raise BadSampleFile(f"the .npz holds something other than plain arrays ({error})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise BadSampleFile(f"the .npz file is damaged ({error})") from None
+    not_arrays = sorted(key for key, value in arrays.items() if not isinstance(value, np.ndarray))
+    if not_arrays:  # NumPy hands back the raw bytes of a member that is no .npy
+        raise BadSampleFile(f"the .npz's {', '.join(not_arrays)} are not arrays: damaged")
     missing = {"labels", "images"} - arrays.keys()
     if missing:
         raise BadSampleFile(f"the .npz lacks {', '.join(sorted(missing))}: not a DigitPad export")
@@ -220,7 +263,8 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         given = p[~np.isnan(p).any(axis=1)] if numbers and p.ndim == 2 else p  # NaN: no answer
         if p.shape != (count, NUM_CLASSES) or not numbers or not probabilities(given):
             raise BadSampleFile(
-                f"the .npz's probs_{name} is {p.shape}, not ({count}, 10) probabilities"
+                f"the .npz's probs_{name} must be ({count}, 10) probabilities, each in [0, 1] "
+                f"(it is {p.shape} {p.dtype})"
             )
     rows = []
     for i in range(count):
@@ -280,16 +324,18 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
         rows = []
         for _, label, base in inputs:
             name = f"{ZIP_INPUT_DIR}/{base}"
-            image = cv2.imdecode(np.frombuffer(read(name), np.uint8), cv2.IMREAD_GRAYSCALE)
-            if image is None:
+            data = read(name)
+            header = _header(data)
+            if header and header[2] != (28, 28):  # told before a giant is decoded
+                raise BadSampleFile(f"{name} is {header[2][0]}x{header[2][1]}, not 28x28")
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+            if header is None or image is None or image.shape != (28, 28):
                 raise BadSampleFile(f"{name} is not a readable PNG")
-            if image.shape != (28, 28):
-                raise BadSampleFile(f"{name} is {image.shape[1]}x{image.shape[0]}, not 28x28")
             canvas_name = f"{ZIP_CANVAS_DIR}/{base}"
             png = (
                 _readable_png(read(canvas_name), canvas_name)
                 if canvas_name in names
-                else read(name)
+                else png_bytes(image)
             )
             extra = manifest.get(base, {})
             try:

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS samples (
 """
 
 
+SAMPLE_COLUMNS = ["id", "created", "label", "canvas_png", "image", "predictions"]
+
+
 class SamplesUnavailable(Exception):
     """The database cannot be opened, read or written (not a database, no room, locked)."""
 
@@ -78,6 +81,27 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
+def _holds_digits(connection: sqlite3.Connection, path: str | os.PathLike) -> bool:
+    """Whether the file holds DigitPad's digits table (False: it holds no table at all, as a
+    new file does). Another program's database is refused, never changed: $DIGITPAD_SAMPLES
+    mistyped would have put its file in WAL mode and added a table to it."""
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    if "samples" in tables:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(samples)")]
+        if columns != SAMPLE_COLUMNS:
+            raise SamplesUnavailable(
+                f"{path} is another program's database: its samples table is not DigitPad's "
+                f"(columns {', '.join(columns)}); set ${SAMPLES_ENV} to another file"
+            )
+        return True
+    if tables - {"sqlite_sequence"}:
+        raise SamplesUnavailable(
+            f"{path} is another program's database (tables {', '.join(sorted(tables))}), "
+            f"not DigitPad's digits; set ${SAMPLES_ENV} to another file"
+        )
+    return False
+
+
 @contextmanager
 def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Connection]:
     """A fresh connection to the database, created with its table if new; closed afterwards.
@@ -92,13 +116,12 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
         raise SamplesUnavailable(f"cannot open {path}: {error}") from error
     try:
         if create:
+            _holds_digits(connection, path)  # before anything is written to the file
             _use_wal(connection)
             # FULL: a committed sample is on disk before the commit returns, even on power loss.
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute(SCHEMA)
-        elif not connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'samples'"
-        ).fetchone():
+        elif not _holds_digits(connection, path):
             raise SamplesUnavailable(f"{path} holds no DigitPad digits (no samples table)")
         yield connection
     except sqlite3.Error as error:
@@ -279,24 +302,33 @@ def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     return images.reshape(-1, 28, 28), np.array([label for _, label in rows], np.int64)
 
 
+def input_key(image: bytes) -> bytes:
+    """A stored 28x28 input as the 8-bit gray a zip export keeps of it: the same digit, however
+    it came back (an .npz keeps the float32, a zip that gray, and either may lack the drawing)."""
+    return np.round(np.frombuffer(image, np.float32) * 255).astype(np.uint8).tobytes()
+
+
 def add_new_rows(path: str | os.PathLike, rows: list[tuple]) -> int:
     """Add `sample_row`s in one transaction, leaving out any already here, so that importing a
-    file twice adds it once: the same time, digit and drawing, or for a row with no time of its
-    own the same digit and drawing (its time would be the import's, new at every import); a row
-    with no time is given the import's. Returns how many were added."""
+    file twice adds it once: the same time, digit and 28x28 input, or for a row with no time of
+    its own the same digit and input (its time would be the import's, new at every import); a
+    row with no time is given the import's. Returns how many were added."""
     added, imported_at = 0, utc_now()
     with connect(path) as db, transaction(db):
         # Read once, not once a row, which made importing grow with the square of the samples.
-        seen = set(db.execute("SELECT created, label, canvas_png FROM samples"))
-        drawn = {(label, png) for _, label, png in seen}
+        seen = {
+            (created, label, input_key(image))
+            for created, label, image in db.execute("SELECT created, label, image FROM samples")
+        }
+        drawn = {(label, key) for _, label, key in seen}
         for row in rows:
-            created, label, png = row[:3]
-            here = (created, label, png) in seen if created else (label, png) in drawn
+            created, label, key = row[0], row[1], input_key(row[3])
+            here = (created, label, key) in seen if created else (label, key) in drawn
             if here:
                 continue
             row = (created or imported_at, *row[1:])
             db.execute(INSERT, row)
-            seen.add(row[:3])
-            drawn.add((label, png))
+            seen.add((row[0], label, key))
+            drawn.add((label, key))
             added += 1
     return added

@@ -217,8 +217,11 @@ def browse(total: int, counts: np.ndarray) -> None:
     with st.grid(8, min_column_width=110):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
             with st.container(border=True):
+                # A drawing imported before pictures were checked may be one the page cannot
+                # draw: the 28x28 input the networks read stands in for it.
+                shown = sample.canvas_png if sample_files.showable(sample.canvas_png) else None
                 st.image(
-                    sample.canvas_png,
+                    sample.image if shown is None else shown,
                     width=84,
                     alt=f"your digit #{sample.id}, {ui.a_digit(sample.label)}",
                 )
@@ -244,15 +247,27 @@ def how_well(total: int) -> None:
     evaluations = samples.evaluate_samples(database)
     # Digits imported from a file that lacks the networks' answers (MNIST's own, say) have
     # none to score: said, where the section was left empty.
-    scored = max((int(result.confusion.sum()) for result in evaluations.values()), default=0)
-    if scored < total:
-        unscored = total - scored
-        which = f"{unscored} of your {total} digits" if scored else f"Your {total} digits"
-        have, are = ("has", "is") if unscored == 1 else ("have", "are")
+    unscored = {
+        charts.MODEL_TITLES.get(name, name): total - int(result.confusion.sum())
+        for name, result in evaluations.items()
+    }
+    if not evaluations:
+        have = "Your digit has" if total == 1 else f"Your {total} digits have"
         st.info(
-            f"{which} {have} no answers of the networks saved with them (imported from a file "
-            f"without them, say) and {are} not counted here: a digit saved on the drawing page "
-            "is scored as each network read it then."
+            f"{have} no answers of the networks saved with them (imported from a file without "
+            "them, say) and no score here: a digit saved on the drawing page is scored as each "
+            "network read it then."
+        )
+    elif any(unscored.values()):
+        # Counted per network: a file may hold one network's answers and not the other's.
+        which = ", ".join(
+            f"{count} of your {total} digits for the {title}"
+            for title, count in unscored.items()
+            if count
+        )
+        st.info(
+            "Each network is scored by the answer it gave when a digit was saved. Not counted, "
+            f"saved without one (imported from a file without them, say): {which}."
         )
     for column, (name, result) in zip(
         layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()

@@ -12,6 +12,7 @@ import threading
 import time
 import zipfile
 
+import cv2
 import numpy as np
 import pytest
 
@@ -276,6 +277,43 @@ def test_a_picture_in_a_file_with_and_without_a_time_is_one_digit(tmp_path, orde
     assert [s.created for s in kept] == ["2024-01-01T00:00:00.000+00:00"], "the file's own time"
 
 
+def test_an_export_without_its_drawings_imported_back_adds_nothing(tmp_path):
+    # Made smaller by dropping the drawings, every digit came back a second time: they were
+    # matched on their drawing, and the 28x28 input stood in for it.
+    db = tmp_path / "samples.db"
+    fill(db)
+    with np.load(io.BytesIO(sample_files.export_npz(db))) as f:
+        arrays = {k: f[k] for k in f.files if k not in ("canvas_png", "canvas_offsets")}
+    assert sample_files.import_file(db, npz_of(**arrays)) == sample_files.Imported(0, 7, 0, 0)
+    with zipfile.ZipFile(io.BytesIO(sample_files.export_zip(db))) as archive:
+        inputs = {n: archive.read(n) for n in archive.namelist() if not n.startswith("canvas/")}
+    assert sample_files.import_file(db, zip_of(inputs)) == sample_files.Imported(0, 7, 0, 0)
+    assert samples.count_samples(db) == 7
+
+
+@pytest.mark.parametrize(
+    "table", ["users (name TEXT)", "samples (id INTEGER PRIMARY KEY, label TEXT, path TEXT)"]
+)
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path, table):
+    # $DIGITPAD_SAMPLES mistyped: opening the page put that file in WAL mode and added a table
+    # to it, and one with a samples table of its own stopped the page with an IndexError.
+    theirs = tmp_path / "theirs.db"
+    with sqlite3.connect(theirs) as db:
+        db.execute(f"CREATE TABLE {table}")
+        db.execute(f"INSERT INTO {table.split()[0]} VALUES ({'1, ' if 'id' in table else ''}'cat'"
+                   f"{', 12' if 'id' in table else ''})")  # fmt: skip
+    db.close()
+    before = theirs.read_bytes()
+    for read in (samples.count_samples, samples.counts_per_digit, samples.list_samples,
+                 samples.evaluate_samples, samples.training_arrays):  # fmt: skip
+        with pytest.raises(samples.SamplesUnavailable, match="another program's database"):
+            read(theirs)
+    with pytest.raises(samples.SamplesUnavailable, match="another program's database"):
+        samples.add_sample(theirs, **sample(1))
+    assert theirs.read_bytes() == before
+    assert not (tmp_path / "theirs.db-wal").exists()
+
+
 @pytest.mark.parametrize("slash", ["/", "\\"])
 def test_an_export_unzipped_and_zipped_again_imports(tmp_path, slash):
     # Zipping the unzipped folder puts everything under it, a Mac adds __MACOSX beside it, and
@@ -311,6 +349,9 @@ def npz_of(**arrays) -> bytes:
 
 PNG_30x28 = png_bytes(np.zeros((28, 30), np.uint8))
 PNG_28x28 = png_bytes(np.zeros((28, 28), np.uint8))
+PNG_3000x1 = png_bytes(np.zeros((1, 3000), np.uint8))
+HDR = cv2.imencode(".hdr", np.ones((9, 9, 3), np.float32))[1].tobytes()
+PNG_16_BIT = np.frombuffer(cv2.imencode(".png", np.zeros((9, 9), np.uint16))[1], np.uint8)
 ONE_DIGIT = {"labels": np.array([1]), "images": np.zeros((1, 28, 28), np.float32)}
 BAD_FILES = {
     "text": (b"hello", "not a DigitPad export"),
@@ -337,6 +378,25 @@ BAD_FILES = {
                        "the file holds no digits (3 blank pictures, with no ink)"),
     "30x28 png": (zip_of({"28x28/id1_digit4.png": PNG_30x28}), "30x28, not 28x28"),
     "broken png": (zip_of({"28x28/id1_digit4.png": b"\x89PNG junk"}), "not a readable PNG"),
+    # Refused from the header: a 2 MB zip of 16,000-pixel squares took 2 GB to import, and then
+    # the page could not draw them; nor an HDR or a 16-bit PNG.
+    "a 28x28 that is not": (zip_of({"28x28/id1_digit4.png": PNG_3000x1}), "3000x1, not 28x28"),
+    "a giant canvas": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "canvas/id1_digit4.png": PNG_3000x1}),
+        "canvas/id1_digit4.png is 3000x1: larger than any drawing DigitPad saves",
+    ),
+    "an HDR canvas": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "canvas/id1_digit4.png": HDR}),
+        "canvas/id1_digit4.png is not a readable PNG",
+    ),
+    "a 16-bit canvas": (
+        npz_of(**ONE_DIGIT, canvas_png=PNG_16_BIT, canvas_offsets=np.array([0, len(PNG_16_BIT)])),
+        "canvas 0 is not a readable PNG",
+    ),
+    "members that are no arrays": (zip_of({"images.npy": b"garbage", "labels.npy": b"garbage"}),
+                                   "images, labels are not arrays"),
     "broken canvas": (
         zip_of({"28x28/id1_digit4.png": PNG_28x28, "canvas/id1_digit4.png": b"junk"}),
         "canvas/id1_digit4.png is not a readable PNG",

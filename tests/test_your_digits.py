@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -292,6 +293,42 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     assert [s.label for s in samples.list_samples(database)] == [5, labels[0]]
 
 
+def test_a_digit_picked_for_one_picture_is_not_kept_for_the_next(database, mnist_test):
+    # Picked "0" for an uploaded 7 and left unsaved, it stayed picked under the 2 uploaded next,
+    # "Both networks read 2" above it, and one click saved that 2 as a 0.
+    images, labels = mnist_test
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+
+    class Upload(bytes):  # as the uploader keeps a file from before: its name and bytes
+        name = "digit.png"
+
+        def getvalue(self) -> bytes:
+            return bytes(self)
+
+    def upload(i: int) -> None:
+        app.session_state["upload_kept"] = Upload(png_bytes(images[i]))
+        app.session_state["upload_from_before"] = True
+        app.run()
+        assert not app.exception, app.exception
+
+    upload(0)
+    app.selectbox(key="label_digit").set_value(0).run()
+    assert not app.button(key="save_sample").disabled
+    upload(1)
+    assert f"read **{labels[1]}**" in app.success[0].value
+    assert app.selectbox(key="label_digit").value is None
+    assert app.button(key="save_sample").disabled, "no digit picked for this picture yet"
+    # Drawn on the pad instead: not the upload's either.
+    app.selectbox(key="label_digit").set_value(0).run()
+    (back_to_the_pad,) = [b for b in app.button if b.label == "Draw on the pad instead"]
+    back_to_the_pad.click().run()
+    app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[2]))
+    app.run()
+    assert f"read **{labels[2]}**" in app.success[0].value
+    assert app.selectbox(key="label_digit").value is None
+    assert samples.count_samples(database) == 0
+
+
 def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mnist_test):
     """`train.py --finetune-on` beside a running app: the next stroke is read by the new CNN."""
     images, labels = mnist_test
@@ -353,7 +390,27 @@ def test_digits_imported_without_answers_are_said_not_scored(database, store_cop
     fill(database, mnist_test)
     page = run_page()
     assert len(page.metric) == 2
-    assert "3 of your 15 digits have no answers of the networks saved with them" in texts(page)
+    unscored = "3 of your 15 digits for the MLP, 3 of your 15 digits for the CNN."
+    assert f"saved without one (imported from a file without them, say): {unscored}" in texts(page)
+    # A file may hold one network's answers and not the other's: each counted for itself (a
+    # digit with the MLP's answer alone was said to have none).
+    samples.add_sample(
+        database, png_bytes(images[0]), images[0], int(labels[0]), {"mlp": np.eye(10)[labels[0]]}
+    )
+    assert "3 of your 16 digits for the MLP, 4 of your 16 digits for the CNN." in texts(run_page())
+
+
+def test_a_drawing_the_page_cannot_show_stands_in_as_its_input(database, store_copy, mnist_test):
+    # Imported before drawings were checked: Pillow would not draw it, and the page stopped at
+    # its picture, with every delete button below it.
+    fill(database, mnist_test, count=3)
+    image, label = mnist_test[0][5], int(mnist_test[1][5])
+    hdr = cv2.imencode(".hdr", np.ones((9, 9, 3), np.float32))[1].tobytes()
+    samples.add_sample(database, hdr, image, label, {"mlp": np.eye(10)[label]})
+    page = run_page()
+    assert len(page.image) == 4
+    page.button(key="delete_4").click().run()
+    assert samples.count_samples(database) == 3
 
 
 @pytest.mark.parametrize("garbled", ["CAST(X'FFFE00' AS TEXT)", """'{"cnn": 5}'"""])
