@@ -22,7 +22,7 @@ import time
 
 import common
 import numpy as np
-from browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, ZERO, running_app
+from browser import CHROMIUM, CHROMIUM_ARGS, ONE, PAD_IN_PLACE, SEVEN, ZERO, running_app
 from browser_latency import BAR_CHARTS, IN_PAGE
 from playwright.async_api import async_playwright
 
@@ -30,7 +30,9 @@ PAUSE = (1.0, 3.0)  # seconds a person looks at the bars before the next stroke
 
 
 async def draw(page, stroke) -> None:
-    """One mouse stroke through the canvas points, as browser.draw does with the sync API."""
+    """One mouse stroke through the canvas points, as browser.draw does with the sync API,
+    once the pad is in place (just after a clear, it is mounting anew, and drops strokes)."""
+    await page.wait_for_function(PAD_IN_PLACE, arg="canvas.upper-canvas", timeout=30_000)
     box = await page.locator("canvas.upper-canvas").bounding_box()
     await page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
     await page.mouse.down()
@@ -106,7 +108,7 @@ class Session:
                 await asyncio.sleep(rng.uniform(*PAUSE))
             if time.monotonic() > deadline:
                 break
-            await self.page.get_by_role("button", name="Reset canvas & history").click()
+            await self.page.get_by_role("button", name="Clear the pad").click()
             await self.page.get_by_text("Draw a digit on the black pad").wait_for()
         await self.check()
 

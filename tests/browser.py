@@ -86,6 +86,22 @@ def running_app(timeout: float = 90):
         folder.cleanup()
 
 
+# Whether the pad is in place, still and on top where strokes land (see wait_for_pad).
+PAD_IN_PLACE = """selector => {
+    // The pad is a component that lives in its own shadow root.
+    const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot);
+    const canvas = roots.filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
+    if (!canvas) return false;
+    const box = canvas.getBoundingClientRect();
+    const place = [box.x, box.y, box.width, box.height].join();
+    const settled = window.padPlace === place;  // where it was a frame ago
+    window.padPlace = place;
+    const centre = [box.x + box.width / 2, box.y + box.height / 2];
+    const onTop = canvas.getRootNode().elementFromPoint(...centre) === canvas;
+    return settled && box.width > 0 && onTop;
+}"""
+
+
 def wait_for_pad(page, canvas_selector="canvas.upper-canvas") -> None:
     """Until the pad is in place, still and on top where strokes land.
 
@@ -94,23 +110,7 @@ def wait_for_pad(page, canvas_selector="canvas.upper-canvas") -> None:
     are lost: the likely cause of a number whose three strokes were never read, twice in about
     ten runs of the whole suite, never when its test ran alone.
     """
-    page.wait_for_function(
-        """selector => {
-            // The pad is a component that lives in its own shadow root.
-            const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot);
-            const canvas = roots.filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
-            if (!canvas) return false;
-            const box = canvas.getBoundingClientRect();
-            const place = [box.x, box.y, box.width, box.height].join();
-            const settled = window.padPlace === place;  // where it was a frame ago
-            window.padPlace = place;
-            const centre = [box.x + box.width / 2, box.y + box.height / 2];
-            const onTop = canvas.getRootNode().elementFromPoint(...centre) === canvas;
-            return settled && box.width > 0 && onTop;
-        }""",
-        arg=canvas_selector,
-        timeout=30_000,
-    )
+    page.wait_for_function(PAD_IN_PLACE, arg=canvas_selector, timeout=30_000)
 
 
 def draw(page, strokes, canvas_selector="canvas.upper-canvas"):
