@@ -9,6 +9,10 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 from digitpad.cli import main  # noqa: E402
 
+# A file name that is no text (bytes an old disk wrote) is printed escaped, not a traceback
+# that leaves the files after it unread.
+sys.stdout.reconfigure(errors="backslashreplace")
+
 try:
     code = main()
     sys.stdout.flush()  # here, where a reader gone is caught, not at exit

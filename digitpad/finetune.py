@@ -116,8 +116,9 @@ def finetune(
     train_at, held_at = split_held_out(images)
     rng = np.random.default_rng(seed)
     x_mnist, y_mnist = mnist_train
-    validation = len(y_mnist) - validation_count(len(y_mnist))  # never trained on
-    chosen = rng.permutation(validation)[:mnist_images]
+    # The last digits validate and calibrate: never trained on.
+    validation_start = len(y_mnist) - validation_count(len(y_mnist))
+    chosen = rng.permutation(validation_start)[:mnist_images]
     repeats = int(np.clip(np.ceil(YOUR_SHARE * len(chosen) / len(train_at)), 1, MAX_REPEATS))
     x = np.concatenate(
         [
@@ -160,7 +161,7 @@ def finetune(
     report(0.85, "Reading them again with the new model")
     new = evaluate(net)
     report(0.9, "Choosing when the new model is not sure, on digits and scribbles it never saw")
-    calibrated = calibrate(net, x_mnist[validation:], y_mnist[validation:], seed)
+    calibrated = calibrate(net, x_mnist[validation_start:], y_mnist[validation_start:], seed)
     # The saved model needs no Adam moments: the app only predicts.
     clean = keras.models.clone_model(net)
     clean.set_weights(net.get_weights())

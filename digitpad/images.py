@@ -12,6 +12,7 @@ from PIL import Image
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
 JPEG_START = b"\xff\xd8"
+EXIF_ORIENTATION = 0x0112  # the EXIF tag that says which way is up
 # A 10,000-pixel-square scan; a phone's largest photos have half as many. A small file can hold
 # far more (a 0.4 MB PNG decodes to 400 million pixels), each taking bytes of memory to read.
 MAX_PIXELS = 100_000_000
@@ -32,20 +33,21 @@ def decode_image(data: bytes) -> np.ndarray:
     UnreadableImage, saying why, for anything else."""
     if not data:
         raise UnreadableImage("the file is empty")
-    refuse_too_many_pixels(data)
+    orientation = refuse_too_many_pixels(data)
     # A phone saves a photo as its sensor lay and says in EXIF which way is up; IMREAD_UNCHANGED,
     # which keeps a PNG's alpha (where the pad's ink is), ignores that and read a photo taken
-    # upright lying on its side. A JPEG has no alpha: it is decoded turned upright.
-    if data[:2] == JPEG_START:
-        flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
-    else:
-        flags = cv2.IMREAD_UNCHANGED
+    # upright lying on its side. A JPEG has no alpha: OpenCV decodes it turned upright; any
+    # other picture (a PNG or WebP a phone or an editor saved) is turned here.
+    jpeg = data[:2] == JPEG_START
+    flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if jpeg else cv2.IMREAD_UNCHANGED
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         image = None
     if image is None or image.size == 0:
         raise UnreadableImage(NOT_AN_IMAGE)
+    if not jpeg:
+        image = upright(image, orientation)
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if image.ndim == 3 and image.shape[2] == 4:
@@ -57,22 +59,43 @@ def decode_image(data: bytes) -> np.ndarray:
     return image
 
 
-def refuse_too_many_pixels(data: bytes) -> None:
+def refuse_too_many_pixels(data: bytes) -> int:
     """UnreadableImage for a picture of more than MAX_PIXELS, told from its header by Pillow
     before anything is decoded, or in a format Pillow does not know (OpenCV reads some, such as
-    HDR, whose size would then be known only once decoded)."""
+    HDR, whose size would then be known only once decoded). Returns the EXIF orientation the
+    header gives (1: as stored)."""
     too_many = f"it has more than {MAX_PIXELS // 1_000_000} million pixels: send a smaller copy"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
+                orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None
     except Exception:  # Pillow raises many kinds for a file it cannot parse
         raise UnreadableImage(NOT_AN_IMAGE) from None
     if width * height > MAX_PIXELS:
         raise UnreadableImage(f"{too_many} ({width}x{height})")
+    return orientation
+
+
+# EXIF's orientations 2 to 8, each as the turn and flip that stands the stored pixels upright.
+TURNS = {
+    2: lambda a: cv2.flip(a, 1),
+    3: lambda a: cv2.rotate(a, cv2.ROTATE_180),
+    4: lambda a: cv2.flip(a, 0),
+    5: cv2.transpose,
+    6: lambda a: cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE),
+    7: lambda a: cv2.flip(cv2.transpose(a), -1),
+    8: lambda a: cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE),
+}
+
+
+def upright(image: np.ndarray, orientation: int) -> np.ndarray:
+    """The decoded pixels turned as their EXIF orientation says; as they are for 1 or none."""
+    turn = TURNS.get(orientation)
+    return image if turn is None else turn(image)
 
 
 def read_image(path: str | Path) -> np.ndarray:

@@ -123,8 +123,9 @@ def background_level(gray: np.ndarray) -> int:
 def extract_ink(image: np.ndarray) -> np.ndarray | None:
     """White-on-black ink map in [0, 1], or None when the picture holds no ink.
 
-    The background is the most common gray level, so light-on-dark and dark-on-light
-    drawings both work: ink is whatever differs from it.
+    The background is the gray `background_level` finds (the commonest over the picture and a
+    band along its edge), so light-on-dark and dark-on-light drawings both work: ink is
+    whatever differs from it.
     """
     gray, alpha_ink = _gray(image)
     if max(gray.shape) > MAX_SIDE:

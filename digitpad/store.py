@@ -245,10 +245,13 @@ def learnt_from(store: Path | None = None) -> str:
     comparing them that the robust MLP's 99.2% was MNIST's plain result."""
     if all(made_by_the_chapters_recipe(active_card(name, store)) for name in MODEL_NAMES):
         return "MNIST's training digits"
-    return (
-        "MNIST's training digits, as they are and redrawn with pens of every width, and from "
-        "tablet-pen digits in styles MNIST lacks and scribbles to be unsure of"
+    learnt = (
+        "MNIST's training digits, as they are and redrawn with pens of every width, tablet-pen "
+        "digits, digits in styles MNIST lacks, and scribbles to be unsure of"
     )
+    if (active_card("cnn", store) or {}).get("finetuned_from"):
+        learnt += "; the CNN, fine-tuned, from your own digits too"
+    return learnt
 
 
 def _threshold(name: str, store: Path | None) -> float | None:

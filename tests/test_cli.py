@@ -89,6 +89,20 @@ def test_predict_text_output(image_folder):
     assert done.stderr == ""
 
 
+@pytest.mark.parametrize("command", ["predict", "read"])
+def test_a_file_name_that_is_no_text_is_printed_escaped(image_folder, tmp_path, command):
+    # A name of bytes that are no UTF-8 (copied from an old disk): in a strict UTF-8 terminal
+    # the text output stopped at it with a traceback, and the files after it went unread.
+    odd = tmp_path / os.fsdecode(b"seven\xff.png")
+    odd.write_bytes((image_folder / "digit0_7.png").read_bytes())
+    (tmp_path / "then.png").write_bytes((image_folder / "digit1_2.png").read_bytes())
+    done = run_cli(command, str(tmp_path), env=os.environ | {"PYTHONIOENCODING": "utf-8:strict"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"{tmp_path}/seven\\udcff.png: ") and "7" in lines[0]
+    assert lines[1].startswith(f"{tmp_path}/then.png: ") and "2" in lines[1]
+
+
 def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
     # A grid of lines is no digit: below both cards' calibrated thresholds, as on the page.
     grid = np.zeros((200, 200), np.uint8)

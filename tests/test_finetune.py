@@ -284,7 +284,7 @@ def another_programs_database(path) -> None:
     "make, problem",
     [
         (lambda path: path.write_bytes(b"my notes, not a database"), "file is not a database"),
-        (another_programs_database, "holds no DigitPad digits"),
+        (another_programs_database, "is another program's database (tables notes)"),
         (lambda path: path.write_bytes(b""), "holds no DigitPad digits"),
     ],
     ids=["not a database", "another program's", "empty"],

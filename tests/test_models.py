@@ -143,3 +143,4 @@ def test_the_drawing_page_says_what_the_networks_learnt_from():
     assert learnt_from(store / "chapter") == "MNIST's training digits"
     robust = learnt_from(store)
     assert robust.startswith("MNIST's training digits, ") and "redrawn" in robust
+    assert "your own digits" not in robust

@@ -6,7 +6,7 @@ import json
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
@@ -352,17 +352,68 @@ def test_in_a_photo_of_chalk_on_a_board_the_chalk_is_the_ink(first_digits):
     assert ink.mask[coverage[..., 0] == 0].mean() < 0.02, "the board is not"
 
 
-def test_a_phone_photo_stored_on_its_side_is_read_upright(first_digits, reader):
+@pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
+def test_a_phone_photo_stored_on_its_side_is_read_upright(first_digits, reader, kind):
     # Phones save the sensor's pixels and an EXIF tag saying how to turn them: 6, a quarter
-    # turn clockwise, for a photo taken upright.
+    # turn clockwise, for a photo taken upright. Only a JPEG was turned: the same photo as a
+    # PNG or WebP was read on its side, "31" for 4826, and surely.
     upright = photo_of(mnist_row(first_digits))
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = 6
     saved = io.BytesIO()
-    Image.fromarray(np.rot90(upright)).save(saved, "JPEG", quality=90, exif=exif.tobytes())
+    Image.fromarray(np.rot90(upright)).save(saved, kind, quality=90, exif=exif.tobytes())
     picture = decode_image(saved.getvalue())
     assert picture.shape == upright.shape
     assert read_number(picture, reader).number == FIRST_NUMBER
+
+
+@pytest.mark.parametrize("desk", [245, 250])
+def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader, desk):
+    # A cream card on a white desk, turned a little, one light over both, falling off to the
+    # left: the card's edge, where the light made it the darker side of a sharp step, was read
+    # as a "1" or a "5" after the number.
+    row = mnist_row(first_digits, height=170)
+    writing = np.zeros((1200, 1800), np.uint8)
+    top, left = (1200 - row.shape[0]) // 2, (1800 - row.shape[1]) // 2
+    writing[top : top + row.shape[0], left : left + row.shape[1]] = row
+    card = np.clip(photo_of(writing, light="even") * (1, 0.983, 0.955), 0, 255).astype(np.uint8)
+    turn = cv2.getRotationMatrix2D((900, 600), 8, 1.0)
+    turn[:, 2] += (300, 350)
+    on_desk = np.full((1900, 2400, 3), desk, np.uint8)
+    cv2.warpAffine(card, turn, (2400, 1900), dst=on_desk, borderMode=cv2.BORDER_TRANSPARENT)
+    rows, cols = np.mgrid[0:1900, 0:2400]
+    light = np.clip(0.75 + 0.25 * cols / 2400 + 0.05 * (1 - rows / 1900), 0, 1)
+    photo = np.clip(on_desk * light[..., None], 0, 255).astype(np.uint8)
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
+@pytest.mark.parametrize("size", [(2999, 1201), (1201, 3997)])
+def test_boxes_of_digits_at_the_edges_stay_in_the_picture(reader, size):
+    # Scaled back from the working size each of x, y, w, h rounded alone: a box ran a pixel
+    # past the picture's bottom or right edge.
+    width, height = size
+    picture = np.full((height, width), 230, np.uint8)
+    pen = max(6, width // 150)
+    cv2.line(picture, (width - 3 * pen, height - height // 4), (width - 3 * pen, height), 20, pen)
+    cv2.ellipse(picture, (width - width // 16, height // 2), (width // 16, height // 8), 0, 0, 360,
+                20, pen)  # fmt: skip
+    reading = read_number(picture, reader)
+    assert reading.digits
+    for digit in reading.digits:
+        x, y, w, h = digit.box
+        assert 0 <= x < x + w <= width and 0 <= y < y + h <= height, digit.box
+    assert max(d.box[0] + d.box[2] for d in reading.digits) == width, "the ink touches the edge"
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_turned_as_pillow_turns_it(orientation):
+    stored = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    saved = io.BytesIO()
+    Image.fromarray(stored).save(saved, "PNG", exif=exif.tobytes())
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(saved.getvalue())))
+    np.testing.assert_array_equal(decode_image(saved.getvalue()), np.asarray(expected))
 
 
 def test_a_digit_drawn_with_a_broad_pen_is_read_as_a_drawing_not_a_photo(reader):
@@ -778,11 +829,12 @@ def test_cli_predict_of_a_number_names_read(number_files, first_digits, tmp_path
     # A number given to predict was read as one digit, "mlp 7 (58.9%, not sure)", unsaid.
     done = run_cli("predict", str(number_files / "number.png"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("(too wide for one digit: `read` reads a number)")
+    assert done.stdout.strip().endswith("(too wide for one digit: the read command reads a number)")
     cv2.imwrite(str(tmp_path / "seven.png"), mnist_row(first_digits[:1]))
     records = json_records(run_cli("predict", "--json", str(number_files / "number.png"),
                                    str(tmp_path / "seven.png")))  # fmt: skip
-    assert records["number.png"]["note"] == "too wide for one digit: `read` reads a number"
+    note = "too wide for one digit: the read command reads a number"
+    assert records["number.png"]["note"] == note
     assert "note" not in records["seven.png"] and records["seven.png"]["cnn"]["digit"] == 7
 
 

@@ -121,6 +121,7 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     page.selectbox(key="cnn_version").set_value(VERSION).run()
     assert not page.exception
     assert versions.active_version("cnn", store_copy) == VERSION
+    assert store.learnt_from(store_copy).endswith("the CNN, fine-tuned, from your own digits too")
     warning = "The new CNN reads fewer right than the old one: 100 more of the 10,000 MNIST"
     assert warning in texts(page)
     assert "digits of yours held out" not in texts(page), "it reads those better"
