@@ -41,7 +41,8 @@ from browser import (
 from playwright.sync_api import sync_playwright
 
 from digitpad.drawn import pen_digit_parts
-from digitpad.number import PAD, PHONE_PAD, pad_pen_width, read_number
+from digitpad.number import read_number
+from digitpad.number_view import PAD, PHONE_PAD, pad_pen_width
 from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import (
     BASELINE_WOBBLE,

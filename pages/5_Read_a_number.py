@@ -7,15 +7,8 @@ import streamlit as st
 
 from digitpad import charts, layout, pad, ui
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import (
-    NO_DIGITS,
-    PAD,
-    PHONE_PAD,
-    NumberReading,
-    annotated,
-    pad_pen_width,
-    read_number,
-)
+from digitpad.number import NO_DIGITS, NumberReading, read_number
+from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged

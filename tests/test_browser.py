@@ -30,7 +30,7 @@ from playwright.sync_api import expect
 
 from conftest import REPO
 from digitpad import charts
-from digitpad.number import PAD
+from digitpad.number_view import PAD
 
 FEATURE_MAPS = "Their feature maps of your digit"
 FORTY_TWO = [

@@ -15,18 +15,8 @@ from digitpad.drawn import pen_digit_parts
 from digitpad.gallery import load_npz
 from digitpad.images import decode_image
 from digitpad.ink import ink_map, is_flat
-from digitpad.number import (
-    BOX_COLOUR,
-    LABEL_COLOURS,
-    NO_DIGITS,
-    PAD,
-    UNSURE_COLOUR,
-    FoundDigit,
-    NumberReading,
-    annotated,
-    digit_in_picture,
-    read_number,
-)
+from digitpad.number import NO_DIGITS, FoundDigit, NumberReading, digit_in_picture, read_number
+from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
 from digitpad.preprocess import to_gray, to_mnist
 from digitpad.store import store_dir
 from digitpad.written_numbers import make_pen_numbers

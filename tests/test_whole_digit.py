@@ -13,7 +13,8 @@ from test_number import (  # noqa: F401  (first_digits and number_files are fixt
 
 from conftest import opaque_canvas
 from digitpad.inference import DigitReader
-from digitpad.number import PAD, find_candidates, read_number
+from digitpad.number import find_candidates, read_number
+from digitpad.number_view import PAD
 from digitpad.store import WHOLE_DIGIT, ModelUnavailable, load_whole_digit, store_dir
 from digitpad.whole_digit import labelled_candidates
 from digitpad.written_numbers import make_numbers
