@@ -384,12 +384,14 @@ def unsave() -> None:
     it was before "Yes"."""
     drawing_id, label, sample_id = st.session_state["saved_sample"]
     try:
-        samples.delete_sample(samples.default_path(), sample_id)
+        deleted = samples.delete_sample(samples.default_path(), sample_id)
     except samples.SamplesUnavailable as problem:
         st.toast(f"Digit #{sample_id} could not be taken back: {problem}.", icon=":material/error:")
         return
     del st.session_state["saved_sample"]
-    taken_back = f"Digit #{sample_id} ({a_digit(label)}) taken back"
+    # None: deleted meanwhile on the Your digits page, where "taken back" was news to nobody.
+    done = "taken back" if deleted is not None else "was deleted already, on Your digits"
+    taken_back = f"Digit #{sample_id} ({a_digit(label)}) {done}"
     if drawing_id is None:  # drawn on the pad, and cleared off it
         put_back("canvas", st.session_state.pop("saved_drawing", None))
         taken_back += ": it is on the pad again"

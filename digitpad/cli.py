@@ -21,6 +21,7 @@ from digitpad.data import (
     MnistUnavailable,
     cannot_load_mnist,
     load_mnist,
+    mnist_path,
 )
 from digitpad.images import UnreadableImage, image_files, read_image
 from digitpad.number import NO_DIGITS, digit_in_picture, read_number
@@ -212,6 +213,9 @@ def evaluate(args: argparse.Namespace) -> int:
     import datetime
 
     # The data before the models: a wrong path is told at once, not after TensorFlow's import.
+    # Keras' download needs Keras: imported first, its notices left out.
+    if mnist_path(args.data) is None:
+        import_tensorflow()
     try:
         _, (x_test, y_test) = load_mnist(args.data)
     except MnistUnavailable as error:

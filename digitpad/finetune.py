@@ -141,7 +141,8 @@ def finetune(
             for name, (x_set, y_set) in sets.items()
         }
 
-    report(0.0, "Reading MNIST's test digits and your held-out digits with the old model")
+    held = " and your held-out digits" if "held_out" in sets else ""
+    report(0.0, f"Reading MNIST's test digits{held} with the old model")
     old = evaluate(base)
     net = keras.models.clone_model(base)
     net.set_weights(base.get_weights())

@@ -33,11 +33,11 @@ def decode_image(data: bytes) -> np.ndarray:
     UnreadableImage, saying why, for anything else."""
     if not data:
         raise UnreadableImage("the file is empty")
-    orientation = refuse_too_many_pixels(data)
+    kind, orientation = refuse_too_many_pixels(data)
     # A phone saves a photo as its sensor lay and says in EXIF which way is up; IMREAD_UNCHANGED,
     # which keeps a PNG's alpha (where the pad's ink is), ignores that and read a photo taken
-    # upright lying on its side. A JPEG has no alpha: OpenCV decodes it turned upright; any
-    # other picture (a PNG or WebP a phone or an editor saved) is turned here.
+    # upright lying on its side. A JPEG has no alpha: OpenCV decodes it turned upright, as it
+    # does a TIFF; a PNG or WebP (a phone's or an editor's) is turned here.
     jpeg = data[:2] == JPEG_START
     flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if jpeg else cv2.IMREAD_UNCHANGED
     try:
@@ -46,7 +46,7 @@ def decode_image(data: bytes) -> np.ndarray:
         image = None
     if image is None or image.size == 0:
         raise UnreadableImage(NOT_AN_IMAGE)
-    if not jpeg:
+    if kind in TURNED_HERE:
         image = upright(image, orientation)
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
@@ -59,27 +59,42 @@ def decode_image(data: bytes) -> np.ndarray:
     return image
 
 
-def refuse_too_many_pixels(data: bytes) -> int:
+def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
     """UnreadableImage for a picture of more than MAX_PIXELS, told from its header by Pillow
     before anything is decoded, or in a format Pillow does not know (OpenCV reads some, such as
-    HDR, whose size would then be known only once decoded). Returns the EXIF orientation the
-    header gives (1: as stored)."""
+    HDR, whose size would then be known only once decoded). Returns the picture's format and
+    the EXIF orientation its header gives (1: as stored, or none given)."""
     too_many = f"it has more than {MAX_PIXELS // 1_000_000} million pixels: send a smaller copy"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
-                orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+                kind, exif = image.format, image.info.get("exif")
     except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None
     except Exception:  # Pillow raises many kinds for a file it cannot parse
         raise UnreadableImage(NOT_AN_IMAGE) from None
     if width * height > MAX_PIXELS:
         raise UnreadableImage(f"{too_many} ({width}x{height})")
-    return orientation
+    return kind, _orientation(exif)
 
 
+def _orientation(exif: bytes | None) -> int:
+    """The orientation in EXIF read with the header: `getexif()` decodes a PNG's every pixel
+    to look for more. A damaged block says nothing: the picture is read as stored."""
+    if not exif:
+        return 1
+    try:
+        tags = Image.Exif()
+        tags.load(exif)
+        return int(tags.get(EXIF_ORIENTATION, 1))
+    except Exception:  # Pillow raises many kinds for a block it cannot parse
+        return 1
+
+
+# Formats whose EXIF orientation OpenCV's IMREAD_UNCHANGED leaves undone (it does a TIFF's).
+TURNED_HERE = {"PNG", "WEBP"}
 # EXIF's orientations 2 to 8, each as the turn and flip that stands the stored pixels upright.
 TURNS = {
     2: lambda a: cv2.flip(a, 1),

@@ -63,10 +63,6 @@ THIN_LINE = 0.3
 # A digit is at least DIGIT_PENS pens tall, and at least half as tall as wide: a dot, a dash or an
 # underline is none, and a "1" beside one alone was taken for a margin 2.5 times as tall.
 DIGIT_PENS = 3.0
-# In a photo, a "digit" at either end of the number more than STRAY_GAP digit heights from the
-# digit beside it, its middle above or below that digit, stands apart from the row of writing:
-# the edge of a card on a lighter desk, which the light shades, was read as a sure "1" there.
-STRAY_GAP = 1.5
 # Pieces wider than this many digit heights are offered cut at their thinnest columns, into
 # parts at least MIN_PART digit heights wide.
 CUT_ASPECT = 0.7
@@ -211,15 +207,6 @@ class NumberReading:
             {name: np.concatenate([p, below.probs[name]]) for name, p in self.probs.items()},
             None if self.whole is None else np.concatenate([self.whole, below.whole]),
             self.marks + ((count, " "),) + tuple((count + i, m) for i, m in below.marks),
-        )
-
-    def only(self, kept: list[int]) -> "NumberReading":
-        """The reading of the digits at positions `kept` alone, the marks between them kept."""
-        return NumberReading(
-            [self.digits[i] for i in kept],
-            {name: p[kept] for name, p in self.probs.items()},
-            None if self.whole is None else self.whole[kept],
-            tuple((sum(i < before for i in kept), mark) for before, mark in self.marks),
         )
 
     def read_by(self, name: str) -> str:
@@ -874,8 +861,6 @@ def read_number(image: np.ndarray, reader: "DigitReader") -> NumberReading:
     if not readings:
         return NumberReading([], {name: np.zeros((0, 10), np.float32) for name in reader.names})
     reading = reduce(NumberReading.followed_by, readings)
-    if not ink.as_drawn:
-        reading = reading.only(_in_the_row(reading.digits))
     # Within the picture, whatever the working scale's rounding gave.
     height, width = image.shape[:2]
     inside = [
@@ -975,24 +960,6 @@ def _read(found: Found, reader: "DigitReader", top: int) -> tuple[NumberReading,
         _marks(passed_over, digit_boxes, found),
     )
     return reading, float(belief[path].mean()) / len(probs) if path else -np.inf
-
-
-def _in_the_row(digits: list[FoundDigit]) -> list[int]:
-    """The positions of the digits but those at either end that stand apart from the row of
-    writing (STRAY_GAP)."""
-    kept = list(range(len(digits)))
-    height = float(np.median([d.box[3] for d in digits])) if digits else 0.0
-
-    def apart(stray: Box, beside: Box) -> bool:
-        gap = max(stray[0] - (beside[0] + beside[2]), beside[0] - (stray[0] + stray[2]))
-        middle = stray[1] + stray[3] / 2
-        return gap > STRAY_GAP * height and not beside[1] <= middle <= beside[1] + beside[3]
-
-    while len(kept) > 1 and apart(digits[kept[-1]].box, digits[kept[-2]].box):
-        kept.pop()
-    while len(kept) > 1 and apart(digits[kept[0]].box, digits[kept[1]].box):
-        kept.pop(0)
-    return kept
 
 
 def _in_picture_pixels(box: Box, scale: float) -> Box:

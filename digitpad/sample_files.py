@@ -186,24 +186,22 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def showable(data: bytes) -> bool:
-    """Whether a saved drawing is one the Your digits page can show: an imported 16,000-pixel
-    square, or an HDR named .png, stopped the page at its picture, and with it every delete
-    button below."""
+    """Whether a saved drawing is one the Your digits page can show, by its header: an imported
+    16,000-pixel square, or an HDR named .png, stopped the page at its picture, and with it
+    every delete button below."""
     size = png_size(data)
     return size is not None and max(size) <= MAX_DRAWING_SIDE
 
 
-def _readable_png(data: bytes, what: str) -> bytes:
-    """The bytes, if they are a drawing the page can show, told from the header before the
-    pixels are decoded (a 2 MB zip held pictures that decode to gigabytes)."""
-    size = png_size(data)
-    if size is None:
-        raise BadSampleFile(f"{what} is not a readable PNG of 8 bits a channel")
-    if max(size) > MAX_DRAWING_SIDE:
-        raise BadSampleFile(
-            f"{what} is {size[0]}x{size[1]}: larger than any drawing DigitPad saves"
-        )
-    if cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
+def _kept_drawing(data: bytes, what: str) -> bytes:
+    """The drawing's bytes, if its header says what picture they are. One the Your digits page
+    shows is decoded first, to be sure it can be; any other is kept as it is, never decoded (a
+    2 MB zip held pictures that decode to gigabytes), and the page shows its 28x28 input: an
+    upload saved whole, as the drawing page did until 2026-12-03 (a phone's photo, a 16-bit
+    PNG), is still its drawing."""
+    if _header(data) is None:
+        raise BadSampleFile(f"{what} is not a readable picture")
+    if showable(data) and cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
         raise BadSampleFile(f"{what} is not a readable PNG")
     return data
 
@@ -269,7 +267,7 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     rows = []
     for i in range(count):
         if offsets is not None:
-            png = _readable_png(pngs[offsets[i] : offsets[i + 1]].tobytes(), f"canvas {i}")
+            png = _kept_drawing(pngs[offsets[i] : offsets[i + 1]].tobytes(), f"canvas {i}")
         else:  # no drawing kept: the 28x28 input stands in for it
             png = png_bytes(as_uint8(input_image(images[i])))
         answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
@@ -333,7 +331,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                 raise BadSampleFile(f"{name} is not a readable PNG")
             canvas_name = f"{ZIP_CANVAS_DIR}/{base}"
             png = (
-                _readable_png(read(canvas_name), canvas_name)
+                _kept_drawing(read(canvas_name), canvas_name)
                 if canvas_name in names
                 else png_bytes(image)
             )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitpad import NUM_CLASSES
+from digitpad.preprocess import as_uint8
 
 if TYPE_CHECKING:
     from digitpad.evaluation import Evaluation
@@ -259,11 +260,19 @@ def delete_sample(path: str | os.PathLike, sample_id: int) -> Sample | None:
     return _sample(row)
 
 
-def restore_sample(path: str | os.PathLike, sample: Sample) -> None:
-    """Put a deleted sample back as it was, its id and time included: a delete undone."""
+def restore_sample(path: str | os.PathLike, sample: Sample) -> int | None:
+    """Put a deleted sample back as it was, its id and time included: a delete undone. Where
+    the same digit (its label and 28x28 input) is here again, imported from a file made before
+    the delete or saved anew, nothing is put back, not to keep it twice: returns its id."""
     row = sample_row(sample.canvas_png, sample.image, sample.label, sample.probs, sample.created)
+    key = input_key(row[3])
     with connect(path) as db, transaction(db):
+        same_label = db.execute("SELECT id, image FROM samples WHERE label = ?", (row[1],))
+        for other, image in same_label:
+            if input_key(image) == key:
+                return other
         db.execute(RESTORE, (sample.id, *row))
+    return None
 
 
 def counts_per_digit(path: str | os.PathLike) -> np.ndarray:
@@ -303,9 +312,10 @@ def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 
 
 def input_key(image: bytes) -> bytes:
-    """A stored 28x28 input as the 8-bit gray a zip export keeps of it: the same digit, however
-    it came back (an .npz keeps the float32, a zip that gray, and either may lack the drawing)."""
-    return np.round(np.frombuffer(image, np.float32) * 255).astype(np.uint8).tobytes()
+    """A stored 28x28 input as the 8-bit gray a zip export keeps of it, rounded as the export
+    rounds it: the same digit, however it came back (an .npz keeps the float32, a zip that
+    gray, and either may lack the drawing)."""
+    return as_uint8(np.frombuffer(image, np.float32)).tobytes()
 
 
 def add_new_rows(path: str | os.PathLike, rows: list[tuple]) -> int:

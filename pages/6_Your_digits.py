@@ -49,12 +49,14 @@ def undo_delete() -> None:
     if deleted is None:  # a second click, the digit already back
         return
     try:
-        samples.restore_sample(database, deleted)
+        here = samples.restore_sample(database, deleted)
     except samples.SamplesUnavailable as problem:
         st.session_state["deleted_sample"] = deleted  # kept, to be put back at the next try
         st.session_state["digits_problem"] = f"Digit #{deleted.id} is not back yet: {problem}."
     else:
-        st.toast(f"Digit #{deleted.id} is back.")
+        # Imported again from an export, or saved again on the drawing page: back already.
+        again = f" already, as #{here}: not kept twice" if here is not None else ""
+        st.toast(f"Digit #{deleted.id} is back{again}.")
 
 
 def offer_undo() -> None:
@@ -102,6 +104,7 @@ def switch_version() -> None:
         message = f"Cannot switch to {versions.title(version)}: {problem}."
         st.session_state["versions_problem"] = message
     else:
+        st.toast(f"Every page reads with {versions.title(version)} now.")  # as a rollback says
         ui.models_changed()
 
 
@@ -247,9 +250,11 @@ def how_well(total: int) -> None:
     evaluations = samples.evaluate_samples(database)
     # Digits imported from a file that lacks the networks' answers (MNIST's own, say) have
     # none to score: said, where the section was left empty.
+    # Each network's own count: a file may hold one network's answers and not the other's, and
+    # digits saved while one network was missing hold none of its.
     unscored = {
-        charts.MODEL_TITLES.get(name, name): total - int(result.confusion.sum())
-        for name, result in evaluations.items()
+        title: total - (int(evaluations[name].confusion.sum()) if name in evaluations else 0)
+        for name, title in charts.MODEL_TITLES.items()
     }
     if not evaluations:
         have = "Your digit has" if total == 1 else f"Your {total} digits have"
@@ -259,9 +264,8 @@ def how_well(total: int) -> None:
             "network read it then."
         )
     elif any(unscored.values()):
-        # Counted per network: a file may hold one network's answers and not the other's.
         which = ", ".join(
-            f"{count} of your {total} digits for the {title}"
+            f"{'your digit' if total == 1 else f'{count} of your {total} digits'} for the {title}"
             for title, count in unscored.items()
             if count
         )
@@ -429,11 +433,19 @@ if "comparison" in card:
         if all(thresholds)
         else ""
     )
+    # None held out, as may happen to a few digits: a student was told of held-out digits.
+    held_out = (
+        "Held-out digits were not trained on, so they say how it reads digits of yours it has "
+        "not seen."
+        if "held_out" in card["comparison"]
+        else "None of your digits was held out this time (about a fifth are, each chosen by its "
+        "pixels: of a few, none may be), so nothing here says how it reads digits of yours it "
+        "has not seen: save more and fine-tune again."
+    )
     st.caption(
         f"Fine-tuned from {versions.title(card['finetuned_from'])} on "
-        f"{card['samples']['trained_on']} of your "
-        "digits: read across a row to see what fine-tuning changed. Held-out digits were not "
-        "trained on, so they say how it reads digits of yours it has not seen." + sure_from
+        f"{card['samples']['trained_on']} of your digits: read across a row to see what "
+        f"fine-tuning changed. {held_out}{sure_from}"
     )
     worse = finetune.read_worse(card["comparison"])
     if worse:

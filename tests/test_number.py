@@ -2,18 +2,20 @@
 
 import io
 import json
+import struct
+import zlib
 
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, data_file, draw_polyline, opaque_canvas
 from digitpad.drawn import pen_digit_parts
 from digitpad.gallery import load_npz
-from digitpad.images import decode_image
+from digitpad.images import decode_image, png_bytes, refuse_too_many_pixels
 from digitpad.ink import ink_map, is_flat
 from digitpad.number import NO_DIGITS, FoundDigit, NumberReading, digit_in_picture, read_number
 from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
@@ -357,8 +359,8 @@ def test_a_phone_photo_stored_on_its_side_is_read_upright(first_digits, reader, 
     assert read_number(picture, reader).number == FIRST_NUMBER
 
 
-@pytest.mark.parametrize("desk", [245, 250])
-def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader, desk):
+@pytest.mark.parametrize("degrees, desk", [(3, 250), (8, 245)])
+def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader, degrees, desk):
     # A cream card on a white desk, turned a little, one light over both, falling off to the
     # left: the card's edge, where the light made it the darker side of a sharp step, was read
     # as a "1" or a "5" after the number.
@@ -367,7 +369,7 @@ def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader,
     top, left = (1200 - row.shape[0]) // 2, (1800 - row.shape[1]) // 2
     writing[top : top + row.shape[0], left : left + row.shape[1]] = row
     card = np.clip(photo_of(writing, light="even") * (1, 0.983, 0.955), 0, 255).astype(np.uint8)
-    turn = cv2.getRotationMatrix2D((900, 600), 8, 1.0)
+    turn = cv2.getRotationMatrix2D((900, 600), degrees, 1.0)
     turn[:, 2] += (300, 350)
     on_desk = np.full((1900, 2400, 3), desk, np.uint8)
     cv2.warpAffine(card, turn, (2400, 1900), dst=on_desk, borderMode=cv2.BORDER_TRANSPARENT)
@@ -395,15 +397,36 @@ def test_boxes_of_digits_at_the_edges_stay_in_the_picture(reader, size):
     assert max(d.box[0] + d.box[2] for d in reading.digits) == width, "the ink touches the edge"
 
 
+@pytest.mark.parametrize("kind", ["PNG", "WEBP", "TIFF"])
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_every_exif_orientation_is_turned_as_pillow_turns_it(orientation):
+def test_every_exif_orientation_is_turned_as_pillow_turns_it(orientation, kind):
+    # OpenCV turns a TIFF itself: turned here too, it came out turned twice.
     stored = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
     saved = io.BytesIO()
-    Image.fromarray(stored).save(saved, "PNG", exif=exif.tobytes())
+    Image.fromarray(stored).save(saved, kind, exif=exif.tobytes(), lossless=True)
     expected = ImageOps.exif_transpose(Image.open(io.BytesIO(saved.getvalue())))
     np.testing.assert_array_equal(decode_image(saved.getvalue()), np.asarray(expected))
+
+
+def test_a_pictures_exif_is_read_from_its_header_alone(monkeypatch):
+    # Pillow's getexif() decodes a PNG's every pixel: a 13,000-pixel square was decoded in full,
+    # 0.7 GB, before it was refused as too large. And a damaged EXIF block is no damaged picture.
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    saved = io.BytesIO()
+    Image.fromarray(np.zeros((4, 6), np.uint8)).save(saved, "PNG", exif=exif.tobytes())
+    decoded = []
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", lambda self: decoded.append(1))
+    assert refuse_too_many_pixels(saved.getvalue()) == ("PNG", 6) and not decoded
+    monkeypatch.undo()
+    plain = png_bytes(np.zeros((4, 6), np.uint8))
+    block = b"XX\x00*junk"  # no byte order EXIF knows, in a chunk whose checksum is right
+    chunk = struct.pack(">I", len(block)) + b"eXIf" + block
+    chunk += struct.pack(">I", zlib.crc32(chunk[4:]))
+    damaged = plain[:33] + chunk + plain[33:]  # after the signature and the header chunk
+    assert decode_image(damaged).shape == (4, 6), "read as stored"
 
 
 def test_a_digit_drawn_with_a_broad_pen_is_read_as_a_drawing_not_a_photo(reader):

@@ -148,6 +148,24 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     assert page.selectbox(key="cnn_version").value == "cnn"
 
 
+def test_the_page_says_whether_any_of_your_digits_were_held_out(database, store_copy):
+    # None were, of a few digits, and the page said held-out digits told how it reads new ones.
+    fine_tuned_version(store_copy, {**PLAIN_CARD, "comparison": {"mnist_test": FIGURES}})
+    page = run_page()
+    page.selectbox(key="cnn_version").set_value(VERSION).run()
+    assert [toast.value for toast in page.toast] == [
+        f"Every page reads with {versions.title(VERSION)} now."
+    ]
+    captions = " ".join(caption.value for caption in page.caption)
+    assert "None of your digits was held out this time" in captions
+    assert "Held-out digits were not trained on" not in captions
+    versions.activate("cnn", "cnn", store_copy)
+    (store_copy / "versions" / f"{VERSION}.json").write_text(json.dumps(PLAIN_CARD))
+    versions.activate("cnn", VERSION, store_copy)
+    captions = " ".join(caption.value for caption in run_page().caption)
+    assert "Held-out digits were not trained on" in captions
+
+
 def test_a_switch_or_rollback_from_a_page_drawn_before_a_fine_tune_began_waits_for_it(
     database, store_copy
 ):
@@ -294,6 +312,22 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     assert [s.label for s in samples.list_samples(database)] == [5, labels[0]]
 
 
+def test_taking_back_a_digit_deleted_meanwhile_says_so(database, mnist_test):
+    # Deleted on Your digits, then "Take it back" on the drawing page: "taken back" of a digit
+    # already gone.
+    images, labels = mnist_test
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[0]))
+    app.run()
+    app.button(key="confirm_sample").click().run()
+    samples.delete_sample(database, 1)
+    app.button(key="unsave").click().run()
+    assert not app.exception, app.exception
+    said = [toast.value for toast in app.toast]
+    assert said == [f"Digit #1 ({a_digit(labels[0])}) was deleted already, on Your digits: it is "
+                    "on the pad again."]  # fmt: skip
+
+
 def test_a_digit_picked_for_one_picture_is_not_kept_for_the_next(database, mnist_test):
     # Picked "0" for an uploaded 7 and left unsaved, it stayed picked under the 2 uploaded next,
     # "Both networks read 2" above it, and one click saved that 2 as a 0.
@@ -399,6 +433,19 @@ def test_digits_imported_without_answers_are_said_not_scored(database, store_cop
         database, png_bytes(images[0]), images[0], int(labels[0]), {"mlp": np.eye(10)[labels[0]]}
     )
     assert "3 of your 16 digits for the MLP, 4 of your 16 digits for the CNN." in texts(run_page())
+
+
+def test_a_network_with_no_answer_saved_is_said_not_scored(database, store_copy, mnist_test):
+    # Digits saved with the CNN's answers alone (the MLP missing from the server): its chart
+    # was gone from the page, and nothing said why.
+    images, labels = mnist_test
+    for image, label in zip(images[:5], labels[:5]):
+        samples.add_sample(
+            database, png_bytes(image), image, int(label), {"cnn": np.eye(10)[label]}
+        )
+    page = run_page()
+    assert [metric.label for metric in page.metric] == ["CNN: right on your digits"]
+    assert "say): 5 of your 5 digits for the MLP." in texts(page)
 
 
 def test_a_drawing_the_page_cannot_show_stands_in_as_its_input(database, store_copy, mnist_test):
