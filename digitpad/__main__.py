@@ -9,9 +9,9 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 from digitpad.cli import main  # noqa: E402
 
-# A file name that is no text (bytes an old disk wrote) is printed as its bytes, as `ls` does,
-# not a traceback that leaves the files after it unread.
-sys.stdout.reconfigure(errors="surrogateescape")
+# A file name the terminal cannot show (bytes an old disk wrote, or "ß" in an ASCII terminal) is
+# printed escaped, not a traceback that leaves the files after it unread.
+sys.stdout.reconfigure(errors="backslashreplace")
 
 try:
     code = main()

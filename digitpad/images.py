@@ -70,25 +70,23 @@ def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
-                kind, exif = image.format, image.info.get("exif")
+                if width * height > MAX_PIXELS:
+                    raise UnreadableImage(f"{too_many} ({width}x{height})")
+                return image.format, _orientation(image)
     except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None
+    except UnreadableImage:
+        raise
     except Exception:  # Pillow raises many kinds for a file it cannot parse
         raise UnreadableImage(NOT_AN_IMAGE) from None
-    if width * height > MAX_PIXELS:
-        raise UnreadableImage(f"{too_many} ({width}x{height})")
-    return kind, _orientation(exif)
 
 
-def _orientation(exif: bytes | None) -> int:
-    """The orientation in EXIF read with the header: `getexif()` decodes a PNG's every pixel
-    to look for more. A damaged block says nothing: the picture is read as stored."""
-    if not exif:
-        return 1
+def _orientation(image: Image.Image) -> int:
+    """The picture's EXIF orientation (1: as stored, or none given), asked for only once its
+    size has passed: Pillow decodes a PNG's pixels to find EXIF stored after them. A damaged
+    block says nothing: the picture is read as stored."""
     try:
-        tags = Image.Exif()
-        tags.load(exif)
-        return int(tags.get(EXIF_ORIENTATION, 1))
+        return int(image.getexif().get(EXIF_ORIENTATION, 1))
     except Exception:  # Pillow raises many kinds for a block it cannot parse
         return 1
 

@@ -69,11 +69,15 @@ THIN_RULE = 0.75
 PAPER_SMOOTHING = 1 / 15
 PAPER_EDGE = 10.0
 DESK_SHADE = 0.55
-# A piece of a photo's ink whose mean darkness is under this share of the pen's (the darkest
-# tenth of all its ink) is the paper's, not the pen's: the edge of a card on a lighter desk,
-# where the light leaves the card darker than the desk beside it (a darkness of 0.12 against
-# the pen's 0.7 and more), was read as a "1" after the number.
+# A piece of a photo's ink whose mean darkness is under this share of the pen's is the paper's,
+# not the pen's: the edge of a card on a lighter desk, where the light leaves the card darker
+# than the desk beside it (a darkness of 0.12 against the pen's 0.7 and more), was read as a "1"
+# after the number. The pen's is the median piece's, among pieces at least LARGE_SHARE of the
+# largest one's size: the darkest tenth of all the ink was a black pen lying on a page written
+# in pencil, or one digit gone over in ink, and the pencil digits were taken for paper; and the
+# bits of ruled lines left, each a piece, outnumber the digits on a card.
 FAINT_PIECE = 0.35
+LARGE_SHARE = 0.1
 # Ink is looked for this many pixels inside the paper's edge, not on the edge itself.
 PAPER_INSET = 3
 
@@ -293,8 +297,9 @@ def _faint_pieces(ink: np.ndarray, darkness: np.ndarray) -> np.ndarray:
     inked = labels[ink]
     # Each piece's mean darkness, by piece number (0, the paper, has no ink).
     mean = np.bincount(inked, darkness[ink]) / np.maximum(np.bincount(inked), 1)
-    pen = np.percentile(darkness[ink], 90)
-    faint = np.flatnonzero(mean < FAINT_PIECE * pen)
+    area = np.bincount(inked)
+    large = area[1:] >= LARGE_SHARE * area[1:].max()
+    faint = np.flatnonzero(mean < FAINT_PIECE * np.median(mean[1:][large]))
     return np.isin(labels, faint[faint > 0])
 
 

@@ -262,13 +262,13 @@ def delete_sample(path: str | os.PathLike, sample_id: int) -> Sample | None:
 
 def restore_sample(path: str | os.PathLike, sample: Sample) -> int | None:
     """Put a deleted sample back as it was, its id and time included: a delete undone. Where
-    the same digit (its label and 28x28 input) is here again, imported from a file made before
-    the delete or saved anew, nothing is put back, not to keep it twice: returns its id."""
+    it is here again (its time, label and 28x28 input), imported from a file made before the
+    delete, nothing is put back, not to keep it twice: returns its id."""
     row = sample_row(sample.canvas_png, sample.image, sample.label, sample.probs, sample.created)
     key = input_key(row[3])
     with connect(path) as db, transaction(db):
-        same_label = db.execute("SELECT id, image FROM samples WHERE label = ?", (row[1],))
-        for other, image in same_label:
+        same = db.execute("SELECT id, image FROM samples WHERE created = ? AND label = ?", row[:2])
+        for other, image in same:
             if input_key(image) == key:
                 return other
         db.execute(RESTORE, (sample.id, *row))

@@ -104,7 +104,7 @@ def switch_version() -> None:
         message = f"Cannot switch to {versions.title(version)}: {problem}."
         st.session_state["versions_problem"] = message
     else:
-        st.toast(f"Every page reads with {versions.title(version)} now.")  # as a rollback says
+        st.toast(f"The CNN is {versions.title(version)} now, on every page.")  # as a rollback says
         ui.models_changed()
 
 
@@ -245,6 +245,13 @@ def browse(total: int, counts: np.ndarray) -> None:
                 )
 
 
+def how_many_of(count: int, total: int) -> str:
+    """ "3 of your 15 digits", "all 5 of your digits", "your digit"."""
+    if total == 1:
+        return "your digit"
+    return f"all {total} of your digits" if count == total else f"{count} of your {total} digits"
+
+
 def how_well(total: int) -> None:
     st.subheader("How well each network reads them")
     evaluations = samples.evaluate_samples(database)
@@ -265,7 +272,7 @@ def how_well(total: int) -> None:
         )
     elif any(unscored.values()):
         which = ", ".join(
-            f"{'your digit' if total == 1 else f'{count} of your {total} digits'} for the {title}"
+            f"{how_many_of(count, total)} for the {title}"
             for title, count in unscored.items()
             if count
         )

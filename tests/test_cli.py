@@ -90,22 +90,19 @@ def test_predict_text_output(image_folder):
 
 
 @pytest.mark.parametrize("command", ["predict", "read"])
-def test_a_file_name_that_is_no_text_is_printed_as_it_is(image_folder, tmp_path, command):
-    # A name of bytes that are no UTF-8 (copied from an old disk): in a strict UTF-8 terminal
-    # the text output stopped at it with a traceback, and the files after it went unread. Its
-    # bytes are printed as they are, as `ls` prints them.
+def test_a_file_name_the_terminal_cannot_show_is_printed_escaped(image_folder, tmp_path, command):
+    # Bytes that are no UTF-8 (copied from an old disk), or an "ß" in an ASCII terminal: the text
+    # output stopped at the name with a traceback, and the files after it went unread.
     odd = tmp_path / os.fsdecode(b"seven\xff.png")
     odd.write_bytes((image_folder / "digit0_7.png").read_bytes())
+    (tmp_path / "sieben\u00df.png").write_bytes((image_folder / "digit0_7.png").read_bytes())
     (tmp_path / "then.png").write_bytes((image_folder / "digit1_2.png").read_bytes())
-    done = subprocess.run(
-        [sys.executable, "-m", "digitpad", command, str(tmp_path)],
-        cwd=REPO, capture_output=True, timeout=300,
-        env=os.environ | {"PYTHONIOENCODING": "utf-8:strict"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-    first, then = done.stdout.splitlines()
-    assert first.startswith(os.fsencode(tmp_path) + b"/seven\xff.png: ") and b"7" in first
-    assert then.startswith(os.fsencode(tmp_path) + b"/then.png: ") and b"2" in then
+    done = run_cli(command, str(tmp_path), env=os.environ | {"PYTHONIOENCODING": "ascii:strict"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"{tmp_path}/seven\\udcff.png: ") and "7" in lines[0]
+    assert lines[1].startswith(f"{tmp_path}/sieben\\xdf.png: ") and "7" in lines[1]
+    assert lines[2].startswith(f"{tmp_path}/then.png: ") and "2" in lines[2]
 
 
 def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):

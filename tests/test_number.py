@@ -8,14 +8,15 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageOps, PngImagePlugin
+from PIL import Image, ImageOps
+from PIL.PngImagePlugin import PngImageFile
 from streamlit.testing.v1 import AppTest
 from test_cli import json_records, run_cli
 
 from conftest import REPO, canvas_state, data_file, draw_polyline, opaque_canvas
 from digitpad.drawn import pen_digit_parts
 from digitpad.gallery import load_npz
-from digitpad.images import decode_image, png_bytes, refuse_too_many_pixels
+from digitpad.images import UnreadableImage, decode_image, png_bytes, refuse_too_many_pixels
 from digitpad.ink import ink_map, is_flat
 from digitpad.number import NO_DIGITS, FoundDigit, NumberReading, digit_in_picture, read_number
 from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
@@ -379,6 +380,26 @@ def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader,
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
+@pytest.mark.parametrize("pen_lying_below", [False, True])
+def test_pencil_beside_darker_ink_is_read(first_digits, reader, pen_lying_below):
+    # Far fainter than a black pen lying on the page, or than a first digit gone over in ink,
+    # pencil digits were taken for the paper's: "" and "720" for 7210.
+    row = mnist_row(first_digits)
+    page = np.zeros((row.shape[0] + 200, row.shape[1] + 400), np.uint8)
+    page[100 : 100 + row.shape[0], 200 : 200 + row.shape[1]] = row
+    ink = np.full((*page.shape, 3), 185.0)  # a pencil's gray
+    if not pen_lying_below:
+        ink[:, : 300 + np.flatnonzero(row.any(axis=0))[0]] = 20  # the 7 gone over
+    coverage = page[..., None] / 255.0
+    photo = np.full((*page.shape, 3), (238.0, 234, 222)) * (1 - coverage) + ink * coverage
+    if pen_lying_below:
+        photo[-60:-35, 150:-150] = (15, 15, 20)
+    light = 0.75 + 0.25 * np.arange(page.shape[1]) / page.shape[1]
+    photo = photo * light[None, :, None] + np.random.default_rng(0).normal(0, 3, photo.shape)
+    photo = np.clip(photo, 0, 255).astype(np.uint8)
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
 @pytest.mark.parametrize("size", [(2999, 1201), (1201, 3997)])
 def test_boxes_of_digits_at_the_edges_stay_in_the_picture(reader, size):
     # Scaled back from the working size each of x, y, w, h rounded alone: a box ran a pixel
@@ -418,15 +439,35 @@ def test_a_pictures_exif_is_read_from_its_header_alone(monkeypatch):
     saved = io.BytesIO()
     Image.fromarray(np.zeros((4, 6), np.uint8)).save(saved, "PNG", exif=exif.tobytes())
     decoded = []
-    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", lambda self: decoded.append(1))
+    monkeypatch.setattr(PngImageFile, "load", lambda self: decoded.append(1))
     assert refuse_too_many_pixels(saved.getvalue()) == ("PNG", 6) and not decoded
     monkeypatch.undo()
     plain = png_bytes(np.zeros((4, 6), np.uint8))
-    block = b"XX\x00*junk"  # no byte order EXIF knows, in a chunk whose checksum is right
-    chunk = struct.pack(">I", len(block)) + b"eXIf" + block
-    chunk += struct.pack(">I", zlib.crc32(chunk[4:]))
-    damaged = plain[:33] + chunk + plain[33:]  # after the signature and the header chunk
+    # No byte order EXIF knows, in a chunk whose checksum is right, after the header chunk.
+    damaged = plain[:33] + png_chunk(b"eXIf", b"XX\x00*junk") + plain[33:]
     assert decode_image(damaged).shape == (4, 6), "read as stored"
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_exif_after_a_pngs_pixels_is_read_and_its_size_told_first(monkeypatch):
+    # Some programs write the EXIF after the pixels: read only as far as the header, a phone's
+    # photo was read on its side. And the size is told before: a 13,000-pixel square was
+    # decoded whole to look for EXIF, then refused as too large.
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    plain = png_bytes(np.zeros((4, 6), np.uint8))
+    late = plain[:-12] + png_chunk(b"eXIf", exif.tobytes()[6:]) + plain[-12:]  # before IEND
+    assert decode_image(late).shape == (6, 4)
+    huge = plain[:16] + struct.pack(">II", 20_000, 20_000) + plain[24:29]
+    huge += struct.pack(">I", zlib.crc32(huge[12:29])) + plain[33:]
+    decoded = []
+    monkeypatch.setattr(PngImageFile, "load", lambda self: decoded.append(1))
+    with pytest.raises(UnreadableImage, match="more than 100 million pixels"):
+        refuse_too_many_pixels(huge)
+    assert not decoded
 
 
 def test_a_digit_drawn_with_a_broad_pen_is_read_as_a_drawing_not_a_photo(reader):

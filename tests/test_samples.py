@@ -316,6 +316,11 @@ def test_a_delete_undone_after_the_digit_came_back_does_not_keep_it_twice(tmp_pa
     (back,) = [s.id for s in samples.list_samples(db) if s.created == deleted.created]
     assert samples.restore_sample(db, deleted) == back != deleted.id
     assert samples.count_samples(db) == 7
+    # Two digits drawn alike (two plain 1s give one 28x28 input) are two: either comes back.
+    times = ["2026-01-01T10:00:00.000+00:00", "2026-01-01T10:00:05.000+00:00"]
+    first, second = (samples.add_sample(db, **sample(1), created=time) for time in times)
+    assert samples.restore_sample(db, samples.delete_sample(db, second)) is None
+    assert {first, second} <= {s.id for s in samples.list_samples(db)}
 
 
 def test_an_input_halfway_between_two_grays_matches_its_zip_export(tmp_path):

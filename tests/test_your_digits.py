@@ -154,7 +154,7 @@ def test_the_page_says_whether_any_of_your_digits_were_held_out(database, store_
     page = run_page()
     page.selectbox(key="cnn_version").set_value(VERSION).run()
     assert [toast.value for toast in page.toast] == [
-        f"Every page reads with {versions.title(VERSION)} now."
+        f"The CNN is {versions.title(VERSION)} now, on every page."
     ]
     captions = " ".join(caption.value for caption in page.caption)
     assert "None of your digits was held out this time" in captions
@@ -445,7 +445,7 @@ def test_a_network_with_no_answer_saved_is_said_not_scored(database, store_copy,
         )
     page = run_page()
     assert [metric.label for metric in page.metric] == ["CNN: right on your digits"]
-    assert "say): 5 of your 5 digits for the MLP." in texts(page)
+    assert "say): all 5 of your digits for the MLP." in texts(page)
 
 
 def test_a_drawing_the_page_cannot_show_stands_in_as_its_input(database, store_copy, mnist_test):
