@@ -78,6 +78,10 @@ DESK_SHADE = 0.55
 # bits of ruled lines left, each a piece, outnumber the digits on a card.
 FAINT_PIECE = 0.35
 LARGE_SHARE = 0.1
+# And only under this darkness, whatever the pen's: one digit of a number written lighter (a pen
+# running dry, 0.20 at a pencil's gray of 185), or pencil beside a pen lying on the page ten
+# times a digit's size, was dropped with it.
+FAINT_FLOOR = 0.15
 # Ink is looked for this many pixels inside the paper's edge, not on the edge itself.
 PAPER_INSET = 3
 
@@ -290,7 +294,8 @@ def _photo_ink(gray: np.ndarray, light_writing: bool) -> tuple[np.ndarray, np.nd
 
 
 def _faint_pieces(ink: np.ndarray, darkness: np.ndarray) -> np.ndarray:
-    """Pieces of ink far fainter than the pen's (FAINT_PIECE): the paper's, not writing."""
+    """Pieces of ink far fainter than the pen's (FAINT_PIECE), and faint in themselves
+    (FAINT_FLOOR): the paper's, not writing."""
     if not ink.any():
         return ink
     _, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
@@ -299,7 +304,8 @@ def _faint_pieces(ink: np.ndarray, darkness: np.ndarray) -> np.ndarray:
     mean = np.bincount(inked, darkness[ink]) / np.maximum(np.bincount(inked), 1)
     area = np.bincount(inked)
     large = area[1:] >= LARGE_SHARE * area[1:].max()
-    faint = np.flatnonzero(mean < FAINT_PIECE * np.median(mean[1:][large]))
+    pen = np.median(mean[1:][large])
+    faint = np.flatnonzero(mean < min(FAINT_PIECE * pen, FAINT_FLOOR))
     return np.isin(labels, faint[faint > 0])
 
 

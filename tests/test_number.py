@@ -380,20 +380,24 @@ def test_a_card_on_a_lighter_desk_is_read_without_its_edge(first_digits, reader,
     assert read_number(photo, reader).number == FIRST_NUMBER
 
 
-@pytest.mark.parametrize("pen_lying_below", [False, True])
-def test_pencil_beside_darker_ink_is_read(first_digits, reader, pen_lying_below):
-    # Far fainter than a black pen lying on the page, or than a first digit gone over in ink,
-    # pencil digits were taken for the paper's: "" and "720" for 7210.
+@pytest.mark.parametrize("darker", ["the 7 gone over", "all but the 0", "a pen lying below"])
+def test_pencil_beside_darker_ink_is_read(first_digits, reader, darker):
+    # Far fainter than a black pen lying on the page, than a first digit gone over in ink, or
+    # than the pen the rest was written with (running dry on the last digit), pencil digits were
+    # taken for the paper's: "", "720" and "721" for 7210.
     row = mnist_row(first_digits)
     page = np.zeros((row.shape[0] + 200, row.shape[1] + 400), np.uint8)
     page[100 : 100 + row.shape[0], 200 : 200 + row.shape[1]] = row
     ink = np.full((*page.shape, 3), 185.0)  # a pencil's gray
-    if not pen_lying_below:
-        ink[:, : 300 + np.flatnonzero(row.any(axis=0))[0]] = 20  # the 7 gone over
+    columns = 200 + np.flatnonzero(row.any(axis=0))
+    if darker == "the 7 gone over":
+        ink[:, : columns[0] + 100] = 20
+    if darker == "all but the 0":
+        ink[:, : columns[-1] - 100] = 20
     coverage = page[..., None] / 255.0
     photo = np.full((*page.shape, 3), (238.0, 234, 222)) * (1 - coverage) + ink * coverage
-    if pen_lying_below:
-        photo[-60:-35, 150:-150] = (15, 15, 20)
+    if darker == "a pen lying below":  # ten times a digit's size
+        photo[-90:-40, 100:-100] = (15, 15, 20)
     light = 0.75 + 0.25 * np.arange(page.shape[1]) / page.shape[1]
     photo = photo * light[None, :, None] + np.random.default_rng(0).normal(0, 3, photo.shape)
     photo = np.clip(photo, 0, 255).astype(np.uint8)
