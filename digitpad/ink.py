@@ -300,9 +300,9 @@ def _faint_pieces(ink: np.ndarray, darkness: np.ndarray) -> np.ndarray:
         return ink
     _, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
     inked = labels[ink]
-    # Each piece's mean darkness, by piece number (0, the paper, has no ink).
-    mean = np.bincount(inked, darkness[ink]) / np.maximum(np.bincount(inked), 1)
+    # Each piece's size and mean darkness, by piece number (0, the paper, has no ink).
     area = np.bincount(inked)
+    mean = np.bincount(inked, darkness[ink]) / np.maximum(area, 1)
     large = area[1:] >= LARGE_SHARE * area[1:].max()
     pen = np.median(mean[1:][large])
     faint = np.flatnonzero(mean < min(FAINT_PIECE * pen, FAINT_FLOOR))

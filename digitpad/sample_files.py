@@ -177,20 +177,21 @@ def _header(data: bytes) -> tuple[str, str, tuple[int, int]] | None:
         return None
 
 
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of an 8-bit PNG, from its header alone; None for anything else."""
-    header = _header(data)
-    if header and header[0] == "PNG" and header[1] in SHOWN_MODES:
-        return header[2]
-    return None
+def _shown(header: tuple[str, str, tuple[int, int]] | None) -> bool:
+    """Whether a picture with this header is an 8-bit PNG no larger than a drawing."""
+    return (
+        header is not None
+        and header[0] == "PNG"
+        and header[1] in SHOWN_MODES
+        and max(header[2]) <= MAX_DRAWING_SIDE
+    )
 
 
 def showable(data: bytes) -> bool:
     """Whether a saved drawing is one the Your digits page can show, by its header: an imported
     16,000-pixel square, or an HDR named .png, stopped the page at its picture, and with it
     every delete button below."""
-    size = png_size(data)
-    return size is not None and max(size) <= MAX_DRAWING_SIDE
+    return _shown(_header(data))
 
 
 def _kept_drawing(data: bytes, what: str) -> bytes:
@@ -199,9 +200,10 @@ def _kept_drawing(data: bytes, what: str) -> bytes:
     2 MB zip held pictures that decode to gigabytes), and the page shows its 28x28 input: an
     upload saved whole, as the drawing page did until 2026-12-03 (a phone's photo, a 16-bit
     PNG), is still its drawing."""
-    if _header(data) is None:
+    header = _header(data)
+    if header is None:
         raise BadSampleFile(f"{what} is not a readable picture")
-    if showable(data) and cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
+    if _shown(header) and cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) is None:
         raise BadSampleFile(f"{what} is not a readable PNG")
     return data
 

@@ -54,7 +54,7 @@ def undo_delete() -> None:
         st.session_state["deleted_sample"] = deleted  # kept, to be put back at the next try
         st.session_state["digits_problem"] = f"Digit #{deleted.id} is not back yet: {problem}."
     else:
-        # Imported again from an export, or saved again on the drawing page: back already.
+        # Imported again from an export made before the delete: back already.
         again = f" already, as #{here}: not kept twice" if here is not None else ""
         st.toast(f"Digit #{deleted.id} is back{again}.")
 
