@@ -18,7 +18,7 @@ from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
-from digitpad.number import NumberReading, digit_in_picture, ink_groups, read_number
+from digitpad.number import NumberReading, digit_in_picture, read_number
 from digitpad.pad import (
     HandedOver,
     clear_pad,
@@ -31,6 +31,7 @@ from digitpad.pad import (
     take_back,
     upload_that_stays,
 )
+from digitpad.pieces import ink_groups
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import learnt_from, store_dir
 from digitpad.ui import (

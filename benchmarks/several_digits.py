@@ -24,7 +24,8 @@ import numpy as np
 from digitpad.charts import MODEL_TITLES
 from digitpad.data import load_mnist
 from digitpad.drawn import CANVAS_SIZE, draw_strokes, make_drawn_canvases, pen_digit_parts
-from digitpad.number import ink_groups, read_number
+from digitpad.number import read_number
+from digitpad.pieces import ink_groups
 from digitpad.preprocess import to_mnist
 from digitpad.testsets import SCRIBBLE_SEED
 from digitpad.training_data import random_scribbles

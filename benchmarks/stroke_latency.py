@@ -25,7 +25,8 @@ from PIL import Image
 from digitpad import charts
 from digitpad.charts import MODEL_TITLES
 from digitpad.inference import DigitReader
-from digitpad.number import ink_groups, read_number
+from digitpad.number import read_number
+from digitpad.pieces import ink_groups
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import may_be_a_number, several_digits
 

@@ -123,7 +123,7 @@ class DigitReader:
     ) -> np.ndarray | None:
         """(N,) how sure the whole-digit network is that each of N candidate digits cut from a
         number is one whole digit, from its 28x28 image and its
-        `number.Candidate.shape_features`; None without the network."""
+        `candidates.Candidate.shape_features`; None without the network."""
         if self.whole_digit is None:
             return None
         batch, shapes = as_model_input(images), np.asarray(shapes, np.float32)

@@ -40,7 +40,7 @@ class ModelUnavailable(Exception):
 
 
 # The network that helps read numbers: its name, and how many numbers describe a candidate's
-# shape beside its image (number.Candidate.shape_features; whole_digit.py imports Keras).
+# shape beside its image (candidates.Candidate.shape_features; whole_digit.py imports Keras).
 WHOLE_DIGIT = "whole_digit"
 WHOLE_DIGIT_SHAPE_FEATURES = 4
 

@@ -87,7 +87,7 @@ def may_be_a_number(
     box: tuple[int, int, int, int], groups: list[tuple[int, int]], readings: dict[str, Reading]
 ) -> bool:
     """Whether ink in `box` (x, y, width, height), its groups side by side spanning the columns
-    `groups` (`number.ink_groups`), may be several digits, worth reading as a number: as wide
+    `groups` (`pieces.ink_groups`), may be several digits, worth reading as a number: as wide
     as two digits with no digit every network is sure of, or in groups set apart. Two digits
     drawn on the pad were mostly "not sure", asked to be written "more plainly"; a 1 beside a 4
     was "Both networks read 4"; two 1s, narrower than two digits, "not sure"."""
@@ -106,7 +106,7 @@ def several_digits(
     readings: dict[str, Reading],
     titles: dict[str, str],
 ) -> tuple[str, str] | None:
-    """What the page says of a drawing, in `groups` side by side (`number.ink_groups`) and read
+    """What the page says of a drawing, in `groups` side by side (`pieces.ink_groups`) and read
     by each network as one digit (`readings`), that the number reader finds two or more digits
     in (`number`), in place of the networks' verdict; None where it is one digit (in two
     strokes, say) or no number (a scribble).

@@ -17,8 +17,8 @@ import numpy as np
 from keras import layers
 
 from digitpad import INPUT_SHAPE
+from digitpad.candidates import find_candidates
 from digitpad.ink import INK_SHARE
-from digitpad.number import find_candidates
 from digitpad.store import WHOLE_DIGIT, WHOLE_DIGIT_SHAPE_FEATURES
 from digitpad.written_numbers import DIGITS_PER_NUMBER, Number, make_numbers
 

@@ -16,7 +16,8 @@ from conftest import (
 from digitpad import drawn, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.inference import Reading, open_reader
-from digitpad.number import FoundDigit, NumberReading, ink_groups, read_number
+from digitpad.number import FoundDigit, NumberReading, read_number
+from digitpad.pieces import ink_groups
 from digitpad.preprocess import to_mnist
 from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
 from digitpad.testsets import SCRIBBLE_SEED

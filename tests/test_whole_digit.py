@@ -12,8 +12,9 @@ from test_number import (  # noqa: F401  (first_digits and number_files are fixt
 )
 
 from conftest import opaque_canvas
+from digitpad.candidates import find_candidates
 from digitpad.inference import DigitReader
-from digitpad.number import find_candidates, read_number
+from digitpad.number import read_number
 from digitpad.number_view import PAD
 from digitpad.store import (
     CHAPTER_DIR,

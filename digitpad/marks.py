@@ -1,0 +1,159 @@
+"""Points, commas and dashes between a number's digits, and a minus before them."""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from digitpad.ink import InkMap
+from digitpad.pieces import Box, Part, merged
+
+# A mark between two digits is written into the number: a point or a comma (a price, "12.50":
+# read "1250", a hundred times too much), a dash (a phone number's groups). It is at most MARK_SIZE
+# digit heights each way (a dash DASH_WIDTH wide), MARK_PENS pens in size (a dash in a thin pen is
+# longer), alone in the gap between them and at least MARK_GAP digit heights from either. A piece
+# of a digit broken off (MNIST's, redrawn: 10 of the 500 numbers of read_numbers.py were read with
+# a mark without these) lies at its side, is a stroke longer than a mark, or a curve; a gap of 0.1
+# missed points written close to a digit, 0.05 reads 1 of 1,000 such numbers with a comma. A point
+# sits below MARK_LOW of the digits' height, round, DOT_FILL of its box inked (not a curve); a comma
+# there reaches below their foot or is taller than COMMA_ASPECT times its width; a dash lies within
+# DASH_LEVEL of their middle, DASH_ASPECT times as wide as tall and at least DASH_PENS pens thick
+# (a photo's ruled line, left in pieces by the thresholding, is thinner than the pen). A dash
+# before the first digit, within MINUS_GAP digit heights of it, is a minus ("-42" was read "42"):
+# MINUS_LENGTH to MINUS_WIDTH digit heights long, the pen's ends left out of the first (a stray
+# tick is shorter), MINUS_ASPECT times as wide as tall (a short stroke of a broad pen), at the
+# level of the line through the digits' middles carried to it (the first digit alone sits high
+# or low, and a photo taken askew tilts the line).
+MARK_SIZE = 0.4
+DASH_WIDTH = 0.7
+MARK_PENS = (0.8, 6.0)
+MARK_GAP = 0.05
+MARK_LOW = 0.7
+DOT_FILL = 0.5
+COMMA_ASPECT = 1.5
+DASH_LEVEL = 0.15
+DASH_ASPECT = 3.0
+DASH_PENS = 0.6
+MINUS_GAP = 1.0
+MINUS_LENGTH = 0.25
+MINUS_WIDTH = 1.2
+MINUS_ASPECT = 2.0
+
+
+def marks_between(
+    passed_over: list[Box],
+    digits: list[Box],
+    mask: np.ndarray,
+    digit_height: float,
+    measure_pen: Callable[[], float],
+) -> tuple[tuple[int, str], ...]:
+    """The marks among the pieces of ink `passed_over` (boxes) that lie between two of the
+    `digits` (boxes, left to right) in a line of writing's ink `mask`: (how many digits come
+    before it, the mark)."""
+    in_gap: dict[int, list[str]] = {}
+    for box in passed_over:
+        if mark := _mark(box, digits, mask, digit_height, measure_pen):
+            in_gap.setdefault(mark[0], []).append(mark[1])
+    return tuple((before, kinds[0]) for before, kinds in sorted(in_gap.items()) if len(kinds) == 1)
+
+
+def _mark(
+    box: Box,
+    digits: list[Box],
+    mask: np.ndarray,
+    digit_height: float,
+    measure_pen: Callable[[], float],
+) -> tuple[int, str] | None:
+    """The mark a piece of ink (its box) is between two of the `digits` (boxes, left to right),
+    or before the first (a minus), and how many of them come before it; None if it is none."""
+    x, y, w, h = box
+    if h > MARK_SIZE * digit_height:  # first: most pieces offered are digits
+        return None
+    before = sum(left + width / 2 <= x + w / 2 for left, _, width, _ in digits)
+    if before == len(digits) or w > (DASH_WIDTH if before else MINUS_WIDTH) * digit_height:
+        return None
+    right = digits[before]
+    gap = MARK_GAP * digit_height
+    if x + w > right[0] - gap:
+        return None
+    if before and x < digits[before - 1][0] + digits[before - 1][2] + gap:
+        return None
+    if not before and x + w < right[0] - MINUS_GAP * digit_height:
+        return None  # a minus stands by its number
+    pen = measure_pen()
+    if not before and w - pen < MINUS_LENGTH * digit_height:
+        return None
+    if max(w, h) < MARK_PENS[0] * pen or h > MARK_PENS[1] * pen:
+        return None
+    if before:
+        top = min(digits[before - 1][1], right[1])
+        foot = max(d[1] + d[3] for d in digits[before - 1 : before + 1])
+    else:
+        top, foot = _line_at(digits, x + w / 2)
+    # Alone in its gap, top to foot: two dots, a colon or a digit of MNIST's broken in two,
+    # redrawn, are passed over (a time is written less often than such a digit is read).
+    column = mask[min(top, y) : max(foot, y + h), x : x + w].copy()
+    column[y - min(top, y) : y - min(top, y) + h] = False
+    if column.any():
+        return None
+    level = (y + h / 2 - top) / (foot - top)  # 0 at the digits' top, 1 at their foot
+    dot = max(w, h) <= 2 * min(w, h) and mask[y : y + h, x : x + w].mean() >= DOT_FILL
+    wide = w > min(MARK_SIZE * digit_height, MARK_PENS[1] * pen)
+    if wide and not abs(level - 0.5) < DASH_LEVEL:
+        return None  # as wide as a dash, where no dash is written
+    aspect = DASH_ASPECT if before else MINUS_ASPECT
+    dash = abs(level - 0.5) < DASH_LEVEL and w >= aspect * h and h >= DASH_PENS * pen
+    if before and level >= MARK_LOW and (h > COMMA_ASPECT * w or y + h > foot + gap):
+        return before, ","
+    if before and level >= MARK_LOW and dot:
+        return before, "."
+    return (before, "-") if dash else None
+
+
+def _line_at(digits: list[Box], column: float) -> tuple[int, int]:
+    """The top and foot of a line of `digits` (boxes) at `column`: their median height about the
+    straight line through their middles (the first digit's own box with fewer than three)."""
+    if len(digits) < 3:
+        _, top, _, height = digits[0]
+        return top, top + height
+    middles = [(x + w / 2, y + h / 2) for x, y, w, h in digits]
+    slope, offset = np.polyfit(*zip(*middles), 1)
+    half = np.median([h for _, _, _, h in digits]) / 2
+    middle = slope * column + offset
+    return max(0, round(middle - half)), round(middle + half)  # a steep line stays in the picture
+
+
+def mark_pieces(
+    ink: InkMap,
+    pieces: list[Part],
+    stats: np.ndarray,
+    digit_height: float,
+    measure_pen: Callable[[], float],
+) -> list[Box]:
+    """The pieces of ink (`pieces`, or on a drawing every piece `components` found, `stats`)
+    that are points or commas between the digits' pieces beside them: left among the digits'
+    parts, a point near a digit was read as part of it ("0.99" read "099")."""
+    digits = [
+        (d.left, d.top, d.width, d.height)
+        for d in merged([p for p in pieces if p.height > MARK_SIZE * digit_height])
+    ]
+    if len(digits) < 2:
+        return []
+    digits.sort(key=lambda d: d[0] + d[2] / 2)
+    # Specks too on a drawing: nothing but the pen makes them there, and a point far smaller than
+    # the digits was passed over as one. A photo's paper has specks of its own.
+    boxes = (
+        [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:]]
+        if ink.as_drawn
+        else [(p.left, p.top, p.width, p.height) for p in pieces]
+    )
+    in_gap: dict[int, list[tuple[Box, str]]] = {}
+    for box in boxes:
+        if mark := _mark(box, digits, ink.mask, digit_height, measure_pen):
+            in_gap.setdefault(mark[0], []).append((box, mark[1]))
+    # A dash between digits is left to the digits: as often a 5's flag or a 7's bar drawn apart.
+    # A minus is taken out here, before a long one is cut into slices as digits written wide.
+    return [
+        marks[0][0]
+        for before, marks in in_gap.items()
+        if len(marks) == 1 and (marks[0][1] in ".," or not before)
+    ]
