@@ -29,7 +29,7 @@ from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
     active_card_path,
-    card_threshold,
+    calibrated_threshold,
     load_card,
     store_dir,
     write_card,
@@ -248,7 +248,10 @@ def evaluate(args: argparse.Namespace) -> int:
     # The scores belong to the models read: a fine-tuned version's card, if one is active.
     cards = {name: load_card(card_paths[name].stem, card_paths[name].parent) or {}
              for name in reader.names}  # fmt: skip
-    scores = score(reader, sets, {name: card_threshold(card) for name, card in cards.items()})
+    # Read as the app reads them: a version fine-tuned before it chose a threshold, with its
+    # base's.
+    thresholds = {name: calibrated_threshold(card, name, store) for name, card in cards.items()}
+    scores = score(reader, sets, thresholds)
     print(table(scores))
     if args.record:
         if any(active_card_path(name, store) != card_paths[name] for name in cards):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad import MODEL_NAMES
+from digitpad import MODEL_NAMES, NUM_CLASSES
 from digitpad.changes import DECIMALS
 from digitpad.gallery import load_npz
 from digitpad.store import load_card
@@ -31,11 +31,33 @@ CARD_KEYS = (
 def load_cards(store: Path) -> dict[str, dict]:
     """The readable cards that hold everything the report shows, by model name."""
     cards = {name: load_card(name, store) for name in MODEL_NAMES}
-    return {
-        name: card
-        for name, card in cards.items()
-        if isinstance(card, dict) and all(key in card for key in CARD_KEYS)
-    }
+    return {name: card for name, card in cards.items() if card is not None and _readable(card)}
+
+
+def _readable(card: dict) -> bool:
+    """Whether the report can show everything it reads from a card: every key there, and each
+    of the kind train.py writes (a card edited by hand, "history": "x", was a traceback)."""
+    if not all(key in card for key in CARD_KEYS):
+        return False
+    try:
+        summary(card)
+        changes_table(card)
+        drawing_scores({"": card})
+        return (
+            np.asarray(card["confusion_matrix"], np.float64).shape == (NUM_CLASSES, NUM_CLASSES)
+            and all(np.asarray(v, np.float64).ndim == 1 for v in card["history"].values())
+            and np.asarray(card["misclassified"], np.int64).ndim == 1
+            and ("calibration" not in card or _readable_calibration(card))
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return False
+
+
+def _readable_calibration(card: dict) -> bool:
+    calibration_summary(card)
+    bins = card["calibration"]["bins"]
+    numbers = [(b["confidence"], b["accuracy"], b["count"]) for b in bins]
+    return np.asarray(numbers, np.float64).reshape(-1, 3).shape[0] == len(bins)
 
 
 def load_mistakes(store: Path) -> dict[str, dict[str, np.ndarray]]:

@@ -163,11 +163,13 @@ def load_models(store: Path | None = None) -> tuple[dict[str, keras.Model], dict
 
 
 def load_card(name: str, store: Path | None = None) -> dict | None:
-    """The model card written by train.py, or None when there is none readable."""
+    """The model card written by train.py, or None when there is none readable (a file that
+    holds JSON but no object, a list or a string, is as damaged as one that holds none)."""
     try:
-        return json.loads((Path(store or store_dir()) / f"{name}.json").read_text())
+        card = json.loads((Path(store or store_dir()) / f"{name}.json").read_text())
     except (OSError, ValueError):
         return None
+    return card if isinstance(card, dict) else None
 
 
 def active_card_path(name: str, store: Path | None = None) -> Path:
@@ -181,8 +183,13 @@ def active_card(name: str, store: Path | None = None) -> dict | None:
 
 
 def card_threshold(card: dict | None) -> float | None:
-    """A card's calibrated "not sure" threshold, or None."""
-    return ((card or {}).get("calibration") or {}).get("threshold")
+    """A card's calibrated "not sure" threshold, or None where it holds none that can be one (a
+    card edited by hand: a threshold of 2 made every answer "not sure", one of "x" a traceback)."""
+    calibration = (card or {}).get("calibration")
+    threshold = calibration.get("threshold") if isinstance(calibration, dict) else None
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        return None
+    return float(threshold) if 0 < threshold < 1 else None
 
 
 def not_sure_thresholds(store: Path | None = None) -> dict[str, float | None]:
@@ -255,11 +262,17 @@ def learnt_from(store: Path | None = None) -> str:
 
 
 def _threshold(name: str, store: Path | None) -> float | None:
-    """The active version's threshold, or, for a version fine-tuned before fine-tuning chose
-    one, that of the model it was tuned from: a few epochs at a tenth of the learning rate
-    leave it close, and a model that is never "not sure" reads scribbles as digits."""
+    """The active version's threshold (`calibrated_threshold`)."""
+    return calibrated_threshold(active_card(name, store), name, store)
+
+
+def calibrated_threshold(card: dict | None, name: str, store: Path | None) -> float | None:
+    """The threshold of the model `name` whose card is `card`, or, for a version fine-tuned
+    before fine-tuning chose one, that of the model it was tuned from: a few epochs at a tenth
+    of the learning rate leave it close, and a model that is never "not sure" reads scribbles
+    as digits."""
     store = Path(store or store_dir())
-    card, seen = active_card(name, store), set()
+    seen = set()
     while card is not None and card_threshold(card) is None:
         base = card.get("finetuned_from")
         if base in seen or not (base == name or VERSION_NAME.fullmatch(str(base))):

@@ -468,9 +468,22 @@ def test_shipped_examples_that_are_not_28x28_digits_are_passed_over(store_copy, 
     assert not app.exception and any(t.startswith("CNN reads 1") for t in chart_titles(app))
 
 
-def test_a_damaged_card_is_warned_of_on_the_page(store_copy):
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        # JSON, but no card: each was a traceback on every page, or made every answer unsure.
+        "[1, 2]",
+        '"a card"',
+        '{"calibration": "x"}',
+        '{"calibration": {"threshold": "abc"}}',
+        '{"calibration": {"threshold": 2}}',
+        '{"calibration": {"threshold": true}}',
+    ],
+)
+def test_a_damaged_card_is_warned_of_on_the_page(store_copy, content):
     (store_copy / "mlp.json").unlink()  # a link to the shipped card: replaced, not written
-    (store_copy / "mlp.json").write_text("{not json")
+    (store_copy / "mlp.json").write_text(content)
     app = run_app(draw_polyline([(140, 40), (140, 240)]))
     assert not app.exception and not app.error
     (warning,) = [w.value for w in app.warning if "calibrated" in w.value]

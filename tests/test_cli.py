@@ -287,6 +287,33 @@ def test_output_whose_reader_has_gone_ends_quietly(command, copies, image_folder
     assert done.returncode == 1 and "BrokenPipeError" not in done.stderr, done.stderr
 
 
+def test_evaluate_reads_a_version_tuned_before_calibration_as_the_app_does(
+    store_copy, tiny_mnist, monkeypatch
+):
+    # It scored such a version's scribbles with no threshold, where the app takes its base's.
+    from digitpad import cli, scoring, store, versions
+
+    fine_tuned = "cnn-20250101T000000Z"
+    folder = store_copy / "versions"
+    folder.mkdir()
+    (folder / f"{fine_tuned}.keras").symlink_to(store_copy / "cnn.keras")
+    (folder / f"{fine_tuned}.json").write_text(json.dumps({"finetuned_from": "cnn"}))
+    versions.activate("cnn", fine_tuned, store_copy)
+    build = scoring.build_test_sets
+    monkeypatch.setattr(scoring, "build_test_sets", lambda x, y, pen: build(x[:20], y[:20]))
+    score, thresholds = scoring.score, {}
+
+    def scored(reader, sets, given):
+        thresholds.update(given)
+        return score(reader, sets, given)
+
+    monkeypatch.setattr(scoring, "score", scored)
+    code = cli.main(["--store", str(store_copy), "evaluate", "--data", str(tiny_mnist)])
+    assert code == 0
+    assert thresholds == store.not_sure_thresholds(store_copy)
+    assert thresholds["cnn"] == store.card_threshold(store.load_card("cnn", store_copy))
+
+
 def test_evaluate_records_nothing_if_another_version_became_active_meanwhile(
     store_copy, tiny_mnist, monkeypatch, capsys
 ):

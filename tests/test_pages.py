@@ -15,7 +15,7 @@ from conftest import REPO, draw_polyline
 from digitpad import changes, charts, explain, report, versions
 from digitpad.gallery import load_npz
 from digitpad.preprocess import to_mnist
-from digitpad.store import STORE_ENV, load_card, load_model, store_dir
+from digitpad.store import SHIPPED_STORE, STORE_ENV, load_card, load_model, store_dir
 from digitpad.testsets import MNIST_TEST
 
 PAGES = {
@@ -438,12 +438,55 @@ def test_page_without_models_or_cards_says_so(name, tmp_path, monkeypatch):
     assert not chart_titles(page)
 
 
-def test_report_with_an_incomplete_card_names_it_and_shows_the_other(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", PAGES)
+def test_a_card_of_the_wrong_kind_breaks_no_page(name, tmp_path, monkeypatch):
     for shipped in store_dir().iterdir():
         if shipped.is_file():
             (tmp_path / shipped.name).symlink_to(shipped)
     (tmp_path / "mlp.json").unlink()
-    (tmp_path / "mlp.json").write_text(json.dumps({"name": "mlp", "params": 1}))
+    (tmp_path / "mlp.json").write_text('{"calibration": "x"}')  # was an AttributeError box
+    monkeypatch.setenv(STORE_ENV, str(tmp_path))
+    page = run_page(name, np.zeros((28, 28), np.float32))
+    assert not page.exception, page.exception
+
+
+WHOLE_MLP_CARD = json.loads((SHIPPED_STORE / "mlp.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        {"name": "mlp", "params": 1},
+        # Every key there, one of the wrong kind (edited by hand): each was a traceback.
+        {**WHOLE_MLP_CARD, "history": "x"},
+        {**WHOLE_MLP_CARD, "confusion_matrix": [[1, 2]]},
+        {**WHOLE_MLP_CARD, "test_accuracy": "high"},
+        {**WHOLE_MLP_CARD, "misclassified": "none"},
+        {**WHOLE_MLP_CARD, "calibration": "x"},
+        {**WHOLE_MLP_CARD, "calibration": None},
+        {**WHOLE_MLP_CARD, "calibration": {**WHOLE_MLP_CARD["calibration"], "bins": [{}]}},
+        {**WHOLE_MLP_CARD, "changes_from_chapter": {"steps": [{"figures": 3}]}},
+        {**WHOLE_MLP_CARD, "evaluation": {"scores": {"MNIST test": "x"}}},
+    ],
+    ids=[
+        "incomplete",
+        "history",
+        "matrix",
+        "accuracy",
+        "mistakes",
+        "calibration",
+        "no calibration",
+        "bins",
+        "changes",
+        "scores",
+    ],  # fmt: skip
+)
+def test_report_with_an_incomplete_card_names_it_and_shows_the_other(tmp_path, monkeypatch, card):
+    for shipped in store_dir().iterdir():
+        if shipped.is_file():
+            (tmp_path / shipped.name).symlink_to(shipped)
+    (tmp_path / "mlp.json").unlink()
+    (tmp_path / "mlp.json").write_text(json.dumps(card))
     monkeypatch.setenv(STORE_ENV, str(tmp_path))
     page = run_page("report")
     assert not page.exception, page.exception
