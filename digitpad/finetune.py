@@ -20,7 +20,7 @@ from digitpad.batches import Batches
 from digitpad.data import load_mnist, mnist_source, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.jobs import Progress
-from digitpad.store import load_model, made_now
+from digitpad.store import card_threshold, load_model, made_now
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
 MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
@@ -255,6 +255,55 @@ def read_worse(compared: dict[str, dict[str, float]]) -> list[str]:
         for on, figures in compared.items()
         if (more := round((figures["old"] - figures["new"]) * figures["digits"])) > 0
     ]
+
+
+@dataclass(frozen=True)
+class FineTuningChange:
+    """What the Your digits page says a fine-tuned version changed."""
+
+    rows: list[dict[str, str]]  # old against new, a row for each set they were measured on
+    caption: str
+    worse: list[str]  # where the new one reads fewer right (`read_worse`)
+
+
+class DamagedCard(ValueError):
+    """A fine-tuned version's card that does not say what fine-tuning changed."""
+
+
+def fine_tuning_change(card: dict, base_card: dict | None) -> FineTuningChange:
+    """What fine-tuning changed, from a version's card and the card of the model it was tuned
+    from; raises DamagedCard for a card without it (edited by hand, or cut short)."""
+    try:
+        compared = card["comparison"]
+        rows, worse = comparison_rows(compared), read_worse(compared)
+        trained_on = int(card["samples"]["trained_on"])
+        base = str(card["finetuned_from"])
+    except KeyError as missing:
+        raise DamagedCard(f"it holds no {missing}") from None
+    except (TypeError, ValueError, AttributeError) as problem:
+        raise DamagedCard(f"it holds what fine-tuning never writes: {problem}") from None
+    # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
+    new, old = card_threshold(card), card_threshold(base_card)
+    sure_from = (
+        f' It says "not sure" below {new:.0%} (the old one below {old:.0%}), a threshold chosen '
+        "again for its weights on MNIST's validation digits."
+        if new and old
+        else ""
+    )
+    # None held out, as may happen to a few digits: a student was told of held-out digits.
+    held_out = (
+        "Held-out digits were not trained on, so they say how it reads digits of yours it has "
+        "not seen."
+        if "held_out" in compared
+        else "None of your digits was held out this time (about a fifth are, each chosen by its "
+        "pixels: of a few, none may be), so nothing here says how it reads digits of yours it "
+        "has not seen: save more and fine-tune again."
+    )
+    caption = (
+        f"Fine-tuned from {versions.title(base)} on {trained_on} of your digits: read across a "
+        f"row to see what fine-tuning changed. {held_out}{sure_from}"
+    )
+    return FineTuningChange(rows, caption, worse)
 
 
 def finetuned_card(

@@ -11,7 +11,14 @@ import numpy as np
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.evaluation import as_model_input
 from digitpad.models import DESKEW, FIRST_CONV
-from digitpad.store import WHOLE_DIGIT_SHAPE_FEATURES, load_networks, reading_thresholds
+from digitpad.store import (
+    VERSIONS_DIR,
+    WHOLE_DIGIT_SHAPE_FEATURES,
+    load_networks,
+    lost_versions,
+    reading_thresholds,
+    store_dir,
+)
 
 # Measured on 2 cores: 5% faster than 1024 a batch, with a quarter of the memory.
 BATCH = 256
@@ -170,4 +177,12 @@ def open_reader(
     models, helper, problems = load_networks(store, whole_digit)
     thresholds, uncalibrated = reading_thresholds(models, store)
     reader = DigitReader(models, thresholds, helper) if models else None
-    return reader, {**problems, **uncalibrated}
+    lost = {
+        f"{name} version": (
+            f"{name.upper()}: the version set to be read, {version}, is not in "
+            f"{Path(store or store_dir()) / VERSIONS_DIR} any more, so the shipped "
+            f"{name.upper()} is read in its place: pick a version on the Your digits page."
+        )
+        for name, version in lost_versions(store).items()
+    }
+    return reader, {**problems, **uncalibrated, **lost}

@@ -84,6 +84,17 @@ def model_path(name: str, store: Path | None = None) -> Path:
     return store / f"{name}.keras"
 
 
+def lost_versions(store: Path | None = None) -> dict[str, str]:
+    """Each model whose version active.json names has no file (deleted by hand): the shipped
+    model is read in its place, which a person who fine-tuned must be told."""
+    store = Path(store or store_dir())
+    return {
+        name: version
+        for name, version in active_versions(store).items()
+        if name in MODEL_NAMES and model_path(name, store) == store / f"{name}.keras"
+    }
+
+
 def _loaded(path: Path, remedy: str) -> keras.Model:
     """A model file loaded in Keras' safe mode (no code runs from the file)."""
     import keras

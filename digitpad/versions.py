@@ -136,11 +136,15 @@ def activate(name: str, version: str, store: Path | None = None) -> None:
         Path(partial.name).unlink(missing_ok=True)
 
 
+def rollback_target(name: str, store: Path | None = None) -> str:
+    """The active version's base, what it was fine-tuned from; the shipped model where its card
+    names none there is (deleted, or a card damaged)."""
+    base = (version_card(active_version(name, store), store) or {}).get("finetuned_from", name)
+    return base if base in list_versions(name, store) else name
+
+
 def rollback(name: str, store: Path | None = None) -> str:
-    """Make the active version's base (what it was fine-tuned from) active again; returns it."""
-    current = active_version(name, store)
-    base = (version_card(current, store) or {}).get("finetuned_from", name)
-    if base not in list_versions(name, store):
-        base = name  # its base was deleted: the shipped model is always there
+    """Make the active version's base active again; returns it."""
+    base = rollback_target(name, store)
     activate(name, base, store)
     return base

@@ -166,7 +166,9 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
 def scored_now(version: str, images: np.ndarray, labels: np.ndarray) -> finetune.ReadNow | None:
     """The active CNN (`version`, for the cache) on your digits; None without the model."""
     reader, _ = ui.load_reader(store)
-    return None if reader is None else finetune.reads_now(reader.models["cnn"], images, labels)
+    if reader is None or "cnn" not in reader.models:  # said where the page shows its problems
+        return None
+    return finetune.reads_now(reader.models["cnn"], images, labels)
 
 
 def read_now(version: str, card: dict) -> None:
@@ -305,24 +307,27 @@ def how_well(total: int) -> None:
 try:
     total = samples.count_samples(database)
 except samples.SamplesUnavailable as problem:
+    # The CNN's versions below do not need the file: switching back must still be offered.
     say_problem("digits_problem")  # a delete the same trouble stopped
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
-    st.stop()
-saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
-# One file a server: in a classroom the digits, and the CNN fine-tuned on them, are everyone's.
-st.caption(
-    f"{saved}, by everyone who uses this server, and the CNN fine-tuned here is the one every "
-    "page reads with, for everyone (whoever starts the server sets $DIGITPAD_SAMPLES for "
-    "another file)."
-)
+    total, unreadable = 0, problem
+else:
+    saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
+    # One file a server: in a classroom the digits, and the CNN fine-tuned on them, are
+    # everyone's.
+    st.caption(
+        f"{saved}, by everyone who uses this server, and the CNN fine-tuned here is the one "
+        "every page reads with, for everyone (whoever starts the server sets "
+        "$DIGITPAD_SAMPLES for another file)."
+    )
 
-if total == 0:
+if unreadable is None and total == 0:
     st.info(
         "No digits yet. Draw one on the drawing page and say whether the networks read it "
         "right, or import an export below."
     )
     offer_undo()
-else:
+elif unreadable is None:
     try:
         # The digits themselves first, the latest at the top: one just saved is on the first
         # screen.
@@ -394,7 +399,7 @@ if read_only is not None:  # said now, not after a whole fine-tune, or at a clic
         f"The model folder `{read_only}` cannot be written: fine-tuning, switching and rolling "
         "back need to write there, and are off."
     )
-if total < finetune.MIN_SAMPLES:
+if total < finetune.MIN_SAMPLES and unreadable is None:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
 else:
     st.button(
@@ -413,6 +418,8 @@ elif job is not None and st.session_state.get("finetune_watched") is job:
 
 st.subheader("CNN versions")
 say_problem("versions_problem")
+# The version set to be read that does not load, or is gone: said where another is picked.
+ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
 choices = versions.list_versions("cnn", store)
 active = versions.active_version("cnn", store)
 # The active version can change under the widget (fine-tuned, rolled back): show the real one.
@@ -426,46 +433,31 @@ st.selectbox(
     width=420,
     format_func=versions.title,
 )
-card = versions.version_card(active, store) or {}
-if "comparison" in card:
-    st.table(finetune.comparison_rows(card["comparison"]), hide_index=True)
-    # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
-    thresholds = [
-        (c or {}).get("calibration", {}).get("threshold")
-        for c in (card, versions.version_card(card["finetuned_from"], store))
-    ]
-    sure_from = (
-        f' It says "not sure" below {thresholds[0]:.0%} (the old one below {thresholds[1]:.0%}), '
-        "a threshold chosen again for its weights on MNIST's validation digits."
-        if all(thresholds)
-        else ""
-    )
-    # None held out, as may happen to a few digits: a student was told of held-out digits.
-    held_out = (
-        "Held-out digits were not trained on, so they say how it reads digits of yours it has "
-        "not seen."
-        if "held_out" in card["comparison"]
-        else "None of your digits was held out this time (about a fifth are, each chosen by its "
-        "pixels: of a few, none may be), so nothing here says how it reads digits of yours it "
-        "has not seen: save more and fine-tune again."
-    )
-    st.caption(
-        f"Fine-tuned from {versions.title(card['finetuned_from'])} on "
-        f"{card['samples']['trained_on']} of your digits: read across a row to see what "
-        f"fine-tuning changed. {held_out}{sure_from}"
-    )
-    worse = finetune.read_worse(card["comparison"])
-    if worse:
+if active == "cnn":
+    st.caption("The CNN train.py made: the Training report shows how it learnt.")
+else:
+    card = versions.version_card(active, store) or {}
+    base = card.get("finetuned_from")
+    base_card = versions.version_card(base, store) if isinstance(base, str) else None
+    try:
+        change = finetune.fine_tuning_change(card, base_card)
+    except finetune.DamagedCard as problem:  # rolling back, below, still works
         st.warning(
-            f"The new CNN reads fewer right than the old one: {'; '.join(worse)}. A few "
-            "digits either way is what another run gives; roll back if it matters."
+            f"What fine-tuning changed cannot be shown: the card of {versions.title(active)} "
+            f"is damaged ({problem})."
         )
+    else:
+        st.table(change.rows, hide_index=True)
+        st.caption(change.caption)
+        if change.worse:
+            st.warning(
+                f"The new CNN reads fewer right than the old one: {'; '.join(change.worse)}. A "
+                "few digits either way is what another run gives; roll back if it matters."
+            )
     st.button(
-        f"Roll back to {versions.title(card['finetuned_from'])}",
+        f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
         key="rollback",
         on_click=roll_back,
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )
-else:
-    st.caption("The CNN train.py made: the Training report shows how it learnt.")

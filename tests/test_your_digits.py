@@ -522,3 +522,57 @@ def test_sessions_that_find_another_version_active_clear_the_caches_once(monkeyp
         session.join()
     assert len(clears) == 1 and ui.versions_cached() == {"active": {"cnn": VERSION}}
     ui.versions_cached.clear()  # the next app run follows the store as it is
+
+
+def test_an_active_version_that_does_not_load_is_said_and_rolled_back(
+    database, store_copy, mnist_test
+):
+    # Its scores on your digits asked the missing CNN: a KeyError before "CNN versions", where
+    # the one control that switches back is.
+    fill(database, mnist_test)
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    (store_copy / "versions" / f"{VERSION}.keras").unlink()
+    (store_copy / "versions" / f"{VERSION}.keras").write_bytes(b"not a model")
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    assert any(f"{VERSION}.keras is damaged" in error.value for error in page.error)
+    page.button(key="rollback").click().run()
+    assert not page.exception and versions.active_version("cnn", store_copy) == "cnn"
+
+
+def test_a_version_whose_file_is_gone_is_said(database, store_copy):
+    # The shipped CNN was read in its place without a word.
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    versions.activate("cnn", VERSION, store_copy)
+    (store_copy / "versions" / f"{VERSION}.keras").unlink()
+    page = run_page()
+    assert f"the version set to be read, {VERSION}, is not in" in texts(page)
+    assert "shipped CNN is read in its place" in texts(page)
+
+
+@pytest.mark.parametrize("missing", ["samples", "finetuned_from", "comparison"])
+def test_a_card_that_does_not_say_what_fine_tuning_changed_still_rolls_back(
+    database, store_copy, missing
+):
+    # A card without "samples" was a KeyError in place of the roll back.
+    fine_tuned_version(store_copy, {k: v for k, v in PLAIN_CARD.items() if k != missing})
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    assert f"is damaged (it holds no '{missing}')" in texts(page)
+    assert page.button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
+    page.button(key="rollback").click().run()
+    assert not page.exception and versions.active_version("cnn", store_copy) == "cnn"
+
+
+def test_a_database_that_cannot_be_opened_leaves_the_versions_to_switch(
+    tmp_path, store_copy, monkeypatch
+):
+    # The page stopped at the error: the CNN's versions, and the way back, were gone with it.
+    monkeypatch.setenv(samples.SAMPLES_ENV, str(tmp_path))  # a folder, no file
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    assert "Cannot read your digits" in texts(page) and "No digits yet" not in texts(page)
+    assert "you have 0" not in texts(page)
+    page.button(key="rollback").click().run()
+    assert not page.exception and versions.active_version("cnn", store_copy) == "cnn"
