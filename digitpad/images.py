@@ -113,7 +113,11 @@ def upright(image: np.ndarray, orientation: int) -> np.ndarray:
 
 def read_image(path: str | Path) -> np.ndarray:
     path = Path(path)
-    if path.is_dir():  # image_files names a folder that holds no images
+    if path.is_dir():  # image_files names a folder that holds no images, or cannot be listed
+        try:
+            next(path.iterdir(), None)
+        except OSError as error:
+            raise UnreadableImage(f"cannot list the folder: {error.strerror or error}") from error
         raise UnreadableImage("a folder with no images in it")
     try:
         data = path.read_bytes()
@@ -124,14 +128,17 @@ def read_image(path: str | Path) -> np.ndarray:
 
 def image_files(paths: list[str | Path]) -> list[Path]:
     """The files named, with each folder replaced by the images in it, in name order; a folder
-    with none is kept, for read_image to say so."""
+    with none, or that cannot be listed, is kept, for read_image to say so (a traceback left
+    the files after it unread)."""
     found = []
     for path in map(Path, paths):
         inside = []
         if path.is_dir():
-            inside = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-            )
+            try:
+                listed = list(path.iterdir())
+            except OSError:
+                listed = []
+            inside = sorted(p for p in listed if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         found += inside or [path]
     return found
 

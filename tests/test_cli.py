@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -146,6 +147,29 @@ def test_a_damaged_card_is_warned_of_and_its_model_is_not_sure_below_half(
     assert record["cnn"]["sure"] == (max(record["cnn"]["probs"]) >= UNCALIBRATED_THRESHOLD)
     assert not record["cnn"]["sure"]
     assert "MLP: no calibrated" not in done.stderr  # its card is whole
+
+
+def test_a_folder_that_cannot_be_listed_is_said_and_the_rest_are_read(
+    image_folder, tmp_path, monkeypatch, capsys
+):
+    # A traceback, and nothing read: iterdir's PermissionError was caught by no one.
+    from digitpad import cli
+
+    locked, seven = tmp_path / "locked", image_folder / "digit0_7.png"
+    locked.mkdir()
+    iterdir = Path.iterdir
+
+    def not_listed(folder):
+        if folder == locked:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return iterdir(folder)
+
+    monkeypatch.setattr(Path, "iterdir", not_listed)
+    assert cli.main(["predict", "--json", str(locked), str(seven)]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["path"] == str(locked)
+    assert lines[0]["error"].endswith("cannot list the folder: Permission denied")
+    assert lines[1]["path"] == str(seven) and lines[1]["cnn"]["digit"] == 7
 
 
 def test_predict_fails_when_any_image_cannot_be_read(image_folder, tmp_path):
