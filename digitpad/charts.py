@@ -237,6 +237,29 @@ def sized_heatmap_grid(
     return figure
 
 
+def first_layer_filters_figure(
+    kernels: np.ndarray, layer: str, columns: int, width: int, dark: bool
+) -> go.Figure:
+    """A conv layer's (filters, 3, 3) kernels, each on a colour scale of its own; `dark`: for a
+    dark page. The drawing page and the Filters page show the first layer's in this figure."""
+    return sized_heatmap_grid(
+        kernels,
+        columns,
+        f"{layer}: its {len(kernels)} learned 3x3 filters",
+        signed_colours(dark),
+        zmid=0,
+        width=width,
+        own_scale=True,
+    )
+
+
+FIRST_LAYER_FILTERS_CAPTION = (
+    "Each 3x3 square is a filter's weights on a colour scale of its own, to its strongest weight "
+    "(point at one for its value): red weights add the pixel under them, blue subtract it. Look "
+    "for bars and edges at different angles."
+)
+
+
 def signed_colours(dark: bool) -> str | list:
     """The colour scale of weights either side of zero, for a light page or a dark one."""
     return DARK_SIGNED_COLOURSCALE if dark else SIGNED_COLOURSCALE

@@ -1,8 +1,5 @@
 """Inside both networks: the CNN's filters and feature maps, and the MLP's hidden units."""
 
-from pathlib import Path
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, layout, ui
@@ -12,18 +9,6 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 # A phone's page is about 360 pixels wide: 16 maps a row were 20 pixels each, under a figure
 # as tall as a 1000-pixel-wide one's, and 8 hidden units' titles a row ran into each other.
 PHONE_WIDTH = 360
-
-
-@st.cache_resource
-def first_layer_figure(store: Path, dark: bool, columns: int, width: int) -> go.Figure:
-    from digitpad.explain import first_layer_filters  # imports TensorFlow: after the title
-
-    reader, _ = ui.load_reader(store)
-    kernels = first_layer_filters(reader.models["cnn"])
-    title = f"conv1: its {len(kernels)} learned 3x3 filters"
-    return charts.sized_heatmap_grid(
-        kernels, columns, title, charts.signed_colours(dark), zmid=0, width=width, own_scale=True
-    )
 
 
 ui.page_header(
@@ -56,18 +41,14 @@ pooled_by = explain.pooling_after(cnn, layer)
 maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
 if layer == conv_layers[0]:
-    filters = first_layer_figure(store_dir(), ui.dark_page(), columns, width)
+    filters = ui.first_layer_filters_figure(store_dir(), ui.dark_page(), columns, width)
     st.plotly_chart(
         filters,
         config=ui.CHART_CONFIG,
         key="conv_filters",
         alt=charts.in_words(filters),
     )
-    st.caption(
-        "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
-        "subtracting it, each filter on a colour scale of its own, to its strongest weight (point "
-        "at one for its value): look for bars and edges at different angles."
-    )
+    st.caption(charts.FIRST_LAYER_FILTERS_CAPTION)
 else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
     # found, starting with the filter this digit excites most.

@@ -230,6 +230,11 @@ def test_a_moved_digit_the_mlp_reads_and_the_cnn_does_not_is_said_to_be_one_digi
     assert [text for text in page.caption.values if said in text]
 
 
+def test_the_filters_page_shows_the_first_layer_as_the_drawing_page_does(drawn_digit):
+    page = run_page("filters", drawn_digit)
+    assert charts.FIRST_LAYER_FILTERS_CAPTION in page.caption.values
+
+
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     page = run_page("filters", drawn_digit)
     page.segmented_control(key="conv_layer").set_value("conv2")
