@@ -496,8 +496,10 @@ def first_layer(feature_maps: np.ndarray | None, deskewed: bool) -> None:
         )
         seen = "your digit, deskewed (step 5)" if deskewed else "your digit"
         maps.caption(
-            f"Where each filter fires on {seen}: bright where its pattern is found. Some light "
-            "up the blank paper instead: for them, no ink is the pattern."
+            f"Where each filter fires on {seen}: the filter slid over it (a cross-correlation, "
+            "as Keras' Conv2D computes it: not flipped, as a textbook convolution is), plus its "
+            "bias, then ReLU, which turns negative responses into 0 (dark). Some light up the "
+            "blank paper instead: for them, no ink is the pattern."
         )
 
 

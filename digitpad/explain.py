@@ -75,11 +75,12 @@ def first_layer_filters(cnn: keras.Model) -> np.ndarray:
     return conv_filters(cnn, FIRST_CONV)[:, 0]
 
 
-def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def cross_correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide a 3x3 kernel over a 28x28 image the way Conv2D does: (26, 26), no bias, no ReLU.
 
-    Conv2D, like cv2.filter2D, computes a correlation (the kernel is not flipped), and its
-    'valid' padding drops the one-pixel border, which is what the crop does.
+    Conv2D, like cv2.filter2D, computes a cross-correlation (the kernel is not flipped, as a
+    textbook convolution flips it), and its 'valid' padding drops the one-pixel border, which
+    is what the crop does.
     """
     image = np.asarray(image, np.float32).reshape(28, 28)
     full = cv2.filter2D(image, cv2.CV_32F, np.asarray(kernel, np.float32))

@@ -113,10 +113,19 @@ upright = (
     if explain.deskews(cnn)
     else ""
 )
+slid_over = (
+    "the digit, its nine weights times the pixels under them added up at each place"
+    if layer == conv_layers[0]
+    else "each map of the layer before, a 3x3 slice for each, all added up at each place"
+)
+# What Conv2D computes, said plainly: the Hand-made filters page slides filters with no bias
+# and no ReLU, and the same learned filter looks different there.
 st.caption(
-    "One map per filter, bright where its pattern is found in the digit: each lights up a "
-    "different part of the strokes, or, for some, the blank paper around them (no ink is a "
-    "pattern too)." + upright
+    f"One map per filter: the filter slid over {slid_over} (a cross-correlation, as Keras' "
+    "Conv2D computes it: the filter is not flipped, as a textbook convolution flips it), plus "
+    "the filter's bias, then ReLU, which turns every negative response into 0 (dark). Bright "
+    "where its pattern is found: each lights up a different part of the strokes, or, for some, "
+    "the blank paper around them (no ink is a pattern too)." + upright
 )
 
 if pooled_by:

@@ -80,7 +80,7 @@ def test_the_hand_made_filters_find_what_their_page_says():
     stripes[4:24:2, 4:24] = 1.0
 
     def response(name, image):
-        return explain.convolve(image, np.array(explain.HAND_MADE_FILTERS[name], np.float32))
+        return explain.cross_correlate(image, np.array(explain.HAND_MADE_FILTERS[name], np.float32))
 
     # Red along a level stroke's lower edge, blue along its upper one; little on an upright one.
     # (Row r of a map is centred on row r + 1 of the digit.)
@@ -125,7 +125,7 @@ def test_strongest_filter_lines_a_pooled_map_up_with_the_input():
     assert explain.strongest_filter(maps, digit, (2.0, 4.5)) == 0
 
 
-def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
+def test_cross_correlate_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     # conv1 is relu(correlation + bias) with 'valid' padding, of the digit as the CNN sees it
     # (deskewed): the same numbers by hand.
     cnn = models["cnn"]
@@ -134,15 +134,18 @@ def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     seen = explain.as_seen(cnn, digit)
     assert not np.allclose(seen, digit), "the shipped CNN deskews"
     for channel, kernel in enumerate(explain.first_layer_filters(cnn)):
-        by_hand = np.maximum(explain.convolve(seen, kernel) + bias[channel], 0)
+        by_hand = np.maximum(explain.cross_correlate(seen, kernel) + bias[channel], 0)
         np.testing.assert_allclose(by_hand, maps[..., channel], atol=1e-4)
+        # Not a textbook convolution, which flips the kernel: the pages say which it is.
+        flipped = np.maximum(explain.cross_correlate(seen, kernel[::-1, ::-1]) + bias[channel], 0)
+        assert not np.allclose(flipped, maps[..., channel], atol=1e-2), channel
 
 
 def test_hand_made_edge_filters_see_their_own_edges():
     bar = np.zeros((28, 28), np.float32)
     bar[10:15, :] = 1.0  # a horizontal bar across the whole field
-    horizontal = explain.convolve(bar, explain.HAND_MADE_FILTERS["horizontal edge"])
-    vertical = explain.convolve(bar, explain.HAND_MADE_FILTERS["vertical edge"])
+    horizontal = explain.cross_correlate(bar, explain.HAND_MADE_FILTERS["horizontal edge"])
+    vertical = explain.cross_correlate(bar, explain.HAND_MADE_FILTERS["vertical edge"])
     assert horizontal.shape == (26, 26)
     assert np.abs(vertical).max() == 0  # no vertical edge anywhere
     # Ink above and dark below: the bar's lower edge (row 14, row 13 once cropped) fires.

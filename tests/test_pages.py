@@ -233,6 +233,17 @@ def test_a_moved_digit_the_mlp_reads_and_the_cnn_does_not_is_said_to_be_one_digi
 def test_the_filters_page_shows_the_first_layer_as_the_drawing_page_does(drawn_digit):
     page = run_page("filters", drawn_digit)
     assert charts.FIRST_LAYER_FILTERS_CAPTION in page.caption.values
+    # What its maps are, which the Hand-made filters page's responses are not.
+    (maps,) = [c for c in page.caption.values if c.startswith("One map per filter")]
+    assert "a cross-correlation" in maps and "plus the filter's bias, then ReLU" in maps
+
+
+def test_the_hand_made_filters_page_says_its_responses_have_no_bias_and_no_relu(drawn_digit):
+    page = run_page("handmade", drawn_digit)
+    captions = page.caption.values
+    assert any("That is a cross-correlation" in c and "no bias and no ReLU" in c for c in captions)
+    compared = [c for c in captions if c.startswith("Top: the ")]
+    assert len(compared) == 4 and all("with no bias and no ReLU" in c for c in compared)
 
 
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
