@@ -20,6 +20,9 @@ HAND_MADE_FILTERS = {
     "horizontal stripes": [[1, 1, 1], [-1, -1, -1], [1, 1, 1]],
 }
 INK_LEVEL = 0.3  # a pixel at least this inked is part of a stroke
+# A gradient's share near the ink within this factor of the ink's share of the square is said to
+# be about what chance would put there: on one digit, 20% against 19% shows nothing either way.
+ABOUT_CHANCE = 1.25
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -192,6 +195,31 @@ def share_near_the_ink(heat: np.ndarray, image: np.ndarray) -> float:
     """How much of a 28x28 map's total lies on the digit's strokes or touching them."""
     total = float(heat.sum())
     return float(heat[near_the_ink(image)].sum()) / total if total > 0 else 0.0
+
+
+def near_the_ink_said(network: str, share: float, ink_area: float) -> str:
+    """What a network's share of its gradient on and beside the strokes shows, against chance:
+    `ink_area`, the share of the square those pixels make, which a gradient spread evenly over
+    the square would put there. Measured, not a mechanism: a share can come out at chance or
+    below it, for either network."""
+    said = (
+        f"{share:.0%} of the {network}'s gradient lies on the strokes or the pixels touching "
+        f"them, which make {ink_area:.0%} of the square: "
+    )
+    if share > ink_area * ABOUT_CHANCE:
+        return said + (
+            f"{share / ink_area:.1f} times what a gradient spread evenly over the square would "
+            "put there."
+        )
+    if share < ink_area / ABOUT_CHANCE:
+        return said + (
+            "less than a gradient spread evenly over the square would put there; more of it "
+            "lies on the blank paper."
+        )
+    return said + (
+        "about what a gradient spread evenly over the square would put there, so on this digit "
+        "it is no nearer the ink than chance."
+    )
 
 
 def grad_cam(

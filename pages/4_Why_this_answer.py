@@ -62,7 +62,7 @@ else:
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
 # 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
-area = f"{explain.near_the_ink(image).mean():.0%} of the square"
+ink_area = float(explain.near_the_ink(image).mean())
 
 
 def title(kind: str, name: str) -> str:
@@ -90,10 +90,7 @@ shown = [
         image,
         saliencies["mlp"],
         title("saliency", "mlp"),
-        unlit("mlp")
-        or f"{near['mlp']:.0%} of the MLP's gradient lies on the strokes or the pixels touching "
-        f"them ({area}); the rest spreads over blank paper: every pixel feeds every hidden unit "
-        "directly, so nothing ties a pixel's weight to the ink around it.",
+        unlit("mlp") or explain.near_the_ink_said("MLP", near["mlp"], ink_area),
     ),
     (
         "cnn_saliency",
@@ -101,10 +98,9 @@ shown = [
         saliencies["cnn"],
         title("saliency", "cnn"),
         unlit("cnn")
-        or f"{near['cnn']:.0%} of the CNN's gradient lies on the strokes or the pixels touching "
-        f"them ({area}; the MLP's: {near['mlp']:.0%}): each of its filters sees only a 3x3 "
-        "patch, so a pixel matters through the ink around it. The rest is blank paper, which is "
-        "evidence too: no stroke where another digit would have one.",
+        or explain.near_the_ink_said("CNN", near["cnn"], ink_area)
+        + ("" if unlit("mlp") else f" The MLP's: {near['mlp']:.0%}.")
+        + " Blank paper is evidence too: no stroke where another digit would have one.",
     ),
     (
         "cnn_grad_cam",

@@ -247,6 +247,22 @@ def test_the_cnns_saliency_keeps_nearer_the_strokes_than_the_mlps(models):
         assert cnn > mlp, (digit, cnn, mlp)
 
 
+@pytest.mark.parametrize(
+    ("share", "ink_area", "said"),
+    [
+        # A reviewer's digit: the CNN's 20% on pixels that make 19% of the square is chance.
+        (0.20, 0.19, "about what a gradient spread evenly over the square would put there"),
+        (0.13, 0.19, "less than a gradient spread evenly over the square would put there"),
+        (0.40, 0.28, "1.4 times what a gradient spread evenly over the square would put there"),
+    ],
+)
+def test_a_gradients_share_near_the_ink_is_said_against_chance(share, ink_area, said):
+    sentence = explain.near_the_ink_said("CNN", share, ink_area)
+    assert sentence.startswith(f"{share:.0%} of the CNN's gradient lies on the strokes")
+    assert f"which make {ink_area:.0%} of the square: {said}" in sentence
+    assert "3x3" not in sentence, "no mechanism the figures may contradict"
+
+
 def test_grad_cam_lights_the_ink_of_test_digits(models):
     # A dot is no digit for Grad-CAM, whose map can be all zero when no region argues for an
     # answer: it is judged on MNIST test digits the CNN reads right, one of each digit.

@@ -177,12 +177,15 @@ def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(dr
     page = run_page("why", drawn_digit)
     assert not page.exception
     captions = [caption.value for caption in page.caption]
+    ink_area = explain.near_the_ink(drawn_digit).mean()
     for name in ("mlp", "cnn"):
         share = explain.share_near_the_ink(
             explain.saliency(reader.models[name], drawn_digit), drawn_digit
         )
-        said = f"{share:.0%} of the {name.upper()}'s gradient lies on the strokes"
+        # Against chance, the ink's share of the square, and no mechanism the figures may belie.
+        said = explain.near_the_ink_said(name.upper(), share, ink_area)
         assert any(said in caption for caption in captions), (said, captions)
+    assert not [caption for caption in captions if "3x3 patch" in caption]
 
 
 def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader):
