@@ -42,7 +42,15 @@ saliencies = {
     for name in ("mlp", "cnn")
 }
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
-if cam.max() > 0:
+if cam.max() > 0 and not readings["cnn"].sure:
+    guess = readings["cnn"].digit
+    cam_caption = (
+        f"Bright where {last_conv}'s feature maps hold evidence for the CNN's best guess, "
+        f"{guess}, which did not convince it: it is not sure (activation times gradient at each "
+        "place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it. What is lit argued "
+        f"for {guess}, and was not enough."
+    )
+elif cam.max() > 0:
     cam_caption = (
         f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
         "gradient at each place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it: "

@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO, draw_polyline
 from digitpad import changes, charts, explain, report, versions
 from digitpad.gallery import load_npz
+from digitpad.inference import DigitReader
 from digitpad.preprocess import to_mnist
-from digitpad.store import STORE_ENV, load_card, load_model, store_dir
+from digitpad.store import STORE_ENV, load_card, load_model, not_sure_thresholds, store_dir
 from digitpad.testsets import MNIST_TEST
 
 PAGES = {
@@ -40,6 +41,12 @@ FIGURES = {
 def drawn_digit() -> np.ndarray:
     """A drawn 7, as app.py leaves it in session state."""
     return to_mnist(draw_polyline([(60, 50), (220, 50), (120, 240)])).image
+
+
+@pytest.fixture(scope="module")
+def sure_reader(reader) -> DigitReader:
+    """The shipped networks with their cards' "not sure" thresholds, as the pages read."""
+    return DigitReader(reader.models, not_sure_thresholds(store_dir()))
 
 
 def run_page(name: str, digit: np.ndarray | None = None) -> AppTest:
@@ -203,6 +210,21 @@ def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader)
         assert f"of the {blank}'s gradient" not in captions
         if blank == "CNN":
             assert "no gradient reaches conv3's maps from this answer" in captions
+
+
+def test_grad_cam_of_a_guess_the_cnn_is_not_sure_of_says_it_did_not_convince_it(sure_reader):
+    examples = load_npz(store_dir() / "examples.npz")
+    zero = examples["images"][np.flatnonzero(examples["labels"] == 0)[0]] / np.float32(255)
+    unsure = explain.moved(zero, 4, 4)  # the sidebar's first 0, which the CNN is not sure of
+    cnn = sure_reader.read_one(unsure).readings["cnn"]
+    assert not cnn.sure and explain.grad_cam(sure_reader.models["cnn"], unsure).max() > 0
+    page = run_page("why", unsure)
+    (cam,) = [c for c in page.caption.values if c.startswith("Bright where conv3's")]
+    assert f"evidence for the CNN's best guess, {cnn.digit}, which did not convince it" in cam
+    assert "decided it" not in cam
+    sure = run_page("why", zero)
+    (cam,) = [c for c in sure.caption.values if c.startswith("Bright where conv3's")]
+    assert "look for the parts of the digit that decided it" in cam
 
 
 def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(drawn_digit, reader):
