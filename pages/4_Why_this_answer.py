@@ -150,9 +150,11 @@ def trained_on_moved_digits(store: Path, names: tuple[str, ...]) -> bool:
 
 
 @st.cache_resource
-def moved_figure(store: Path, _models: dict) -> go.Figure | None:
-    """How many of the shipped MNIST test digits each network reads right, moved (`_models`:
-    the store's, loaded; not hashed)."""
+def moved_figure(
+    store: Path, _models: dict, thresholds: dict[str, float | None]
+) -> go.Figure | None:
+    """How many of the shipped MNIST test digits each network reads right and is sure of,
+    moved (`_models`: the store's, loaded; not hashed)."""
     examples = ui.load_examples(store)
     if examples is None:
         return None
@@ -161,6 +163,7 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
         examples["images"],
         examples["labels"],
         MOVED_DISTANCES,
+        thresholds,
     )
     title = f"{len(examples['labels'])} MNIST test digits, each moved"
     return charts.moved_curves(MOVED_DISTANCES, shares, title)
@@ -183,14 +186,10 @@ result.markdown(
 )
 # One digit is not the curves: the sidebar's first MNIST 0, moved 4 and 4, is read by the MLP and
 # not by the CNN, the first thing a teacher tried, against what the curves beside it show.
-unmoved = readings["cnn"].digit
-still_read = {name: r.sure and r.digit == unmoved for name, r in shifted_readings.items()}
-if (right, down) != (0, 0) and still_read["mlp"] and not still_read["cnn"]:
-    result.caption(
-        f"Here the MLP still reads {unmoved} and the CNN does not: one digit can go either way. "
-        "The curves, over many digits, say which network more often still reads a moved one."
-    )
-figure = moved_figure(store_dir(), reader.models)
+note = explain.one_moved_digit_said(readings, shifted_readings)
+if (right, down) != (0, 0) and note:
+    result.caption(note)
+figure = moved_figure(store_dir(), reader.models, reader.thresholds)
 if figure is not None:
     curves.plotly_chart(
         figure,
@@ -202,7 +201,10 @@ if figure is not None:
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
         "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "
         "learnt where in the square the filters' findings were. So it keeps reading a digit "
-        "moved a little further than the MLP does, not one moved far."
+        "moved a little further than the MLP does, not one moved far. The curves count a digit "
+        "read where a network's answer is right and it is sure of it (at or above its 'not "
+        "sure' threshold); yours, moved, is still read where a network is sure of the answer it "
+        "gave unmoved."
         + (
             " Both trained on digits moved a pixel or two, which costs neither."
             if trained_on_moved_digits(store_dir(), tuple(reader.models))

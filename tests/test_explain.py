@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz, typical_examples
+from digitpad.inference import Reading
 from digitpad.models import Deskew, build_cnn, build_mlp
 from digitpad.store import store_dir
 
@@ -421,6 +422,36 @@ def test_a_moved_digit_loses_what_leaves_the_square(digit):
     np.testing.assert_allclose(right[:, 3:], digit[:, :-3], atol=1e-6)
     assert right[:, :3].sum() == 0
     assert explain.moved(digit, 40, 0).sum() == 0
+
+
+def test_a_moved_digit_is_read_only_where_its_network_is_sure_of_it(models, digit):
+    images, labels = digit[None], np.array([explain.predicted_digit(models["cnn"], digit)])
+    top = explain.read_right_when_moved(models, images, labels, [0])
+    assert top["cnn"] == [1.0]
+    unsure = explain.read_right_when_moved(models, images, labels, [0], {"cnn": 1.01})
+    assert unsure["cnn"] == [0.0], "right, but below the threshold: not read, as on the page"
+
+
+def reading(digit: int, sure: bool) -> Reading:
+    probs = np.full(10, 0.0)
+    probs[digit] = 0.9
+    return Reading(digit, probs, threshold=0.5 if sure else 0.95)
+
+
+def test_each_network_is_held_to_its_own_answer_when_its_digit_is_moved():
+    # They disagreed unmoved: the note said "the MLP still reads 7" of an MLP that read 1.
+    unmoved = {"mlp": reading(1, True), "cnn": reading(7, True)}
+    moved = {"mlp": reading(1, True), "cnn": reading(7, False)}
+    note = explain.one_moved_digit_said(unmoved, moved)
+    assert note.startswith("Here the MLP still reads the 1 it read unmoved and the CNN no longer")
+    agreed = {"mlp": reading(7, True), "cnn": reading(7, True)}
+    assert explain.one_moved_digit_said(agreed, moved) is None, "the MLP reads 1 now, not its 7"
+    assert explain.one_moved_digit_said(agreed, {**moved, "mlp": reading(7, True)}).startswith(
+        "Here the MLP still reads 7 and the CNN does not"
+    )
+    # A CNN not sure of it unmoved has nothing to lose by the move.
+    unsure = {"mlp": reading(7, True), "cnn": reading(7, False)}
+    assert explain.one_moved_digit_said(unsure, {**moved, "mlp": reading(7, True)}) is None
 
 
 def test_moved_far_enough_the_mlp_reads_fewer_digits_than_the_cnn(models, mnist_test):

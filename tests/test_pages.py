@@ -227,9 +227,20 @@ def test_grad_cam_of_a_guess_the_cnn_is_not_sure_of_says_it_did_not_convince_it(
     assert "look for the parts of the digit that decided it" in cam
 
 
-def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(drawn_digit, reader):
+def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(
+    drawn_digit, reader, sure_reader
+):
     page = run_page("why", drawn_digit)
     assert chart_titles(page)[-1] == "100 MNIST test digits, each moved"
+    # The curves count a digit read as the digit moved beside them is: right, and sure of it.
+    curves = json.loads(page.get("plotly_chart")[-1].proto.spec)["data"]
+    examples = load_npz(store_dir() / "examples.npz")
+    sure = explain.read_right_when_moved(
+        sure_reader.models, examples["images"], examples["labels"], [0, 6], sure_reader.thresholds
+    )
+    for curve, name in zip(curves, ("mlp", "cnn")):
+        shown = decoded(curve["y"])
+        np.testing.assert_allclose([shown[0], shown[6]], sure[name])
     page.slider(key="move_right").set_value(-6)
     page.slider(key="move_down").set_value(5)
     page.run()
