@@ -425,6 +425,13 @@ def test_with_the_chapters_models_the_pages_say_what_is_true_of_them(monkeypatch
     assert "Both trained on digits moved a pixel or two" in " ".join(run_page("why").caption.values)
 
 
+def test_the_calibration_caption_says_what_its_points_and_bars_mean():
+    page = run_page("report")
+    (said,) = [c for c in page.caption.values if "dotted diagonal" in c]
+    assert "a Wilson interval" in said and f"fewer than {charts.FEW_DIGITS} digits" in said
+    assert "starts at 10%" in said
+
+
 def test_report_shows_each_networks_steps_from_the_chapter():
     page = run_page("report")
     ladders = [t.value for t in page.table if {"change", "why"} <= set(t.value.columns)]
