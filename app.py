@@ -42,6 +42,7 @@ from digitpad.ui import (
     dark_page,
     fetch_chart_code,
     fine_tuned_cnn,
+    first_layer_filters_figure,
     follow_active_versions,
     load_examples,
     load_reader,
@@ -58,8 +59,6 @@ from digitpad.verdict import (
 )
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from digitpad.inference import Reading
 
 STEP_WIDTH = 82  # pixels: the five preprocessing steps a row beside the pad, and on a tablet
@@ -97,22 +96,6 @@ SHOW_THE_PAD = """<script>/* saved %d */
 }</script>"""
 
 st.set_page_config(page_title="DigitPad", page_icon="✏️", layout="wide")
-
-
-@st.cache_resource
-def filters_figure(store: Path, dark: bool) -> go.Figure:
-    from digitpad.explain import first_layer_filters  # imports TensorFlow: not before the pad
-
-    reader, _ = load_reader(store)
-    filters = first_layer_filters(reader.models["cnn"])
-    return charts.heatmap_grid(
-        filters,
-        columns=8,
-        title="Learned 3x3 filters",
-        colorscale=charts.signed_colours(dark),
-        zmid=0,
-        own_scale=True,
-    )
 
 
 # A picture stays uploaded while the pad reruns the page: decoded and read once, not every rerun
@@ -491,15 +474,13 @@ def first_layer(feature_maps: np.ndarray | None, deskewed: bool) -> None:
     learned, maps = columns_that_wrap([FIRST_LAYER_WIDTH, FIRST_LAYER_WIDTH], "first_layer")
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
     learned.plotly_chart(
-        filters_figure(store_dir(), dark_page()),
+        # Sized for 400 pixels: 260 high, as the maps beside it are.
+        first_layer_filters_figure(store_dir(), dark_page(), columns=8, width=400),
         key="filters",
         config=CHART_CONFIG,
         alt="The CNN's first-layer filters, each a 3x3 grid of weights",
     )
-    learned.caption(
-        "Each 3x3 filter on a colour scale of its own, to its strongest weight: red weights add "
-        "the pixel under them, blue subtract."
-    )
+    learned.caption(charts.FIRST_LAYER_FILTERS_CAPTION)
     if feature_maps is None:
         maps.caption("Draw a digit to see where each filter fires on it.")
     else:
@@ -515,8 +496,10 @@ def first_layer(feature_maps: np.ndarray | None, deskewed: bool) -> None:
         )
         seen = "your digit, deskewed (step 5)" if deskewed else "your digit"
         maps.caption(
-            f"Where each filter fires on {seen}: bright where its pattern is found. Some light "
-            "up the blank paper instead: for them, no ink is the pattern."
+            f"Where each filter fires on {seen}: the filter slid over it (a cross-correlation, "
+            "as Keras' Conv2D computes it: not flipped, as a textbook convolution is), plus its "
+            "bias, then ReLU, which turns negative responses into 0 (dark). Some light up the "
+            "blank paper instead: for them, no ink is the pattern."
         )
 
 

@@ -52,6 +52,17 @@ def calibrate(probs: np.ndarray, labels: np.ndarray, scribble_probs: np.ndarray)
     }
 
 
+def wilson_interval(right: int, count: int, z: float = 1.96) -> tuple[float, float]:
+    """Where the true share right lies, 95% sure (z = 1.96), from `right` of `count`: the Wilson
+    score interval, which stays within 0 to 1 and is honest about a bin of two digits, where
+    the normal approximation gives a width of zero for 2 right of 2."""
+    share = right / count
+    spread = z * z / count
+    centre = (share + spread / 2) / (1 + spread)
+    half = z / (1 + spread) * math.sqrt(share * (1 - share) / count + spread / (4 * count))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def is_sure(confidence: float, threshold: float | None) -> bool:
     return threshold is None or confidence >= threshold
 

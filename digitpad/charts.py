@@ -7,6 +7,8 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 
+from digitpad.calibration import wilson_interval
+
 DIGITS = [str(d) for d in range(10)]
 TOP_COLOUR = "#e4572e"
 OTHER_COLOUR = "#8da0cb"
@@ -235,6 +237,29 @@ def sized_heatmap_grid(
     shape = (rows * (height + 1)) / (columns * (map_width + 1))
     figure.layout.height = int(min(900, 60 + width * shape))
     return figure
+
+
+def first_layer_filters_figure(
+    kernels: np.ndarray, layer: str, columns: int, width: int, dark: bool
+) -> go.Figure:
+    """A conv layer's (filters, 3, 3) kernels, each on a colour scale of its own; `dark`: for a
+    dark page. The drawing page and the Filters page show the first layer's in this figure."""
+    return sized_heatmap_grid(
+        kernels,
+        columns,
+        f"{layer}: its {len(kernels)} learned 3x3 filters",
+        signed_colours(dark),
+        zmid=0,
+        width=width,
+        own_scale=True,
+    )
+
+
+FIRST_LAYER_FILTERS_CAPTION = (
+    "Each 3x3 square is a filter's weights on a colour scale of its own, to its strongest weight "
+    "(point at one for its value): red weights add the pixel under them, blue subtract it. Look "
+    "for bars and edges at different angles."
+)
 
 
 def signed_colours(dark: bool) -> str | list:
@@ -502,15 +527,23 @@ def in_words(figure: go.Figure, listed: int = 8) -> str:
     return ". ".join(said)
 
 
+# A bin of fewer validation digits than this is drawn hollow: its share right is a rough one.
+FEW_DIGITS = 30
+# The top of ten probabilities is never below a tenth: the axis starts there.
+LEAST_TOP_PROBABILITY = 0.1
+
+
 def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
     """Reliability: how often each model is right against how sure it says it is, per bin.
 
     A model that means what it says lies on the diagonal; its "not sure" threshold is dotted.
+    Each point's bar is its Wilson interval, and a bin of fewer than FEW_DIGITS is hollow.
     """
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name="means what it says",
+            x=[LEAST_TOP_PROBABILITY, 1], y=[LEAST_TOP_PROBABILITY, 1], mode="lines",
+            name="means what it says",
             line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
         )
     )  # fmt: skip
@@ -520,18 +553,33 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
     for at, (name, calibrated) in enumerate(calibrations.items()):
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
         bins = calibrated["bins"]
+        accuracy = [b["accuracy"] for b in bins]
+        intervals = [wilson_interval(round(b["accuracy"] * b["count"]), b["count"]) for b in bins]
         figure.add_trace(
             go.Scatter(
                 x=[b["confidence"] for b in bins],
-                y=[b["accuracy"] for b in bins],
-                customdata=[b["count"] for b in bins],
+                y=accuracy,
+                customdata=[[b["count"], *interval] for b, interval in zip(bins, intervals)],
                 mode="lines+markers",
                 name=label,
                 line=dict(color=colour),
-                # Most digits sit in the last bin: marker area by count would hide the others.
-                marker=dict(size=[6 + 3 * np.log10(b["count"]) for b in bins]),
-                hovertemplate=f"{label}: %{{customdata}} digits %{{x:.0%}} sure, "
-                "%{y:.0%} right<extra></extra>",
+                # 2 right of 2 is not 100% right: the bar says how little a few digits show.
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[high - a for a, (_, high) in zip(accuracy, intervals)],
+                    arrayminus=[a - low for a, (low, _) in zip(accuracy, intervals)],
+                    color=colour,
+                    thickness=1,
+                    width=3,
+                ),
+                marker=dict(
+                    size=8,
+                    symbol=["circle-open" if b["count"] < FEW_DIGITS else "circle" for b in bins],
+                ),
+                hovertemplate=f"{label}: %{{customdata[0]}} digits %{{x:.0%}} sure, "
+                "%{y:.0%} right (95%: %{customdata[1]:.0%} to %{customdata[2]:.0%})"
+                "<extra></extra>",
             )
         )
         figure.add_vline(
@@ -543,7 +591,11 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
         title="Calibration on validation digits",
         height=380,
         margin=dict(l=10, r=10, t=40, b=10),
-        xaxis=dict(title="how sure (top probability)", tickformat=".0%", range=[0, 1.02]),
+        xaxis=dict(
+            title="how sure (top probability)",
+            tickformat=".0%",
+            range=[LEAST_TOP_PROBABILITY, 1.02],
+        ),
         yaxis=dict(title="how often right", tickformat=".0%", range=[0, 1.02]),
         legend=dict(orientation="h", y=-0.25),
     )

@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digitpad.calibration import is_sure
 from digitpad.evaluation import as_model_input
+from digitpad.inference import Reading
 from digitpad.models import FIRST_CONV, MLP_HIDDEN, Deskew
 
 # The chapter's hand-made 3x3 filters, by what they respond to.
@@ -20,6 +22,9 @@ HAND_MADE_FILTERS = {
     "horizontal stripes": [[1, 1, 1], [-1, -1, -1], [1, 1, 1]],
 }
 INK_LEVEL = 0.3  # a pixel at least this inked is part of a stroke
+# A gradient's share near the ink within this factor of the ink's share of the square is said to
+# be about what chance would put there: on one digit, 20% against 19% shows nothing either way.
+ABOUT_CHANCE = 1.25
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -75,11 +80,12 @@ def first_layer_filters(cnn: keras.Model) -> np.ndarray:
     return conv_filters(cnn, FIRST_CONV)[:, 0]
 
 
-def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def cross_correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Slide a 3x3 kernel over a 28x28 image the way Conv2D does: (26, 26), no bias, no ReLU.
 
-    Conv2D, like cv2.filter2D, computes a correlation (the kernel is not flipped), and its
-    'valid' padding drops the one-pixel border, which is what the crop does.
+    Conv2D, like cv2.filter2D, computes a cross-correlation (the kernel is not flipped, as a
+    textbook convolution flips it), and its 'valid' padding drops the one-pixel border, which
+    is what the crop does.
     """
     image = np.asarray(image, np.float32).reshape(28, 28)
     full = cv2.filter2D(image, cv2.CV_32F, np.asarray(kernel, np.float32))
@@ -193,6 +199,31 @@ def share_near_the_ink(heat: np.ndarray, image: np.ndarray) -> float:
     return float(heat[near_the_ink(image)].sum()) / total if total > 0 else 0.0
 
 
+def near_the_ink_said(network: str, share: float, ink_area: float) -> str:
+    """What a network's share of its gradient on and beside the strokes shows, against chance:
+    `ink_area`, the share of the square those pixels make, which a gradient spread evenly over
+    the square would put there. Measured, not a mechanism: a share can come out at chance or
+    below it, for either network."""
+    said = (
+        f"{share:.0%} of the {network}'s gradient lies on the strokes or the pixels touching "
+        f"them, which make {ink_area:.0%} of the square: "
+    )
+    if share > ink_area * ABOUT_CHANCE:
+        return said + (
+            f"{share / ink_area:.1f} times what a gradient spread evenly over the square would "
+            "put there."
+        )
+    if share < ink_area / ABOUT_CHANCE:
+        return said + (
+            "less than a gradient spread evenly over the square would put there; more of it "
+            "lies on the blank paper."
+        )
+    return said + (
+        "about what a gradient spread evenly over the square would put there, so on this digit "
+        "it is no nearer the ink than chance."
+    )
+
+
 def grad_cam(
     model: keras.Model, image: np.ndarray, layer_name: str | None = None, digit: int | None = None
 ) -> np.ndarray:
@@ -251,16 +282,52 @@ def moved(image: np.ndarray, right: float, down: float) -> np.ndarray:
 
 
 def read_right_when_moved(
-    models: dict[str, keras.Model], images: np.ndarray, labels: np.ndarray, distances: list[int]
+    models: dict[str, keras.Model],
+    images: np.ndarray,
+    labels: np.ndarray,
+    distances: list[int],
+    thresholds: dict[str, float | None] | None = None,
 ) -> dict[str, list[float]]:
     """The share of the digits each model reads right, moved each distance in whole pixels to
     the right and as many down, as the page's sliders move a digit: what preprocessing's
-    centring spares the networks."""
+    centring spares the networks. With `thresholds`, a digit is read only where its model is
+    also sure of it, as the pages count a reading; without, its top answer counts."""
     images = as_model_input(images)[..., 0]  # uint8 ones in [0, 1], as the models take them
+    thresholds = thresholds or {}
     shares = {name: [] for name in models}
     for distance in distances:
         batch = as_model_input(np.stack([moved(i, distance, distance) for i in images]))
         for name, net in models.items():
-            read = net.predict(batch, batch_size=1024, verbose=0).argmax(axis=1)
-            shares[name].append(float((read == np.asarray(labels)).mean()))
+            probs = net.predict(batch, batch_size=1024, verbose=0)
+            right = probs.argmax(axis=1) == np.asarray(labels)
+            sure = [is_sure(top, thresholds.get(name)) for top in probs.max(axis=1)]
+            shares[name].append(float((right & np.array(sure, bool)).mean()))
     return shares
+
+
+def still_read(unmoved: Reading, moved: Reading) -> bool:
+    """Whether a network still reads a moved digit: sure of its own answer for it unmoved, and
+    sure of the same answer moved, as read_right_when_moved counts a digit read."""
+    return unmoved.sure and moved.sure and moved.digit == unmoved.digit
+
+
+def one_moved_digit_said(unmoved: dict[str, Reading], moved: dict[str, Reading]) -> str | None:
+    """A note when the MLP still reads a moved digit and the CNN, which read it unmoved, no
+    longer does: one digit against what the curves over many show. Each network is held to its
+    own answer unmoved, which need not be the other's."""
+    if not (
+        still_read(unmoved["mlp"], moved["mlp"])
+        and unmoved["cnn"].sure
+        and not still_read(unmoved["cnn"], moved["cnn"])
+    ):
+        return None
+    mlp, cnn = unmoved["mlp"].digit, unmoved["cnn"].digit
+    which = (
+        f"the MLP still reads {mlp} and the CNN does not"
+        if mlp == cnn
+        else f"the MLP still reads the {mlp} it read unmoved and the CNN no longer reads its {cnn}"
+    )
+    return (
+        f"Here {which}: one digit can go either way. The curves, over many digits, say which "
+        "network more often still reads a moved one."
+    )

@@ -22,6 +22,8 @@ from digitpad.store import (
 )
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from digitpad.inference import DigitReader
 
 DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
@@ -191,6 +193,18 @@ def models_or_stop(*needed: str, numbers: bool = False) -> DigitReader:
         st.info(f"This page needs the {names}: see the error above for how to remake it.")
         st.stop()
     return reader
+
+
+@st.cache_resource
+def first_layer_filters_figure(store: Path, dark: bool, columns: int, width: int) -> go.Figure:
+    """The CNN's first-layer filters, as the drawing page and the Filters page show them."""
+    # Imported here: TensorFlow takes 3 s to import, and the drawing page's pad comes first.
+    from digitpad.explain import first_layer_filters
+    from digitpad.models import FIRST_CONV
+
+    reader, _ = load_reader(store)
+    kernels = first_layer_filters(reader.models["cnn"])
+    return charts.first_layer_filters_figure(kernels, FIRST_CONV, columns, width, dark)
 
 
 def a_digit(digit: int) -> str:

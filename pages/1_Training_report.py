@@ -152,7 +152,11 @@ if any("calibration" in card for card in cards.values()):
     )
     st.caption(
         "Look at how close each curve stays to the dotted diagonal: a model whose 70% means "
-        "right 7 times in 10 can be trusted when it is unsure. "
+        "right 7 times in 10 can be trusted when it is unsure. Each point is the validation "
+        "digits a model was about that sure of, its bar where its share right lies, 95% sure (a "
+        f"Wilson interval); a hollow point is fewer than {charts.FEW_DIGITS} digits, its bar "
+        "long: read it as rough. The axis starts at 10%, below which the top of ten "
+        "probabilities never is. "
         + " ".join(
             f"The {charts.MODEL_TITLES[name]}: {report.calibration_summary(card)}."
             for name, card in cards.items()

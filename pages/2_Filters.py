@@ -1,8 +1,5 @@
 """Inside both networks: the CNN's filters and feature maps, and the MLP's hidden units."""
 
-from pathlib import Path
-
-import plotly.graph_objects as go
 import streamlit as st
 
 from digitpad import charts, layout, ui
@@ -12,18 +9,6 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 # A phone's page is about 360 pixels wide: 16 maps a row were 20 pixels each, under a figure
 # as tall as a 1000-pixel-wide one's, and 8 hidden units' titles a row ran into each other.
 PHONE_WIDTH = 360
-
-
-@st.cache_resource
-def first_layer_figure(store: Path, dark: bool, columns: int, width: int) -> go.Figure:
-    from digitpad.explain import first_layer_filters  # imports TensorFlow: after the title
-
-    reader, _ = ui.load_reader(store)
-    kernels = first_layer_filters(reader.models["cnn"])
-    title = f"conv1: its {len(kernels)} learned 3x3 filters"
-    return charts.sized_heatmap_grid(
-        kernels, columns, title, charts.signed_colours(dark), zmid=0, width=width, own_scale=True
-    )
 
 
 ui.page_header(
@@ -56,18 +41,14 @@ pooled_by = explain.pooling_after(cnn, layer)
 maps = explain.activations(cnn, image, [layer, *([pooled_by] if pooled_by else [])])
 
 if layer == conv_layers[0]:
-    filters = first_layer_figure(store_dir(), ui.dark_page(), columns, width)
+    filters = ui.first_layer_filters_figure(store_dir(), ui.dark_page(), columns, width)
     st.plotly_chart(
         filters,
         config=ui.CHART_CONFIG,
         key="conv_filters",
         alt=charts.in_words(filters),
     )
-    st.caption(
-        "Each 3x3 square is a filter's weights, red adding the pixel under it and blue "
-        "subtracting it, each filter on a colour scale of its own, to its strongest weight (point "
-        "at one for its value): look for bars and edges at different angles."
-    )
+    st.caption(charts.FIRST_LAYER_FILTERS_CAPTION)
 else:
     # Thousands of 3x3 slices at once read as noise: one filter at a time, beside what it
     # found, starting with the filter this digit excites most.
@@ -132,10 +113,19 @@ upright = (
     if explain.deskews(cnn)
     else ""
 )
+slid_over = (
+    "the digit, its nine weights times the pixels under them added up at each place"
+    if layer == conv_layers[0]
+    else "each map of the layer before, a 3x3 slice for each, all added up at each place"
+)
+# What Conv2D computes, said plainly: the Hand-made filters page slides filters with no bias
+# and no ReLU, and the same learned filter looks different there.
 st.caption(
-    "One map per filter, bright where its pattern is found in the digit: each lights up a "
-    "different part of the strokes, or, for some, the blank paper around them (no ink is a "
-    "pattern too)." + upright
+    f"One map per filter: the filter slid over {slid_over} (a cross-correlation, as Keras' "
+    "Conv2D computes it: the filter is not flipped, as a textbook convolution flips it), plus "
+    "the filter's bias, then ReLU, which turns every negative response into 0 (dark). Bright "
+    "where its pattern is found: each lights up a different part of the strokes, or, for some, "
+    "the blank paper around them (no ink is a pattern too)." + upright
 )
 
 if pooled_by:

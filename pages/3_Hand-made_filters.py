@@ -55,7 +55,7 @@ def comparison(
     kernels = [np.asarray(kernel, np.float32), *(learned[i] for i, _ in alike)]
     # Short enough for a phone's quarter of the figure: the figure's title says "learned".
     titles = [name, *(f"#{i}, cos {c:.2f}" for i, c in alike)]
-    responses = [explain.convolve(image, k) for k in kernels]
+    responses = [explain.cross_correlate(image, k) for k in kernels]
     return charts.heatmap_panels(
         kernels + responses,
         titles + [""] * len(responses),
@@ -92,6 +92,15 @@ if explain.deskews(reader.models["cnn"]):
     named = f"{named}, deskewed"
 learned = explain.first_layer_filters(reader.models["cnn"])
 
+st.caption(
+    "Each response below is its filter slid over the digit as Keras' Conv2D slides it: at each "
+    "place, the nine weights times the nine pixels under them, added up. That is a "
+    "cross-correlation: a textbook convolution flips the filter first, and Conv2D does not. "
+    "Here there is no bias and no ReLU, so a response can be negative (blue). The Filters page "
+    "and the drawing page show a learned filter's map as the CNN computes it, its bias added "
+    "and every negative response turned into 0 by ReLU, so the same filter looks different "
+    "there."
+)
 # Two figures a row where they fit, else one: in two columns of a tablet's page beside the
 # sidebar, their titles were cut and their panels' titles ran into each other.
 names = list(explain.HAND_MADE_FILTERS)
@@ -106,8 +115,8 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
         )
         st.caption(
             f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
-            f"bottom: each slid over {named}, red where it responds, blue where it is "
-            f"negative. {WHAT_IT_FINDS[name]}"
+            f"bottom: each slid over {named} with no bias and no ReLU, red where it responds, "
+            f"blue where it is negative. {WHAT_IT_FINDS[name]}"
         )
 
 st.subheader("Your own filter")

@@ -42,7 +42,15 @@ saliencies = {
     for name in ("mlp", "cnn")
 }
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
-if cam.max() > 0:
+if cam.max() > 0 and not readings["cnn"].sure:
+    guess = readings["cnn"].digit
+    cam_caption = (
+        f"Bright where {last_conv}'s feature maps hold evidence for the CNN's best guess, "
+        f"{guess}, which did not convince it: it is not sure (activation times gradient at each "
+        "place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it. What is lit argued "
+        f"for {guess}, and was not enough."
+    )
+elif cam.max() > 0:
     cam_caption = (
         f"Bright where {last_conv}'s feature maps hold evidence for the answer (activation times "
         "gradient at each place, Grad-CAM's HiResCAM form), over the digit as the CNN sees it: "
@@ -62,7 +70,7 @@ else:
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
 # 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
-area = f"{explain.near_the_ink(image).mean():.0%} of the square"
+ink_area = float(explain.near_the_ink(image).mean())
 
 
 def title(kind: str, name: str) -> str:
@@ -90,10 +98,7 @@ shown = [
         image,
         saliencies["mlp"],
         title("saliency", "mlp"),
-        unlit("mlp")
-        or f"{near['mlp']:.0%} of the MLP's gradient lies on the strokes or the pixels touching "
-        f"them ({area}); the rest spreads over blank paper: every pixel feeds every hidden unit "
-        "directly, so nothing ties a pixel's weight to the ink around it.",
+        unlit("mlp") or explain.near_the_ink_said("MLP", near["mlp"], ink_area),
     ),
     (
         "cnn_saliency",
@@ -101,10 +106,9 @@ shown = [
         saliencies["cnn"],
         title("saliency", "cnn"),
         unlit("cnn")
-        or f"{near['cnn']:.0%} of the CNN's gradient lies on the strokes or the pixels touching "
-        f"them ({area}; the MLP's: {near['mlp']:.0%}): each of its filters sees only a 3x3 "
-        "patch, so a pixel matters through the ink around it. The rest is blank paper, which is "
-        "evidence too: no stroke where another digit would have one.",
+        or explain.near_the_ink_said("CNN", near["cnn"], ink_area)
+        + ("" if unlit("mlp") else f" The MLP's: {near['mlp']:.0%}.")
+        + " Blank paper is evidence too: no stroke where another digit would have one.",
     ),
     (
         "cnn_grad_cam",
@@ -146,9 +150,11 @@ def trained_on_moved_digits(store: Path, names: tuple[str, ...]) -> bool:
 
 
 @st.cache_resource
-def moved_figure(store: Path, _models: dict) -> go.Figure | None:
-    """How many of the shipped MNIST test digits each network reads right, moved (`_models`:
-    the store's, loaded; not hashed)."""
+def moved_figure(
+    store: Path, _models: dict, thresholds: dict[str, float | None]
+) -> go.Figure | None:
+    """How many of the shipped MNIST test digits each network reads right and is sure of,
+    moved (`_models`: the store's, loaded; not hashed)."""
     examples = ui.load_examples(store)
     if examples is None:
         return None
@@ -157,6 +163,7 @@ def moved_figure(store: Path, _models: dict) -> go.Figure | None:
         examples["images"],
         examples["labels"],
         MOVED_DISTANCES,
+        thresholds,
     )
     title = f"{len(examples['labels'])} MNIST test digits, each moved"
     return charts.moved_curves(MOVED_DISTANCES, shares, title)
@@ -179,14 +186,10 @@ result.markdown(
 )
 # One digit is not the curves: the sidebar's first MNIST 0, moved 4 and 4, is read by the MLP and
 # not by the CNN, the first thing a teacher tried, against what the curves beside it show.
-unmoved = readings["cnn"].digit
-still_read = {name: r.sure and r.digit == unmoved for name, r in shifted_readings.items()}
-if (right, down) != (0, 0) and still_read["mlp"] and not still_read["cnn"]:
-    result.caption(
-        f"Here the MLP still reads {unmoved} and the CNN does not: one digit can go either way. "
-        "The curves, over many digits, say which network more often still reads a moved one."
-    )
-figure = moved_figure(store_dir(), reader.models)
+note = explain.one_moved_digit_said(readings, shifted_readings)
+if (right, down) != (0, 0) and note:
+    result.caption(note)
+figure = moved_figure(store_dir(), reader.models, reader.thresholds)
 if figure is not None:
     curves.plotly_chart(
         figure,
@@ -198,7 +201,10 @@ if figure is not None:
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
         "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "
         "learnt where in the square the filters' findings were. So it keeps reading a digit "
-        "moved a little further than the MLP does, not one moved far."
+        "moved a little further than the MLP does, not one moved far. The curves count a digit "
+        "read where a network's answer is right and it is sure of it (at or above its 'not "
+        "sure' threshold); yours, moved, is still read where a network is sure of the answer it "
+        "gave unmoved."
         + (
             " Both trained on digits moved a pixel or two, which costs neither."
             if trained_on_moved_digits(store_dir(), tuple(reader.models))

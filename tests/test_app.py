@@ -13,7 +13,7 @@ from conftest import (
     mnist_on_canvas,
     opaque_canvas,
 )
-from digitpad import drawn, samples
+from digitpad import charts, drawn, samples
 from digitpad.charts import MODEL_TITLES
 from digitpad.inference import Reading, open_reader
 from digitpad.number import FoundDigit, NumberReading, read_number
@@ -75,7 +75,11 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
     assert f"MLP reads {labels[0]}" in " ".join(titles)
     assert f"CNN reads {labels[0]}" in " ".join(titles)
     assert "Their feature maps of your digit" in titles
-    assert "Learned 3x3 filters" in titles
+    # The figure and caption the Filters page shows, built in one place.
+    assert "conv1: its 32 learned 3x3 filters" in titles
+    assert charts.FIRST_LAYER_FILTERS_CAPTION in app.caption.values
+    (maps,) = [c for c in app.caption.values if c.startswith("Where each filter fires on")]
+    assert "a cross-correlation" in maps and "plus its bias, then ReLU" in maps
     assert len(app.get("image")) == 5, "ink, crop, fit, centre, and the networks' deskew"
     assert any(f"read **{labels[0]}**" in s.value for s in app.success)
     assert app.session_state["digit"].shape == (28, 28)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitpad import report
-from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure, percents_apart
+from digitpad.calibration import KEEP_CORRECT, calibrate, is_sure, percents_apart, wilson_interval
 from digitpad.charts import calibration_curve
 from digitpad.inference import Reading
 
@@ -107,3 +107,11 @@ def test_a_reading_near_its_threshold_is_shown_on_its_side_of_it(confidence, thr
         assert said == f"CNN is not sure (maybe 7, {shown[0]}; sure from {shown[1]})"
     else:
         assert said == "CNN reads 7 (85%)"
+
+
+def test_the_wilson_interval_of_a_few_digits_is_wide_and_stays_within_0_and_1():
+    np.testing.assert_allclose(wilson_interval(1, 2), (0.0945, 0.9055), atol=1e-4)
+    low, high = wilson_interval(2, 2)
+    assert high == 1.0 and 0.34 < low < 0.35, "2 right of 2 is not sure to be 100%"
+    low, high = wilson_interval(9980, 10000)
+    assert 0.996 < low < 0.998 < high < 0.999

@@ -129,3 +129,19 @@ def test_an_empty_confusion_cell_shows_the_page_and_one_mistake_shows_red():
         assert figure.layout.plot_bgcolor == "rgba(0,0,0,0)"  # no white square on a dark page
         red, green, blue = colour_at(figure.data[0].colorscale, 1 / 9)
         assert red - min(green, blue) > 60, (red, green, blue)  # not white on a white page
+
+
+def test_a_calibration_bin_of_few_digits_is_drawn_less_certain():
+    bins = [
+        {"count": 2, "confidence": 0.18, "accuracy": 0.5},
+        {"count": 10802, "confidence": 0.999, "accuracy": 0.998},
+    ]
+    figure = charts.calibration_curve({"cnn": {"threshold": 0.85, "bins": bins}})
+    (points,) = [trace for trace in figure.data if trace.name == "CNN"]
+    # Hollow under FEW_DIGITS, its 95% bar long; the 10,802 digits' point solid, its bar short.
+    assert list(points.marker.symbol) == ["circle-open", "circle"]
+    below, above = points.error_y.arrayminus, points.error_y.array
+    assert below[0] > 0.35 and above[0] > 0.35
+    assert below[1] < 0.002 and above[1] < 0.002
+    # The top of ten probabilities is never below 10%.
+    assert figure.layout.xaxis.range[0] == 0.1

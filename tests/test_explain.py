@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from digitpad import explain, report
 from digitpad.gallery import load_npz, typical_examples
+from digitpad.inference import Reading
 from digitpad.models import Deskew, build_cnn, build_mlp
 from digitpad.store import store_dir
 
@@ -80,7 +81,7 @@ def test_the_hand_made_filters_find_what_their_page_says():
     stripes[4:24:2, 4:24] = 1.0
 
     def response(name, image):
-        return explain.convolve(image, np.array(explain.HAND_MADE_FILTERS[name], np.float32))
+        return explain.cross_correlate(image, np.array(explain.HAND_MADE_FILTERS[name], np.float32))
 
     # Red along a level stroke's lower edge, blue along its upper one; little on an upright one.
     # (Row r of a map is centred on row r + 1 of the digit.)
@@ -125,7 +126,7 @@ def test_strongest_filter_lines_a_pooled_map_up_with_the_input():
     assert explain.strongest_filter(maps, digit, (2.0, 4.5)) == 0
 
 
-def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
+def test_cross_correlate_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     # conv1 is relu(correlation + bias) with 'valid' padding, of the digit as the CNN sees it
     # (deskewed): the same numbers by hand.
     cnn = models["cnn"]
@@ -134,15 +135,18 @@ def test_convolve_slides_a_kernel_as_the_first_conv_layer_does(models, digit):
     seen = explain.as_seen(cnn, digit)
     assert not np.allclose(seen, digit), "the shipped CNN deskews"
     for channel, kernel in enumerate(explain.first_layer_filters(cnn)):
-        by_hand = np.maximum(explain.convolve(seen, kernel) + bias[channel], 0)
+        by_hand = np.maximum(explain.cross_correlate(seen, kernel) + bias[channel], 0)
         np.testing.assert_allclose(by_hand, maps[..., channel], atol=1e-4)
+        # Not a textbook convolution, which flips the kernel: the pages say which it is.
+        flipped = np.maximum(explain.cross_correlate(seen, kernel[::-1, ::-1]) + bias[channel], 0)
+        assert not np.allclose(flipped, maps[..., channel], atol=1e-2), channel
 
 
 def test_hand_made_edge_filters_see_their_own_edges():
     bar = np.zeros((28, 28), np.float32)
     bar[10:15, :] = 1.0  # a horizontal bar across the whole field
-    horizontal = explain.convolve(bar, explain.HAND_MADE_FILTERS["horizontal edge"])
-    vertical = explain.convolve(bar, explain.HAND_MADE_FILTERS["vertical edge"])
+    horizontal = explain.cross_correlate(bar, explain.HAND_MADE_FILTERS["horizontal edge"])
+    vertical = explain.cross_correlate(bar, explain.HAND_MADE_FILTERS["vertical edge"])
     assert horizontal.shape == (26, 26)
     assert np.abs(vertical).max() == 0  # no vertical edge anywhere
     # Ink above and dark below: the bar's lower edge (row 14, row 13 once cropped) fires.
@@ -242,6 +246,22 @@ def test_the_cnns_saliency_keeps_nearer_the_strokes_than_the_mlps(models):
             for name in ("mlp", "cnn")
         )
         assert cnn > mlp, (digit, cnn, mlp)
+
+
+@pytest.mark.parametrize(
+    ("share", "ink_area", "said"),
+    [
+        # A reviewer's digit: the CNN's 20% on pixels that make 19% of the square is chance.
+        (0.20, 0.19, "about what a gradient spread evenly over the square would put there"),
+        (0.13, 0.19, "less than a gradient spread evenly over the square would put there"),
+        (0.40, 0.28, "1.4 times what a gradient spread evenly over the square would put there"),
+    ],
+)
+def test_a_gradients_share_near_the_ink_is_said_against_chance(share, ink_area, said):
+    sentence = explain.near_the_ink_said("CNN", share, ink_area)
+    assert sentence.startswith(f"{share:.0%} of the CNN's gradient lies on the strokes")
+    assert f"which make {ink_area:.0%} of the square: {said}" in sentence
+    assert "3x3" not in sentence, "no mechanism the figures may contradict"
 
 
 def test_grad_cam_lights_the_ink_of_test_digits(models):
@@ -402,6 +422,36 @@ def test_a_moved_digit_loses_what_leaves_the_square(digit):
     np.testing.assert_allclose(right[:, 3:], digit[:, :-3], atol=1e-6)
     assert right[:, :3].sum() == 0
     assert explain.moved(digit, 40, 0).sum() == 0
+
+
+def test_a_moved_digit_is_read_only_where_its_network_is_sure_of_it(models, digit):
+    images, labels = digit[None], np.array([explain.predicted_digit(models["cnn"], digit)])
+    top = explain.read_right_when_moved(models, images, labels, [0])
+    assert top["cnn"] == [1.0]
+    unsure = explain.read_right_when_moved(models, images, labels, [0], {"cnn": 1.01})
+    assert unsure["cnn"] == [0.0], "right, but below the threshold: not read, as on the page"
+
+
+def reading(digit: int, sure: bool) -> Reading:
+    probs = np.full(10, 0.0)
+    probs[digit] = 0.9
+    return Reading(digit, probs, threshold=0.5 if sure else 0.95)
+
+
+def test_each_network_is_held_to_its_own_answer_when_its_digit_is_moved():
+    # They disagreed unmoved: the note said "the MLP still reads 7" of an MLP that read 1.
+    unmoved = {"mlp": reading(1, True), "cnn": reading(7, True)}
+    moved = {"mlp": reading(1, True), "cnn": reading(7, False)}
+    note = explain.one_moved_digit_said(unmoved, moved)
+    assert note.startswith("Here the MLP still reads the 1 it read unmoved and the CNN no longer")
+    agreed = {"mlp": reading(7, True), "cnn": reading(7, True)}
+    assert explain.one_moved_digit_said(agreed, moved) is None, "the MLP reads 1 now, not its 7"
+    assert explain.one_moved_digit_said(agreed, {**moved, "mlp": reading(7, True)}).startswith(
+        "Here the MLP still reads 7 and the CNN does not"
+    )
+    # A CNN not sure of it unmoved has nothing to lose by the move.
+    unsure = {"mlp": reading(7, True), "cnn": reading(7, False)}
+    assert explain.one_moved_digit_said(unsure, {**moved, "mlp": reading(7, True)}) is None
 
 
 def test_moved_far_enough_the_mlp_reads_fewer_digits_than_the_cnn(models, mnist_test):

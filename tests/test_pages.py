@@ -14,8 +14,16 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO, draw_polyline
 from digitpad import changes, charts, explain, report, versions
 from digitpad.gallery import load_npz
+from digitpad.inference import DigitReader
 from digitpad.preprocess import to_mnist
-from digitpad.store import SHIPPED_STORE, STORE_ENV, load_card, load_model, store_dir
+from digitpad.store import (
+    SHIPPED_STORE,
+    STORE_ENV,
+    load_card,
+    load_model,
+    not_sure_thresholds,
+    store_dir,
+)
 from digitpad.testsets import MNIST_TEST
 
 PAGES = {
@@ -40,6 +48,12 @@ FIGURES = {
 def drawn_digit() -> np.ndarray:
     """A drawn 7, as app.py leaves it in session state."""
     return to_mnist(draw_polyline([(60, 50), (220, 50), (120, 240)])).image
+
+
+@pytest.fixture(scope="module")
+def sure_reader(reader) -> DigitReader:
+    """The shipped networks with their cards' "not sure" thresholds, as the pages read."""
+    return DigitReader(reader.models, not_sure_thresholds(store_dir()))
 
 
 def run_page(name: str, digit: np.ndarray | None = None) -> AppTest:
@@ -177,12 +191,15 @@ def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(dr
     page = run_page("why", drawn_digit)
     assert not page.exception
     captions = [caption.value for caption in page.caption]
+    ink_area = explain.near_the_ink(drawn_digit).mean()
     for name in ("mlp", "cnn"):
         share = explain.share_near_the_ink(
             explain.saliency(reader.models[name], drawn_digit), drawn_digit
         )
-        said = f"{share:.0%} of the {name.upper()}'s gradient lies on the strokes"
+        # Against chance, the ink's share of the square, and no mechanism the figures may belie.
+        said = explain.near_the_ink_said(name.upper(), share, ink_area)
         assert any(said in caption for caption in captions), (said, captions)
+    assert not [caption for caption in captions if "3x3 patch" in caption]
 
 
 def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader):
@@ -202,9 +219,35 @@ def test_why_this_answer_says_so_when_no_pixel_changes_a_networks_answer(reader)
             assert "no gradient reaches conv3's maps from this answer" in captions
 
 
-def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(drawn_digit, reader):
+def test_grad_cam_of_a_guess_the_cnn_is_not_sure_of_says_it_did_not_convince_it(sure_reader):
+    examples = load_npz(store_dir() / "examples.npz")
+    zero = examples["images"][np.flatnonzero(examples["labels"] == 0)[0]] / np.float32(255)
+    unsure = explain.moved(zero, 4, 4)  # the sidebar's first 0, which the CNN is not sure of
+    cnn = sure_reader.read_one(unsure).readings["cnn"]
+    assert not cnn.sure and explain.grad_cam(sure_reader.models["cnn"], unsure).max() > 0
+    page = run_page("why", unsure)
+    (cam,) = [c for c in page.caption.values if c.startswith("Bright where conv3's")]
+    assert f"evidence for the CNN's best guess, {cnn.digit}, which did not convince it" in cam
+    assert "decided it" not in cam
+    sure = run_page("why", zero)
+    (cam,) = [c for c in sure.caption.values if c.startswith("Bright where conv3's")]
+    assert "look for the parts of the digit that decided it" in cam
+
+
+def test_why_this_answer_moves_the_digit_and_both_networks_read_it_moved(
+    drawn_digit, reader, sure_reader
+):
     page = run_page("why", drawn_digit)
     assert chart_titles(page)[-1] == "100 MNIST test digits, each moved"
+    # The curves count a digit read as the digit moved beside them is: right, and sure of it.
+    curves = json.loads(page.get("plotly_chart")[-1].proto.spec)["data"]
+    examples = load_npz(store_dir() / "examples.npz")
+    sure = explain.read_right_when_moved(
+        sure_reader.models, examples["images"], examples["labels"], [0, 6], sure_reader.thresholds
+    )
+    for curve, name in zip(curves, ("mlp", "cnn")):
+        shown = decoded(curve["y"])
+        np.testing.assert_allclose([shown[0], shown[6]], sure[name])
     page.slider(key="move_right").set_value(-6)
     page.slider(key="move_down").set_value(5)
     page.run()
@@ -228,6 +271,22 @@ def test_a_moved_digit_the_mlp_reads_and_the_cnn_does_not_is_said_to_be_one_digi
     read_moved = next(text for text in page.markdown.values if text.startswith("**MLP"))
     assert read_moved.startswith("**MLP reads 0") and "**CNN is not sure" in read_moved
     assert [text for text in page.caption.values if said in text]
+
+
+def test_the_filters_page_shows_the_first_layer_as_the_drawing_page_does(drawn_digit):
+    page = run_page("filters", drawn_digit)
+    assert charts.FIRST_LAYER_FILTERS_CAPTION in page.caption.values
+    # What its maps are, which the Hand-made filters page's responses are not.
+    (maps,) = [c for c in page.caption.values if c.startswith("One map per filter")]
+    assert "a cross-correlation" in maps and "plus the filter's bias, then ReLU" in maps
+
+
+def test_the_hand_made_filters_page_says_its_responses_have_no_bias_and_no_relu(drawn_digit):
+    page = run_page("handmade", drawn_digit)
+    captions = page.caption.values
+    assert any("That is a cross-correlation" in c and "no bias and no ReLU" in c for c in captions)
+    compared = [c for c in captions if c.startswith("Top: the ")]
+    assert len(compared) == 4 and all("with no bias and no ReLU" in c for c in compared)
 
 
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
@@ -371,6 +430,13 @@ def test_with_the_chapters_models_the_pages_say_what_is_true_of_them(monkeypatch
     )
     monkeypatch.delenv(STORE_ENV)
     assert "Both trained on digits moved a pixel or two" in " ".join(run_page("why").caption.values)
+
+
+def test_the_calibration_caption_says_what_its_points_and_bars_mean():
+    page = run_page("report")
+    (said,) = [c for c in page.caption.values if "dotted diagonal" in c]
+    assert "a Wilson interval" in said and f"fewer than {charts.FEW_DIGITS} digits" in said
+    assert "starts at 10%" in said
 
 
 def test_report_shows_each_networks_steps_from_the_chapter():
