@@ -366,7 +366,10 @@ def drawn_on() -> None:
 def unsave() -> None:
     """Deletes the digit just saved; one drawn, cleared off the pad, goes back on the pad, as
     it was before "Yes"."""
-    drawing_id, label, sample_id = st.session_state["saved_sample"]
+    saved = st.session_state.get("saved_sample")
+    if saved is None:  # a second click, sent before the page took the button away
+        return
+    drawing_id, label, sample_id = saved
     try:
         deleted = samples.delete_sample(samples.default_path(), sample_id)
     except samples.SamplesUnavailable as problem:

@@ -1,6 +1,7 @@
 """MNIST, from a local file when one is named, else Keras' own download."""
 
 import hashlib
+import io
 import os
 import zipfile
 import zlib
@@ -34,10 +35,19 @@ class MnistUnavailable(Exception):
     failed."""
 
 
+def open_npz(file: str | os.PathLike | io.BytesIO) -> np.lib.npyio.NpzFile:
+    """An .npz archive opened without unpickling anything; ValueError for a file that holds
+    one array (a .npy), which np.load hands back bare, where `with` failed with a TypeError."""
+    loaded = np.load(file, allow_pickle=False)
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError("it holds one array (a .npy file), not an .npz archive of them")
+    return loaded
+
+
 def npz_arrays(path: str | os.PathLike, names: tuple[str, ...], what: str) -> list[np.ndarray]:
     """The named arrays of an .npz file; BadDataFile, saying what it should be, if it is not."""
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open_npz(path) as f:
             return [f[name] for name in names]
     except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         # numpy calls any file that is no array "pickled data": say what was expected instead.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.data import open_npz
 from digitpad.evaluation import Evaluation
 
 EXAMPLES_PER_DIGIT = 10
@@ -48,7 +49,7 @@ def typical_examples(images: np.ndarray, labels: np.ndarray) -> np.ndarray | Non
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:
     """The arrays of a shipped .npz (never pickled objects), or None when it is missing."""
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open_npz(path) as f:
             return {key: f[key] for key in f.files}
     except (OSError, ValueError):
         return None

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad import NUM_CLASSES
+from digitpad.data import open_npz
 from digitpad.images import png_bytes
 from digitpad.preprocess import as_uint8, extract_ink
 from digitpad.samples import (
@@ -81,7 +82,9 @@ def export_npz(path: str | os.PathLike) -> bytes:
     missing = np.full(NUM_CLASSES, np.nan, np.float32)
     arrays = {
         "ids": np.array([s.id for s in samples], np.int64),
-        "created": np.array([s.created for s in samples], dtype="U32"),
+        # As long as the longest: a time imported from a zip's manifest may be any length, and
+        # cut short it no longer matched its digit when imported again.
+        "created": np.array([s.created for s in samples], dtype=str),
         "labels": np.array([s.label for s in samples], np.int64),
         "images": np.array([s.image for s in samples], np.float32).reshape(-1, 28, 28),
         "canvas_png": np.concatenate(pngs) if pngs else np.zeros(0, np.uint8),
@@ -127,7 +130,8 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     a file that holds no digit to add.
     """
     try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
     except zipfile.BadZipFile:
         raise BadSampleFile(
             "not a DigitPad export: expected a .npz or a .zip of PNGs from the Your digits page"
@@ -216,7 +220,7 @@ def probabilities(values: np.ndarray) -> bool:
 
 def _rows_from_npz(data: bytes) -> list[tuple]:
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
+        with open_npz(io.BytesIO(data)) as f:
             arrays = {key: f[key] for key in f.files}
     except ValueError as error:  # object arrays would need unpickling: refused
         raise BadSampleFile(f"the .npz holds something other than plain arrays ({error})") from None

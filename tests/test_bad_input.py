@@ -601,3 +601,11 @@ def test_a_picture_of_two_channels_is_said_so(monkeypatch):
     png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     with pytest.raises(UnreadableImage, match="a picture of 2 channels"):
         decode_image(png)
+
+
+def test_a_shipped_npz_that_is_one_array_is_passed_over(store_copy):
+    # A .npy saved under the .npz's name: np.load hands back the array, and `with` failed.
+    (store_copy / "examples.npz").unlink()  # a link to the shipped file: replaced, not written
+    with (store_copy / "examples.npz").open("wb") as file:
+        np.save(file, np.zeros((10, 28, 28), np.uint8))
+    assert load_examples(store_copy) is None

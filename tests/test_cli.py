@@ -242,13 +242,16 @@ def test_evaluate_without_data_says_how(tmp_path):
     assert "model" not in done.stderr
 
 
-@pytest.mark.parametrize("content", ["bytes", "other arrays"])
+@pytest.mark.parametrize("content", ["bytes", "other arrays", "one array"])
 def test_evaluate_with_a_file_that_is_not_mnist_says_what_it_expected(tmp_path, content):
     data = tmp_path / "mnist.npz"
     if content == "bytes":
         data.write_bytes(b"not an npz")
-    else:
+    elif content == "other arrays":
         np.savez(data, images=np.zeros((2, 28, 28), np.uint8))
+    else:  # a .npy, which np.load hands back bare: a TypeError traceback
+        with data.open("wb") as file:
+            np.save(file, np.zeros((2, 28, 28), np.uint8))
     done = run_cli("evaluate", "--data", str(data))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "an .npz of x_train, y_train, x_test, y_test" in done.stderr

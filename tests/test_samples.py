@@ -500,3 +500,19 @@ def test_reading_the_digits_to_train_on_from_no_file_makes_none(tmp_path):
     with pytest.raises(samples.SamplesUnavailable, match="no file at"):
         samples.training_arrays(tmp_path / "nowhere" / "samples.db")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_time_of_any_length_survives_the_npz(tmp_path):
+    # Times were cut to 32 characters in an .npz: a digit imported from a zip with a longer one
+    # no longer matched itself, and importing the .npz again added it twice.
+    when = "2026-12-06T07:00:00.000000+00:00 (school clock)"
+    stroke = png_bytes(np.eye(28, dtype=np.uint8) * 255)
+    data = zip_of({"28x28/id1_digit4.png": stroke,
+                   "samples.json": json.dumps({"id1_digit4.png": {"created": when}})})  # fmt: skip
+    database = tmp_path / "samples.db"
+    sample_files.import_file(database, data)
+    exported = sample_files.export_npz(database)
+    with np.load(io.BytesIO(exported)) as arrays:
+        assert arrays["created"].tolist() == [when]
+    assert sample_files.import_file(database, exported).added == 0
+    assert samples.count_samples(database) == 1
