@@ -251,6 +251,8 @@ def parse_args() -> argparse.Namespace:
             Path(args.out).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             parser.error(f"--out: cannot make the folder {args.out}: {error.strerror}")
+        if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
+            parser.error(f"--out: cannot write in the folder {args.out}")
     if args.patience is None:
         # Cosine decay does its best work in the last epochs: do not stop short of them.
         args.patience = 5 if args.recipe == "chapter" else 10

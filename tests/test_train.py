@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, data_file
+from conftest import REPO, data_file, read_only
 from digitpad.store import load_model, load_whole_digit, write_card, written_whole
 from train import bfloat16_in_hardware, robust_precision
 
@@ -113,6 +113,18 @@ def test_whole_digit_network(tmp_path, mnist_file):
     assert card["training"]["train_candidates"] > 9 * card["training"]["validation_candidates"]
     assert len(card["history"]["loss"]) == card["training"]["epochs"] == 1
     assert not (tmp_path / "cnn.keras").exists(), "only the network asked for"
+
+
+def test_an_out_folder_that_cannot_be_written_is_said_before_training(tmp_path, mnist_file):
+    # A traceback at the first file written, after the data was drawn and the networks trained.
+    with read_only(tmp_path):
+        done = subprocess.run(
+            [sys.executable, "train.py", "--recipe", "chapter", "--model", "mlp",
+             "--data", str(mnist_file), "--out", str(tmp_path)],
+            cwd=REPO, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"--out: cannot write in the folder {tmp_path}" in done.stderr
 
 
 @pytest.mark.parametrize(
