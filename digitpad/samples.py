@@ -110,9 +110,14 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
     if not create and not Path(path).is_file():
         raise SamplesUnavailable(f"no file at {path}")
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.
-        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if Path(path).is_file() and not _can_write(Path(path)):
+            # Read as it is, nothing made or written: a copy on a read-only share, say. Opened
+            # to write, it could not even be counted.
+            connection, create = _opened_to_read(Path(path)), False
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except (sqlite3.Error, OSError) as error:
         raise SamplesUnavailable(f"cannot open {path}: {error}") from error
     try:
@@ -126,9 +131,39 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
             raise SamplesUnavailable(f"{path} holds no DigitPad digits (no samples table)")
         yield connection
     except sqlite3.Error as error:
-        raise SamplesUnavailable(f"{path}: {error}") from error
+        raise SamplesUnavailable(_trouble(path, error)) from error
     finally:
         connection.close()
+
+
+def _can_write(path: Path) -> bool:
+    """Whether the file can be written, and its folder, where WAL keeps its -wal and -shm."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _opened_to_read(path: Path) -> sqlite3.Connection:
+    """A file that cannot be written, opened to read: through WAL where its -shm can be had,
+    else as it stands on disk (immutable: no lock taken, no -wal read, since neither can be
+    made in a folder that cannot be written)."""
+    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        connection.execute("SELECT name FROM sqlite_master").fetchall()
+        return connection
+    except sqlite3.Error:
+        connection.close()
+        return sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+
+
+def _trouble(path: str | os.PathLike, error: sqlite3.Error) -> str:
+    """What went wrong with the file, said so that a person knows what to do."""
+    if "locked" in str(error):
+        return (
+            f"{path} is held by another program writing to it (after {BUSY_TIMEOUT_S:.0f} s of "
+            "waiting): try again in a moment"
+        )
+    if "readonly" in str(error):
+        return f"{path} cannot be written (the file or its folder is read-only): it can be read"
+    return f"{path}: {error}"
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, read_only
 from digitpad import sample_files, samples
 from digitpad.images import png_bytes
 from digitpad.preprocess import as_uint8
@@ -516,3 +516,32 @@ def test_a_time_of_any_length_survives_the_npz(tmp_path):
         assert arrays["created"].tolist() == [when]
     assert sample_files.import_file(database, exported).added == 0
     assert samples.count_samples(database) == 1
+
+
+def test_a_file_that_cannot_be_written_is_read_and_said_read_only(tmp_path):
+    # Opened to write, it could not even be counted: the person's digits were out of reach.
+    folder = tmp_path / "share"
+    folder.mkdir()
+    db = folder / "samples.db"
+    fill(db, 2)  # and one more
+    with read_only(folder):
+        assert samples.count_samples(db) == 3 and len(samples.list_samples(db)) == 3
+        assert len(np.load(io.BytesIO(sample_files.export_npz(db)))["labels"]) == 3
+        with pytest.raises(samples.SamplesUnavailable, match="cannot be written .* can be read"):
+            samples.add_sample(db, **sample(9))
+        assert sorted(p.name for p in folder.iterdir()) == ["samples.db"], "nothing made"
+
+
+def test_a_file_held_by_another_writer_says_to_try_again(tmp_path, monkeypatch):
+    db = tmp_path / "samples.db"
+    fill(db, 0)  # one
+    monkeypatch.setattr(samples, "BUSY_TIMEOUT_S", 0.2)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program, mid-write
+    try:
+        with pytest.raises(samples.SamplesUnavailable, match="another program writing to it"):
+            samples.add_sample(db, **sample(5))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert samples.count_samples(db) == 1
