@@ -14,7 +14,7 @@ import streamlit as st
 
 from digitpad import charts, samples, versions
 from digitpad.charts import MODEL_TITLES
-from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH
+from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH, PEN_WIDTHS
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
 from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
@@ -128,7 +128,7 @@ def draw_a_digit() -> None:
     )
     with st.sidebar:
         stroke_width = st.slider(
-            "Pen width", 4, 40, PEN_WIDTH, key="stroke_width", persist_state="session"
+            "Pen width", *PEN_WIDTHS, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, UPLOAD_KEY)
         fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen

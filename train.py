@@ -55,6 +55,7 @@ from digitpad.data import (
 )
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
+from digitpad.finetune import BATCH_SIZE as FINETUNE_BATCH_SIZE
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
 from digitpad.store import STORE_ENV, made_now, source_commit, write_card, written_whole
@@ -64,9 +65,9 @@ from digitpad.styles import style_samples
 # Settings (each one a command-line flag)
 model = "all"  # mlp, cnn, whole_digit, both (mlp and cnn) or all (robust: the three)
 recipe = "robust"  # robust or chapter
-epochs = None  # default: 30 for the chapter (early stopping ends it); robust: see ROBUST_EPOCHS
-patience = None  # default: 5 (chapter; the CNN's validation loss is noisy), 10 (robust)
-batch_size = None  # default: 128 (chapter, fine-tuning), 256 (robust: fewer, cheaper steps)
+epochs = None  # default: CHAPTER_EPOCHS (early stopping ends it); robust: ROBUST_EPOCHS
+patience = None  # default: PATIENCE, by recipe
+batch_size = None  # default: BATCH_SIZE, by recipe; fine-tuning: finetune.BATCH_SIZE
 validation_size = VALIDATION_SIZE  # the last MNIST training images, never trained on
 seed = 1
 out = os.environ.get(STORE_ENV) or "model_store"  # where the app reads its models
@@ -87,6 +88,11 @@ final_epochs = None  # robust: epochs without augmentation at the end; default: 
 # twice (loss 0.0279 -> 0.0271 and 0.0266; MNIST test 99.56% -> 99.62% and 99.59%); the MLP
 # gave it the time, 40 epochs rather than 45 (its validation loss 0.0386 -> 0.0390).
 ROBUST_EPOCHS = {"mlp": 40, "cnn": 18}
+CHAPTER_EPOCHS = 30
+# Early stopping's patience: the chapter CNN's validation loss is noisy; cosine decay does its
+# best work in the last epochs, and the robust recipe must not stop short of them.
+PATIENCE = {"chapter": 5, "robust": 10}
+BATCH_SIZE = {"chapter": 128, "robust": 256}  # robust: fewer, cheaper steps
 # Each MNIST training digit redrawn this many times. A second redrawing, in 15 epochs rather than
 # 20 (the same steps), lifted the CNN on the drawn set (98.33% -> 98.52% in its trial) and whole
 # numbers (80.6% -> 81.8%). The one-hidden-layer MLP read worse with it (drawn 97.52%); the
@@ -148,20 +154,22 @@ def parse_args() -> argparse.Namespace:
         "--epochs",
         type=count(1),
         default=epochs,
-        help=f"(default: 30 chapter; robust MLP {ROBUST_EPOCHS['mlp']}, CNN "
+        help=f"(default: {CHAPTER_EPOCHS} chapter; robust MLP {ROBUST_EPOCHS['mlp']}, CNN "
         f"{ROBUST_EPOCHS['cnn']}, whole-digit {WHOLE_DIGIT_EPOCHS})",
     )
     parser.add_argument(
         "--patience",
         type=count(0),
         default=patience,
-        help="early stopping (default: 5 chapter, 10 robust)",
+        help=f"early stopping (default: {PATIENCE['chapter']} chapter, {PATIENCE['robust']} "
+        "robust)",
     )
     parser.add_argument(
         "--batch-size",
         type=count(1),
         default=batch_size,
-        help="(default: 128 chapter and fine-tuning, 256 robust)",
+        help=f"(default: {BATCH_SIZE['chapter']} chapter, {BATCH_SIZE['robust']} robust, "
+        f"{FINETUNE_BATCH_SIZE} fine-tuning)",
     )
     parser.add_argument(
         "--validation-size",
@@ -254,10 +262,9 @@ def parse_args() -> argparse.Namespace:
         if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
             parser.error(f"--out: cannot write in the folder {args.out}")
     if args.patience is None:
-        # Cosine decay does its best work in the last epochs: do not stop short of them.
-        args.patience = 5 if args.recipe == "chapter" else 10
+        args.patience = PATIENCE[args.recipe]
     if args.batch_size is None and not args.finetune_on:  # fine-tuning has its own default
-        args.batch_size = 128 if args.recipe == "chapter" else 256
+        args.batch_size = BATCH_SIZE[args.recipe]
     if args.recipe == "chapter" and args.model == whole_digit.NAME:
         parser.error("--model whole_digit: the chapter has no whole-digit network (robust only)")
     if needs_pen and not args.pen_data:
@@ -393,7 +400,7 @@ def train_one(
     validation digits and score it on the test sets: its card, less how it was run."""
     keras.utils.set_random_seed(args.seed)
     robust = args.recipe == "robust"
-    epochs = args.epochs or (ROBUST_EPOCHS[name] if robust else 30)
+    epochs = args.epochs or (ROBUST_EPOCHS[name] if robust else CHAPTER_EPOCHS)
     precision = args.precision or (robust_precision(name) if robust else "float32")
     keras.mixed_precision.set_dtype_policy(precision)
     options = MODEL_OPTIONS[name] if robust else {}

@@ -65,7 +65,7 @@ EDGE_BACKGROUND_WHY = (
     "not the edge alone: a thin frame round a picture covers its edge"
 )
 # A step both networks took.
-DESKEW = "A first layer that deskews the digit: shears it upright by its image moments"
+DESKEW_CHANGE = "A first layer that deskews the digit: shears it upright by its image moments"
 
 CHANGES = {
     "mlp": {
@@ -80,7 +80,7 @@ CHANGES = {
                 {MNIST_TEST: (98.19, 98.93), DRAWN: (94.64, 97.16), PEN: (89.25, 98.20)},
             ),
             Change(
-                DESKEW,
+                DESKEW_CHANGE,
                 "An MLP has no notion of a stroke: unless the digit stands upright it must "
                 "learn every slant pixel by pixel",
                 {MNIST_TEST: (98.93, 99.10), DRAWN: (97.16, 97.35), PEN: (98.20, 98.46)},
@@ -210,7 +210,7 @@ CHANGES = {
                 {MNIST_TEST: (99.18, 99.27), DRAWN: (96.37, 97.62), PEN: (93.59, 98.13)},
             ),
             Change(
-                DESKEW,
+                DESKEW_CHANGE,
                 "Spares the network learning each slant people write at",
                 {MNIST_TEST: (99.27, 99.26), DRAWN: (97.62, 97.78), PEN: (98.13, 98.53)},
             ),

@@ -21,6 +21,7 @@ from digitpad.strokes import Strokes, mnist_to_strokes_batch, to_unit_box
 
 CANVAS_SIZE = 280  # the drawing page's pad, square
 PEN_WIDTH = 18  # its pen, to start with
+PEN_WIDTHS = (4, 40)  # the widths the pages' pen slider offers, thinnest and broadest
 
 Colour = tuple[int, int, int]
 

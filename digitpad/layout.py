@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
 
 GAP = 16  # pixels: the small gap (1rem) Streamlit leaves between things side by side
+CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
 
 
 def width_between(key: str, least: int, most: int | None = None, share: int = 1) -> str:

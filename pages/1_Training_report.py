@@ -18,7 +18,6 @@ from digitpad.store import (
 )
 
 GALLERY_PAGE = 48  # digits shown at once
-CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
 WHICH = {
     "every mistake": ((), ()),
     "MLP wrong, CNN right": (("mlp",), ("cnn",)),
@@ -166,7 +165,7 @@ if any("calibration" in card for card in cards.values()):
 
 st.subheader("Learning curves")
 for column, (metric, figure), caption in zip(
-    layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "curves"),
+    layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "curves"),
     curves_figures(store).items(),
     report.curves_captions(cards.values()),
 ):
@@ -181,7 +180,7 @@ scale = st.segmented_control(
 )
 figures = confusion_figures(store, scale == "rates", ui.dark_page())
 for column, (name, figure) in zip(
-    layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "confusion"), figures.items()
+    layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "confusion"), figures.items()
 ):
     column.plotly_chart(
         figure,

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from digitpad import charts, layout, pad, ui
+from digitpad.drawn import PEN_WIDTHS
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import NO_DIGITS, NumberReading, read_number
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
@@ -48,8 +49,7 @@ pad_size = PHONE_PAD if ui.on_phone() else PAD  # a tablet gets the wide pad
 with st.sidebar:
     stroke_width = st.slider(
         "Pen width",
-        4,
-        40,
+        *PEN_WIDTHS,
         pad_pen_width(pad_size[1]),
         key="number_stroke_width",
         persist_state="session",

@@ -10,7 +10,6 @@ from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import store_dir
 
 PER_PAGE = 24
-CHART_WIDTH = 380  # pixels, at least: two charts a row beside the sidebar at 1280, one on a tablet
 
 ui.page_header(
     "Your digits",
@@ -283,7 +282,8 @@ def how_well(total: int) -> None:
             f"saved without one (imported from a file without them, say): {which}."
         )
     for column, (name, result) in zip(
-        layout.columns_that_wrap([CHART_WIDTH, CHART_WIDTH], "your_confusion"), evaluations.items()
+        layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "your_confusion"),
+        evaluations.items(),
     ):
         title = charts.MODEL_TITLES.get(name, name)
         column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")

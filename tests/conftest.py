@@ -19,7 +19,7 @@ PENDIGITS_FILE = Path(
 
 
 def data_file(env: str, name: str) -> Path:
-    path = Path(os.environ.get(env, SHARED_DATA / name))
+    path = Path(os.environ.get(env) or SHARED_DATA / name)  # set but empty: the shared one
     if not path.is_file():
         pytest.skip(f"{name} not found (set ${env})")
     return path

@@ -1,8 +1,6 @@
 """Tests for digitpad.strokes and digitpad.drawn: skeletons, strokes, canvas drawing, drawn sets."""
 
 import itertools
-import os
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -10,12 +8,9 @@ import pytest
 
 from conftest import PENDIGITS_FILE
 from digitpad import drawn, strokes
-from digitpad.data import MNIST_ENV, load_mnist
+from digitpad.data import load_mnist
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import MNIST_WIDEST, too_wide_for_a_digit
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared/data"
-MNIST_FILE = Path(os.environ.get(MNIST_ENV) or SHARED_DATA / "mnist.npz")
 
 INK = (200, 30, 90)
 PAPER = (245, 240, 230)
@@ -218,11 +213,8 @@ def test_drawn_canvases_are_rgba_canvases():
     assert all(c.shape == (drawn.CANVAS_SIZE, drawn.CANVAS_SIZE, 4) for c in canvases)
 
 
-def test_drawn_mnist_digits_still_look_like_themselves():
-    if not MNIST_FILE.is_file():
-        pytest.skip(f"no MNIST file at {MNIST_FILE}")
-    _, (digits, _) = load_mnist(MNIST_FILE)
-    digits = digits[:40]
+def test_drawn_mnist_digits_still_look_like_themselves(mnist_test):
+    digits = mnist_test[0][:40]
     redrawn = drawn.make_drawn_set(digits, seed=0)
     originals = [to_mnist(digit).image for digit in digits]
     matched = np.mean([correlation(a, b) for a, b in zip(redrawn, originals, strict=True)])
