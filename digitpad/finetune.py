@@ -279,9 +279,9 @@ def fine_tuning_change(card: dict, base_card: dict | None) -> FineTuningChange:
         trained_on = int(card["samples"]["trained_on"])
         base = str(card["finetuned_from"])
     except KeyError as missing:
-        raise DamagedCard(f"it holds no {missing}") from None
+        raise DamagedCard(f"holds no {missing}") from None
     except (TypeError, ValueError, AttributeError) as problem:
-        raise DamagedCard(f"it holds what fine-tuning never writes: {problem}") from None
+        raise DamagedCard(f"holds what fine-tuning never writes: {problem}") from None
     # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
     new, old = card_threshold(card), card_threshold(base_card)
     sure_from = (

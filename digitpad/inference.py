@@ -181,7 +181,8 @@ def open_reader(
         f"{name} version": (
             f"{name.upper()}: the version set to be read, {version}, is not in "
             f"{Path(store or store_dir()) / VERSIONS_DIR} any more, so the shipped "
-            f"{name.upper()} is read in its place: pick a version on the Your digits page."
+            f"{name.upper()} is read in its place: the Your digits page sets it to be read, or "
+            "another version."
         )
         for name, version in lost_versions(store).items()
     }

@@ -54,10 +54,17 @@ def _readable(card: dict) -> bool:
 
 
 def _readable_calibration(card: dict) -> bool:
+    """Whether each bin of the calibration curve holds two shares and a count of digits (a bin
+    of none, or a share over 1, broke the curve's error bars)."""
     calibration_summary(card)
     bins = card["calibration"]["bins"]
-    numbers = [(b["confidence"], b["accuracy"], b["count"]) for b in bins]
-    return np.asarray(numbers, np.float64).reshape(-1, 3).shape[0] == len(bins)
+    numbers = np.asarray([(b["confidence"], b["accuracy"], b["count"]) for b in bins], np.float64)
+    shares, counts = numbers.reshape(-1, 3)[:, :2], numbers.reshape(-1, 3)[:, 2]
+    return (
+        len(counts) == len(bins)
+        and bool(((shares >= 0) & (shares <= 1)).all())
+        and (bool((counts >= 1).all()))
+    )
 
 
 def load_mistakes(store: Path) -> dict[str, dict[str, np.ndarray]]:

@@ -137,21 +137,34 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
 
 
 def _can_write(path: Path) -> bool:
-    """Whether the file can be written, and its folder, where WAL keeps its -wal and -shm."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    """Whether SQLite can write the file: the file itself, and beside it (the folder of the
+    file a link leads to) its -wal and -shm, or the folder to make them in."""
+    path = path.resolve()
+    beside = [path.with_name(path.name + end) for end in ("-wal", "-shm")]
+    return os.access(path, os.W_OK) and (
+        os.access(path.parent, os.W_OK | os.X_OK)
+        or all(os.access(file, os.W_OK) for file in beside)
+    )
 
 
 def _opened_to_read(path: Path) -> sqlite3.Connection:
     """A file that cannot be written, opened to read: through WAL where its -shm can be had,
-    else as it stands on disk (immutable: no lock taken, no -wal read, since neither can be
-    made in a folder that cannot be written)."""
-    connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    else as it stands on disk (immutable: no lock taken, no -wal read). Refused where a -wal
+    beside it holds digits not yet in the file, which immutable would leave out unsaid."""
+    uri = path.absolute().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         connection.execute("SELECT name FROM sqlite_master").fetchall()
         return connection
     except sqlite3.Error:
         connection.close()
-        return sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        raise SamplesUnavailable(
+            f"{path} cannot be written, and its latest digits are in {wal.name} beside it, "
+            "which SQLite reads only where it can write: copy both to a folder you can write in"
+        )
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
 
 
 def _trouble(path: str | os.PathLike, error: sqlite3.Error) -> str:

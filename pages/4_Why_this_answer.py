@@ -42,6 +42,8 @@ saliencies = {
     for name in ("mlp", "cnn")
 }
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
+# What the map is of: the CNN's answer, or, where it is not sure, only its best guess.
+answered = "this answer" if readings["cnn"].sure else f"its best guess, {readings['cnn'].digit}"
 if cam.max() > 0 and not readings["cnn"].sure:
     guess = readings["cnn"].digit
     cam_caption = (
@@ -59,13 +61,13 @@ elif cam.max() > 0:
     )
 elif saliencies["cnn"].max() == 0:
     cam_caption = (
-        f"Nothing is lit: no gradient reaches {last_conv}'s maps from this answer, for the reason "
-        "its saliency gives: every unit between them and the answer is switched off."
+        f"Nothing is lit: no gradient reaches {last_conv}'s maps from {answered}, for the "
+        "reason its saliency gives: every unit between them and it is switched off."
     )
 else:
     cam_caption = (
         f"Nothing is lit: once weighted by their gradients, no region of {last_conv}'s maps "
-        "argues for this answer, and Grad-CAM keeps only the evidence for it."
+        f"argues for {answered}, and Grad-CAM keeps only the evidence for it."
     )
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
 # 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitpad import charts, jobs, layout, sample_files, samples, ui, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
-from digitpad.store import store_dir
+from digitpad.store import lost_versions, store_dir
 
 PER_PAGE = 24
 
@@ -188,6 +188,17 @@ def read_now(version: str, card: dict) -> None:
     if card.get("samples", {}).get("held_out_by") == "pixels" and now.held_out:
         text += f", {now.held_out_right} of the {now.held_out} that fine-tuning never trains on"
     st.info(text + ".")
+
+
+def forget_lost_version() -> None:
+    """Sets the shipped CNN to be read where a version whose file is gone was: every page
+    warned of it, and picking the shipped CNN, already shown, changed nothing."""
+    try:
+        versions.activate("cnn", "cnn", store)
+    except OSError as problem:
+        st.session_state["versions_problem"] = f"Cannot switch: {problem}."
+    else:
+        ui.models_changed()
 
 
 def roll_back() -> None:
@@ -420,6 +431,14 @@ st.subheader("CNN versions")
 say_problem("versions_problem")
 # The version set to be read that does not load, or is gone: said where another is picked.
 ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
+lost = lost_versions(store).get("cnn")
+if lost is not None:  # the list below shows the shipped CNN, read in its place: no switch to it
+    st.button(
+        f"Read with the shipped CNN, and forget {lost}",
+        key="forget_lost",
+        on_click=forget_lost_version,
+        disabled=running or read_only is not None,
+    )
 choices = versions.list_versions("cnn", store)
 active = versions.active_version("cnn", store)
 # The active version can change under the widget (fine-tuned, rolled back): show the real one.
@@ -436,15 +455,17 @@ st.selectbox(
 if active == "cnn":
     st.caption("The CNN train.py made: the Training report shows how it learnt.")
 else:
-    card = versions.version_card(active, store) or {}
-    base = card.get("finetuned_from")
+    card = versions.version_card(active, store)
+    base = (card or {}).get("finetuned_from")
     base_card = versions.version_card(base, store) if isinstance(base, str) else None
     try:
+        if card is None:
+            raise finetune.DamagedCard("is missing, or holds no JSON object")
         change = finetune.fine_tuning_change(card, base_card)
     except finetune.DamagedCard as problem:  # rolling back, below, still works
         st.warning(
             f"What fine-tuning changed cannot be shown: the card of {versions.title(active)} "
-            f"is damaged ({problem})."
+            f"{problem}."
         )
     else:
         st.table(change.rows, hide_index=True)

@@ -517,6 +517,8 @@ def test_a_card_of_the_wrong_kind_breaks_no_page(name, tmp_path, monkeypatch):
 
 
 WHOLE_MLP_CARD = json.loads((SHIPPED_STORE / "mlp.json").read_text())
+EMPTY_BIN = {"confidence": 0.5, "accuracy": 0.5, "count": 0}  # broke the Wilson interval
+OVER_1 = {"confidence": 0.5, "accuracy": 1.5, "count": 9}
 
 
 @pytest.mark.parametrize(
@@ -531,6 +533,8 @@ WHOLE_MLP_CARD = json.loads((SHIPPED_STORE / "mlp.json").read_text())
         {**WHOLE_MLP_CARD, "calibration": "x"},
         {**WHOLE_MLP_CARD, "calibration": None},
         {**WHOLE_MLP_CARD, "calibration": {**WHOLE_MLP_CARD["calibration"], "bins": [{}]}},
+        {**WHOLE_MLP_CARD, "calibration": {**WHOLE_MLP_CARD["calibration"], "bins": [EMPTY_BIN]}},
+        {**WHOLE_MLP_CARD, "calibration": {**WHOLE_MLP_CARD["calibration"], "bins": [OVER_1]}},
         {**WHOLE_MLP_CARD, "changes_from_chapter": {"steps": [{"figures": 3}]}},
         {**WHOLE_MLP_CARD, "evaluation": {"scores": {"MNIST test": "x"}}},
     ],
@@ -543,6 +547,8 @@ WHOLE_MLP_CARD = json.loads((SHIPPED_STORE / "mlp.json").read_text())
         "calibration",
         "no calibration",
         "bins",
+        "empty bin",
+        "share over 1",
         "changes",
         "scores",
     ],  # fmt: skip

@@ -545,3 +545,21 @@ def test_a_file_held_by_another_writer_says_to_try_again(tmp_path, monkeypatch):
         other.execute("ROLLBACK")
         other.close()
     assert samples.count_samples(db) == 1
+
+
+def test_a_read_only_copy_whose_last_digits_are_in_its_wal_is_refused_not_cut_short(tmp_path):
+    # Read as the file alone stands, its last digits, still in the -wal, went unsaid: 5 of 12.
+    live = tmp_path / "live.db"
+    fill(live, 4)  # and one more
+    holder = sqlite3.connect(live)  # a server's connection: the -wal is not folded back at close
+    holder.execute("SELECT count(*) FROM samples").fetchall()
+    fill(live, 6)
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for end in ("", "-wal"):  # copied without its -shm, as a copy taken mid-use may be
+        (folder / f"samples.db{end}").write_bytes((tmp_path / f"live.db{end}").read_bytes())
+    holder.close()
+    assert (folder / "samples.db-wal").stat().st_size > 0
+    with read_only(folder):
+        with pytest.raises(samples.SamplesUnavailable, match="latest digits are in samples.db-wal"):
+            samples.count_samples(folder / "samples.db")

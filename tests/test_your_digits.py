@@ -548,6 +548,23 @@ def test_a_version_whose_file_is_gone_is_said(database, store_copy):
     page = run_page()
     assert f"the version set to be read, {VERSION}, is not in" in texts(page)
     assert "shipped CNN is read in its place" in texts(page)
+    # The list shows the shipped CNN, read in its place: picking it changed nothing, and every
+    # page went on warning.
+    page.button(key="forget_lost").click().run()
+    assert not page.exception and "is not in" not in texts(page)
+    assert store.active_versions(store_copy) == {}
+    assert "forget_lost" not in [button.key for button in page.button]
+
+
+def test_a_version_without_a_card_says_so_and_rolls_back(database, store_copy):
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    (store_copy / "versions" / f"{VERSION}.json").unlink()
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    card = f"the card of {versions.title(VERSION)} is missing, or holds no JSON object."
+    assert f"What fine-tuning changed cannot be shown: {card}" in texts(page)
+    page.button(key="rollback").click().run()
+    assert not page.exception and versions.active_version("cnn", store_copy) == "cnn"
 
 
 @pytest.mark.parametrize("missing", ["samples", "finetuned_from", "comparison"])
@@ -558,7 +575,8 @@ def test_a_card_that_does_not_say_what_fine_tuning_changed_still_rolls_back(
     fine_tuned_version(store_copy, {k: v for k, v in PLAIN_CARD.items() if k != missing})
     versions.activate("cnn", VERSION, store_copy)
     page = run_page()
-    assert f"is damaged (it holds no '{missing}')" in texts(page)
+    card = f"the card of {versions.title(VERSION)} holds no '{missing}'."
+    assert f"What fine-tuning changed cannot be shown: {card}" in texts(page)
     assert page.button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
     page.button(key="rollback").click().run()
     assert not page.exception and versions.active_version("cnn", store_copy) == "cnn"
