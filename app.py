@@ -49,13 +49,11 @@ from digitpad.ui import (
     model_problems,
 )
 from digitpad.verdict import (
-    SMALL_FOR_THE_PEN,
     agreed_digit,
+    drawing_verdict,
     may_be_a_number,
     several_digits,
-    small_for_the_pen,
     too_wide_for_a_digit,
-    verdict,
 )
 
 if TYPE_CHECKING:
@@ -241,10 +239,8 @@ def draw_a_digit() -> None:
                 number = number_in_picture(picture.data, store_dir())
                 number_said = several_digits(number, groups, readings, MODEL_TITLES)
             not_one_digit = number_said or too_wide_for_a_digit(result.box)
-            said = not_one_digit or verdict(readings, MODEL_TITLES)
-            if said and said[0] == "info" and not not_one_digit and uploaded_png is None:
-                if small_for_the_pen(result.ink, result.box):
-                    said = verdict(readings, MODEL_TITLES, SMALL_FOR_THE_PEN)
+            drawn_here = uploaded_png is None
+            said = not_one_digit or drawing_verdict(result, readings, MODEL_TITLES, drawn_here)
             if said:
                 kind, text = said
                 getattr(st.container(key="verdict"), kind)(text)  # st.info, .success, .warning

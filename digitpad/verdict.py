@@ -13,6 +13,7 @@ from digitpad.ink import pen_width
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
     from digitpad.number import NumberReading
+    from digitpad.preprocess import Preprocessed
 
 # A drawing fewer pen widths tall than this is mostly blot: a 3 drawn small in a corner with the
 # default pen filled its own loops, and "write it more plainly" did not help.
@@ -143,6 +144,18 @@ def agreed_digit(readings: dict[str, Reading]) -> int | None:
     digits = {reading.digit for reading in readings.values()}
     sure = all(reading.sure for reading in readings.values())
     return digits.pop() if sure and len(digits) == 1 else None
+
+
+def drawing_verdict(
+    result: Preprocessed, readings: dict[str, Reading], titles: dict[str, str], drawn: bool
+) -> tuple[str, str] | None:
+    """The networks' verdict on one digit (`verdict`); where one is not sure of a digit drawn on
+    the pad (`drawn`) that is small for the pen it was drawn with, advice to draw it bigger
+    rather than more plainly."""
+    said = verdict(readings, titles)
+    if said and said[0] == "info" and drawn and small_for_the_pen(result.ink, result.box):
+        return verdict(readings, titles, SMALL_FOR_THE_PEN)
+    return said
 
 
 def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:

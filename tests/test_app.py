@@ -24,6 +24,7 @@ from digitpad.testsets import SCRIBBLE_SEED
 from digitpad.training_data import random_scribbles
 from digitpad.verdict import (
     agreed_digit,
+    drawing_verdict,
     may_be_a_number,
     several_digits,
     small_for_the_pen,
@@ -444,6 +445,18 @@ def test_a_digit_small_for_the_pen_is_told_to_be_drawn_bigger():
     app = run_app(scribble)
     app.slider(key="stroke_width").set_value(40).run()
     assert app.info and "small for the pen" not in " ".join(i.value for i in app.info)
+
+
+def test_only_a_drawing_small_for_its_pen_is_told_so():
+    # Advice for the pad's pen: an upload was drawn with no pen the page offers.
+    small = to_mnist(draw_polyline([(20, 20), (40, 20), (30, 34), (40, 40), (38, 48), (20, 48)]))
+    reader, _ = open_reader()  # the app's: each network read with its card's threshold
+    readings = reader.read_one(small.image).readings
+    advice = "It is small for the pen: draw it bigger, or pick a thinner pen."
+    kind, text = drawing_verdict(small, readings, MODEL_TITLES, drawn=True)
+    assert kind == "info" and text.endswith(advice)
+    _, text = drawing_verdict(small, readings, MODEL_TITLES, drawn=False)
+    assert advice not in text
 
 
 def test_a_digit_the_pads_height_is_not_small_for_any_pen():
