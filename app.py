@@ -226,6 +226,7 @@ def draw_a_digit() -> None:
     if reader is None:
         st.stop()
     readings, feature_maps, deskewed = reader.read_one(result.image) if result else ({}, None, None)
+    not_one_digit = None  # what the page says of ink that is not one digit: too wide, a number
 
     with steps:
         if result is not None:
@@ -255,7 +256,10 @@ def draw_a_digit() -> None:
         # them off the screen). Side by side where they fit, else one under the other.
         with st.container(horizontal=True, gap="small"):
             for name, reading in readings.items():
-                said_by = reading.said_by(MODEL_TITLES[name])
+                # Under "Too wide for one digit", "MLP reads 2 (98%)" of a line contradicted it.
+                said_by = ("As one digit, " if not_one_digit else "") + reading.said_by(
+                    MODEL_TITLES[name]
+                )
                 with st.container(width=BARS_WIDTH):
                     st.plotly_chart(
                         charts.probability_bars(reading.probs, said_by),

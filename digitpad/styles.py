@@ -45,6 +45,13 @@ STYLES = [
     ("0 plain", 0, [RING]),
     ("0 with slash", 0, [RING, path((0.85, 0.05), (0.15, 0.95))]),
 ]  # fmt: skip
+# Styles people write that the robust recipe does not train on: measured only
+# (benchmarks/styles.py), where a reviewer's drawings found them read badly. A 0 whose slash runs
+# past its ring, as many write Ø: the slash widens the ink, and the ring left is narrow.
+UNTRAINED_STYLES = [
+    ("0 with slash past it (untrained)", 0, [RING, path((1.05, -0.08), (-0.05, 1.08))]),
+    ("0 with long slash, Ø (untrained)", 0, [RING, path((1.25, -0.1), (-0.25, 1.1))]),
+]  # fmt: skip
 
 
 def jittered(strokes: Strokes, rng: np.random.Generator) -> Strokes:

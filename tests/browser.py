@@ -90,8 +90,10 @@ def running_app(timeout: float = 90):
 PAD_IN_PLACE = """selector => {
     // The pad is a component that lives in its own shadow root.
     const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot);
-    const canvas = roots.filter(Boolean).map(r => r.querySelector(selector)).find(Boolean);
-    if (!canvas) return false;
+    const canvases = roots.filter(Boolean).map(r => r.querySelector(selector)).filter(Boolean);
+    // Two while a pad cleared is replaced: the old one is on its way out.
+    if (canvases.length !== 1) return false;
+    const canvas = canvases[0];
     const box = canvas.getBoundingClientRect();
     const place = [box.x, box.y, box.width, box.height].join();
     const settled = window.padPlace === place;  // where it was a frame ago

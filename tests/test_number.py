@@ -909,23 +909,39 @@ def test_cli_read_names_the_digit_the_cnn_is_not_sure_of(first_digits, tmp_path)
     assert records["doubt.png"]["number"].endswith("210")
 
 
+def cnn_never_sure(monkeypatch) -> None:
+    """The CNN read with a threshold no reading reaches: every digit one it is not sure of (a
+    card cannot say so: a threshold outside 0 to 1 is a damaged card's)."""
+    from digitpad import inference
+
+    chosen = inference.reading_thresholds
+
+    def never_sure(names, store=None):
+        thresholds, warnings = chosen(names, store)
+        return {**thresholds, "cnn": 2.0}, warnings
+
+    monkeypatch.setattr(inference, "reading_thresholds", never_sure)
+
+
 def test_cli_read_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(
-    number_files, store_copy
+    number_files, store_copy, monkeypatch, capsys
 ):
-    # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
-    card = json.loads((store_copy / "cnn.json").read_text())
-    card["calibration"]["threshold"] = 2.0
-    (store_copy / "cnn.json").unlink()
-    (store_copy / "cnn.json").write_text(json.dumps(card))
-    done = run_cli("read", str(number_files / "number.png"))
-    assert done.returncode == 1, "nothing read"
-    assert done.stderr.strip().endswith(
-        "error: this does not look like a number: the CNN is not sure of 4 of the 4 digits it "
-        f"found (it would read {FIRST_NUMBER})"
+    from digitpad import cli
+
+    cnn_never_sure(monkeypatch)
+    assert cli.main(["read", str(number_files / "number.png")]) == 1, "nothing read"
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(
+            "error: this does not look like a number: the CNN is not sure of 4 of the 4 digits it "
+            f"found (it would read {FIRST_NUMBER})"
+        )
     )
-    records = json_records(run_cli("read", "--json", str(number_files / "number.png")))
-    assert "number" not in records["number.png"]
-    assert records["number.png"]["error"].startswith("this does not look like a number")
+    cli.main(["read", "--json", str(number_files / "number.png")])
+    (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "number" not in record
+    assert record["error"].startswith("this does not look like a number")
 
 
 def test_cli_read_fails_when_any_image_cannot_be_read(number_files):
@@ -969,12 +985,10 @@ def test_page_reads_the_number_drawn_on_the_pad(first_digits):
     assert not page.warning, "the CNN is sure of MNIST's first four test digits"
 
 
-def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(first_digits, store_copy):
-    # A card whose threshold no reading reaches: every digit is one the CNN is not sure of.
-    card = json.loads((store_copy / "cnn.json").read_text())
-    card["calibration"]["threshold"] = 2.0
-    (store_copy / "cnn.json").unlink()
-    (store_copy / "cnn.json").write_text(json.dumps(card))
+def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(
+    first_digits, store_copy, monkeypatch
+):
+    cnn_never_sure(monkeypatch)
     pad = opaque_canvas(shape=PAD[::-1])
     row = on_black_pad(mnist_row(first_digits, height=140, gap=40))
     pad[: row.shape[0], : row.shape[1]] = row
