@@ -179,8 +179,8 @@ def open_reader(
     reader = DigitReader(models, thresholds, helper) if models else None
     lost = {
         f"{name} version": (
-            f"{name.upper()}: the version set to be read, {version}, is not in "
-            f"{Path(store or store_dir()) / VERSIONS_DIR} any more, so the shipped "
+            f"{name.upper()}: the version set to be read, {version}, is no {name.upper()} in "
+            f"{Path(store or store_dir()) / VERSIONS_DIR} (deleted, or misnamed), so the shipped "
             f"{name.upper()} is read in its place: the Your digits page sets it to be read, or "
             "another version."
         )

@@ -12,10 +12,12 @@ share one.
 import datetime
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,11 +111,20 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
     With `create` False, a file that holds no digits table is refused, and left as it was."""
     if not create and not Path(path).is_file():
         raise SamplesUnavailable(f"no file at {path}")
+    with ExitStack() as cleanup:
+        yield from _connected(path, create, cleanup)
+
+
+def _connected(
+    path: str | os.PathLike, create: bool, cleanup: ExitStack
+) -> Iterator[sqlite3.Connection]:
+    """`connect`'s connection; a copy made to read a file that cannot be written is removed by
+    `cleanup` once it is closed."""
     try:
         if Path(path).is_file() and not _can_write(Path(path)):
             # Read as it is, nothing made or written: a copy on a read-only share, say. Opened
             # to write, it could not even be counted.
-            connection, create = _opened_to_read(Path(path)), False
+            connection, create = _opened_to_read(Path(path), cleanup), False
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.
@@ -147,24 +158,26 @@ def _can_write(path: Path) -> bool:
     )
 
 
-def _opened_to_read(path: Path) -> sqlite3.Connection:
-    """A file that cannot be written, opened to read: through WAL where its -shm can be had,
-    else as it stands on disk (immutable: no lock taken, no -wal read). Refused where a -wal
-    beside it holds digits not yet in the file, which immutable would leave out unsaid."""
-    uri = path.absolute().as_uri()
-    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+def _opened_to_read(path: Path, cleanup: ExitStack) -> sqlite3.Connection:
+    """A file that cannot be written, opened to read: through WAL where its -shm can be had;
+    else, where a -wal beside it may hold digits not yet in the file, a copy of both in a
+    folder of its own (SQLite reads a -wal only where it can make a -shm), removed by
+    `cleanup`; else as it stands on disk (immutable: no lock taken)."""
+    connection = sqlite3.connect(
+        f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S
+    )
     try:
         connection.execute("SELECT name FROM sqlite_master").fetchall()
         return connection
     except sqlite3.Error:
         connection.close()
     wal = path.with_name(path.name + "-wal")
-    if wal.is_file() and wal.stat().st_size > 0:
-        raise SamplesUnavailable(
-            f"{path} cannot be written, and its latest digits are in {wal.name} beside it, "
-            "which SQLite reads only where it can write: copy both to a folder you can write in"
-        )
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    if not (wal.is_file() and wal.stat().st_size > 0):
+        return sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+    copy = Path(cleanup.enter_context(tempfile.TemporaryDirectory())) / path.name
+    shutil.copyfile(path, copy)
+    shutil.copyfile(wal, copy.with_name(wal.name))
+    return sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)
 
 
 def _trouble(path: str | os.PathLike, error: sqlite3.Error) -> str:

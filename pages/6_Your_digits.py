@@ -190,14 +190,20 @@ def read_now(version: str, card: dict) -> None:
     st.info(text + ".")
 
 
-def forget_lost_version() -> None:
-    """Sets the shipped CNN to be read where a version whose file is gone was: every page
-    warned of it, and picking the shipped CNN, already shown, changed nothing."""
+def forget_lost_versions(lost: dict[str, str]) -> None:
+    """Sets the shipped models to be read where versions that cannot be read were set: every
+    page warned of them, and picking the shipped CNN, already shown, changed nothing. Only
+    those still set: one made active since the button was drawn (a fine-tune's) stands."""
+    if fine_tuning_now():
+        return
     try:
-        versions.activate("cnn", "cnn", store)
+        for name, version in lost.items():
+            if lost_versions(store).get(name) == version:
+                versions.activate(name, name, store)
     except OSError as problem:
         st.session_state["versions_problem"] = f"Cannot switch: {problem}."
     else:
+        st.toast("Reading with the shipped models again.")
         ui.models_changed()
 
 
@@ -431,12 +437,14 @@ st.subheader("CNN versions")
 say_problem("versions_problem")
 # The version set to be read that does not load, or is gone: said where another is picked.
 ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
-lost = lost_versions(store).get("cnn")
-if lost is not None:  # the list below shows the shipped CNN, read in its place: no switch to it
+lost = lost_versions(store)
+if lost:  # the list below shows the shipped CNN, read in its place: no switch to it
     st.button(
-        f"Read with the shipped CNN, and forget {lost}",
+        f"Read with the shipped {' and '.join(n.upper() for n in lost)}, and forget "
+        f"{' and '.join(lost.values())}",
         key="forget_lost",
-        on_click=forget_lost_version,
+        on_click=forget_lost_versions,
+        args=(lost,),
         disabled=running or read_only is not None,
     )
 choices = versions.list_versions("cnn", store)

@@ -546,14 +546,28 @@ def test_a_version_whose_file_is_gone_is_said(database, store_copy):
     versions.activate("cnn", VERSION, store_copy)
     (store_copy / "versions" / f"{VERSION}.keras").unlink()
     page = run_page()
-    assert f"the version set to be read, {VERSION}, is not in" in texts(page)
+    assert f"the version set to be read, {VERSION}, is no CNN in" in texts(page)
     assert "shipped CNN is read in its place" in texts(page)
     # The list shows the shipped CNN, read in its place: picking it changed nothing, and every
     # page went on warning.
     page.button(key="forget_lost").click().run()
-    assert not page.exception and "is not in" not in texts(page)
+    assert not page.exception and "is no CNN in" not in texts(page)
     assert store.active_versions(store_copy) == {}
     assert "forget_lost" not in [button.key for button in page.button]
+
+
+def test_forgetting_a_lost_version_keeps_one_made_active_since(database, store_copy):
+    # The button drawn while the version was lost, clicked after a fine-tune made its own
+    # version active: that version was dropped without a word.
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    versions.activate("cnn", VERSION, store_copy)
+    (store_copy / "versions" / f"{VERSION}.keras").unlink()
+    page = run_page()
+    newer = "cnn-20250102T000000Z"
+    (store_copy / "versions" / f"{newer}.keras").symlink_to(store_copy / "cnn.keras")
+    versions.activate("cnn", newer, store_copy)  # another session's fine-tune ends
+    page.button(key="forget_lost").click().run()
+    assert not page.exception and versions.active_version("cnn", store_copy) == newer
 
 
 def test_a_version_without_a_card_says_so_and_rolls_back(database, store_copy):
