@@ -1,6 +1,8 @@
-"""Points, commas and dashes between a number's digits, and a minus before them."""
+"""Points, commas and dashes between a number's digits, a minus before them, and spaces between
+groups of them."""
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 
@@ -37,6 +39,13 @@ MINUS_GAP = 1.0
 MINUS_LENGTH = 0.25
 MINUS_WIDTH = 1.2
 MINUS_ASPECT = 2.0
+# A gap between two digits at least SPACE_GAP digit heights wide and SPACE_SHARE times the line's
+# usual gap (the median of SPACE_GAPS or more) parts groups of digits, as a phone number's or two
+# numbers on a line: written as a space ("12    34" was read "1234"). Digits spaced wide
+# throughout are one number; of two or three digits, which gap is the usual one is not known.
+SPACE_GAP = 1.0
+SPACE_SHARE = 2.5
+SPACE_GAPS = 3
 
 
 def marks_between(
@@ -54,6 +63,20 @@ def marks_between(
         if mark := _mark(box, digits, mask, digit_height, measure_pen):
             in_gap.setdefault(mark[0], []).append(mark[1])
     return tuple((before, kinds[0]) for before, kinds in sorted(in_gap.items()) if len(kinds) == 1)
+
+
+def spaces_between(digits: list[Box], digit_height: float) -> tuple[tuple[int, str], ...]:
+    """The spaces between groups of `digits` (boxes, left to right): (how many digits come
+    before it, " ")."""
+    gaps = [right[0] - (left[0] + left[2]) for left, right in pairwise(digits)]
+    if len(gaps) < SPACE_GAPS:
+        return ()
+    usual = max(0.0, float(np.median(gaps)))
+    return tuple(
+        (before, " ")
+        for before, gap in enumerate(gaps, start=1)
+        if gap >= SPACE_GAP * digit_height and gap >= SPACE_SHARE * usual
+    )
 
 
 def _mark(

@@ -29,7 +29,7 @@ import numpy as np
 from digitpad.calibration import is_sure
 from digitpad.candidates import Found, found_in, ink_of, prior
 from digitpad.ink import ink_map
-from digitpad.marks import marks_between
+from digitpad.marks import marks_between, spaces_between
 from digitpad.pieces import Box, Part, pieces_of, without_lines_down
 from digitpad.preprocess import Preprocessed, from_ink, to_mnist
 
@@ -306,9 +306,19 @@ def _read(found: Found, reader: "DigitReader", top: int) -> tuple[NumberReading,
         ],
         {name: p[path] for name, p in probs.items()},
         None if whole is None else whole[path],
-        marks_between(passed_over, digit_boxes, found.ink.mask, found.digit_height, found.pen),
+        _marks_and_spaces(passed_over, digit_boxes, found),
     )
     return reading, float(belief[path].mean()) / len(probs) if path else -np.inf
+
+
+def _marks_and_spaces(
+    passed_over: list[Box], digits: list[Box], found: Found
+) -> tuple[tuple[int, str], ...]:
+    """The marks among the pieces passed over, and spaces in the wide gaps that hold none."""
+    marks = marks_between(passed_over, digits, found.ink.mask, found.digit_height, found.pen)
+    marked = {before for before, _ in marks}
+    spaces = [s for s in spaces_between(digits, found.digit_height) if s[0] not in marked]
+    return tuple(sorted([*marks, *spaces]))
 
 
 def _in_picture_pixels(box: Box, scale: float) -> Box:

@@ -1013,3 +1013,13 @@ def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     (warning,) = page.warning
     assert "The CNN is not sure of digit 1 (maybe" in warning.value
     assert "digit 2" not in warning.value
+
+
+def test_groups_of_digits_far_apart_are_read_with_a_space_between(first_digits, reader):
+    # "72    10" was read "7210": two numbers on a line, or a phone number's groups, ran on.
+    left, right = mnist_row(first_digits[:2], gap=24), mnist_row(first_digits[2:], gap=24)
+    apart = np.hstack([left, np.zeros((left.shape[0], 240), np.uint8), right])
+    assert read_number(on_black_pad(apart), reader).number == "72 10"
+    # Digits spaced wide throughout are one number, as are the usual gaps.
+    assert read_number(on_black_pad(mnist_row(first_digits, gap=150)), reader).number == "7210"
+    assert read_number(on_black_pad(mnist_row(first_digits, gap=24)), reader).number == "7210"
