@@ -181,8 +181,8 @@ def open_reader(
         f"{name} version": (
             f"{name.upper()}: the version set to be read, {version}, is no {name.upper()} in "
             f"{Path(store or store_dir()) / VERSIONS_DIR} (deleted, or misnamed), so the shipped "
-            f"{name.upper()} is read in its place: the Your digits page sets it to be read, or "
-            "another version."
+            f"{name.upper()} is read in its place. The Your digits page sets the shipped one to be "
+            "read, or another version."
         )
         for name, version in lost_versions(store).items()
     }

@@ -85,8 +85,9 @@ def model_path(name: str, store: Path | None = None) -> Path:
 
 
 def lost_versions(store: Path | None = None) -> dict[str, str]:
-    """Each model whose version active.json names has no file (deleted by hand): the shipped
-    model is read in its place, which a person who fine-tuned must be told."""
+    """Each model whose version active.json names is none of its own there (its file deleted by
+    hand, or a name that is another model's): the shipped model is read in its place, which a
+    person who fine-tuned must be told."""
     store = Path(store or store_dir())
     return {
         name: version
