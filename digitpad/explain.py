@@ -300,8 +300,8 @@ def read_right_when_moved(
         for name, net in models.items():
             probs = net.predict(batch, batch_size=1024, verbose=0)
             right = probs.argmax(axis=1) == np.asarray(labels)
-            sure = [is_sure(top, thresholds.get(name)) for top in probs.max(axis=1)]
-            shares[name].append(float((right & np.array(sure, bool)).mean()))
+            sure = is_sure(probs.max(axis=1), thresholds.get(name))
+            shares[name].append(float((right & sure).mean()))
     return shares
 
 

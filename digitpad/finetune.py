@@ -270,9 +270,11 @@ class DamagedCard(ValueError):
     """A fine-tuned version's card that does not say what fine-tuning changed."""
 
 
-def fine_tuning_change(card: dict, base_card: dict | None) -> FineTuningChange:
+def fine_tuning_change(card: dict | None, base_card: dict | None) -> FineTuningChange:
     """What fine-tuning changed, from a version's card and the card of the model it was tuned
-    from; raises DamagedCard for a card without it (edited by hand, or cut short)."""
+    from; raises DamagedCard for a card without it (edited by hand, cut short, or none)."""
+    if card is None:
+        raise DamagedCard("is missing, or holds no JSON object")
     try:
         compared = card["comparison"]
         rows, worse = comparison_rows(compared), read_worse(compared)

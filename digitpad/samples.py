@@ -111,15 +111,8 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
     With `create` False, a file that holds no digits table is refused, and left as it was."""
     if not create and not Path(path).is_file():
         raise SamplesUnavailable(f"no file at {path}")
-    with ExitStack() as cleanup:
-        yield from _connected(path, create, cleanup)
-
-
-def _connected(
-    path: str | os.PathLike, create: bool, cleanup: ExitStack
-) -> Iterator[sqlite3.Connection]:
-    """`connect`'s connection; a copy made to read a file that cannot be written is removed by
-    `cleanup` once it is closed."""
+    # A copy made to read a file that cannot be written goes once the connection is closed.
+    cleanup = ExitStack()
     try:
         if Path(path).is_file() and not _can_write(Path(path)):
             # Read as it is, nothing made or written: a copy on a read-only share, say. Opened
@@ -130,6 +123,7 @@ def _connected(
             # isolation_level=None: we open transactions ourselves, with BEGIN IMMEDIATE.
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except (sqlite3.Error, OSError) as error:
+        cleanup.close()
         raise SamplesUnavailable(f"cannot open {path}: {error}") from error
     try:
         if create:
@@ -145,6 +139,7 @@ def _connected(
         raise SamplesUnavailable(_trouble(path, error)) from error
     finally:
         connection.close()
+        cleanup.close()
 
 
 def _can_write(path: Path) -> bool:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitpad import charts, jobs, layout, sample_files, samples, ui, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
-from digitpad.store import lost_versions, store_dir
+from digitpad.store import active_versions, lost_versions, store_dir
 
 PER_PAGE = 24
 
@@ -435,8 +435,10 @@ elif job is not None and st.session_state.get("finetune_watched") is job:
 
 st.subheader("CNN versions")
 say_problem("versions_problem")
-# The version set to be read that does not load, or is gone: said where another is picked.
-ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
+# A version set to be read that does not load, or is gone: said where another is picked. Only
+# then are the models asked for: the shipped ones' problems are the drawing page's to say.
+if active_versions(store):
+    ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
 lost = lost_versions(store)
 if lost:  # the list below shows the shipped CNN, read in its place: no switch to it
     st.button(
@@ -467,8 +469,6 @@ else:
     base = (card or {}).get("finetuned_from")
     base_card = versions.version_card(base, store) if isinstance(base, str) else None
     try:
-        if card is None:
-            raise finetune.DamagedCard("is missing, or holds no JSON object")
         change = finetune.fine_tuning_change(card, base_card)
     except finetune.DamagedCard as problem:  # rolling back, below, still works
         st.warning(
