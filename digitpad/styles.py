@@ -44,13 +44,10 @@ STYLES = [
      [LOOP, path((0.8, 0.27), (0.8, 0.75), (0.68, 0.95), (0.45, 1), (0.2, 0.9))]),
     ("0 plain", 0, [RING]),
     ("0 with slash", 0, [RING, path((0.85, 0.05), (0.15, 0.95))]),
-]  # fmt: skip
-# Styles people write that the robust recipe does not train on: measured only
-# (benchmarks/styles.py), where a reviewer's drawings found them read badly. A 0 whose slash runs
-# past its ring, as many write Ø: the slash widens the ink, and the ring left is narrow.
-UNTRAINED_STYLES = [
-    ("0 with slash past it (untrained)", 0, [RING, path((1.05, -0.08), (-0.05, 1.08))]),
-    ("0 with long slash, Ø (untrained)", 0, [RING, path((1.25, -0.1), (-0.25, 1.1))]),
+    # A 0 whose slash runs past its ring, as many write Ø: the slash widens the ink, and the ring
+    # left is narrow. A reviewer drawing on the pad found both read as 8s while untrained.
+    ("0 with slash past it", 0, [RING, path((1.05, -0.08), (-0.05, 1.08))]),
+    ("0 with long slash, Ø", 0, [RING, path((1.25, -0.1), (-0.25, 1.1))]),
 ]  # fmt: skip
 
 
