@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+packages=()
+command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
+    packages+=(chromium chromium-driver)
+# Debian's python3 makes no virtual environment without its venv package (no ensurepip).
+[ -x .venv/bin/python ] || python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+if [ ${#packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}"
 fi
 if [ ! -x .venv/bin/python ]; then
     # TensorFlow 2.21 and NumPy 2.4 publish wheels for these only: say so before pip fails.
