@@ -14,7 +14,7 @@ Recipes:
   CNN with one more Conv-MaxPool-Dropout block and 256 dense units), each straightening its
   input's slant first, trained on MNIST plus MNIST redrawn as canvas drawings, plus digits 20
   other people wrote with a pen, plus digits in styles MNIST lacks (a flagged 1, a closed 4, a
-  slashed 0), plus scribbles that are no digit (target: unsure), with random rotation, shear
+  slashed 0 and a Ø), plus scribbles that are no digit (target: unsure), with random rotation, shear
   and translation, and a cosine learning-rate schedule. People draw unlike MNIST; this is what
   reads them right. Beside them, the small network that tells the number reader whether a
   piece of ink is one whole digit (digitpad/whole_digit.py), trained on what the reader cuts

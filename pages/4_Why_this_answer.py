@@ -186,8 +186,8 @@ result.markdown(
         for name, reading in shifted_readings.items()
     )
 )
-# One digit is not the curves: the sidebar's first MNIST 0, moved 4 and 4, is read by the MLP and
-# not by the CNN, the first thing a teacher tried, against what the curves beside it show.
+# One digit is not the curves: the sidebar's first MNIST 0, moved 3 right and 4 down, is read by
+# the MLP and not by the CNN, as a teacher's first try found, against what the curves show.
 note = explain.one_moved_digit_said(readings, shifted_readings)
 if (right, down) != (0, 0) and note:
     result.caption(note)
