@@ -49,7 +49,7 @@ def main() -> None:
             for model, probs in reader.probabilities(batch).items():
                 hits = (probs.argmax(axis=1) == digit_of[style]).mean()
                 rows.setdefault(f"{store}/{model}", {})[style] = float(hits)
-    # One column per model, one row per style: easier to read than eleven columns.
+    # One column per model, one row per style: easier to read than a column a style.
     by_style = {style: {model: row[style] for model, row in rows.items()} for style in images}
     print(table(by_style, label="style"))
     if args.picture:

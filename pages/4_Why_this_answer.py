@@ -70,7 +70,7 @@ else:
         f"argues for {answered}, and Grad-CAM keeps only the evidence for it."
     )
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
-# 999 of 1,000 (median 40% against 22%, of pixels that are 28% of the square:
+# all 1,000 (median 44% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
 ink_area = float(explain.near_the_ink(image).mean())
 
@@ -187,7 +187,8 @@ result.markdown(
     )
 )
 # One digit is not the curves: the sidebar's first MNIST 0, moved 3 right and 4 down, is read by
-# the MLP and not by the CNN, as a teacher's first try found, against what the curves show.
+# the MLP and not by the CNN (as it was moved 4 and 4, a teacher's first try, by the networks
+# shipped before), against what the curves show.
 note = explain.one_moved_digit_said(readings, shifted_readings)
 if (right, down) != (0, 0) and note:
     result.caption(note)
