@@ -58,12 +58,11 @@ def _readable_calibration(card: dict) -> bool:
     of none, or a share over 1, broke the curve's error bars)."""
     calibration_summary(card)
     bins = card["calibration"]["bins"]
-    numbers = np.asarray([(b["confidence"], b["accuracy"], b["count"]) for b in bins], np.float64)
-    shares, counts = numbers.reshape(-1, 3)[:, :2], numbers.reshape(-1, 3)[:, 2]
-    return (
-        len(counts) == len(bins)
-        and bool(((shares >= 0) & (shares <= 1)).all())
-        and (bool((counts >= 1).all()))
+    rows = [(b["confidence"], b["accuracy"], b["count"]) for b in bins]
+    numbers = np.asarray(rows, np.float64).reshape(-1, 3)
+    shares, counts = numbers[:, :2], numbers[:, 2]
+    return len(counts) == len(bins) and bool(
+        ((shares >= 0) & (shares <= 1)).all() and (counts >= 1).all()
     )
 
 
