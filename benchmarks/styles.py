@@ -6,9 +6,8 @@ Each style (digitpad/styles.py) is a pen path in a unit box. Every sample jitter
 slants and stretches it a little, adds a pen tick where a stroke starts in half the samples,
 and draws it on the canvas in a random style (size, place, pen width, colours) before the real
 preprocessing. Prints each model's accuracy per style. The robust recipe trains on samples of
-the same generator (other seeds), so these figures show the styles were learnt, but for the
-styles marked untrained (digitpad/styles.py: UNTRAINED_STYLES), which it never sees; how the
-models read real people's pens is the pen column of benchmarks/accuracy.py.
+the same generator (other seeds), so these figures show the styles were learnt; how the models
+read real people's pens is the pen column of benchmarks/accuracy.py.
 """
 
 import argparse
@@ -23,7 +22,7 @@ from digitpad.inference import DigitReader
 from digitpad.preprocess import to_mnist
 from digitpad.scoring import table
 from digitpad.store import load_models
-from digitpad.styles import STYLES, UNTRAINED_STYLES, jittered
+from digitpad.styles import STYLES, jittered
 
 
 def render_style(strokes, samples: int, seed: int) -> np.ndarray:
@@ -41,9 +40,8 @@ def main() -> None:
     parser.add_argument("--picture", default=None, help="write a PNG of examples of each style")
     args = parser.parse_args()
 
-    styles = STYLES + UNTRAINED_STYLES  # seeds in this order: the trained styles' as before
-    images = {name: render_style(s, args.samples, seed) for seed, (name, _, s) in enumerate(styles)}
-    digit_of = {name: digit for name, digit, _ in styles}
+    images = {name: render_style(s, args.samples, seed) for seed, (name, _, s) in enumerate(STYLES)}
+    digit_of = {name: digit for name, digit, _ in STYLES}
     rows = {}
     for store in map(Path, args.stores):
         reader = DigitReader(load_models(store)[0])

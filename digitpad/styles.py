@@ -30,6 +30,7 @@ def path(*points) -> np.ndarray:
 
 RING = arc(0.5, 0.5, 0.35, 0.5, 0, 360, 24)
 LOOP = arc(0.5, 0.27, 0.3, 0.27, 0, 360, 20)
+NARROW_RING = arc(0.5, 0.5, 0.17, 0.5, 0, 360, 24)
 # (style name, digit, strokes)
 STYLES = [
     ("1 one stroke", 1, [path((0.5, 0), (0.5, 1))]),
@@ -48,16 +49,12 @@ STYLES = [
     # left is narrow. A reviewer drawing on the pad found both read as 8s while untrained.
     ("0 with slash past it", 0, [RING, path((1.05, -0.08), (-0.05, 1.08))]),
     ("0 with long slash, Ø", 0, [RING, path((1.25, -0.1), (-0.25, 1.1))]),
-]  # fmt: skip
-# Styles the robust recipe does not train on yet, measured only (benchmarks/styles.py): the Ø as a
-# reviewer drew it on the pad once the styles above were learnt, its slash the other way, or its
-# ring a third as wide as tall with the slash from corner to corner of it. The next training
-# should take them in.
-NARROW_RING = arc(0.5, 0.5, 0.17, 0.5, 0, 360, 24)
-UNTRAINED_STYLES = [
-    ("Ø with a backslash (untrained)", 0, [RING, path((0.15, 0.0), (0.85, 1.0))]),
-    ("Ø with a long backslash (untrained)", 0, [RING, path((-0.05, -0.08), (1.05, 1.08))]),
-    ("Ø narrow (untrained)", 0, [NARROW_RING, path((0.67, 0.0), (0.33, 1.0))]),
+    # The Ø as a reviewer drew it on the pad once the two above were learnt, which both networks
+    # still read badly (as 8s, mostly): its slash the other way, short or long, and its ring a
+    # third as wide as tall with the slash from corner to corner of it.
+    ("Ø with a backslash", 0, [RING, path((0.15, 0.0), (0.85, 1.0))]),
+    ("Ø with a long backslash", 0, [RING, path((-0.05, -0.08), (1.05, 1.08))]),
+    ("Ø narrow", 0, [NARROW_RING, path((0.67, 0.0), (0.33, 1.0))]),
 ]  # fmt: skip
 
 
