@@ -76,7 +76,7 @@ pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robus
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
 pen_copies = 3  # renders of each pen digit in different styles (robust)
 scribbles = 6000
-styled = 6000  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, closed 4, ...
+styled = 6400  # digits in styles MNIST lacks (digitpad/styles.py), 400 a style: flagged 1, ...
 whole_digit_numbers = 4000  # numbers written with MNIST training digits, for whole_digit
 workers = None  # processes that draw the training data; default: every core
 precision = None  # float32 or mixed_bfloat16; default: see robust_precision (chapter: float32)
@@ -326,7 +326,11 @@ def robust_data(
     pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
     pen_val, pen_val_labels = pen_val[:limit], pen_val_labels[:limit]
     scribble_strokes = training_data.random_scribbles(args.scribbles, args.seed)
-    styled_strokes, styled_labels = style_samples(min(args.styled, limit), args.seed + 777)
+    # Each style as many digits as when there were fewer styles: held to the 4,996 pen digits, the
+    # flagged 1 got fewer once three more Ø styles came in, and was read less well (CNN 96.5% ->
+    # 93.5%). Smoke tests draw a few.
+    styled_count = min(args.styled, args.limit) if args.limit else args.styled
+    styled_strokes, styled_labels = style_samples(styled_count, args.seed + 777)
     cut = len(scribble_strokes) * 5 // 6
     started = time.perf_counter()
 
