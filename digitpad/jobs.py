@@ -7,18 +7,24 @@ from pathlib import Path
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 
 
+class Cancelled(Exception):
+    """Raised in a job's thread at its next progress report once someone asked it to stop."""
+
+
 class Job:
     """`run(progress)` in a thread of its own, which a page polls: on Streamlit, any click
     reruns the page and stopped a fine-tuning run there, a minute's work lost without a word.
 
     What `run` returns becomes `result` (fine-tuning's: the version it saved), what it raises
-    `error`.
+    `error`. `cancel` stops it at its next progress report, with `Cancelled` as its error: a
+    run that has reported its last (fine-tuning's, as it saves) ends as if not asked.
     """
 
     def __init__(self, run: Callable[[Progress], object]):
         self.fraction, self.doing = 0.0, "Starting"
         self.result: object = None
         self.error: Exception | None = None
+        self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
         self._thread.start()
 
@@ -29,7 +35,20 @@ class Job:
             self.error = error
 
     def _report(self, fraction: float, doing: str) -> None:
+        if self._cancel.is_set():
+            raise Cancelled
         self.fraction, self.doing = fraction, doing
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return isinstance(self.error, Cancelled)
 
     @property
     def running(self) -> bool:

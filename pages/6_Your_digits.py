@@ -138,7 +138,12 @@ def follow_fine_tuning() -> None:
     job = jobs.JOBS[store]
     if not job.running:
         st.rerun()
+    if job.cancelling:
+        st.progress(job.fraction, "Stopping fine-tuning.")
+        return
     st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
+    # Ten epochs started by mistake held switching and rolling back for minutes.
+    st.button("Stop fine-tuning", key="finetune_stop", on_click=job.cancel)
 
 
 def fine_tuning_outcome(job: jobs.Job) -> None:
@@ -157,6 +162,8 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
                 f"{versions.title(versions.active_version('cnn', store))} was made active while "
                 "it trained. Switch to it under CNN versions."
             )
+    elif job.cancelled:
+        st.info("Fine-tuning stopped: nothing was saved; every page reads with the CNN as before.")
     else:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 

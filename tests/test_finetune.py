@@ -343,3 +343,30 @@ def test_clicks_of_several_sessions_at_once_start_one_fine_tuning(tmp_path):
         time.sleep(0.01)
     again = jobs.start_once(tmp_path, lambda progress: "done")  # once it ended, a new one
     assert again is not job and jobs.JOBS.pop(tmp_path) is again
+
+
+def test_a_fine_tune_stopped_while_it_trains_saves_nothing(tmp_path, store_copy, tiny_mnist, yours):
+    made, reports = threading.Event(), []
+
+    def run(progress: jobs.Progress):
+        def stop_once_training(done: float, doing: str) -> None:
+            reports.append(doing)
+            if doing.startswith("Training"):
+                job.cancel()  # as the page's button does, from another thread
+            progress(done, doing)
+
+        made.wait(30)
+        return finetune.finetune_active_cnn(
+            store_copy, tmp_path / "samples.db", yours, "a test", tiny_mnist,
+            stop_once_training, epochs=3,
+        )  # fmt: skip
+
+    job = jobs.Job(run)
+    made.set()
+    deadline = time.monotonic() + 120
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not job.running and job.cancelled and job.result is None, job.error
+    assert reports[-1].startswith("Training: epoch 1 of 3, batch 1 of"), "it stopped there"
+    assert versions.list_versions("cnn", store_copy) == ["cnn"], "no version saved"
+    assert versions.active_version("cnn", store_copy) == "cnn"

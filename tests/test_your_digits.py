@@ -385,6 +385,39 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     assert said in app.caption.values
 
 
+def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_test, monkeypatch):
+    # Ten epochs started by mistake held switching and rolling back until they ended.
+    def training(store, database, yours, command, mnist_file, progress, epochs):
+        for batch in range(1200):  # a minute at most, should the button not stop it
+            progress(batch / 1200, f"Training: batch {batch + 1}")
+            time.sleep(0.05)
+        return "cnn-20250101T000000Z", True
+
+    monkeypatch.setattr(finetune, "finetune_active_cnn", training)
+    fill(database, mnist_test)
+    page = run_page()
+    page.button(key="finetune").click().run()
+    job = jobs.JOBS[store_copy]
+    try:
+        page.button(key="finetune_stop").click().run()
+        assert not page.exception, page.exception
+        assert job.cancelling and "finetune_stop" not in [b.key for b in page.button]
+        said = texts(page)  # told now, if it ended before the page was drawn
+        deadline = time.monotonic() + 60
+        while job.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert job.cancelled, job.error
+        said += texts(page.run())
+        assert not page.exception, page.exception
+        stopped = "Fine-tuning stopped: nothing was saved; every page reads with the CNN as before."
+        assert said.count(stopped) == 1, said
+        assert not page.button(key="finetune").disabled, "it can be started again"
+        assert versions.active_version("cnn", store_copy) == "cnn"
+    finally:
+        job.cancel()
+        jobs.JOBS.pop(store_copy)
+
+
 def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy, mnist_test,
                                                            tmp_path, monkeypatch):  # fmt: skip
     monkeypatch.setenv(MNIST_ENV, str(tmp_path / "nowhere.npz"))
