@@ -70,7 +70,7 @@ else:
         f"argues for {answered}, and Grad-CAM keeps only the evidence for it."
     )
 # Measured on this digit, not promised: on MNIST test digits the CNN's share was the larger on
-# all 1,000 (median 44% against 22%, of pixels that are 28% of the square:
+# all 1,000 (median 41% against 22%, of pixels that are 28% of the square:
 # benchmarks/saliency.py), but by how much varies from digit to digit.
 ink_area = float(explain.near_the_ink(image).mean())
 
