@@ -154,11 +154,13 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
     st.session_state["finetune_told"] = job
     if job.result is not None:
         version, active = job.result
+        # Stopped while it saved: too late to stop, and said, or the page would seem to ignore it.
+        late = "The stop came as it was saving. " if job.cancelling else ""
         if active:
-            st.success(f"Saved {versions.title(version)}; every page reads with it now.")
+            st.success(f"{late}Saved {versions.title(version)}; every page reads with it now.")
         else:  # a switch made elsewhere while it trained (from the command line) stands
             st.info(
-                f"Saved {versions.title(version)}, not made active: "
+                f"{late}Saved {versions.title(version)}, not made active: "
                 f"{versions.title(versions.active_version('cnn', store))} was made active while "
                 "it trained. Switch to it under CNN versions."
             )

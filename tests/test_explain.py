@@ -184,7 +184,7 @@ def test_hidden_unit_pictures_are_the_units_weights(models, digit):
 
 # A stroke, not a lone dot: a dot is no digit, and a CNN that reads it as a "1" at 29% (the one
 # shipped on 2026-12-02) spreads its gradient over where a digit's other strokes would be. If
-# the map were transposed, 13% to 37% of it would lie near the stroke (the shipped CNN's own:
+# the map were transposed, 13.5% to 37% of it would lie near the stroke (the shipped CNN's own:
 # 51% to 62%).
 @pytest.mark.parametrize("where", [(14, 14), (20, 10), (7, 20), (14, 5), (14, 22)])
 def test_cnn_saliency_of_a_stroke_is_largest_near_the_ink(models, where):

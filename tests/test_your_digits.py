@@ -391,7 +391,7 @@ def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_te
         for batch in range(1200):  # a minute at most, should the button not stop it
             progress(batch / 1200, f"Training: batch {batch + 1}")
             time.sleep(0.05)
-        return "cnn-20250101T000000Z", True
+        return VERSION, True, None  # its version, whether active, and how it was made
 
     monkeypatch.setattr(finetune, "finetune_active_cnn", training)
     fill(database, mnist_test)
@@ -415,6 +415,40 @@ def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_te
         assert versions.active_version("cnn", store_copy) == "cnn"
     finally:
         job.cancel()
+        jobs.JOBS.pop(store_copy)
+
+
+def test_a_stop_that_comes_as_the_fine_tune_saves_is_said_to_be_too_late(
+    database, store_copy, mnist_test, monkeypatch
+):
+    clicked = threading.Event()
+
+    def training(store, database, yours, command, mnist_file, progress, epochs):
+        progress(1.0, "Done")  # its last report: what follows is the save, which no stop stops
+        clicked.wait(60)
+        fine_tuned_version(store_copy, PLAIN_CARD)
+        versions.activate("cnn", VERSION, store_copy)
+        return VERSION, True, None
+
+    monkeypatch.setattr(finetune, "finetune_active_cnn", training)
+    fill(database, mnist_test)
+    page = run_page()
+    page.button(key="finetune").click().run()
+    job = jobs.JOBS[store_copy]
+    try:
+        page.button(key="finetune_stop").click().run()
+        clicked.set()
+        said = texts(page)
+        deadline = time.monotonic() + 60
+        while job.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        said += texts(page.run())
+        assert not page.exception, page.exception
+        saved = f"The stop came as it was saving. Saved {versions.title(VERSION)}; every page"
+        assert said.count(saved) == 1, said
+        assert versions.active_version("cnn", store_copy) == VERSION
+    finally:
+        clicked.set()
         jobs.JOBS.pop(store_copy)
 
 
