@@ -326,9 +326,9 @@ def robust_data(
     pen_train, pen_train_labels = pen_train[:limit], pen_train_labels[:limit]
     pen_val, pen_val_labels = pen_val[:limit], pen_val_labels[:limit]
     scribble_strokes = training_data.random_scribbles(args.scribbles, args.seed)
-    # Each style as many digits as when there were fewer styles: held to the 4,996 pen digits, the
-    # flagged 1 got fewer once three more Ø styles came in, and was read less well (CNN 96.5% ->
-    # 93.5%). Smoke tests draw a few.
+    # Each style about as many digits as when there were fewer (400, not 384): held to the 4,996 pen
+    # digits, the flagged 1 got fewer once three more Ø styles came in, and was read less well (CNN
+    # 96.5% -> 93.5%). Smoke tests draw a few.
     styled_count = min(args.styled, args.limit) if args.limit else args.styled
     styled_strokes, styled_labels = style_samples(styled_count, args.seed + 777)
     cut = len(scribble_strokes) * 5 // 6
