@@ -385,6 +385,29 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     assert said in app.caption.values
 
 
+def stop_a_fine_tune(page: AppTest, store: Path, then=lambda: None) -> tuple[str, jobs.Job]:
+    """Starts a fine-tune on the page, clicks Stop, calls `then`, and waits for the run's end:
+    what the page said meanwhile and after, and the run."""
+    page.button(key="finetune").click().run()
+    job = jobs.JOBS[store]
+    try:
+        page.button(key="finetune_stop").click().run()
+        then()
+        assert not page.exception, page.exception
+        assert job.cancelling and "finetune_stop" not in [b.key for b in page.button]
+        said = texts(page)  # told now, if it ended before the page was drawn
+        deadline = time.monotonic() + 60
+        while job.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        said += texts(page.run())
+        assert not page.exception, page.exception
+    finally:
+        job.cancel()
+        then()
+        jobs.JOBS.pop(store)
+    return said, job
+
+
 def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_test, monkeypatch):
     # Ten epochs started by mistake held switching and rolling back until they ended.
     def training(store, database, yours, command, mnist_file, progress, epochs):
@@ -396,26 +419,12 @@ def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_te
     monkeypatch.setattr(finetune, "finetune_active_cnn", training)
     fill(database, mnist_test)
     page = run_page()
-    page.button(key="finetune").click().run()
-    job = jobs.JOBS[store_copy]
-    try:
-        page.button(key="finetune_stop").click().run()
-        assert not page.exception, page.exception
-        assert job.cancelling and "finetune_stop" not in [b.key for b in page.button]
-        said = texts(page)  # told now, if it ended before the page was drawn
-        deadline = time.monotonic() + 60
-        while job.running and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert job.cancelled, job.error
-        said += texts(page.run())
-        assert not page.exception, page.exception
-        stopped = "Fine-tuning stopped: nothing was saved; every page reads with the CNN as before."
-        assert said.count(stopped) == 1, said
-        assert not page.button(key="finetune").disabled, "it can be started again"
-        assert versions.active_version("cnn", store_copy) == "cnn"
-    finally:
-        job.cancel()
-        jobs.JOBS.pop(store_copy)
+    said, job = stop_a_fine_tune(page, store_copy)
+    assert job.cancelled, job.error
+    stopped = "Fine-tuning stopped: nothing was saved; every page reads with the CNN as before."
+    assert said.count(stopped) == 1, said
+    assert not page.button(key="finetune").disabled, "it can be started again"
+    assert versions.active_version("cnn", store_copy) == "cnn"
 
 
 def test_a_stop_that_comes_as_the_fine_tune_saves_is_said_to_be_too_late(
@@ -432,24 +441,10 @@ def test_a_stop_that_comes_as_the_fine_tune_saves_is_said_to_be_too_late(
 
     monkeypatch.setattr(finetune, "finetune_active_cnn", training)
     fill(database, mnist_test)
-    page = run_page()
-    page.button(key="finetune").click().run()
-    job = jobs.JOBS[store_copy]
-    try:
-        page.button(key="finetune_stop").click().run()
-        clicked.set()
-        said = texts(page)
-        deadline = time.monotonic() + 60
-        while job.running and time.monotonic() < deadline:
-            time.sleep(0.1)
-        said += texts(page.run())
-        assert not page.exception, page.exception
-        saved = f"The stop came as it was saving. Saved {versions.title(VERSION)}; every page"
-        assert said.count(saved) == 1, said
-        assert versions.active_version("cnn", store_copy) == VERSION
-    finally:
-        clicked.set()
-        jobs.JOBS.pop(store_copy)
+    said, _ = stop_a_fine_tune(run_page(), store_copy, then=clicked.set)
+    saved = f"The stop came as it was saving. Saved {versions.title(VERSION)}; every page"
+    assert said.count(saved) == 1, said
+    assert versions.active_version("cnn", store_copy) == VERSION
 
 
 def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy, mnist_test,
