@@ -59,7 +59,7 @@ from digitpad.finetune import BATCH_SIZE as FINETUNE_BATCH_SIZE
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
 from digitpad.store import STORE_ENV, made_now, source_commit, write_card, written_whole
-from digitpad.styles import style_samples
+from digitpad.styles import STYLES, style_samples
 
 # -----------------------------------------------------------------------------
 # Settings (each one a command-line flag)
@@ -76,7 +76,7 @@ pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robus
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
 pen_copies = 3  # renders of each pen digit in different styles (robust)
 scribbles = 6000
-styled = 6400  # digits in styles MNIST lacks (digitpad/styles.py), 400 a style: flagged 1, ...
+styled = 400 * len(STYLES)  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, ...
 whole_digit_numbers = 4000  # numbers written with MNIST training digits, for whole_digit
 workers = None  # processes that draw the training data; default: every core
 precision = None  # float32 or mixed_bfloat16; default: see robust_precision (chapter: float32)

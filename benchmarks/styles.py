@@ -6,8 +6,9 @@ Each style (digitpad/styles.py) is a pen path in a unit box. Every sample jitter
 slants and stretches it a little, adds a pen tick where a stroke starts in half the samples,
 and draws it on the canvas in a random style (size, place, pen width, colours) before the real
 preprocessing. Prints each model's accuracy per style. The robust recipe trains on samples of
-the same generator (other seeds), so these figures show the styles were learnt; how the models
-read real people's pens is the pen column of benchmarks/accuracy.py.
+the same generator (other seeds), so a model's figure for a style it was trained on (those of
+digitpad/styles.py at the commit its card names) shows the style was learnt; how the models read
+real people's pens is the pen column of benchmarks/accuracy.py.
 """
 
 import argparse

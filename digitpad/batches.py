@@ -11,7 +11,8 @@ class Batches(keras.utils.PyDataset):
     2 cores that took time from training (a CNN epoch of 190,000 images: 58 s, 50 s without it)
     and, about every other epoch, held up the first step (19-43 s there; 4-5 s in a fine-tune's
     short epochs) while the last epoch's iterator was let go. Keras turns autotuning off for a
-    PyDataset served by its own worker threads.
+    PyDataset served by its own worker threads (with one, a fine-tune's first step still waited
+    up to 9 s).
     """
 
     def __init__(
@@ -20,9 +21,17 @@ class Batches(keras.utils.PyDataset):
         y: np.ndarray,
         batch_size: int,
         seed: int | None = None,
+        stoppable: bool = False,
     ):
-        """`x`: the images, or a tuple of arrays for a network with several inputs."""
-        super().__init__(workers=2)
+        """`x`: the images, or a tuple of arrays for a network with several inputs.
+
+        `stoppable`: for a fit that may be stopped mid-epoch (a fine-tune's Stop button). Keras
+        tells its feeder thread to stop only at an epoch's end; stopped sooner, it waited for
+        ever on its full queue of batches, holding six threads and the data (about 35 MB a
+        stopped fine-tune). Queued an epoch at a time, it never waits, and ends by itself.
+        """
+        batches = -(-len(y) // batch_size)
+        super().__init__(workers=2, max_queue_size=batches if stoppable else 10)
         self.inputs = x if isinstance(x, tuple) else (x,)
         self.y, self.batch_size = y, batch_size
         self.order = np.arange(len(y))

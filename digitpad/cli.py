@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -237,6 +238,10 @@ def evaluate(args: argparse.Namespace) -> int:
     # The cards of the models about to be read: a version made active while they are scored
     # (a fine-tune ending) must not get their scores, nor lose its own card to theirs.
     card_paths = {name: active_card_path(name, store) for name in MODEL_NAMES}
+    # Told before minutes of scoring, not as a traceback after them.
+    if args.record and (locked := _unwritable(card_paths.values())):
+        print(f"error: --record: cannot write the model cards in {locked}", file=sys.stderr)
+        return 2
     reader = load_reader(store)
     if reader is None:
         return 2
@@ -274,6 +279,15 @@ def evaluate(args: argparse.Namespace) -> int:
         recorded = ", ".join(str(card_paths[name]) for name in cards)
         print(f"recorded in the model cards: {recorded}")
     return 0
+
+
+def _unwritable(cards: Iterable[Path]) -> Path | None:
+    """The first folder of `cards` that a card cannot be written in (each is written beside
+    itself, then moved over the old one); None if every one can be."""
+    for folder in (card.parent for card in cards):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

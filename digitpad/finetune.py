@@ -60,10 +60,10 @@ class ReportProgress(keras.callbacks.Callback):
         self.report, self.start, self.end = report, start, end
         self.epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         epochs, steps = self.params["epochs"], self.params["steps"]
         done = (self.epoch * steps + batch + 1) / (epochs * steps)
         self.report(
@@ -153,7 +153,7 @@ def finetune(
     )
     started = time.perf_counter()
     history = net.fit(
-        Batches(x, y, batch_size, seed=seed),
+        Batches(x, y, batch_size, seed=seed, stoppable=True),
         epochs=epochs,
         verbose=0,
         callbacks=[ReportProgress(report, 0.15, 0.85)],
@@ -386,7 +386,7 @@ def finetune_active_cnn(
     command: str,
     mnist_file: Path | None = None,
     progress: Progress | None = None,
-    **options,
+    **options: int,
 ) -> tuple[str, bool, Finetuned]:
     """Fine-tunes the CNN the pages read with on MNIST plus `yours`, the digits of `database`,
     and makes the new one active (as `save_as_active` does): its version, whether it is

@@ -24,7 +24,7 @@ def arc(
     return np.stack([cx + rx * np.cos(angles), cy + ry * np.sin(angles)], axis=1)
 
 
-def path(*points) -> np.ndarray:
+def path(*points: tuple[float, float]) -> np.ndarray:
     return np.array(points, np.float32)
 
 

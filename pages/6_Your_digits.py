@@ -143,7 +143,13 @@ def follow_fine_tuning() -> None:
         return
     st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
     # Ten epochs started by mistake held switching and rolling back for minutes.
-    st.button("Stop fine-tuning", key="finetune_stop", on_click=job.cancel)
+    st.button("Stop fine-tuning", key="finetune_stop", on_click=stop_fine_tuning, args=(job,))
+
+
+def stop_fine_tuning(job: jobs.Job) -> None:
+    # Any session watching the run may stop it: the others are told it was not theirs.
+    st.session_state["finetune_stopped"] = job
+    job.cancel()
 
 
 def fine_tuning_outcome(job: jobs.Job) -> None:
@@ -165,7 +171,11 @@ def fine_tuning_outcome(job: jobs.Job) -> None:
                 "it trained. Switch to it under CNN versions."
             )
     elif job.cancelled:
-        st.info("Fine-tuning stopped: nothing was saved; every page reads with the CNN as before.")
+        elsewhere = "" if st.session_state.get("finetune_stopped") is job else " in another session"
+        st.info(
+            f"Fine-tuning stopped{elsewhere}: nothing was saved; every page reads with the CNN as "
+            "before."
+        )
     else:
         st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
 

@@ -30,7 +30,7 @@ from playwright.sync_api import expect
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
 
-from conftest import draw_polyline, opaque_canvas
+from conftest import draw_polyline, opaque_canvas, read_only
 from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import PICTURE_UPLOAD_MB, UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
@@ -585,6 +585,22 @@ def test_arrays_that_are_not_mnist_are_refused_before_anything_is_written(
     done = run_cli("--store", str(store), "evaluate", "--data", str(tmp_path / "odd.npz"))
     assert done.returncode == 2 and "error: cannot load MNIST" in done.stderr, done.stderr
     assert not any(store.iterdir())
+
+
+def test_evaluate_record_into_a_store_that_cannot_be_written_says_so_before_scoring(
+    tmp_path, store_copy, tiny_mnist
+):
+    # Said as a traceback ("[Errno 30] Read-only file system") after minutes of scoring.
+    pen_digits = tmp_path / "pen.npz"  # never read: the store is looked at first
+    pen_digits.touch()
+    with read_only(store_copy):
+        done = run_cli(
+            "--store", str(store_copy), "evaluate", "--record", "--data", str(tiny_mnist),
+            "--pen-data", str(pen_digits),
+        )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert f"error: --record: cannot write the model cards in {store_copy}" in done.stderr
+    assert "MNIST test" not in done.stdout, "nothing is scored"
 
 
 def test_a_damaged_mnist_file_is_said_so_not_a_traceback(tmp_path, mnist_file):

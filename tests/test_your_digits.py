@@ -385,12 +385,15 @@ def test_pages_read_with_a_version_made_active_outside_the_server(store_copy, mn
     assert said in app.caption.values
 
 
-def stop_a_fine_tune(page: AppTest, store: Path, then=lambda: None) -> tuple[str, jobs.Job]:
-    """Starts a fine-tune on the page, clicks Stop, calls `then`, and waits for the run's end:
-    what the page said meanwhile and after, and the run."""
+def stop_a_fine_tune(
+    page: AppTest, store: Path, first=lambda: None, then=lambda: None
+) -> tuple[str, jobs.Job]:
+    """Starts a fine-tune on the page, calls `first`, clicks Stop, calls `then`, and waits for
+    the run's end: what the page said meanwhile and after, and the run."""
     page.button(key="finetune").click().run()
     job = jobs.JOBS[store]
     try:
+        first()
         page.button(key="finetune_stop").click().run()
         then()
         assert not page.exception, page.exception
@@ -418,22 +421,30 @@ def test_a_fine_tune_can_be_stopped_from_the_page(database, store_copy, mnist_te
 
     monkeypatch.setattr(finetune, "finetune_active_cnn", training)
     fill(database, mnist_test)
-    page = run_page()
-    said, job = stop_a_fine_tune(page, store_copy)
+    page, watching = run_page(), run_page()
+    said, job = stop_a_fine_tune(page, store_copy, first=watching.run)
     assert job.cancelled, job.error
     stopped = "Fine-tuning stopped: nothing was saved; every page reads with the CNN as before."
     assert said.count(stopped) == 1, said
     assert not page.button(key="finetune").disabled, "it can be started again"
     assert versions.active_version("cnn", store_copy) == "cnn"
+    # A session that watched it is told it was stopped elsewhere, not that it stopped itself.
+    jobs.JOBS[store_copy] = job  # as the server keeps it after it ended
+    try:
+        told = texts(watching.run())
+    finally:
+        jobs.JOBS.pop(store_copy)
+    assert "Fine-tuning stopped in another session: nothing was saved" in told, told
 
 
 def test_a_stop_that_comes_as_the_fine_tune_saves_is_said_to_be_too_late(
     database, store_copy, mnist_test, monkeypatch
 ):
-    clicked = threading.Event()
+    reported, clicked = threading.Event(), threading.Event()
 
     def training(store, database, yours, command, mnist_file, progress, epochs):
         progress(1.0, "Done")  # its last report: what follows is the save, which no stop stops
+        reported.set()
         clicked.wait(60)
         fine_tuned_version(store_copy, PLAIN_CARD)
         versions.activate("cnn", VERSION, store_copy)
@@ -441,7 +452,7 @@ def test_a_stop_that_comes_as_the_fine_tune_saves_is_said_to_be_too_late(
 
     monkeypatch.setattr(finetune, "finetune_active_cnn", training)
     fill(database, mnist_test)
-    said, _ = stop_a_fine_tune(run_page(), store_copy, then=clicked.set)
+    said, _ = stop_a_fine_tune(run_page(), store_copy, lambda: reported.wait(60), clicked.set)
     saved = f"The stop came as it was saving. Saved {versions.title(VERSION)}; every page"
     assert said.count(saved) == 1, said
     assert versions.active_version("cnn", store_copy) == VERSION
