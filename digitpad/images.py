@@ -64,14 +64,16 @@ def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
     before anything is decoded, or in a format Pillow does not know (OpenCV reads some, such as
     HDR, whose size would then be known only once decoded). Returns the picture's format and
     the EXIF orientation its header gives (1: as stored, or none given)."""
-    too_many = f"it has more than {MAX_PIXELS // 1_000_000} million pixels: send a smaller copy"
+    limit = f"more than {MAX_PIXELS // 1_000_000} million pixels"
+    too_many = f"it has {limit}: send a smaller copy"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise UnreadableImage(f"{too_many} ({width}x{height})")
+                    # The size after the remedy read as the size to send.
+                    raise UnreadableImage(f"it is {width}x{height}, {limit}: send a smaller copy")
                 return image.format, _orientation(image)
     except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None

@@ -465,12 +465,16 @@ def test_exif_after_a_pngs_pixels_is_read_and_its_size_told_first(monkeypatch):
     plain = png_bytes(np.zeros((4, 6), np.uint8))
     late = plain[:-12] + png_chunk(b"eXIf", exif.tobytes()[6:]) + plain[-12:]  # before IEND
     assert decode_image(late).shape == (6, 4)
-    huge = plain[:16] + struct.pack(">II", 20_000, 20_000) + plain[24:29]
-    huge += struct.pack(">I", zlib.crc32(huge[12:29])) + plain[33:]
     decoded = []
     monkeypatch.setattr(PngImageFile, "load", lambda self: decoded.append(1))
-    with pytest.raises(UnreadableImage, match="more than 100 million pixels"):
-        refuse_too_many_pixels(huge)
+    for side, told in [
+        (12_000, "it is 12000x12000, more than 100 million pixels: send a smaller copy"),
+        (20_000, "it has more than 100 million pixels: send a smaller copy"),  # past Pillow's own
+    ]:
+        huge = plain[:16] + struct.pack(">II", side, side) + plain[24:29]
+        huge += struct.pack(">I", zlib.crc32(huge[12:29])) + plain[33:]
+        with pytest.raises(UnreadableImage, match=told):
+            refuse_too_many_pixels(huge)
     assert not decoded
 
 
