@@ -1,7 +1,8 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
     python benchmarks/read_numbers.py [--count 500] [--seed 0] [--pen [test|validation]] [--photo]
-                                      [--data mnist.npz] [--picture PNG] [--without-whole-digit]
+                                      [--plus] [--data mnist.npz] [--picture PNG]
+                                      [--without-whole-digit]
 
 The numbers are written as `digitpad.written_numbers` writes them: 3 to 8 MNIST test digits
 redrawn as pen paths in a row 240 pixels tall, like the page's pad, with one pen of random width
@@ -22,6 +23,10 @@ With --photo, each number is written on paper instead and photographed, as a pho
 same ink in blue or black pen on white, ruled or squared paper, half of them lying on a dark
 desk that shows around the paper, turned by up to 6 degrees, under light that falls off across
 the picture, a little out of focus, noisy, saved as a JPEG.
+
+With --plus, a plus is written before each number, as before a phone number's country code, in
+the number's pen: the digits are the same numbers', moved right to make room, and a number is
+read exactly only with its plus.
 """
 
 import argparse
@@ -123,6 +128,7 @@ def main() -> None:
         help="digits from these writers' pen strokes",
     )
     parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
+    parser.add_argument("--plus", action="store_true", help="a plus before each number")
     parser.add_argument("--data", default=None, help=common.MNIST_HELP)
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
@@ -139,10 +145,11 @@ def main() -> None:
     if args.pen:
         strokes, labels = pen_digit_parts(common.PEN_DIGITS)[args.pen]
         count = args.count or PEN_NUMBERS[args.pen]
-        numbers = make_pen_numbers(strokes, labels, count, args.seed)
+        numbers = make_pen_numbers(strokes, labels, count, args.seed, plus=args.plus)
     else:
         _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
-        numbers = make_numbers(x_test, y_test, args.count or 500, args.seed)
+        numbers = make_numbers(x_test, y_test, args.count or 500, args.seed, plus=args.plus)
+    written = "+" if args.plus else ""
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.
         camera = np.random.default_rng([args.seed, 1])
@@ -172,12 +179,20 @@ def main() -> None:
         f"{touching.sum()} with touching digits; {seconds * 1000:.0f} ms a number"
     )
     print(f"split into the right number of digits: {split_right.mean():.1%}")
-    # None are written: a point, a comma, a dash or a minus read among the digits is wrong.
-    print(f"with a mark among the digits: {sum(bool(r.marks) for r in readings)}")
+    # None are written but the plus: a point, a comma, a dash or a minus read is wrong.
+    marked = sum(any(m != (0, "+") for m in r.marks) for r in readings)
+    print(f"with a mark among the digits: {marked}")
+    if args.plus:
+        print(f"the plus read: {sum((0, '+') in r.marks for r in readings)}")
+    else:
+        print(f"a plus read where none is written: {sum((0, '+') in r.marks for r in readings)}")
     for name in reader.names:
         read = [r.probs[name].argmax(axis=1) for r in readings]
         exact = np.array(
-            [r.read_by(name) == "".join(map(str, n.labels)) for r, n in zip(readings, numbers)]
+            [
+                r.read_by(name) == written + "".join(map(str, n.labels))
+                for r, n in zip(readings, numbers)
+            ]
         )
         right_digits = np.concatenate(
             [r == n.labels for r, n, ok in zip(read, numbers, split_right) if ok]

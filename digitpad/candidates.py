@@ -16,7 +16,7 @@ import numpy as np
 
 from digitpad.cuts import cut_into_parts
 from digitpad.ink import InkMap, ink_map, pen_width
-from digitpad.marks import mark_pieces
+from digitpad.marks import mark_pieces, plus_sign
 from digitpad.pieces import (
     HALO,
     Box,
@@ -159,6 +159,7 @@ class Found:
     # Whether a line under the digits that a stroke comes down into at an end was seen: kept
     # unless `found_in` was asked to take such lines out.
     foot_or_underline: bool = False
+    plus: bool = False  # whether a plus was written before the digits, left out of them
 
 
 def found_in(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
@@ -176,6 +177,8 @@ def found_in(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
     pen = _pen(ink)
     marks = mark_pieces(ink, pieces, stats, digit_height, pen)
     pieces = [p for p in pieces if (p.left, p.top, p.width, p.height) not in marks]
+    plus = plus_sign(ink.mask, labels, pieces, digit_height, pen)
+    pieces = [p for p in pieces if p is not plus]
     parts = cut_into_parts(labels, merged(pieces), digit_height)
     candidates, bands, pairs = [], [], []
     for start, end, run in _candidate_runs(parts, digit_height):
@@ -210,6 +213,7 @@ def found_in(ink: InkMap, with_bands: bool, feet: bool = False) -> Found:
         pen,
         marks,
         foot_or_underline,
+        plus is not None,
     )
 
 

@@ -46,6 +46,23 @@ MINUS_ASPECT = 2.0
 SPACE_GAP = 1.0
 SPACE_SHARE = 2.5
 SPACE_GAPS = 3
+# A plus before the first digit (a phone number's "+44"; read as a digit, a sure 4: "444") is a
+# piece PLUS_SIZE digit heights across, within PLUS_ASPECT of square, at most MINUS_GAP digit
+# heights before the digit, its middle within PLUS_LEVEL of the digits' middle, and two strokes
+# that cross: a bar and a stem, each across at least PLUS_REACH of its box, crossing in its
+# middle half, with at most PLUS_ELSE of its ink on neither. A 4 is a plus's strokes and one
+# more, which holds more of its ink than that. Bar and stem are each half the pen's width and
+# PLUS_SLOPE of the box either side of their middle: a hand's plus leans and slants. Their arms,
+# the outer quarters of each, are at most PLUS_ARM pens thick: a small 8 in a broad pen, its
+# loops blotted, is a round blot, all middle. Chosen on the validation writers' numbers
+# (`benchmarks/read_numbers.py --pen validation --plus`, seeds 0 and 1, and without the plus).
+PLUS_SIZE = (0.3, 0.85)
+PLUS_ASPECT = 1.6
+PLUS_ARM = 1.5
+PLUS_LEVEL = 0.2
+PLUS_REACH = 0.75
+PLUS_ELSE = 0.05
+PLUS_SLOPE = 0.2
 
 
 def marks_between(
@@ -180,3 +197,86 @@ def mark_pieces(
         for before, marks in in_gap.items()
         if len(marks) == 1 and (marks[0][1] in ".," or not before)
     ]
+
+
+def plus_sign(
+    mask: np.ndarray,
+    labels: np.ndarray,
+    pieces: list[Part],
+    digit_height: float,
+    measure_pen: Callable[[], float],
+) -> Part | None:
+    """The piece of ink (of `pieces`, components of `labels` in the ink `mask`) that is a plus
+    written before the digits, or None."""
+    # A piece that other pieces join into a digit (a 5's flag drawn apart) is part of the digit.
+    first = min(merged(pieces), key=lambda p: p.left, default=None)
+    if first is None or len(first.labels) > 1:
+        return None
+    first = next(p for p in pieces if p.labels == first.labels)
+    size = max(first.width, first.height)
+    low, high = PLUS_SIZE
+    if not low * digit_height <= size <= high * digit_height:
+        return None
+    if max(first.width, first.height) > PLUS_ASPECT * min(first.width, first.height):
+        return None
+    digits = [
+        (d.left, d.top, d.width, d.height)
+        for d in merged([p for p in pieces if p is not first])
+        if d.height > MARK_SIZE * digit_height
+    ]
+    if not digits:
+        return None
+    right = min(digits, key=lambda d: d[0])
+    if not 0 < right[0] - first.right <= MINUS_GAP * digit_height:
+        return None
+    top, foot = _line_at(sorted(digits, key=lambda d: d[0] + d[2] / 2), first.left)
+    middle = (first.top + first.bottom) / 2
+    if abs(middle - (top + foot) / 2) > PLUS_LEVEL * (foot - top):
+        return None
+    if first.top < top - PLUS_LEVEL * (foot - top) or first.bottom > foot + PLUS_LEVEL * (
+        foot - top
+    ):
+        return None
+    window = labels[first.top : first.bottom, first.left : first.right]
+    ink = (
+        first.mask(window, first.top, first.left)
+        & mask[first.top : first.bottom, first.left : first.right]
+    )
+    return first if _crossed(ink, measure_pen()) else None
+
+
+def _crossed(ink: np.ndarray, pen: float) -> bool:
+    """Whether `ink` (a piece's box) is two strokes crossing in its middle, a bar and a stem."""
+    height, width = ink.shape
+    rows, columns = np.nonzero(ink)
+    if not len(rows):
+        return False
+    on_bar = _on_band(rows, ink.sum(axis=1), pen / 2 + PLUS_SLOPE * height)
+    on_stem = _on_band(columns, ink.sum(axis=0), pen / 2 + PLUS_SLOPE * width)
+    bar_reach = np.ptp(columns[on_bar]) + 1 if on_bar.any() else 0
+    stem_reach = np.ptp(rows[on_stem]) + 1 if on_stem.any() else 0
+    bar_at = np.median(rows[on_bar]) / height if on_bar.any() else 0
+    stem_at = np.median(columns[on_stem]) / width if on_stem.any() else 0
+    return (
+        bar_reach >= PLUS_REACH * width
+        and stem_reach >= PLUS_REACH * height
+        and 0.25 <= bar_at <= 0.75
+        and 0.25 <= stem_at <= 0.75
+        and (~on_bar & ~on_stem).mean() <= PLUS_ELSE
+        and _arm_thickness(ink) <= PLUS_ARM * pen
+        and _arm_thickness(ink.T) <= PLUS_ARM * pen
+    )
+
+
+def _arm_thickness(ink: np.ndarray) -> float:
+    """How thick the bar of `ink` (a piece's box) is in its outer quarters, left and right: the
+    median of its columns' ink there."""
+    width = ink.shape[1]
+    outer = np.r_[0 : max(1, width // 4), width - max(1, width // 4) : width]
+    return float(np.median(ink[:, outer].sum(axis=0)))
+
+
+def _on_band(positions: np.ndarray, profile: np.ndarray, half: float) -> np.ndarray:
+    """Which ink pixels (their rows or columns, `positions`) lie within `half` of the row or
+    column with the most ink (`profile`)."""
+    return np.abs(positions - int(profile.argmax())) <= half

@@ -82,8 +82,8 @@ class NumberReading:
     probs: dict[str, np.ndarray]  # model name -> (len(digits), 10)
     # How sure the whole-digit network is that each is one whole digit; None without it.
     whole: np.ndarray | None = None
-    # Points, commas and dashes between the digits, a minus before them, spaces between lines:
-    # (how many digits come before it, the mark).
+    # Points, commas and dashes between the digits, a minus or a plus before them, spaces between
+    # lines: (how many digits come before it, the mark).
     marks: tuple[tuple[int, str], ...] = ()
 
     def followed_by(self, below: "NumberReading") -> "NumberReading":
@@ -318,7 +318,8 @@ def _marks_and_spaces(
     marks = marks_between(passed_over, digits, found.ink.mask, found.digit_height, found.pen)
     marked = {before for before, _ in marks}
     spaces = [s for s in spaces_between(digits, found.digit_height) if s[0] not in marked]
-    return tuple(sorted([*marks, *spaces]))
+    plus = [(0, "+")] if found.plus and digits else []
+    return tuple(sorted([*plus, *marks, *spaces]))
 
 
 def _in_picture_pixels(box: Box, scale: float) -> Box:

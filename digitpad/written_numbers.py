@@ -16,6 +16,7 @@ import numpy as np
 
 from digitpad.drawn import CANVAS_SIZE, draw_strokes, paint, random_style
 from digitpad.strokes import Strokes, mnist_to_strokes_batch
+from digitpad.styles import jittered, path
 
 ROW_HEIGHT = 240
 DIGITS_PER_NUMBER = (3, 8)
@@ -26,6 +27,11 @@ TOUCH_SHARE = 0.15  # of the gaps, drawn from TOUCH_GAP; the others from GAP
 TOUCH_GAP = (-0.15, 0.0)  # of the digit height
 GAP = (0.05, 0.5)
 MARGIN = 0.3  # of the digit height, left and right
+# A plus before the digits, as a phone number's "+44": a pen's cross, this share of the digit
+# height, PLUS_GAP before the first digit.
+PLUS = [path((0.5, 0.0), (0.5, 1.0)), path((0.0, 0.5), (1.0, 0.5))]
+PLUS_HEIGHT = (0.4, 0.75)
+PLUS_GAP = (0.1, 0.5)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,10 @@ def make_number(
     labels: np.ndarray,
     rng: np.random.Generator,
     touch_share: float = TOUCH_SHARE,
+    plus: np.random.Generator | None = None,
 ) -> Number:
+    """The digits written in a row; given a generator `plus`, a plus drawn from it before them,
+    the digits written as they would be without it, moved right to make room."""
     style = random_style(rng)
     height = rng.uniform(*HEIGHT_RANGE) * ROW_HEIGHT
     # The style's pen, as the same share of this number's digit height.
@@ -89,6 +98,15 @@ def make_number(
     ]
     margin = round(MARGIN * height)
     lefts = [margin]
+    if plus is not None:
+        sign = _coverage(
+            jittered(PLUS, plus),
+            height * plus.uniform(*PLUS_HEIGHT),
+            pen,
+            plus.normal(0, BASELINE_WOBBLE * height),
+        )
+        pieces.insert(0, sign)
+        gaps.insert(0, plus.uniform(*PLUS_GAP) * height)
     for piece, gap in zip(pieces, gaps):
         lefts.append(max(0, round(lefts[-1] + piece.shape[1] + gap)))
     width = max(left + p.shape[1] for left, p in zip(lefts, pieces)) + margin
@@ -99,7 +117,8 @@ def make_number(
         touching |= bool((np.minimum(spot, piece) > 0).any())
         np.maximum(spot, piece, out=spot)
     image = paint(coverage, style.ink, style.background)
-    return Number(image, labels, pieces, lefts[: len(pieces)], touching, coverage, height)
+    digits = slice(0 if plus is None else 1, len(pieces))
+    return Number(image, labels, pieces[digits], lefts[digits], touching, coverage, height)
 
 
 def chosen_digits(rng: np.random.Generator, available: int, count: int) -> list[np.ndarray]:
@@ -115,12 +134,13 @@ def _write(
     numbers: list[np.ndarray],
     rng: np.random.Generator,
     touch_share: float,
+    plus: np.random.Generator | None,
 ) -> list[Number]:
     """The numbers, each given as its digits' indices into `labels`; their strokes are
     `strokes`, in the same order."""
     starts = np.cumsum([0] + [len(digits) for digits in numbers])
     return [
-        make_number(strokes[a:b], labels[digits], rng, touch_share)
+        make_number(strokes[a:b], labels[digits], rng, touch_share, plus)
         for a, b, digits in zip(starts, starts[1:], numbers)
     ]
 
@@ -131,13 +151,14 @@ def make_numbers(
     count: int,
     seed: int,
     touch_share: float = TOUCH_SHARE,
+    plus: bool = False,
 ) -> list[Number]:
     """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
-    `touch_share` of the gaps between digits closed."""
+    `touch_share` of the gaps between digits closed, and with `plus` a plus before each."""
     rng = np.random.default_rng(seed)
     numbers = chosen_digits(rng, len(digits), count)
     strokes = mnist_to_strokes_batch(digits[np.concatenate(numbers)])
-    return _write(strokes, labels, numbers, rng, touch_share)
+    return _write(strokes, labels, numbers, rng, touch_share, _signs(seed, plus))
 
 
 def make_pen_numbers(
@@ -146,10 +167,18 @@ def make_pen_numbers(
     count: int,
     seed: int,
     touch_share: float = TOUCH_SHARE,
+    plus: bool = False,
 ) -> list[Number]:
     """`count` numbers written with tablet-pen digits drawn from `strokes`, none used twice:
-    strokes a hand made, where MNIST's are recovered from its ink."""
+    strokes a hand made, where MNIST's are recovered from its ink; with `plus` a plus before
+    each."""
     rng = np.random.default_rng(seed)
     numbers = chosen_digits(rng, len(strokes), count)
     chosen = [strokes[i] for i in np.concatenate(numbers)]
-    return _write(chosen, labels, numbers, rng, touch_share)
+    return _write(chosen, labels, numbers, rng, touch_share, _signs(seed, plus))
+
+
+def _signs(seed: int, plus: bool) -> np.random.Generator | None:
+    """The generator of the pluses written before numbers, apart from the numbers' own: the
+    same numbers are written with a plus or without."""
+    return np.random.default_rng([seed, 2]) if plus else None

@@ -712,6 +712,41 @@ def test_the_second_line_of_a_number_keeps_its_minus(first_digits, reader):
     assert read_number(on_black_pad(both), reader).number == "72 -10"
 
 
+def with_plus(row: np.ndarray, gap: int, size: int = 70, thickness: int = 12, tilt: int = 0):
+    """`row`, of digits 120 pixels tall 40 from the top, widened on the left, with a plus `size`
+    across drawn in two strokes `thickness` thick, its stem leaning `tilt` pixels right at the
+    top, `gap` pixels before the first digit, its middle at row 100, the digits' middle."""
+    wide = np.pad(row, ((0, 0), (180, 0)))
+    first = int(np.flatnonzero(wide.max(axis=0))[0])
+    right = first - gap - thickness // 2
+    middle, half = right - size // 2, size // 2
+    cv2.line(wide, (middle - tilt, 100 + half), (middle + tilt, 100 - half), 255, thickness)
+    cv2.line(wide, (right - size, 100), (right, 100), 255, thickness)
+    return wide
+
+
+def test_a_plus_before_the_number_is_written_into_it(first_digits, reader):
+    # A phone number's "+44" was read "444": a plus is a 4's strokes but its first, and was read
+    # as a sure 4.
+    row = mnist_row(first_digits, gap=60)
+    for plus in (with_plus(row, gap=25), with_plus(row, gap=40, size=50, tilt=8)):
+        reading = read_number(on_black_pad(plus), reader)
+        assert reading.number == reading.read_by("mlp") == f"+{FIRST_NUMBER}"
+        assert len(reading.digits) == 4, "the digits alone"
+    # In a broad pen, still a plus.
+    assert read_number(on_black_pad(with_plus(row, 25, thickness=26)), reader).number[0] == "+"
+    # Not a plus: a cross far from the digits, a blot (a small 8, its loops filled), a 4 (a
+    # plus's strokes and one more).
+    blot, four = np.pad(row, ((0, 0), (180, 0))), np.pad(row, ((0, 0), (180, 0)))
+    cv2.circle(blot, (140, 100), 30, 255, -1)
+    cv2.polylines(four, [np.array([(150, 45), (95, 125), (180, 125)])], False, 255, 12)
+    cv2.line(four, (150, 60), (150, 160), 255, 12)
+    for not_plus in (with_plus(row, gap=130), blot, four):
+        number = read_number(on_black_pad(not_plus), reader).number
+        assert not number.startswith("+") and number.endswith(FIRST_NUMBER), number
+    assert read_number(on_black_pad(four), reader).number == f"4{FIRST_NUMBER}"
+
+
 def test_a_speck_a_dot_up_high_or_a_colon_is_no_mark_and_a_short_one_is_read(first_digits, reader):
     row = mnist_row(first_digits, gap=60)  # digits 120 pixels tall, 40 from the top
     middle = between_the_2_and_the_1(row)
