@@ -153,8 +153,8 @@ boxed_here.caption(
     "are cut apart, where one is written into the next each is read from its own side (the "
     "boxes overlap), and strokes of one digit are joined, whichever way the networks read best: "
     "the two that read digits, and a small one trained to tell one whole digit from half of one "
-    "or two side by side. A point, comma or dash between two digits, unboxed, is written into "
-    "the number."
+    "or two side by side. A point, comma or dash between two digits, or a minus or a plus "
+    "before them, unboxed, is written into the number."
 )
 
 st.subheader("What each network sees")

@@ -120,6 +120,21 @@ def test_numbers_written_with_new_writers_pens_are_read(reader):
     assert sum(r == "".join(map(str, n.labels)) for r, n in zip(read, numbers)) >= 7, read
 
 
+def test_numbers_written_with_a_plus_are_the_same_numbers_and_read_with_it(reader):
+    pen_digits = data_file("DIGITPAD_PENDIGITS", "pendigits_train_strokes.npz")
+    strokes, labels = pen_digit_parts(pen_digits)["test"]
+    plain = make_pen_numbers(strokes, labels, 6, seed=0)
+    signed = make_pen_numbers(strokes, labels, 6, seed=0, plus=True)
+    for without, with_plus in zip(plain, signed):
+        assert (with_plus.labels == without.labels).all()
+        moved = with_plus.lefts[0] - without.lefts[0]
+        assert moved > 0 and [left - moved for left in with_plus.lefts] == without.lefts
+        assert all((a == b).all() for a, b in zip(with_plus.alone, without.alone))
+    read = [read_number(n.image, reader).number for n in signed]
+    # The benchmark (--pen --plus) reads the plus in 247 of 250.
+    assert sum(r.startswith("+") for r in read) >= 5, read
+
+
 def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader):
     photo = photo_of(mnist_row(first_digits))
     gray = to_gray(photo)
