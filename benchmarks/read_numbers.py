@@ -1,8 +1,8 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
     python benchmarks/read_numbers.py [--count 500] [--seed 0] [--pen [test|validation]] [--photo]
-                                      [--plus] [--data mnist.npz] [--picture PNG]
-                                      [--without-whole-digit]
+                                      [--plus] [--small-first] [--data mnist.npz]
+                                      [--picture PNG] [--without-whole-digit]
 
 The numbers are written as `digitpad.written_numbers` writes them: 3 to 8 MNIST test digits
 redrawn as pen paths in a row 240 pixels tall, like the page's pad, with one pen of random width
@@ -26,7 +26,8 @@ the picture, a little out of focus, noisy, saved as a JPEG.
 
 With --plus, a plus is written before each number, as before a phone number's country code, in
 the number's pen: the digits are the same numbers', moved right to make room, and a number is
-read exactly only with its plus.
+read exactly only with its plus. With --small-first, each number's first digit is written at 0.6
+to 0.85 of its height, on the line's foot or its middle, where a plus would be: none may be read.
 """
 
 import argparse
@@ -129,6 +130,9 @@ def main() -> None:
     )
     parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
     parser.add_argument("--plus", action="store_true", help="a plus before each number")
+    parser.add_argument(
+        "--small-first", action="store_true", help="each number's first digit written smaller"
+    )
     parser.add_argument("--data", default=None, help=common.MNIST_HELP)
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
@@ -145,10 +149,15 @@ def main() -> None:
     if args.pen:
         strokes, labels = pen_digit_parts(common.PEN_DIGITS)[args.pen]
         count = args.count or PEN_NUMBERS[args.pen]
-        numbers = make_pen_numbers(strokes, labels, count, args.seed, plus=args.plus)
+        numbers = make_pen_numbers(
+            strokes, labels, count, args.seed, plus=args.plus, small_first=args.small_first
+        )
     else:
         _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
-        numbers = make_numbers(x_test, y_test, args.count or 500, args.seed, plus=args.plus)
+        count = args.count or 500
+        numbers = make_numbers(
+            x_test, y_test, count, args.seed, plus=args.plus, small_first=args.small_first
+        )
     written = "+" if args.plus else ""
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.

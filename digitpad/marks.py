@@ -48,21 +48,26 @@ SPACE_SHARE = 2.5
 SPACE_GAPS = 3
 # A plus before the first digit (a phone number's "+44"; read as a digit, a sure 4: "444") is a
 # piece PLUS_SIZE digit heights across, within PLUS_ASPECT of square, at most MINUS_GAP digit
-# heights before the digit, its middle within PLUS_LEVEL of the digits' middle, and two strokes
-# that cross: a bar and a stem, each across at least PLUS_REACH of its box, crossing in its
-# middle half, with at most PLUS_ELSE of its ink on neither. A 4 is a plus's strokes and one
-# more, which holds more of its ink than that. Bar and stem are each half the pen's width and
-# PLUS_SLOPE of the box either side of their middle: a hand's plus leans and slants. Their arms,
-# the outer quarters of each, are at most PLUS_ARM pens thick: a small 8 in a broad pen, its
-# loops blotted, is a round blot, all middle. Chosen on the validation writers' numbers
-# (`benchmarks/read_numbers.py --pen validation --plus`, seeds 0 and 1, and without the plus).
+# heights before the next, its middle within PLUS_LEVEL of the digits' middle, and two strokes
+# that cross in its middle (PLUS_MIDDLE of its box): a bar and a stem, each across at least
+# PLUS_REACH of its box (within PLUS_SLOPE of the box of its middle: a hand's plus leans). Each
+# of its four arms, the outer quarter of its box on each side, is one stroke (one run of ink
+# across most of its rows or columns) at most PLUS_ARM pens thick, and at most PLUS_ELSE of its
+# ink lies further than half a pen and PLUS_NEAR of its size from both the bar's line (through
+# the left and right arms) and the stem's (top and bottom). A 4 is a plus's strokes and one
+# more, which lies off both or doubles an arm; a 9's loop, a 2's curve or a 7's bar make two
+# strokes or one too broad; a small 8 in a broad pen is a blot, all middle. Chosen on the
+# validation writers' numbers (`benchmarks/read_numbers.py --pen validation` with `--plus`, and
+# with `--small-first`, whose first digit a plus must not be taken for).
 PLUS_SIZE = (0.3, 0.85)
 PLUS_ASPECT = 1.6
-PLUS_ARM = 1.5
 PLUS_LEVEL = 0.2
+PLUS_MIDDLE = (0.35, 0.65)
 PLUS_REACH = 0.75
-PLUS_ELSE = 0.05
 PLUS_SLOPE = 0.2
+PLUS_ARM = 1.25
+PLUS_NEAR = 0.05
+PLUS_ELSE = 0.05
 
 
 def marks_between(
@@ -208,34 +213,29 @@ def plus_sign(
 ) -> Part | None:
     """The piece of ink (of `pieces`, components of `labels` in the ink `mask`) that is a plus
     written before the digits, or None."""
-    # A piece that other pieces join into a digit (a 5's flag drawn apart) is part of the digit.
-    first = min(merged(pieces), key=lambda p: p.left, default=None)
+    low, high = PLUS_SIZE
+    groups = merged(pieces)
+    # A speck before it is no digit; a piece that others join into a digit (a 5's flag drawn
+    # apart) is part of the digit.
+    first = min(
+        (g for g in groups if max(g.width, g.height) >= low * digit_height),
+        key=lambda g: g.left,
+        default=None,
+    )
     if first is None or len(first.labels) > 1:
         return None
-    first = next(p for p in pieces if p.labels == first.labels)
     size = max(first.width, first.height)
-    low, high = PLUS_SIZE
-    if not low * digit_height <= size <= high * digit_height:
+    if size > high * digit_height or size > PLUS_ASPECT * min(first.width, first.height):
         return None
-    if max(first.width, first.height) > PLUS_ASPECT * min(first.width, first.height):
+    digits = sorted(
+        ((g.left, g.top, g.width, g.height) for g in groups if g.left > first.left),
+        key=lambda d: d[0] + d[2] / 2,
+    )
+    digits = [d for d in digits if d[3] > MARK_SIZE * digit_height]
+    if not digits or not 0 < min(d[0] for d in digits) - first.right <= MINUS_GAP * digit_height:
         return None
-    digits = [
-        (d.left, d.top, d.width, d.height)
-        for d in merged([p for p in pieces if p is not first])
-        if d.height > MARK_SIZE * digit_height
-    ]
-    if not digits:
-        return None
-    right = min(digits, key=lambda d: d[0])
-    if not 0 < right[0] - first.right <= MINUS_GAP * digit_height:
-        return None
-    top, foot = _line_at(sorted(digits, key=lambda d: d[0] + d[2] / 2), first.left)
-    middle = (first.top + first.bottom) / 2
-    if abs(middle - (top + foot) / 2) > PLUS_LEVEL * (foot - top):
-        return None
-    if first.top < top - PLUS_LEVEL * (foot - top) or first.bottom > foot + PLUS_LEVEL * (
-        foot - top
-    ):
+    top, foot = _line_at(digits, first.left + first.width / 2)
+    if abs((first.top + first.bottom) / 2 - (top + foot) / 2) > PLUS_LEVEL * (foot - top):
         return None
     window = labels[first.top : first.bottom, first.left : first.right]
     ink = (
@@ -246,37 +246,53 @@ def plus_sign(
 
 
 def _crossed(ink: np.ndarray, pen: float) -> bool:
-    """Whether `ink` (a piece's box) is two strokes crossing in its middle, a bar and a stem."""
+    """Whether `ink` (a piece's box) is a bar and a stem crossing in its middle, four arms of
+    one thin stroke each."""
     height, width = ink.shape
-    rows, columns = np.nonzero(ink)
-    if not len(rows):
-        return False
-    on_bar = _on_band(rows, ink.sum(axis=1), pen / 2 + PLUS_SLOPE * height)
-    on_stem = _on_band(columns, ink.sum(axis=0), pen / 2 + PLUS_SLOPE * width)
-    bar_reach = np.ptp(columns[on_bar]) + 1 if on_bar.any() else 0
-    stem_reach = np.ptp(rows[on_stem]) + 1 if on_stem.any() else 0
-    bar_at = np.median(rows[on_bar]) / height if on_bar.any() else 0
-    stem_at = np.median(columns[on_stem]) / width if on_stem.any() else 0
+    low, high = PLUS_MIDDLE
+    bar, stem = int(ink.sum(axis=1).argmax()), int(ink.sum(axis=0).argmax())
     return (
-        bar_reach >= PLUS_REACH * width
-        and stem_reach >= PLUS_REACH * height
-        and 0.25 <= bar_at <= 0.75
-        and 0.25 <= stem_at <= 0.75
-        and (~on_bar & ~on_stem).mean() <= PLUS_ELSE
-        and _arm_thickness(ink) <= PLUS_ARM * pen
-        and _arm_thickness(ink.T) <= PLUS_ARM * pen
+        low <= bar / height <= high
+        and low <= stem / width <= high
+        and _reach(ink, bar, pen / 2 + PLUS_SLOPE * height) >= PLUS_REACH * width
+        and _reach(ink.T, stem, pen / 2 + PLUS_SLOPE * width) >= PLUS_REACH * height
+        and all(_one_thin_stroke(arm, pen) for arm in _arms(ink))
+        and _off_the_strokes(ink, pen) <= PLUS_ELSE
     )
 
 
-def _arm_thickness(ink: np.ndarray) -> float:
-    """How thick the bar of `ink` (a piece's box) is in its outer quarters, left and right: the
-    median of its columns' ink there."""
-    width = ink.shape[1]
-    outer = np.r_[0 : max(1, width // 4), width - max(1, width // 4) : width]
-    return float(np.median(ink[:, outer].sum(axis=0)))
+def _off_the_strokes(ink: np.ndarray, pen: float) -> float:
+    """The share of `ink` (a piece's box) off both the bar, the straight line through its left
+    and right arms, and the stem, the line through its top and bottom arms: a 4's third stroke."""
+    height, width = ink.shape
+    rows, columns = np.nonzero(ink)
+    sideways = (columns < width / 4) | (columns >= width - width / 4)
+    upright = (rows < height / 4) | (rows >= height - height / 4)
+    if len(set(columns[sideways])) < 2 or len(set(rows[upright])) < 2:
+        return 1.0
+    slope, offset = np.polyfit(columns[sideways], rows[sideways], 1)
+    off_bar = np.abs(rows - slope * columns - offset) / np.hypot(1, slope)
+    lean, foot = np.polyfit(rows[upright], columns[upright], 1)
+    off_stem = np.abs(columns - lean * rows - foot) / np.hypot(1, lean)
+    near = pen / 2 + PLUS_NEAR * max(height, width)
+    return float(((off_bar > near) & (off_stem > near)).mean())
 
 
-def _on_band(positions: np.ndarray, profile: np.ndarray, half: float) -> np.ndarray:
-    """Which ink pixels (their rows or columns, `positions`) lie within `half` of the row or
-    column with the most ink (`profile`)."""
-    return np.abs(positions - int(profile.argmax())) <= half
+def _reach(ink: np.ndarray, row: int, half: float) -> int:
+    """How many columns of `ink` the rows within `half` of `row` have ink in."""
+    return int(ink[max(0, round(row - half)) : round(row + half) + 1].any(axis=0).sum())
+
+
+def _arms(ink: np.ndarray) -> list[np.ndarray]:
+    """The outer quarter of `ink` (a piece's box) on each side, each turned so that its stroke
+    runs down it, row by row."""
+    height, width = ink.shape
+    across, down = max(1, width // 4), max(1, height // 4)
+    return [ink[:, :across].T, ink[:, -across:].T, ink[:down], ink[-down:]]
+
+
+def _one_thin_stroke(arm: np.ndarray, pen: float) -> bool:
+    """Whether most rows of `arm` cross one run of ink, at most PLUS_ARM pens long."""
+    edges = np.diff(np.pad(arm.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    runs = (edges == 1).sum(axis=1)
+    return bool(np.median(runs) == 1 and np.median(arm.sum(axis=1)) <= PLUS_ARM * pen)

@@ -32,6 +32,8 @@ MARGIN = 0.3  # of the digit height, left and right
 PLUS = [path((0.5, 0.0), (0.5, 1.0)), path((0.0, 0.5), (1.0, 0.5))]
 PLUS_HEIGHT = (0.4, 0.75)
 PLUS_GAP = (0.1, 0.5)
+# Or the first digit written smaller than the rest, which a plus must not be taken for.
+SMALL_FIRST = (0.6, 0.85)
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,25 @@ def make_number(
     rng: np.random.Generator,
     touch_share: float = TOUCH_SHARE,
     plus: np.random.Generator | None = None,
+    small_first: np.random.Generator | None = None,
 ) -> Number:
     """The digits written in a row; given a generator `plus`, a plus drawn from it before them,
-    the digits written as they would be without it, moved right to make room."""
+    or `small_first`, the first digit written smaller (SMALL_FIRST of the height drawn from it, on
+    the line's foot or its middle), the digits otherwise written as they would be without."""
     style = random_style(rng)
     height = rng.uniform(*HEIGHT_RANGE) * ROW_HEIGHT
     # The style's pen, as the same share of this number's digit height.
     pen = style.stroke_width / (style.height_frac * CANVAS_SIZE) * height
-    pieces = [
-        _coverage(
-            strokes,
-            height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE),
-            pen,
-            rng.normal(0, BASELINE_WOBBLE * height),
-        )
-        for strokes in strokes_list
-    ]
+    sizes = [
+        (height * rng.uniform(1 - HEIGHT_WOBBLE, 1 + HEIGHT_WOBBLE),
+         rng.normal(0, BASELINE_WOBBLE * height))
+        for _ in strokes_list
+    ]  # fmt: skip
+    if small_first is not None:
+        smaller = sizes[0][0] * small_first.uniform(*SMALL_FIRST)
+        on_foot = small_first.random() < 0.5
+        sizes[0] = (smaller, sizes[0][1] + ((sizes[0][0] - smaller) / 2 if on_foot else 0.0))
+    pieces = [_coverage(strokes, tall, pen, dy) for strokes, (tall, dy) in zip(strokes_list, sizes)]
     gaps = [
         rng.uniform(*(TOUCH_GAP if rng.random() < touch_share else GAP)) * height
         for _ in pieces[1:]
@@ -135,12 +140,13 @@ def _write(
     rng: np.random.Generator,
     touch_share: float,
     plus: np.random.Generator | None,
+    small_first: np.random.Generator | None,
 ) -> list[Number]:
     """The numbers, each given as its digits' indices into `labels`; their strokes are
     `strokes`, in the same order."""
     starts = np.cumsum([0] + [len(digits) for digits in numbers])
     return [
-        make_number(strokes[a:b], labels[digits], rng, touch_share, plus)
+        make_number(strokes[a:b], labels[digits], rng, touch_share, plus, small_first)
         for a, b, digits in zip(starts, starts[1:], numbers)
     ]
 
@@ -152,13 +158,15 @@ def make_numbers(
     seed: int,
     touch_share: float = TOUCH_SHARE,
     plus: bool = False,
+    small_first: bool = False,
 ) -> list[Number]:
     """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
-    `touch_share` of the gaps between digits closed, and with `plus` a plus before each."""
+    `touch_share` of the gaps between digits closed; with `plus` a plus before each, with
+    `small_first` its first digit written smaller."""
     rng = np.random.default_rng(seed)
     numbers = chosen_digits(rng, len(digits), count)
     strokes = mnist_to_strokes_batch(digits[np.concatenate(numbers)])
-    return _write(strokes, labels, numbers, rng, touch_share, _signs(seed, plus))
+    return _write(strokes, labels, numbers, rng, touch_share, *_variations(seed, plus, small_first))
 
 
 def make_pen_numbers(
@@ -168,17 +176,23 @@ def make_pen_numbers(
     seed: int,
     touch_share: float = TOUCH_SHARE,
     plus: bool = False,
+    small_first: bool = False,
 ) -> list[Number]:
     """`count` numbers written with tablet-pen digits drawn from `strokes`, none used twice:
     strokes a hand made, where MNIST's are recovered from its ink; with `plus` a plus before
-    each."""
+    each, with `small_first` its first digit written smaller."""
     rng = np.random.default_rng(seed)
     numbers = chosen_digits(rng, len(strokes), count)
     chosen = [strokes[i] for i in np.concatenate(numbers)]
-    return _write(chosen, labels, numbers, rng, touch_share, _signs(seed, plus))
+    return _write(chosen, labels, numbers, rng, touch_share, *_variations(seed, plus, small_first))
 
 
-def _signs(seed: int, plus: bool) -> np.random.Generator | None:
-    """The generator of the pluses written before numbers, apart from the numbers' own: the
-    same numbers are written with a plus or without."""
-    return np.random.default_rng([seed, 2]) if plus else None
+def _variations(
+    seed: int, plus: bool, small_first: bool
+) -> tuple[np.random.Generator | None, np.random.Generator | None]:
+    """Generators for the pluses written before numbers and the first digits written smaller,
+    apart from the numbers' own: the same numbers are written with them or without."""
+    return (
+        np.random.default_rng([seed, 2]) if plus else None,
+        np.random.default_rng([seed, 3]) if small_first else None,
+    )

@@ -131,8 +131,10 @@ def test_numbers_written_with_a_plus_are_the_same_numbers_and_read_with_it(reade
         assert moved > 0 and [left - moved for left in with_plus.lefts] == without.lefts
         assert all((a == b).all() for a, b in zip(with_plus.alone, without.alone))
     read = [read_number(n.image, reader).number for n in signed]
-    # The benchmark (--pen --plus) reads the plus in 247 of 250.
+    wanted = ["+" + "".join(map(str, n.labels)) for n in signed]
+    # The benchmark (--pen --plus) reads the plus in nearly all, the whole number in nine of ten.
     assert sum(r.startswith("+") for r in read) >= 5, read
+    assert sum(r == w for r, w in zip(read, wanted)) >= 4, (read, wanted)
 
 
 def test_a_photo_with_uneven_light_and_ruled_lines_is_read(first_digits, reader):
@@ -727,7 +729,9 @@ def test_the_second_line_of_a_number_keeps_its_minus(first_digits, reader):
     assert read_number(on_black_pad(both), reader).number == "72 -10"
 
 
-def with_plus(row: np.ndarray, gap: int, size: int = 70, thickness: int = 12, tilt: int = 0):
+def with_plus(
+    row: np.ndarray, gap: int, size: int = 70, thickness: int = 12, tilt: int = 0
+) -> np.ndarray:
     """`row`, of digits 120 pixels tall 40 from the top, widened on the left, with a plus `size`
     across drawn in two strokes `thickness` thick, its stem leaning `tilt` pixels right at the
     top, `gap` pixels before the first digit, its middle at row 100, the digits' middle."""
@@ -748,15 +752,20 @@ def test_a_plus_before_the_number_is_written_into_it(first_digits, reader):
         reading = read_number(on_black_pad(plus), reader)
         assert reading.number == reading.read_by("mlp") == f"+{FIRST_NUMBER}"
         assert len(reading.digits) == 4, "the digits alone"
-    # In a broad pen, still a plus.
-    assert read_number(on_black_pad(with_plus(row, 25, thickness=26)), reader).number[0] == "+"
+    # With a speck before it, still a plus.
+    specked = with_plus(row, gap=25)
+    cv2.circle(specked, (20, 100), 6, 255, -1)
+    assert read_number(on_black_pad(specked), reader).number == f"+{FIRST_NUMBER}"
     # Not a plus: a cross far from the digits, a blot (a small 8, its loops filled), a 4 (a
-    # plus's strokes and one more).
+    # plus's strokes and one more) as tall as the digits or smaller, where a plus would be.
     blot, four = np.pad(row, ((0, 0), (180, 0))), np.pad(row, ((0, 0), (180, 0)))
     cv2.circle(blot, (140, 100), 30, 255, -1)
     cv2.polylines(four, [np.array([(150, 45), (95, 125), (180, 125)])], False, 255, 12)
     cv2.line(four, (150, 60), (150, 160), 255, 12)
-    for not_plus in (with_plus(row, gap=130), blot, four):
+    small_four = np.pad(row, ((0, 0), (180, 0)))
+    cv2.polylines(small_four, [np.array([(150, 62), (110, 115), (170, 115)])], False, 255, 12)
+    cv2.line(small_four, (150, 75), (150, 140), 255, 12)
+    for not_plus in (with_plus(row, gap=130), blot, four, small_four):
         number = read_number(on_black_pad(not_plus), reader).number
         assert not number.startswith("+") and number.endswith(FIRST_NUMBER), number
     assert read_number(on_black_pad(four), reader).number == f"4{FIRST_NUMBER}"
