@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from digitpad.ink import InkMap
+from digitpad.ink import InkMap, pen_width
 from digitpad.pieces import Box, Part, merged
 
 # A mark between two digits is written into the number: a point or a comma (a price, "12.50":
@@ -242,7 +242,8 @@ def plus_sign(
         first.mask(window, first.top, first.left)
         & mask[first.top : first.bottom, first.left : first.right]
     )
-    return first if _crossed(ink, measure_pen()) else None
+    # Its own pen where thinner than the digits': a small 4 in a thinner pen passed for a plus.
+    return first if _crossed(ink, min(measure_pen(), pen_width(ink))) else None
 
 
 def _crossed(ink: np.ndarray, pen: float) -> bool:

@@ -765,7 +765,11 @@ def test_a_plus_before_the_number_is_written_into_it(first_digits, reader):
     small_four = np.pad(row, ((0, 0), (180, 0)))
     cv2.polylines(small_four, [np.array([(150, 62), (110, 115), (170, 115)])], False, 255, 12)
     cv2.line(small_four, (150, 75), (150, 140), 255, 12)
-    for not_plus in (with_plus(row, gap=130), blot, four, small_four):
+    # Half as tall as the digits, in a thinner pen than theirs: it passed for a plus.
+    thin_four = np.pad(row, ((0, 0), (180, 0)))
+    cv2.polylines(thin_four, [np.array([(125, 70), (92, 106), (149, 106)])], False, 255, 12)
+    cv2.line(thin_four, (125, 70), (125, 130), 255, 12)
+    for not_plus in (with_plus(row, gap=130), blot, four, small_four, thin_four):
         number = read_number(on_black_pad(not_plus), reader).number
         assert not number.startswith("+") and number.endswith(FIRST_NUMBER), number
     assert read_number(on_black_pad(four), reader).number == f"4{FIRST_NUMBER}"
