@@ -191,10 +191,8 @@ def main() -> None:
     # None are written but the plus: a point, a comma, a dash or a minus read is wrong.
     marked = sum(any(m != (0, "+") for m in r.marks) for r in readings)
     print(f"with a mark among the digits: {marked}")
-    if args.plus:
-        print(f"the plus read: {sum((0, '+') in r.marks for r in readings)}")
-    else:
-        print(f"a plus read where none is written: {sum((0, '+') in r.marks for r in readings)}")
+    plus_read = sum((0, "+") in r.marks for r in readings)
+    print(f"{'the plus read' if args.plus else 'a plus read where none is written'}: {plus_read}")
     for name in reader.names:
         read = [r.probs[name].argmax(axis=1) for r in readings]
         exact = np.array(

@@ -228,10 +228,13 @@ def plus_sign(
     if size > high * digit_height or size > PLUS_ASPECT * min(first.width, first.height):
         return None
     digits = sorted(
-        ((g.left, g.top, g.width, g.height) for g in groups if g.left > first.left),
+        (
+            (g.left, g.top, g.width, g.height)
+            for g in groups
+            if g.left > first.left and g.height > MARK_SIZE * digit_height
+        ),
         key=lambda d: d[0] + d[2] / 2,
     )
-    digits = [d for d in digits if d[3] > MARK_SIZE * digit_height]
     if not digits or not 0 < min(d[0] for d in digits) - first.right <= MINUS_GAP * digit_height:
         return None
     top, foot = _line_at(digits, first.left + first.width / 2)

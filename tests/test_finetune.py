@@ -345,6 +345,13 @@ def test_clicks_of_several_sessions_at_once_start_one_fine_tuning(tmp_path):
     assert again is not job and jobs.JOBS.pop(tmp_path) is again
 
 
+def ended(job: jobs.Job, seconds: float = 120) -> None:
+    """Waits for `job` to end, for `seconds` at most."""
+    deadline = time.monotonic() + seconds
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def test_a_fine_tune_stopped_while_it_trains_saves_nothing(tmp_path, store_copy, tiny_mnist, yours):
     made, reports = threading.Event(), []
 
@@ -364,9 +371,7 @@ def test_a_fine_tune_stopped_while_it_trains_saves_nothing(tmp_path, store_copy,
     before = set(threading.enumerate())
     job = jobs.Job(run)
     made.set()
-    deadline = time.monotonic() + 120
-    while job.running and time.monotonic() < deadline:
-        time.sleep(0.1)
+    ended(job)
     assert not job.running and job.cancelled and job.result is None, job.error
     assert reports[-1].startswith("Training: epoch 1 of 3, batch 1 of"), "it stopped there"
     assert versions.list_versions("cnn", store_copy) == ["cnn"], "no version saved"
@@ -398,9 +403,7 @@ def test_a_stop_after_the_last_report_is_too_late_and_the_fine_tune_saves(
 
     job = jobs.Job(run)
     made.set()
-    deadline = time.monotonic() + 120
-    while job.running and time.monotonic() < deadline:
-        time.sleep(0.1)
+    ended(job)
     assert not job.running and job.cancelling and not job.cancelled, job.error
     version, active, _ = job.result
     assert versions.list_versions("cnn", store_copy) == ["cnn", version]
