@@ -14,11 +14,11 @@ Recipes:
   CNN with one more Conv-MaxPool-Dropout block and 256 dense units), each straightening its
   input's slant first, trained on MNIST plus MNIST redrawn as canvas drawings, plus digits 20
   other people wrote with a pen, plus digits in styles MNIST lacks (a flagged 1, a closed 4, a
-  slashed 0 and a Ø), plus scribbles that are no digit (target: unsure), with random rotation, shear
-  and translation, and a cosine learning-rate schedule. People draw unlike MNIST; this is what
-  reads them right. Beside them, the small network that tells the number reader whether a
-  piece of ink is one whole digit (digitpad/whole_digit.py), trained on what the reader cuts
-  from numbers written with MNIST training digits.
+  slashed 0 and a Ø), plus scribbles and signs ($ + =) that are no digit (target: unsure), with
+  random rotation, shear and translation, and a cosine learning-rate schedule. People draw unlike
+  MNIST; this is what reads them right. Beside them, the small network that tells the number
+  reader whether a piece of ink is one whole digit (digitpad/whole_digit.py), trained on what the
+  reader cuts from numbers written with MNIST training digits.
 
 Each model is saved as `<name>.keras` beside a card `<name>.json` that says how it was made and
 how well it reads, so the app and its pages need nothing else.
@@ -58,6 +58,7 @@ from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.finetune import BATCH_SIZE as FINETUNE_BATCH_SIZE
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
+from digitpad.signs import SIGNS, sign_samples
 from digitpad.store import STORE_ENV, made_now, source_commit, write_card, written_whole
 from digitpad.styles import STYLES, style_samples
 
@@ -77,6 +78,7 @@ drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRA
 pen_copies = 3  # renders of each pen digit in different styles (robust)
 scribbles = 6000
 styled = 400 * len(STYLES)  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, ...
+signs = 400 * len(SIGNS)  # signs written with numbers (digitpad/signs.py), taught as no digit
 whole_digit_numbers = 4000  # numbers written with MNIST training digits, for whole_digit
 workers = None  # processes that draw the training data; default: every core
 precision = None  # float32 or mixed_bfloat16; default: see robust_precision (chapter: float32)
@@ -210,6 +212,12 @@ def parse_args() -> argparse.Namespace:
         help=f"robust: digits in styles MNIST lacks (default: {styled})",
     )
     parser.add_argument(
+        "--signs",
+        type=count(1),
+        default=signs,
+        help=f"robust: signs written with numbers ($ + =), taught as no digit (default: {signs})",
+    )
+    parser.add_argument(
         "--whole-digit-numbers",
         type=count(1),
         default=whole_digit_numbers,
@@ -331,6 +339,7 @@ def robust_data(
     # 96.5% -> 93.5%). Smoke tests draw a few.
     styled_count = min(args.styled, args.limit) if args.limit else args.styled
     styled_strokes, styled_labels = style_samples(styled_count, args.seed + 777)
+    sign_strokes = sign_samples(min(args.signs, args.limit or args.signs), args.seed + 555)
     cut = len(scribble_strokes) * 5 // 6
     started = time.perf_counter()
 
@@ -353,6 +362,9 @@ def robust_data(
         ],
         (draw(styled_strokes, args.seed), training_data.one_hot(styled_labels)),
         (draw(scribble_strokes[:cut], args.seed), training_data.uniform_targets(cut)),
+        # A plus is an open 4 without its first stroke, an equals sign two 2's feet: signs written
+        # beside numbers that scribbles do not teach (benchmarks/symbols.py).
+        (draw(sign_strokes, args.seed), training_data.uniform_targets(len(sign_strokes))),
         # Last, where they were when only the CNN had them: the same rows, the same batches.
         *redrawn[1:],
     ]

@@ -3,6 +3,7 @@
 import numpy as np
 
 from digitpad import training_data
+from digitpad.signs import SIGNS, sign_samples
 
 
 def test_parallel_drawing_matches_serial(mnist_test, monkeypatch):
@@ -22,6 +23,16 @@ def test_scribbles_are_ink_with_uniform_targets():
     assert (images.reshape(20, -1).max(axis=1) > 0.9).all(), "every scribble leaves ink"
     targets = training_data.uniform_targets(20)
     assert np.allclose(targets.sum(axis=1), 1) and np.allclose(targets, 0.1)
+
+
+def test_signs_are_written_in_turn_each_its_own_way():
+    strokes = sign_samples(2 * len(SIGNS), seed=0)
+    assert len(strokes) == 2 * len(SIGNS)
+    assert [len(s) for s in strokes] == [len(sign) for _, sign in SIGNS] * 2
+    first, again = strokes[0], strokes[len(SIGNS)]  # two dollar signs, jittered differently
+    assert not np.allclose(first[-1], again[-1])
+    images = training_data.rendered_strokes(strokes, seed=0, workers=1)
+    assert (images.reshape(len(images), -1).max(axis=1) > 0.9).all(), "every sign leaves ink"
 
 
 def test_one_hot():
