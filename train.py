@@ -14,11 +14,11 @@ Recipes:
   CNN with one more Conv-MaxPool-Dropout block and 256 dense units), each straightening its
   input's slant first, trained on MNIST plus MNIST redrawn as canvas drawings, plus digits 20
   other people wrote with a pen, plus digits in styles MNIST lacks (a flagged 1, a closed 4, a
-  slashed 0 and a Ø), plus scribbles and signs ($ + =) that are no digit (target: unsure), with
-  random rotation, shear and translation, and a cosine learning-rate schedule. People draw unlike
-  MNIST; this is what reads them right. Beside them, the small network that tells the number
-  reader whether a piece of ink is one whole digit (digitpad/whole_digit.py), trained on what the
-  reader cuts from numbers written with MNIST training digits.
+  slashed 0 and a Ø), plus scribbles and nine signs ($ + = ...) that are no digit (target:
+  unsure), with random rotation, shear and translation, and a cosine learning-rate schedule.
+  People draw unlike MNIST; this is what reads them right. Beside them, the small network that
+  tells the number reader whether a piece of ink is one whole digit (digitpad/whole_digit.py),
+  trained on what the reader cuts from numbers written with MNIST training digits.
 
 Each model is saved as `<name>.keras` beside a card `<name>.json` that says how it was made and
 how well it reads, so the app and its pages need nothing else.
@@ -213,9 +213,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--signs",
-        type=count(1),
+        type=count(0),
         default=signs,
-        help=f"robust: signs written with numbers ($ + =), taught as no digit (default: {signs})",
+        help=f"robust: signs written with numbers ($ + = ...), taught as no digit, 0 for none "
+        f"(default: {signs})",
     )
     parser.add_argument(
         "--whole-digit-numbers",
@@ -319,6 +320,11 @@ def chapter_data(
     return (x[:split], y[:split]), (x[split:], y[split:]), {}
 
 
+def at_most(count: int, limit: int | None) -> int:
+    """`count`, held to `limit` where smoke tests set one."""
+    return min(count, limit) if limit else count
+
+
 def robust_data(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -327,7 +333,8 @@ def robust_data(
     args: argparse.Namespace,
     drawn_copies: int,
 ) -> tuple[Split, Split, ValidationParts]:
-    """MNIST, its canvas redrawings, pen digits and scribbles; validation drawn the same way."""
+    """MNIST, its canvas redrawings, pen digits, styled digits, scribbles and signs; validation
+    drawn the same way."""
     split = len(x_train) - val_count
     (pen_train, pen_train_labels), (pen_val, pen_val_labels) = pen["train"], pen["validation"]
     limit = args.limit or len(pen_train)  # smoke tests draw only a few pen digits too
@@ -337,9 +344,8 @@ def robust_data(
     # Each style about as many digits as when there were fewer (400, not 384): held to the 4,996 pen
     # digits, the flagged 1 got fewer once three more Ø styles came in, and was read less well (CNN
     # 96.5% -> 93.5%). Smoke tests draw a few.
-    styled_count = min(args.styled, args.limit) if args.limit else args.styled
-    styled_strokes, styled_labels = style_samples(styled_count, args.seed + 777)
-    sign_strokes = sign_samples(min(args.signs, args.limit or args.signs), args.seed + 555)
+    styled_strokes, styled_labels = style_samples(at_most(args.styled, args.limit), args.seed + 777)
+    sign_strokes = sign_samples(at_most(args.signs, args.limit), args.seed + 555)
     cut = len(scribble_strokes) * 5 // 6
     started = time.perf_counter()
 
@@ -365,7 +371,7 @@ def robust_data(
         # A plus is an open 4 without its first stroke, an equals sign two 2's feet: signs written
         # beside numbers that scribbles do not teach (benchmarks/symbols.py).
         (draw(sign_strokes, args.seed), training_data.uniform_targets(len(sign_strokes))),
-        # Last, where they were when only the CNN had them: the same rows, the same batches.
+        # Last, where they were when only the CNN had them.
         *redrawn[1:],
     ]
     val_parts = {

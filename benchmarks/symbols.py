@@ -23,14 +23,14 @@ from styles import render_style
 
 from digitpad import MODEL_NAMES
 from digitpad.inference import DigitReader
-from digitpad.signs import SIGNS
+from digitpad.signs import DOLLAR_S, SIGNS
 from digitpad.store import CHAPTER_DIR, load_models, reading_thresholds, store_dir
 from digitpad.styles import arc, path
 
 # Written otherwise than any sign the robust recipe trains on (digitpad/signs.py), to see whether
 # what it learnt holds beyond the paths it was shown.
 OTHER_HANDS = [
-    ("$ two stems", [SIGNS[0][1][0], path((0.4, -0.1), (0.4, 1.1)), path((0.6, -0.1), (0.6, 1.1))]),
+    ("$ two stems", [DOLLAR_S, path((0.4, -0.1), (0.4, 1.1)), path((0.6, -0.1), (0.6, 1.1))]),
     ("+ short bar", [path((0.5, 0.0), (0.5, 1.0)), path((0.25, 0.45), (0.75, 0.45))]),
     ("# upright", [path((0.35, 0.0), (0.35, 1.0)), path((0.65, 0.0), (0.65, 1.0)),
                    path((0.05, 0.33), (0.95, 0.33)), path((0.05, 0.67), (0.95, 0.67))]),

@@ -25,6 +25,8 @@ def in_parallel(
 ) -> np.ndarray:
     """make(chunk, chunk_seed) over CHUNK-sized chunks of items, in worker processes."""
     chunks = [(items[i : i + CHUNK], seed * 100_003 + i) for i in range(0, len(items), CHUNK)]
+    if not chunks:  # none asked for, such as `train.py --signs 0`
+        return np.empty((0, 28, 28), np.float32)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(chunks) == 1:
         return np.concatenate([make(*chunk) for chunk in chunks])

@@ -62,7 +62,7 @@ def test_chapter_recipe(tmp_path, mnist_file):
 def test_robust_recipe(tmp_path, mnist_file):
     pen = data_file("DIGITPAD_PENDIGITS", "pendigits_train_strokes.npz")
     args = ["--limit", "600", "--epochs", "1", "--pen-copies", "1", "--scribbles", "120",
-            "--styled", "200", "--signs", "90", "--data", str(mnist_file), "--pen-data", str(pen),
+            "--styled", "200", "--data", str(mnist_file), "--pen-data", str(pen),
             "--out", str(tmp_path)]  # fmt: skip
     train(*args)
     cards = check_cards(tmp_path, "python train.py " + " ".join(args))
@@ -71,8 +71,8 @@ def test_robust_recipe(tmp_path, mnist_file):
     assert cards["mlp"]["training"]["precision"] == "float32"
     for card in cards.values():
         # 500 MNIST + 2 x 500 redrawn + 600 pen digits + 200 in other styles + 100 scribbles
-        # + 90 signs
-        assert card["training"]["train_images"] == 2490
+        # + 600 signs (3,600 held to --limit)
+        assert card["training"]["train_images"] == 3000
         assert card["training"]["drawn_copies"] == 2
         # One augmented epoch, then the network's final epochs on the images as they are, whose
         # last weights ship.

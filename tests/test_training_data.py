@@ -33,6 +33,8 @@ def test_signs_are_written_in_turn_each_its_own_way():
     assert not np.allclose(first[-1], again[-1])
     images = training_data.rendered_strokes(strokes, seed=0, workers=1)
     assert (images.reshape(len(images), -1).max(axis=1) > 0.9).all(), "every sign leaves ink"
+    # None asked for (train.py --signs 0): no rows, in the shape the others are concatenated in.
+    assert training_data.rendered_strokes([], seed=0).shape == (0, 28, 28)
 
 
 def test_one_hot():
