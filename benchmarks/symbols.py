@@ -7,11 +7,10 @@ Each sign is a pen path in a unit box, jittered, slanted and stretched as a pers
 and drawn on the canvas in a random style, then preprocessed, as benchmarks/styles.py draws the
 styles MNIST lacks. The robust recipe teaches the nine signs of digitpad/signs.py as no digit
 (drawn here with other jitters than it trains on; since 42aaf3a, after the shipped networks were
-trained) and none of the four written otherwise below.
-Prints, for the networks in a store and the chapter's, how many of each sign a network reads as a
-digit it is sure of (with the threshold the app reads it with; the chapter's, which choose none,
-with the rule of thumb) and the digit it reads most: the page would announce that digit, and the
-number reader put it into the number.
+trained) and none of the four written otherwise below. Prints, for the networks in a store and
+the chapter's, how many of each sign a network reads as a digit it is sure of (with the threshold
+the app reads it with; the chapter's, which choose none, with the rule of thumb) and the digit it
+reads most: the page would announce that digit, and the number reader put it into the number.
 """
 
 import argparse

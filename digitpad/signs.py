@@ -7,10 +7,8 @@ for many of them. The robust recipe teaches them as "no digit", like its scribbl
 benchmarks/symbols.py measures how the networks read them, on other jitters of the same paths.
 """
 
-import numpy as np
-
 from digitpad.strokes import Strokes
-from digitpad.styles import arc, jittered, path
+from digitpad.styles import arc, path, written_in_turn
 
 SMALL_RING = arc(0, 0, 0.13, 0.15, 0, 360, 16)
 DOLLAR_S = path((0.85, 0.2), (0.6, 0.05), (0.3, 0.07), (0.15, 0.25), (0.3, 0.42), (0.7, 0.55),
@@ -37,5 +35,4 @@ SIGNS = [
 
 def sign_samples(count: int, seed: int) -> list[Strokes]:
     """`count` signs, the ones above in turn, each jittered as another person would write it."""
-    rng = np.random.default_rng(seed)
-    return [jittered(SIGNS[i % len(SIGNS)][1], rng) for i in range(count)]
+    return written_in_turn([sign for _, sign in SIGNS], count, seed)

@@ -74,9 +74,13 @@ def jittered(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return to_unit_box([s.astype(np.float32) for s in out])
 
 
+def written_in_turn(shapes: list[Strokes], count: int, seed: int) -> list[Strokes]:
+    """`count` of the shapes, one after another, each jittered as another person would write it."""
+    rng = np.random.default_rng(seed)
+    return [jittered(shapes[i % len(shapes)], rng) for i in range(count)]
+
+
 def style_samples(count: int, seed: int) -> tuple[list[Strokes], np.ndarray]:
     """`count` digits written in the styles above, in turn, each jittered: (strokes, labels)."""
-    rng = np.random.default_rng(seed)
-    chosen = [STYLES[i % len(STYLES)] for i in range(count)]
-    strokes = [jittered(style, rng) for _, _, style in chosen]
-    return strokes, np.array([digit for _, digit, _ in chosen])
+    strokes = written_in_turn([style for _, _, style in STYLES], count, seed)
+    return strokes, np.array([STYLES[i % len(STYLES)][1] for i in range(count)])
