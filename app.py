@@ -17,9 +17,19 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH, PEN_WIDTHS
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
-from digitpad.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.number import NumberReading, digit_in_picture, read_number
-from digitpad.pad import (
+from digitpad.pieces import ink_groups
+from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
+from digitpad.store import learnt_from, store_dir
+from digitpad.verdict import (
+    agreed_digit,
+    drawing_verdict,
+    may_be_a_number,
+    several_digits,
+    too_wide_for_a_digit,
+)
+from digitpad.views.layout import GAP, beside_if_room, columns_that_wrap, width_between
+from digitpad.views.pad import (
     HandedOver,
     clear_pad,
     drawing_pad,
@@ -31,10 +41,7 @@ from digitpad.pad import (
     take_back,
     upload_that_stays,
 )
-from digitpad.pieces import ink_groups
-from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
-from digitpad.store import learnt_from, store_dir
-from digitpad.ui import (
+from digitpad.views.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
     NUMBER_UPLOAD_KEY,
@@ -47,13 +54,6 @@ from digitpad.ui import (
     load_examples,
     load_reader,
     model_problems,
-)
-from digitpad.verdict import (
-    agreed_digit,
-    drawing_verdict,
-    may_be_a_number,
-    several_digits,
-    too_wide_for_a_digit,
 )
 
 if TYPE_CHECKING:

@@ -625,7 +625,6 @@ def finetune_main(args: argparse.Namespace) -> None:
     if (folder := versions.unwritable(store)) is not None:
         sys.exit(f"error: the model folder {folder} cannot be written: fine-tuning saves the "
                  "new CNN there and makes it active")  # fmt: skip
-    base_version = versions.active_version("cnn", store)
     try:
         version, active, result = finetune.finetune_active_cnn(
             store, database, (images, labels),
@@ -640,6 +639,7 @@ def finetune_main(args: argparse.Namespace) -> None:
         sys.exit(f"\nerror: {problem}")  # under the progress line, not on it
     except MnistUnavailable as problem:
         sys.exit("\n" + cannot_load_mnist(problem))
+    base_version = versions.version_card(version, store)["finetuned_from"]  # as it was read
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "

@@ -35,23 +35,39 @@ class MnistUnavailable(Exception):
     failed."""
 
 
-def open_npz(file: str | os.PathLike | io.BytesIO) -> np.lib.npyio.NpzFile:
-    """An .npz archive opened without unpickling anything; ValueError for a file that holds
-    one array (a .npy), which np.load hands back bare, where `with` failed with a TypeError."""
-    loaded = np.load(file, allow_pickle=False)
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError("it holds one array (a .npy file), not an .npz archive of them")
-    return loaded
+def npz_contents(file: str | os.PathLike | io.BytesIO) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive, loaded without unpickling anything; BadDataFile, saying
+    what is wrong, for anything else: a damaged or cut-short archive, pickled objects, a bare
+    .npy (which np.load hands back unzipped), a member that is no array."""
+    try:
+        loaded = np.load(file, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise BadDataFile("it holds one array (a .npy file), not an .npz archive of them")
+        with loaded:
+            arrays = {key: loaded[key] for key in loaded.files}
+    except BadDataFile:
+        raise
+    except ValueError as error:  # object arrays would need unpickling: refused
+        raise BadDataFile(f"it holds something other than plain arrays ({error})") from None
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise BadDataFile(f"it is damaged or no .npz archive ({error})") from None
+    not_arrays = sorted(key for key, value in arrays.items() if not isinstance(value, np.ndarray))
+    if not_arrays:  # NumPy hands back the raw bytes of a member that is no .npy
+        raise BadDataFile(f"its {', '.join(not_arrays)} are not arrays: it is damaged")
+    return arrays
 
 
 def npz_arrays(path: str | os.PathLike, names: tuple[str, ...], what: str) -> list[np.ndarray]:
     """The named arrays of an .npz file; BadDataFile, saying what it should be, if it is not."""
+    expected = f"{path} is not {what}, an .npz of {', '.join(names)}"
     try:
-        with open_npz(path) as f:
-            return [f[name] for name in names]
-    except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        # numpy calls any file that is no array "pickled data": say what was expected instead.
-        raise BadDataFile(f"{path} is not {what}, an .npz of {', '.join(names)}") from error
+        arrays = npz_contents(path)
+    except BadDataFile as error:
+        raise BadDataFile(f"{expected}: {error}") from None
+    missing = [name for name in names if name not in arrays]
+    if missing:
+        raise BadDataFile(f"{expected}: it lacks {', '.join(missing)}")
+    return [arrays[name] for name in names]
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:

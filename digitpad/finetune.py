@@ -20,6 +20,7 @@ from digitpad.batches import Batches
 from digitpad.data import load_mnist, mnist_source, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.jobs import Progress
+from digitpad.preprocess import as_uint8
 from digitpad.store import card_threshold, load_model, made_now
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
@@ -81,7 +82,7 @@ def split_held_out(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     trained-on digits into the held-out set). A few digits may hold none out: the new model is
     then judged on MNIST alone. Were every one held out, none would be, to have some to train on.
     """
-    grays = np.round(np.asarray(images, np.float32) * 255).astype(np.uint8)
+    grays = as_uint8(np.asarray(images, np.float32))  # rounded as samples.input_key rounds them
     draws = np.array(
         [int.from_bytes(hashlib.blake2b(gray.tobytes(), digest_size=8).digest()) for gray in grays]
     )
@@ -373,10 +374,7 @@ def save_as_active(
     base_card = versions.version_card(base_version, store)
     card = finetuned_card(base_card, base_version, result, command, data)
     version = versions.save_version(result.model, card, "cnn", store)
-    if versions.active_version("cnn", store) != base_version:
-        return version, False
-    versions.activate("cnn", version, store)
-    return version, True
+    return version, versions.activate_unless_switched("cnn", version, base_version, store)
 
 
 def finetune_active_cnn(
@@ -397,7 +395,7 @@ def finetune_active_cnn(
     (progress or (lambda fraction, text: None))(0.0, "Loading MNIST and the CNN")
     mnist_train, mnist_test = load_mnist(mnist_file)  # first: a missing file is told at once
     base_version = versions.active_version("cnn", store)
-    base = load_model("cnn", store)
+    base = load_model("cnn", store, version=base_version)  # the one its card will name
     result = finetune(base, mnist_train, mnist_test, yours, progress=progress, **options)
     version, active = save_as_active(result, base_version, command, mnist_file, database, store)
     return version, active, result

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.data import open_npz
+from digitpad.data import BadDataFile, npz_contents
 from digitpad.evaluation import Evaluation
 
 EXAMPLES_PER_DIGIT = 10
@@ -47,9 +47,9 @@ def typical_examples(images: np.ndarray, labels: np.ndarray) -> np.ndarray | Non
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray] | None:
-    """The arrays of a shipped .npz (never pickled objects), or None when it is missing."""
+    """The arrays of a shipped .npz (never pickled objects), or None when it is missing or
+    damaged: the page goes without what it shows."""
     try:
-        with open_npz(path) as f:
-            return {key: f[key] for key in f.files}
-    except (OSError, ValueError):
+        return npz_contents(path)
+    except BadDataFile:
         return None

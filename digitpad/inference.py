@@ -8,6 +8,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from digitpad import NUM_CLASSES
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.evaluation import as_model_input
 from digitpad.models import DESKEW, FIRST_CONV
@@ -120,7 +121,8 @@ class DigitReader:
         batch = as_model_input(images)
         return {
             name: np.concatenate(
-                [_predicted(net, batch[i : i + BATCH]) for i in range(0, len(batch), BATCH)]
+                [np.zeros((0, NUM_CLASSES), np.float32)]  # no images: no rows, not an error
+                + [_predicted(net, batch[i : i + BATCH]) for i in range(0, len(batch), BATCH)]
             )
             for name, net in self.models.items()
         }

@@ -67,9 +67,22 @@ def _readable_calibration(card: dict) -> bool:
 
 
 def load_mistakes(store: Path) -> dict[str, dict[str, np.ndarray]]:
-    """Each model's shipped mistakes (indices, images, labels, probs), by model name."""
+    """Each model's shipped mistakes (indices, images, labels, probs), by model name; a file
+    missing, damaged or not of that form is left out, as the gallery cannot show it."""
     sets = {name: load_npz(Path(store) / f"{name}.mistakes.npz") for name in MODEL_NAMES}
-    return {name: arrays for name, arrays in sets.items() if arrays is not None}
+    return {name: arrays for name, arrays in sets.items() if arrays and are_mistakes(arrays)}
+
+
+def are_mistakes(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether the arrays are N test digits' indices, 28x28 images, labels and 10 probs each."""
+    shapes = {key: np.shape(arrays.get(key)) for key in ("indices", "images", "labels", "probs")}
+    count = shapes["indices"][:1]
+    return (
+        len(count) == 1
+        and shapes["images"] == (*count, 28, 28)
+        and shapes["labels"] == count
+        and shapes["probs"] == (*count, NUM_CLASSES)
+    )
 
 
 def summary(card: dict) -> dict[str, str]:

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitpad import NUM_CLASSES
-from digitpad.data import open_npz
+from digitpad.data import BadDataFile, npz_contents
 from digitpad.images import png_bytes
 from digitpad.preprocess import as_uint8, extract_ink
 from digitpad.samples import (
@@ -212,7 +212,7 @@ def _kept_drawing(data: bytes, what: str) -> bytes:
     return data
 
 
-def probabilities(values: np.ndarray) -> bool:
+def are_probabilities(values: np.ndarray) -> bool:
     """Whether every value is a probability: a negative one or infinity, saved as a model's
     answer, read as that model's digit on the page and counted in its accuracy."""
     return bool(np.all((values >= 0) & (values <= 1)))
@@ -220,15 +220,9 @@ def probabilities(values: np.ndarray) -> bool:
 
 def _rows_from_npz(data: bytes) -> list[tuple]:
     try:
-        with open_npz(io.BytesIO(data)) as f:
-            arrays = {key: f[key] for key in f.files}
-    except ValueError as error:  # object arrays would need unpickling: refused
-        raise BadSampleFile(f"the .npz holds something other than plain arrays ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise BadSampleFile(f"the .npz file is damaged ({error})") from None
-    not_arrays = sorted(key for key, value in arrays.items() if not isinstance(value, np.ndarray))
-    if not_arrays:  # NumPy hands back the raw bytes of a member that is no .npy
-        raise BadSampleFile(f"the .npz's {', '.join(not_arrays)} are not arrays: damaged")
+        arrays = npz_contents(io.BytesIO(data))
+    except BadDataFile as error:
+        raise BadSampleFile(f"the .npz file: {error}") from None
     missing = {"labels", "images"} - arrays.keys()
     if missing:
         raise BadSampleFile(f"the .npz lacks {', '.join(sorted(missing))}: not a DigitPad export")
@@ -265,7 +259,7 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     for name, p in probs.items():
         numbers = np.issubdtype(p.dtype, np.floating) or np.issubdtype(p.dtype, np.integer)
         given = p[~np.isnan(p).any(axis=1)] if numbers and p.ndim == 2 else p  # NaN: no answer
-        if p.shape != (count, NUM_CLASSES) or not numbers or not probabilities(given):
+        if p.shape != (count, NUM_CLASSES) or not numbers or not are_probabilities(given):
             raise BadSampleFile(
                 f"the .npz's probs_{name} must be ({count}, 10) probabilities, each in [0, 1] "
                 f"(it is {p.shape} {p.dtype})"
@@ -344,7 +338,9 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             extra = manifest.get(base, {})
             try:
                 answers = {k: np.asarray(p, np.float32) for k, p in extra.get("probs", {}).items()}
-                if any(p.shape != (NUM_CLASSES,) or not probabilities(p) for p in answers.values()):
+                if any(
+                    p.shape != (NUM_CLASSES,) or not are_probabilities(p) for p in answers.values()
+                ):
                     raise ValueError
             except (AttributeError, TypeError, ValueError):
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None

@@ -182,6 +182,8 @@ def _trouble(path: str | os.PathLike, error: sqlite3.Error) -> str:
             f"{path} is held by another program writing to it (after {BUSY_TIMEOUT_S:.0f} s of "
             "waiting): try again in a moment"
         )
+    if "disk is full" in str(error):
+        return f"{path} cannot grow: its disk is full ({error}); nothing was half-written"
     if "readonly" in str(error):
         return f"{path} cannot be written (the file or its folder is read-only): it can be read"
     return f"{path}: {error}"
@@ -194,7 +196,10 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield connection
     except BaseException:
-        connection.execute("ROLLBACK")
+        # SQLite has undone it already after a full disk or an I/O error, and a ROLLBACK then
+        # would raise in place of the error that says what went wrong.
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
 

@@ -117,9 +117,18 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
         ) from error
 
 
-def load_model(name: str, store: Path | None = None, shipped: bool = False) -> keras.Model:
-    """Load a digit model: the active version of it if there is one, or the `shipped` one."""
-    path = Path(store or store_dir()) / f"{name}.keras" if shipped else model_path(name, store)
+def load_model(
+    name: str, store: Path | None = None, shipped: bool = False, version: str | None = None
+) -> keras.Model:
+    """Load a digit model: the active version of it if there is one, or the `shipped` one, or
+    the saved `version` named (a version read from active.json once, not read again)."""
+    store = Path(store or store_dir())
+    if version is not None and VERSION_NAME.fullmatch(version):
+        path = store / VERSIONS_DIR / f"{version}.keras"
+    elif shipped or version == name:
+        path = store / f"{name}.keras"
+    else:
+        path = model_path(name, store)
     remedy = f"Retrain it with `{retrain_command(name)}`."
     net = _loaded(path, remedy)
     if tuple(net.input_shape[1:]) != INPUT_SHAPE or tuple(net.output_shape[1:]) != (NUM_CLASSES,):

@@ -16,8 +16,16 @@ import datetime
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+try:
+    import fcntl
+except ImportError:  # Windows: the threads of one server are still kept in turn
+    fcntl = None
 
 from digitpad.store import (
     ACTIVE_FILE,
@@ -35,6 +43,8 @@ if TYPE_CHECKING:
     import keras
 
 STAMP = "%Y%m%dT%H%M%SZ"  # a version's UTC time in its name, as VERSION_NAME matches it
+LOCK_FILE = ".lock"  # in versions/: held while a version is named or active.json rewritten
+_CHANGING = threading.Lock()
 
 
 def versions_dir(store: Path | None = None) -> Path:
@@ -92,16 +102,30 @@ def unwritable(store: Path | None = None) -> Path | None:
     return None
 
 
+@contextmanager
+def changing_versions(store: Path | None = None) -> Iterator[None]:
+    """Held while active.json is read and written again, or a new version's name is taken: two
+    sessions switching at once each read the other's switch rather than undo it. One thread of
+    the server at a time, and one process where the system locks files (the app beside
+    `train.py --finetune-on`); the lock goes with the process, however it ends."""
+    folder = versions_dir(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _CHANGING, open(folder / LOCK_FILE, "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def save_version(net: keras.Model, card: dict, name: str, store: Path | None = None) -> str:
     """Save a model and its card as a new version (not yet active); returns the version."""
     folder = versions_dir(store)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.UTC).strftime(STAMP)
-    version, n = f"{name}-{stamp}", 1
-    while (folder / f"{version}.keras").exists():  # two saved within the same second
-        n += 1
-        version = f"{name}-{stamp}-{n}"
-    write_card(version, {**card, "version": version}, folder)
+    with changing_versions(store):  # the name taken by its card, before another takes it
+        stamp = datetime.datetime.now(datetime.UTC).strftime(STAMP)
+        version, n = f"{name}-{stamp}", 1
+        while any((folder / f"{version}{end}").exists() for end in (".keras", ".json")):
+            n += 1  # two saved within the same second
+            version = f"{name}-{stamp}-{n}"
+        write_card(version, {**card, "version": version}, folder)
     # Written under a name list_versions ignores, then renamed: a version is whole or absent.
     try:
         with written_whole(folder / f"{version}.keras") as path:
@@ -114,6 +138,24 @@ def save_version(net: keras.Model, card: dict, name: str, store: Path | None = N
 
 def activate(name: str, version: str, store: Path | None = None) -> None:
     """Make `version` the one the app reads; `name` itself means the shipped model."""
+    with changing_versions(store):
+        _activate(name, version, store)
+
+
+def activate_unless_switched(
+    name: str, version: str, instead_of: str, store: Path | None = None
+) -> bool:
+    """Make `version` the one the app reads if `instead_of` still is (another made active
+    meanwhile, in another session or from the command line, is that person's choice, and
+    stands); whether it did."""
+    with changing_versions(store):
+        if active_version(name, store) != instead_of:
+            return False
+        _activate(name, version, store)
+        return True
+
+
+def _activate(name: str, version: str, store: Path | None) -> None:
     if version not in list_versions(name, store):
         raise ValueError(f"no version {version!r} of {name} in {versions_dir(store)}")
     active = active_versions(store)
@@ -122,8 +164,8 @@ def activate(name: str, version: str, store: Path | None = None) -> None:
     else:
         active[name] = version
     path = Path(store or store_dir()) / ACTIVE_FILE
-    # A file of its own for each switch (two sessions may switch at once), then renamed: readers
-    # see the old active.json or the new one, never half of one.
+    # Written to a file of its own, then renamed: readers see the old active.json or the new
+    # one, never half of one.
     partial = tempfile.NamedTemporaryFile(
         "w", dir=path.parent, prefix=f".{ACTIVE_FILE}.", suffix=".partial", delete=False
     )
@@ -145,6 +187,7 @@ def rollback_target(name: str, store: Path | None = None) -> str:
 
 def rollback(name: str, store: Path | None = None) -> str:
     """Make the active version's base active again; returns it."""
-    base = rollback_target(name, store)
-    activate(name, base, store)
+    with changing_versions(store):
+        base = rollback_target(name, store)
+        _activate(name, base, store)
     return base

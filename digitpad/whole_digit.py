@@ -23,7 +23,6 @@ from digitpad.store import WHOLE_DIGIT, WHOLE_DIGIT_SHAPE_FEATURES
 from digitpad.written_numbers import DIGITS_PER_NUMBER, Number, make_numbers
 
 NAME = WHOLE_DIGIT
-SHAPE_FEATURES = WHOLE_DIGIT_SHAPE_FEATURES
 # A candidate is one whole digit when it holds this share of one digit's ink and at most
 # STRAY_SHARE of any other's (touching digits share a few pixels).
 WHOLE_SHARE = 0.9
@@ -39,7 +38,7 @@ TOUCH_SHARE = 0.4
 def build() -> keras.Model:
     """Two small conv blocks on the candidate's 28x28 image; its shape joins before the end."""
     image = keras.Input(shape=INPUT_SHAPE, name="image")
-    shape = keras.Input(shape=(SHAPE_FEATURES,), name="shape")
+    shape = keras.Input(shape=(WHOLE_DIGIT_SHAPE_FEATURES,), name="shape")
     x = layers.Conv2D(16, 3, activation="relu", name="conv1")(image)
     x = layers.MaxPooling2D(name="pool1")(x)
     x = layers.Conv2D(32, 3, activation="relu", name="conv2")(x)
@@ -56,7 +55,11 @@ def labelled_candidates(number: Number) -> tuple[np.ndarray, np.ndarray, np.ndar
     """The reader's candidates in one number: images, shape features, and 1 for a whole digit."""
     ink, _, candidates = find_candidates(number.image)
     if not candidates:
-        return np.zeros((0, 28, 28), np.float32), np.zeros((0, SHAPE_FEATURES)), np.zeros(0)
+        return (
+            np.zeros((0, 28, 28), np.float32),
+            np.zeros((0, WHOLE_DIGIT_SHAPE_FEATURES)),
+            np.zeros(0),
+        )
     working = ink.mask.shape[::-1]
     digits = [
         cv2.resize(mask.astype(np.uint8), working, interpolation=cv2.INTER_AREA) > 0

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, layout, report, ui, versions
+from digitpad import charts, report, versions
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.store import (
     active_versions,
@@ -16,6 +16,7 @@ from digitpad.store import (
     retrain_command,
     store_dir,
 )
+from digitpad.views import layout, ui
 
 GALLERY_PAGE = 48  # digits shown at once
 WHICH = {

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from digitpad import charts, layout, ui
+from digitpad import charts
 from digitpad.store import store_dir
+from digitpad.views import layout, ui
 
 MLP_UNITS = 16  # hidden units shown, those the digit excites most
 # A phone's page is about 360 pixels wide: 16 maps a row were 20 pixels each, under a figure

@@ -4,7 +4,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, layout, ui
+from digitpad import charts
+from digitpad.views import layout, ui
 
 ALIKE = 3  # learned filters shown beside each hand-made one
 START_GRID = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]  # Sobel's vertical edge, a classic to edit

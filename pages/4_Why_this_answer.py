@@ -5,8 +5,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitpad import charts, layout, ui
+from digitpad import charts
 from digitpad.store import load_card, store_dir
+from digitpad.views import layout, ui
 
 MAP_WIDTH = 220  # pixels: three maps a row beside the sidebar at 1280, two on a tablet
 CONTROLS_WIDTH = 160  # pixels: the sliders, and the digit moved

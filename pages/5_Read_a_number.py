@@ -5,12 +5,13 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, layout, pad, ui
+from digitpad import charts
 from digitpad.drawn import PEN_WIDTHS
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
 from digitpad.number import NO_DIGITS, NumberReading, read_number
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
+from digitpad.views import layout, pad, ui
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 READ_WIDTH = 300  # pixels, at least: the numbers read, beside the pad where the row has room

@@ -5,9 +5,10 @@ import functools
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, jobs, layout, sample_files, samples, ui, versions
+from digitpad import charts, jobs, sample_files, samples, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import active_versions, lost_versions, store_dir
+from digitpad.views import layout, ui
 
 PER_PAGE = 24
 

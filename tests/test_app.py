@@ -41,7 +41,7 @@ def run_app(drawing=None) -> AppTest:
     return app.run()
 
 
-# Where the Read a number page's uploader keeps a picture handed to it (digitpad.pad).
+# Where the Read a number page's uploader keeps a picture handed to it (digitpad.views.pad).
 HANDED_OVER_KEYS = ("number_upload_kept", "number_upload_from_before")
 
 

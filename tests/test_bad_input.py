@@ -8,6 +8,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -27,15 +28,16 @@ from browser import (
 )
 from PIL import Image
 from playwright.sync_api import expect
+from streamlit.testing.v1 import AppTest
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
 
-from conftest import draw_polyline, opaque_canvas, read_only
+from conftest import REPO, draw_polyline, opaque_canvas, read_only
 from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import PICTURE_UPLOAD_MB, UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
 from digitpad.store import retrain_command
-from digitpad.ui import load_examples
+from digitpad.views.ui import load_examples
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
 
@@ -626,9 +628,49 @@ def test_a_picture_of_two_channels_is_said_so(monkeypatch):
         decode_image(png)
 
 
-def test_a_shipped_npz_that_is_one_array_is_passed_over(store_copy):
+def npz_bytes(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+SHIPPED_EXAMPLES = {"images": np.zeros((10, 28, 28), np.uint8), "labels": np.arange(10)}
+DAMAGED_NPZ = {
     # A .npy saved under the .npz's name: np.load hands back the array, and `with` failed.
-    (store_copy / "examples.npz").unlink()  # a link to the shipped file: replaced, not written
-    with (store_copy / "examples.npz").open("wb") as file:
-        np.save(file, np.zeros((10, 28, 28), np.uint8))
+    "one array": npy_bytes(SHIPPED_EXAMPLES["images"]),
+    # A copy cut short, or a member that is no .npy: a zipfile.BadZipFile or raw bytes, each a
+    # traceback on the drawing page, every page's sidebar and the Training report.
+    "cut short": npz_bytes(**SHIPPED_EXAMPLES)[:300],
+    "member no array": zip_bytes(
+        {"images.npy": npy_bytes(SHIPPED_EXAMPLES["images"]), "labels.npy": b"garbage"}
+    ),
+    # Whole arrays, but not the digits the file is for: the Training report read a mistake's
+    # "indices" that were not there.
+    "flattened digits": npz_bytes(images=np.zeros((10, 784), np.uint8), labels=np.arange(10)),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_NPZ)
+def test_a_damaged_shipped_npz_is_passed_over(store_copy, damage):
+    for name in ("examples.npz", "cnn.mistakes.npz"):
+        (store_copy / name).unlink()  # a link to the shipped file: replaced, not written
+        (store_copy / name).write_bytes(DAMAGED_NPZ[damage])
     assert load_examples(store_copy) is None
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception and any(t.startswith("CNN reads 1") for t in chart_titles(app))
+    report = AppTest.from_file(str(REPO / "pages" / "1_Training_report.py"), default_timeout=120)
+    assert not report.run().exception

@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO, read_only
 from digitpad import finetune, jobs, sample_files, samples, store, versions
 from digitpad.images import png_bytes
+from digitpad.preprocess import as_uint8
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_a_save_or_a_switch_that_fails_leaves_nothing_behind(store_copy, monkeyp
     with pytest.raises(OSError, match="No space"):
         versions.save_version(SimpleNamespace(save=no_room), {}, "cnn", store_copy)
     assert versions.list_versions("cnn", store_copy) == ["cnn"]
-    assert not list((store_copy / "versions").iterdir())
+    assert [p.name for p in (store_copy / "versions").iterdir()] == [versions.LOCK_FILE]
     (store_copy / "versions" / "cnn-20250101T000000Z.keras").symlink_to(store_copy / "cnn.keras")
     monkeypatch.setattr(versions.os, "replace", no_room)
     with pytest.raises(OSError, match="No space"):
@@ -171,6 +172,31 @@ def test_versions_switched_from_two_threads_at_once(store_copy):
     assert (store_copy / "active.json").stat().st_mode & 0o777 == 0o644
 
 
+def test_two_models_switched_at_once_both_stay_switched(store_copy, monkeypatch):
+    # Each switch read active.json, changed it and wrote it back: of two at once, the second
+    # wrote back what it had read before the first was written, and the first was undone.
+    folder = store_copy / "versions"
+    folder.mkdir(exist_ok=True)
+    chosen = {"mlp": "mlp-20250101T000000Z", "cnn": "cnn-20250101T000000Z"}
+    for name, version in chosen.items():
+        (folder / f"{version}.keras").symlink_to(store_copy / f"{name}.keras")
+    read_now = versions.active_versions
+
+    def read_slowly(store=None):
+        active = read_now(store)
+        time.sleep(0.2)  # the other switch comes in here, if it may
+        return active
+
+    monkeypatch.setattr(versions, "active_versions", read_slowly)
+    workers = [threading.Thread(target=versions.activate, args=(name, version, store_copy))
+               for name, version in chosen.items()]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert {name: versions.active_version(name, store_copy) for name in chosen} == chosen
+
+
 def test_a_digit_is_held_out_or_trained_on_whatever_digits_are_beside_it(yours):
     # Held out by position in a shuffle, digits a model was fine-tuned on moved into the set it
     # was judged on once a digit was added or deleted.
@@ -183,8 +209,10 @@ def test_a_digit_is_held_out_or_trained_on_whatever_digits_are_beside_it(yours):
         fewer_trained, fewer_held = finetune.split_held_out(fewer)
         assert {fewer[i].tobytes() for i in fewer_held} <= held_images
         assert not {fewer[i].tobytes() for i in fewer_trained} & held_images
-    # As an export keeps them, 8-bit grays: a zip's round trip keeps each digit's side.
-    gray = np.round(images * 255) / 255
+    # As a zip export keeps them, 8-bit grays, and an import reads them back: each digit keeps
+    # its side (rounded in float32, not as the export rounds, a digit halfway between two grays
+    # changed sides).
+    gray = np.stack([samples.input_image(as_uint8(image)) for image in images])
     assert np.array_equal(finetune.split_held_out(gray)[1], held)
 
 

@@ -102,6 +102,21 @@ def test_a_file_that_is_no_database_says_so(tmp_path):
         samples.count_samples(db)
 
 
+def test_a_full_disk_is_said_and_the_digits_saved_before_stay(tmp_path):
+    db_path = tmp_path / "samples.db"
+    samples.add_sample(db_path, **sample(1))
+    big = sample(2, canvas_bytes=1 << 20)
+    row = samples.sample_row(big["canvas_png"], big["image"], 2, big["probs"], samples.utc_now())
+    # The disk full after the file's pages so far; SQLite undoes the write itself, and undoing
+    # it again said "cannot rollback - no transaction is active" in place of what went wrong.
+    with pytest.raises(samples.SamplesUnavailable, match="disk is full.*nothing was half-written"):
+        with samples.connect(db_path) as db:
+            db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+            with samples.transaction(db):
+                db.execute(samples.INSERT, row)
+    assert [s.label for s in assert_whole(db_path)] == [1]
+
+
 def test_concurrent_writes_from_8_threads_all_land(tmp_path):
     db = tmp_path / "samples.db"  # new: the threads race to create it too
     threads, per_thread = 8, 25

@@ -12,10 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, canvas_state, mnist_on_canvas, read_only
-from digitpad import finetune, jobs, samples, store, ui, versions
+from digitpad import finetune, jobs, samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
-from digitpad.ui import a_digit
+from digitpad.views import ui
+from digitpad.views.ui import a_digit
 
 PAGE = str(REPO / "pages" / "6_Your_digits.py")
 VERSION = "cnn-20250101T000000Z"
