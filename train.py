@@ -59,7 +59,14 @@ from digitpad.finetune import BATCH_SIZE as FINETUNE_BATCH_SIZE
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
 from digitpad.signs import SIGNS, sign_samples
-from digitpad.store import STORE_ENV, made_now, source_commit, write_card, written_whole
+from digitpad.store import (
+    SHIPPED_STORE,
+    STORE_ENV,
+    made_now,
+    source_commit,
+    write_card,
+    written_whole,
+)
 from digitpad.styles import STYLES, style_samples
 
 # -----------------------------------------------------------------------------
@@ -109,6 +116,7 @@ DRAWN_COPIES = 2
 # two-layer MLP's validation rose on all three sets (MNIST 99.18% -> 99.32%, drawn 98.28% ->
 # 98.32%, pen 98.60% -> 98.70%).
 FINAL_EPOCHS = {"mlp": 2, "cnn": 2}
+MIN_LIMIT = 300  # --limit: fewer left no digit of some kind to write numbers with
 FINAL_LEARNING_RATE = 1e-4
 # The whole-digit network: the candidates cut from 4,000 numbers (about 117,000, a fifth of
 # them whole digits) read numbers better than those from 2,000 (on a tuning seed, 84.8% exactly
@@ -157,7 +165,8 @@ def parse_args() -> argparse.Namespace:
         type=count(1),
         default=epochs,
         help=f"(default: {CHAPTER_EPOCHS} chapter; robust MLP {ROBUST_EPOCHS['mlp']}, CNN "
-        f"{ROBUST_EPOCHS['cnn']}, whole-digit {WHOLE_DIGIT_EPOCHS})",
+        f"{ROBUST_EPOCHS['cnn']}, whole-digit {WHOLE_DIGIT_EPOCHS}; the robust MLP and CNN then "
+        "train --final-epochs more)",
     )
     parser.add_argument(
         "--patience",
@@ -246,7 +255,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--limit",
         type=count(1),
-        help="train on the first N images only (smoke tests); with --finetune-on, mix in N "
+        help=f"train on the first N MNIST training images only, at least {MIN_LIMIT}, into "
+        "another --out than the shipped models' (smoke tests); with --finetune-on, mix in N "
         "MNIST digits rather than 10,000",
     )
     parser.add_argument(
@@ -261,6 +271,8 @@ def parse_args() -> argparse.Namespace:
         ("--data", args.data or os.environ.get(MNIST_ENV)),
         ("--pen-data", args.pen_data if needs_pen else None),
     ):
+        if path and Path(path).is_dir():
+            parser.error(f"{flag}: {path} is a folder: name the file in it")
         if path and not Path(path).is_file():
             parser.error(f"{flag}: no such file: {path}")
     if not args.finetune_on:
@@ -270,6 +282,17 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"--out: cannot make the folder {args.out}: {error.strerror}")
         if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
             parser.error(f"--out: cannot write in the folder {args.out}")
+    if args.limit and not args.finetune_on:
+        if args.limit < MIN_LIMIT:
+            parser.error(
+                f"--limit: at least {MIN_LIMIT} images, not {args.limit}: a sixth of them "
+                "validate, and the whole-digit network writes numbers with the rest"
+            )
+        if Path(args.out).resolve() == SHIPPED_STORE:
+            parser.error(
+                f"--limit: models trained on a slice would replace the shipped ones in "
+                f"{args.out}, and read far worse: name another folder with --out"
+            )
     if args.patience is None:
         args.patience = PATIENCE[args.recipe]
     if args.batch_size is None and not args.finetune_on:  # fine-tuning has its own default
@@ -615,9 +638,9 @@ def finetune_main(args: argparse.Namespace) -> None:
         images, labels = samples.training_arrays(database)
     except samples.SamplesUnavailable as problem:  # not an SQLite file, or not DigitPad's
         if database.suffix.lower() in (".npz", ".zip"):  # what the Your digits page exports
-            sys.exit(f"error: {database} is an export of digits, not a database of them: import "
-                     "it on the Your digits page, then fine-tune on that page's database, "
-                     f"{samples.default_path()} (or ${samples.SAMPLES_ENV})")  # fmt: skip
+            sys.exit(f"error: {database} is no database of digits: if it is one exported from "
+                     "the Your digits page, import it there, then fine-tune on that page's "
+                     f"database, {samples.default_path()} (or ${samples.SAMPLES_ENV})")  # fmt: skip
         sys.exit(f"error: cannot read your digits: {problem}")
     if len(labels) < finetune.MIN_SAMPLES:
         sys.exit(f"error: {database} holds {len(labels)} digits; fine-tuning needs "
@@ -681,24 +704,44 @@ def main() -> None:
             pen = pen_digit_parts(args.pen_data)
         except BadDataFile as error:
             sys.exit(f"error: --pen-data: {error}")
-    if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
-        # Numbers written with the digits the networks train on, never the validation digits.
-        split = len(x_train) - val_count
-        train_whole_digit(args, x_train[:split], y_train[:split])
-    if args.model == whole_digit.NAME:
-        return
-    names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
-    if args.recipe == "robust":
-        copies = DRAWN_COPIES if args.drawn_copies is None else args.drawn_copies
-        train, val, val_parts = robust_data(x_train, y_train, val_count, pen, args, copies)
-    else:
-        copies = 0
-        train, val, val_parts = chapter_data(x_train, y_train, val_count)
+    written = []  # the models written to --out so far
+    try:
+        if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
+            # Numbers written with the digits the networks train on, never the validation ones.
+            split = len(x_train) - val_count
+            train_whole_digit(args, x_train[:split], y_train[:split])
+            written.append(whole_digit.NAME)
+        if args.model == whole_digit.NAME:
+            return
+        names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
+        if args.recipe == "robust":
+            copies = DRAWN_COPIES if args.drawn_copies is None else args.drawn_copies
+            train, val, val_parts = robust_data(x_train, y_train, val_count, pen, args, copies)
+        else:
+            copies = 0
+            train, val, val_parts = chapter_data(x_train, y_train, val_count)
 
-    with written_whole(Path(args.out) / "examples.npz") as path:
-        save_examples(path, x_test, y_test)
-    for name in names:
-        train_one(name, args, train, val, val_parts, (x_test, y_test), copies)
+        with written_whole(Path(args.out) / "examples.npz") as path:
+            save_examples(path, x_test, y_test)
+        for name in names:
+            train_one(name, args, train, val, val_parts, (x_test, y_test), copies)
+            written.append(name)
+    except KeyboardInterrupt:
+        print(f"\nstopped: {' and '.join(written) or 'no model'} written to {args.out}; the "
+              "others there are as they were", file=sys.stderr)  # fmt: skip
+        sys.exit(130)
+    say_if_a_version_is_read_instead(Path(args.out), written)
+
+
+def say_if_a_version_is_read_instead(store: Path, written: list[str]) -> None:
+    """A fine-tuned version the pages read goes on being read in place of a model just
+    trained; the person is told, and where to switch."""
+    from digitpad import versions
+
+    for name in written:
+        if (active := versions.active_version(name, store)) != name:
+            print(f"note: the pages read {versions.title(active)} in place of the {name} just "
+                  "trained; the Your digits page sets the shipped one to be read")  # fmt: skip
 
 
 if __name__ == "__main__":

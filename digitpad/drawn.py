@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 
-from digitpad.data import npz_arrays
+from digitpad.data import BadDataFile, npz_arrays
 from digitpad.preprocess import MNIST_SIZE, to_mnist
 from digitpad.strokes import Strokes, mnist_to_strokes_batch, to_unit_box
 
@@ -234,16 +234,58 @@ PEN_ARRAYS = ("points", "stroke_ptr", "sample_ptr", "labels", "writer")
 
 def load_pen_digits(path: str | PathLike) -> tuple[list[Strokes], np.ndarray, np.ndarray]:
     """Tablet-written digits as (strokes in the unit box, labels, writers)."""
-    points, stroke_ptr, sample_ptr, labels, writers = npz_arrays(
-        path, PEN_ARRAYS, "the pen digits file (pendigits_train_strokes.npz)"
-    )
+    what = "the pen digits file (pendigits_train_strokes.npz)"
+    points, stroke_ptr, sample_ptr, labels, writers = npz_arrays(path, PEN_ARRAYS, what)
+    problem = pen_digits_problem(points, stroke_ptr, sample_ptr, labels, writers)
+    if problem:
+        raise BadDataFile(f"{path} is not {what}: {problem}")
     strokes = np.split(points.astype(np.float32), stroke_ptr[1:-1])
     digits = [to_unit_box(strokes[first:last]) for first, last in pairwise(sample_ptr)]
     return digits, labels, writers
 
 
+def pen_digits_problem(
+    points: np.ndarray,
+    stroke_ptr: np.ndarray,
+    sample_ptr: np.ndarray,
+    labels: np.ndarray,
+    writers: np.ndarray,
+) -> str | None:
+    """What is wrong with the pen digits' arrays, as their README lays them out; None when
+    nothing is: points (P, 2), strokes and digits as runs of them, a label and a writer each."""
+
+    def runs(pointers: np.ndarray, items: int) -> bool:
+        return (
+            pointers.ndim == 1
+            and len(pointers) >= 2
+            and np.issubdtype(pointers.dtype, np.integer)
+            and pointers[0] == 0
+            and pointers[-1] == items
+            and bool((np.diff(pointers) > 0).all())
+        )
+
+    if points.ndim != 2 or points.shape[1] != 2 or not np.issubdtype(points.dtype, np.number):
+        return f"points are {points.shape} {points.dtype}, not (P, 2) coordinates"
+    if not np.isfinite(points).all():
+        return "points hold values that are not finite"
+    if not runs(stroke_ptr, len(points)):
+        return "stroke_ptr does not cut the points into strokes"
+    if not runs(sample_ptr, len(stroke_ptr) - 1):
+        return "sample_ptr does not cut the strokes into digits"
+    digits = len(sample_ptr) - 1
+    if labels.shape != (digits,) or not np.isin(labels, range(10)).all():
+        return f"labels are not one digit 0-9 for each of the {digits} digits"
+    if writers.shape != (digits,):
+        return f"writer is not one writer for each of the {digits} digits"
+    missing = [part for part, chosen in PEN_WRITERS.items() if not np.isin(writers, chosen).any()]
+    if missing:
+        return f"no digits by the {' or '.join(missing)} writers (writers {PEN_WRITERS_SAID})"
+    return None
+
+
 # The tablet set's 30 writers, kept apart: models train on some hands and are tested on others.
 PEN_WRITERS = {"train": range(1, 21), "validation": range(21, 25), "test": range(25, 31)}
+PEN_WRITERS_SAID = ", ".join(f"{r.start}-{r.stop - 1} {part}" for part, r in PEN_WRITERS.items())
 
 
 def pen_digit_parts(path: str | PathLike) -> dict[str, tuple[list[Strokes], np.ndarray]]:

@@ -32,13 +32,14 @@ if TYPE_CHECKING:
 
 SAMPLES_ENV = "DIGITPAD_SAMPLES"
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to commit before giving up
-SCHEMA = """
+IMAGE_BYTES = 28 * 28 * 4  # a 28x28 input as float32
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created TEXT NOT NULL,
     label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
     canvas_png BLOB NOT NULL,
-    image BLOB NOT NULL CHECK (length(image) = 3136),
+    image BLOB NOT NULL CHECK (length(image) = {IMAGE_BYTES}),
     predictions TEXT NOT NULL
 )
 """
@@ -368,6 +369,17 @@ def training_arrays(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     is only read (`train.py --finetune-on` may be handed another program's database)."""
     with connect(path, create=False) as db:
         rows = db.execute("SELECT image, label FROM samples ORDER BY id").fetchall()
+    # The table's checks hold these in DigitPad's file; a table of its columns made elsewhere
+    # need not have them.
+    damaged = sum(
+        not (isinstance(image, bytes) and len(image) == IMAGE_BYTES and label in range(10))
+        for image, label in rows
+    )
+    if damaged:
+        raise SamplesUnavailable(
+            f"{path}: {damaged} of its {len(rows)} digits are no 28x28 input with a label 0-9 "
+            "(damaged, or written by another program)"
+        )
     images = np.array([np.frombuffer(image, np.float32) for image, _ in rows], np.float32)
     return images.reshape(-1, 28, 28), np.array([label for _, label in rows], np.int64)
 

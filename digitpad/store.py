@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -45,8 +46,15 @@ WHOLE_DIGIT = "whole_digit"
 WHOLE_DIGIT_SHAPE_FEATURES = 4
 
 
-def retrain_command(name: str) -> str:
-    return f"python train.py --model {name}"
+def retrain_command(name: str, store: Path | None = None) -> str:
+    """The train.py command that makes the model `name` again where it is read from: `store`,
+    named where train.py would write elsewhere, by the chapter's recipe in the chapter's."""
+    command = f"python train.py --model {name}"
+    if store is not None and Path(store).name == CHAPTER_DIR:
+        command += " --recipe chapter"
+    if store is not None and Path(store).resolve() != store_dir().resolve():
+        command += f" --out {shlex.quote(str(store))}"
+    return command
 
 
 # Fine-tuned models live in versions/ (see digitpad/versions.py); active.json names the one the
@@ -129,12 +137,27 @@ def load_model(
         path = store / f"{name}.keras"
     else:
         path = model_path(name, store)
-    remedy = f"Retrain it with `{retrain_command(name)}`."
+    if path.parent.name == VERSIONS_DIR:  # retrained, the shipped one would be, not this
+        remedy = (
+            f"The Your digits page sets the shipped {name.upper()} or another version to be read."
+        )
+    else:
+        remedy = f"Retrain it with `{retrain_command(name, store)}`."
     net = _loaded(path, remedy)
     if tuple(net.input_shape[1:]) != INPUT_SHAPE or tuple(net.output_shape[1:]) != (NUM_CLASSES,):
         raise ModelUnavailable(
             f"Model file {path} takes {net.input_shape} and gives {net.output_shape}, "
             f"not 28x28 digits to 10 probabilities. {remedy}"
+        )
+    from digitpad.models import FIRST_CONV, MLP_HIDDEN  # imported by _loaded already
+
+    # The layer the pages show of each: one network saved under the other's name has not got it.
+    shown = {"mlp": (MLP_HIDDEN, "first hidden layer"), "cnn": (FIRST_CONV, "first conv layer")}
+    layer, said = shown[name]
+    if layer not in {each.name for each in net.layers}:
+        raise ModelUnavailable(
+            f"Model file {path} has no {said} ({layer}): it is no {name.upper()} of DigitPad's. "
+            f"{remedy}"
         )
     return net
 
@@ -144,7 +167,8 @@ def load_whole_digit(store: Path | None = None) -> keras.Model:
     path = Path(store or store_dir()) / f"{WHOLE_DIGIT}.keras"
     remedy = (
         f"Numbers are cut into digits by the shape of their ink alone until it is retrained "
-        f"with `{retrain_command(WHOLE_DIGIT)}`."
+        # Where its file is: the chapter's folder links the shipped one.
+        f"with `{retrain_command(WHOLE_DIGIT, path.resolve().parent)}`."
     )
     net = _loaded(path, remedy)
     inputs = net.input_shape if isinstance(net.input_shape, list) else [net.input_shape]

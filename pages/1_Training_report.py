@@ -107,7 +107,7 @@ for version in active_versions(store).values():
 for name in charts.MODEL_TITLES.keys() - cards.keys():
     st.error(
         f"The model card {name}.json is missing, incomplete or damaged. "
-        f"Retrain with `{retrain_command(name)}`."
+        f"Retrain with `{retrain_command(name, store)}`."
     )
 if not cards:
     st.stop()

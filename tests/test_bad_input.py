@@ -36,7 +36,7 @@ from conftest import REPO, draw_polyline, opaque_canvas, read_only
 from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import PICTURE_UPLOAD_MB, UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
-from digitpad.store import retrain_command
+from digitpad.store import CHAPTER_DIR, SHIPPED_STORE, STORE_ENV, retrain_command
 from digitpad.views.ui import load_examples
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
@@ -435,9 +435,11 @@ def break_model(store, name: str, kind: str) -> None:
         path.write_bytes(intact[: len(intact) // 2])
     elif kind == "incompatible":
         incompatible_model(path)
+    elif kind == "the other network":  # an MLP saved as the CNN: a traceback as it loaded
+        path.write_bytes((store / f"{OTHER[name].lower()}.keras").read_bytes())
 
 
-MODEL_FAULTS = ["missing", "damaged", "incompatible"]
+MODEL_FAULTS = ["missing", "damaged", "incompatible", "the other network"]
 OTHER = {"mlp": "CNN", "cnn": "MLP"}
 
 
@@ -520,6 +522,23 @@ def test_the_cli_names_a_bad_model_file_and_reads_with_the_other(kind, store_cop
     assert "cnn.keras" in done.stderr and retrain_command("cnn") in done.stderr
     record = json.loads(done.stdout)
     assert record["mlp"]["digit"] == 1 and "cnn" not in record
+
+
+def test_the_retrain_command_writes_where_the_model_is_read_from(tmp_path, monkeypatch):
+    # Said of a store named by --store, it wrote the model into model_store/ instead.
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    assert retrain_command("cnn", SHIPPED_STORE) == "python train.py --model cnn"
+    assert retrain_command("cnn", tmp_path) == f"python train.py --model cnn --out {tmp_path}"
+    chapter = SHIPPED_STORE / CHAPTER_DIR
+    assert retrain_command("mlp", chapter) == (
+        f"python train.py --model mlp --recipe chapter --out {chapter}"
+    )
+    empty = tmp_path / "store"  # no models in it
+    empty.mkdir()
+    picture = tmp_path / "one.png"
+    picture.write_bytes(png(one()))
+    done = run_cli("--store", str(empty), "predict", str(picture))
+    assert f"Retrain it with `python train.py --model cnn --out {empty}`" in done.stderr
 
 
 def test_the_cli_with_no_model_says_why(store_copy, tmp_path):

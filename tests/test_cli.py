@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REPO, mnist_on_canvas
+from conftest import PENDIGITS_FILE, REPO, mnist_on_canvas
 from digitpad.cli import PREDICT_BATCH
 from digitpad.store import UNCALIBRATED_THRESHOLD, load_card, not_sure_thresholds, store_dir
 
@@ -257,9 +257,14 @@ def test_evaluate_with_a_file_that_is_not_mnist_says_what_it_expected(tmp_path, 
     assert "an .npz of x_train, y_train, x_test, y_test" in done.stderr
 
 
-def test_evaluate_with_a_pen_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
+@pytest.mark.parametrize("content", ["bytes", "labels short"])
+def test_evaluate_with_a_pen_file_that_is_no_pen_data_says_so(tmp_path, mnist_file, content):
     pen = tmp_path / "pendigits.npz"
-    pen.write_bytes(b"not an npz")
+    if content == "bytes":
+        pen.write_bytes(b"not an npz")
+    else:  # the arrays it should hold, but a label short: a traceback deep in the scoring
+        with np.load(PENDIGITS_FILE) as shipped:
+            np.savez(pen, **{**shipped, "labels": shipped["labels"][:-1]})
     done = run_cli("evaluate", "--data", str(mnist_file), "--pen-data", str(pen))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr

@@ -1,6 +1,7 @@
 """Tests for digitpad.strokes and digitpad.drawn: skeletons, strokes, canvas drawing, drawn sets."""
 
 import itertools
+import re
 
 import cv2
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from conftest import PENDIGITS_FILE
 from digitpad import drawn, strokes
-from digitpad.data import load_mnist
+from digitpad.data import BadDataFile, load_mnist
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import MNIST_WIDEST, too_wide_for_a_digit
 
@@ -256,3 +257,41 @@ def test_no_digit_drawn_or_in_mnist_is_too_wide_for_a_digit(mnist_file):
         i for i, canvas in enumerate(drawn_digits) if too_wide_for_a_digit(to_mnist(canvas).box)
     ]
     assert too_wide == []
+
+
+def pen_arrays(**changed) -> dict[str, np.ndarray]:
+    """Three one-stroke digits, one by a training, a validation and a test writer."""
+    arrays = {
+        "points": np.tile([[0.0, 0.0], [1.0, 2.0], [2.0, 0.0]], (3, 1)),
+        "stroke_ptr": np.array([0, 3, 6, 9]),
+        "sample_ptr": np.array([0, 1, 2, 3]),
+        "labels": np.array([1, 7, 4]),
+        "writer": np.array([1, 21, 25]),
+    }
+    return {**arrays, **changed}
+
+
+@pytest.mark.parametrize(
+    ("changed", "problem"),
+    [
+        ({"points": np.zeros(18)}, "not (P, 2) coordinates"),
+        ({"points": np.full((9, 2), np.nan)}, "not finite"),
+        ({"stroke_ptr": np.array([0, 3, 3, 9])}, "stroke_ptr does not cut"),  # an empty stroke
+        ({"stroke_ptr": np.array([0, 3, 6, 12])}, "stroke_ptr does not cut"),
+        ({"sample_ptr": np.array([0, 1, 2])}, "sample_ptr does not cut"),
+        ({"labels": np.array([1, 7])}, "labels are not one digit 0-9 for each of the 3 digits"),
+        ({"labels": np.array([1, 7, 12])}, "labels are not one digit 0-9"),
+        ({"writer": np.array([1, 21])}, "writer is not one writer for each"),
+        ({"writer": np.array([1, 2, 3])}, "no digits by the validation or test writers"),
+    ],
+)
+def test_pen_digits_that_are_not_laid_out_as_their_readme_says_are_refused(
+    tmp_path, changed, problem
+):
+    path = tmp_path / "pendigits.npz"
+    np.savez(path, **pen_arrays())
+    digits, labels, writers = drawn.load_pen_digits(path)  # as laid out: read
+    assert len(digits) == 3 and labels.tolist() == [1, 7, 4] and writers.tolist() == [1, 21, 25]
+    np.savez(path, **pen_arrays(**changed))
+    with pytest.raises(BadDataFile, match=re.escape(problem)):
+        drawn.load_pen_digits(path)

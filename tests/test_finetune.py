@@ -347,7 +347,7 @@ def test_train_py_finetune_on_an_export_says_to_import_it(tmp_path, yours):
         env=os.environ | {samples.SAMPLES_ENV: str(database)},
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    said = f"{export} is an export of digits, not a database of them: import it on the Your digits"
+    said = f"{export} is no database of digits: if it is one exported from the Your digits page"
     assert said in done.stderr and str(database) in done.stderr, done.stderr
 
 

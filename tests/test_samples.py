@@ -117,6 +117,21 @@ def test_a_full_disk_is_said_and_the_digits_saved_before_stay(tmp_path):
     assert [s.label for s in assert_whole(db_path)] == [1]
 
 
+@pytest.mark.parametrize(
+    "row",
+    [(b"\0" * 101, 3), (None, 3), (bytes(samples.IMAGE_BYTES), 42)],
+    ids=["short input", "no input", "label 42"],
+)
+def test_digits_to_train_on_from_a_table_made_elsewhere_are_checked(tmp_path, row):
+    # DigitPad's columns without its checks: a traceback in train.py --finetune-on.
+    db_path = tmp_path / "samples.db"
+    with sqlite3.connect(db_path) as db:
+        db.execute(f"CREATE TABLE samples ({', '.join(samples.SAMPLE_COLUMNS)})")
+        db.execute("INSERT INTO samples (image, label) VALUES (?, ?)", row)
+    with pytest.raises(samples.SamplesUnavailable, match="1 of its 1 digits are no 28x28 input"):
+        samples.training_arrays(db_path)
+
+
 def test_concurrent_writes_from_8_threads_all_land(tmp_path):
     db = tmp_path / "samples.db"  # new: the threads race to create it too
     threads, per_thread = 8, 25
