@@ -44,6 +44,7 @@ from digitpad.views.pad import (
 from digitpad.views.ui import (
     CHART_CONFIG,
     DIGIT_KEY,
+    NOT_ONE_DIGIT_KEY,
     NUMBER_UPLOAD_KEY,
     a_digit,
     dark_page,
@@ -197,6 +198,7 @@ def draw_a_digit() -> None:
                 result = to_mnist(canvas.image_data)  # decoded once: each access decodes the PNG
     take_back(NUMBER_UPLOAD_KEY, DRAWN_HERE, drawn_png)
     st.session_state[DIGIT_KEY] = None if result is None else result.image
+    st.session_state[NOT_ONE_DIGIT_KEY] = False  # until the readings say otherwise, below
 
     with steps:
         # Nothing drawn yet: MNIST's digits show while the models load below them, and their
@@ -240,6 +242,7 @@ def draw_a_digit() -> None:
                 number = number_in_picture(picture.data, store_dir())
                 number_said = several_digits(number, groups, readings, MODEL_TITLES)
             not_one_digit = number_said or too_wide_for_a_digit(result.box)
+            st.session_state[NOT_ONE_DIGIT_KEY] = bool(not_one_digit)
             drawn_here = uploaded_png is None
             said = not_one_digit or drawing_verdict(result, readings, MODEL_TITLES, drawn_here)
             if said:

@@ -79,7 +79,9 @@ def import_upload() -> None:
     except (sample_files.BadSampleFile, samples.SamplesUnavailable) as problem:
         st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}.")
     else:
-        st.session_state["import_message"] = ("success", imported.said(upload.name))
+        # Nothing added is no success to cheer: a file imported twice, say.
+        kind = "success" if imported.added else "info"
+        st.session_state["import_message"] = (kind, imported.said(upload.name))
 
 
 def fine_tuning_now() -> bool:
@@ -412,7 +414,7 @@ st.file_uploader(
 )
 if "import_message" in st.session_state:
     kind, message = st.session_state.pop("import_message")
-    (st.error if kind == "error" else st.success)(message)
+    {"error": st.error, "info": st.info, "success": st.success}[kind](message)
 
 st.subheader("Fine-tune the CNN on your digits")
 st.caption(

@@ -291,6 +291,25 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     assert app.info[0].value.startswith("Write a number on the black pad")
 
 
+def test_the_other_pages_say_when_the_drawing_is_not_one_digit():
+    # "17" was explained on Why this answer as the 8 the networks made of it squeezed, with no
+    # word of the drawing page's "Several digits, not one?".
+    one_seven = opaque_canvas()
+    for stroke in ([(70, 60), (70, 220)], [(120, 60), (230, 60), (160, 220)]):
+        draw_polyline(stroke, canvas=one_seven)
+    seven = draw_polyline([(60, 60), (220, 60), (130, 250)])
+    for drawing, several in ((one_seven, True), (seven, False)):
+        app = run_app(drawing)
+        assert any(info.value.startswith("Several digits") for info in app.info) == several
+        app.switch_page("pages/4_Why_this_answer.py").run()
+        assert not app.exception
+        said = [w.value for w in app.warning if "is not one digit" in w.value]
+        assert said == (["Your drawing on *Draw a digit* is not one digit (several, or too wide "
+                         "for one): this page looks at it squeezed into one 28x28 digit, as the "
+                         "networks would read it. *Read a number* reads several digits."]
+                        if several else [])  # fmt: skip
+
+
 def test_digits_set_apart_are_read_as_a_number_though_narrow_or_read_surely_as_one():
     drawings = {
         # "Both networks read 4", with "Yes, it is a 4" offered to save.

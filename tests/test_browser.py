@@ -418,6 +418,37 @@ def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
     page.context.close()
 
 
+# White pixels the pad shows, on the canvas its strokes are drawn on.
+INK_SHOWN = """() => {
+    const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
+    const canvas = roots.map(r => r.querySelector('canvas.dc-canvas.lower-canvas')).find(Boolean);
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let ink = 0;
+    for (let i = 0; i < pixels.length; i += 4) ink += pixels[i] > 128 ? 1 : 0;
+    return ink;
+}"""
+
+
+def test_a_drawing_stays_on_the_pad_while_the_pen_width_changes_key_by_key(app_url, browser):
+    # An arrow key held on the pen slider: Streamlit remounted the pad, empty, in the burst of
+    # runs, while the readings went on with the 7 it no longer showed.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    drawn = page.evaluate(INK_SHOWN)
+    page.get_by_role("slider", name="Pen width").focus()
+    for _ in range(14):  # as a key held down repeats: about 25 times a second
+        page.keyboard.press("ArrowRight", delay=10)
+        page.wait_for_timeout(30)
+    wait_until_idle(page)
+    expect(page.get_by_role("slider", name="Pen width")).to_have_attribute("aria-valuetext", "32")
+    wait_for_pad(page)
+    assert page.evaluate(INK_SHOWN) == drawn
+    titles = bar_titles(page)
+    assert len(titles) == 2 and all(" reads 7 (" in title for title in titles), titles
+    page.context.close()
+
+
 def only_undo_and_redo_shown(page) -> bool:
     """Whether, within a few seconds of the pad showing, its toolbar shows undo and redo alone:
     not its reset button, which goes back to the drawing the pad was given rather than to a

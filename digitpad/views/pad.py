@@ -94,15 +94,24 @@ def drawing_pad(
     st.sidebar.html(PAD_SCRIPT, unsafe_allow_javascript=True)
     drawn, restored, clears = f"{key}_drawn", f"{key}_restored", f"{key}_clears"
     cleared = f"{key}_cleared"  # what the Clear button cleared, for "Undo clear"
+    pen = f"{key}_pen"  # the pen's width in the page's last run
     # A cleared pad mounts anew under a key of its own, empty.
     mount = key if not st.session_state.get(clears) else f"{key}_{st.session_state[clears]}"
     # Streamlit forgets a widget that a run of the page did not show, so back from another
     # page the pad mounts empty: it is given what it last held, for as long as it stays
     # mounted (a change to what it is given would redraw it, losing what was drawn since).
+    kept = st.session_state.get(drawn)
+    # A pad of another size would show the drawing somewhere else than its pixels say.
+    kept = kept if kept and kept["size"] == (width, height) else None
     if mount not in st.session_state:
-        kept = st.session_state.get(drawn)
-        # A pad of another size would show the drawing somewhere else than its pixels say.
-        st.session_state[restored] = kept if kept and kept["size"] == (width, height) else None
+        st.session_state[restored] = kept
+    elif st.session_state.get(pen, stroke_width) != stroke_width and kept:
+        # The pen's width changed: given what it holds, the pad keeps it through a remount.
+        # Streamlit remounted the pad, empty, in a burst of runs (an arrow key held on the pen
+        # slider): the readings went on showing a digit the pad no longer did. The pad's undo
+        # then starts afresh from the drawing, as it does after a visit to another page.
+        st.session_state[restored] = kept
+    st.session_state[pen] = stroke_width
     start = st.session_state.get(restored)
     canvas = st_canvas(
         stroke_width=stroke_width,

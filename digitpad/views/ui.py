@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from digitpad.inference import DigitReader
 
 DIGIT_KEY = "digit"  # app.py's drawing, 28x28 float32 in [0, 1], or None
+NOT_ONE_DIGIT_KEY = "not_one_digit"  # whether app.py found that drawing too wide, or a number
 NUMBER_UPLOAD_KEY = "number_upload"  # the Read a number page's uploader, which others hand to
 CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or export
 
@@ -235,10 +236,19 @@ def current_digit() -> tuple[np.ndarray, str]:
     Returns the 28x28 float32 image in [0, 1] and a few words naming it for titles.
     """
     drawn = st.session_state.get(DIGIT_KEY)
+    if drawn is not None:
+        caption = "Your digit from the drawing page"
+        st.sidebar.image(charts.pixelated(drawn), caption=caption, width=112)
+        if st.session_state.get(NOT_ONE_DIGIT_KEY):
+            # "17" was explained as the 8 both networks made of it squeezed into 28x28, under
+            # the drawing page's "Several digits, not one?"; on a phone the sidebar is shut.
+            st.warning(
+                "Your drawing on *Draw a digit* is not one digit (several, or too wide for one): "
+                "this page looks at it squeezed into one 28x28 digit, as the networks would "
+                "read it. *Read a number* reads several digits."
+            )
+        return np.asarray(drawn, np.float32), "your digit"
     with st.sidebar:
-        if drawn is not None:
-            st.image(charts.pixelated(drawn), caption="Your digit from the drawing page", width=112)
-            return np.asarray(drawn, np.float32), "your digit"
         examples = load_examples(store_dir())
         if examples is None:
             st.info("Draw a digit on the main page: these pages look at it.")
