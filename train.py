@@ -28,9 +28,11 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import keras
@@ -288,7 +290,7 @@ def parse_args() -> argparse.Namespace:
                 f"--limit: at least {MIN_LIMIT} images, not {args.limit}: a sixth of them "
                 "validate, and the whole-digit network writes numbers with the rest"
             )
-        if Path(args.out).resolve() == SHIPPED_STORE:
+        if Path(args.out).resolve().is_relative_to(SHIPPED_STORE):  # the chapter's too
             parser.error(
                 f"--limit: models trained on a slice would replace the shipped ones in "
                 f"{args.out}, and read far worse: name another folder with --out"
@@ -432,6 +434,24 @@ def augmentation() -> keras.Sequential:
 # Training
 
 
+written = []  # the models this run has written to --out, said if it is stopped
+
+
+@contextmanager
+def saving(name: str) -> Iterator[None]:
+    """A model's files written together: a Ctrl-C meanwhile, which left a new model beside its
+    old card, stops the run once they are. The model is then counted as written."""
+    stopped = []
+    previous = signal.signal(signal.SIGINT, lambda *_: stopped.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    written.append(name)
+    if stopped:
+        raise KeyboardInterrupt
+
+
 def train_one(
     name: str,
     args: argparse.Namespace,
@@ -560,11 +580,12 @@ def train_one(
     # Written last, once everything above has worked, each file whole, the card last: a run
     # stopped before then leaves the store as it was.
     out_dir = Path(args.out)
-    with written_whole(out_dir / f"{name}.keras") as path:
-        shipped.save(path)
-    with written_whole(out_dir / f"{name}.mistakes.npz") as path:
-        save_mistakes(path, x_test, y_test, result)
-    write_card(name, card, out_dir)
+    with saving(name):
+        with written_whole(out_dir / f"{name}.keras") as path:
+            shipped.save(path)
+        with written_whole(out_dir / f"{name}.mistakes.npz") as path:
+            save_mistakes(path, x_test, y_test, result)
+        write_card(name, card, out_dir)
     return card
 
 
@@ -620,9 +641,10 @@ def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np
         **made_now(),
     }
     out_dir = Path(args.out)
-    with written_whole(out_dir / f"{whole_digit.NAME}.keras") as path:
-        net.save(path)
-    write_card(whole_digit.NAME, card, out_dir)
+    with saving(whole_digit.NAME):
+        with written_whole(out_dir / f"{whole_digit.NAME}.keras") as path:
+            net.save(path)
+        write_card(whole_digit.NAME, card, out_dir)
     return card
 
 
@@ -662,7 +684,8 @@ def finetune_main(args: argparse.Namespace) -> None:
         sys.exit(f"\nerror: {problem}")  # under the progress line, not on it
     except MnistUnavailable as problem:
         sys.exit("\n" + cannot_load_mnist(problem))
-    base_version = versions.version_card(version, store)["finetuned_from"]  # as it was read
+    card = versions.version_card(version, store) or {}
+    base_version = card.get("finetuned_from", "the active CNN")  # as fine-tuning read it
     print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
@@ -704,13 +727,11 @@ def main() -> None:
             pen = pen_digit_parts(args.pen_data)
         except BadDataFile as error:
             sys.exit(f"error: --pen-data: {error}")
-    written = []  # the models written to --out so far
     try:
         if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
             # Numbers written with the digits the networks train on, never the validation ones.
             split = len(x_train) - val_count
             train_whole_digit(args, x_train[:split], y_train[:split])
-            written.append(whole_digit.NAME)
         if args.model == whole_digit.NAME:
             return
         names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)
@@ -725,15 +746,14 @@ def main() -> None:
             save_examples(path, x_test, y_test)
         for name in names:
             train_one(name, args, train, val, val_parts, (x_test, y_test), copies)
-            written.append(name)
     except KeyboardInterrupt:
         print(f"\nstopped: {' and '.join(written) or 'no model'} written to {args.out}; the "
               "others there are as they were", file=sys.stderr)  # fmt: skip
         sys.exit(130)
-    say_if_a_version_is_read_instead(Path(args.out), written)
+    say_if_a_version_is_read_instead(Path(args.out))
 
 
-def say_if_a_version_is_read_instead(store: Path, written: list[str]) -> None:
+def say_if_a_version_is_read_instead(store: Path) -> None:
     """A fine-tuned version the pages read goes on being read in place of a model just
     trained; the person is told, and where to switch."""
     from digitpad import versions

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import common  # noqa: F401  (puts the package on the path)
+import common  # also puts the package on the path
 
 from digitpad.data import load_mnist
 from digitpad.inference import DigitReader
@@ -29,16 +29,21 @@ def main() -> None:
     parser.add_argument("--pen-data", required=True, help="pendigits_train_strokes.npz")
     args = parser.parse_args()
 
-    _, (x_test, y_test) = load_mnist(args.data)
+    _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
     sets = build_test_sets(x_test, y_test, args.pen_data)
     rows = {}
     for store in map(Path, args.stores):
         models, problems = load_models(store)
         for problem in problems.values():
             print(problem, file=sys.stderr)
+        if not models:  # a path taken for a store (one meant for --pen-data, say)
+            print(f"{store}: no model there loads; left out", file=sys.stderr)
+            continue
         thresholds = not_sure_thresholds(store)
         for name, scores in score(DigitReader(models), sets, thresholds).items():
             rows[f"{store}/{name}"] = scores
+    if not rows:
+        sys.exit("error: no store named holds a model that loads")
     print(table(rows, label="store/model"))
 
 

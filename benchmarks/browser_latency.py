@@ -87,8 +87,10 @@ def time_stroke(page, stroke) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--strokes", type=int, default=30)
-    parser.add_argument("--loads", type=int, default=3, help="fresh pages for the first stroke")
+    parser.add_argument("--strokes", type=common.count, default=30)
+    parser.add_argument(
+        "--loads", type=common.count, default=3, help="fresh pages for the first stroke"
+    )
     args = parser.parse_args()
 
     with running_app() as url, sync_playwright() as p:

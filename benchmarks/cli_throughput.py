@@ -48,8 +48,10 @@ def timed_predict(*paths: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--images", type=int, default=5000)
-    parser.add_argument("--size", type=int, default=28, help="side of each picture in pixels")
+    parser.add_argument("--images", type=common.count, default=5000)
+    parser.add_argument(
+        "--size", type=common.count, default=28, help="side of each picture in pixels"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

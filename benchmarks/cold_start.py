@@ -34,7 +34,7 @@ def one_start(browser) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=common.count, default=3)
     args = parser.parse_args()
 
     with sync_playwright() as p:

@@ -16,6 +16,33 @@ REPO = Path(__file__).resolve().parent.parent
 # The package, and the browser tests' helpers (starting the app, drawing on it).
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+
+def _said_not_raised(kind: type[BaseException], error: BaseException, trace) -> None:
+    """A file that is missing or not what it should be (MNIST, the pen digits, a model) ends a
+    benchmark with its message, not a traceback; anything else, as Python reports it."""
+    from digitpad.data import BadDataFile, MnistUnavailable
+    from digitpad.store import ModelUnavailable
+
+    if issubclass(kind, (BadDataFile, MnistUnavailable, ModelUnavailable)):
+        print(f"error: {error}", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, error, trace)
+
+
+sys.excepthook = _said_not_raised
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number of things, at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 PEN_DIGITS = REPO.parent / "shared" / "data" / "pendigits_train_strokes.npz"
 MNIST_HELP = "mnist.npz (default: $DIGITPAD_MNIST, else the shared one, else Keras' download)"

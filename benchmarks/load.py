@@ -195,7 +195,7 @@ def report(label: str, sessions: list[Session]) -> tuple[float, float]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=common.count, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--alone-seconds", type=float, default=45, help="the one-session run")
     args = parser.parse_args()

@@ -45,7 +45,7 @@ def note_page(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--count", type=common.count, default=100)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--pen", default="validation", choices=("test", "validation"))
     args = parser.parse_args()

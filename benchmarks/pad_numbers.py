@@ -155,7 +155,7 @@ def canvas_pixels(page) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--count", type=common.count, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pen", choices=("test", "validation"), default="test")
     parser.add_argument("--pen-width", type=int, help="pixels (default: the page's)")

@@ -119,7 +119,9 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--count", type=int, help="numbers to generate (500; 250 with --pen)")
+    parser.add_argument(
+        "--count", type=common.count, help="numbers to generate (500; 250 with --pen)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--pen",

@@ -252,7 +252,7 @@ async def measure(args, url: str, recording: Recording) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=common.count, default=20)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--alone-seconds", type=float, default=90, help="the visitor alone")
     args = parser.parse_args()

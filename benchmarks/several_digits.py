@@ -63,7 +63,7 @@ def one_digit(rng: np.random.Generator, strokes: list) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--pen", choices=["test", "validation"], default="test")
-    parser.add_argument("--count", type=int, default=300, help="drawings of each kind")
+    parser.add_argument("--count", type=common.count, default=300, help="drawings of each kind")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 

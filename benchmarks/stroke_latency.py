@@ -101,7 +101,7 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--drawings", type=int, default=200)
+    parser.add_argument("--drawings", type=common.count, default=200)
     args = parser.parse_args()
 
     reader = common.app_reader()

@@ -15,7 +15,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-import common  # noqa: F401  (puts the package on the path)
+import common  # also puts the package on the path
 import numpy as np
 
 from digitpad.drawn import draw_strokes, random_style
@@ -37,7 +37,7 @@ def render_style(strokes, samples: int, seed: int) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("stores", nargs="+", help="folders holding mlp.keras and cnn.keras")
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=common.count, default=200)
     parser.add_argument("--picture", default=None, help="write a PNG of examples of each style")
     args = parser.parse_args()
 

@@ -39,7 +39,7 @@ OTHER_HANDS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=common.count, default=200)
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write a PNG of examples of each sign")
     args = parser.parse_args()

@@ -54,7 +54,7 @@ def underlined(number: Number, gap: tuple[float, float], rng: np.random.Generato
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
-    parser.add_argument("--count", type=int, default=150)
+    parser.add_argument("--count", type=common.count, default=150)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--pen", default="validation", choices=("test", "validation"))
     args = parser.parse_args()

@@ -61,8 +61,12 @@ def annotated(
     for index, ((x, y, w, h), probs) in enumerate(
         zip(boxes, reading.probs[reading.deciding_model])
     ):
-        # By the gray round the digit, not the picture's: paper on a dark desk is light.
-        around = np.median(gray[y : y + h, x : x + w]) if w and h else background
+        # By the gray round the digit, not the picture's: paper on a dark desk is light. Round
+        # it, half its height each way, not in its box: a thick "1" on the dark pad fills its
+        # box with ink, and its label came out dark red on the black above it.
+        grown = h // 2
+        window = gray[max(0, y - grown) : y + h + grown, max(0, x - grown) : x + w + grown]
+        around = np.median(window) if window.size else background
         text_colour, halo = LABEL_COLOURS["light" if around >= 128 else "dark"]
         y += band
         doubt = "?" if index in unsure else ""

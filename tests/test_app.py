@@ -291,6 +291,23 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     assert app.info[0].value.startswith("Write a number on the black pad")
 
 
+def test_a_stroke_sent_with_a_change_of_pen_is_what_the_pad_keeps():
+    # Given the drawing the last run kept, the pad redrew that, losing the stroke that came in
+    # the same run as the pen's change (as while the models load on a fresh server).
+    one, seven = draw_polyline([(140, 40), (140, 240)]), draw_polyline([(75, 55), (205, 55)])
+    app = run_app(one)
+    sent = canvas_state(seven)
+    sent["drawing"]["raw"]["objects"].append({"type": "path", "the stroke": "just drawn"})
+    app.session_state["canvas"] = sent
+    app.slider(key="stroke_width").set_value(30).run()
+    assert not app.exception
+    assert app.session_state["canvas_restored"]["json"] == sent["drawing"]["raw"]
+    # Drawn on with that pen, the pad is given nothing new: it would redraw what it was given.
+    app.session_state["canvas"] = canvas_state(one)
+    app.run()
+    assert app.session_state["canvas_restored"]["json"] == sent["drawing"]["raw"]
+
+
 def test_the_other_pages_say_when_the_drawing_is_not_one_digit():
     # "17" was explained on Why this answer as the 8 the networks made of it squeezed, with no
     # word of the drawing page's "Several digits, not one?".
@@ -304,7 +321,7 @@ def test_the_other_pages_say_when_the_drawing_is_not_one_digit():
         app.switch_page("pages/4_Why_this_answer.py").run()
         assert not app.exception
         said = [w.value for w in app.warning if "is not one digit" in w.value]
-        assert said == (["Your drawing on *Draw a digit* is not one digit (several, or too wide "
+        assert said == (["What *Draw a digit* reads is not one digit (several, or too wide "
                          "for one): this page looks at it squeezed into one 28x28 digit, as the "
                          "networks would read it. *Read a number* reads several digits."]
                         if several else [])  # fmt: skip

@@ -49,3 +49,17 @@ def test_every_benchmark_starts_and_says_what_it_measures():
         assert help_text.startswith("usage:"), f"{name}: {help_text}"
         description = " ".join(help_text.split("\n\n")[1].split())
         assert description.endswith((".", "?", ")")), f"{name}'s --help stops: {description}"
+
+
+def test_a_benchmark_given_a_file_that_is_not_there_or_no_count_says_so():
+    # A traceback from deep in the loading, or 0 numbers taken for "the default 500".
+    for args, said in [
+        (["drawn_mistakes.py", "--data", "/no/such/mnist.npz"], "error: no file at /no/such"),
+        (["read_numbers.py", "--count", "0"], "--count: must be at least 1, not 0"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=REPO / "benchmarks", capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert said in done.stderr

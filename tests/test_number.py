@@ -923,6 +923,16 @@ def test_the_labels_read_on_the_pad_and_on_paper(paper):
     assert tall >= 0.6 * (digit_read.max() - digit_read.min() + 1), (tall, digit_read)
 
 
+def test_the_label_of_a_thick_one_on_the_dark_pad_is_the_pads():
+    # Judged by the gray inside its box, which a thick 1 fills with ink: dark red on black.
+    pad = opaque_canvas(shape=(240, 840))
+    cv2.line(pad, (100, 40), (100, 200), (255, 255, 255, 255), 30)
+    digits = [FoundDigit((85, 25, 31, 191), np.zeros((28, 28)))]
+    boxed = annotated(pad, NumberReading(digits, {"cnn": np.eye(10)[[1]]}))
+    assert np.all(boxed == LABEL_COLOURS["dark"][0], axis=-1).any()
+    assert not np.all(boxed == LABEL_COLOURS["light"][0], axis=-1).any()
+
+
 def test_labels_on_paper_lying_on_a_dark_desk_are_the_papers():
     # Yellow, as on the pad, since most of the picture is desk: faint on the paper they lie on.
     picture = opaque_canvas(60, shape=(600, 1000))

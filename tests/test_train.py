@@ -1,14 +1,17 @@
 """train.py end to end on small slices: it writes loadable models and truthful cards."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from conftest import REPO, data_file, read_only
 from digitpad.store import load_model, load_whole_digit, write_card, written_whole
-from train import bfloat16_in_hardware, robust_precision
+from train import bfloat16_in_hardware, robust_precision, saving, written
 
 
 def train(*args):
@@ -144,6 +147,7 @@ def test_an_out_folder_that_cannot_be_written_is_said_before_training(tmp_path, 
         ["--recipe", "chapter", "--out", "/tmp", "--limit", "50"],  # nothing left to validate on
         # A slice's models, far worse, put in place of the shipped ones without a word.
         ["--recipe", "chapter", "--limit", "300"],
+        ["--recipe", "chapter", "--out", "model_store/chapter", "--limit", "300"],
     ],
 )
 def test_bad_flags_say_why(bad):
@@ -182,3 +186,16 @@ def test_a_run_stopped_while_it_saves_leaves_the_store_as_it_was(tmp_path):
     write_card("cnn", {"name": "cnn", "params": 1}, tmp_path)
     assert json.loads(card.read_text()) == {"name": "cnn", "params": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["cnn.json"]
+
+
+def test_a_ctrl_c_while_a_model_is_saved_stops_the_run_once_its_files_are_written():
+    # Stopped between its .keras and its card, a model was left beside the card of the one
+    # before it, and the run said it had not been written.
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with saving("cnn"):
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the files are being written
+            time.sleep(0.1)
+            done.append("every file")
+    assert done == ["every file"] and written[-1] == "cnn"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -100,17 +100,18 @@ def drawing_pad(
     # Streamlit forgets a widget that a run of the page did not show, so back from another
     # page the pad mounts empty: it is given what it last held, for as long as it stays
     # mounted (a change to what it is given would redraw it, losing what was drawn since).
-    kept = st.session_state.get(drawn)
-    # A pad of another size would show the drawing somewhere else than its pixels say.
-    kept = kept if kept and kept["size"] == (width, height) else None
     if mount not in st.session_state:
-        st.session_state[restored] = kept
-    elif st.session_state.get(pen, stroke_width) != stroke_width and kept:
+        kept = st.session_state.get(drawn)
+        # A pad of another size would show the drawing somewhere else than its pixels say.
+        st.session_state[restored] = kept if kept and kept["size"] == (width, height) else None
+    elif st.session_state.get(pen, stroke_width) != stroke_width:
         # The pen's width changed: given what it holds, the pad keeps it through a remount.
         # Streamlit remounted the pad, empty, in a burst of runs (an arrow key held on the pen
         # slider): the readings went on showing a digit the pad no longer did. The pad's undo
         # then starts afresh from the drawing, as it does after a visit to another page.
-        st.session_state[restored] = kept
+        holds = _sent(mount, (width, height))
+        if holds:
+            st.session_state[restored] = holds
     st.session_state[pen] = stroke_width
     start = st.session_state.get(restored)
     canvas = st_canvas(
@@ -154,6 +155,16 @@ def drawing_pad(
         data_url = "data:image/png;base64," + base64.b64encode(start["png"]).decode()
         return CanvasResult(start["json"], data_url, return_image_data=True)
     return canvas
+
+
+def _sent(mount: str, size: tuple[int, int]) -> dict | None:
+    """The drawing the pad mounted as `mount` sent with this run, as drawing_pad keeps one;
+    None when it holds none. Not the one the last run kept: a stroke may come with this run."""
+    drawing = (st.session_state.get(mount) or {}).get("drawing") or {}
+    if not (drawing.get("raw") or {}).get("objects") or not drawing.get("data"):
+        return None
+    png = CanvasResult(drawing["raw"], drawing["data"], return_image_data=True).image_bytes
+    return {"json": drawing["raw"], "png": png, "size": size}
 
 
 def kept_drawing(key: str) -> bytes | None:

@@ -243,7 +243,7 @@ def current_digit() -> tuple[np.ndarray, str]:
             # "17" was explained as the 8 both networks made of it squeezed into 28x28, under
             # the drawing page's "Several digits, not one?"; on a phone the sidebar is shut.
             st.warning(
-                "Your drawing on *Draw a digit* is not one digit (several, or too wide for one): "
+                "What *Draw a digit* reads is not one digit (several, or too wide for one): "
                 "this page looks at it squeezed into one 28x28 digit, as the networks would "
                 "read it. *Read a number* reads several digits."
             )
