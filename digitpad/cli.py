@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 # Images preprocessed while the networks read the batch before: as many as they read at once.
 PREDICT_BATCH = 256
-TOO_WIDE = "too wide for one digit: the read command reads a number"
+TOO_WIDE = "too wide for one digit: if it is a number, the read command reads it"
 
 
 # What TensorFlow's libraries write to stderr as they load, before its logging is set up, and so

@@ -8,7 +8,6 @@ import json
 import re
 import urllib.error
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import cv2
@@ -31,6 +30,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 from test_app import chart_titles, run_app
 from test_cli import json_records, run_cli
+from test_samples import zip_of
 
 from conftest import REPO, draw_polyline, opaque_canvas, read_only
 from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
@@ -659,14 +659,6 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 SHIPPED_EXAMPLES = {"images": np.zeros((10, 28, 28), np.uint8), "labels": np.arange(10)}
 DAMAGED_NPZ = {
     # A .npy saved under the .npz's name: np.load hands back the array, and `with` failed.
@@ -674,7 +666,7 @@ DAMAGED_NPZ = {
     # A copy cut short, or a member that is no .npy: a zipfile.BadZipFile or raw bytes, each a
     # traceback on the drawing page, every page's sidebar and the Training report.
     "cut short": npz_bytes(**SHIPPED_EXAMPLES)[:300],
-    "member no array": zip_bytes(
+    "member no array": zip_of(
         {"images.npy": npy_bytes(SHIPPED_EXAMPLES["images"]), "labels.npy": b"garbage"}
     ),
     # Whole arrays, but not the digits the file is for: the Training report read a mistake's

@@ -418,14 +418,12 @@ def test_a_drawing_is_still_there_back_from_another_page(app_url, browser):
     page.context.close()
 
 
-# White pixels the pad shows, on the canvas its strokes are drawn on.
-INK_SHOWN = """() => {
-    const roots = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
-    const canvas = roots.map(r => r.querySelector('canvas.dc-canvas.lower-canvas')).find(Boolean);
-    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let ink = 0;
-    for (let i = 0; i < pixels.length; i += 4) ink += pixels[i] > 128 ? 1 : 0;
-    return ink;
+# How many of a canvas's pixels are white: the pad's strokes.
+WHITE_PIXELS = """canvas => {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let white = 0;
+  for (let i = 0; i < pixels.length; i += 4) white += pixels[i] > 128;
+  return white;
 }"""
 
 
@@ -435,7 +433,8 @@ def test_a_drawing_stays_on_the_pad_while_the_pen_width_changes_key_by_key(app_u
     page = open_pad(browser, app_url)
     draw(page, SEVEN)
     wait_for_digit(page, 7)
-    drawn = page.evaluate(INK_SHOWN)
+    strokes = page.locator("canvas.dc-canvas.lower-canvas")
+    drawn = strokes.evaluate(WHITE_PIXELS)
     page.get_by_role("slider", name="Pen width").focus()
     for _ in range(14):  # as a key held down repeats: about 25 times a second
         page.keyboard.press("ArrowRight", delay=10)
@@ -443,7 +442,7 @@ def test_a_drawing_stays_on_the_pad_while_the_pen_width_changes_key_by_key(app_u
     wait_until_idle(page)
     expect(page.get_by_role("slider", name="Pen width")).to_have_attribute("aria-valuetext", "32")
     wait_for_pad(page)
-    assert page.evaluate(INK_SHOWN) == drawn
+    assert strokes.evaluate(WHITE_PIXELS) == drawn
     titles = bar_titles(page)
     assert len(titles) == 2 and all(" reads 7 (" in title for title in titles), titles
     page.context.close()
@@ -589,15 +588,6 @@ def test_a_stroke_drawn_the_moment_the_pad_shows_is_read(browser):
         wait_until_idle(page)
         assert_clean(page)
         page.context.close()
-
-
-# How many of a canvas's pixels are white: the pad's strokes.
-WHITE_PIXELS = """canvas => {
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let white = 0;
-  for (let i = 0; i < pixels.length; i += 4) white += pixels[i] > 128;
-  return white;
-}"""
 
 
 def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
