@@ -207,8 +207,14 @@ def read_now(version: str, card: dict) -> None:
         f"your {now.digits} digits right"
     )
     # Versions fine-tuned before the held-out digits were chosen by their pixels held out others.
-    if card.get("samples", {}).get("held_out_by") == "pixels" and now.held_out:
-        text += f", {now.held_out_right} of the {now.held_out} that fine-tuning never trains on"
+    if card.get("samples", {}).get("held_out_by") == "pixels":
+        if now.held_out:
+            text += f", {now.held_out_right} of the {now.held_out} that fine-tuning never trains on"
+        else:  # "14 of 14" read like proof that fine-tuning helped, of the digits it trained on
+            text += (
+                ", but none of them is held out of fine-tuning (of a few digits, none may be): "
+                "it may have trained on every one, so this says little of how it reads a new one"
+            )
     st.info(text + ".")
 
 
