@@ -22,7 +22,7 @@ numbers), to tune the reader on without touching the figure it is judged by.
 With --photo, each number is written on paper instead and photographed, as a phone takes it: the
 same ink in blue or black pen on white, ruled or squared paper, half of them lying on a dark
 desk that shows around the paper, turned by up to 6 degrees, under light that falls off across
-the picture, a little out of focus, noisy, saved as a JPEG.
+the picture, a little out of focus, noisy, saved as a JPEG; with --light, in a dimmer room.
 
 With --plus, a plus is written before each number, as before a phone number's country code, in
 the number's pen: the digits are the same numbers', moved right to make room, and a number is
@@ -117,6 +117,12 @@ def photographed(number: Number, rng: np.random.Generator) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
+def dimmed(photo: np.ndarray, light: float) -> np.ndarray:
+    """A photo as taken in `light` of the light: every gray scaled down, as a camera that does
+    not make up for a dim room saves it."""
+    return photo if light == 1.0 else np.round(photo * light).astype(np.uint8)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument(
@@ -131,6 +137,12 @@ def main() -> None:
         help="digits from these writers' pen strokes",
     )
     parser.add_argument("--photo", action="store_true", help="photos of the numbers on paper")
+    parser.add_argument(
+        "--light",
+        type=float,
+        default=1.0,
+        help="with --photo, the share of the light the photos are taken in (0.35: a dim room)",
+    )
     parser.add_argument("--plus", action="store_true", help="a plus before each number")
     parser.add_argument(
         "--small-first", action="store_true", help="each number's first digit written smaller"
@@ -164,7 +176,7 @@ def main() -> None:
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.
         camera = np.random.default_rng([args.seed, 1])
-        numbers = [replace(n, image=photographed(n, camera)) for n in numbers]
+        numbers = [replace(n, image=dimmed(photographed(n, camera), args.light)) for n in numbers]
     store = Path(args.store) if args.store else None
     models, problems = load_models(store)
     for problem in problems.values():

@@ -37,6 +37,10 @@ BOTH_SIDES_INK = 0.01
 # On a flat background, ink differs from it by this share of the strongest ink; fainter pixels
 # are the pen's anti-aliased edge, kept in a digit's crop but not used to join pieces.
 INK_SHARE = 0.3
+# A dark photo is of paper, not of a board, where its darkest gray is this many times further
+# below its typical gray than its lightest is above (paper at a quarter of its light read "11"
+# for "1713245", its ink taken for the board and the paper for chalk).
+DIM_PAPER = 2.0
 # Photos: the paper's light is taken over this share of the shorter side, wider than any stroke...
 LIGHT_WINDOW = 1 / 3
 # ...and ink is at least this many gray levels (of 255) darker than the paper around it.
@@ -232,11 +236,16 @@ def _writing_is_light(gray: np.ndarray) -> bool:
     """Whether the writing is lighter than what it is written on (chalk on a board).
 
     Judged by the middle of the picture, where the writing is: most of a photo of paper lying
-    on a dark desk may be desk.
+    on a dark desk may be desk. A dark middle is a board, or paper in dim light: paper's ink
+    reaches far below its gray, a board's chalk far above it.
     """
     height, width = gray.shape
     middle = gray[height // 4 : height - height // 4, width // 4 : width - width // 4]
-    return bool(np.median(middle) < 128)
+    darkest, typical, lightest = np.percentile(middle, [1, 50, 99])
+    if typical >= 128:
+        return False
+    # Twice as far: a board with little chalk on it, both tails its own grain, stays a board.
+    return not typical - darkest > DIM_PAPER * (lightest - typical)
 
 
 def _pen_gray(image: np.ndarray, gray: np.ndarray, light_writing: bool) -> np.ndarray:

@@ -280,6 +280,15 @@ def test_an_upright_one_long_enough_to_be_a_line_stays_a_one(first_digits, reade
     assert read_number(photo_of(row, rules=rules), reader).number == "717"
 
 
+@pytest.mark.parametrize("light", [0.6, 0.35])
+def test_a_photo_taken_in_dim_light_is_read_as_in_full_light(first_digits, reader, light):
+    # Paper under half white in the picture's middle was taken for a board written on in chalk:
+    # its ink became the board, the paper the writing, and "1" or "11" was read.
+    photo = np.round(photo_of(mnist_row(first_digits)) * light).astype(np.uint8)
+    assert np.median(to_gray(photo)) < 128, "the paper is darker than mid-gray"
+    assert read_number(photo, reader).number == FIRST_NUMBER
+
+
 def test_a_photo_taken_askew_has_its_ruled_lines_taken_out(first_digits, reader):
     upright = photo_of(mnist_row(first_digits))
     height, width = upright.shape[:2]
