@@ -260,6 +260,7 @@ def test_an_uploaded_digit_saved_by_mistake_is_taken_back_and_stays_read(
     page = a_seven_on_the_pad(browser, app_url)
     upload(page, pictures / "deep.png")
     wait_for_digit(page, 1)
+    wait_until_idle(page)  # a click while the page still ran was lost once, on a busy machine
     page.get_by_role("button", name="Yes, it is a 1").click()
     page.get_by_text("Upload the next one, or draw it on the pad.").wait_for()
     page.get_by_role("button", name="Take it back").click()
