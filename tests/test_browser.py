@@ -611,6 +611,7 @@ def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
     expect(page.get_by_role("status").filter(has_text=saved)).to_be_visible()
     # Cleared off the pad: the next digit is drawn on a blank pad, not into the 7.
     assert not any("reads" in title for title in chart_titles(page))
+    wait_for_pad(page)  # the pad saved from, on its way out, was still there once beside it
     assert page.locator("canvas.dc-canvas.lower-canvas").evaluate(WHITE_PIXELS) == 0
     page.get_by_role("link", name="Your digits").click()
     page.get_by_role("button", name=re.compile(r"Delete #\d+")).first.click()
