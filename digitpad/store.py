@@ -125,15 +125,13 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
         ) from error
 
 
-def load_model(
-    name: str, store: Path | None = None, shipped: bool = False, version: str | None = None
-) -> keras.Model:
-    """Load a digit model: the active version of it if there is one, or the `shipped` one, or
-    the saved `version` named (a version read from active.json once, not read again)."""
+def load_model(name: str, store: Path | None = None, version: str | None = None) -> keras.Model:
+    """Load a digit model: the active version of it, or the `version` named (`name` itself: the
+    shipped one; a saved one read from active.json once, not read again)."""
     store = Path(store or store_dir())
     if version is not None and VERSION_NAME.fullmatch(version):
         path = store / VERSIONS_DIR / f"{version}.keras"
-    elif shipped or version == name:
+    elif version == name:
         path = store / f"{name}.keras"
     else:
         path = model_path(name, store)

@@ -82,7 +82,7 @@ def mistakes_gallery(store: Path) -> report.Gallery:
     if active_versions(store):  # the report is of the shipped models, not one fine-tuned since
         from digitpad.inference import DigitReader
 
-        shipped = {name: load_model(name, store, shipped=True) for name in reader.models}
+        shipped = {name: load_model(name, store, version=name) for name in reader.models}
         reader = DigitReader(shipped)
     mistakes = report.load_mistakes(store)
     _, images, _ = report.union_of_mistakes(mistakes)
