@@ -149,7 +149,12 @@ def draw_by_touch(page, strokes, canvas_selector="canvas.upper-canvas", steps=4)
 
 
 def clear_canvas(page) -> None:
-    """The page's button that clears the pad, then until the readings are gone."""
+    """The page's button that clears the pad, once the page has run, then until the readings
+    are gone.
+
+    A Clear while a stroke's run went on overlapped the two runs, and the browser asked for a
+    picture Streamlit had already replaced: a 404 in the console (once in a full run)."""
+    wait_until_idle(page)
     page.get_by_role("button", name="Clear the pad").click()
     page.get_by_text("Draw a digit on the black pad").wait_for()
 
