@@ -21,7 +21,7 @@ from digitpad.ink import ink_map, is_flat
 from digitpad.number import NO_DIGITS, FoundDigit, NumberReading, digit_in_picture, read_number
 from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
 from digitpad.preprocess import to_gray, to_mnist
-from digitpad.store import store_dir
+from digitpad.store import not_sure_thresholds, store_dir
 from digitpad.written_numbers import make_pen_numbers
 
 PAGE = str(REPO / "pages" / "5_Read_a_number.py")
@@ -867,6 +867,52 @@ def test_a_one_beside_a_dot_or_an_underline_is_read(reader):
     underlined = np.pad(one, ((0, 40), (0, 0)))
     cv2.line(underlined, (5, 175), (one.shape[1] - 5, 175), 255, 10)
     assert read_number(on_black_pad(underlined), reader).number == "1"
+
+
+def test_a_number_read_mostly_of_no_whole_digits_is_no_number():
+    # A word's joined-up letters cut into strokes the CNN is sure of ("Call Anna" in a script
+    # font was read 0011417170): what tells them from digits is the whole-digit network.
+    sure, doubtful = np.eye(10)[1] * 0.9 + 0.01, np.full(10, 0.1)
+    digits = [FoundDigit((40 * i, 0, 30, 60), np.zeros((28, 28))) for i in range(4)]
+
+    def reading(probs, whole):
+        return NumberReading(digits, {"cnn": np.stack(probs)}, np.array(whole))
+
+    halves = reading([sure] * 4, [0.9, 0.1, 0.2, 0.05])
+    assert halves.not_whole() == [1, 2, 3]
+    assert halves.no_number([], "CNN") == (
+        "this does not look like a number: 3 of the 4 digits it found do not look like one whole "
+        "digit (it would read 1111)"
+    )
+    both = reading([sure, sure, doubtful, sure], [0.9, 0.1, 0.9, 0.2])
+    assert both.no_number([2], "CNN") == (
+        "this does not look like a number: of the 4 digits it found, the CNN is not sure of 1 and "
+        "2 more do not look like one whole digit (it would read 1101)"
+    )
+    # Half of them doubtful, or a digit counted once when both say so: a number.
+    assert reading([sure] * 4, [0.9, 0.1, 0.9, 0.2]).no_number([], "CNN") is None
+    assert (
+        reading([sure, doubtful, doubtful, sure], [0.9, 0.1, 0.2, 0.9]).no_number([1, 2], "CNN")
+        is None
+    )
+    # Unsure that a digit is whole is not sure it is none: a new writer's barred 7 was 30% whole,
+    # an open 4 48%, in a 274 the CNN was sure of.
+    assert reading([sure] * 4, [0.9, 0.45, 0.31, 0.9]).no_number([], "CNN") is None
+    assert NumberReading(digits, {"cnn": np.stack([sure] * 4)}).not_whole() == [], (
+        "without the whole-digit network, every digit is taken as whole"
+    )
+
+
+def test_a_written_word_is_no_number(reader):
+    # Read as 611451017305 before: the CNN was sure of 8 of its 12 strokes and letters.
+    text, font, scale, thickness = "buy stamps", cv2.FONT_HERSHEY_SCRIPT_COMPLEX, 2, 3
+    (width, height), _ = cv2.getTextSize(text, font, scale, thickness)
+    pad = np.zeros((3 * height, width + 60), np.uint8)
+    cv2.putText(pad, text, (30, 2 * height), font, scale, 255, thickness, cv2.LINE_AA)
+    reading = read_number(cv2.cvtColor(pad, cv2.COLOR_GRAY2RGB), reader)
+    unsure = reading.unsure("cnn", not_sure_thresholds()["cnn"])
+    problem = reading.no_number(unsure, "CNN")
+    assert problem and problem.startswith("this does not look like a number: of the"), problem
 
 
 def test_an_empty_picture_has_no_digits(reader):
