@@ -2,7 +2,8 @@
 
     python benchmarks/read_numbers.py [--count 500] [--seed 0] [--pen [test|validation]] [--photo]
                                       [--plus] [--small-first] [--data mnist.npz]
-                                      [--picture PNG] [--without-whole-digit]
+                                      [--picture PNG] [--whole-digit-sure T]
+                                      [--without-whole-digit]
 
 The numbers are written as `digitpad.written_numbers` writes them: 3 to 8 MNIST test digits
 redrawn as pen paths in a row 240 pixels tall, like the page's pad, with one pen of random width
@@ -11,7 +12,7 @@ some touch. Prints, per model, the share of numbers read exactly, the share spli
 the right number of digits, the per-digit accuracy over numbers split right, and the same digits'
 accuracy when each is drawn and read alone: what reading costs beyond finding the digits; and
 how many numbers the page marks with a digit the model is not sure of (its card's threshold),
-among those it reads wrong and those it reads right.
+among those it reads wrong and those it reads right, and how many it calls no number.
 
 With --pen, the digits are tablet-pen digits (`../shared/data/pendigits_train_strokes.npz`), drawn
 from the strokes the pens made rather than from strokes recovered from MNIST's ink: by default
@@ -40,9 +41,10 @@ import common
 import cv2
 import numpy as np
 
+from digitpad import number
 from digitpad.data import load_mnist
 from digitpad.drawn import pen_digit_parts
-from digitpad.number import read_number
+from digitpad.number import deciding_model, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers, make_pen_numbers
 
@@ -151,11 +153,18 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="folder of the models (default: shipped)")
     parser.add_argument("--picture", default=None, help="write the first numbers to this PNG")
     parser.add_argument(
+        "--whole-digit-sure",
+        type=float,
+        default=number.WHOLE_DIGIT_SURE,
+        help="below this the whole-digit network is sure a digit is none (a word's letters)",
+    )
+    parser.add_argument(
         "--without-whole-digit",
         action="store_true",
         help="cut numbers by the shape of their ink alone, as before the whole-digit network",
     )
     args = parser.parse_args()
+    number.WHOLE_DIGIT_SURE = args.whole_digit_sure
 
     from digitpad.inference import DigitReader
     from digitpad.store import ModelUnavailable, load_models, load_whole_digit, not_sure_thresholds
@@ -237,6 +246,14 @@ def main() -> None:
                 f"{(~exact & ~doubted).sum()} read wrong without one, "
                 f"{(~exact & ~doubted & ~split_right).sum()} split wrong"
             )
+            if name == deciding_model(reader.names):  # whose doubts make a number no number
+                called_none = np.array(
+                    [bool(r.no_number(r.unsure(name, threshold), name)) for r in readings]
+                )
+                print(
+                    f"called no number: {called_none.sum()}, {(called_none & exact).sum()} "
+                    "of them read right"
+                )
     if args.picture:
         rows = [n.image for n in numbers[:12]]
         width = max(r.shape[1] for r in rows)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad import NUM_CLASSES
+from digitpad.calibration import is_sure
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,13 @@ class Evaluation:
     confusion: np.ndarray  # rows: true digit, columns: predicted digit
     misclassified: np.ndarray  # indices into the evaluated set
     probs: np.ndarray
+
+    def right_but_unsure(self, threshold: float | None) -> int:
+        """Digits read right below the model's "not sure" threshold: those the page said it was
+        not sure of, yet counted right."""
+        unsure = np.array([not is_sure(float(p.max()), threshold) for p in self.probs], bool)
+        unsure[self.misclassified] = False
+        return int(unsure.sum())
 
 
 def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> Evaluation:

@@ -98,6 +98,22 @@ def summary(card: dict) -> dict[str, str]:
     }
 
 
+def training_time_note(cards: dict[str, dict]) -> str:
+    """Why the training times may not compare the networks: they trained in different number
+    formats (the robust CNN in bfloat16 where the CPU has it); empty where they did not."""
+    precisions = {
+        name.upper(): card.get("training", {}).get("precision", "float32").removeprefix("mixed_")
+        for name, card in cards.items()
+    }
+    if len(set(precisions.values())) < 2:
+        return ""
+    return (
+        "The seconds are what each recipe cost, not each kind of network: "
+        + " and ".join(f"the {title} trained in {kind}" for title, kind in precisions.items())
+        + ", each for its own number of epochs."
+    )
+
+
 def final_epochs(card: dict) -> int:
     """How many last epochs trained on the digits as they are, after the augmented ones."""
     return card.get("training", {}).get("final_epochs_without_augmentation", 0)
@@ -143,6 +159,9 @@ def curves_captions(cards: Iterable[dict]) -> list[str]:
     ]
 
 
+CHAPTER_COLUMN = ", chapter's"  # after the network's name: the chapter's model's scores
+
+
 def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:
     """Each test set's accuracy, the chapter's model beside the shipped one: {column: {row}}.
 
@@ -153,7 +172,7 @@ def drawing_scores(cards: dict[str, dict]) -> dict[str, dict[str, str]]:
         evaluation = card.get("evaluation") or {}
         title = name.upper()
         for column, scores in (
-            (f"{title}, chapter's", evaluation.get("chapter_scores")),
+            (f"{title}{CHAPTER_COLUMN}", evaluation.get("chapter_scores")),
             (title, evaluation.get("scores")),
         ):
             if scores:
@@ -207,6 +226,20 @@ def calibration_summary(card: dict) -> str:
         + (f"{caught:.0%} of those it reads wrong and " if caught is not None else "")
         + f"{calibrated['flagged_scribbles']:.0%} of the validation scribbles, which are no "
         "digit"
+    )
+
+
+def right_when_unsure(card: dict, below: float = 0.7) -> str:
+    """How many validation digits the card's model was under `below` sure of, and how many of
+    them it read right, from its calibration curve's bins; empty without any."""
+    bins = [b for b in (card.get("calibration") or {}).get("bins", []) if b["high"] <= below + 1e-9]
+    count = sum(b["count"] for b in bins)
+    if not count:
+        return ""
+    right = sum(b["count"] * b["accuracy"] for b in bins) / count
+    return (
+        f"of the {count} validation digits it was under {below:.0%} sure of, it read "
+        f"{right:.0%} right"
     )
 
 

@@ -116,18 +116,25 @@ st.subheader("Side by side")
 st.table({charts.MODEL_TITLES[name]: report.summary(card) for name, card in cards.items()})
 st.caption(
     "Read across a row to compare the two networks: their mistakes on MNIST's test set against "
-    "the parameters each spends and the seconds its training took."
+    "the parameters each spends and the seconds its training took. "
+    + report.training_time_note(cards)
 )
 
 scores = report.drawing_scores(cards)
 if scores:
     st.subheader("Reading drawings, not just MNIST")
     st.table(scores)
-    st.caption(
-        "Compare each network with the chapter's version of it down the drawn and pen rows: "
-        "digits drawn at any size, pen width and colour, and by writers no model trained on, "
-        "are where the training recipe matters."
-    )
+    if any(column.endswith(report.CHAPTER_COLUMN) for column in scores):
+        st.caption(
+            "Compare each network with the chapter's version of it down the drawn and pen rows: "
+            "digits drawn at any size, pen width and colour, and by writers no model trained "
+            "on, are where the training recipe matters."
+        )
+    else:
+        st.caption(
+            "Digits drawn at any size, pen width and colour, and by writers no model trained "
+            "on: MNIST's test set alone does not say how a network reads them."
+        )
     ladders = {name: report.changes_table(card) for name, card in cards.items()}
     for name, ladder in ladders.items():
         if ladder:
@@ -150,13 +157,21 @@ if any("calibration" in card for card in cards.values()):
     st.plotly_chart(
         calibrated, config=ui.CHART_CONFIG, key="calibration", alt=charts.in_words(calibrated)
     )
+    unsure_read = [
+        f"the {charts.MODEL_TITLES[name]} {report.right_when_unsure(card)}"
+        for name, card in cards.items()
+        if report.right_when_unsure(card)
+    ]
     st.caption(
-        "Look at how close each curve stays to the dotted diagonal: a model whose 70% means "
-        "right 7 times in 10 can be trusted when it is unsure. Each point is the validation "
-        "digits a model was about that sure of, its bar where its share right lies, 95% sure (a "
-        f"Wilson interval); a hollow point is fewer than {charts.FEW_DIGITS} digits, its bar "
-        "long: read it as rough. The axis starts at 10%, below which the top of ten "
-        "probabilities never is. "
+        "On the dotted diagonal a model's 70% means right 7 times in 10; above it, a model is "
+        "right more often than it says, below it less. Nearly all the digits lie in the top bin, "
+        'and a model\'s "not sure", below its threshold, is a warning to check, not a verdict '
+        "that its answer is wrong"
+        + (f": {'; '.join(unsure_read)}. " if unsure_read else ". ")
+        + "Each point is the validation digits a model was about that sure of, its bar where its "
+        "share right lies, 95% sure (a Wilson interval); a hollow point is fewer than "
+        f"{charts.FEW_DIGITS} digits, its bar long: read it as rough. The axis starts at 10%, "
+        "below which the top of ten probabilities never is. "
         + " ".join(
             f"The {charts.MODEL_TITLES[name]}: {report.calibration_summary(card)}."
             for name, card in cards.items()

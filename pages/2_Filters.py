@@ -15,7 +15,8 @@ PHONE_WIDTH = 360
 ui.page_header(
     "Filters",
     "What each layer computes on one digit: the CNN looks through small learned filters that "
-    "slide over the whole image; the MLP's hidden units each weigh all 784 pixels at once.",
+    "slide over the whole image; the units of the MLP's first hidden layer each weigh all 784 "
+    "pixels at once.",
 )
 reader = ui.models_or_stop("mlp", "cnn")
 # Imported once the models are in: TensorFlow takes 3 s, and the title comes first.
@@ -142,7 +143,7 @@ if pooled_by:
         "the size, so a stroke shifted by a pixel gives nearly the same maps."
     )
 
-st.subheader("MLP: the hidden units this digit excites most")
+st.subheader("MLP: the first hidden layer's units this digit excites most")
 units, strengths = explain.most_excited_units(mlp, image, MLP_UNITS)
 per_row = columns // 2
 rows = -(-MLP_UNITS // per_row)
@@ -165,6 +166,9 @@ st.plotly_chart(
 laid_out_as = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(
     f"Each picture is one unit's 784 input weights in {laid_out_as} (red: ink there raises the "
-    "unit, blue: ink there lowers it), titled with its activation: whole-image templates, not "
-    "local strokes."
+    "unit, blue: ink there lowers it), titled with its activation. A unit has a weight for "
+    "every pixel, each for its own place: what it has learnt to find in one place, a stroke or "
+    "the outline of a digit, it does not find a pixel away, where a CNN's filter, slid over the "
+    "image, finds it anywhere. Only the first hidden layer weighs pixels, so only its units "
+    "are pictured."
 )

@@ -116,7 +116,7 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
         )
         st.caption(
             f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
-            f"bottom: each slid over {named} with no bias and no ReLU, red where it responds, "
+            f"bottom: each slid over {named}, with no bias and no ReLU, red where it responds, "
             f"blue where it is negative. {WHAT_IT_FINDS[name]}"
         )
 

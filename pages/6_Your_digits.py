@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitpad import charts, jobs, sample_files, samples, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
-from digitpad.store import active_versions, lost_versions, store_dir
+from digitpad.store import active_versions, lost_versions, not_sure_thresholds, store_dir
 from digitpad.views import layout, ui
 
 PER_PAGE = 24
@@ -326,12 +326,24 @@ def how_well(total: int) -> None:
             "Each network is scored by the answer it gave when a digit was saved. Not counted, "
             f"saved without one (imported from a file without them, say): {which}."
         )
+    thresholds = not_sure_thresholds(store)
     for column, (name, result) in zip(
         layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "your_confusion"),
         evaluations.items(),
     ):
         title = charts.MODEL_TITLES.get(name, name)
-        column.metric(f"{title}: right on your digits", f"{result.accuracy:.0%}")
+        scored = len(result.probs)
+        right = scored - len(result.misclassified)
+        unsure = result.right_but_unsure(thresholds.get(name))
+        column.metric(
+            f"{title}: right on your digits",
+            f"{result.accuracy:.0%}",
+            delta=f"{right} of {scored}" + (f", {unsure} of them not sure" if unsure else ""),
+            delta_color="off",
+            delta_arrow="off",
+            help="A digit counts as right when the network's top answer was your digit, also "
+            "where it said it was not sure (below its threshold).",
+        )
         column.plotly_chart(
             charts.confusion_heatmap(
                 result.confusion, f"{title}: your digit against its answer", dark=ui.dark_page()

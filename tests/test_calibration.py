@@ -85,6 +85,15 @@ def test_the_report_puts_each_model_beside_the_chapters():
     assert "below 70%" in report.calibration_summary(card)
     assert "93% of the validation scribbles" in report.calibration_summary(card)
     assert report.calibration_summary({}) == ""
+    assert report.right_when_unsure(card) == "", "a curve without bins says nothing of them"
+    card["calibration"]["bins"] = [
+        {"high": 0.5, "count": 3, "accuracy": 2 / 3},
+        {"high": 0.7000000000000001, "count": 7, "accuracy": 4 / 7},
+        {"high": 0.8, "count": 90, "accuracy": 0.9},
+    ]
+    assert report.right_when_unsure(card) == (
+        "of the 10 validation digits it was under 70% sure of, it read 60% right"
+    )
 
 
 @pytest.mark.parametrize(

@@ -290,6 +290,8 @@ def test_the_hand_made_filters_page_says_its_responses_have_no_bias_and_no_relu(
     assert any("That is a cross-correlation" in c and "no bias and no ReLU" in c for c in captions)
     compared = [c for c in captions if c.startswith("Top: the ")]
     assert len(compared) == 4 and all("with no bias and no ReLU" in c for c in compared)
+    # The filter slid over the digit with no bias: not the digit deskewed with none.
+    assert all("deskewed, with no bias" in c for c in compared), compared[0]
 
 
 def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
@@ -431,8 +433,37 @@ def test_with_the_chapters_models_the_pages_say_what_is_true_of_them(monkeypatch
     assert "from the model cards in `model_store/chapter`" in report.markdown[0].value + " ".join(
         report.caption.values
     )
+    # Its drawn-digit table has no chapter's column beside it: its models are the chapter's.
+    (drawn,) = [t.value for t in report.table if "drawn" in " ".join(map(str, t.value.index))]
+    assert list(drawn.columns) == ["MLP", "CNN"]
+    assert not [c for c in report.caption.values if "chapter's version" in c]
+    assert not [c for c in report.caption.values if "trained in bfloat16" in c], "both float32"
     monkeypatch.delenv(STORE_ENV)
+    report = run_page("report")
+    assert [c for c in report.caption.values if "chapter's version" in c]
+    # Times of one network in bfloat16 and the other in float32 do not compare the networks.
+    assert [c for c in report.caption.values if "the CNN trained in bfloat16" in c]
     assert "Both trained on digits moved a pixel or two" in " ".join(run_page("why").caption.values)
+
+
+def moved_curves(page: AppTest) -> dict[str, list[float]]:
+    (chart,) = [c for c in page.get("plotly_chart") if "each moved" in c.proto.spec]
+    return {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
+
+
+def test_the_moved_curves_show_the_chapters_models_beside_the_shipped_ones(monkeypatch):
+    # Trained on moved digits, the shipped MLP reads a digit moved 2 pixels as well as the CNN
+    # does: the lesson, the chapter's MLP falling behind its CNN, was on no page.
+    why = run_page("why")
+    curves = moved_curves(why)
+    assert list(curves) == ["MLP", "CNN", "MLP, chapter's", "CNN, chapter's"]
+    assert all(curves["MLP, chapter's"][d] < curves["CNN, chapter's"][d] for d in (2, 3, 4))
+    (said,) = [c for c in why.caption.values if "slide over the whole square" in c]
+    assert "Dashed: the chapter's MLP and CNN, trained on MNIST as it is" in said
+    monkeypatch.setenv(STORE_ENV, str(REPO / "model_store" / "chapter"))
+    why = run_page("why")
+    assert list(moved_curves(why)) == ["MLP", "CNN"], "the chapter's are the page's own"
+    assert not [c for c in why.caption.values if "Dashed" in c]
 
 
 def test_the_calibration_caption_says_what_its_points_and_bars_mean():
@@ -440,6 +471,10 @@ def test_the_calibration_caption_says_what_its_points_and_bars_mean():
     (said,) = [c for c in page.caption.values if "dotted diagonal" in c]
     assert "a Wilson interval" in said and f"fewer than {charts.FEW_DIGITS} digits" in said
     assert "starts at 10%" in said
+    # Under-confident below 70%, both: their "not sure" is no verdict that an answer is wrong.
+    for name in ("MLP", "CNN"):
+        assert re.search(rf"the {name} of the \d+ validation digits it was under 70% sure of, it "
+                         r"read \d+% right", said), said  # fmt: skip
 
 
 def test_report_shows_each_networks_steps_from_the_chapter():
@@ -495,6 +530,14 @@ def test_the_learning_curves_ring_the_epoch_the_last_epochs_went_on_from():
     assert (dotted.x, dotted.y) == ((2, 5), (0.3, 0.2)), "from those weights to epoch 5"
     assert lines["MLP weights kept"].x == (6,)
     assert report.resumed_from({"epochs_run": 6, "best_epoch": 5, "history": history}) is None
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_the_loss_curves_are_labelled_where_the_validation_loss_runs(name):
+    history = json.loads((REPO / "model_store" / f"{name}.json").read_text())["history"]
+    figure = charts.training_curves({name: history}, "loss", "Loss")
+    low, high = min(history["val_loss"]), max(history["val_loss"])
+    assert [tick for tick in figure.layout.yaxis.tickvals if low <= tick <= high], (low, high)
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -519,6 +519,25 @@ def test_digits_imported_without_answers_are_said_not_scored(database, store_cop
     assert "3 of your 16 digits for the MLP, 4 of your 16 digits for the CNN." in texts(run_page())
 
 
+def test_a_digit_read_right_but_not_sure_is_counted_and_said(database, store_copy, mnist_test):
+    # An L the drawing page called "not sure (maybe 6, 56%)", saved as a 6, made "right on your
+    # digits 100%" with nothing to say the network had doubted it.
+    images, labels = mnist_test
+    for i, (image, label) in enumerate(zip(images[:4], labels[:4])):
+        mlp = np.eye(10)[label]
+        if i == 0:
+            mlp = np.full(10, 0.44 / 9)
+            mlp[label] = 0.56
+        samples.add_sample(
+            database, png_bytes(image), image, int(label), {"mlp": mlp, "cnn": np.eye(10)[label]}
+        )
+    page = run_page()
+    assert {metric.label: (metric.value, metric.delta) for metric in page.metric} == {
+        "MLP: right on your digits": ("100%", "4 of 4, 1 of them not sure"),
+        "CNN: right on your digits": ("100%", "4 of 4"),
+    }
+
+
 def test_a_network_with_no_answer_saved_is_said_not_scored(database, store_copy, mnist_test):
     # Digits saved with the CNN's answers alone (the MLP missing from the server): its chart
     # was gone from the page, and nothing said why.
