@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -283,6 +284,36 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert store.load_model("cnn", store_copy).count_params() == card["params"]
 
 
+def test_train_py_finetune_stopped_by_ctrl_c_says_so_and_leaves_the_active_cnn(
+    tmp_path, store_copy, tiny_mnist, yours
+):
+    # A traceback of 55 lines ending in KeyboardInterrupt, then TensorFlow's own complaint.
+    database = tmp_path / "samples.db"
+    for image, label in zip(yours[0][:12], yours[1][:12]):
+        samples.add_sample(
+            database, png_bytes((image * 255).astype(np.uint8)), image, int(label), {}
+        )
+    run = subprocess.Popen(
+        [sys.executable, "-u", "train.py", "--finetune-on", str(database), "--out",
+         str(store_copy), "--data", str(tiny_mnist), "--limit", "300", "--epochs", "500"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    said = b""
+    while b"Training: epoch" not in said:  # until its epochs have begun
+        chunk = run.stdout.read1(4096)
+        assert chunk, f"it ended before training: {run.wait()}, {run.stderr.read()[-2000:]}"
+        said += chunk
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    stderr = stderr.decode()
+    assert run.returncode == 130 and "Traceback" not in stderr, stderr[-3000:]
+    assert stderr.strip().endswith("stopped: nothing saved; the CNN the app reads is as it was"), (
+        stderr[-3000:]
+    )
+    assert versions.active_version("cnn", store_copy) == "cnn"
+    assert versions.list_versions("cnn", store_copy) == ["cnn"], "the shipped one alone"
+
+
 def test_train_py_finetune_into_a_store_that_cannot_be_written_says_so_first(
     tmp_path, store_copy, tiny_mnist, yours
 ):
@@ -327,7 +358,8 @@ def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"error: cannot read your digits: {database}" in done.stderr
+    # Its one line alone: TensorFlow's start-up notices (oneDNN, CPU instructions) came first.
+    assert done.stderr.startswith(f"error: cannot read your digits: {database}"), done.stderr
     assert problem in done.stderr, done.stderr
     assert database.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
