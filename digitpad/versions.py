@@ -185,9 +185,13 @@ def rollback_target(name: str, store: Path | None = None) -> str:
     return base if base in list_versions(name, store) else name
 
 
-def rollback(name: str, store: Path | None = None) -> str:
-    """Make the active version's base active again; returns it."""
+def rollback(name: str, of: str, store: Path | None = None) -> str | None:
+    """Make the base of `of`, the version a person saw active, active again, if `of` still is;
+    returns the base, or None where another session made another version active meanwhile
+    (that person's choice stands: a page's stale button undid it, rolling back from it)."""
     with changing_versions(store):
+        if active_version(name, store) != of:
+            return None
         base = rollback_target(name, store)
         _activate(name, base, store)
     return base

@@ -235,15 +235,23 @@ def forget_lost_versions(lost: dict[str, str]) -> None:
         ui.models_changed()
 
 
-def roll_back() -> None:
+def roll_back(shown: str) -> None:
+    """Back from `shown`, the version the page showed active when its button was clicked."""
     if fine_tuning_now():
         return
     try:
-        base = versions.rollback("cnn", store)
+        base = versions.rollback("cnn", shown, store)
     except (ValueError, OSError) as problem:  # its base's file gone since; a read-only store
         st.session_state["versions_problem"] = f"Cannot roll back: {problem}."
     else:
-        st.toast(f"Reading with {versions.title(base)} again.")
+        if base is None:
+            now = versions.title(versions.active_version("cnn", store))
+            st.session_state["versions_problem"] = (
+                f"Not rolled back: meanwhile another session switched to {now}, which every "
+                "page reads with now; roll back from it below if you mean to."
+            )
+        else:
+            st.toast(f"Reading with {versions.title(base)} again.")
         ui.models_changed()
 
 
@@ -527,6 +535,7 @@ else:
         f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
         key="rollback",
         on_click=roll_back,
+        args=(versions.active_version("cnn", store),),
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )

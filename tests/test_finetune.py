@@ -89,11 +89,14 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     second = versions.save_version(result.model, {**card, "finetuned_from": version}, "cnn")
     versions.activate("cnn", second)
     assert versions.list_versions("cnn") == ["cnn", version, second]
-    assert versions.rollback("cnn") == version
-    assert versions.rollback("cnn") == "cnn"
+    assert versions.rollback("cnn", second) == version
+    # A page's button still offering to roll back from `second`, once another has rolled back.
+    assert versions.rollback("cnn", second) is None
+    assert versions.active_version("cnn") == version, "the other session's roll back stands"
+    assert versions.rollback("cnn", version) == "cnn"
     assert same_weights(store.load_model("cnn").get_weights(), shipped)
     assert store.not_sure_thresholds()["cnn"] == shipped_threshold
-    assert versions.rollback("cnn") == "cnn", "nothing older than the shipped CNN"
+    assert versions.rollback("cnn", "cnn") == "cnn", "nothing older than the shipped CNN"
 
     # A version made active while a fine-tune ran (a rollback in another session) stands: the
     # new one is kept beside it, not made active over it, as it was.

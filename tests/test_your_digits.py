@@ -199,6 +199,31 @@ def test_a_switch_or_rollback_from_a_page_drawn_before_a_fine_tune_began_waits_f
         jobs.JOBS.pop(store_copy)
 
 
+def test_a_roll_back_from_a_page_drawn_before_another_session_switched_leaves_the_switch(
+    database, store_copy
+):
+    # The page's button, drawn with VERSION active, rolled back from whatever was active at the
+    # click: another session's switch to a second version was undone, and the page looked the
+    # same.
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    second = "cnn-20250102T000000Z"
+    folder = store_copy / "versions"
+    (folder / f"{second}.keras").symlink_to(store_copy / "cnn.keras")
+    (folder / f"{second}.json").write_text(json.dumps({**PLAIN_CARD, "finetuned_from": VERSION}))
+    versions.activate("cnn", VERSION, store_copy)
+    page = run_page()
+    assert page.button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
+    versions.activate("cnn", second, store_copy)  # in another session
+    page.button(key="rollback").click().run()
+    assert not page.exception, page.exception
+    assert versions.active_version("cnn", store_copy) == second
+    assert (
+        f"Not rolled back: meanwhile another session switched to {versions.title(second)}"
+        in texts(page)
+    )
+    assert page.selectbox(key="cnn_version").value == second, "the page shows it now"
+
+
 def test_what_the_page_cannot_do_is_said_where_it_was_asked(
     database, store_copy, mnist_test, monkeypatch
 ):
