@@ -18,6 +18,7 @@ from digitpad.store import (
     CHAPTER_THRESHOLD,
     WHOLE_DIGIT,
     active_versions,
+    lost_versions,
     store_dir,
 )
 
@@ -96,7 +97,8 @@ def models_changed() -> None:
 
 @st.cache_resource
 def versions_cached() -> dict[str, dict[str, str]]:
-    """{"active": the model versions what is cached was made with}; emptied with the caches."""
+    """{"active": the model versions what is cached was made with, "lost": those of them whose
+    files were gone}; emptied with the caches."""
     return {}
 
 
@@ -107,19 +109,24 @@ _FOLLOWING = threading.Lock()
 
 def follow_active_versions() -> None:
     """Clears the caches when another version became active outside this server (`train.py
-    --finetune-on` beside a running app), which the pages would otherwise never read with."""
+    --finetune-on` beside a running app), which the pages would otherwise never read with, or
+    the active one's file went (deleted by hand): the pages went on reading with it, and saying
+    so, while another page said the shipped model was read."""
     with _FOLLOWING:
-        active, cached = active_versions(store_dir()), versions_cached()
-        if cached.get("active", active) != active:
+        store, cached = store_dir(), versions_cached()
+        active, lost = active_versions(store), lost_versions(store)
+        if (cached.get("active", active), cached.get("lost", lost)) != (active, lost):
             models_changed()
             cached = versions_cached()
-        cached["active"] = active
+        cached["active"], cached["lost"] = active, lost
 
 
 def fine_tuned_cnn() -> str | None:
     """The fine-tuned CNN every page reads with, as `follow_active_versions` last found it;
-    None while the shipped one is read with."""
-    return versions_cached().get("active", {}).get("cnn")
+    None while the shipped one is read with, its file gone too."""
+    cached = versions_cached()
+    version = cached.get("active", {}).get("cnn")
+    return None if version in cached.get("lost", {}).values() else version
 
 
 # Streamlit fetches a kind of chart's code only when a page first shows one, and Plotly's is
