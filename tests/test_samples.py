@@ -429,7 +429,12 @@ ONE_DIGIT = {"labels": np.array([1]), "images": np.zeros((1, 28, 28), np.float32
 BAD_FILES = {
     "text": (b"hello", "not a DigitPad export"),
     "empty zip": (zip_of({}), "empty zip"),
-    "truncated npz": (npz_of(labels=np.arange(3), images=np.zeros((3, 28, 28)))[:200], "export"),
+    # Cut short in a download: it was "not a DigitPad export", as a text file is.
+    "truncated npz": (
+        npz_of(labels=np.arange(3), images=np.zeros((3, 28, 28)))[:200],
+        "the file is cut short or damaged",
+    ),
+    "truncated zip": (zip_of({"28x28/id1_digit4.png": PNG_28x28})[:-30], "cut short or damaged"),
     "pickled labels": (
         npz_of(labels=np.array([1], object), images=np.zeros((1, 28, 28))),
         "other than plain arrays",
@@ -444,6 +449,11 @@ BAD_FILES = {
     "answers in words": (npz_of(**ONE_DIGIT, probs_cnn=np.full((1, 10), "high")), "probabilities"),
     "label 12": (npz_of(labels=np.array([12]), images=np.zeros((1, 28, 28))), "digits 0-9"),
     "0-255 floats": (npz_of(labels=np.array([1]), images=np.full((1, 28, 28), 9.0)), "[0, 1]"),
+    # Imported as they were, and fine-tuning would have learnt from them.
+    "dark digits on white": (
+        npz_of(labels=np.array([1, 7]), images=1 - np.eye(28)[None].repeat(2, 0)),
+        "2 of its 2 digits are dark on a light ground",
+    ),
     "zip of other things": (zip_of({"notes.txt": b"hi"}), "no 28x28/id<N>_digit<D>.png"),
     "npz of no digits": (npz_of(labels=np.zeros(0, np.int64), images=np.zeros((0, 28, 28))),
                          "the file holds no digits"),
