@@ -683,6 +683,8 @@ def finetune_main(args: argparse.Namespace) -> None:
     from digitpad.store import ModelUnavailable
 
     store, database = Path(args.out), Path(args.finetune_on)
+    if database.is_dir():
+        sys.exit(f"error: {database} is a folder: name the database of digits in it")
     if not database.is_file():
         sys.exit(f"error: no samples database at {database}")
     try:

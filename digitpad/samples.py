@@ -110,6 +110,10 @@ def _holds_digits(connection: sqlite3.Connection, path: str | os.PathLike) -> bo
 def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Connection]:
     """A fresh connection to the database, created with its table if new; closed afterwards.
     With `create` False, a file that holds no digits table is refused, and left as it was."""
+    if Path(path).is_dir():  # "unable to open database file", said SQLite
+        raise SamplesUnavailable(
+            f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
+        )
     if not create and not Path(path).is_file():
         raise SamplesUnavailable(f"no file at {path}")
     # A copy made to read a file that cannot be written goes once the connection is closed.

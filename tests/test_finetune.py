@@ -368,6 +368,15 @@ def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
 
 
+def test_train_py_finetune_on_a_folder_says_so(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "train.py", "--finetune-on", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == f"error: {tmp_path} is a folder: name the database of digits in it\n"
+
+
 def test_train_py_finetune_on_an_export_says_to_import_it(tmp_path, yours):
     # An export of the Your digits page was "file is not a database", with no word of what is.
     database = tmp_path / "samples.db"

@@ -100,6 +100,12 @@ def test_a_file_that_is_no_database_says_so(tmp_path):
     db.write_bytes(b"not sqlite" * 100)
     with pytest.raises(samples.SamplesUnavailable, match="samples.db"):
         samples.count_samples(db)
+    # $DIGITPAD_SAMPLES set to a folder: "cannot open …: unable to open database file".
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for create in (True, False):
+        with pytest.raises(samples.SamplesUnavailable, match="digits is a folder: name a file in"):
+            samples.count_samples(folder) if create else samples.training_arrays(folder)
 
 
 def test_a_full_disk_is_said_and_the_digits_saved_before_stay(tmp_path):
