@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitpad import MODEL_NAMES, changes
+from digitpad import MODEL_NAMES, changes, versions
 from digitpad.calibration import is_sure
 from digitpad.data import (
     MNIST_ENV,
@@ -85,6 +85,10 @@ def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":
         print(f"warning: {problem}", file=sys.stderr)
     if reader is None:
         print(f"error: no model in {store} could be loaded", file=sys.stderr)
+    # What "cnn" names: a fine-tuned version, once one is active, as on every page.
+    elif (version := versions.active_version("cnn", store)) != "cnn" and "cnn" in reader.names:
+        print(f"note: cnn is {versions.title(version)} (active on the Your digits page)",
+              file=sys.stderr)  # fmt: skip
     return reader
 
 
