@@ -96,7 +96,6 @@ scribbles = 6000
 styled = 400 * len(STYLES)  # digits in styles MNIST lacks (digitpad/styles.py): flagged 1, ...
 signs = 400 * len(SIGNS)  # signs written with numbers (digitpad/signs.py), taught as no digit
 whole_digit_numbers = 4000  # numbers written with MNIST training digits, for whole_digit
-whole_digit_pen_numbers = 0  # and with the pen digits of the training writers
 workers = None  # processes that draw the training data; default: every core
 precision = None  # float32 or mixed_bfloat16; default: see robust_precision (chapter: float32)
 final_epochs = None  # robust: epochs without augmentation at the end; default: FINAL_EPOCHS
@@ -242,13 +241,6 @@ def parse_args() -> argparse.Namespace:
         type=count(1),
         default=whole_digit_numbers,
         help=f"numbers the whole-digit network learns from (default: {whole_digit_numbers})",
-    )
-    parser.add_argument(
-        "--whole-digit-pen-numbers",
-        type=count(0),
-        default=whole_digit_pen_numbers,
-        help="and numbers written with the training writers' pen digits (default: "
-        f"{whole_digit_pen_numbers})",
     )
     parser.add_argument(
         "--workers",
@@ -604,9 +596,7 @@ def train_one(
     return card
 
 
-def train_whole_digit(
-    args: argparse.Namespace, x_train: np.ndarray, y_train: np.ndarray, pen: dict | None
-) -> dict:
+def train_whole_digit(args: argparse.Namespace, x_train: np.ndarray, y_train: np.ndarray) -> dict:
     """The network that tells the number reader whether a piece of ink is one whole digit."""
     keras.utils.set_random_seed(args.seed)
     keras.mixed_precision.set_dtype_policy("float32")
@@ -614,24 +604,13 @@ def train_whole_digit(
     images, shapes, whole = whole_digit.training_set(
         x_train, y_train, args.whole_digit_numbers, args.seed, args.workers
     )
-    pen_strokes, pen_labels = pen["train"] if pen else ([], np.zeros(0))
-    pen_images, pen_shapes, pen_whole = whole_digit.pen_training_set(
-        pen_strokes, pen_labels, args.whole_digit_pen_numbers, args.seed
-    )
     cut_seconds = time.perf_counter() - started
     numbers = sum(whole_digit.numbers_per_task(len(x_train), args.whole_digit_numbers))
     print(f"cut {len(whole)} candidates from {numbers} numbers, {whole.mean():.0%} whole digits, "
-          f"and {len(pen_whole)} from {args.whole_digit_pen_numbers} of pen digits, in "
-          f"{cut_seconds:.0f} s")  # fmt: skip
-    # The last tenth of MNIST's, from the last numbers written, validates, as before pen digits.
+          f"in {cut_seconds:.0f} s")  # fmt: skip
+    # The last tenth, from the last numbers written, validates.
     split = len(whole) - max(1, len(whole) // 10)
-    train = (
-        (
-            as_model_input(np.concatenate([images[:split], pen_images])),
-            np.concatenate([shapes[:split], pen_shapes]),
-        ),
-        np.concatenate([whole[:split], pen_whole]),
-    )
+    train = ((as_model_input(images[:split]), shapes[:split]), whole[:split])
     val = ((as_model_input(images[split:]), shapes[split:]), whole[split:])
     net = whole_digit.build()
     net.summary()
@@ -656,8 +635,7 @@ def train_whole_digit(
             "batch_size": WHOLE_DIGIT_BATCH,
             "epochs": len(history.history["loss"]),
             "numbers": numbers,
-            "pen_numbers": args.whole_digit_pen_numbers,
-            "train_candidates": split + len(pen_whole),
+            "train_candidates": split,
             "validation_candidates": len(whole) - split,
             "whole_share": float(whole.mean()),
             "seed": args.seed,
@@ -763,8 +741,7 @@ def main() -> None:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = validation_count(len(x_train), args.validation_size)
-    pen = None
-    if args.recipe == "robust" and (args.model != whole_digit.NAME or args.whole_digit_pen_numbers):
+    if args.recipe == "robust" and args.model != whole_digit.NAME:
         try:  # now, not after the whole-digit network has trained
             pen = pen_digit_parts(args.pen_data)
         except BadDataFile as error:
@@ -773,7 +750,7 @@ def main() -> None:
         if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
             # Numbers written with the digits the networks train on, never the validation ones.
             split = len(x_train) - val_count
-            train_whole_digit(args, x_train[:split], y_train[:split], pen)
+            train_whole_digit(args, x_train[:split], y_train[:split])
         if args.model == whole_digit.NAME:
             return
         names = MODEL_NAMES if args.model in ("both", "all") else (args.model,)

@@ -20,13 +20,7 @@ from digitpad import INPUT_SHAPE
 from digitpad.candidates import find_candidates
 from digitpad.ink import INK_SHARE
 from digitpad.store import WHOLE_DIGIT, WHOLE_DIGIT_SHAPE_FEATURES
-from digitpad.strokes import Strokes
-from digitpad.written_numbers import (
-    DIGITS_PER_NUMBER,
-    Number,
-    make_numbers,
-    make_pen_numbers,
-)
+from digitpad.written_numbers import DIGITS_PER_NUMBER, Number, make_numbers
 
 NAME = WHOLE_DIGIT
 # A candidate is one whole digit when it holds this share of one digit's ink and at most
@@ -86,29 +80,12 @@ def labelled_candidates(number: Number) -> tuple[np.ndarray, np.ndarray, np.ndar
     )
 
 
-def _labelled(numbers: list[Number]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    found = [labelled_candidates(n) for n in numbers]
-    return tuple(np.concatenate(part) for part in zip(*found))
-
-
 def _labelled_numbers(
     digits: np.ndarray, labels: np.ndarray, count: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _labelled(make_numbers(digits, labels, count, seed, TOUCH_SHARE))
-
-
-def pen_training_set(
-    strokes: list[Strokes], labels: np.ndarray, count: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidates from `count` numbers written with tablet-pen digits: a barred 7 or an open 4
-    that MNIST's writers did not make, as people write them. Images, shapes, labels."""
-    if count == 0:
-        return (
-            np.zeros((0, 28, 28), np.float32),
-            np.zeros((0, WHOLE_DIGIT_SHAPE_FEATURES), np.float32),
-            np.zeros(0, np.float32),
-        )
-    return _labelled(make_pen_numbers(strokes, labels, count, seed, TOUCH_SHARE))
+    numbers = make_numbers(digits, labels, count, seed, TOUCH_SHARE)
+    found = [labelled_candidates(n) for n in numbers]
+    return tuple(np.concatenate(part) for part in zip(*found))
 
 
 def numbers_per_task(digit_count: int, count: int) -> list[int]:
