@@ -147,6 +147,12 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
         cleanup.close()
 
 
+def read_only(path: str | os.PathLike) -> bool:
+    """Whether the database is there to read but cannot be written: its digits shown, nothing
+    saved, deleted or imported."""
+    return Path(path).is_file() and not _can_write(Path(path))
+
+
 def _can_write(path: Path) -> bool:
     """Whether SQLite can write the file: the file itself, and beside it (the folder of the
     file a link leads to) its -wal and -shm, or the folder to make them in."""

@@ -23,6 +23,8 @@ from digitpad import finetune  # noqa: E402
 
 database, store = samples.default_path(), store_dir()
 unreadable = None  # what stops the digits being read, when something does
+# Said up front, its controls off: Delete and Import failed only once clicked.
+database_read_only = samples.read_only(database)
 
 
 def say_problem(key: str) -> None:
@@ -296,6 +298,7 @@ def browse(total: int, counts: np.ndarray) -> None:
                     args=(sample.id,),
                     type="tertiary",
                     icon=":material/delete:",
+                    disabled=database_read_only,
                 )
 
 
@@ -385,6 +388,12 @@ else:
         "every page reads with, for everyone (whoever starts the server sets "
         "$DIGITPAD_SAMPLES for another file)."
     )
+    if database_read_only:
+        st.warning(
+            f"`{database}` can be read but not written (the file or its folder is read-only): "
+            "deleting and importing digits are off, and the drawing page cannot save any. Set "
+            "$DIGITPAD_SAMPLES to a file that can be written."
+        )
 
 if unreadable is None and total == 0:
     st.info(
@@ -437,6 +446,7 @@ st.file_uploader(
     type=["npz", "zip"],
     key="import_file",
     on_change=import_upload,
+    disabled=database_read_only,
 )
 if "import_message" in st.session_state:
     kind, message = st.session_state.pop("import_message")

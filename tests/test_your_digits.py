@@ -288,6 +288,20 @@ def test_a_store_that_cannot_be_written_is_said_and_its_controls_are_off(
     assert page.selectbox(key="cnn_version").disabled
 
 
+def test_a_database_that_cannot_be_written_is_said_up_front(database, store_copy, mnist_test):
+    # Delete and Import stayed on, and failed once clicked, an import that added nothing too.
+    fill(database, mnist_test, count=3)
+    page = run_page()
+    assert not page.warning and not page.button(key="delete_1").disabled
+    with read_only(database.parent):
+        page.run()
+    assert not page.exception, page.exception
+    assert f"`{database}` can be read but not written" in texts(page)
+    assert len(page.get("image")) == 3, "the digits are still shown"
+    assert all(page.button(key=f"delete_{i}").disabled for i in (1, 2, 3))
+    assert page.get("file_uploader")[0].proto.disabled
+
+
 def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist, monkeypatch):
     monkeypatch.setenv(MNIST_ENV, str(tiny_mnist))
     fill(database, mnist_test)
