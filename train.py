@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from digitpad.cli import import_tensorflow
+from digitpad.tensorflow_import import import_tensorflow
 
 # Before anything imports Keras: TensorFlow's start-up notices to its developers (oneDNN is on,
 # the CPU has instructions it was not built for) left out of stderr, where a person reads this
@@ -695,13 +695,11 @@ def finetune_main(args: argparse.Namespace) -> None:
     except MnistUnavailable as problem:
         sys.exit("\n" + cannot_load_mnist(problem))
     except KeyboardInterrupt:
+        # Looked at, not assumed: stopped as it saved, a version may be there, even active.
         saved = sorted(set(versions.list_versions("cnn", store)) - before)
-        said = (
-            f"{saved[0]} saved, but not made active (the Your digits page switches to it)"
-            if saved
-            else "nothing saved"
-        )
-        print(f"\nstopped: {said}; the CNN the app reads is as it was", file=sys.stderr)
+        reads = versions.title(versions.active_version("cnn", store))
+        said = f"{', '.join(saved)} saved" if saved else "nothing saved"
+        print(f"\nstopped: {said}; the app reads {reads}", file=sys.stderr)
         sys.exit(130)
     card = versions.version_card(version, store) or {}
     base_version = card.get("finetuned_from", "the active CNN")  # as fine-tuning read it

@@ -41,10 +41,9 @@ import common
 import cv2
 import numpy as np
 
-from digitpad import number
 from digitpad.data import load_mnist
 from digitpad.drawn import pen_digit_parts
-from digitpad.number import deciding_model, read_number
+from digitpad.number import WHOLE_DIGIT_SURE, deciding_model, read_number
 from digitpad.preprocess import to_mnist
 from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers, make_pen_numbers
 
@@ -155,7 +154,7 @@ def main() -> None:
     parser.add_argument(
         "--whole-digit-sure",
         type=float,
-        default=number.WHOLE_DIGIT_SURE,
+        default=WHOLE_DIGIT_SURE,
         help="below this the whole-digit network is sure a digit is none (a word's letters)",
     )
     parser.add_argument(
@@ -164,7 +163,6 @@ def main() -> None:
         help="cut numbers by the shape of their ink alone, as before the whole-digit network",
     )
     args = parser.parse_args()
-    number.WHOLE_DIGIT_SURE = args.whole_digit_sure
 
     from digitpad.inference import DigitReader
     from digitpad.store import ModelUnavailable, load_models, load_whole_digit, not_sure_thresholds
@@ -248,7 +246,10 @@ def main() -> None:
             )
             if name == deciding_model(reader.names):  # whose doubts make a number no number
                 called_none = np.array(
-                    [bool(r.no_number(r.unsure(name, threshold), name)) for r in readings]
+                    [
+                        bool(r.no_number(r.unsure(name, threshold), name, args.whole_digit_sure))
+                        for r in readings
+                    ]
                 )
                 print(
                     f"called no number: {called_none.sum()}, {(called_none & exact).sum()} "

@@ -3,9 +3,7 @@
 import argparse
 import json
 import os
-import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,6 +33,7 @@ from digitpad.store import (
     store_dir,
     write_card,
 )
+from digitpad.tensorflow_import import import_tensorflow
 from digitpad.verdict import too_wide_for_a_digit
 
 if TYPE_CHECKING:
@@ -43,35 +42,6 @@ if TYPE_CHECKING:
 # Images preprocessed while the networks read the batch before: as many as they read at once.
 PREDICT_BATCH = 256
 TOO_WIDE = "too wide for one digit: if it is a number, the read command reads it"
-
-
-# What TensorFlow's libraries write to stderr as they load, before its logging is set up, and so
-# whatever TF_CPP_MIN_LOG_LEVEL says: notices for its developers (oneDNN is on, the CPU has
-# instructions it was not built for), four lines before every command's own output.
-TENSORFLOW_NOTICE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\)|I0000 .*\] |To enable the "
-    r"following instructions: )"
-)
-
-
-def import_tensorflow() -> None:
-    """Imports TensorFlow and Keras with their start-up notices left out of stderr; anything
-    else they write there is kept."""
-    sys.stderr.flush()
-    stderr = os.dup(2)
-    with tempfile.TemporaryFile() as written:
-        os.dup2(written.fileno(), 2)  # the libraries write to the file, not through Python
-        try:
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-        finally:
-            sys.stderr.flush()
-            os.dup2(stderr, 2)
-            os.close(stderr)
-            written.seek(0)
-            for line in written.read().decode(errors="replace").splitlines(keepends=True):
-                if not TENSORFLOW_NOTICE.match(line):
-                    sys.stderr.write(line)
 
 
 def load_reader(store: Path, numbers: bool = False) -> "DigitReader | None":

@@ -18,7 +18,8 @@ class Evaluation:
     def right_but_unsure(self, threshold: float | None) -> int:
         """Digits read right below the model's "not sure" threshold: those the page said it was
         not sure of, yet counted right."""
-        unsure = np.array([not is_sure(float(p.max()), threshold) for p in self.probs], bool)
+        unsure = ~np.asarray(is_sure(self.probs.max(axis=1), threshold), bool)
+        unsure = np.broadcast_to(unsure, len(self.probs)).copy()  # None: one True for all
         unsure[self.misclassified] = False
         return int(unsure.sum())
 

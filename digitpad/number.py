@@ -63,10 +63,15 @@ SKIPPED = -1
 # mostly of such is no number. Words were read as numbers: joined-up letters are cut into strokes
 # the digit networks are sure of ("Call Anna", in a script font, was "0011417170", every digit
 # sure). Counting these beside the digits the CNN is not sure of, 11 of 40 words in four fonts
-# are no number rather than 2, and of 550 numbers (`read_numbers.py --seed 1` drawn and
-# photographed, `--seed 2`, `--pen validation`) still the same 2, both read wrong. At 0.5, 18
-# words, but 3 pen numbers read right as well (a barred 7 and an open 4 look half-made to it).
+# (`benchmarks/words.py`) are no number rather than 2, and of 550 numbers (`read_numbers.py
+# --seed 1` drawn and photographed, `--seed 2`, `--pen validation`) still the same 2, both read
+# wrong. At 0.5, 18 words, but 3 pen numbers read right as well (a barred 7 and an open 4 look
+# half-made to it).
 WHOLE_DIGIT_SURE = 0.3
+# and only where at least this many digits were found: a word is cut into many, and of a lone
+# digit, or two, the whole-digit network's doubt alone decided (3 of 300 MNIST digits drawn
+# alone, read right and sure, were no number).
+WORD_PIECES = 3
 
 
 def deciding_model(names: Collection[str]) -> str:
@@ -117,30 +122,33 @@ class NumberReading:
         """Positions of the digits `name` reads below its "not sure" threshold (its card's)."""
         return [i for i, p in enumerate(self.probs[name]) if not is_sure(p.max(), threshold)]
 
-    def not_whole(self) -> list[int]:
-        """Positions of the digits the whole-digit network takes for no one whole digit (half of
-        one, two, a letter); none without that network."""
-        if self.whole is None:
+    def not_whole(self, below: float = WHOLE_DIGIT_SURE) -> list[int]:
+        """Positions of the digits the whole-digit network is sure are no one whole digit (half
+        of one, two, a letter): less than `below` whole. None without that network, or where
+        fewer than WORD_PIECES digits were found."""
+        if self.whole is None or len(self.digits) < WORD_PIECES:
             return []
-        return [i for i, sure in enumerate(self.whole) if sure < WHOLE_DIGIT_SURE]
+        return [i for i, sure in enumerate(self.whole) if sure < below]
 
-    def no_number(self, unsure: list[int], title: str) -> str | None:
+    def no_number(
+        self, unsure: list[int], title: str, whole_below: float = WHOLE_DIGIT_SURE
+    ) -> str | None:
         """Why this is no number, when most of the digits found are ones the deciding model
-        (called `title`) is not sure of (positions `unsure`) or that look like no whole digit;
+        (called `title`) is not sure of (positions `unsure`) or no whole digit (`not_whole`);
         None when it reads as one. Noise, a scribble, a blurred photo or a word: a confident
         number would be a guess."""
-        others = [i for i in self.not_whole() if i not in unsure]
+        others = [i for i in self.not_whole(whole_below) if i not in unsure]
         if 2 * (len(unsure) + len(others)) <= len(self.digits):
             return None
-        found = f"{len(self.digits)} digits it found"
+        count = len(self.digits)
         if not others:
-            why = f"the {title} is not sure of {len(unsure)} of the {found}"
+            why = f"the {title} is not sure of {len(unsure)} of the {count} digits it found"
         elif not unsure:
-            why = f"{len(others)} of the {found} do not look like one whole digit"
+            why = f"of the {count} digits found, {len(others)} do not look like one whole digit"
         else:
             why = (
-                f"of the {found}, the {title} is not sure of {len(unsure)} and {len(others)} "
-                "more do not look like one whole digit"
+                f"of the {count} digits found, the {title} is not sure of {len(unsure)} and "
+                f"{len(others)} more do not look like one whole digit"
             )
         return f"this does not look like a number: {why} (it would read {self.number})"
 

@@ -238,8 +238,7 @@ def right_when_unsure(card: dict, below: float = 0.7) -> str:
         return ""
     right = sum(b["count"] * b["accuracy"] for b in bins) / count
     return (
-        f"of the {count} validation digits it was under {below:.0%} sure of, it read "
-        f"{right:.0%} right"
+        f"read {right:.0%} right of the {count} validation digits it was under {below:.0%} sure of"
     )
 
 

@@ -138,8 +138,7 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     except zipfile.BadZipFile:
         if data.startswith(ZIP_SIGNATURE):  # begun as a zip, an .npz is one, and not ended
             raise BadSampleFile(
-                "the file is cut short or damaged (a zip or an .npz that does not end as one "
-                "does): export or download it again"
+                "the file is cut short or damaged: export or download it again"
             ) from None
         raise BadSampleFile(
             "not a DigitPad export: expected a .npz or a .zip of PNGs from the Your digits page"
@@ -154,10 +153,11 @@ def import_file(path: str | os.PathLike, data: bytes) -> Imported:
     else:
         rows = _rows_from_zip(data)
     if inverted := sum(map(_inverted, rows)):
+        which = "is" if inverted == 1 else "are"
         raise BadSampleFile(
-            f"{inverted:,} of its {len(rows):,} digits are dark on a light ground, where "
-            "DigitPad's 28x28 inputs are light digits on black, as MNIST's: invert them (1 - "
-            "images) and import it again"
+            f"{inverted:,} of its {len(rows):,} digits {which} dark on a light ground, where "
+            "DigitPad's 28x28 inputs are light digits on black, as MNIST's: turn those light on "
+            "dark and import the file again"
         )
     inked = [row for row in rows if not _blank(row)]
     if not inked:

@@ -116,8 +116,8 @@ st.subheader("Side by side")
 st.table({charts.MODEL_TITLES[name]: report.summary(card) for name, card in cards.items()})
 st.caption(
     "Read across a row to compare the two networks: their mistakes on MNIST's test set against "
-    "the parameters each spends and the seconds its training took. "
-    + report.training_time_note(cards)
+    "the parameters each spends and the seconds its training took."
+    + (f" {note}" if (note := report.training_time_note(cards)) else "")
 )
 
 scores = report.drawing_scores(cards)
@@ -158,9 +158,9 @@ if any("calibration" in card for card in cards.values()):
         calibrated, config=ui.CHART_CONFIG, key="calibration", alt=charts.in_words(calibrated)
     )
     unsure_read = [
-        f"the {charts.MODEL_TITLES[name]} {report.right_when_unsure(card)}"
+        f"the {charts.MODEL_TITLES[name]} {read}"
         for name, card in cards.items()
-        if report.right_when_unsure(card)
+        if (read := report.right_when_unsure(card))
     ]
     st.caption(
         "On the dotted diagonal a model's 70% means right 7 times in 10; above it, a model is "

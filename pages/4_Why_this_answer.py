@@ -8,6 +8,7 @@ import streamlit as st
 from digitpad import MODEL_NAMES, charts
 from digitpad.store import (
     CHAPTER_DIR,
+    UNCALIBRATED_THRESHOLD,
     load_card,
     load_models,
     reading_thresholds,
@@ -233,7 +234,8 @@ if figure is not None:
         )
         + (
             " Dashed: the chapter's MLP and CNN, trained on MNIST as it is, as in the lesson "
-            "this page grew from (sure at 50%: they have no calibrated threshold)."
+            f"this page grew from (sure at {UNCALIBRATED_THRESHOLD:.0%}: they have no calibrated "
+            "threshold)."
             if any(trace.line.dash == "dash" for trace in figure.data)
             else ""
         )

@@ -5,9 +5,9 @@ import functools
 import numpy as np
 import streamlit as st
 
-from digitpad import charts, jobs, sample_files, samples, versions
+from digitpad import MODEL_NAMES, charts, jobs, sample_files, samples, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
-from digitpad.store import active_versions, lost_versions, not_sure_thresholds, store_dir
+from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
 
 PER_PAGE = 24
@@ -249,8 +249,9 @@ def roll_back(shown: str) -> None:
         if base is None:
             now = versions.title(versions.active_version("cnn", store))
             st.session_state["versions_problem"] = (
-                f"Not rolled back: meanwhile another session switched to {now}, which every "
-                "page reads with now; roll back from it below if you mean to."
+                f"Not rolled back: {now} was made active since this page was drawn (by another "
+                "session, a fine-tune's end or `train.py`), and every page reads with it now; "
+                "roll back from it below if you mean to."
             )
         else:
             st.toast(f"Reading with {versions.title(base)} again.")
@@ -337,7 +338,7 @@ def how_well(total: int) -> None:
             "Each network is scored by the answer it gave when a digit was saved. Not counted, "
             f"saved without one (imported from a file without them, say): {which}."
         )
-    thresholds = not_sure_thresholds(store)
+    thresholds, _ = reading_thresholds(MODEL_NAMES, store)  # as every page reads with them
     for column, (name, result) in zip(
         layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "your_confusion"),
         evaluations.items(),
@@ -545,7 +546,7 @@ else:
         f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
         key="rollback",
         on_click=roll_back,
-        args=(versions.active_version("cnn", store),),
+        args=(active,),
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )

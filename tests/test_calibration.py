@@ -92,7 +92,7 @@ def test_the_report_puts_each_model_beside_the_chapters():
         {"high": 0.8, "count": 90, "accuracy": 0.9},
     ]
     assert report.right_when_unsure(card) == (
-        "of the 10 validation digits it was under 70% sure of, it read 60% right"
+        "read 60% right of the 10 validation digits it was under 70% sure of"
     )
 
 

@@ -881,12 +881,12 @@ def test_a_number_read_mostly_of_no_whole_digits_is_no_number():
     halves = reading([sure] * 4, [0.9, 0.1, 0.2, 0.05])
     assert halves.not_whole() == [1, 2, 3]
     assert halves.no_number([], "CNN") == (
-        "this does not look like a number: 3 of the 4 digits it found do not look like one whole "
+        "this does not look like a number: of the 4 digits found, 3 do not look like one whole "
         "digit (it would read 1111)"
     )
     both = reading([sure, sure, doubtful, sure], [0.9, 0.1, 0.9, 0.2])
     assert both.no_number([2], "CNN") == (
-        "this does not look like a number: of the 4 digits it found, the CNN is not sure of 1 and "
+        "this does not look like a number: of the 4 digits found, the CNN is not sure of 1 and "
         "2 more do not look like one whole digit (it would read 1101)"
     )
     # Half of them doubtful, or a digit counted once when both say so: a number.
@@ -901,6 +901,24 @@ def test_a_number_read_mostly_of_no_whole_digits_is_no_number():
     assert NumberReading(digits, {"cnn": np.stack([sure] * 4)}).not_whole() == [], (
         "without the whole-digit network, every digit is taken as whole"
     )
+    # A digit alone, or two: the whole-digit network's doubt alone made a clean 8, read 100%
+    # sure, no number.
+    for count in (1, 2):
+        few = NumberReading(digits[:count], {"cnn": np.stack([sure] * count)}, np.zeros(count))
+        assert few.not_whole() == [] and few.no_number([], "CNN") is None
+
+
+def test_a_digit_alone_the_whole_digit_network_doubts_is_still_read(reader, mnist_test):
+    # Test digits 1823 (an 8) and 6607 (a 2), read 100% sure: "1 of the 1 digits it found do
+    # not look like one whole digit".
+    images, labels = mnist_test
+    for index in (1823, 6607):
+        pad = np.zeros((280, 400), np.uint8)
+        pad[20:260, 80:320] = cv2.resize(images[index], (240, 240))
+        reading = read_number(on_black_pad(pad), reader)
+        assert reading.number == str(labels[index])
+        unsure = reading.unsure("cnn", not_sure_thresholds()["cnn"])
+        assert reading.no_number(unsure, "CNN") is None, reading.whole
 
 
 def test_a_written_word_is_no_number(reader):
@@ -913,6 +931,7 @@ def test_a_written_word_is_no_number(reader):
     unsure = reading.unsure("cnn", not_sure_thresholds()["cnn"])
     problem = reading.no_number(unsure, "CNN")
     assert problem and problem.startswith("this does not look like a number: of the"), problem
+    assert "digits found" in problem
 
 
 def test_an_empty_picture_has_no_digits(reader):

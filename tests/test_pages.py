@@ -473,8 +473,8 @@ def test_the_calibration_caption_says_what_its_points_and_bars_mean():
     assert "starts at 10%" in said
     # Under-confident below 70%, both: their "not sure" is no verdict that an answer is wrong.
     for name in ("MLP", "CNN"):
-        assert re.search(rf"the {name} of the \d+ validation digits it was under 70% sure of, it "
-                         r"read \d+% right", said), said  # fmt: skip
+        assert re.search(rf"the {name} read \d+% right of the \d+ validation digits it was under "
+                         "70% sure of", said), said  # fmt: skip
 
 
 def test_report_shows_each_networks_steps_from_the_chapter():
