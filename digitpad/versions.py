@@ -136,6 +136,27 @@ def save_version(net: keras.Model, card: dict, name: str, store: Path | None = N
     return version
 
 
+def version_bytes(version: str, store: Path | None = None) -> int:
+    """What a saved version takes on disk, its model and card."""
+    files = [versions_dir(store) / f"{version}{end}" for end in (".keras", ".json")]
+    return sum(path.stat().st_size for path in files if path.is_file())
+
+
+def delete_version(name: str, version: str, store: Path | None = None) -> bool:
+    """Delete a saved version of the model `name`, its file and card, unless the app reads it
+    (made active since a page offered to delete it); whether it did. A version fine-tuned from
+    it then rolls back to the shipped model, as where its card names no base there is."""
+    if not (VERSION_NAME.fullmatch(version) and version.startswith(f"{name}-")):
+        raise ValueError(f"{version} is no saved version of the {name.upper()}")
+    with changing_versions(store):
+        if active_version(name, store) == version:
+            return False
+        folder = versions_dir(store)
+        (folder / f"{version}.keras").unlink(missing_ok=True)
+        (folder / f"{version}.json").unlink(missing_ok=True)  # after its model: never one alone
+    return True
+
+
 def activate(name: str, version: str, store: Path | None = None) -> None:
     """Make `version` the one the app reads; `name` itself means the shipped model."""
     with changing_versions(store):

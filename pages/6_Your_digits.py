@@ -237,6 +237,25 @@ def forget_lost_versions(lost: dict[str, str]) -> None:
         ui.models_changed()
 
 
+def delete_version(version: str) -> None:
+    if fine_tuning_now():
+        return
+    try:
+        deleted = versions.delete_version("cnn", version, store)
+    except OSError as problem:  # a read-only store
+        st.session_state["versions_problem"] = (
+            f"Cannot delete {versions.title(version)}: {problem}."
+        )
+    else:
+        if deleted:
+            st.toast(f"Deleted {versions.title(version)}.")
+        else:
+            st.session_state["versions_problem"] = (
+                f"Not deleted: {versions.title(version)} was made active since this page was "
+                "drawn, and every page reads with it."
+            )
+
+
 def roll_back(shown: str) -> None:
     """Back from `shown`, the version the page showed active when its button was clicked."""
     if fine_tuning_now():
@@ -550,3 +569,17 @@ else:
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )
+# Each version is a whole CNN, 11 MB: on a classroom's server they only piled up.
+unused = [version for version in choices if version not in ("cnn", active)]
+if unused:
+    sizes = sum(versions.version_bytes(version, store) for version in unused)
+    with st.expander(f"Versions not in use: {len(unused)}, {sizes / 2**20:.0f} MB"):
+        for version in unused:
+            st.button(
+                f"Delete {versions.title(version)}",
+                key=f"delete_version_{version}",
+                on_click=delete_version,
+                args=(version,),
+                icon=":material/delete:",
+                disabled=running or read_only is not None,
+            )

@@ -225,6 +225,37 @@ def test_a_roll_back_from_a_page_drawn_before_another_session_switched_leaves_th
     assert page.selectbox(key="cnn_version").value == second, "the page shows it now"
 
 
+def test_versions_not_in_use_can_be_deleted_and_the_one_read_cannot(database, store_copy):
+    # 11 MB each, and only ever more of them on a classroom's server.
+    fine_tuned_version(store_copy, PLAIN_CARD)
+    second = "cnn-20250102T000000Z"
+    folder = store_copy / "versions"
+    (folder / f"{second}.keras").symlink_to(store_copy / "cnn.keras")
+    (folder / f"{second}.json").write_text(json.dumps({**PLAIN_CARD, "finetuned_from": VERSION}))
+    versions.activate("cnn", second, store_copy)
+    page = run_page()
+    (unused,) = page.expander
+    assert unused.label.startswith("Versions not in use: 1, ")
+    assert [b.key for b in page.button if b.key.startswith("delete_version_")] == [
+        f"delete_version_{VERSION}"
+    ], "not the shipped CNN, nor the one every page reads with"
+    page.button(key=f"delete_version_{VERSION}").click().run()
+    assert not page.exception, page.exception
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        f"{second}.json",
+        f"{second}.keras",
+    ]
+    assert versions.active_version("cnn", store_copy) == second
+    assert [toast.value for toast in page.toast] == [f"Deleted {versions.title(VERSION)}."]
+    assert not page.expander, "none left to delete"
+    # Its base gone, the version fine-tuned from it rolls back to the shipped CNN.
+    assert page.button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
+    with pytest.raises(ValueError):
+        versions.delete_version("cnn", "cnn", store_copy)
+    assert not versions.delete_version("cnn", second, store_copy), "the one read is kept"
+    assert (folder / f"{second}.keras").exists()
+
+
 def test_what_the_page_cannot_do_is_said_where_it_was_asked(
     database, store_copy, mnist_test, monkeypatch
 ):
