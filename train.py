@@ -661,6 +661,9 @@ def finetune_main(args: argparse.Namespace) -> None:
     from digitpad.store import ModelUnavailable
 
     store, database = Path(args.out), Path(args.finetune_on)
+    if not store.is_dir():  # told to retrain the CNN there, which would not have helped
+        sys.exit(f"error: --out {store} is no folder: it names the folder of the models whose "
+                 "CNN is fine-tuned (model_store)")  # fmt: skip
     if database.is_dir():
         sys.exit(f"error: {database} is a folder: name the database of digits in it")
     if not database.is_file():

@@ -375,6 +375,14 @@ def test_train_py_finetune_on_a_folder_says_so(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == f"error: {tmp_path} is a folder: name the database of digits in it\n"
+    # --out a file, or mistyped: "Model file …/cnn.keras is missing. Retrain it with …".
+    for out in (REPO / "README.md", tmp_path / "model_stor"):
+        done = subprocess.run(
+            [sys.executable, "train.py", "--finetune-on", str(tmp_path), "--out", str(out)],
+            cwd=REPO, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"error: --out {out} is no folder"), done.stderr
 
 
 def test_train_py_finetune_on_an_export_says_to_import_it(tmp_path, yours):
