@@ -269,6 +269,23 @@ def signed_colours(dark: bool) -> str | list:
     return DARK_SIGNED_COLOURSCALE if dark else SIGNED_COLOURSCALE
 
 
+def ink_outline(image: np.ndarray, xaxis: str, yaxis: str, dark: bool) -> dict:
+    """The edge of an image's ink (half its brightest) as a line, black on a light page and
+    white on a dark one: where a digit lies over a picture of weights on its pixels."""
+    colour = "white" if dark else "black"
+    return dict(
+        type="contour",
+        z=image,
+        contours=dict(start=0.5 * image.max(), end=0.5 * image.max(), size=1, coloring="lines"),
+        colorscale=[[0, colour], [1, colour]],
+        line=dict(width=1.5),
+        showscale=False,
+        hoverinfo="skip",
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
+
+
 def heatmap_panels(
     maps: list[np.ndarray],
     titles: list[str],
@@ -277,10 +294,12 @@ def heatmap_panels(
     height: int | None = None,
     values: list[str] | None = None,
     dark: bool = False,
+    outline: np.ndarray | None = None,
 ) -> go.Figure:
     """Small square heatmaps of any sizes, each on its own colour scale and under its title;
     `values` names what each one's numbers are, for the pointer ("weight", "response");
-    `dark`: for a dark page.
+    `dark`: for a dark page; `outline`: an image of the maps' size whose ink's edge is drawn
+    over each (the digit, over weights on its pixels).
 
     Laid out by hand rather than with make_subplots, whose per-axis updates cost ~10 ms a panel
     on every rerun of a page.
@@ -307,6 +326,8 @@ def heatmap_panels(
                 yaxis=f"y{axis}",
             )
         )
+        if outline is not None and outline.max() > 0:
+            traces.append(ink_outline(outline, f"x{axis}", f"y{axis}", dark))
         layout[f"xaxis{axis}"] = dict(
             domain=[left, left + width], visible=False, constrain="domain", anchor=f"y{axis}"
         )

@@ -157,6 +157,7 @@ st.plotly_chart(
         height=60 + rows * (PHONE_WIDTH // per_row + 25) if phone else None,
         values=["weight on the pixel"] * len(units),
         dark=ui.dark_page(),
+        outline=explain.as_seen(mlp, image),
     ),
     config=ui.CHART_CONFIG,
     key="mlp_units",
@@ -166,7 +167,8 @@ st.plotly_chart(
 laid_out_as = "the deskewed digit's layout" if explain.deskews(mlp) else "the image's layout"
 st.caption(
     f"Each picture is one unit's 784 input weights in {laid_out_as} (red: ink there raises the "
-    "unit, blue: ink there lowers it), titled with its activation. A unit has a weight for "
+    "unit, blue: ink there lowers it), titled with its activation; the line is the edge of "
+    "the digit's ink. A unit has a weight for "
     "every pixel, each for its own place: what it has learnt to find in one place, a stroke or "
     "the outline of a digit, it does not find a pixel away, where a CNN's filter, slid over the "
     "image, finds it anywhere. Only the first hidden layer weighs pixels, so only its units "

@@ -121,6 +121,24 @@ def test_a_zero_weight_is_the_page_s_own_shade_light_or_dark(dark):
     assert red > blue and low_blue > low_red  # red adds, blue subtracts, as the captions say
 
 
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_digit_is_outlined_over_each_panel_of_weights_on_its_pixels(dark):
+    # Read without it, the strongest weights of the units a 0 excites were blue rings, which
+    # students took for the 0 lowering them: where the digit lies, over the weights, says.
+    digit = np.zeros((28, 28), np.float32)
+    digit[6:22, 12:16] = 0.8
+    panels = charts.heatmap_panels(
+        [np.random.default_rng(0).normal(size=(28, 28))] * 3, ["a", "b", "c"], 3, "t",
+        dark=dark, outline=digit,
+    )  # fmt: skip
+    lines = [trace for trace in panels.data if trace.type == "contour"]
+    assert [(line.xaxis, line.yaxis) for line in lines] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
+    assert all(line.contours.start == line.contours.end == 0.4 for line in lines), "half its ink"
+    assert {line.colorscale[0][1] for line in lines} == {"white" if dark else "black"}
+    blank = charts.heatmap_panels([digit], ["a"], 1, "t", outline=np.zeros((28, 28)))
+    assert [trace.type for trace in blank.data] == ["heatmap"], "no ink, no line"
+
+
 def test_an_empty_confusion_cell_shows_the_page_and_one_mistake_shows_red():
     matrix = np.diag([50] * 10)
     matrix[3, 5] = 1
