@@ -162,8 +162,9 @@ def finetune(
     train_seconds = time.perf_counter() - started
     report(0.85, "Reading them again with the new model")
     new = evaluate(net)
-    report(0.9, "Choosing when the new model is not sure, on digits and scribbles it never saw")
-    calibrated = calibrate(net, x_mnist[validation_start:], y_mnist[validation_start:], seed)
+    calibrated = calibrate(
+        net, x_mnist[validation_start:], y_mnist[validation_start:], seed, report
+    )
     # The saved model needs no Adam moments: the app only predicts.
     clean = keras.models.clone_model(net)
     clean.set_weights(net.get_weights())
@@ -183,13 +184,25 @@ def finetune(
     )
 
 
-def calibrate(net: keras.Model, images: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+def calibrate(
+    net: keras.Model,
+    images: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+    progress: Progress | None = None,
+) -> dict:
     """`net`'s "not sure" threshold, chosen as train.py chooses it, on MNIST validation digits
-    (uint8) as they are and some of them redrawn, and on scribbles."""
+    (uint8) as they are and some of them redrawn, and on scribbles. Each step is reported: the
+    whole took 20 to 40 s at one fraction, where a Stop waited for its end without a word."""
+    report = progress or (lambda fraction, text: None)
+    choosing = "Choosing when the new model is not sure: "
+    report(0.88, choosing + f"redrawing {CALIBRATION_DRAWN:,} digits it never saw")
     drawn = training_data.drawn_digits(images[:CALIBRATION_DRAWN], seed, workers=1)
+    report(0.92, choosing + f"drawing {CALIBRATION_SCRIBBLES:,} scribbles")
     scribbles = training_data.rendered_strokes(
         training_data.random_scribbles(CALIBRATION_SCRIBBLES, seed), seed, workers=1
     )
+    report(0.95, choosing + "reading them")
 
     def probs(x: np.ndarray) -> np.ndarray:
         return net.predict(as_model_input(x), batch_size=1024, verbose=0)

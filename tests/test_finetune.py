@@ -40,10 +40,11 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     train, test = tiny_mnist_sets(tiny_mnist)
     base = store.load_model("cnn")
     shipped = [w.copy() for w in base.get_weights()]
-    progress = []
+    progress, doing = [], []
     result = finetune.finetune(
-        base, train, test, yours, epochs=1, progress=lambda done, _: progress.append(done)
-    )
+        base, train, test, yours, epochs=1,
+        progress=lambda done, what: (progress.append(done), doing.append(what)),
+    )  # fmt: skip
     trained, held = finetune.split_held_out(yours[0])
     assert (result.your_trained, result.your_held_out) == (len(trained), len(held))
     # The tiny slice's last sixth, as train.py splits it, is never trained on: calibrated on.
@@ -57,6 +58,9 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
         assert all(0 <= figures[name].accuracy <= 1 for name in figures)
     assert result.old["mnist_test"].accuracy > 0.9, "the shipped CNN reads MNIST"
     assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 1
+    # Choosing the threshold took 20 to 40 s at one report, where a Stop waited it out.
+    choosing = [what for what in doing if what.startswith("Choosing when the new model")]
+    assert len(choosing) == 3 and "redrawing 2,000 digits" in choosing[0], doing
     assert same_weights(base.get_weights(), shipped), "the base model is left as it was"
     tuned = result.model.get_weights()
     assert not same_weights(tuned, shipped), "training changed the weights"
