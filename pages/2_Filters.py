@@ -30,9 +30,8 @@ cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 seen = explain.as_seen(cnn, image)  # the digit the first conv layer reads
 if explain.deskews(cnn):
     # The maps and the MLP's weights below are laid out as the digit the networks read.
-    st.sidebar.image(
-        charts.pixelated(seen), caption="…and deskewed, as the networks see it", width=112
-    )
+    said = "…and deskewed, as the networks see it"
+    st.sidebar.image(charts.pixelated(seen), caption=said, width=112, alt=f"The digit {said[1:]}")
 
 st.subheader("CNN: convolution layers")
 conv_layers = explain.conv_layer_names(cnn)

@@ -87,9 +87,8 @@ image, named = ui.current_digit()
 # Slid over the digit the CNN's first layer sees: deskewed, when the CNN deskews.
 image = explain.as_seen(reader.models["cnn"], image)
 if explain.deskews(reader.models["cnn"]):
-    st.sidebar.image(
-        charts.pixelated(image), caption="…and deskewed, as the CNN sees it", width=112
-    )
+    said = "…and deskewed, as the CNN sees it"
+    st.sidebar.image(charts.pixelated(image), caption=said, width=112, alt=f"The digit {said[1:]}")
     named = f"{named}, deskewed"
 learned = explain.first_layer_filters(reader.models["cnn"])
 

@@ -198,7 +198,13 @@ right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to 
 down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)
 shifted_readings = reader.read_one(shifted).readings
-result.image(charts.pixelated(shifted), caption=f"{named}, moved", clamp=True, output_format="PNG")
+result.image(
+    charts.pixelated(shifted),
+    caption=f"{named}, moved",
+    clamp=True,
+    output_format="PNG",
+    alt=f"{named}, moved {right} pixels right and {down} down",
+)
 result.markdown(
     "  \n".join(
         f"**{reading.said_by(charts.MODEL_TITLES[name])}**"

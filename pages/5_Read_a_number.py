@@ -115,6 +115,11 @@ with read_here:
     names = [decider, *(name for name in reading.probs if name != decider)]
     titles = {name: charts.MODEL_TITLES.get(name, name) for name in names}
     no_number = reading.no_number(unsure, titles[decider])
+    # The reading in the picture's words too: in big type alone, a screen reader never heard it.
+    said_of_reading = no_number or (
+        f"the {titles[decider]} reads {reading.number}"
+        + (f", not sure of digit {', '.join(str(i + 1) for i in unsure)}" if unsure else "")
+    )
     if no_number:
         st.warning(
             f"{no_number[0].upper()}{no_number[1:]}. Write the digits plainly, side by side, or "
@@ -146,7 +151,7 @@ height, width = boxed.shape[:2]
 boxed_here.image(
     boxed,
     width=min(width, BOXED_HEIGHT * width // height),
-    alt=f"{source} with a box round each digit found",
+    alt=f"{source} with a box round each digit found: {said_of_reading}",
 )
 boxed_here.caption(
     f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "

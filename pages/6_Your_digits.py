@@ -308,8 +308,11 @@ def browse(total: int, counts: np.ndarray) -> None:
                 for name, title in charts.MODEL_TITLES.items():
                     digit = sample.predicted(name)
                     if digit is not None:
-                        colour = "green" if digit == sample.label else "red"
-                        answers.append(f"{title} :{colour}[{digit}]")
+                        # A mark beside the colour: red and green alone, a colour-blind
+                        # person and a screen reader could not tell right from wrong.
+                        right = digit == sample.label
+                        colour, mark = ("green", "✓") if right else ("red", "✗ wrong")
+                        answers.append(f"{title} :{colour}[{digit} {mark}]")
                 st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + " ".join(answers))
                 st.button(
                     f"Delete #{sample.id}",  # 24 buttons all "Delete" to a screen reader

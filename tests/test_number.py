@@ -1130,6 +1130,9 @@ def test_page_reads_the_number_drawn_on_the_pad(first_digits):
     assert len(page.get("image")) == 1 + 4, (
         "the boxed picture, then each digit as the models see it"
     )
+    # The number in the picture's words: in big type alone, a screen reader never heard it.
+    boxed = page.get("image")[0].proto.imgs[0].alt
+    assert boxed == f"the pad with a box round each digit found: the CNN reads {FIRST_NUMBER}"
     whole = [m.value for m in page.markdown if "\nwhole " in m.value]
     assert len(whole) == 4, "under each digit, how sure the whole-digit network is of it"
     assert not page.info
@@ -1161,6 +1164,7 @@ def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     assert not page.exception, page.exception
     assert page.metric[0].label == "CNN reads" and page.metric[0].value.endswith("210")
     assert page.metric[0].delta == "not sure of digit 1", "the doubt under the number"
+    assert page.get("image")[0].proto.imgs[0].alt.endswith("210, not sure of digit 1")
     (warning,) = page.warning
     assert "The CNN is not sure of digit 1 (maybe" in warning.value
     assert "digit 2" not in warning.value

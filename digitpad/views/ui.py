@@ -245,7 +245,7 @@ def current_digit() -> tuple[np.ndarray, str]:
     drawn = st.session_state.get(DIGIT_KEY)
     if drawn is not None:
         caption = "Your digit from the drawing page"
-        st.sidebar.image(charts.pixelated(drawn), caption=caption, width=112)
+        st.sidebar.image(charts.pixelated(drawn), caption=caption, width=112, alt=caption)
         if st.session_state.get(NOT_ONE_DIGIT_KEY):
             # "17" was explained as the 8 both networks made of it squeezed into 28x28, under
             # the drawing page's "Several digits, not one?"; on a phone the sidebar is shut.
@@ -277,9 +277,8 @@ def current_digit() -> tuple[np.ndarray, str]:
         chosen = choices[min(number, len(choices)) - 1]
         image = examples["images"][chosen].astype(np.float32) / 255.0
         index = int(examples["indices"][chosen])
-        st.image(
-            charts.pixelated(image), caption=f"No. {index:,} of MNIST's test digits", width=112
-        )
+        shown = f"No. {index:,} of MNIST's test digits"
+        st.image(charts.pixelated(image), caption=shown, width=112, alt=f"{shown}, a {digit}")
     # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
     named = f"this {digit} from MNIST"
     # Said on the page too: on a phone the sidebar, which says it, is shut.
