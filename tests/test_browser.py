@@ -514,6 +514,9 @@ def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
             )
             seen.add(name)
     assert "Undo" in seen and any(name.startswith("Fullscreen") for name in seen), seen
+    # The pad named for a screen reader, with the way round it for those who cannot draw.
+    pad = page.get_by_role("img", name="Drawing pad, for a mouse, a pen or a finger")
+    assert "the sidebar's Upload reads a picture" in pad.get_attribute("aria-label")
     # The page's own buttons, the pen's slider and the digit's select box: Streamlit's red
     # glow at half strength, 2.2:1 on the page, was the only sign of the keyboard on them.
     for control in (

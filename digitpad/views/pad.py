@@ -71,6 +71,14 @@ if (!window.digitpadPadScript) {
         style.textContent = css;
         root.append(style);
       }
+      // Named for a screen reader, which heard nothing of a surface it cannot draw on, nor
+      // of the way round it.
+      const canvas = root.querySelector("canvas.upper-canvas");
+      if (canvas && !canvas.hasAttribute("aria-label")) {
+        canvas.setAttribute("role", "img");
+        canvas.setAttribute("aria-label", "Drawing pad, for a mouse, a pen or a finger: "
+          + "the sidebar's Upload reads a picture instead");
+      }
       fit(root);
     });
   setInterval(restyle, 200);
