@@ -112,6 +112,21 @@ def fine_tuned_version(store: Path, card: dict) -> None:
     (folder / f"{VERSION}.json").write_text(json.dumps(card))
 
 
+SECOND_VERSION = "cnn-20250102T000000Z"
+
+
+def two_fine_tuned_versions(store: Path) -> str:
+    """VERSION, and a second version fine-tuned from it (the shipped CNN's file both); the
+    second's name."""
+    fine_tuned_version(store, PLAIN_CARD)
+    folder = store / "versions"
+    (folder / f"{SECOND_VERSION}.keras").symlink_to(store / "cnn.keras")
+    (folder / f"{SECOND_VERSION}.json").write_text(
+        json.dumps({**PLAIN_CARD, "finetuned_from": VERSION})
+    )
+    return SECOND_VERSION
+
+
 def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     database, store_copy, mnist_test, monkeypatch
 ):
@@ -209,11 +224,7 @@ def test_a_roll_back_from_a_page_drawn_before_another_session_switched_leaves_th
     # The page's button, drawn with VERSION active, rolled back from whatever was active at the
     # click: another session's switch to a second version was undone, and the page looked the
     # same.
-    fine_tuned_version(store_copy, PLAIN_CARD)
-    second = "cnn-20250102T000000Z"
-    folder = store_copy / "versions"
-    (folder / f"{second}.keras").symlink_to(store_copy / "cnn.keras")
-    (folder / f"{second}.json").write_text(json.dumps({**PLAIN_CARD, "finetuned_from": VERSION}))
+    second = two_fine_tuned_versions(store_copy)
     versions.activate("cnn", VERSION, store_copy)
     page = run_page()
     assert page.button(key="rollback").label == "Roll back to the shipped CNN (cnn.keras)"
@@ -230,11 +241,8 @@ def test_a_roll_back_from_a_page_drawn_before_another_session_switched_leaves_th
 
 def test_versions_not_in_use_can_be_deleted_and_the_one_read_cannot(database, store_copy):
     # 11 MB each, and only ever more of them on a classroom's server.
-    fine_tuned_version(store_copy, PLAIN_CARD)
-    second = "cnn-20250102T000000Z"
+    second = two_fine_tuned_versions(store_copy)
     folder = store_copy / "versions"
-    (folder / f"{second}.keras").symlink_to(store_copy / "cnn.keras")
-    (folder / f"{second}.json").write_text(json.dumps({**PLAIN_CARD, "finetuned_from": VERSION}))
     versions.activate("cnn", second, store_copy)
     page = run_page()
     (unused,) = page.expander
