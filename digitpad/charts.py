@@ -16,6 +16,9 @@ OTHER_COLOUR = "#8da0cb"
 SHORT_TITLE = 30  # characters that fit a bar chart's title on one line at 250 pixels
 
 
+AXIS_LABEL_GRAY = "rgb(80, 84, 96)"
+
+
 def per_stroke_figure(trace: dict, layout: dict) -> go.Figure:
     """A figure made on every stroke, left unvalidated.
 
@@ -26,10 +29,15 @@ def per_stroke_figure(trace: dict, layout: dict) -> go.Figure:
     return go.Figure(trace, layout=layout, _validate=False)
 
 
-def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
+def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Figure:
     """Bars of the 10 digit probabilities, the chosen digit highlighted. A long title (a
     reading not sure, "CNN is not sure (maybe 2, …)") takes two lines, to fit half a column;
-    room is kept for two either way, so that two charts side by side keep their bars level."""
+    room is kept for two either way, so that two charts side by side keep their bars level.
+    `dark`: for a dark page, whose axis labels Streamlit's theme makes light enough."""
+    # Streamlit's gray digits under the bars were 3.7:1 on a light page, under the 4.5:1 that
+    # text this small needs; this gray is 7:1.
+    text = {} if dark else dict(color=AXIS_LABEL_GRAY)
+    labels = {} if dark else dict(tickfont=text)
     top, likeliest = int(np.argmax(probs)), set(np.argsort(probs)[-3:].tolist())
     if len(title) > SHORT_TITLE:
         title = title.replace(" (", "<br>(", 1)
@@ -46,7 +54,7 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             # Plotly shrinks a label to its bar's width: a narrow bar's "100%" came out 5
             # pixels high. Each label its size, over its neighbours' room where it must be.
             constraintext="none",
-            textfont=dict(size=11),
+            textfont=dict(size=11, **text),
             cliponaxis=False,  # a 100% bar's label above the plot, not cut by its top
             hovertemplate="digit %{x}: %{y:.1%}<extra></extra>",
         ),
@@ -54,8 +62,8 @@ def probability_bars(probs: np.ndarray, title: str) -> go.Figure:
             title=dict(text=title),  # in the middle of the top margin, one line or two
             height=200,  # under the steps beside the pad: on screen at 1280x720
             margin=dict(l=10, r=10, t=60, b=10),
-            yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
-            xaxis=dict(type="category", dtick=1),
+            yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False, **labels),
+            xaxis=dict(type="category", dtick=1, **labels),
             showlegend=False,
         ),
     )

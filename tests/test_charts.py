@@ -22,6 +22,9 @@ PER_STROKE = {
     "probability bars": lambda: charts.probability_bars(
         RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)"
     ),
+    "probability bars on a dark page": lambda: charts.probability_bars(
+        RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)", dark=True
+    ),
     "feature maps": lambda: charts.feature_map_grid(
         np.maximum(RNG.normal(size=(32, 26, 26)), 0).astype(np.float32), 8, "feature maps"
     ),
@@ -33,6 +36,17 @@ def test_a_per_stroke_figure_is_what_plotly_validation_makes_of_it(make):
     figure = make()
     # Validation raises on a property Plotly does not know, and normalises shorthands.
     assert as_sent(figure) == as_sent(go.Figure(figure.to_dict()))
+
+
+def test_the_digits_under_the_bars_are_dark_enough_to_read_on_a_light_page():
+    # Streamlit's gray, 3.7:1 on white, for 12-pixel digits that need 4.5:1; a dark page's
+    # light gray is the theme's, 15:1.
+    probs = np.full(10, 0.1, np.float32)
+    light, dark = charts.probability_bars(probs, "t"), charts.probability_bars(probs, "t", True)
+    for axis in (light.layout.xaxis, light.layout.yaxis):
+        assert axis.tickfont.color == charts.AXIS_LABEL_GRAY
+    assert light.data[0].textfont.color == charts.AXIS_LABEL_GRAY, "the bars' percentages too"
+    assert dark.layout.xaxis.tickfont.color is None, "the theme's own"
 
 
 def test_feature_maps_keep_their_gaps_apart_from_dark_pixels():
