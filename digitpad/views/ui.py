@@ -114,7 +114,9 @@ def follow_active_versions() -> None:
     so, while another page said the shipped model was read."""
     with _FOLLOWING:
         store, cached = store_dir(), versions_cached()
-        active, lost = active_versions(store), lost_versions(store)
+        active = active_versions(store)
+        # Looked for only when a version is active: at each rerun, not in the common case.
+        lost = lost_versions(store) if active else {}
         if (cached.get("active", active), cached.get("lost", lost)) != (active, lost):
             models_changed()
             cached = versions_cached()
