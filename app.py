@@ -453,9 +453,10 @@ def ask_and_save(
     if confirmed or corrected:
         label = guess if confirmed else true_digit
         probs = {name: reading.probs for name, reading in readings.items()}
+        thresholds = {name: reading.threshold for name, reading in readings.items()}
         try:
             sample_id = samples.add_sample(
-                samples.default_path(), picture, result.image, label, probs
+                samples.default_path(), picture, result.image, label, probs, thresholds=thresholds
             )
         except samples.SamplesUnavailable as problem:
             st.error(f"Your digit was not saved: {problem}")

@@ -13,18 +13,25 @@ class Evaluation:
     confusion: np.ndarray  # rows: true digit, columns: predicted digit
     misclassified: np.ndarray  # indices into the evaluated set
     probs: np.ndarray
+    # Each answer's "not sure" threshold as it was given, NaN where unknown; None: all unknown.
+    thresholds: np.ndarray | None = None
 
     def right_but_unsure(self, threshold: float | None) -> int:
         """Digits read right below the model's "not sure" threshold: those the page said it was
-        not sure of, yet counted right."""
-        if threshold is None:  # a model without one is sure of every answer
-            return 0
-        unsure = self.probs.max(axis=1) < threshold
+        not sure of, yet counted right. Each answer is judged by its own threshold where known
+        (a fine-tuned version has another), by `threshold` where not."""
+        limit = np.full(len(self.probs), np.nan if threshold is None else threshold)
+        if self.thresholds is not None:
+            limit = np.where(np.isnan(self.thresholds), limit, self.thresholds)
+        # NaN, no threshold at all: a model without one is sure of every answer.
+        unsure = self.probs.max(axis=1) < np.nan_to_num(limit, nan=0.0)
         unsure[self.misclassified] = False
         return int(unsure.sum())
 
 
-def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> Evaluation:
+def evaluate_probs(
+    probs: np.ndarray, labels: np.ndarray, thresholds: np.ndarray | None = None
+) -> Evaluation:
     predicted = probs.argmax(axis=1)
     labels = np.asarray(labels).astype(int)
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
@@ -34,6 +41,7 @@ def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> Evaluation:
         confusion=confusion,
         misclassified=np.flatnonzero(predicted != labels),
         probs=probs,
+        thresholds=thresholds,
     )
 
 

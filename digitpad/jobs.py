@@ -1,10 +1,13 @@
 """Work that outlasts a click: run in a thread of its own, and polled by the pages."""
 
+import atexit
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+# How long Python's exit waits for a job asked to stop: fine-tuning reports after every batch.
+STOP_AT_EXIT_S = 10.0
 
 
 class Cancelled(Exception):
@@ -54,6 +57,9 @@ class Job:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
 
 # The fine-tuning run of each model store, whichever session started it: a reloaded page (a new
 # session) finds the run still going, and no second one starts beside it on the same cores.
@@ -69,3 +75,15 @@ def start_once(key: Path, run: Callable[[Progress], object]) -> Job | None:
             return None
         JOBS[key] = Job(run)
         return JOBS[key]
+
+
+@atexit.register
+def stop_jobs() -> None:
+    """Jobs still running as Python exits (the server stopped with Ctrl-C), stopped at their
+    next report and waited for: a daemon thread is killed wherever it is, half-way through
+    writing a fine-tuned version, say, and one not a daemon would hold the exit for minutes."""
+    running = [job for job in list(JOBS.values()) if job.running]
+    for job in running:
+        job.cancel()
+    for job in running:
+        job.join(STOP_AT_EXIT_S)

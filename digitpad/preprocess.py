@@ -22,14 +22,16 @@ INK_FLOOR = 0.1
 EDGE_BAND = 0.1
 # Bigger pictures are shrunk first: the digit ends up 20 pixels tall anyway.
 MAX_SIDE = 1024
+# A float picture brighter than this somewhere is in 0..255 rather than 0..1 (see as_uint8).
+FLOAT_TOP_OF_ONE = 2.0
 
 
 @dataclass(frozen=True)
 class Preprocessed:
     """Every step from input to model input, for display; `image` is what the models see."""
 
-    ink: np.ndarray  # input size, float32 in [0, 1], white ink on black
-    box: tuple[int, int, int, int]  # x, y, width, height of the ink in `ink`
+    ink: np.ndarray  # the input at most MAX_SIDE a side, float32 in [0, 1], white ink on black
+    box: tuple[int, int, int, int]  # x, y, width, height of the ink in `ink`'s pixels
     cropped: np.ndarray  # the ink's bounding box
     fitted: np.ndarray  # cropped, resized to fit 20x20 keeping the aspect ratio
     image: np.ndarray  # 28x28 float32 in [0, 1], centre of mass at the centre
@@ -100,9 +102,12 @@ def as_uint8(image: np.ndarray) -> np.ndarray:
         return image.astype(np.uint8) * 255
     if np.issubdtype(image.dtype, np.integer):
         top = np.iinfo(image.dtype).max
-        return (image.astype(np.float64) * (255.0 / top)).round().astype(np.uint8)
+        scaled = np.clip(image.astype(np.float64) / top, 0.0, 1.0)  # a signed type's negatives: 0
+        return (scaled * 255).round().astype(np.uint8)
     scaled = np.nan_to_num(image.astype(np.float64))
-    if scaled.max() > 1.0:  # floats in 0..255 rather than 0..1
+    # Floats are 0..1 or 0..255. Resampling a 0..1 picture overshoots a little past 1, which is
+    # no reason to darken it 255 times; a 0..255 one whose brightest pixel is under 2 is black.
+    if scaled.max() > FLOAT_TOP_OF_ONE:
         scaled = scaled / 255.0
     return (np.clip(scaled, 0.0, 1.0) * 255).round().astype(np.uint8)
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +60,7 @@ class Sample:
     canvas_png: bytes
     image: np.ndarray  # 28x28 float32 in [0, 1]
     probs: dict[str, np.ndarray]  # model name to its 10 probabilities when the digit was saved
+    thresholds: dict[str, float] = field(default_factory=dict)  # they were judged by, if known
 
     def predicted(self, name: str) -> int | None:
         return int(self.probs[name].argmax()) if name in self.probs else None
@@ -235,16 +236,20 @@ def sample_row(
     label: int,
     probs: dict[str, np.ndarray],
     created: str | None,
+    thresholds: dict[str, float | None] | None = None,
 ) -> tuple:
     """One sample as the database stores it, its time None where none is known (an imported
-    file's picture, given the import's time by `add_new_rows`); ValueError for a label that is
-    no digit."""
+    file's picture, given the import's time by `add_new_rows`), with each model's "not sure"
+    threshold where given; ValueError for a label that is no digit."""
     if not 0 <= int(label) < NUM_CLASSES:
         raise ValueError(f"a label is a digit 0-9, not {label}")
     predictions = {
         name: {"digit": int(np.argmax(p)), "probs": [float(v) for v in np.asarray(p).ravel()]}
         for name, p in probs.items()
     }
+    for name, threshold in (thresholds or {}).items():
+        if name in predictions and threshold is not None:
+            predictions[name]["threshold"] = float(threshold)
     return (
         created,
         int(label),
@@ -267,9 +272,11 @@ def add_sample(
     label: int,
     probs: dict[str, np.ndarray],
     created: str | None = None,
+    thresholds: dict[str, float | None] | None = None,
 ) -> int:
-    """Save one labelled drawing in one transaction; returns its id."""
-    row = sample_row(canvas_png, image, label, probs, created or utc_now())
+    """Save one labelled drawing in one transaction, with the answers it was given and the
+    thresholds they were judged by; returns its id."""
+    row = sample_row(canvas_png, image, label, probs, created or utc_now(), thresholds)
     with connect(path) as db, transaction(db):
         return db.execute(INSERT, row).lastrowid
 
@@ -283,6 +290,7 @@ def _sample(row: sqlite3.Row | tuple) -> Sample:
         canvas_png=canvas_png,
         image=np.frombuffer(image, np.float32).reshape(28, 28),
         probs=_answers(predictions),
+        thresholds=_thresholds(predictions),
     )
 
 
@@ -296,6 +304,16 @@ def _answers(predictions: bytes) -> dict[str, np.ndarray]:
             for name, p in json.loads(predictions.decode()).items()
         }
     except (ValueError, KeyError, TypeError, AttributeError):  # UnicodeDecodeError among them
+        return {}
+
+
+def _thresholds(predictions: bytes) -> dict[str, float]:
+    """The "not sure" thresholds a sample's answers were judged by when it was saved; none for
+    a sample saved before they were kept, or imported."""
+    try:
+        saved = json.loads(predictions.decode())
+        return {name: float(p["threshold"]) for name, p in saved.items() if "threshold" in p}
+    except (ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
@@ -336,7 +354,14 @@ def restore_sample(path: str | os.PathLike, sample: Sample) -> int | None:
     """Put a deleted sample back as it was, its id and time included: a delete undone. Where
     it is here again (its time, label and 28x28 input), imported from a file made before the
     delete, nothing is put back, not to keep it twice: returns its id."""
-    row = sample_row(sample.canvas_png, sample.image, sample.label, sample.probs, sample.created)
+    row = sample_row(
+        sample.canvas_png,
+        sample.image,
+        sample.label,
+        sample.probs,
+        sample.created,
+        sample.thresholds,
+    )
     key = input_key(row[3])
     with connect(path) as db, transaction(db):
         same = db.execute("SELECT id, image FROM samples WHERE created = ? AND label = ?", row[:2])
@@ -358,18 +383,25 @@ def counts_per_digit(path: str | os.PathLike) -> np.ndarray:
 
 def evaluate_samples(path: str | os.PathLike) -> dict[str, "Evaluation"]:
     """Each model's accuracy and confusion matrix on the samples, from the answers it gave when
-    each digit was saved (a sample saved without a model's answer does not count for it)."""
+    each digit was saved, with the thresholds they were judged by (a sample saved without a
+    model's answer does not count for it)."""
     from digitpad.evaluation import evaluate_probs
 
-    labels, probs = {}, {}
+    labels, probs, thresholds = {}, {}, {}
     with connect(path) as db:
         rows = db.execute("SELECT label, CAST(predictions AS BLOB) FROM samples")
         for label, predictions in rows:
+            judged_by = _thresholds(predictions)
             for name, p in _answers(predictions).items():
                 labels.setdefault(name, []).append(label)
                 probs.setdefault(name, []).append(p)
+                thresholds.setdefault(name, []).append(judged_by.get(name, np.nan))
     return {
-        name: evaluate_probs(np.asarray(probs[name], np.float32), np.asarray(labels[name]))
+        name: evaluate_probs(
+            np.asarray(probs[name], np.float32),
+            np.asarray(labels[name]),
+            np.asarray(thresholds[name], np.float64),
+        )
         for name in probs
     }
 

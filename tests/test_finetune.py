@@ -492,3 +492,28 @@ def test_a_stop_after_the_last_report_is_too_late_and_the_fine_tune_saves(
     version, active, _ = job.result
     assert versions.list_versions("cnn", store_copy) == ["cnn", version]
     assert active and versions.active_version("cnn", store_copy) == version
+
+
+def test_a_job_running_as_python_exits_is_stopped_at_its_next_report(tmp_path):
+    # A daemon thread is killed wherever it is as Python exits: a fine-tune half-way through
+    # writing its version (the server stopped with Ctrl-C) left a .partial file behind.
+    said = tmp_path / "said"
+    script = f"""
+import pathlib, time
+from digitpad import jobs
+
+def run(progress):
+    try:
+        while True:
+            progress(0.5, "Training")
+            time.sleep(0.01)
+    except jobs.Cancelled:
+        pathlib.Path({str(said)!r}).write_text("stopped")
+        raise
+
+jobs.start_once(pathlib.Path("store"), run)
+time.sleep(0.2)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert said.read_text() == "stopped"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import draw_polyline, mnist_on_canvas
-from digitpad.preprocess import MNIST_CENTRE, extract_ink, from_ink, to_mnist
+from digitpad.preprocess import MNIST_CENTRE, as_uint8, extract_ink, from_ink, to_mnist
 
 SEVEN = [(60, 50), (200, 50), (110, 240)]
 
@@ -114,6 +114,20 @@ def test_uint16_and_float_inputs():
     sixteen = rgba[..., 0].astype(np.uint16) * 257
     assert np.abs(to_mnist(sixteen).image - expected).max() < 1e-3
     assert np.abs(to_mnist(rgba[..., 0] / 255.0).image - expected).max() < 1e-3
+
+
+def test_a_float_picture_a_little_past_one_is_not_taken_for_0_to_255():
+    # Cubic resampling of a 0..1 picture, as a float TIFF may hold, overshoots 1 at sharp edges.
+    gray = draw_polyline(SEVEN)[..., 0] / 255.0
+    expected = to_mnist(gray).image
+    overshot = gray.copy()
+    overshot[np.unravel_index(np.argmax(gray), gray.shape)] = 1.02  # on the ink
+    assert np.abs(to_mnist(overshot).image - expected).max() < 1e-3
+    assert np.abs(to_mnist(gray * 255.0).image - expected).max() < 1e-3  # 0..255 floats still
+
+
+def test_negative_pixels_of_a_signed_type_are_black_not_wrapped_round():
+    assert as_uint8(np.array([[-128, -1, 0, 127]], np.int8)).tolist() == [[0, 0, 0, 255]]
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,23 @@ def test_accuracy_and_confusion_from_the_saved_answers(tmp_path):
     assert result["cnn"].confusion[0, 1] == 1 and result["cnn"].confusion[7, 7] == 1
 
 
+def test_the_thresholds_answers_were_judged_by_are_kept(tmp_path):
+    db = tmp_path / "samples.db"
+    sure_of = np.full(10, 0.1 / 9)
+    sure_of[3] = 0.9
+    samples.add_sample(db, b"png", np.zeros((28, 28)), 3, {"cnn": sure_of, "mlp": sure_of},
+                       thresholds={"cnn": 0.95, "mlp": None})  # fmt: skip
+    saved = samples.list_samples(db)[0]
+    assert saved.thresholds == {"cnn": 0.95}
+    assert np.isnan(samples.evaluate_samples(db)["mlp"].thresholds).all()
+    # The CNN's answer was below its threshold of then, 95%, though above today's 80%.
+    assert samples.evaluate_samples(db)["cnn"].right_but_unsure(0.8) == 1
+    assert samples.evaluate_samples(db)["mlp"].right_but_unsure(0.8) == 0
+    assert samples.evaluate_samples(db)["mlp"].right_but_unsure(0.95) == 1
+    samples.restore_sample(db, samples.delete_sample(db, saved.id))
+    assert samples.list_samples(db)[0].thresholds == {"cnn": 0.95}
+
+
 def test_bad_samples_are_refused(tmp_path):
     db = tmp_path / "samples.db"
     with pytest.raises(ValueError, match="0-9"):

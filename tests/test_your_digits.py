@@ -626,6 +626,32 @@ def test_a_digit_read_right_but_not_sure_is_counted_and_said(
     assert deltas == ["4 of 4, 1 of them not sure", "4 of 4"]
 
 
+def test_not_sure_is_judged_by_the_threshold_an_answer_was_given_with(
+    database, store_copy, mnist_test
+):
+    # Counted with the thresholds active now, a fine-tuned CNN's (chosen again) changed how many
+    # saved answers were "not sure", though none was changed and the page had said otherwise.
+    images, labels = mnist_test
+    for i, (image, label) in enumerate(zip(images[:3], labels[:3])):
+        cnn = np.full(10, 0.1 / 9)
+        cnn[label] = 0.9
+        samples.add_sample(
+            database,
+            png_bytes(image),
+            image,
+            int(label),
+            {"cnn": cnn},
+            # Judged by 0.95 when saved: not sure; by 0.5: sure; the third by today's threshold.
+            thresholds={"cnn": [0.95, 0.5, None][i]},
+        )
+    assert store.reading_thresholds(["cnn"], store_copy)[0]["cnn"] < 0.9  # today's: sure of 0.9
+    assert [metric.delta for metric in run_page().metric] == ["3 of 3, 1 of them not sure"]
+    # Deleted and put back, it keeps the threshold it was judged by.
+    first = samples.list_samples(database)[-1]
+    samples.restore_sample(database, samples.delete_sample(database, first.id))
+    assert [metric.delta for metric in run_page().metric] == ["3 of 3, 1 of them not sure"]
+
+
 def test_a_network_with_no_answer_saved_is_said_not_scored(database, store_copy, mnist_test):
     # Digits saved with the CNN's answers alone (the MLP missing from the server): its chart
     # was gone from the page, and nothing said why.
