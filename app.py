@@ -17,7 +17,7 @@ from digitpad.charts import MODEL_TITLES
 from digitpad.drawn import CANVAS_SIZE, PEN_WIDTH, PEN_WIDTHS
 from digitpad.gallery import typical_examples
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image, png_bytes
-from digitpad.number import NumberReading, digit_in_picture, read_number
+from digitpad.number import digit_in_picture
 from digitpad.pieces import ink_groups
 from digitpad.preprocess import Preprocessed, as_uint8, to_mnist
 from digitpad.store import learnt_from, store_dir
@@ -55,6 +55,7 @@ from digitpad.views.ui import (
     load_examples,
     load_reader,
     model_problems,
+    number_in_picture,
 )
 
 if TYPE_CHECKING:
@@ -107,15 +108,6 @@ def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
     picture = decode_image(data)
     thumbnail = png_bytes(as_uint8(charts.shrunk(picture, CANVAS_SIZE)))
     return thumbnail, digit_in_picture(picture)
-
-
-# Keyed on the picture's bytes: read once, not again at each rerun a button or slider makes.
-@st.cache_data(max_entries=8, show_spinner=False)
-def number_in_picture(data: bytes, store: Path) -> NumberReading:
-    """The digits of a number in a picture (the pad's PNG, an upload), found and read as Read a
-    number does."""
-    reader, _ = load_reader(store)
-    return read_number(decode_image(data), reader)
 
 
 def draw_a_digit() -> None:

@@ -8,6 +8,7 @@ import plotly.colors
 import plotly.graph_objects as go
 
 from digitpad.calibration import wilson_interval
+from digitpad.preprocess import scaled
 
 DIGITS = [str(d) for d in range(10)]
 TOP_COLOUR = "#e4572e"
@@ -69,15 +70,13 @@ def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Fi
     )
 
 
-def tile(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
-    """Lay (N, H, W) maps out in a grid, separated by NaN gaps that Plotly leaves blank."""
+def tile(maps: np.ndarray, columns: int) -> np.ndarray:
+    """Lay (N, H, W) maps out in a grid, a pixel apart, in NaN gaps that Plotly leaves blank."""
     count, height, width = maps.shape
     rows = -(-count // columns)
-    mosaic = np.full(
-        (rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan, np.float32
-    )
+    mosaic = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), np.nan, np.float32)
     for i, one in enumerate(maps):
-        top, left = (i // columns) * (height + gap), (i % columns) * (width + gap)
+        top, left = (i // columns) * (height + 1), (i % columns) * (width + 1)
         mosaic[top : top + height, left : left + width] = one
     return mosaic
 
@@ -174,10 +173,7 @@ def feature_map_grid(
 
 def pixelated(image: np.ndarray, size: int = 112) -> np.ndarray:
     """Enlarge a small image with hard pixel edges, so 28x28 reads as 28x28 on screen."""
-    height, width = image.shape[:2]
-    scale = size / max(height, width)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(np.clip(image, 0, 1), new_size, interpolation=cv2.INTER_NEAREST)
+    return scaled(np.clip(image, 0, 1), size / max(image.shape[:2]), cv2.INTER_NEAREST)
 
 
 def squared(image: np.ndarray, fill: float) -> np.ndarray:
@@ -193,10 +189,7 @@ def squared(image: np.ndarray, fill: float) -> np.ndarray:
 
 def shrunk(image: np.ndarray, size: int = 112) -> np.ndarray:
     """Reduce a large image smoothly for a thumbnail."""
-    height, width = image.shape[:2]
-    scale = min(1.0, size / max(height, width))
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, new_size, interpolation=cv2.INTER_AREA)
+    return scaled(image, min(1.0, size / max(image.shape[:2])), cv2.INTER_AREA)
 
 
 # Plotly's "RdBu" runs from red at the low end to blue at the high end: reversed, red marks

@@ -18,6 +18,7 @@ from digitpad.preprocess import (
     flattened,
     ink_in_alpha,
     ink_strength,
+    scaled,
     to_gray,
 )
 
@@ -102,10 +103,7 @@ class InkMap:
 
 def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
     """The picture scaled down by `scale`, averaging pixels; never enlarged."""
-    if scale >= 1.0:
-        return image
-    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return image if scale >= 1.0 else scaled(image, scale, cv2.INTER_AREA)
 
 
 def is_flat(gray: np.ndarray) -> bool:

@@ -134,9 +134,7 @@ def extract_ink(image: np.ndarray) -> np.ndarray | None:
     """
     gray, alpha_ink = _gray(image)
     if max(gray.shape) > MAX_SIDE:
-        scale = MAX_SIDE / max(gray.shape)
-        size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        gray = scaled(gray, MAX_SIDE / max(gray.shape), cv2.INTER_AREA)
     # Ink drawn on a transparent background is opacity: its background is the clearest pixel,
     # not the commonest, which a bold digit cropped close outnumbers.
     ink = ink_strength(gray, int(gray.min()) if alpha_ink else None)
@@ -157,14 +155,18 @@ def ink_strength(gray: np.ndarray, background: int | None = None) -> np.ndarray 
     return difference.astype(np.float32) / strongest
 
 
+def scaled(image: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
+    """`image` resized by `scale`, keeping its aspect ratio, at least a pixel a side."""
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
 def fit_into_box(cropped: np.ndarray, size: int = DIGIT_BOX) -> np.ndarray:
     """Resize so the longer side is `size`, keeping the aspect ratio, with anti-aliasing."""
-    height, width = cropped.shape
-    scale = size / max(height, width)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    scale = size / max(cropped.shape)
     # Area interpolation averages the pixels each output pixel covers: MNIST's anti-aliasing.
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    fitted = cv2.resize(cropped, new_size, interpolation=interpolation)
+    fitted = scaled(cropped, scale, cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     # A thin pen on a big canvas averages out faint; MNIST's strokes reach full intensity.
     return fitted / max(float(fitted.max()), 1e-6)
 

@@ -8,7 +8,7 @@ import streamlit as st
 from digitpad import charts
 from digitpad.drawn import PEN_WIDTHS
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, NumberReading, read_number
+from digitpad.number import NO_DIGITS, NumberReading
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 from digitpad.views import layout, pad, ui
@@ -28,21 +28,18 @@ ui.page_header(
 reader = ui.models_or_stop(numbers=True)
 
 
-# Keyed on the picture's bytes (the pad's PNG, an uploaded file): read once, not again at each
-# rerun a slider or another page makes, and decoded only then; a phone photo's 12 megapixels
-# are not hashed as an array at every rerun, nor the pad's decoded twice a stroke.
+# The boxes drawn once a picture, like its reading (ui.number_in_picture).
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_picture(data: bytes, store: Path) -> tuple[NumberReading, list[int], np.ndarray | None]:
     """The number in the picture, the positions of the digits the deciding model is not sure
     of, and the picture with its digits boxed (None without digits); UnreadableImage when it is
     no picture."""
-    picture = decode_image(data)
-    reader, _ = ui.load_reader(store)
-    reading = read_number(picture, reader)
+    reading = ui.number_in_picture(data, store)
     if not reading.digits:
         return reading, [], None
+    reader, _ = ui.load_reader(store)
     unsure = reading.unsure(reading.deciding_model, reader.thresholds.get(reading.deciding_model))
-    return reading, unsure, annotated(picture, reading, unsure=unsure)
+    return reading, unsure, annotated(decode_image(data), reading, unsure=unsure)
 
 
 pad_size = PHONE_PAD if ui.on_phone() else PAD  # a tablet gets the wide pad

@@ -14,6 +14,8 @@ import streamlit as st
 
 from digitpad import MODEL_NAMES, charts
 from digitpad.gallery import load_npz
+from digitpad.images import decode_image
+from digitpad.number import NumberReading, read_number
 from digitpad.store import (
     CHAPTER_THRESHOLD,
     WHOLE_DIGIT,
@@ -62,6 +64,18 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     # instead of 2. Our models are built once and shared, so there is nothing to clear.
     keras.backend.clear_session = lambda free_memory=True: None
     return reader, problems
+
+
+# Keyed on the picture's bytes (the pad's PNG, an uploaded file): read once, not again at each
+# rerun a button, a slider or another page makes, and decoded only then; a phone photo's 12
+# megapixels are not hashed as an array at every rerun. The drawing page and Read a number share
+# it: a drawing handed from one to the other is not read again.
+@st.cache_data(max_entries=8, show_spinner=False)
+def number_in_picture(data: bytes, store: Path) -> NumberReading:
+    """The digits of a number in a picture, found and read; UnreadableImage when it is no
+    picture."""
+    reader, _ = load_reader(store)
+    return read_number(decode_image(data), reader)
 
 
 def page_number(count: int, per_page: int, key: str) -> int:
