@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -184,19 +183,10 @@ def _activate(name: str, version: str, store: Path | None) -> None:
         active.pop(name, None)
     else:
         active[name] = version
-    path = Path(store or store_dir()) / ACTIVE_FILE
-    # Written to a file of its own, then renamed: readers see the old active.json or the new
-    # one, never half of one.
-    partial = tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{ACTIVE_FILE}.", suffix=".partial", delete=False
-    )
-    try:
-        with partial:
-            partial.write(json.dumps(active, indent=1) + "\n")
-        os.chmod(partial.name, 0o644)  # readable as the file it replaces, not private as made
-        os.replace(partial.name, path)
-    finally:  # a switch that failed (no room) leaves nothing behind
-        Path(partial.name).unlink(missing_ok=True)
+    # Readers see the old active.json or the new one, never half of one; a switch that failed
+    # (no room) leaves nothing behind.
+    with written_whole(Path(store or store_dir()) / ACTIVE_FILE) as path:
+        path.write_text(json.dumps(active, indent=1) + "\n")
 
 
 def rollback_target(name: str, store: Path | None = None) -> str:
