@@ -482,6 +482,27 @@ def test_the_pads_toolbar_only_undoes_and_redoes(app_url, browser, address):
     page.context.close()
 
 
+def test_a_stroke_begun_at_once_in_the_pads_top_right_corner_is_drawn(app_url, browser):
+    # The canvas's toolbar waited there, unseen, until the pointer had hovered the pad a fifth
+    # of a second: a mouse that came straight to the corner and pressed drew nothing.
+    page = open_pad(browser, app_url)
+    wait_until_idle(page)
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    page.mouse.move(0, 0)
+    page.mouse.move(box["x"] + 240, box["y"] + 22)
+    page.mouse.down()  # at once, before any toolbar has moved
+    page.mouse.move(box["x"] + 240, box["y"] + 250, steps=8)
+    page.mouse.up()
+    wait_for_digit(page, 1)
+    # Still there above the pad for the pointer that reaches it.
+    page.mouse.move(box["x"] + 140, box["y"] + 140)
+    undo = page.get_by_role("button", name="Undo", exact=True)
+    expect(undo).to_be_visible()
+    undo.click()
+    expect(page.get_by_text("Draw a digit on the black pad")).to_be_visible(timeout=30_000)
+    page.context.close()
+
+
 def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
     # The pad's undo and the pictures' full-screen buttons show only under the pointer: the
     # keyboard went through six unseen buttons.

@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 # streamlit-drawable-canvas 0.13 parks its toolbar, invisible, over the pad's top right corner until
-# the pointer hovers the pad, and then lifts it above the pad. A finger never hovers: on phones and
-# tablets a stroke begun in that corner (a 7's stem, a 5's bar) went to the hidden toolbar and was
-# lost. Where nothing can hover, the toolbar is shown above the pad from the start, as the canvas
-# shows it when pinned, its buttons a finger's size (22 pixels square and touching, a finger meant
-# for Undo hit Redo). The toolbar shows, and the button ringed, when the keyboard is on one (it
+# the pointer has hovered the pad a fifth of a second, and then lifts it above the pad. A finger
+# never hovers: on phones and tablets a stroke begun in that corner (a 7's stem, a 5's bar) went
+# to the hidden toolbar and was lost, and so did a mouse's that came straight to the corner and
+# pressed. The toolbar waits above the pad instead, passing the pointer through while unseen;
+# where nothing can hover, it is shown there from the start, as the canvas shows it when pinned,
+# its buttons a finger's size (22 pixels square and touching, a finger meant for Undo hit Redo). The toolbar shows, and the button ringed, when the keyboard is on one (it
 # stayed invisible, the button shaded a faint gray). Of its buttons only undo and redo show: its
 # reset button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so
 # a button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
@@ -40,10 +41,13 @@ if (!window.digitpadPadScript) {
   const css = "[aria-label='Reset canvas & history'], [aria-label='Edit'], "
     + "[aria-label='Update the app with this drawing'], .dc-toolbar-separator, "
     + ".dc-toolbar-contextual { display: none !important; } "
+    + ".dc-toolbar { top: -2.65rem !important; pointer-events: none; } "
+    + ".dc-root:hover > .dc-toolbar, .dc-toolbar:focus-within, .dc-toolbar[data-pinned=true] "
+    + "{ pointer-events: auto; } "
     + ".dc-toolbar:focus-within { opacity: 1 !important; } "
     + ".dc-icon-button:focus-visible { outline: 2px solid currentColor !important; } "
     + "@media (hover: none), (any-pointer: coarse) "
-    + "{ .dc-toolbar { opacity: 1 !important; top: -3.4rem !important; } "
+    + "{ .dc-toolbar { opacity: 1 !important; top: -3.4rem !important; pointer-events: auto; } "
     + ".dc-icon-button { width: 2.5rem !important; height: 2.5rem !important; } "
     + ".dc-icon-button svg { width: 1.4rem !important; height: 1.4rem !important; } }";
   const fit = (root) => {
