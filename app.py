@@ -522,6 +522,12 @@ st.html(
     "[role=slider]:focus-visible, input[type=range]:focus-visible, "
     "[role=combobox]:focus-visible "
     "{ outline: 2px solid rgb(28, 113, 216); outline-offset: 2px; } "
+    # Why an upload was refused (too big, a type not read), which Streamlit says only to a
+    # screen reader and in a tooltip a finger cannot bring up: shown under the file's name.
+    "[data-testid=stFileChip][aria-invalid=true] { flex-wrap: wrap; } "
+    "[data-testid=stFileChip][aria-invalid=true] [role=alert] { position: static; width: 100%; "
+    "height: auto; clip: auto; clip-path: none; overflow: visible; white-space: normal; "
+    "margin: 0.25rem 0 0; font-size: 0.875rem; } "
     # A tablet's page beside the sidebar, less Streamlit's 5rem a side: on an iPad held
     # sideways (1180x820) the bars stacked beside the pad and pushed "Is it right?" below the
     # screen's foot, each digit saved a scroll away from the pad. Not narrower, where Streamlit

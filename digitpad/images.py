@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-# What the pages' upload boxes offer: the formats phones and browsers save pictures in.
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+# What the pages' upload boxes offer: the formats phones, browsers and scanners save pictures in
+# (.jfif: a JPEG as Chrome on Windows saves one, refused as "image/jpeg files are not allowed").
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "jfif", "webp", "gif", "bmp", "tif", "tiff"]
+IMAGE_SUFFIXES = {f".{kind}" for kind in UPLOAD_TYPES} | {".pgm", ".ppm"}  # a folder's, read
 JPEG_START = b"\xff\xd8"
 EXIF_ORIENTATION = 0x0112  # the EXIF tag that says which way is up
 # A 10,000-pixel-square scan; a phone's largest photos have half as many. A small file can hold

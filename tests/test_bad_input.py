@@ -148,6 +148,8 @@ PICTURES = {
     "a 16-bit PNG": ("deep.png", lambda: png(one(dtype=np.uint16)), "digit"),
     "gray with alpha": ("gray_alpha.png", gray_with_alpha, "digit"),
     "a phone photo of paper": ("photo.jpg", photo_of_a_one, "digit"),
+    # Chrome on Windows saves a JPEG as .jfif: the uploader refused it as "image/jpeg files".
+    "a JPEG named .jfif": ("photo.jfif", photo_of_a_one, "digit"),
     "a screenshot, its corners clear": ("screenshot.png", screenshot_with_clear_corners, "digit"),
     "20000x20000 pixels in a small file": ("vast.png", vast_picture, "unreadable"),
     # OpenCV reads HDR, whose size would be known only once decoded: refused, as Pillow cannot
@@ -318,8 +320,27 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, app_url, browser):
     page = open_pad(browser, app_url)
     wait_until_idle(page)
     upload(page, big)
-    page.get_by_text(f"File must be {PICTURE_UPLOAD_MB}.0MB or smaller.").wait_for()
+    said_on_the_page(page, f"File must be {PICTURE_UPLOAD_MB}.0MB or smaller.")
     assert page.locator("[data-testid=stException]").count() == 0
+    page.context.close()
+
+
+def said_on_the_page(page, text: str) -> None:
+    """`text` shown where anyone reads it: Streamlit says why an upload was refused to a screen
+    reader alone (a pixel's box) and in a tooltip that a finger cannot bring up."""
+    said = page.get_by_text(text)
+    said.wait_for()
+    box = said.bounding_box()
+    assert box["width"] > 100 and box["height"] > 10, box
+
+
+def test_a_file_of_a_type_not_read_is_refused_in_words(tmp_path, app_url, browser):
+    drawing = tmp_path / "seven.svg"
+    drawing.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path d="M1 1L9 1L4 9"/></svg>')
+    page = open_pad(browser, app_url)
+    wait_until_idle(page)
+    upload(page, drawing)
+    said_on_the_page(page, "image/svg+xml files are not allowed.")
     page.context.close()
 
 

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 # to the hidden toolbar and was lost, and so did a mouse's that came straight to the corner and
 # pressed. The toolbar waits above the pad instead, passing the pointer through while unseen;
 # where nothing can hover, it is shown there from the start, as the canvas shows it when pinned,
-# its buttons a finger's size (22 pixels square and touching, a finger meant for Undo hit Redo). The toolbar shows, and the button ringed, when the keyboard is on one (it
-# stayed invisible, the button shaded a faint gray). Of its buttons only undo and redo show: its
+# its buttons a finger's size (22 pixels square and touching, a finger meant for Undo hit Redo).
+# The toolbar shows, and the button ringed, when the keyboard is on one (it stayed invisible,
+# the button shaded a faint gray). Of its buttons only undo and redo show: its
 # reset button goes back to the drawing the pad was given, not to a blank pad (see drawing_pad), so
 # a button of the page's own clears the pad; its pencil ("Edit") turned strokes into picking and
 # moving the ones drawn, unsaid, and a student who tapped it drew nothing; its send button sends
