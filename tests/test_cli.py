@@ -307,6 +307,23 @@ def test_a_folder_of_no_images_is_an_error_line_and_a_pipe_in_a_folder_is_passed
         (image_folder / "a pipe.png").unlink()
 
 
+def test_a_file_too_big_to_be_a_picture_is_refused_unread_and_the_rest_are_read(
+    image_folder, tmp_path
+):
+    # A 3 GB file took 3 GB of memory and 17 s to be called no picture; /dev/zero, read without
+    # end, had the process killed before it said anything or read the files after it.
+    vast = tmp_path / "vast.png"
+    with vast.open("wb") as file:
+        file.truncate(3 * 2**30)  # sparse: no room taken on the disk
+    seven = image_folder / "digit0_7.png"
+    done = run_cli("predict", "--json", str(vast), "/dev/zero", str(seven))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    records = json_records(done)
+    for name in ("vast.png", "zero"):
+        assert records[name]["error"].startswith("cannot read image: more than any picture read")
+    assert records["digit0_7.png"]["cnn"]["digit"] == 7
+
+
 def test_a_picture_piped_in_is_read(image_folder):
     piped = subprocess.run(
         [sys.executable, "-m", "digitpad", "predict", "/dev/stdin"],
