@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from digitpad import NUM_CLASSES
+from digitpad import MODEL_NAMES, NUM_CLASSES
 from digitpad.preprocess import as_uint8
 
 if TYPE_CHECKING:
@@ -240,12 +240,15 @@ def sample_row(
 ) -> tuple:
     """One sample as the database stores it, its time None where none is known (an imported
     file's picture, given the import's time by `add_new_rows`), with each model's "not sure"
-    threshold where given; ValueError for a label that is no digit."""
+    threshold where given; ValueError for a label that is no digit. Only DigitPad's networks'
+    answers are kept: a file's answers of another, named anything, made a network of it on Your
+    digits, its name shown as Markdown."""
     if not 0 <= int(label) < NUM_CLASSES:
         raise ValueError(f"a label is a digit 0-9, not {label}")
     predictions = {
         name: {"digit": int(np.argmax(p)), "probs": [float(v) for v in np.asarray(p).ravel()]}
         for name, p in probs.items()
+        if name in MODEL_NAMES
     }
     for name, threshold in (thresholds or {}).items():
         if name in predictions and threshold is not None:

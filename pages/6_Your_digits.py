@@ -363,7 +363,7 @@ def how_well(total: int) -> None:
     thresholds, _ = reading_thresholds(MODEL_NAMES, store)  # as every page reads with them
     for column, (name, result) in zip(
         layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "your_confusion"),
-        evaluations.items(),
+        [(name, evaluations[name]) for name in MODEL_NAMES if name in evaluations],
     ):
         title = charts.MODEL_TITLES.get(name, name)
         scored = len(result.probs)

@@ -281,6 +281,18 @@ def test_npz_round_trip_and_importing_twice_adds_once(tmp_path):
     assert_same(samples.list_samples(tmp_path / "a.db"), samples.list_samples(tmp_path / "b.db"))
 
 
+def test_answers_of_a_network_digitpad_has_not_are_left_out_of_an_import(tmp_path):
+    # Any probs_<name> became a network scored on Your digits, its name shown as Markdown.
+    answers = np.eye(10, dtype=np.float32)[[3, 5]]
+    images = np.zeros((2, 28, 28), np.float32)
+    images[:, 6:22, 13:15] = 1.0  # a stroke of ink each
+    npz = io.BytesIO()
+    np.savez(npz, images=images, labels=np.array([3, 5]),
+             probs_cnn=answers, **{"probs_:red[**HACK**]": answers})  # fmt: skip
+    assert sample_files.import_file(tmp_path / "b.db", npz.getvalue()).added == 2
+    assert set(samples.evaluate_samples(tmp_path / "b.db")) == {"cnn"}
+
+
 def test_zip_round_trip(tmp_path):
     fill(tmp_path / "a.db")
     exported = sample_files.export_zip(tmp_path / "a.db")
