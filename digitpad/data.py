@@ -47,7 +47,11 @@ def npz_contents(file: str | os.PathLike | io.BytesIO) -> dict[str, np.ndarray]:
             arrays = {key: loaded[key] for key in loaded.files}
     except BadDataFile:
         raise
-    except ValueError as error:  # object arrays would need unpickling: refused
+    except ValueError as error:
+        # NumPy takes what is neither a zip nor a .npy for a pickle, and says to unpickle it.
+        if "pickled" in str(error) and "Object arrays" not in str(error):
+            raise BadDataFile("it is no .npz archive (a zip of NumPy arrays)") from None
+        # Object arrays would need unpickling: refused.
         raise BadDataFile(f"it holds something other than plain arrays ({error})") from None
     except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise BadDataFile(f"it is damaged or no .npz archive ({error})") from None

@@ -272,6 +272,10 @@ def test_evaluate_with_a_file_that_is_not_mnist_says_what_it_expected(tmp_path, 
     done = run_cli("evaluate", "--data", str(data))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "an .npz of x_train, y_train, x_test, y_test" in done.stderr
+    # Not NumPy's advice to unpickle the file, which holds no pickle and is not to be trusted.
+    assert "pickle" not in done.stderr
+    if content == "bytes":
+        assert "it is no .npz archive" in done.stderr
 
 
 @pytest.mark.parametrize("content", ["bytes", "labels short"])
