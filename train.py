@@ -284,13 +284,6 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"{flag}: {path} is a folder: name the file in it")
         if path and not Path(path).is_file():
             parser.error(f"{flag}: no such file: {path}")
-    if not args.finetune_on:
-        try:  # now, not after the data is drawn and the networks trained
-            Path(args.out).mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            parser.error(f"--out: cannot make the folder {args.out}: {error.strerror}")
-        if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
-            parser.error(f"--out: cannot write in the folder {args.out}")
     if args.limit and not args.finetune_on:
         if args.limit < MIN_LIMIT:
             parser.error(
@@ -313,6 +306,13 @@ def parse_args() -> argparse.Namespace:
             "the robust recipe needs the pen digits: --pen-data PATH/pendigits_train_strokes.npz "
             "or $DIGITPAD_PENDIGITS (or use --recipe chapter)"
         )
+    if not args.finetune_on:  # made last: a run refused for another flag leaves no folder
+        try:  # now, not after the data is drawn and the networks trained
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--out: cannot make the folder {args.out}: {error.strerror}")
+        if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
+            parser.error(f"--out: cannot write in the folder {args.out}")
     return args
 
 

@@ -161,6 +161,16 @@ def test_bad_flags_say_why(bad):
     assert bad[-2] in said, "the message names the flag at fault"
 
 
+def test_a_run_refused_for_a_flag_makes_no_out_folder(tmp_path):
+    out = tmp_path / "models"
+    done = subprocess.run(
+        [sys.executable, "train.py", "--recipe", "chapter", "--limit", "50", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--limit" in done.stderr
+    assert not out.exists(), "an empty folder left behind"
+
+
 def test_a_pen_data_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
     pen = tmp_path / "pendigits.npz"
     pen.write_bytes(b"not an npz")
