@@ -22,7 +22,16 @@ import time
 
 import common
 import numpy as np
-from browser import CHROMIUM, CHROMIUM_ARGS, ONE, PAD_IN_PLACE, SEVEN, ZERO, running_app
+from browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ONE,
+    PAD_IN_PLACE,
+    SEVEN,
+    ZERO,
+    running_app,
+    server_pid,
+)
 from browser_latency import BAR_CHARTS, IN_PAGE
 from playwright.async_api import async_playwright
 
@@ -121,19 +130,6 @@ class Session:
         if state != "CONNECTED":
             self.errors.append(f"session {self.number}: connection {state}")
         await page.context.close()
-
-
-def server_pid(url: str) -> int:
-    """The streamlit process serving `url` (running_app starts it with --server.port)."""
-    port = url.rsplit(":", 1)[1]
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-        except OSError:
-            continue
-        if b"streamlit" in b" ".join(argv) and port.encode() in argv:
-            return int(pid)
-    raise RuntimeError(f"no streamlit process on port {port}")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -51,8 +51,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 90):
-    """The app served on localhost, with a Your-digits database of its own; yields its URL.
+def running_app(timeout: float = 90, script: str = "serve.py"):
+    """The app served on localhost as the README starts it (`script`: app.py, to start it the
+    way Streamlit starts any app), with a Your-digits database of its own; yields its URL.
 
     Digits saved in a test go to a file that goes with the server, never to the one a person
     keeps in their home folder."""
@@ -61,7 +62,7 @@ def running_app(timeout: float = 90):
     # To a file, not a pipe nobody reads until the end: a full pipe would stall the server.
     log = open(Path(folder.name) / "server.log", "w+")  # closed with the server, below
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
+        [sys.executable, "-m", "streamlit", "run", script,
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, SAMPLES_ENV: str(Path(folder.name) / "samples.db")},
@@ -84,6 +85,19 @@ def running_app(timeout: float = 90):
         server.wait(timeout=20)
         log.close()
         folder.cleanup()
+
+
+def server_pid(url: str) -> int:
+    """The streamlit process serving `url` (running_app starts it with --server.port)."""
+    port = url.rsplit(":", 1)[1]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"streamlit" in b" ".join(argv) and port.encode() in argv:
+            return int(pid)
+    raise RuntimeError(f"no streamlit process on port {port}")
 
 
 # Whether the pad is in place, still and on top where strokes land (see wait_for_pad).

@@ -2,6 +2,8 @@
 
 import itertools
 import re
+import time
+from pathlib import Path
 
 import pytest
 from browser import (
@@ -22,6 +24,7 @@ from browser import (
     open_pad,
     open_page,
     running_app,
+    server_pid,
     wait_for_digit,
     wait_for_pad,
     wait_until_idle,
@@ -799,6 +802,17 @@ def test_the_navigation_lists_the_drawing_page_first_then_every_page(app_url, br
     # A link's text is its icon, if any, then its name.
     assert [link.splitlines()[-1].strip() for link in links] == ["Draw a digit", *names]
     page.context.close()
+
+
+def test_the_readmes_server_loads_the_networks_as_it_starts_before_any_page_is_opened():
+    # Started as `streamlit run app.py`, it loaded them once a page was opened: the pad was on
+    # screen, and its first stroke waited seconds for them.
+    with running_app() as url:
+        maps = Path(f"/proc/{server_pid(url)}/maps")
+        deadline = time.monotonic() + 60
+        while "tensorflow" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "tensorflow" in maps.read_text(), "TensorFlow not loaded a minute after the start"
 
 
 def test_a_page_opened_by_its_address_on_a_fresh_server_has_the_apps_navigation(browser):

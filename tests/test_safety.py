@@ -12,8 +12,8 @@ from conftest import REPO
 from digitpad.gallery import load_npz
 from digitpad.store import ModelUnavailable, load_model
 
-# app.py, train.py, and pages/, digitpad/, docs/ and benchmarks/
-SOURCES = [REPO / "app.py", REPO / "train.py", *REPO.glob("[pdb]*/**/*.py")]
+# app.py, serve.py, train.py, and pages/, digitpad/, docs/ and benchmarks/
+SOURCES = [REPO / "app.py", REPO / "serve.py", REPO / "train.py", *REPO.glob("[pdb]*/**/*.py")]
 
 
 def test_a_model_file_carrying_code_is_refused(tmp_path):

@@ -1,0 +1,45 @@
+"""DigitPad's server: the drawing pad and its pages (app.py), its networks loaded as it starts.
+
+    streamlit run serve.py
+
+`streamlit run app.py` serves the same pages, but loads the networks only once the first person
+opens one: the pad is on screen then, and its first strokes wait for them.
+"""
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+LOADER = "load networks"
+# Loaded outside any page, the cache's spinner has no page to show on: said in the terminal as
+# "missing ScriptRunContext! This warning can be ignored", to the person starting the server.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    lambda record: record.threadName != LOADER
+)
+
+
+def load_networks() -> None:
+    """Every page's networks, into the cache the pages read them from."""
+    # The drawing page's own modules first, a second's work, which a visitor's page would
+    # otherwise import while TensorFlow is imported here, each holding up the other.
+    import digitpad.verdict
+    import digitpad.views.pad
+    import digitpad.views.ui  # noqa: F401
+    from digitpad.store import store_dir
+    from digitpad.views.ui import load_reader
+
+    load_reader(store_dir())
+
+
+@asynccontextmanager
+async def loaded_as_it_starts(app: st.App) -> AsyncIterator[None]:
+    # Beside the server, not before it: the page is served at once, and the networks are in by
+    # the time a person has opened it and drawn.
+    threading.Thread(target=load_networks, name=LOADER).start()
+    yield
+
+
+app = st.App("app.py", lifespan=loaded_as_it_starts)
