@@ -313,6 +313,13 @@ def draw_a_digit() -> None:
                         st.image(
                             image, caption=caption, clamp=True, output_format="PNG", alt=caption
                         )
+            if deskewed is not None:
+                # An upright 4 came out of "deskewed" leaning, and nothing on the page said why.
+                st.caption(
+                    "Step 5 straightens a slanted digit by standing its ink's main line upright. "
+                    "That line is not always the digit's: a 4's bar tilts it, so an upright 4 "
+                    "comes out leaning, every 4 the same way, which is all the networks need."
+                )
 
     if "cnn" in reader.models:
         with inside_the_cnn:

@@ -82,6 +82,8 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
     (maps,) = [c for c in app.caption.values if c.startswith("Where each filter fires on")]
     assert "a cross-correlation" in maps and "plus its bias, then ReLU" in maps
     assert len(app.get("image")) == 5, "ink, crop, fit, centre, and the networks' deskew"
+    # Why step 5 leans an upright 4, said beside it.
+    assert any("an upright 4 comes out leaning" in c for c in app.caption.values)
     assert any(f"read **{labels[0]}**" in s.value for s in app.success)
     assert app.session_state["digit"].shape == (28, 28)
 
