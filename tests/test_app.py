@@ -63,6 +63,8 @@ def test_empty_canvas_shows_a_prompt_and_no_prediction():
     assert any("Draw a digit" in info.value for info in app.info)
     assert not any("reads" in title for title in chart_titles(app))
     assert app.session_state["digit"] is None
+    # Shown, but not to be pressed, on a pad with nothing to clear: it did nothing.
+    assert app.button(key="canvas_clear").disabled
     # Only MNIST's own 0 to 9, two rows of five, until something is drawn.
     (mnist_digits,) = app.image
     assert "MNIST's own test digits" in mnist_digits.captions[0]
@@ -126,6 +128,7 @@ def test_back_on_the_page_the_pad_shows_its_drawing_and_it_is_read_again():
 
 def test_the_clear_button_empties_the_pad_and_forgets_its_drawing():
     app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.button(key="canvas_clear").disabled
     app.button(key="canvas_clear").click().run()
     assert not any("reads" in t for t in chart_titles(app))
     assert pad_is_given(app)["objects"] == []

@@ -157,6 +157,7 @@ def drawing_pad(
             icon=":material/delete:",
             on_click=clear_by_hand,
             args=(key, on_clear),
+            disabled=png is None and not start,  # on an empty pad it did nothing to be seen
         )
     if png is not None:
         st.session_state.pop(cleared, None)
