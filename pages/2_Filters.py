@@ -137,9 +137,12 @@ if pooled_by:
     st.plotly_chart(
         pooled_maps, config=ui.CHART_CONFIG, key="pooled_maps", alt=charts.in_words(pooled_maps)
     )
+    # Drawn as large as the maps they pool: said, where "half the size" was not seen.
+    size, pooled_size = "x".join(map(str, channels.shape[1:])), "x".join(map(str, pooled.shape[1:]))
     st.caption(
         f"Max-pooling keeps the strongest response in each 2x2 block of {layer}'s maps: half "
-        "the size, so a stroke shifted by a pixel gives nearly the same maps."
+        f"the size ({pooled_size} pixels from {size}, drawn as large here, so each pixel is "
+        "twice as coarse), and a stroke shifted by a pixel gives nearly the same maps."
     )
 
 st.subheader("MLP: the first hidden layer's units this digit excites most")

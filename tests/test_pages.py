@@ -302,6 +302,8 @@ def test_choosing_the_second_conv_layer_shows_its_maps(drawn_digit):
     titles = chart_titles(page)
     assert any("conv2's 64 feature maps of your digit" in t for t in titles), titles
     assert any("pool: conv2's maps max-pooled" in t for t in titles), titles
+    # Drawn as large as the maps they pool, which hid their being half the size.
+    assert any("(12x12 pixels from 24x24, drawn as large" in c for c in page.caption.values)
 
 
 def chart_spec(page: AppTest, title_part: str) -> dict:
