@@ -313,7 +313,8 @@ def browse(total: int, counts: np.ndarray) -> None:
                         right = digit == sample.label
                         colour, mark = ("green", "✓") if right else ("red", "✗ wrong")
                         answers.append(f"{title} :{colour}[{digit} {mark}]")
-                st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + " ".join(answers))
+                # A network a line: side by side, "MLP 5 ✗ wrong CNN 5 ✗ wrong" wrapped mid-way.
+                st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + "  \n".join(answers))
                 st.button(
                     f"Delete #{sample.id}",  # 24 buttons all "Delete" to a screen reader
                     key=f"delete_{sample.id}",

@@ -84,7 +84,7 @@ def test_digits_are_counted_scored_browsed_and_deleted(database, store_copy, mni
     first = samples.list_samples(database)[-1]
     assert f"you: **{first.label}** · #1" in " ".join(page.markdown.values)
     # Right and wrong said by a mark too, not by green and red alone.
-    marked = f"MLP :green[{first.label} ✓] CNN :red[{(first.label + 1) % 10} ✗ wrong]"
+    marked = f"MLP :green[{first.label} ✓]  \nCNN :red[{(first.label + 1) % 10} ✗ wrong]"
     assert any(text.endswith(marked) for text in page.markdown.values), page.markdown.values
     page.button(key="delete_1").click().run()
     assert not page.exception
