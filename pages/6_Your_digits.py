@@ -293,7 +293,8 @@ def browse(total: int, counts: np.ndarray) -> None:
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])
     page = ui.page_number(shown_count, PER_PAGE, "browse_page")
-    with st.grid(8, min_column_width=110):
+    # Wide enough for "MLP 4 ✗ wrong" on one line, which a card 110 pixels wide broke in two.
+    with st.grid(8, min_column_width=140):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
             with st.container(border=True):
                 # A drawing imported before pictures were checked may be one the page cannot
