@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from digitpad import MODEL_NAMES, charts, jobs, sample_files, samples, versions
-from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
+from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
 
@@ -20,6 +20,7 @@ ui.page_header(
 # Imported after the title: it brings TensorFlow, 4 to 5 s on a server that has not loaded it
 # yet (this page opened first), which left the page blank.
 from digitpad import finetune  # noqa: E402
+from digitpad.views import cnn_versions  # noqa: E402
 
 database, store = samples.default_path(), store_dir()
 unreadable = None  # what stops the digits being read, when something does
@@ -86,105 +87,6 @@ def import_upload() -> None:
         st.session_state["import_message"] = (kind, imported.said(upload.name))
 
 
-def fine_tuning_now() -> bool:
-    """Whether a fine-tune runs on this store; if so, says that a switch waits for it: a page
-    drawn before it started still offers the buttons, and the run's end undid the switch."""
-    job = jobs.JOBS.get(store)
-    if job is None or not job.running:
-        return False
-    st.session_state["versions_problem"] = (
-        "Fine-tuning is running: switch or roll back once it has saved its CNN."
-    )
-    return True
-
-
-def switch_version() -> None:
-    if fine_tuning_now():
-        return
-    version = st.session_state["cnn_version"]
-    try:
-        versions.activate("cnn", version, store)
-    except (ValueError, OSError) as problem:  # its file gone since the list was shown; read-only
-        message = f"Cannot switch to {versions.title(version)}: {problem}."
-        st.session_state["versions_problem"] = message
-    else:
-        st.toast(f"The CNN is {versions.title(version)} now, on every page.")  # as a rollback says
-        ui.models_changed()
-
-
-def fine_tune(epochs: int, yours: tuple, progress: jobs.Progress) -> tuple[str, bool]:
-    """Fine-tunes the active CNN and makes the new one active, if no other was made active
-    meanwhile; runs in a jobs.Job. The new version, and whether it is active."""
-    try:
-        version, active, _ = finetune.finetune_active_cnn(
-            store, database, yours, "the Your digits page", mnist_path(), progress, epochs=epochs
-        )
-    except MnistUnavailable as problem:  # no local file and no download: say where it should be
-        raise ValueError(f"Fine-tuning needs MNIST: set ${MNIST_ENV} to an mnist.npz "
-                         f"({problem}).") from problem  # fmt: skip
-    return version, active
-
-
-def start_fine_tuning() -> None:
-    try:
-        yours = samples.training_arrays(database)
-    except samples.SamplesUnavailable as problem:
-        st.session_state["finetune_problem"] = f"Cannot read your digits to train on: {problem}."
-        return
-    run = functools.partial(fine_tune, int(st.session_state["finetune_epochs"]), yours)
-    job = jobs.start_once(store, run)
-    if job is not None:  # None: another session's click came first, and this one watches it
-        st.session_state["finetune_watched"] = job
-
-
-def follow_fine_tuning() -> None:
-    """The running job's progress, polled; when it ends, the whole page again, which says what
-    came of it (and every page reads with the new CNN: app.py sees active.json change)."""
-    job = jobs.JOBS[store]
-    if not job.running:
-        st.rerun()
-    if job.cancelling:
-        st.progress(job.fraction, "Stopping fine-tuning.")
-        return
-    st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
-    # Ten epochs started by mistake held switching and rolling back for minutes.
-    st.button("Stop fine-tuning", key="finetune_stop", on_click=stop_fine_tuning, args=(job,))
-
-
-def stop_fine_tuning(job: jobs.Job) -> None:
-    # Any session watching the run may stop it: the others are told it was not theirs.
-    st.session_state["finetune_stopped"] = job
-    job.cancel()
-
-
-def fine_tuning_outcome(job: jobs.Job) -> None:
-    """What came of a run this session watched, said once: every session that watched it hears,
-    the one that started it too, not only the first to see it end."""
-    if st.session_state.get("finetune_told") is job:
-        return
-    st.session_state["finetune_told"] = job
-    if job.result is not None:
-        version, active = job.result
-        # Stopped while it saved: too late to stop, and said, or the page would seem to ignore it.
-        late = "The stop came as it was saving. " if job.cancelling else ""
-        if active:
-            st.success(f"{late}Saved {versions.title(version)}; every page reads with it now.")
-        else:  # a switch made elsewhere while it trained (from the command line) stands
-            st.info(
-                f"{late}Saved {versions.title(version)}, not made active: "
-                f"{versions.title(versions.active_version('cnn', store))} was made active while "
-                "it trained. Switch to it under CNN versions."
-            )
-    elif job.cancelled:
-        elsewhere = "" if st.session_state.get("finetune_stopped") is job else " in another session"
-        st.info(
-            f"Fine-tuning stopped{elsewhere}: nothing was saved; every page reads with the CNN as "
-            "before."
-        )
-    else:
-        st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
-
-
 @st.cache_data(max_entries=4, show_spinner=False)
 def scored_now(version: str, images: np.ndarray, labels: np.ndarray) -> finetune.ReadNow | None:
     """The active CNN (`version`, for the cache) on your digits; None without the model."""
@@ -218,63 +120,6 @@ def read_now(version: str, card: dict) -> None:
                 "it may have trained on every one, so this says little of how it reads a new one"
             )
     st.info(text + ".")
-
-
-def forget_lost_versions(lost: dict[str, str]) -> None:
-    """Sets the shipped models to be read where versions that cannot be read were set: every
-    page warned of them, and picking the shipped CNN, already shown, changed nothing. Only
-    those still set: one made active since the button was drawn (a fine-tune's) stands."""
-    if fine_tuning_now():
-        return
-    try:
-        for name, version in lost.items():
-            if lost_versions(store).get(name) == version:
-                versions.activate(name, name, store)
-    except OSError as problem:
-        st.session_state["versions_problem"] = f"Cannot switch: {problem}."
-    else:
-        st.toast("Reading with the shipped models again.")
-        ui.models_changed()
-
-
-def delete_version(version: str) -> None:
-    if fine_tuning_now():
-        return
-    try:
-        deleted = versions.delete_version("cnn", version, store)
-    except OSError as problem:  # a read-only store
-        st.session_state["versions_problem"] = (
-            f"Cannot delete {versions.title(version)}: {problem}."
-        )
-    else:
-        if deleted:
-            st.toast(f"Deleted {versions.title(version)}.")
-        else:
-            st.session_state["versions_problem"] = (
-                f"Not deleted: {versions.title(version)} was made active since this page was "
-                "drawn, and every page reads with it."
-            )
-
-
-def roll_back(shown: str) -> None:
-    """Back from `shown`, the version the page showed active when its button was clicked."""
-    if fine_tuning_now():
-        return
-    try:
-        base = versions.rollback("cnn", shown, store)
-    except (ValueError, OSError) as problem:  # its base's file gone since; a read-only store
-        st.session_state["versions_problem"] = f"Cannot roll back: {problem}."
-    else:
-        if base is None:
-            now = versions.title(versions.active_version("cnn", store))
-            st.session_state["versions_problem"] = (
-                f"Not rolled back: {now} was made active since this page was drawn (by another "
-                "session, a fine-tune's end or `train.py`), and every page reads with it now; "
-                "roll back from it below if you mean to."
-            )
-        else:
-            st.toast(f"Reading with {versions.title(base)} again.")
-        ui.models_changed()
 
 
 def how_many(counts: np.ndarray) -> None:
@@ -506,15 +351,16 @@ else:
         "Fine-tune the CNN",
         key="finetune",
         type="primary",
-        on_click=start_fine_tuning,
+        on_click=cnn_versions.start_fine_tuning,
+        args=(store, database),
         disabled=running or unreadable is not None or read_only is not None,
     )
 say_problem("finetune_problem")
 if running:
     st.session_state["finetune_watched"] = job
-    st.fragment(run_every=1.0)(follow_fine_tuning)()
+    st.fragment(run_every=1.0)(cnn_versions.follow_fine_tuning)(store)
 elif job is not None and st.session_state.get("finetune_watched") is job:
-    fine_tuning_outcome(job)
+    cnn_versions.fine_tuning_outcome(job, store)
 
 st.subheader("CNN versions")
 say_problem("versions_problem")
@@ -528,8 +374,8 @@ if lost:  # the list below shows the shipped CNN, read in its place: no switch t
         f"Read with the shipped {' and '.join(n.upper() for n in lost)}, and forget "
         f"{' and '.join(lost.values())}",
         key="forget_lost",
-        on_click=forget_lost_versions,
-        args=(lost,),
+        on_click=cnn_versions.forget_lost_versions,
+        args=(store, lost),
         disabled=running or read_only is not None,
     )
 choices = versions.list_versions("cnn", store)
@@ -540,7 +386,8 @@ st.selectbox(
     "The CNN every page reads with",
     choices,
     key="cnn_version",
-    on_change=switch_version,
+    on_change=cnn_versions.switch_version,
+    args=(store,),
     disabled=running or read_only is not None,  # the run ends by switching to what it made
     width=420,
     format_func=versions.title,
@@ -569,8 +416,8 @@ else:
     st.button(
         f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
         key="rollback",
-        on_click=roll_back,
-        args=(active,),
+        on_click=cnn_versions.roll_back,
+        args=(store, active),
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )
@@ -583,8 +430,8 @@ if unused:
             st.button(
                 f"Delete {versions.title(version)}",
                 key=f"delete_version_{version}",
-                on_click=delete_version,
-                args=(version,),
+                on_click=cnn_versions.delete_version,
+                args=(store, version),
                 icon=":material/delete:",
                 disabled=running or read_only is not None,
             )
