@@ -59,6 +59,10 @@ from digitpad.views.ui import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
     from digitpad.inference import Reading
 
 STEP_WIDTH = 82  # pixels: the five preprocessing steps a row beside the pad, and on a tablet
@@ -110,6 +114,23 @@ def read_upload(data: bytes) -> tuple[bytes, Preprocessed | None]:
     return thumbnail, digit_in_picture(picture)
 
 
+def read_the_upload(
+    upload: UploadedFile | None,
+) -> tuple[Preprocessed | None, bytes | None, tuple[Callable, str] | None]:
+    """An upload read in place of the pad: its digit, its picture to show where the pad was, and
+    what to say of it instead (unreadable, or blank: the pad, which may hold a digit, is read)."""
+    if upload is None:
+        return None, None, None
+    try:
+        thumbnail, uploaded_result = read_upload(upload.getvalue())
+    except UnreadableImage as error:
+        return None, None, (st.error, f"Cannot read {upload.name}: {error}. Reading the pad.")
+    if uploaded_result is None:
+        blank = f"{upload.name} looks blank: there is no digit in it. Reading the pad."
+        return None, None, (st.warning, blank)
+    return uploaded_result, thumbnail, None
+
+
 def draw_a_digit() -> None:
     """The drawing page: the pad, what the networks see, their readings, the first layer."""
     st.title("✏️ DigitPad")
@@ -146,22 +167,10 @@ def draw_a_digit() -> None:
         + "{ min-height: 5rem; display: flex; align-items: center; } }"
         + "</style>"
     )
-    # An upload is read in place of the pad, and shown in its place; one that holds no digit is
-    # named, and the pad, which may hold one, is read instead. Read before the pad's column is
-    # laid out, which shows one or the other: a heading filled in after the pad left its place
-    # empty a moment at each stroke, and the pad jumped up and back under the pen.
-    result, uploaded_png, said_of_upload = None, None, None  # the upload being read, when it is
-    if upload is not None:
-        try:
-            thumbnail, uploaded_result = read_upload(upload.getvalue())
-        except UnreadableImage as error:
-            said_of_upload = st.error, f"Cannot read {upload.name}: {error}. Reading the pad."
-        else:
-            if uploaded_result is None:
-                blank = f"{upload.name} looks blank: there is no digit in it. Reading the pad."
-                said_of_upload = st.warning, blank
-            else:
-                result, uploaded_png = uploaded_result, thumbnail
+    # Read before the pad's column is laid out, which shows the pad or the upload: a heading
+    # filled in after the pad left its place empty a moment at each stroke, and the pad jumped
+    # up and back under the pen.
+    result, uploaded_png, said_of_upload = read_the_upload(upload)
     with pad:
         if uploaded_png is not None:
             # The picture where the pad was: above the pad, it pushed the pad below a 1280x800
@@ -286,44 +295,47 @@ def draw_a_digit() -> None:
                     ask_and_save(result, readings, drawn_png, from_the_pad=True)
                 else:
                     ask_and_save(result, readings, uploaded_png, from_the_pad=False)
-            st.markdown("**What the networks see**, made the way MNIST was made")
-            # Each step square, its spare room gray: Streamlit stretches a picture to the width
-            # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
-            # below it.
-            shown = [
-                (charts.shrunk(charts.squared(result.ink, SPARE_ROOM)), "1. the ink"),
-                (
-                    charts.shrunk(charts.squared(result.cropped, SPARE_ROOM)),
-                    "2. cropped to the ink",
-                ),
-                (
-                    charts.pixelated(charts.squared(result.fitted, SPARE_ROOM)),
-                    "3. fitted into 20x20",
-                ),
-                (charts.pixelated(result.image), "4. 28x28, centred by mass"),
-            ]
-            if deskewed is not None:
-                shown.append((charts.pixelated(deskewed), "5. deskewed, the networks' first step"))
-            # A row that wraps rather than columns, which a phone would stack a step a screen.
-            with st.container(horizontal=True, gap="small"):
-                for image, caption in shown:
-                    # At most 112 pixels a side, shown STEP_WIDTH wide. PNG, as JPEG smudges
-                    # the 28x28 pixels.
-                    with st.container(width=STEP_WIDTH):
-                        st.image(
-                            image, caption=caption, clamp=True, output_format="PNG", alt=caption
-                        )
-            if deskewed is not None:
-                # An upright 4 came out of "deskewed" leaning, and nothing on the page said why.
-                st.caption(
-                    "Step 5 straightens a slanted digit by standing its ink's main line upright. "
-                    "That line is not always the digit's: a 4's bar tilts it, so an upright 4 "
-                    "comes out leaning, every 4 the same way, which is all the networks need."
-                )
+            what_the_networks_see(result, deskewed)
 
     if "cnn" in reader.models:
         with inside_the_cnn:
             first_layer(feature_maps, deskewed is not None)
+
+
+def what_the_networks_see(result: Preprocessed, deskewed: np.ndarray | None) -> None:
+    """Preprocessing's steps, a picture each, and the networks' own deskewing after them."""
+    st.markdown("**What the networks see**, made the way MNIST was made")
+    # Each step square, its spare room gray: Streamlit stretches a picture to the width
+    # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
+    # below it.
+    shown = [
+        (charts.shrunk(charts.squared(result.ink, SPARE_ROOM)), "1. the ink"),
+        (
+            charts.shrunk(charts.squared(result.cropped, SPARE_ROOM)),
+            "2. cropped to the ink",
+        ),
+        (
+            charts.pixelated(charts.squared(result.fitted, SPARE_ROOM)),
+            "3. fitted into 20x20",
+        ),
+        (charts.pixelated(result.image), "4. 28x28, centred by mass"),
+    ]
+    if deskewed is not None:
+        shown.append((charts.pixelated(deskewed), "5. deskewed, the networks' first step"))
+    # A row that wraps rather than columns, which a phone would stack a step a screen.
+    with st.container(horizontal=True, gap="small"):
+        for image, caption in shown:
+            # At most 112 pixels a side, shown STEP_WIDTH wide. PNG, as JPEG smudges
+            # the 28x28 pixels.
+            with st.container(width=STEP_WIDTH):
+                st.image(image, caption=caption, clamp=True, output_format="PNG", alt=caption)
+    if deskewed is not None:
+        # An upright 4 came out of "deskewed" leaning, and nothing on the page said why.
+        st.caption(
+            "Step 5 straightens a slanted digit by standing its ink's main line upright. "
+            "That line is not always the digit's: a 4's bar tilts it, so an upright 4 "
+            "comes out leaning, every 4 the same way, which is all the networks need."
+        )
 
 
 # Built and encoded once, not on every run of the page while nothing is drawn: st.image passes
