@@ -76,7 +76,8 @@ def _model_names(samples: list[Sample]) -> list[str]:
 
 def export_npz(path: str | os.PathLike) -> bytes:
     """Every sample as plain arrays: ids, created, labels, images, the canvas PNGs (one flat
-    uint8 array cut at `canvas_offsets`) and `probs_<model>` (NaN where a model gave none)."""
+    uint8 array cut at `canvas_offsets`), `probs_<model>` (NaN where a model gave none) and
+    `thresholds_<model>`, the "not sure" threshold each answer was judged by (NaN: unknown)."""
     samples = list_samples(path)[::-1]
     pngs = [np.frombuffer(s.canvas_png, np.uint8) for s in samples]
     missing = np.full(NUM_CLASSES, np.nan, np.float32)
@@ -93,6 +94,12 @@ def export_npz(path: str | os.PathLike) -> bytes:
             f"probs_{name}": np.array(
                 [s.probs.get(name, missing) for s in samples], np.float32
             ).reshape(-1, NUM_CLASSES)
+            for name in _model_names(samples)
+        },
+        **{
+            f"thresholds_{name}": np.array(
+                [s.thresholds.get(name, np.nan) for s in samples], np.float64
+            )
             for name in _model_names(samples)
         },
     }
@@ -116,6 +123,7 @@ def export_zip(path: str | os.PathLike) -> bytes:
             manifest[name] = {
                 "created": s.created,
                 "probs": {k: [float(v) for v in p] for k, p in s.probs.items()},
+                "thresholds": s.thresholds,
             }
         archive.writestr(ZIP_MANIFEST, json.dumps(manifest, indent=1))
     return buffer.getvalue()
@@ -289,6 +297,14 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
                 f"the .npz's probs_{name} must be ({count}, 10) probabilities, each in [0, 1] "
                 f"(it is {p.shape} {p.dtype})"
             )
+    thresholds = {key.removeprefix("thresholds_"): value for key, value in arrays.items()
+                  if key.startswith("thresholds_")}  # fmt: skip
+    for name, t in thresholds.items():
+        if t.shape != (count,) or not np.issubdtype(t.dtype, np.floating):
+            raise BadSampleFile(
+                f"the .npz's thresholds_{name} must be a number a digit, {count} in all (it is "
+                f"{t.shape} {t.dtype})"
+            )
     rows = []
     for i in range(count):
         if offsets is not None:
@@ -296,9 +312,21 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         else:  # no drawing kept: the 28x28 input stands in for it
             png = png_bytes(as_uint8(input_image(images[i])))
         answers = {name: p[i] for name, p in probs.items() if not np.isnan(p[i]).any()}
+        judged_by = {name: float(t[i]) for name, t in thresholds.items() if np.isfinite(t[i])}
         when = None if created is None else str(created[i])
-        rows.append(sample_row(png, images[i], int(labels[i]), answers, when))
+        rows.append(sample_row(png, images[i], int(labels[i]), answers, when, judged_by))
     return rows
+
+
+def _thresholds(extra: dict, base: str) -> dict[str, float]:
+    """A zip manifest's thresholds for one picture's answers; none in one made before they were
+    kept."""
+    given = extra.get("thresholds", {})
+    if not isinstance(given, dict) or not all(
+        isinstance(t, int | float) and not isinstance(t, bool) for t in given.values()
+    ):
+        raise BadSampleFile(f"{ZIP_MANIFEST} has bad thresholds for {base}")
+    return {name: float(t) for name, t in given.items()}
 
 
 def _export_names(names: list[str]) -> dict[str, str]:
@@ -371,5 +399,5 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None
             created = extra.get("created")
             created = created if isinstance(created, str) else None
-            rows.append(sample_row(png, image, label, answers, created))
+            rows.append(sample_row(png, image, label, answers, created, _thresholds(extra, base)))
     return rows

@@ -250,7 +250,11 @@ def fill(db, count: int = 6) -> None:
         canvas = png_bytes(np.full((280, 280, 4), i, np.uint8))
         image = np.zeros((28, 28), np.float32)
         image[4:24, 4 + i] = 1.0
-        samples.add_sample(db, **{**sample(i), "canvas_png": canvas, "image": image})
+        # The thresholds the answers were judged by, where known: the CNN's of the first three.
+        judged_by = {"cnn": 0.85 + i / 100} if i < 3 else None
+        samples.add_sample(
+            db, **{**sample(i), "canvas_png": canvas, "image": image, "thresholds": judged_by}
+        )
     only_cnn = {"cnn": np.eye(10)[3]}
     image = np.linspace(0, 1, 784).reshape(28, 28)
     samples.add_sample(db, png_bytes(image.astype(np.uint8)), image, 3, only_cnn)
@@ -264,6 +268,7 @@ def assert_same(ours, theirs, atol=0.0) -> None:
         assert a.probs.keys() == b.probs.keys()
         for name in a.probs:
             np.testing.assert_allclose(a.probs[name], b.probs[name], rtol=1e-6)
+        assert a.thresholds == b.thresholds  # "not sure" judged as it was, after a move
 
 
 def test_npz_round_trip_and_importing_twice_adds_once(tmp_path):
@@ -532,6 +537,15 @@ BAD_FILES = {
         zip_of({"28x28/id1_digit4.png": PNG_28x28,
                 "samples.json": json.dumps({"id1_digit4.png": {"probs": {"cnn": [9] * 10}}})}),
         "bad answers",
+    ),
+    "a threshold that is no number in the manifest": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "samples.json": json.dumps({"id1_digit4.png": {"thresholds": {"cnn": "high"}}})}),
+        "bad thresholds for id1_digit4.png",
+    ),
+    "thresholds of another length": (
+        npz_of(**ONE_DIGIT, thresholds_cnn=np.array([0.8, 0.9])),
+        "thresholds_cnn must be a number a digit, 1 in all",
     ),
 }  # fmt: skip
 
