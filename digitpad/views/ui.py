@@ -71,11 +71,13 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
 # megapixels are not hashed as an array at every rerun. The drawing page and Read a number share
 # it: a drawing handed from one to the other is not read again.
 @st.cache_data(max_entries=8, show_spinner=False)
-def number_in_picture(data: bytes, store: Path) -> NumberReading:
+def number_in_picture(
+    data: bytes, store: Path, _picture: np.ndarray | None = None
+) -> NumberReading:
     """The digits of a number in a picture, found and read; UnreadableImage when it is no
-    picture."""
+    picture. `_picture`: its pixels, where the caller has decoded them already (not hashed)."""
     reader, _ = load_reader(store)
-    return read_number(decode_image(data), reader)
+    return read_number(decode_image(data) if _picture is None else _picture, reader)
 
 
 def page_number(count: int, per_page: int, key: str) -> int:
