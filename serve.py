@@ -8,6 +8,7 @@ opens one: the pad is on screen then, and its first strokes wait for them.
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,16 +23,24 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 
 
 def load_networks() -> None:
-    """Every page's networks, into the cache the pages read them from."""
+    """Every page's networks, into the cache the pages read them from; said in the terminal,
+    under the address to open, once they are in."""
+    start = time.monotonic()
     # The drawing page's own modules first, a second's work, which a visitor's page would
     # otherwise import while TensorFlow is imported here, each holding up the other.
     import digitpad.verdict
     import digitpad.views.pad
     import digitpad.views.ui  # noqa: F401
     from digitpad.store import store_dir
+    from digitpad.tensorflow_import import import_tensorflow
+
+    import_tensorflow()  # without the notices to TensorFlow's developers, under the address
     from digitpad.views.ui import load_reader
 
-    load_reader(store_dir())
+    reader, problems = load_reader(store_dir())
+    if reader is not None and not problems:
+        print(f"  The networks are loaded ({time.monotonic() - start:.1f} s).", flush=True)
+    # Otherwise the pages say what is wrong, and how to mend it.
 
 
 @asynccontextmanager

@@ -17,9 +17,9 @@ EXIF_ORIENTATION = 0x0112  # the EXIF tag that says which way is up
 # A 10,000-pixel-square scan; a phone's largest photos have half as many. A small file can hold
 # far more (a 0.4 MB PNG decodes to 400 million pixels), each taking bytes of memory to read.
 MAX_PIXELS = 100_000_000
-# The largest file read: such a picture uncompressed, 4 bytes a pixel, and a header. A bigger one
-# was read whole into memory before it was found to be no picture (3 GB for a few seconds).
-MAX_FILE_BYTES = 4 * MAX_PIXELS + 2**20
+# The largest file read: such a picture uncompressed, 8 bytes a pixel (16-bit RGBA), and a header.
+# A bigger one was read whole into memory before it was found to be no picture (3 GB, 17 s).
+MAX_FILE_BYTES = 8 * MAX_PIXELS + 2**20
 NOT_AN_IMAGE = "not a picture read here, or a damaged one: try a PNG or JPEG"
 # A phone's photo saved as a PNG (4032x3024) weighs 24 MB; a JPEG of it, 2 to 5.
 PICTURE_UPLOAD_MB = 32
@@ -125,7 +125,7 @@ def read_image(path: str | Path) -> np.ndarray:
         except OSError as error:
             raise UnreadableImage(f"cannot list the folder: {error.strerror or error}") from error
         raise UnreadableImage("a folder with no images in it")
-    too_big = UnreadableImage(f"more than any picture read here ({MAX_FILE_BYTES >> 20:,} MB)")
+    too_big = UnreadableImage(f"more than any picture read here ({MAX_FILE_BYTES / 1e6:,.0f} MB)")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # known without reading it, for a file
             raise too_big

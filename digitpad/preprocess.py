@@ -106,7 +106,8 @@ def as_uint8(image: np.ndarray) -> np.ndarray:
         return (scaled * 255).round().astype(np.uint8)
     scaled = np.nan_to_num(image.astype(np.float64))
     # Floats are 0..1 or 0..255. Resampling a 0..1 picture overshoots a little past 1, which is
-    # no reason to darken it 255 times; a 0..255 one whose brightest pixel is under 2 is black.
+    # no reason to darken it 255 times; a 0..255 one whose brightest pixel is under 2 is black to
+    # the eye, so reading it as 0..1 (stretched) loses no digit anyone could see.
     if scaled.max() > FLOAT_TOP_OF_ONE:
         scaled = scaled / 255.0
     return (np.clip(scaled, 0.0, 1.0) * 255).round().astype(np.uint8)
