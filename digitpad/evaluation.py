@@ -20,11 +20,11 @@ class Evaluation:
         """Digits read right below the model's "not sure" threshold: those the page said it was
         not sure of, yet counted right. Each answer is judged by its own threshold where known
         (a fine-tuned version has another), by `threshold` where not."""
-        limit = np.full(len(self.probs), np.nan if threshold is None else threshold)
+        # A model without a threshold is sure of every answer: as if it were 0.
+        limit = np.full(len(self.probs), threshold or 0.0)
         if self.thresholds is not None:
             limit = np.where(np.isnan(self.thresholds), limit, self.thresholds)
-        # NaN, no threshold at all: a model without one is sure of every answer.
-        unsure = self.probs.max(axis=1) < np.nan_to_num(limit, nan=0.0)
+        unsure = self.probs.max(axis=1) < limit
         unsure[self.misclassified] = False
         return int(unsure.sum())
 

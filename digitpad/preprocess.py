@@ -102,15 +102,15 @@ def as_uint8(image: np.ndarray) -> np.ndarray:
         return image.astype(np.uint8) * 255
     if np.issubdtype(image.dtype, np.integer):
         top = np.iinfo(image.dtype).max
-        scaled = np.clip(image.astype(np.float64) / top, 0.0, 1.0)  # a signed type's negatives: 0
-        return (scaled * 255).round().astype(np.uint8)
-    scaled = np.nan_to_num(image.astype(np.float64))
+        share = np.clip(image.astype(np.float64) / top, 0.0, 1.0)  # a signed type's negatives: 0
+        return (share * 255).round().astype(np.uint8)
+    share = np.nan_to_num(image.astype(np.float64))
     # Floats are 0..1 or 0..255. Resampling a 0..1 picture overshoots a little past 1, which is
     # no reason to darken it 255 times; a 0..255 one whose brightest pixel is under 2 is black to
     # the eye, so reading it as 0..1 (stretched) loses no digit anyone could see.
-    if scaled.max() > FLOAT_TOP_OF_ONE:
-        scaled = scaled / 255.0
-    return (np.clip(scaled, 0.0, 1.0) * 255).round().astype(np.uint8)
+    if share.max() > FLOAT_TOP_OF_ONE:
+        share = share / 255.0
+    return (np.clip(share, 0.0, 1.0) * 255).round().astype(np.uint8)
 
 
 def background_level(gray: np.ndarray) -> int:

@@ -286,38 +286,33 @@ def add_sample(
 
 def _sample(row: sqlite3.Row | tuple) -> Sample:
     sample_id, created, label, canvas_png, image, predictions = row
+    probs, thresholds = _answers(predictions)
     return Sample(
         id=sample_id,
         created=created.decode(errors="replace"),
         label=label,
         canvas_png=canvas_png,
         image=np.frombuffer(image, np.float32).reshape(28, 28),
-        probs=_answers(predictions),
-        thresholds=_thresholds(predictions),
+        probs=probs,
+        thresholds=thresholds,
     )
 
 
-def _answers(predictions: bytes) -> dict[str, np.ndarray]:
-    """A sample's saved answers, each model's 10 probabilities; none where a damaged file
-    garbled them, so that the drawing and its label can still be seen, exported or deleted
+def _answers(predictions: bytes) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """A sample's saved answers, each model's 10 probabilities, and the "not sure" thresholds
+    they were judged by (none for one saved before they were kept); none at all where a damaged
+    file garbled them, so that the drawing and its label can still be seen, exported or deleted
     (one garbled digit hid every other, and with them the button that deletes it)."""
     try:
-        return {
-            name: np.asarray(p["probs"], np.float32).reshape(NUM_CLASSES)
-            for name, p in json.loads(predictions.decode()).items()
-        }
-    except (ValueError, KeyError, TypeError, AttributeError):  # UnicodeDecodeError among them
-        return {}
-
-
-def _thresholds(predictions: bytes) -> dict[str, float]:
-    """The "not sure" thresholds a sample's answers were judged by when it was saved; none for
-    a sample saved before they were kept, or imported."""
-    try:
         saved = json.loads(predictions.decode())
-        return {name: float(p["threshold"]) for name, p in saved.items() if "threshold" in p}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        probs = {
+            name: np.asarray(p["probs"], np.float32).reshape(NUM_CLASSES)
+            for name, p in saved.items()
+        }
+        thresholds = {name: float(p["threshold"]) for name, p in saved.items() if "threshold" in p}
+    except (ValueError, KeyError, TypeError, AttributeError):  # UnicodeDecodeError among them
+        return {}, {}
+    return probs, thresholds
 
 
 # The text columns as bytes: SQLite hands Python a garbled text as an error for the whole query.
@@ -394,8 +389,8 @@ def evaluate_samples(path: str | os.PathLike) -> dict[str, "Evaluation"]:
     with connect(path) as db:
         rows = db.execute("SELECT label, CAST(predictions AS BLOB) FROM samples")
         for label, predictions in rows:
-            judged_by = _thresholds(predictions)
-            for name, p in _answers(predictions).items():
+            answers, judged_by = _answers(predictions)
+            for name, p in answers.items():
                 labels.setdefault(name, []).append(label)
                 probs.setdefault(name, []).append(p)
                 thresholds.setdefault(name, []).append(judged_by.get(name, np.nan))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -269,11 +270,18 @@ def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
         finetune.finetune(None, train, test, few)
 
 
-def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, yours):
-    database = tmp_path / "samples.db"
+def twelve_of_yours_saved(folder: Path, yours: tuple) -> Path:
+    """A database of 12 of your digits, saved without answers, for train.py to fine-tune on."""
+    database = folder / "samples.db"
     for image, label in zip(yours[0][:12], yours[1][:12]):
-        png = png_bytes((image * 255).astype(np.uint8))
-        samples.add_sample(database, png, image, int(label), {})
+        samples.add_sample(
+            database, png_bytes((image * 255).astype(np.uint8)), image, int(label), {}
+        )
+    return database
+
+
+def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, yours):
+    database = twelve_of_yours_saved(tmp_path, yours)
     args = ["--finetune-on", str(database), "--out", str(store_copy), "--data", str(tiny_mnist),
             "--limit", "200", "--epochs", "1"]  # fmt: skip
     done = subprocess.run(
@@ -298,11 +306,7 @@ def test_train_py_finetune_stopped_by_ctrl_c_says_so_and_leaves_the_active_cnn(
     tmp_path, store_copy, tiny_mnist, yours
 ):
     # A traceback of 55 lines ending in KeyboardInterrupt, then TensorFlow's own complaint.
-    database = tmp_path / "samples.db"
-    for image, label in zip(yours[0][:12], yours[1][:12]):
-        samples.add_sample(
-            database, png_bytes((image * 255).astype(np.uint8)), image, int(label), {}
-        )
+    database = twelve_of_yours_saved(tmp_path, yours)
     run = subprocess.Popen(
         [sys.executable, "-u", "train.py", "--finetune-on", str(database), "--out",
          str(store_copy), "--data", str(tiny_mnist), "--limit", "300", "--epochs", "500"],
@@ -328,11 +332,7 @@ def test_train_py_finetune_into_a_store_that_cannot_be_written_says_so_first(
     tmp_path, store_copy, tiny_mnist, yours
 ):
     # Said after a whole fine-tune, as "[Errno 30] Read-only file system: '…partial.json'".
-    database = tmp_path / "samples.db"
-    for image, label in zip(yours[0][:12], yours[1][:12]):
-        samples.add_sample(
-            database, png_bytes((image * 255).astype(np.uint8)), image, int(label), {}
-        )
+    database = twelve_of_yours_saved(tmp_path, yours)
     with read_only(store_copy):
         done = subprocess.run(
             [sys.executable, "train.py", "--finetune-on", str(database), "--out", str(store_copy),
