@@ -131,16 +131,18 @@ def heatmap_grid(
     )
 
 
-# Viridis over levels 1-255; level 0, the gaps between maps, transparent.
+# A feature map's pixel as a percentage of the strongest response, so that its hover says it
+# as it is (0% where ReLU left nothing); 101, the gaps between maps, transparent.
+MAP_GAP = 101
 GAPPED_VIRIDIS = [
-    [0.0, "rgba(0,0,0,0)"],
     *(
         [float(stop), colour]
         for stop, colour in zip(
-            np.linspace(1 / 255, 1, len(plotly.colors.sequential.Viridis)),
+            np.linspace(0, 100 / MAP_GAP, len(plotly.colors.sequential.Viridis)),
             plotly.colors.sequential.Viridis,
         )
     ),
+    [1.0, "rgba(0,0,0,0)"],
 ]
 
 
@@ -150,22 +152,22 @@ def feature_map_grid(
     """Non-negative (ReLU) maps as `heatmap_grid` draws them, sent as one byte a pixel; full
     brightness is `strongest`, by default the strongest response among these maps.
 
-    Sent on every stroke: 256 levels look the same as float32 and cost a quarter of the bytes
-    and of the serialising. Level 0 is kept for the gaps between maps, drawn transparent.
+    Sent on every stroke: 101 levels, whole percentages, look the same as float32 and cost a
+    quarter of the bytes and of the serialising.
     """
     mosaic = tile(maps, columns)
     strongest = strongest or float(np.nanmax(mosaic)) or 1.0
     shares = np.clip(np.nan_to_num(mosaic) / strongest, 0, 1)
-    levels = np.where(np.isnan(mosaic), 0, 1 + shares * 254)
+    percents = np.where(np.isnan(mosaic), MAP_GAP, shares * 100)
     return per_stroke_figure(
         dict(
             type="heatmap",
-            z=levels.round().astype(np.uint8),
+            z=percents.round().astype(np.uint8),
             colorscale=GAPPED_VIRIDIS,
             zmin=0,
-            zmax=255,
+            zmax=MAP_GAP,
             showscale=False,
-            hovertemplate="strength %{z} of 255<extra></extra>",
+            hovertemplate="%{z}% of the strongest response<extra></extra>",
         ),
         layout=picture_layout(dict(text=title), height=260),
     )
@@ -658,8 +660,9 @@ def moved_curves(
     title: str,
     chapters: dict[str, list[float]] | None = None,
 ) -> go.Figure:
-    """Each model's share of digits read right against how far they were moved; `chapters`,
-    the chapter's models' shares, dashed in the same colours."""
+    """Each model's share of digits read right, and sure, against how far they were moved (as
+    `explain.read_right_when_moved` counts them with thresholds); `chapters`, the chapter's
+    models' shares, dashed in the same colours."""
     figure = go.Figure()
     for name, values, dash, of in [
         *((name, values, "solid", "") for name, values in shares.items()),
@@ -673,7 +676,8 @@ def moved_curves(
                 mode="lines+markers",
                 name=label,
                 line=dict(color=MODEL_COLOURS.get(name), dash=dash),
-                hovertemplate=f"{label}, moved %{{x}} px: %{{y:.0%}} read right<extra></extra>",
+                hovertemplate=f"{label}, moved %{{x}} px: %{{y:.0%}} read right and sure"
+                "<extra></extra>",
             )
         )
     figure.update_layout(
@@ -681,7 +685,7 @@ def moved_curves(
         height=300,
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(title="pixels moved right, and as many down", dtick=1),
-        yaxis=dict(title="read right", tickformat=".0%", range=[0, 1.02]),
+        yaxis=dict(title="read right and sure", tickformat=".0%", range=[0, 1.02]),
         legend=dict(orientation="h", y=-0.3),
     )
     return figure

@@ -154,8 +154,11 @@ def curves_captions(cards: Iterable[dict]) -> list[str]:
         "a low learning rate, go on from the best augmented epoch's weights (the ring) and end "
         "at the star, what ships.",
         "Compare the two dashed validation curves: the higher one reads digits it never "
-        "trained on better. The solid ones stay lower because they count the scribbles, whose "
-        "right answer is no digit, and the augmented digits, which are harder to read.",
+        "trained on better. The solid ones stay lower mostly because the augmented digits are "
+        "harder to read. They also count the scribbles that are no digit (a few in a hundred "
+        "training images), whose target is all ten digits alike: Keras' accuracy takes the "
+        "first of ten equal targets, 0, for the right answer, so it scores a scribble right "
+        "only where the network happens to answer 0. The loss curves count them fairly.",
     ]
 
 

@@ -223,7 +223,8 @@ if figure is not None:
         figure,
         config=ui.CHART_CONFIG,
         key="moved_curves",
-        alt=charts.in_words(figure) + " (read right, moved 0 to 6 pixels right and as many down)",
+        alt=charts.in_words(figure)
+        + " (read right and sure, moved 0 to 6 pixels right and as many down)",
     )
     curves.caption(
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "

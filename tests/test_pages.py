@@ -7,12 +7,13 @@ import re
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, draw_polyline
-from digitpad import changes, charts, explain, report, versions
+from digitpad import changes, charts, explain, report, training_data, versions
 from digitpad.gallery import load_npz
 from digitpad.inference import DigitReader
 from digitpad.preprocess import to_mnist
@@ -514,6 +515,18 @@ def test_the_learning_curves_caption_says_what_the_shipped_curves_show(name):
         assert "keeps falling: that gap is overfitting" not in caption
     else:
         assert "the training loss sits above the validation loss" not in caption
+
+
+def test_the_accuracy_caption_says_how_keras_scores_a_scribble():
+    # It said the solid curves "count the scribbles, whose right answer is no digit": Keras'
+    # accuracy has no such answer, and takes the first of ten equal targets for the right one.
+    no_digit = training_data.uniform_targets(3)
+    answers = np.eye(10, dtype=np.float32)[[0, 1, 7]] * 0.9 + 0.01
+    scored = keras.metrics.CategoricalAccuracy()
+    scored.update_state(no_digit, answers)
+    assert float(scored.result()) == pytest.approx(1 / 3), "right only where it answers 0"
+    caption = report.curves_captions([{"recipe": "robust"}])[1]
+    assert "scores a scribble right only where the network happens to answer 0" in caption
 
 
 def test_the_learning_curves_ring_the_epoch_the_last_epochs_went_on_from():
