@@ -56,6 +56,7 @@ from digitpad.views.ui import (
     load_reader,
     model_problems,
     number_in_picture,
+    on_phone,
 )
 
 if TYPE_CHECKING:
@@ -143,6 +144,8 @@ def draw_a_digit() -> None:
             "Pen width", *PEN_WIDTHS, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, UPLOAD_KEY)
+        if upload is not None and on_phone():  # the sidebar stays open over what was read
+            st.caption(f"{upload.name} is read on the page, under this sidebar: « closes it.")
         fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
@@ -165,6 +168,9 @@ def draw_a_digit() -> None:
         # Not on a phone, whose bars are under the pad, below the screen's foot, anyway.
         + "@media (min-width: 640px) { .st-key-verdict [data-testid=stAlertContainer] "
         + "{ min-height: 5rem; display: flex; align-items: center; } }"
+        # The digit picked cannot be cleared (no clear button between it and Save), but it is
+        # not required either: "Yes, it is a 7" saves without it.
+        + ".st-key-label_digit [data-testid=stWidgetLabelRequired] { display: none; }"
         + "</style>"
     )
     # Read before the pad's column is laid out, which shows the pad or the upload: a heading
@@ -459,6 +465,9 @@ def ask_and_save(
             placeholder="pick the digit",
             key="label_digit",
             width=150,
+            # No clear button: Tab from the digit picked went to it, not to Save, and Enter
+            # there cleared the digit.
+            required=True,
         )
         corrected = st.button("Save", key="save_sample", disabled=true_digit is None)
     if confirmed or corrected:
@@ -539,11 +548,17 @@ st.html(
     # half its strength was 2.2:1 and 1.7:1, under the 3:1 a focus ring needs.
     "[data-testid=stMain] button:focus-visible, [data-testid=stSidebar] button:focus-visible, "
     "[role=slider]:focus-visible, input[type=range]:focus-visible, "
-    "[role=combobox]:focus-visible "
+    "[role=combobox]:focus-visible, "
+    # and the links beside headings, the expanders' titles, the page's menu, 'Skip to main
+    # content', which kept the faint glow (over Streamlit's `.st-emotion-cache-… a:focus`).
+    "[data-testid=stApp] a[href]:focus-visible, [data-testid=stApp] summary:focus-visible, "
+    "[data-testid=stHeader] button:focus-visible "
     "{ outline: 2px solid rgb(28, 113, 216); outline-offset: 2px; } "
     # Why an upload was refused (too big, a type not read), which Streamlit says only to a
     # screen reader and in a tooltip a finger cannot bring up: shown under the file's name.
     "[data-testid=stFileChip][aria-invalid=true] { flex-wrap: wrap; } "
+    # The types an uploader reads, whole: a sidebar's width cut them at "WEBP, …".
+    "[data-testid=stFileUploaderDropzoneInstructions] span { white-space: normal; } "
     "[data-testid=stFileChip][aria-invalid=true] [role=alert] { position: static; width: 100%; "
     "height: auto; clip: auto; clip-path: none; overflow: visible; white-space: normal; "
     "margin: 0.25rem 0 0; font-size: 0.875rem; } "

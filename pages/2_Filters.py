@@ -154,7 +154,8 @@ st.plotly_chart(
         explain.hidden_unit_weights(mlp, units),
         [f"unit {u}: {a:.1f}" for u, a in zip(units, strengths)],
         columns=per_row,
-        title=f"The {MLP_UNITS} hidden units most excited by {named}",
+        # Short: the subheader says which layer, and a phone cut "…by this 0 from MNIST" off.
+        title=f"{MLP_UNITS} units most excited by {named}",
         # Each square under its title, as high as the page is wide for it, and no higher.
         height=60 + rows * (PHONE_WIDTH // per_row + 25) if phone else None,
         values=["weight on the pixel"] * len(units),

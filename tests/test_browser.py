@@ -32,8 +32,9 @@ from browser import (
 )
 from playwright.sync_api import expect
 
-from conftest import REPO
+from conftest import REPO, draw_polyline
 from digitpad import charts
+from digitpad.images import png_bytes
 from digitpad.number_view import PAD
 
 FEATURE_MAPS = "Their feature maps of your digit"
@@ -228,6 +229,26 @@ def test_on_a_phone_saving_a_digit_brings_the_cleared_pad_back_on_screen(app_url
     page.context.close()
 
 
+def test_on_a_phone_a_picture_uploaded_says_where_it_is_read(app_url, browser, tmp_path):
+    # The sidebar stays open over the page on a phone: the upload was read out of sight.
+    seven = tmp_path / "seven.png"
+    seven.write_bytes(png_bytes(draw_polyline([(75, 55), (205, 55), (125, 245)])))
+    page = open_pad(
+        browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
+        user_agent=PHONE_USER_AGENT,
+    )  # fmt: skip
+    page.get_by_test_id("stExpandSidebarButton").click()
+    # The types it reads, whole on the phone's sidebar: cut at "WEBP, …" before.
+    types = page.locator("[data-testid=stSidebar] [data-testid=stFileUploaderDropzoneInstructions]")
+    assert types.inner_text().endswith("BMP, TIF")
+    assert types.locator("span").evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(seven)
+    said = page.get_by_text("seven.png is read on the page, under this sidebar: « closes it.")
+    said.wait_for()
+    assert page.locator("[data-testid=stSidebar]").locator(said).count() == 1
+    page.context.close()
+
+
 def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app_url, browser):
     # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure four times their
     # height; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
@@ -252,6 +273,10 @@ def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app
             or other["y"] + other["height"] <= one["y"]
         )
         assert apart, (one, other)
+    # Their title whole ("…most excited by this 0 from MNIST" lost its end).
+    title = page.locator(".st-key-mlp_units .gtitle").bounding_box()
+    chart = page.locator(".st-key-mlp_units").bounding_box()
+    assert title["x"] + title["width"] <= chart["x"] + chart["width"], (title, chart)
     assert_clean(page)
     page.context.close()
 
@@ -556,6 +581,33 @@ def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
             "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
         )
         assert ring == ["solid", "2px"], ring
+    page.context.close()
+
+
+def test_by_keyboard_the_digit_picked_is_one_tab_from_save(app_url, browser):
+    # Tab from the digit picked went to the select box's clear button, and Enter there, meant
+    # for Save, cleared the digit.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    picker = page.get_by_role("combobox")
+    picker.focus()
+    for key in ("ArrowDown", "1", "Enter"):
+        page.keyboard.press(key)
+    wait_until_idle(page)  # Save enabled
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.innerText") == "Save"
+    assert "(required)" not in page.locator(".st-key-label_digit").inner_text()
+    # The link beside a heading, one of the first stops after Save: ringed, not a faint glow.
+    anchor = page.locator("[data-testid=stHeaderActionElements] a").first
+    anchor.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring = anchor.evaluate(
+        "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+    )
+    assert ring == ["solid", "2px"], ring
     page.context.close()
 
 

@@ -38,7 +38,7 @@ FIGURES = {
     "report": ["Calibration on validation digits", "Loss per epoch", "Accuracy per epoch",
                "MLP: true digit", "CNN: true digit"],
     "filters": ["conv1: its 32 learned 3x3 filters", "conv1's 32 feature maps",
-                "hidden units most excited"],
+                "units most excited by"],
     "handmade": ["horizontal edge and", "vertical edge and", "diagonal edge and",
                  "horizontal stripes and", "your filter and"],
     "why": ["MLP saliency", "CNN saliency", "CNN Grad-CAM (conv3)"],
