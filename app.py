@@ -28,6 +28,7 @@ from digitpad.verdict import (
     several_digits,
     too_wide_for_a_digit,
 )
+from digitpad.views.focus import keep_keyboard_focus
 from digitpad.views.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.views.pad import (
     HandedOver,
@@ -570,4 +571,5 @@ st.html(
     "{ [data-testid=stMainBlockContainer] { padding-left: 2rem; padding-right: 2rem; } }</style>"
 )
 follow_active_versions()
+keep_keyboard_focus()
 st.navigation([drawing, *map(st.Page, PAGES)]).run()

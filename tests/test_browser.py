@@ -611,6 +611,32 @@ def test_by_keyboard_the_digit_picked_is_one_tab_from_save(app_url, browser):
     page.context.close()
 
 
+def test_by_keyboard_saving_or_deleting_moves_on_to_the_button_that_takes_it_back(app_url, browser):
+    # The button pressed goes in the rerun, and the keyboard fell to the page itself: the next
+    # Tab skipped "Take it back" and "Undo", which only Shift+Tab reached.
+    page = open_pad(browser, app_url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+
+    def press(button, then: str) -> None:
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "name => document.activeElement.innerText.endsWith(name)", arg=then, timeout=10_000
+        )
+
+    def named(name: str):
+        return page.get_by_role("button", name=name)
+
+    press(named("Yes, it is a 7"), then="Take it back")
+    press(named("Take it back"), then="Yes, it is a 7")
+    press(named("Yes, it is a 7"), then="Take it back")
+    open_from_sidebar(page, "Your digits")
+    press(page.get_by_role("button", name=re.compile(r"Delete #\d+")).first, then="Undo")
+    page.context.close()
+
+
 def test_on_a_tablet_held_sideways_saving_is_on_screen_with_the_pad(app_url, browser):
     # 1180x820, the sidebar open: the bars stacked beside the pad and pushed "Is it right?"
     # below the screen's foot, each digit saved a scroll away from the pad.
