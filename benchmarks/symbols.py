@@ -7,10 +7,12 @@ Each sign is a pen path in a unit box, jittered, slanted and stretched as a pers
 and drawn on the canvas in a random style, then preprocessed, as benchmarks/styles.py draws the
 styles MNIST lacks. The robust recipe teaches the nine signs of digitpad/signs.py as no digit
 (drawn here with other jitters than it trains on; since 42aaf3a, after the shipped networks were
-trained) and none of the four written otherwise below. Prints, for the networks in a store and
-the chapter's, how many of each sign a network reads as a digit it is sure of (with the threshold
-the app reads it with; the chapter's, which choose none, with the rule of thumb) and the digit it
-reads most: the page would announce that digit, and the number reader put it into the number.
+trained) and none of the four written otherwise below, nor the doodles (a spiral, a heart, a
+smiley...), smooth or closed where its scribbles are tangles of straight strokes. Prints, for
+the networks in a store and the chapter's, how many of each sign a network reads as a digit it
+is sure of (with the threshold the app reads it with; the chapter's, which choose none, with the
+rule of thumb) and the digit it reads most: the page would announce that digit, and the number
+reader put it into the number.
 """
 
 import argparse
@@ -37,6 +39,36 @@ OTHER_HANDS = [
 ]  # fmt: skip
 
 
+def curve(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.stack([x, y], axis=1).astype(np.float32)
+
+
+T = np.linspace(0, 2 * np.pi, 60)  # once round
+LOOPS = curve((3 * T - 1.8 * np.sin(3 * T)) / (6 * np.pi), 0.5 - 0.35 * np.cos(3 * T))  # eee
+SPIRAL = curve(0.5 + (0.05 + 0.064 * T) * np.cos(3 * T), 0.5 + (0.05 + 0.064 * T) * np.sin(3 * T))
+WAVE = curve(T / (2 * np.pi), 0.5 - 0.3 * np.sin(2 * T))
+HEART = curve(
+    0.5 + 0.45 * np.sin(T) ** 3,
+    0.45 - 0.4 * (13 * np.cos(T) - 5 * np.cos(2 * T) - 2 * np.cos(3 * T) - np.cos(4 * T)) / 16,
+)
+POINTS = np.radians(np.arange(6) * 144)  # a star's five points and back to the first
+STAR = curve(0.5 + 0.5 * np.sin(POINTS), 0.55 - 0.5 * np.cos(POINTS))
+# Doodles that are no digit, smooth or closed, where the scribbles the robust recipe teaches as no
+# digit are tangles of random straight strokes (digitpad/training_data.random_scribbles): whether
+# "no digit" was learnt beyond the kind of ink it was taught.
+DOODLES = [
+    ("loops", [LOOPS]),
+    ("spiral", [SPIRAL]),
+    ("wave", [WAVE]),
+    ("zigzag", [path((0, 0.2), (0.25, 0.8), (0.5, 0.2), (0.75, 0.8), (1, 0.2))]),
+    ("star", [STAR]),
+    ("heart", [HEART]),
+    ("smiley", [arc(0.5, 0.5, 0.45, 0.45, 0, 360, 30), path((0.35, 0.35), (0.35, 0.4)),
+                path((0.65, 0.35), (0.65, 0.4)), arc(0.5, 0.55, 0.22, 0.18, 20, 160, 12)]),
+    ("triangle", [path((0.5, 0), (1, 1), (0, 1), (0.5, 0))]),
+]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=common.description(__doc__))
     parser.add_argument("--samples", type=common.count, default=200)
@@ -45,10 +77,10 @@ def main() -> None:
     args = parser.parse_args()
 
     store = Path(args.store) if args.store else store_dir()
-    groups = {"trained on": SIGNS, "other hands": OTHER_HANDS}
+    groups = {"trained on": SIGNS, "other hands": OTHER_HANDS, "doodles": DOODLES}
     images = {
         name: render_style(strokes, args.samples, first_seed + i)
-        for first_seed, signs in zip((100, 200), groups.values(), strict=True)
+        for first_seed, signs in zip((100, 200, 300), groups.values(), strict=True)
         for i, (name, strokes) in enumerate(signs)
     }
     cells: dict[str, dict[str, str]] = {name: {} for name in images}
@@ -66,7 +98,7 @@ def main() -> None:
                 shares.setdefault(f"{label} {model}", {})[sign] = sure.mean()
     print(f"Of {args.samples} of each sign, read as a digit the network is sure of (the digit it")
     print("reads most), with the threshold the app reads it with; the signs the robust recipe")
-    print("trains on (other jitters of them), then signs written otherwise:")
+    print("trains on (other jitters of them), signs written otherwise, and doodles:")
     columns = list(shares)
     first = max(map(len, cells)) + 2
     print(f"{'sign':<{first}}" + "".join(f"{c:>14}" for c in columns))
