@@ -9,6 +9,7 @@ from digitpad import MODEL_NAMES, charts, jobs, sample_files, samples, versions
 from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
+from digitpad.views.buttons import button
 
 PER_PAGE = 24
 
@@ -70,7 +71,7 @@ def offer_undo() -> None:
     if deleted is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
-            st.button("Undo", key="undo_delete", on_click=undo_delete, icon=":material/undo:")
+            button("Undo", key="undo_delete", on_click=undo_delete, icon=":material/undo:")
 
 
 def import_upload() -> None:
@@ -161,7 +162,7 @@ def browse(total: int, counts: np.ndarray) -> None:
                         answers.append(f"{title} :{colour}[{digit} {mark}]")
                 # A network a line: side by side, "MLP 5 ✗ wrong CNN 5 ✗ wrong" wrapped mid-way.
                 st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + "  \n".join(answers))
-                st.button(
+                button(
                     f"Delete #{sample.id}",  # 24 buttons all "Delete" to a screen reader
                     key=f"delete_{sample.id}",
                     on_click=delete,
@@ -347,7 +348,7 @@ if read_only is not None:  # said now, not after a whole fine-tune, or at a clic
 if total < finetune.MIN_SAMPLES and unreadable is None:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")
 else:
-    st.button(
+    button(
         "Fine-tune the CNN",
         key="finetune",
         type="primary",
@@ -370,7 +371,7 @@ if active_versions(store):
     ui.model_problems({k: v for k, v in ui.load_reader(store)[1].items() if k.startswith("cnn")})
 lost = lost_versions(store)
 if lost:  # the list below shows the shipped CNN, read in its place: no switch to it
-    st.button(
+    button(
         f"Read with the shipped {' and '.join(n.upper() for n in lost)}, and forget "
         f"{' and '.join(lost.values())}",
         key="forget_lost",
@@ -413,7 +414,7 @@ else:
                 f"The new CNN reads fewer right than the old one: {'; '.join(change.worse)}. A "
                 "few digits either way is what another run gives; roll back if it matters."
             )
-    st.button(
+    button(
         f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
         key="rollback",
         on_click=cnn_versions.roll_back,
@@ -427,7 +428,7 @@ if unused:
     sizes = sum(versions.version_bytes(version, store) for version in unused)
     with st.expander(f"Versions not in use: {len(unused)}, {sizes / 2**20:.0f} MB"):
         for version in unused:
-            st.button(
+            button(
                 f"Delete {versions.title(version)}",
                 key=f"delete_version_{version}",
                 on_click=cnn_versions.delete_version,

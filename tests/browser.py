@@ -51,13 +51,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 90, script: str = "serve.py"):
+def running_app(timeout: float = 90, script: str = "serve.py", port: int | None = None):
     """The app served on localhost as the README starts it (`script`: app.py, to start it the
     way Streamlit starts any app), with a Your-digits database of its own; yields its URL.
+    `port`: one to serve on again, as a server restarted under an open page.
 
     Digits saved in a test go to a file that goes with the server, never to the one a person
     keeps in their home folder."""
-    port = free_port()
+    port = port or free_port()
     folder = tempfile.TemporaryDirectory()
     # To a file, not a pipe nobody reads until the end: a full pipe would stall the server.
     log = open(Path(folder.name) / "server.log", "w+")  # closed with the server, below

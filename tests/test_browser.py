@@ -21,6 +21,7 @@ from browser import (
     draw,
     draw_by_touch,
     draw_each_read,
+    free_port,
     open_from_sidebar,
     open_pad,
     open_page,
@@ -634,6 +635,22 @@ def test_by_keyboard_saving_or_deleting_moves_on_to_the_button_that_takes_it_bac
     press(named("Yes, it is a 7"), then="Take it back")
     open_from_sidebar(page, "Your digits")
     press(page.get_by_role("button", name=re.compile(r"Delete #\d+")).first, then="Undo")
+    page.context.close()
+
+
+def test_after_the_server_restarts_the_first_click_under_an_open_page_does_its_work(browser):
+    # The click reached a session that had never run the page, which called no on_click: in
+    # a demo, "Clear the pad" did nothing the first time after a restart.
+    port = free_port()
+    with running_app(port=port) as url:
+        page = open_pad(browser, url)
+        draw(page, SEVEN)
+        wait_for_digit(page, 7)
+        wait_until_idle(page)
+    with running_app(port=port):
+        page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=30_000)
+        page.get_by_role("button", name="Clear the pad").click()
+        page.get_by_text("Draw a digit on the black pad").wait_for(timeout=10_000)
     page.context.close()
 
 

@@ -626,3 +626,24 @@ def test_report_with_an_incomplete_card_names_it_and_shows_the_other(tmp_path, m
     assert any("mlp.json" in error.value for error in page.error)
     assert any("CNN: true digit" in title for title in chart_titles(page))
     assert not any("MLP: true digit" in title for title in chart_titles(page))
+
+
+def test_a_button_that_acts_on_every_click_acts_once_a_click():
+    # Its callback also runs where Streamlit calls none (a session new since a restart): a
+    # click Streamlit does call it for must not run it twice.
+    def page():
+        import streamlit as st
+
+        from digitpad.views.buttons import button
+
+        def count() -> None:
+            st.session_state["clicks"] = st.session_state.get("clicks", 0) + 1
+
+        button("Count", key="count", on_click=count)
+        st.write(f"clicks: {st.session_state.get('clicks', 0)}")
+
+    at = AppTest.from_function(page).run()
+    at.button(key="count").click().run()
+    at.button(key="count").click().run()
+    assert not at.exception
+    assert at.markdown[-1].value == "clicks: 2"

@@ -1,0 +1,27 @@
+"""A button whose callback runs on every click, the first after the server restarted too."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+
+def button(
+    label: str, key: str, on_click: Callable[..., object], args: tuple = (), **options
+) -> bool:
+    """st.button, `on_click` called with `args` whenever it is clicked.
+
+    A page left open while the server restarted sends its next click to a session that has
+    never run the page, and Streamlit, which learns a page's callbacks as it runs it, calls none:
+    the button only reads True. Then the callback runs here, and the page again to show it.
+    """
+    called = f"{key}_called"
+
+    def call(*values: object) -> None:
+        st.session_state[called] = True
+        on_click(*values)
+
+    clicked = st.button(label, key=key, on_click=call, args=args, **options)
+    if clicked and not st.session_state.pop(called, False):
+        on_click(*args)
+        st.rerun()
+    return clicked
