@@ -59,6 +59,15 @@ LOADED_IMAGES = (
 )
 
 
+def seven_read(browser, url: str):
+    """A fresh visitor's pad with a 7 drawn, read and settled."""
+    page = open_pad(browser, url)
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    wait_until_idle(page)
+    return page
+
+
 def loaded_images(page) -> list[tuple[int, int]]:
     """Natural sizes of the pictures that have loaded."""
     return page.evaluate(f"() => {LOADED_IMAGES}")
@@ -536,10 +545,7 @@ def test_a_stroke_begun_at_once_in_the_pads_top_right_corner_is_drawn(app_url, b
 def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
     # The pad's undo and the pictures' full-screen buttons show only under the pointer: the
     # keyboard went through six unseen buttons.
-    page = open_pad(browser, app_url)
-    draw(page, SEVEN)
-    wait_for_digit(page, 7)
-    wait_until_idle(page)
+    page = seven_read(browser, app_url)
     page.mouse.move(0, 0)  # not over the pad, whose toolbar the pointer shows
     page.locator("h1").first.click()
     focused = """() => {
@@ -575,23 +581,24 @@ def test_the_buttons_the_keyboard_goes_through_are_seen(app_url, browser):
         page.get_by_role("slider", name="Pen width"),
         page.get_by_role("combobox"),
     ):
-        control.focus()
-        page.keyboard.press("Shift+Tab")
-        page.keyboard.press("Tab")  # by the keyboard: :focus-visible
-        ring = control.evaluate(
-            "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
-        )
-        assert ring == ["solid", "2px"], ring
+        assert focus_ring(page, control) == ["solid", "2px"]
     page.context.close()
+
+
+def focus_ring(page, control) -> list[str]:
+    """The outline `control` shows once the keyboard is on it (:focus-visible)."""
+    control.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    return control.evaluate(
+        "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+    )
 
 
 def test_by_keyboard_the_digit_picked_is_one_tab_from_save(app_url, browser):
     # Tab from the digit picked went to the select box's clear button, and Enter there, meant
     # for Save, cleared the digit.
-    page = open_pad(browser, app_url)
-    draw(page, SEVEN)
-    wait_for_digit(page, 7)
-    wait_until_idle(page)
+    page = seven_read(browser, app_url)
     picker = page.get_by_role("combobox")
     picker.focus()
     for key in ("ArrowDown", "1", "Enter"):
@@ -602,23 +609,14 @@ def test_by_keyboard_the_digit_picked_is_one_tab_from_save(app_url, browser):
     assert "(required)" not in page.locator(".st-key-label_digit").inner_text()
     # The link beside a heading, one of the first stops after Save: ringed, not a faint glow.
     anchor = page.locator("[data-testid=stHeaderActionElements] a").first
-    anchor.focus()
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Tab")
-    ring = anchor.evaluate(
-        "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
-    )
-    assert ring == ["solid", "2px"], ring
+    assert focus_ring(page, anchor) == ["solid", "2px"]
     page.context.close()
 
 
 def test_by_keyboard_saving_or_deleting_moves_on_to_the_button_that_takes_it_back(app_url, browser):
     # The button pressed goes in the rerun, and the keyboard fell to the page itself: the next
     # Tab skipped "Take it back" and "Undo", which only Shift+Tab reached.
-    page = open_pad(browser, app_url)
-    draw(page, SEVEN)
-    wait_for_digit(page, 7)
-    wait_until_idle(page)
+    page = seven_read(browser, app_url)
 
     def press(button, then: str) -> None:
         button.focus()
@@ -946,10 +944,7 @@ def test_every_page_loads_without_errors(app_url, browser, script):
 
 def test_a_screen_reader_hears_the_readings_and_the_steps_by_name(app_url, browser):
     # The bars were read out as "100% 0 1 2 3 4 5 6 7 8 9", the pictures had no names.
-    page = open_pad(browser, app_url)
-    draw(page, SEVEN)
-    wait_for_digit(page, 7)
-    wait_until_idle(page)
+    page = seven_read(browser, app_url)
     for model in ("MLP", "CNN"):
         expect(page.get_by_role("figure", name=re.compile(rf"^{model} reads 7 \("))).to_be_visible()
     expect(page.get_by_role("img", name="4. 28x28, centred by mass", exact=True)).to_be_visible()
