@@ -636,6 +636,21 @@ def test_by_keyboard_saving_or_deleting_moves_on_to_the_button_that_takes_it_bac
     page.context.close()
 
 
+def test_a_stroke_ended_as_another_page_is_opened_stays_on_the_pad(app_url, browser):
+    # The page left at once cut short the run that kept the stroke, and the drawing was gone:
+    # "Nothing is drawn" on the page opened, an empty pad back on this one.
+    page = open_pad(browser, app_url)
+    draw(page, ONE)
+    wait_for_digit(page, 1)
+    wait_until_idle(page)
+    draw(page, [[(75, 55), (205, 55)]])  # a 7's bar to the 1: no time to read it
+    open_from_sidebar(page, "Why this answer")
+    assert not page.get_by_text("Nothing is drawn").count()
+    page.get_by_role("link", name="Draw a digit", exact=True).click()
+    wait_for_digit(page, 7)
+    page.context.close()
+
+
 def test_after_the_server_restarts_the_first_click_under_an_open_page_does_its_work(browser):
     # The click reached a session that had never run the page, which called no on_click: in
     # a demo, "Clear the pad" did nothing the first time after a restart.

@@ -88,6 +88,24 @@ if (!window.digitpadPadScript) {
       fit(root);
     });
   setInterval(restyle, 200);
+  // The pad sends a stroke 200 ms after it ends, and drops it if the page goes first: a page
+  // link clicked sooner is followed once the stroke has gone.
+  let drawing = false, strokeEnded = 0;
+  document.addEventListener("pointerdown", (event) => {
+    drawing = event.composedPath().some((e) => e.classList?.contains("upper-canvas"));
+  }, true);
+  document.addEventListener("pointerup", () => {
+    if (drawing) strokeEnded = Date.now();
+    drawing = false;
+  }, true);
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("a[data-testid=stSidebarNavLink]");
+    const wait = strokeEnded + 300 - Date.now();
+    if (!link || wait <= 0) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    setTimeout(() => link.click(), wait);
+  }, true);
 }
 </script>"""
 
