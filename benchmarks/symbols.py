@@ -8,7 +8,7 @@ and drawn on the canvas in a random style, then preprocessed, as benchmarks/styl
 styles MNIST lacks. The robust recipe teaches the nine signs of digitpad/signs.py as no digit
 (drawn here with other jitters than it trains on; since 42aaf3a, after the shipped networks were
 trained) and none of the four written otherwise below, nor the doodles (a spiral, a heart, a
-smiley...), smooth or closed where its scribbles are tangles of straight strokes. Prints, for
+smiley...), curves and shapes where its scribbles are tangles of straight strokes. Prints, for
 the networks in a store and the chapter's, how many of each sign a network reads as a digit it
 is sure of (with the threshold the app reads it with; the chapter's, which choose none, with the
 rule of thumb) and the digit it reads most: the page would announce that digit, and the number
@@ -53,9 +53,9 @@ HEART = curve(
 )
 POINTS = np.radians(np.arange(6) * 144)  # a star's five points and back to the first
 STAR = curve(0.5 + 0.5 * np.sin(POINTS), 0.55 - 0.5 * np.cos(POINTS))
-# Doodles that are no digit, smooth or closed, where the scribbles the robust recipe teaches as no
-# digit are tangles of random straight strokes (digitpad/training_data.random_scribbles): whether
-# "no digit" was learnt beyond the kind of ink it was taught.
+# Doodles that are no digit, curves and shapes, where the scribbles the robust recipe teaches as
+# no digit are tangles of random straight strokes (digitpad/training_data.random_scribbles):
+# whether "no digit" was learnt beyond the kind of ink it was taught.
 DOODLES = [
     ("loops", [LOOPS]),
     ("spiral", [SPIRAL]),

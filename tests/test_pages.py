@@ -647,3 +647,36 @@ def test_a_button_that_acts_on_every_click_acts_once_a_click():
     at.button(key="count").click().run()
     assert not at.exception
     assert at.markdown[-1].value == "clicks: 2"
+
+
+def test_a_button_whose_callback_streamlit_did_not_call_acts_and_runs_the_page_again():
+    # A session new since a server restart: the click reads True, and Streamlit calls no
+    # callback, for it knows none yet. "Clear the pad" did nothing the first time.
+    def page():
+        import types
+
+        import streamlit as st
+
+        from digitpad.views import buttons
+
+        def count() -> None:
+            st.session_state["clicks"] = st.session_state.get("clicks", 0) + 1
+
+        st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+        first_run = st.session_state["runs"] == 1
+        uncalled = types.SimpleNamespace(
+            button=lambda *args, **options: first_run,  # clicked, its on_click never called
+            session_state=st.session_state,
+            rerun=st.rerun,
+        )
+        buttons.st = uncalled
+        try:
+            buttons.button("Count", key="count", on_click=count)
+        finally:
+            buttons.st = st
+        st.write(f"clicks: {st.session_state.get('clicks', 0)}")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.session_state["runs"] == 2, "run again to show what the click did"
+    assert at.markdown[-1].value == "clicks: 1"

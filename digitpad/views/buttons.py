@@ -6,22 +6,25 @@ import streamlit as st
 
 
 def button(
-    label: str, key: str, on_click: Callable[..., object], args: tuple = (), **options
+    label: str, key: str, on_click: Callable[..., object], args: tuple = (), **options: object
 ) -> bool:
-    """st.button, `on_click` called with `args` whenever it is clicked.
+    """st.button (with `options`, but no `kwargs`), `on_click` called with `args` whenever it is
+    clicked.
 
     A page left open while the server restarted sends its next click to a session that has
     never run the page, and Streamlit, which learns a page's callbacks as it runs it, calls none:
-    the button only reads True. Then the callback runs here, and the page again to show it.
+    the button only reads True, where that session's run draws it (a button drawn only after
+    something this session did, such as "Take it back", is not there to read True at all). Then
+    the callback runs here, and the page again to show what it did.
     """
-    called = f"{key}_called"
+    called = f"_called_back::{key}"
 
     def call(*values: object) -> None:
         st.session_state[called] = True
         on_click(*values)
 
     clicked = st.button(label, key=key, on_click=call, args=args, **options)
-    if clicked and not st.session_state.pop(called, False):
+    if not st.session_state.pop(called, False) and clicked:
         on_click(*args)
         st.rerun()
     return clicked

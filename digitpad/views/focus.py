@@ -2,17 +2,21 @@
 
 A button that saves or deletes is replaced, in the page's next run, by one that takes it back:
 the browser's focus fell to the page itself, and the next Tab skipped past "Take it back" and
-"Undo" to whatever came after them.
+"Undo" to whatever came after them. And the digit picked on the drawing page, which Streamlit is
+told is required so that it has no clear button between it and Save, is not said to be.
 """
+
+import json
 
 import streamlit as st
 
-# (the key of the button pressed by the keyboard, as a JavaScript pattern; the key of the
-# button the keyboard goes to once it is gone)
-NEXT_BUTTON = [
-    ("^(save_sample|confirm_sample)$", "unsave"),  # the drawing page's "Is it right?"
-    ("^unsave$", "confirm_sample"),  # taken back: "Yes, it is a 7" again
-    (r"^delete_\d+$", "undo_delete"),  # Your digits
+# (the key of the button pressed by the keyboard, as a JavaScript pattern; the keys of the
+# controls the keyboard goes to once it is gone, the first on the page)
+NEXT_CONTROL = [
+    ("^(save_sample|confirm_sample)$", ["unsave"]),  # the drawing page's "Is it right?"
+    # Taken back: "Yes, it is a 7" again, or the digit to pick where the networks disagree.
+    ("^unsave$", ["confirm_sample", "label_digit"]),
+    (r"^delete_\d+$", ["undo_delete"]),  # Your digits
 ]
 
 FOCUS_SCRIPT = """<script>
@@ -24,23 +28,30 @@ if (!window.digitpadFocusScript) {
     const name = holder && [...holder.classList].find((c) => c.startsWith("st-key-"));
     return name ? name.slice("st-key-".length) : null;
   };
-  let waiting = null;  // {key, until}: the button to focus once the page has it
+  let waiting = null;  // {keys, until}: the controls to focus, the first the page has
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" && event.key !== " ") return;
     const key = keyOf(document.activeElement);
     const rule = key && next.find(([pattern]) => pattern.test(key));
-    waiting = rule ? { key: rule[1], until: Date.now() + 10000 } : null;
+    waiting = rule ? { keys: rule[1], until: Date.now() + 10000 } : null;
   }, true);
   setInterval(() => {
+    // The digit picked has no clear button (required, to Streamlit), yet is not required:
+    // "Yes, it is a 7" saves without it. Not said to a screen reader either.
+    document.querySelectorAll(".st-key-label_digit input[aria-required]")
+      .forEach((input) => input.removeAttribute("aria-required"));
     if (!waiting) return;
     if (Date.now() > waiting.until) waiting = null;
     else if (document.activeElement === document.body) {
-      const button = document.querySelector(`.st-key-${waiting.key} button`);
-      if (button) { button.focus(); waiting = null; }
+      const control = waiting.keys.map((key) => document.querySelector(
+        `.st-key-${key} button, .st-key-${key} input`)).find(Boolean);
+      if (control) { control.focus(); waiting = null; }
     }
   }, 100);
 }
-</script>""".replace("NEXT", ", ".join(f'[/{pattern}/, "{key}"]' for pattern, key in NEXT_BUTTON))
+</script>""".replace(
+    "NEXT", ", ".join(f"[/{pattern}/, {json.dumps(keys)}]" for pattern, keys in NEXT_CONTROL)
+)
 
 
 def keep_keyboard_focus() -> None:
