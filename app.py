@@ -28,7 +28,6 @@ from digitpad.verdict import (
     several_digits,
     too_wide_for_a_digit,
 )
-from digitpad.views.buttons import button
 from digitpad.views.focus import keep_keyboard_focus
 from digitpad.views.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.views.pad import (
@@ -219,7 +218,7 @@ def draw_a_digit() -> None:
                 st.success(f"{saved} Draw the next one on the pad.")
                 # A "Yes" tapped by mistake went into everyone's digits, to be found and
                 # deleted on Your digits, and the drawing was gone.
-                button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
+                st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
             else:
                 # A smiley was read "Both networks read 0", an Eastern Arabic 8 a sure 1.
                 st.info(
@@ -443,7 +442,7 @@ def ask_and_save(
     said = said_of_saving(drawing_id)
     if said:  # an upload stays read once saved: saved once
         st.caption(f"{said} Upload the next one, or draw it on the pad.")
-        button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
+        st.button("Take it back", key="unsave", icon=":material/undo:", on_click=unsave)
         return
     # A digit picked for one picture is not the next one's, drawn or uploaded: picked for a
     # 7 and left, it stayed picked for the 2 uploaded after, saved as a 7 at a click.

@@ -13,9 +13,10 @@ def button(
 
     A page left open while the server restarted sends its next click to a session that has
     never run the page, and Streamlit, which learns a page's callbacks as it runs it, calls none:
-    the button only reads True, where that session's run draws it (a button drawn only after
-    something this session did, such as "Take it back", is not there to read True at all). Then
-    the callback runs here, and the page again to show what it did.
+    the button only reads True, where that session's run draws it. Then the callback runs here,
+    and the page again to show what it did. For buttons drawn whatever the session did before
+    (Clear the pad, Delete #N, Fine-tune...): one drawn only after something the old session
+    did ("Take it back", "Undo") is not drawn in the new one, to read True at all.
     """
     called = f"_called_back::{key}"
 

@@ -13,7 +13,6 @@ from digitpad import finetune, jobs, samples, versions
 from digitpad.data import MNIST_ENV, MnistUnavailable, mnist_path
 from digitpad.store import lost_versions
 from digitpad.views import ui
-from digitpad.views.buttons import button
 
 
 def fine_tuning_now(store: Path) -> bool:
@@ -81,7 +80,7 @@ def follow_fine_tuning(store: Path) -> None:
         return
     st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
     # Ten epochs started by mistake held switching and rolling back for minutes.
-    button("Stop fine-tuning", key="finetune_stop", on_click=stop_fine_tuning, args=(job,))
+    st.button("Stop fine-tuning", key="finetune_stop", on_click=stop_fine_tuning, args=(job,))
 
 
 def stop_fine_tuning(job: jobs.Job) -> None:

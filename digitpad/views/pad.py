@@ -162,7 +162,7 @@ def drawing_pad(
     if png is None and not start and cleared in st.session_state:
         # A teacher who pressed Clear by mistake lost the drawing: the pad's own undo starts
         # afresh with the pad cleared. Until the next stroke, the button brings it back.
-        button(
+        st.button(
             "Undo clear",
             key=f"{key}_unclear",
             icon=":material/undo:",
@@ -290,7 +290,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
         st.caption(f"Reading {picture.name}, {picture.came_from}.")
     else:
         st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
-    button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
+    st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
     return picture
 
 
@@ -300,13 +300,7 @@ def read_in_place_of_the_pad(name: str, back_to_the_pad: str, key: str) -> None:
     uploader is in the sidebar, shut."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(f"**Reading {name}** in place of the pad", width="content")
-        button(
-            back_to_the_pad,
-            key=f"{key}_back_to_the_pad",
-            icon=":material/draw:",
-            on_click=let_go,
-            args=(key,),
-        )
+        st.button(back_to_the_pad, icon=":material/draw:", on_click=let_go, args=(key,))
 
 
 def let_go(key: str) -> None:
