@@ -2,7 +2,7 @@
 with their model cards, to model_store/.
 
     python train.py                          # every model, robust recipe (the shipped models)
-    python train.py --recipe chapter         # the textbook chapter's recipe, MNIST only
+    python train.py --recipe chapter         # the chapter's recipe, into model_store/chapter
     python train.py --model whole_digit      # only the network that helps read numbers
     python train.py --model cnn --epochs 5 --data ../shared/data/mnist.npz
     python train.py --finetune-on ~/.digitpad/samples.db   # the CNN, tuned to one person's digits
@@ -25,6 +25,7 @@ how well it reads, so the app and its pages need nothing else.
 """
 
 import argparse
+import contextlib
 import os
 import re
 import shlex
@@ -34,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from digitpad.tensorflow_import import import_tensorflow
 
@@ -65,10 +67,12 @@ from digitpad.data import (
 from digitpad.drawn import pen_digit_parts
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.finetune import BATCH_SIZE as FINETUNE_BATCH_SIZE
+from digitpad.finetune import EPOCHS as FINETUNE_EPOCHS
 from digitpad.gallery import save_examples, save_mistakes
 from digitpad.models import BUILDERS
 from digitpad.signs import SIGNS, sign_samples
 from digitpad.store import (
+    CHAPTER_DIR,
     SHIPPED_STORE,
     STORE_ENV,
     made_now,
@@ -77,6 +81,9 @@ from digitpad.store import (
     written_whole,
 )
 from digitpad.styles import STYLES, style_samples
+
+SHIPPED = "model_store"  # where the app reads its models
+CHAPTER_STORE = f"{SHIPPED}/{CHAPTER_DIR}"  # the chapter's models, the "before" of every figure
 
 # -----------------------------------------------------------------------------
 # Settings (each one a command-line flag)
@@ -87,7 +94,7 @@ patience = None  # default: PATIENCE, by recipe
 batch_size = None  # default: BATCH_SIZE, by recipe; fine-tuning: finetune.BATCH_SIZE
 validation_size = VALIDATION_SIZE  # the last MNIST training images, never trained on
 seed = 1
-out = os.environ.get(STORE_ENV) or "model_store"  # where the app reads its models
+out = os.environ.get(STORE_ENV)  # default: model_store; the chapter's recipe: CHAPTER_STORE
 data = None  # a local mnist.npz; default: $DIGITPAD_MNIST, else Keras' download
 pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robust recipe
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
@@ -175,7 +182,7 @@ def parse_args() -> argparse.Namespace:
         default=epochs,
         help=f"(default: {CHAPTER_EPOCHS} chapter; robust MLP {ROBUST_EPOCHS['mlp']}, CNN "
         f"{ROBUST_EPOCHS['cnn']}, whole-digit {WHOLE_DIGIT_EPOCHS}; the robust MLP and CNN then "
-        "train --final-epochs more)",
+        f"train --final-epochs more; fine-tuning {FINETUNE_EPOCHS})",
     )
     parser.add_argument(
         "--patience",
@@ -199,9 +206,16 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=seed, help=f"(default: {seed})")
     parser.add_argument(
-        "--out", default=out, help=f"folder for <name>.keras and <name>.json (default: {out})"
+        "--out",
+        default=out,
+        help=f"folder for <name>.keras and <name>.json (default: ${STORE_ENV}, else {SHIPPED}; "
+        f"the chapter's recipe: {CHAPTER_STORE})",
     )
-    parser.add_argument("--data", default=data, help=f"mnist.npz (default: ${MNIST_ENV})")
+    parser.add_argument(
+        "--data",
+        default=data,
+        help=f"mnist.npz (default: ${MNIST_ENV}, else Keras downloads MNIST)",
+    )
     parser.add_argument(
         "--pen-data", default=pen_data, help=f"pendigits_train_strokes.npz (${PEN_ENV})"
     )
@@ -275,6 +289,14 @@ def parse_args() -> argparse.Namespace:
         "database, and save it there as a new, active version",
     )
     args = parser.parse_args()
+    if args.out is None:
+        # The chapter's models went into model_store, in place of the shipped ones.
+        args.out = CHAPTER_STORE if args.recipe == "chapter" else SHIPPED
+    if args.finetune_on and (args.model not in (model, "cnn") or args.recipe != recipe):
+        parser.error(
+            "--finetune-on fine-tunes the active CNN by its own recipe: leave out --model and "
+            "--recipe"
+        )
     needs_pen = args.recipe == "robust" and not args.finetune_on and args.model != whole_digit.NAME
     for flag, path in (
         ("--data", args.data or os.environ.get(MNIST_ENV)),
@@ -286,14 +308,16 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"{flag}: no such file: {path}")
     if args.limit and not args.finetune_on:
         if args.limit < MIN_LIMIT:
+            numbers = ", and the whole-digit network writes numbers with the rest"
             parser.error(
                 f"--limit: at least {MIN_LIMIT} images, not {args.limit}: a sixth of them "
-                "validate, and the whole-digit network writes numbers with the rest"
+                f"validate{numbers if args.recipe == 'robust' else ''}"
             )
         if Path(args.out).resolve().is_relative_to(SHIPPED_STORE):  # the chapter's too
             parser.error(
-                f"--limit: models trained on a slice would replace the shipped ones in "
-                f"{args.out}, and read far worse: name another folder with --out"
+                f"--limit: models trained on a slice read far worse, and {args.out} is in "
+                f"{SHIPPED}, where the app looks for its models: name a folder outside it "
+                "with --out"
             )
     if args.patience is None:
         args.patience = PATIENCE[args.recipe]
@@ -307,6 +331,8 @@ def parse_args() -> argparse.Namespace:
             "or $DIGITPAD_PENDIGITS (or use --recipe chapter)"
         )
     if not args.finetune_on:  # made last: a run refused for another flag leaves no folder
+        # Taken away again if the data then proves unreadable (`refuse`).
+        args.made_out = [f for f in [Path(args.out), *Path(args.out).parents] if not f.exists()]
         try:  # now, not after the data is drawn and the networks trained
             Path(args.out).mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -675,7 +701,10 @@ def finetune_main(args: argparse.Namespace) -> None:
             sys.exit(f"error: {database} is no database of digits: if it is one exported from "
                      "the Your digits page, import it there, then fine-tune on that page's "
                      f"database, {samples.default_path()} (or ${samples.SAMPLES_ENV})")  # fmt: skip
-        sys.exit(f"error: cannot read your digits: {problem}")
+        # Named by --finetune-on here, not by the variable the app reads.
+        sys.exit(
+            f"error: cannot read your digits: {str(problem).removesuffix(samples.ANOTHER_FILE)}"
+        )
     if len(labels) < finetune.MIN_SAMPLES:
         sys.exit(f"error: {database} holds {len(labels)} digits; fine-tuning needs "
                  f"{finetune.MIN_SAMPLES}")  # fmt: skip
@@ -725,11 +754,19 @@ def command_line() -> str:
     return "python " + shlex.join(["train.py", *sys.argv[1:]])
 
 
-def mnist_or_exit(data_file: Path | None) -> tuple:
+def refuse(args: argparse.Namespace, message: str) -> NoReturn:
+    """Exit saying `message`, taking away the --out folders this run made, while empty."""
+    for folder in args.made_out:  # the deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    sys.exit(message)
+
+
+def mnist_or_exit(args: argparse.Namespace) -> tuple:
     try:
-        return load_mnist(data_file)
+        return load_mnist(args.data_file)
     except MnistUnavailable as error:
-        sys.exit(cannot_load_mnist(error))
+        refuse(args, cannot_load_mnist(error))
 
 
 def main() -> None:
@@ -738,7 +775,7 @@ def main() -> None:
     if args.finetune_on:
         return finetune_main(args)
     args.data_file = mnist_path(args.data)
-    (x_train, y_train), (x_test, y_test) = mnist_or_exit(args.data_file)
+    (x_train, y_train), (x_test, y_test) = mnist_or_exit(args)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     val_count = validation_count(len(x_train), args.validation_size)
@@ -746,7 +783,7 @@ def main() -> None:
         try:  # now, not after the whole-digit network has trained
             pen = pen_digit_parts(args.pen_data)
         except BadDataFile as error:
-            sys.exit(f"error: --pen-data: {error}")
+            refuse(args, f"error: --pen-data: {error}")
     try:
         if args.model in (whole_digit.NAME, "all") and args.recipe == "robust":
             # Numbers written with the digits the networks train on, never the validation ones.

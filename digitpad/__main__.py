@@ -19,4 +19,7 @@ except BrokenPipeError:  # `... | head`: the reader had what it wanted
     # Python's recipe: stdout to nowhere, so that flushing it at exit does not fail again.
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(1)
+except KeyboardInterrupt:  # Ctrl-C: what was read is printed already, one line a file
+    print("\nstopped", file=sys.stderr)
+    sys.exit(130)
 sys.exit(code)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from digitpad.evaluation import Evaluation
 
 SAMPLES_ENV = "DIGITPAD_SAMPLES"
+ANOTHER_FILE = f"; set ${SAMPLES_ENV} to another file"  # after a file refused as not DigitPad's
 BUSY_TIMEOUT_S = 30  # how long a writer waits for another to commit before giving up
 IMAGE_BYTES = 28 * 28 * 4  # a 28x28 input as float32
 SCHEMA = f"""
@@ -96,13 +97,13 @@ def _holds_digits(connection: sqlite3.Connection, path: str | os.PathLike) -> bo
         if columns != SAMPLE_COLUMNS:
             raise SamplesUnavailable(
                 f"{path} is another program's database: its samples table is not DigitPad's "
-                f"(columns {', '.join(columns)}); set ${SAMPLES_ENV} to another file"
+                f"(columns {', '.join(columns)}){ANOTHER_FILE}"
             )
         return True
     if tables - {"sqlite_sequence"}:
         raise SamplesUnavailable(
             f"{path} is another program's database (tables {', '.join(sorted(tables))}), "
-            f"not DigitPad's digits; set ${SAMPLES_ENV} to another file"
+            f"not DigitPad's digits{ANOTHER_FILE}"
         )
     return False
 

@@ -84,6 +84,7 @@ else:
                 1,
                 f"what filter {chosen} finds",
                 strongest=float(maps[layer].max()),
+                filters=[chosen],
             ),
             config=ui.CHART_CONFIG,
             key="chosen_map",

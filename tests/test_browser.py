@@ -31,6 +31,7 @@ from browser import (
     wait_for_pad,
     wait_until_idle,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from conftest import REPO, draw_polyline
@@ -149,6 +150,45 @@ def test_the_whole_pad_shows_with_the_bars_beside_it_on_a_laptop(app_url, browse
     else:  # room beside the pad for one chart: the bars one above the other, both on screen
         assert bars[0]["x"] == bars[1]["x"] and bars[1]["y"] > bars[0]["y"], bars
         assert bars[1]["y"] + bars[1]["height"] <= 768, bars
+    page.context.close()
+
+
+# Where a point of a chart's data lies on the page, by Plotly's own axes.
+DATA_POINT_ON_PAGE = """([chart, x, y]) => {
+    const plot = document.querySelector(chart + " .js-plotly-plot");
+    const {xaxis, yaxis} = plot._fullLayout;
+    const box = plot.getBoundingClientRect();
+    return [box.x + xaxis._offset + xaxis.l2p(x), box.y + yaxis._offset + yaxis.l2p(y)];
+}"""
+
+
+def hover_text(page, chart: str, x: float, y: float) -> str:
+    """What the pointer over data point (x, y) of a chart says; "" where it says nothing."""
+    page.mouse.move(*page.evaluate(DATA_POINT_ON_PAGE, [chart, x, y]))
+    label = page.locator(f"{chart} .hoverlayer .hovertext")
+    try:
+        label.wait_for(timeout=2000)
+    except PlaywrightTimeout:
+        return ""
+    return label.text_content()
+
+
+def test_a_feature_maps_hover_names_its_filter_and_the_gaps_say_nothing(app_url, browser):
+    # Over the gaps between maps the pointer said "101% of the strongest response", the level
+    # that coloured them transparent, and over a map it never said whose map it was.
+    page = open_pad(browser, app_url, viewport={"width": 1920, "height": 1080})
+    draw(page, SEVEN)
+    wait_for_digit(page, 7)
+    chart = ".st-key-feature_maps"
+    page.locator(chart).wait_for()
+    wait_until_idle(page)
+    side = 26  # the first conv layer's maps of a 28x28 input; eight a row, a pixel apart
+    assert re.fullmatch(
+        r"filter 9: \d+% of the strongest response",
+        hover_text(page, chart, side + 1 + side // 2, side + 1 + side // 2),
+    ), "the second map of the second row"
+    page.mouse.move(0, 0)
+    assert hover_text(page, chart, side, side // 2) == "", "the gap after the first map"
     page.context.close()
 
 

@@ -1,6 +1,7 @@
 """The figures: those made on every stroke, which skip Plotly's validation to save time, are
 valid; the rest draw what they mean on a light page and a dark one."""
 
+import base64
 import json
 
 import numpy as np
@@ -49,31 +50,44 @@ def test_the_digits_under_the_bars_are_dark_enough_to_read_on_a_light_page():
     assert dark.layout.xaxis.tickfont.color is None, "the theme's own"
 
 
-def test_feature_maps_keep_their_gaps_apart_from_dark_pixels():
+def sent_levels(trace) -> np.ndarray:
+    """A heatmap's z as the browser decodes Plotly's typed-array spec."""
+    z = trace.z
+    shape = tuple(int(n) for n in z["shape"].split(","))
+    return np.frombuffer(base64.b64decode(z["bdata"]), np.dtype(z["dtype"])).reshape(shape)
+
+
+def test_feature_maps_are_a_trace_each_a_pixel_apart_on_one_scale():
     maps = np.zeros((3, 4, 4), np.float32)
     maps[1, 0, 0] = 2.0
-    z = charts.feature_map_grid(maps, 2, "maps").data[0].z
-    tiled = charts.tile(maps, 2)
-    assert z.dtype == np.uint8
-    assert (z[np.isnan(tiled)] == charts.MAP_GAP).all()  # gaps: the transparent level
-    assert (z[tiled == 0] == 0).all()  # a map's zeros: the darkest colour, not a gap
-    assert z[0, 5] == 100 and z.max() == charts.MAP_GAP  # the strongest pixel, second map
-    scale = charts.GAPPED_VIRIDIS
-    assert scale[-1] == [1.0, "rgba(0,0,0,0)"] and scale[-2][0] == 100 / charts.MAP_GAP
+    maps[2, 1, 1] = 0.5
+    figure = charts.feature_map_grid(maps, 2, "maps")
+    assert [(t.x0, t.y0) for t in figure.data] == [(0, 0), (5, 0), (0, 5)]  # gaps: no trace
+    levels = [sent_levels(trace) for trace in figure.data]
+    assert all(one.dtype == np.uint8 and one.shape == (4, 4) for one in levels)
+    assert levels[1][0, 0] == 100 and levels[2][1, 1] == 25, "the strongest pixel at 100%"
+    assert (levels[0] == 0).all(), "a map's zeros: the darkest colour"
+    assert {t.coloraxis for t in figure.data} == {"coloraxis"}
+    axis = figure.layout.coloraxis
+    assert (axis.cmin, axis.cmax, axis.showscale) == (0, 100, False)
 
 
-def test_a_feature_maps_hover_says_0_percent_where_relu_left_nothing():
-    # The hover shows the level sent: it said "strength 1 of 255" where the map is 0.
-    maps = np.array([[[0.0, 1.0], [0.25, 0.0]]], np.float32)
-    trace = charts.feature_map_grid(maps, 1, "maps").data[0]
-    assert trace.z.tolist() == [[0, 100], [25, 0]]
-    assert trace.hovertemplate.startswith("%{z}% of the strongest response")
+def test_a_feature_maps_hover_names_its_filter_and_says_0_percent_where_relu_left_nothing():
+    # The hover said "strength 1 of 255" where the map is 0, "101%" over the gaps between maps
+    # (the level that coloured them transparent), and never whose map it was.
+    maps = np.array([[[0.0, 1.0], [0.25, 0.0]]] * 2, np.float32)
+    first, second = charts.feature_map_grid(maps, 2, "maps").data
+    assert sent_levels(first).tolist() == [[0, 100], [25, 0]]
+    assert first.hovertemplate.startswith("filter 0: %{z}% of the strongest response")
+    assert second.hovertemplate.startswith("filter 1: ")
+    (chosen,) = charts.feature_map_grid(maps[:1], 1, "one", filters=[17]).data
+    assert chosen.hovertemplate.startswith("filter 17: ")
 
 
 def test_a_weak_map_shown_against_a_stronger_response_looks_weak():
     weak = np.array([[[0.0, 1.0], [0.5, 0.0]]], np.float32)
-    alone = charts.feature_map_grid(weak, 1, "alone").data[0].z
-    beside = charts.feature_map_grid(weak, 1, "beside a stronger", strongest=4.0).data[0].z
+    alone = sent_levels(charts.feature_map_grid(weak, 1, "alone").data[0])
+    beside = sent_levels(charts.feature_map_grid(weak, 1, "beside", strongest=4.0).data[0])
     assert alone.max() == 100 and beside.max() == 25
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -355,6 +356,22 @@ def test_output_whose_reader_has_gone_ends_quietly(command, copies, image_folder
     finally:
         os.close(writing)
     assert done.returncode == 1 and "BrokenPipeError" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", ["predict", "read"])
+def test_ctrl_c_stops_the_cli_in_a_line(command, image_folder):
+    # Ctrl-C over a long run printed a KeyboardInterrupt traceback from deep in the reading.
+    run = subprocess.Popen(
+        [sys.executable, "-u", "-m", "digitpad", command, *[str(image_folder)] * 400],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    first = run.stdout.readline()  # reading has begun
+    assert first, f"it ended before reading: {run.wait()}, {run.stderr.read()[-2000:]}"
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    stderr = stderr.decode()
+    assert run.returncode == 130 and "Traceback" not in stderr, stderr[-3000:]
+    assert stderr.strip().endswith("stopped"), stderr[-3000:]
 
 
 def test_evaluate_reads_a_version_tuned_before_calibration_as_the_app_does(

@@ -371,6 +371,7 @@ def test_train_py_finetune_on_a_file_of_no_digits_says_so_and_leaves_it(tmp_path
     # Its one line alone: TensorFlow's start-up notices (oneDNN, CPU instructions) came first.
     assert done.stderr.startswith(f"error: cannot read your digits: {database}"), done.stderr
     assert problem in done.stderr, done.stderr
+    assert "DIGITPAD_SAMPLES" not in done.stderr, "the file was named by --finetune-on"
     assert database.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.db"]  # no -wal, no -shm
 

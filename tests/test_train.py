@@ -148,6 +148,9 @@ def test_an_out_folder_that_cannot_be_written_is_said_before_training(tmp_path, 
         # A slice's models, far worse, put in place of the shipped ones without a word.
         ["--recipe", "chapter", "--limit", "300"],
         ["--recipe", "chapter", "--out", "model_store/chapter", "--limit", "300"],
+        # Fine-tuned the CNN whatever the network or recipe asked for.
+        ["--model", "mlp", "--finetune-on", "samples.db"],
+        ["--recipe", "chapter", "--finetune-on", "samples.db"],
     ],
 )
 def test_bad_flags_say_why(bad):
@@ -159,6 +162,15 @@ def test_bad_flags_say_why(bad):
     # The usage line names every flag: the error itself must name this one.
     (said,) = [line for line in done.stderr.splitlines() if line.startswith("train.py: error:")]
     assert bad[-2] in said, "the message names the flag at fault"
+
+
+def test_the_chapters_recipe_writes_beside_the_shipped_models_not_over_them():
+    # `python train.py --recipe chapter`, train.py's own example, wrote into model_store.
+    done = subprocess.run(
+        [sys.executable, "train.py", "--recipe", "chapter", "--limit", "300"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "model_store/chapter is in model_store" in done.stderr
 
 
 def test_a_run_refused_for_a_flag_makes_no_out_folder(tmp_path):
@@ -181,7 +193,19 @@ def test_a_pen_data_file_that_is_no_pen_data_says_so(tmp_path, mnist_file):
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"error: --pen-data: {pen} is not the pen digits file" in done.stderr
-    assert not list((tmp_path / "store").glob("*.keras")), "said before training anything"
+    assert not (tmp_path / "store").exists(), "said before training anything, no folder left"
+
+
+def test_mnist_that_cannot_be_read_leaves_no_out_folder(tmp_path):
+    (tmp_path / "mnist.npz").write_bytes(b"not an npz")
+    out = tmp_path / "new" / "models"
+    done = subprocess.run(
+        [sys.executable, "train.py", "--recipe", "chapter", "--data", str(tmp_path / "mnist.npz"),
+         "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "new").exists(), "the folders it made, taken away"
 
 
 def test_a_run_stopped_while_it_saves_leaves_the_store_as_it_was(tmp_path):
