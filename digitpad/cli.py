@@ -264,6 +264,9 @@ def _unwritable(cards: Iterable[Path]) -> Path | None:
     return None
 
 
+PATHS_HELP = "image files, folders of images, or - for standard input"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digitpad", description=__doc__)
     parser.add_argument(
@@ -275,12 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     said = "read the digit in each image, by both networks"
     reading = commands.add_parser("predict", help=said, description=said)
     reading.add_argument("--json", action="store_true", help="one JSON object a line")
-    reading.add_argument("paths", nargs="+", help="image files or folders of images")
+    reading.add_argument("paths", nargs="+", help=PATHS_HELP)
     reading.set_defaults(run=predict)
     said = "read the number written in each image (the CNN's reading; both networks' digits)"
     numbers = commands.add_parser("read", help=said, description=said)
     numbers.add_argument("--json", action="store_true", help="one JSON object a line")
-    numbers.add_argument("paths", nargs="+", help="image files or folders of images")
+    numbers.add_argument("paths", nargs="+", help=PATHS_HELP)
     numbers.set_defaults(run=read_numbers)
     said = (
         "the accuracy of the models the app reads with (the shipped ones, or those of the "

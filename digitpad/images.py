@@ -121,10 +121,11 @@ def read_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     if path.is_dir():  # image_files names a folder that holds no images, or cannot be listed
         try:
-            next(path.iterdir(), None)
+            folders = [inside for inside in path.iterdir() if inside.is_dir()]
         except OSError as error:
             raise UnreadableImage(f"cannot list the folder: {error.strerror or error}") from error
-        raise UnreadableImage("a folder with no images in it")
+        below = ": the folders in it are not looked in, name them" if folders else ""
+        raise UnreadableImage(f"a folder with no images in it{below}")
     too_big = UnreadableImage(f"more than any picture read here ({MAX_FILE_BYTES / 1e6:,.0f} MB)")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # known without reading it, for a file
@@ -141,11 +142,11 @@ def read_image(path: str | Path) -> np.ndarray:
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
-    """The files named, with each folder replaced by the images in it, in name order; a folder
-    with none, or that cannot be listed, is kept, for read_image to say so (a traceback left
-    the files after it unread)."""
+    """The files named, with each folder replaced by the images in it, in name order, and "-"
+    by standard input; a folder with none, or that cannot be listed, is kept, for read_image to
+    say so (a traceback left the files after it unread)."""
     found = []
-    for path in map(Path, paths):
+    for path in (Path("/dev/stdin") if str(p) == "-" else Path(p) for p in paths):
         inside = []
         if path.is_dir():
             try:

@@ -305,6 +305,9 @@ def test_a_folder_of_no_images_is_an_error_line_and_a_pipe_in_a_folder_is_passed
     assert (
         json_records(done)["empty"]["error"] == "cannot read image: a folder with no images in it"
     )
+    (empty / "scans").mkdir()  # whose pictures are a folder down, not looked in
+    said = json_records(run_cli(command, "--json", str(empty)))["empty"]["error"]
+    assert said.endswith("the folders in it are not looked in, name them"), said
     os.mkfifo(image_folder / "a pipe.png")
     try:
         assert "a pipe.png" not in json_records(run_cli(command, "--json", str(image_folder)))
@@ -329,9 +332,10 @@ def test_a_file_too_big_to_be_a_picture_is_refused_unread_and_the_rest_are_read(
     assert records["digit0_7.png"]["cnn"]["digit"] == 7
 
 
-def test_a_picture_piped_in_is_read(image_folder):
+@pytest.mark.parametrize("stdin", ["/dev/stdin", "-"])
+def test_a_picture_piped_in_is_read(image_folder, stdin):
     piped = subprocess.run(
-        [sys.executable, "-m", "digitpad", "predict", "/dev/stdin"],
+        [sys.executable, "-m", "digitpad", "predict", stdin],
         input=(image_folder / "digit0_7.png").read_bytes(),
         cwd=REPO, capture_output=True, timeout=300,
     )  # fmt: skip
