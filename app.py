@@ -57,7 +57,6 @@ from digitpad.views.ui import (
     load_reader,
     model_problems,
     number_in_picture,
-    on_phone,
 )
 
 if TYPE_CHECKING:
@@ -145,8 +144,6 @@ def draw_a_digit() -> None:
             "Pen width", *PEN_WIDTHS, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, UPLOAD_KEY)
-        if upload is not None and on_phone():  # the sidebar stays open over what was read
-            st.caption(f"{upload.name} is read on the page, under this sidebar: « closes it.")
         fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut

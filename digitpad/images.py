@@ -24,6 +24,9 @@ NOT_AN_IMAGE = "not a picture read here, or a damaged one: try a PNG or JPEG"
 # A phone's photo saved as a PNG (4032x3024) weighs 24 MB; a JPEG of it, 2 to 5.
 PICTURE_UPLOAD_MB = 32
 
+# The formats, as Pillow names them, that OpenCV decodes here: one it cannot is a damaged file.
+READ_HERE = {"PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "PPM"}
+
 # A damaged file is reported once, by us, not also as OpenCV's warning.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
@@ -49,6 +52,8 @@ def decode_image(data: bytes) -> np.ndarray:
     except cv2.error:
         image = None
     if image is None or image.size == 0:
+        if kind in READ_HERE:  # "try a PNG" said of a PNG cut short in its download
+            raise UnreadableImage(f"a damaged {kind} file, its picture unreadable: save it again")
         raise UnreadableImage(NOT_AN_IMAGE)
     if kind in TURNED_HERE:
         image = upright(image, orientation)

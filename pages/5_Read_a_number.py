@@ -125,7 +125,14 @@ with read_here:
         )
     else:
         thresholds = reader.thresholds
-        for column, name in zip(st.columns(2, width=560), names):
+        # A long number wraps: Streamlit cut "31415926535897932384" to "3141592653589…".
+        st.html(
+            "<style>.st-key-numbers_read [data-testid=stMetricValue] .stMarkdownEllipsis, "
+            ".st-key-numbers_read [data-testid=stMetricValue] .stMarkdownEllipsis p "
+            "{ white-space: normal; overflow-wrap: anywhere; }</style>"
+        )
+        numbers_read = st.container(key="numbers_read", width=560)
+        for column, name in zip(numbers_read.columns(2), names):
             # Each network's own doubts under its number: the MLP's too, not only the CNN's.
             doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
             column.metric(
@@ -158,7 +165,8 @@ boxed_here.caption(
     "boxes overlap), and strokes of one digit are joined, whichever way the networks read best: "
     "the two that read digits, and a small one trained to tell one whole digit from half of one "
     "or two side by side. A point, comma or dash between two digits, or a minus or a plus "
-    "before them, unboxed, is written into the number."
+    "before them, unboxed, is written into the number. A number on several lines is read line "
+    "by line on the pad, and as one line in a photo: photograph one line at a time."
 )
 
 st.subheader("What each network sees")

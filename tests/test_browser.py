@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from browser import (
     ONE,
@@ -279,14 +280,20 @@ def test_on_a_phone_saving_a_digit_brings_the_cleared_pad_back_on_screen(app_url
     page.context.close()
 
 
-def test_on_a_phone_a_picture_uploaded_says_where_it_is_read(app_url, browser, tmp_path):
-    # The sidebar stays open over the page on a phone: the upload was read out of sight.
+@pytest.mark.parametrize("page_name", ["Draw a digit", "Read a number"])
+def test_on_a_phone_a_picture_uploaded_says_where_it_is_read(app_url, browser, tmp_path, page_name):
+    # The sidebar stays open over the page on a phone: the upload was read out of sight (on
+    # Read a number, even once the drawing page said so).
     seven = tmp_path / "seven.png"
     seven.write_bytes(png_bytes(draw_polyline([(75, 55), (205, 55), (125, 245)])))
     page = open_pad(
         browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
         user_agent=PHONE_USER_AGENT,
     )  # fmt: skip
+    if page_name != "Draw a digit":
+        page.get_by_test_id("stExpandSidebarButton").click()
+        open_from_sidebar(page, page_name)
+        wait_for_pad(page)
     page.get_by_test_id("stExpandSidebarButton").click()
     # The types it reads, whole on the phone's sidebar: cut at "WEBP, …" before.
     # (once the sidebar has slid open and the page's style is in)
@@ -302,6 +309,36 @@ def test_on_a_phone_a_picture_uploaded_says_where_it_is_read(app_url, browser, t
     said = page.get_by_text("seven.png is read on the page, under this sidebar: « closes it.")
     said.wait_for()
     assert page.locator("[data-testid=stSidebar]").locator(said).count() == 1
+    page.context.close()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["1280x720", "phone"])
+def test_a_long_number_read_is_shown_whole(app_url, browser, mnist_test, tmp_path, phone):
+    # Twenty digits read right were shown "3141592653589…" by both networks, the rest nowhere.
+    images, labels = mnist_test
+    chosen = [int(np.flatnonzero(labels == d)[0]) for d in [3, 1, 4, 1, 5, 9, 2, 6, 5, 3] * 2]
+    row = np.hstack([np.pad(255 - images[i], 8, constant_values=255) for i in chosen])
+    (tmp_path / "long.png").write_bytes(png_bytes(np.pad(row, 20, constant_values=255)))
+    screen = (
+        dict(viewport=PHONE_SCREEN, is_mobile=True, has_touch=True, user_agent=PHONE_USER_AGENT)
+        if phone
+        else dict(viewport={"width": 1280, "height": 720})
+    )
+    page = open_pad(browser, app_url, **screen)
+    if phone:
+        page.get_by_test_id("stExpandSidebarButton").click()
+    open_from_sidebar(page, "Read a number")
+    if phone:
+        page.get_by_test_id("stExpandSidebarButton").click()
+    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(tmp_path / "long.png")
+    values = page.get_by_test_id("stMetricValue")
+    values.first.wait_for()
+    wait_until_idle(page)
+    assert values.count() == 2
+    for value in values.all():
+        assert len(value.inner_text()) == 20, value.inner_text()
+        shown = value.locator(".stMarkdownEllipsis")
+        assert shown.evaluate("e => e.scrollWidth <= e.clientWidth"), "cut short with …"
     page.context.close()
 
 

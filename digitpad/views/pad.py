@@ -13,6 +13,7 @@ from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad.images import PICTURE_UPLOAD_MB
 from digitpad.views.buttons import button
+from digitpad.views.ui import on_phone
 
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -279,6 +280,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     if upload is not None:
         # The file itself, which holds its bytes: kept on every rerun without a copy.
         st.session_state[kept], st.session_state[from_before] = upload, False
+        say_where_it_is_read(upload.name)
         return upload
     if returning and st.session_state.get(kept):
         st.session_state[from_before] = True
@@ -291,7 +293,13 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     else:
         st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
     st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
+    say_where_it_is_read(picture.name)
     return picture
+
+
+def say_where_it_is_read(name: str) -> None:
+    if on_phone():  # the sidebar stays open over what was read
+        st.caption(f"{name} is read on the page, under this sidebar: « closes it.")
 
 
 def read_in_place_of_the_pad(name: str, back_to_the_pad: str, key: str) -> None:
