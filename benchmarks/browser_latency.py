@@ -39,10 +39,11 @@ IN_PAGE = """
 addEventListener('pointerup', () => { window.strokeEnd = performance.now(); });
 window.chartData = () => Object.fromEntries(
     [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
-        const title = (gd._fullLayout?.title?.text ?? '').replace(/<[^>]*>/g, '');
-        const trace = gd.data?.[0] ?? {};
-        const data = trace.z ?? trace.y;
-        return [title.split(' ')[0], title + (data?.bdata ?? JSON.stringify(data))];
+        // "As one digit, MLP reads 7 (98%)" where the ink is too wide for one digit
+        const title = (gd._fullLayout?.title?.text ?? '')
+            .replace(/<[^>]*>/g, '').replace(/^As one digit, /, '');
+        const data = (gd.data ?? []).map(trace => trace.z ?? trace.y);  // the maps: one a trace
+        return [title.split(' ')[0], title + data.map(d => d?.bdata ?? JSON.stringify(d)).join()];
     }));
 window.stepPictures = () => [...document.querySelectorAll('[data-testid=stImage] img')]
     .filter(img => img.complete && img.naturalWidth).map(img => img.src);
