@@ -21,6 +21,7 @@ MAX_PIXELS = 100_000_000
 # A bigger one was read whole into memory before it was found to be no picture (3 GB, 17 s).
 MAX_FILE_BYTES = 8 * MAX_PIXELS + 2**20
 NOT_AN_IMAGE = "not a picture read here, or a damaged one: try a PNG or JPEG"
+DAMAGED = "a damaged {kind} file, its picture unreadable: save it again"
 # A phone's photo saved as a PNG (4032x3024) weighs 24 MB; a JPEG of it, 2 to 5.
 PICTURE_UPLOAD_MB = 32
 
@@ -53,7 +54,7 @@ def decode_image(data: bytes) -> np.ndarray:
         image = None
     if image is None or image.size == 0:
         if kind in READ_HERE:  # "try a PNG" said of a PNG cut short in its download
-            raise UnreadableImage(f"a damaged {kind} file, its picture unreadable: save it again")
+            raise UnreadableImage(DAMAGED.format(kind=kind))
         raise UnreadableImage(NOT_AN_IMAGE)
     if kind in TURNED_HERE:
         image = upright(image, orientation)
@@ -83,7 +84,16 @@ def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
                 if width * height > MAX_PIXELS:
                     # The size after the remedy read as the size to send.
                     raise UnreadableImage(f"it is {width}x{height}, {limit}: send a smaller copy")
-                return image.format, _orientation(image)
+                kind, orientation = image.format, _orientation(image)
+                if kind == "PNG":
+                    # Checked by its chunks' checksums, not by libpng, which decoding it cut
+                    # short wrote "libpng error: ..." on stderr before the message below.
+                    try:
+                        with Image.open(io.BytesIO(data)) as unread:  # as verify needs it
+                            unread.verify()
+                    except Exception:
+                        raise UnreadableImage(DAMAGED.format(kind=kind)) from None
+                return kind, orientation
     except Image.DecompressionBombError:  # Pillow's own limit, above ours
         raise UnreadableImage(too_many) from None
     except UnreadableImage:

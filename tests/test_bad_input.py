@@ -191,6 +191,7 @@ def test_the_cli_reads_what_it_can_and_names_the_rest(pictures):
     done = run_cli("predict", "--json", str(pictures))
     assert done.returncode == 1, "the files it cannot read"
     assert "Traceback" not in done.stderr
+    assert "libpng" not in done.stderr, "a cut PNG said once, by the CLI, not also by libpng"
     records = json_records(done)
     for filename, _, outcome in PICTURES.values():
         record = records[filename]
