@@ -1,7 +1,7 @@
 """How often DigitPad reads a whole handwritten number exactly, digit finding included.
 
     python benchmarks/read_numbers.py [--count 500] [--seed 0] [--pen [test|validation]] [--photo]
-                                      [--plus] [--small-first] [--data mnist.npz]
+                                      [--digits N] [--plus] [--small-first] [--data mnist.npz]
                                       [--picture PNG] [--whole-digit-sure T]
                                       [--without-whole-digit]
 
@@ -45,7 +45,13 @@ from digitpad.data import load_mnist
 from digitpad.drawn import pen_digit_parts
 from digitpad.number import WHOLE_DIGIT_SURE, deciding_model, read_number
 from digitpad.preprocess import to_mnist
-from digitpad.written_numbers import ROW_HEIGHT, Number, make_numbers, make_pen_numbers
+from digitpad.written_numbers import (
+    DIGITS_PER_NUMBER,
+    ROW_HEIGHT,
+    Number,
+    make_numbers,
+    make_pen_numbers,
+)
 
 # Photos: the paper around the number, as a share of the row's height, each side.
 PAPER_MARGIN = (0.2, 0.6)
@@ -144,6 +150,11 @@ def main() -> None:
         default=1.0,
         help="with --photo, the share of the light the photos are taken in (0.35: a dim room)",
     )
+    parser.add_argument(
+        "--digits",
+        type=common.count,
+        help="every number this many digits long (default: 3 to 8; MNIST digits only)",
+    )
     parser.add_argument("--plus", action="store_true", help="a plus before each number")
     parser.add_argument(
         "--small-first", action="store_true", help="each number's first digit written smaller"
@@ -163,6 +174,8 @@ def main() -> None:
         help="cut numbers by the shape of their ink alone, as before the whole-digit network",
     )
     args = parser.parse_args()
+    if args.digits and args.pen:
+        parser.error("--digits: numbers of MNIST digits only, not --pen")
 
     from digitpad.inference import DigitReader
     from digitpad.store import ModelUnavailable, load_models, load_whole_digit, not_sure_thresholds
@@ -176,9 +189,11 @@ def main() -> None:
     else:
         _, (x_test, y_test) = load_mnist(common.mnist_file(args.data))
         count = args.count or 500
+        lengths = (args.digits, args.digits) if args.digits else DIGITS_PER_NUMBER
         numbers = make_numbers(
-            x_test, y_test, count, args.seed, plus=args.plus, small_first=args.small_first
-        )
+            x_test, y_test, count, args.seed, plus=args.plus, small_first=args.small_first,
+            digits_per_number=lengths,
+        )  # fmt: skip
     written = "+" if args.plus else ""
     if args.photo:
         # Photographed with a generator of their own: the same numbers as without --photo.

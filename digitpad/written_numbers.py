@@ -126,9 +126,15 @@ def make_number(
     return Number(image, labels, pieces[digits], lefts[digits], touching, coverage, height)
 
 
-def chosen_digits(rng: np.random.Generator, available: int, count: int) -> list[np.ndarray]:
+def chosen_digits(
+    rng: np.random.Generator,
+    available: int,
+    count: int,
+    digits_per_number: tuple[int, int] = DIGITS_PER_NUMBER,
+) -> list[np.ndarray]:
     """Which of `available` digits each of `count` numbers is written with, none used twice."""
-    sizes = rng.integers(DIGITS_PER_NUMBER[0], DIGITS_PER_NUMBER[1] + 1, count)
+    least, most = digits_per_number
+    sizes = rng.integers(least, most + 1, count)
     chosen = rng.choice(available, sizes.sum(), replace=False)
     return np.split(chosen, np.cumsum(sizes)[:-1])
 
@@ -159,12 +165,13 @@ def make_numbers(
     touch_share: float = TOUCH_SHARE,
     plus: bool = False,
     small_first: bool = False,
+    digits_per_number: tuple[int, int] = DIGITS_PER_NUMBER,
 ) -> list[Number]:
-    """`count` numbers written with MNIST digits drawn from `digits`, none used twice, with
-    `touch_share` of the gaps between digits closed; with `plus` a plus before each, with
-    `small_first` its first digit written smaller."""
+    """`count` numbers of `digits_per_number` (least, most) MNIST digits drawn from `digits`,
+    none used twice, with `touch_share` of the gaps between digits closed; with `plus` a plus
+    before each, with `small_first` its first digit written smaller."""
     rng = np.random.default_rng(seed)
-    numbers = chosen_digits(rng, len(digits), count)
+    numbers = chosen_digits(rng, len(digits), count, digits_per_number)
     strokes = mnist_to_strokes_batch(digits[np.concatenate(numbers)])
     return _write(strokes, labels, numbers, rng, touch_share, *_variations(seed, plus, small_first))
 

@@ -56,6 +56,7 @@ def test_a_benchmark_given_a_file_that_is_not_there_or_no_count_says_so():
     for args, said in [
         (["drawn_mistakes.py", "--data", "/no/such/mnist.npz"], "error: no file at /no/such"),
         (["read_numbers.py", "--count", "0"], "--count: must be at least 1, not 0"),
+        (["read_numbers.py", "--digits", "2", "--pen"], "--digits: numbers of MNIST digits only"),
     ]:
         done = subprocess.run(
             [sys.executable, *args], cwd=REPO / "benchmarks", capture_output=True, text=True,

@@ -34,6 +34,13 @@ def numbers(mnist_test):
     return make_numbers(images, labels, 500, seed=3)
 
 
+def test_numbers_are_written_as_long_as_asked(mnist_test, numbers):
+    images, labels = mnist_test
+    assert {len(n.labels) for n in numbers} == set(range(3, 9)), "3 to 8 digits by default"
+    pairs = make_numbers(images, labels, 20, seed=3, digits_per_number=(2, 2))
+    assert {len(n.labels) for n in pairs} == {2} and len(pairs) == 20
+
+
 def test_candidates_are_labelled_whole_when_they_hold_one_digit(numbers):
     apart = [n for n in numbers if not n.touching][:10]
     pieces = 0
