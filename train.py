@@ -82,8 +82,7 @@ from digitpad.store import (
 )
 from digitpad.styles import STYLES, style_samples
 
-SHIPPED = "model_store"  # where the app reads its models
-CHAPTER_STORE = f"{SHIPPED}/{CHAPTER_DIR}"  # the chapter's models, the "before" of every figure
+SHIPPED = "model_store"  # where the app reads its models; the chapter's in its chapter/
 
 # -----------------------------------------------------------------------------
 # Settings (each one a command-line flag)
@@ -94,7 +93,7 @@ patience = None  # default: PATIENCE, by recipe
 batch_size = None  # default: BATCH_SIZE, by recipe; fine-tuning: finetune.BATCH_SIZE
 validation_size = VALIDATION_SIZE  # the last MNIST training images, never trained on
 seed = 1
-out = os.environ.get(STORE_ENV)  # default: model_store; the chapter's recipe: CHAPTER_STORE
+out = None  # default: $DIGITPAD_STORE, else SHIPPED; the chapter's recipe: chapter/ in that
 data = None  # a local mnist.npz; default: $DIGITPAD_MNIST, else Keras' download
 pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robust recipe
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
@@ -209,7 +208,7 @@ def parse_args() -> argparse.Namespace:
         "--out",
         default=out,
         help=f"folder for <name>.keras and <name>.json (default: ${STORE_ENV}, else {SHIPPED}; "
-        f"the chapter's recipe: {CHAPTER_STORE})",
+        f"the chapter's recipe: {CHAPTER_DIR}/ in that, where the app looks for its models)",
     )
     parser.add_argument(
         "--data",
@@ -289,9 +288,7 @@ def parse_args() -> argparse.Namespace:
         "database, and save it there as a new, active version",
     )
     args = parser.parse_args()
-    if args.out is None:
-        # The chapter's models went into model_store, in place of the shipped ones.
-        args.out = CHAPTER_STORE if args.recipe == "chapter" else SHIPPED
+    args.out = args.out or default_out(args.recipe)
     if args.finetune_on and (args.model not in (model, "cnn") or args.recipe != recipe):
         parser.error(
             "--finetune-on fine-tunes the active CNN by its own recipe: leave out --model and "
@@ -308,10 +305,10 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"{flag}: no such file: {path}")
     if args.limit and not args.finetune_on:
         if args.limit < MIN_LIMIT:
-            numbers = ", and the whole-digit network writes numbers with the rest"
+            whole_digit_use = ", and the whole-digit network writes numbers with the rest"
             parser.error(
                 f"--limit: at least {MIN_LIMIT} images, not {args.limit}: a sixth of them "
-                f"validate{numbers if args.recipe == 'robust' else ''}"
+                f"validate{whole_digit_use if args.recipe == 'robust' else ''}"
             )
         if Path(args.out).resolve().is_relative_to(SHIPPED_STORE):  # the chapter's too
             parser.error(
@@ -332,7 +329,8 @@ def parse_args() -> argparse.Namespace:
         )
     if not args.finetune_on:  # made last: a run refused for another flag leaves no folder
         # Taken away again if the data then proves unreadable (`refuse`).
-        args.made_out = [f for f in [Path(args.out), *Path(args.out).parents] if not f.exists()]
+        out_folders = [Path(args.out), *Path(args.out).parents]
+        args.made_out = [folder for folder in out_folders if not folder.exists()]
         try:  # now, not after the data is drawn and the networks trained
             Path(args.out).mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -340,6 +338,13 @@ def parse_args() -> argparse.Namespace:
         if not os.access(args.out, os.W_OK | os.X_OK):  # a folder there already, read-only
             parser.error(f"--out: cannot write in the folder {args.out}")
     return args
+
+
+def default_out(recipe: str) -> str:
+    """Where a recipe's models go unless --out says: where the app reads them. The chapter's
+    went into model_store, in place of the shipped ones; the app looks in its chapter/."""
+    store = os.environ.get(STORE_ENV) or SHIPPED
+    return str(Path(store) / CHAPTER_DIR) if recipe == "chapter" else store
 
 
 def bfloat16_in_hardware(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

@@ -153,6 +153,7 @@ def feature_map_grid(
     levels, whole percentages, look the same as float32 and cost a quarter of the bytes.
     """
     count, height, width = maps.shape
+    maps = np.nan_to_num(maps)
     strongest = strongest or float(maps.max(initial=0.0)) or 1.0
     percents = (np.clip(maps / strongest, 0, 1) * 100).round().astype(np.uint8)
     traces = [

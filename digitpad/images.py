@@ -28,8 +28,11 @@ PICTURE_UPLOAD_MB = 32
 # The formats, as Pillow names them, that OpenCV decodes here: one it cannot is a damaged file.
 READ_HERE = {"PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "PPM"}
 
-# A damaged file is reported once, by us, not also as OpenCV's warning.
-cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+STANDARD_INPUT = "/dev/stdin"
+
+# A damaged file is reported once, by us, not also as OpenCV's error ("Unexpected end of input
+# stream", of a TIFF or BMP cut short).
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 class UnreadableImage(Exception):
@@ -78,7 +81,7 @@ def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
     too_many = f"it has {limit}: send a smaller copy"
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # a bomb, or "Corrupt EXIF data": said by us
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
@@ -107,7 +110,9 @@ def _orientation(image: Image.Image) -> int:
     size has passed: Pillow decodes a PNG's pixels to find EXIF stored after them. A damaged
     block says nothing: the picture is read as stored."""
     try:
-        return int(image.getexif().get(EXIF_ORIENTATION, 1))
+        with warnings.catch_warnings():  # "Corrupt EXIF data", of a file cut short
+            warnings.simplefilter("ignore")
+            return int(image.getexif().get(EXIF_ORIENTATION, 1))
     except Exception:  # Pillow raises many kinds for a block it cannot parse
         return 1
 
@@ -133,10 +138,16 @@ def upright(image: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    path = Path(path)
+    """The picture in a file, or on standard input for "-"."""
+    path = Path(STANDARD_INPUT if str(path) == "-" else path)
     if path.is_dir():  # image_files names a folder that holds no images, or cannot be listed
         try:
-            folders = [inside for inside in path.iterdir() if inside.is_dir()]
+            # Not .git or __MACOSX: a folder of pictures that a person would name.
+            folders = [
+                inside
+                for inside in path.iterdir()
+                if inside.is_dir() and inside.name[0] not in "._"
+            ]
         except OSError as error:
             raise UnreadableImage(f"cannot list the folder: {error.strerror or error}") from error
         below = ": the folders in it are not looked in, name them" if folders else ""
@@ -161,7 +172,7 @@ def image_files(paths: list[str | Path]) -> list[Path]:
     by standard input; a folder with none, or that cannot be listed, is kept, for read_image to
     say so (a traceback left the files after it unread)."""
     found = []
-    for path in (Path("/dev/stdin") if str(p) == "-" else Path(p) for p in paths):
+    for path in map(Path, paths):
         inside = []
         if path.is_dir():
             try:

@@ -125,10 +125,11 @@ with read_here:
         )
     else:
         thresholds = reader.thresholds
-        # A long number wraps: Streamlit cut "31415926535897932384" to "3141592653589…".
+        # A long number wraps, and its doubts: Streamlit cut "31415926535897932384" to
+        # "3141592653589…", and "not sure of digit 1, 5, 9, 12, …" the same.
         st.html(
-            "<style>.st-key-numbers_read [data-testid=stMetricValue] .stMarkdownEllipsis, "
-            ".st-key-numbers_read [data-testid=stMetricValue] .stMarkdownEllipsis p "
+            "<style>.st-key-numbers_read .stMarkdownEllipsis, "
+            ".st-key-numbers_read .stMarkdownEllipsis p "
             "{ white-space: normal; overflow-wrap: anywhere; }</style>"
         )
         numbers_read = st.container(key="numbers_read", width=560)

@@ -84,6 +84,13 @@ def test_a_feature_maps_hover_names_its_filter_and_says_0_percent_where_relu_lef
     assert chosen.hovertemplate.startswith("filter 17: ")
 
 
+def test_a_feature_map_with_nan_in_it_is_drawn_as_nothing_there():
+    maps = np.array([[[np.nan, 1.0], [0.5, 0.0]]], np.float32)
+    with np.errstate(invalid="raise"):  # NaN made the scale NaN: "invalid value ... in cast"
+        (trace,) = charts.feature_map_grid(maps, 1, "maps").data
+    assert sent_levels(trace).tolist() == [[0, 100], [50, 0]]
+
+
 def test_a_weak_map_shown_against_a_stronger_response_looks_weak():
     weak = np.array([[[0.0, 1.0], [0.5, 0.0]]], np.float32)
     alone = sent_levels(charts.feature_map_grid(weak, 1, "alone").data[0])

@@ -305,6 +305,10 @@ def test_a_folder_of_no_images_is_an_error_line_and_a_pipe_in_a_folder_is_passed
     assert (
         json_records(done)["empty"]["error"] == "cannot read image: a folder with no images in it"
     )
+    (empty / ".git").mkdir()  # no folder of pictures that a person would name
+    assert json_records(run_cli(command, "--json", str(empty)))["empty"]["error"].endswith(
+        "a folder with no images in it"
+    )
     (empty / "scans").mkdir()  # whose pictures are a folder down, not looked in
     said = json_records(run_cli(command, "--json", str(empty)))["empty"]["error"]
     assert said.endswith("the folders in it are not looked in, name them"), said
@@ -340,6 +344,7 @@ def test_a_picture_piped_in_is_read(image_folder, stdin):
         cwd=REPO, capture_output=True, timeout=300,
     )  # fmt: skip
     assert piped.returncode == 0 and b"mlp 7" in piped.stdout, piped.stderr[-500:]
+    assert piped.stdout.startswith(f"{stdin}: ".encode()), "named as it was given"
 
 
 @pytest.mark.parametrize("copies", [1, 100], ids=["buffered to the end", "still writing"])

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from conftest import REPO, data_file, read_only
-from digitpad.store import load_model, load_whole_digit, write_card, written_whole
-from train import bfloat16_in_hardware, robust_precision, saving, written
+from digitpad.store import STORE_ENV, load_model, load_whole_digit, write_card, written_whole
+from train import bfloat16_in_hardware, default_out, robust_precision, saving, written
 
 
 def train(*args):
@@ -164,8 +164,15 @@ def test_bad_flags_say_why(bad):
     assert bad[-2] in said, "the message names the flag at fault"
 
 
-def test_the_chapters_recipe_writes_beside_the_shipped_models_not_over_them():
-    # `python train.py --recipe chapter`, train.py's own example, wrote into model_store.
+def test_the_chapters_recipe_writes_beside_the_models_the_app_reads_not_over_them(monkeypatch):
+    # `python train.py --recipe chapter`, train.py's own example, wrote into model_store, and
+    # with $DIGITPAD_STORE into that folder, where the app looks for them in its chapter/.
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    assert default_out("chapter") == "model_store/chapter"
+    assert default_out("robust") == "model_store"
+    monkeypatch.setenv(STORE_ENV, "/srv/models")
+    assert default_out("chapter") == "/srv/models/chapter"
+    assert default_out("robust") == "/srv/models"
     done = subprocess.run(
         [sys.executable, "train.py", "--recipe", "chapter", "--limit", "300"],
         cwd=REPO, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},

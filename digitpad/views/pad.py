@@ -298,6 +298,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
 
 
 def say_where_it_is_read(name: str) -> None:
+    """Under an upload in the sidebar, on a phone: where the picture `name` is read."""
     if on_phone():  # the sidebar stays open over what was read
         st.caption(f"{name} is read on the page, under this sidebar: « closes it.")
 
