@@ -168,9 +168,9 @@ def read_image(path: str | Path) -> np.ndarray:
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
-    """The files named, with each folder replaced by the images in it, in name order, and "-"
-    by standard input; a folder with none, or that cannot be listed, is kept, for read_image to
-    say so (a traceback left the files after it unread)."""
+    """The files named ("-": standard input, as read_image reads it), with each folder replaced
+    by the images in it, in name order; a folder with none, or that cannot be listed, is kept,
+    for read_image to say so (a traceback left the files after it unread)."""
     found = []
     for path in map(Path, paths):
         inside = []
