@@ -342,9 +342,12 @@ def parse_args() -> argparse.Namespace:
 
 def default_out(recipe: str) -> str:
     """Where a recipe's models go unless --out says: where the app reads them. The chapter's
-    went into model_store, in place of the shipped ones; the app looks in its chapter/."""
+    went into model_store, in place of the shipped ones; the app looks in its chapter/, or
+    reads them there itself (DIGITPAD_STORE=model_store/chapter)."""
     store = os.environ.get(STORE_ENV) or SHIPPED
-    return str(Path(store) / CHAPTER_DIR) if recipe == "chapter" else store
+    if recipe == "chapter" and Path(store).name != CHAPTER_DIR:
+        return str(Path(store) / CHAPTER_DIR)
+    return store
 
 
 def bfloat16_in_hardware(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

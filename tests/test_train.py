@@ -173,6 +173,8 @@ def test_the_chapters_recipe_writes_beside_the_models_the_app_reads_not_over_the
     monkeypatch.setenv(STORE_ENV, "/srv/models")
     assert default_out("chapter") == "/srv/models/chapter"
     assert default_out("robust") == "/srv/models"
+    monkeypatch.setenv(STORE_ENV, "model_store/chapter")  # the chapter's models read by the app
+    assert default_out("chapter") == "model_store/chapter"
     done = subprocess.run(
         [sys.executable, "train.py", "--recipe", "chapter", "--limit", "300"],
         cwd=REPO, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},
