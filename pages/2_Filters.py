@@ -10,6 +10,9 @@ MLP_UNITS = 16  # hidden units shown, those the digit excites most
 # A phone's page is about 360 pixels wide: 16 maps a row were 20 pixels each, under a figure
 # as tall as a 1000-pixel-wide one's, and 8 hidden units' titles a row ran into each other.
 PHONE_WIDTH = 360
+# An upright tablet's beside its sidebar, about 500 pixels (16 maps a row were 28 pixels each, in
+# bands of nothing), and about 850 lying down, where the figure's height then sizes the maps.
+TABLET_WIDTH = 560
 
 
 ui.page_header(
@@ -23,9 +26,11 @@ reader = ui.models_or_stop("mlp", "cnn")
 from digitpad import explain  # noqa: E402
 
 image, named = ui.current_digit()
-# Maps a row, and the width the figures are sized for: half as many on a phone.
+# Maps a row, and the width the figures are sized for: half as many on a phone or a tablet.
 phone = ui.on_phone()
-columns, width = (8, PHONE_WIDTH) if phone else (16, 1000)
+small_screen = phone or ui.on_tablet()
+columns = 8 if small_screen else 16
+width = PHONE_WIDTH if phone else TABLET_WIDTH if small_screen else 1000
 cnn, mlp = reader.models["cnn"], reader.models["mlp"]
 seen = explain.as_seen(cnn, image)  # the digit the first conv layer reads
 if explain.deskews(cnn):
@@ -158,7 +163,7 @@ st.plotly_chart(
         # Short: the subheader says which layer, and a phone cut "…by this 0 from MNIST" off.
         title=f"{MLP_UNITS} units most excited by {named}",
         # Each square under its title, as high as the page is wide for it, and no higher.
-        height=60 + rows * (PHONE_WIDTH // per_row + 25) if phone else None,
+        height=60 + rows * (width // per_row + 25) if small_screen else None,
         values=["weight on the pixel"] * len(units),
         dark=ui.dark_page(),
         outline=explain.as_seen(mlp, image),

@@ -350,15 +350,23 @@ def test_a_long_number_read_is_shown_whole_with_its_doubts(
     page.context.close()
 
 
-def test_on_a_phone_the_feature_maps_and_hidden_units_are_big_enough_to_read(app_url, browser):
-    # Sized for a 1000-pixel page: 16 maps a row 20 pixels each, in a figure four times their
-    # height; 8 hidden units a row, whose titles ("unit 950: 4.1") ran into each other.
+@pytest.mark.parametrize(
+    "screen, agent",
+    [(PHONE_SCREEN, PHONE_USER_AGENT), (TABLET_SCREEN, IPAD_CHROME)],
+    ids=["phone", "tablet"],
+)
+def test_on_a_phone_or_tablet_the_feature_maps_and_hidden_units_are_big_enough_to_read(
+    app_url, browser, screen, agent
+):
+    # Sized for a 1000-pixel page: 16 maps a row 20 pixels each on a phone, 28 on an upright
+    # tablet beside its sidebar, in a figure far taller than they; 8 hidden units a row, whose
+    # titles ("unit 950: 4.1") ran into each other.
     page = open_pad(
-        browser, app_url, viewport=PHONE_SCREEN, is_mobile=True, has_touch=True,
-        user_agent=PHONE_USER_AGENT,
-    )  # fmt: skip
+        browser, app_url, viewport=screen, is_mobile=True, has_touch=True, user_agent=agent
+    )
     wait_until_idle(page)
-    page.get_by_test_id("stExpandSidebarButton").click()
+    if screen == PHONE_SCREEN:  # a tablet's sidebar stays open
+        page.get_by_test_id("stExpandSidebarButton").click()
     open_from_sidebar(page, "Filters")
     figure = page.locator(".st-key-conv_maps .main-svg").first.bounding_box()
     maps = page.locator(".st-key-conv_maps .heatmaplayer image").bounding_box()  # conv1's 32

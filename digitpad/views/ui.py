@@ -185,6 +185,14 @@ def on_phone() -> bool:
     return "Mobi" in browser and "iPad" not in browser
 
 
+def on_tablet() -> bool:
+    """Whether the page is on a tablet that says so: an iPad's Chrome or Firefox, or an Android
+    tablet ("Android" without "Mobile"). Safari on an iPad names itself a Mac, and gets a
+    computer's page."""
+    browser = st.context.headers.get("User-Agent") or ""
+    return "iPad" in browser or ("Android" in browser and "Mobile" not in browser)
+
+
 def page_header(title: str, intro: str) -> None:
     run_through_the_app()
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")
