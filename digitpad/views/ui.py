@@ -177,11 +177,16 @@ def dark_page() -> bool:
     return st.context.theme.type == "dark"
 
 
+def browser_name() -> str:
+    """The User-Agent the page's browser sent ("" where it sent none)."""
+    return st.context.headers.get("User-Agent") or ""
+
+
 def on_phone() -> bool:
     """Whether the page is on a phone: "Mobi" in the browser's name is how phones say so (MDN's
     advice), but for an iPad's Chrome and Firefox, which say "Mobile" too. A tablet is not: it
     has a page's room."""
-    browser = st.context.headers.get("User-Agent") or ""
+    browser = browser_name()
     return "Mobi" in browser and "iPad" not in browser
 
 
@@ -189,7 +194,7 @@ def on_tablet() -> bool:
     """Whether the page is on a tablet that says so: an iPad's Chrome or Firefox, or an Android
     tablet ("Android" without "Mobile"). Safari on an iPad names itself a Mac, and gets a
     computer's page."""
-    browser = st.context.headers.get("User-Agent") or ""
+    browser = browser_name()
     return "iPad" in browser or ("Android" in browser and "Mobile" not in browser)
 
 
