@@ -30,10 +30,9 @@ class Batches(keras.utils.PyDataset):
         ever on its full queue of batches, holding six threads and the data (about 35 MB a
         stopped fine-tune). Queued an epoch at a time, it never waits, and ends by itself.
         """
-        batches = -(-len(y) // batch_size)
-        super().__init__(workers=2, max_queue_size=batches if stoppable else 10)
         self.inputs = x if isinstance(x, tuple) else (x,)
         self.y, self.batch_size = y, batch_size
+        super().__init__(workers=2, max_queue_size=len(self) if stoppable else 10)
         self.order = np.arange(len(y))
         self.rng = None if seed is None else np.random.default_rng(seed)
         self.on_epoch_end()

@@ -227,8 +227,9 @@ def evaluate(args: argparse.Namespace) -> int:
     # The scores belong to the models read: a fine-tuned version's card, if one is active.
     cards = {name: load_card(card_paths[name].stem, card_paths[name].parent) or {}
              for name in reader.names}  # fmt: skip
-    # Read as the app reads them: a version fine-tuned before it chose a threshold, with its
-    # base's.
+    # Each model's calibrated threshold, as the app finds it (a version fine-tuned before it
+    # chose one, its base's); a model without one scores no scribbles, as the app's rule of
+    # thumb is no threshold chosen from data.
     thresholds = {name: calibrated_threshold(card, name, store) for name, card in cards.items()}
     scores = score(reader, sets, thresholds)
     print(table(scores))

@@ -53,6 +53,10 @@ class Finetuned:
     calibration: dict  # the new model's, as calibration.calibrate gives it
 
 
+def untold(fraction: float, doing: str) -> None:
+    """The progress of a fine-tune nobody follows (a test, a script)."""
+
+
 class ReportProgress(keras.callbacks.Callback):
     """Tells `report` how far training has got, batch by batch, as a share of [start, end]."""
 
@@ -107,7 +111,7 @@ def finetune(
 
     `mnist_train` and `mnist_test` are uint8 images and labels as `data.load_mnist` gives them.
     """
-    report = progress or (lambda fraction, text: None)
+    report = progress or untold
     images, labels = yours
     if len(labels) < MIN_SAMPLES:
         raise ValueError(
@@ -194,7 +198,7 @@ def calibrate(
     """`net`'s "not sure" threshold, chosen as train.py chooses it, on MNIST validation digits
     (uint8) as they are and some of them redrawn, and on scribbles. Each step is reported: the
     whole took 20 to 40 s at one fraction, where a Stop waited for its end without a word."""
-    report = progress or (lambda fraction, text: None)
+    report = progress or untold
     choosing = "Choosing when the new model is not sure: "
     report(0.88, choosing + f"redrawing {CALIBRATION_DRAWN:,} digits it never saw")
     drawn = training_data.drawn_digits(images[:CALIBRATION_DRAWN], seed, workers=1)
@@ -405,7 +409,7 @@ def finetune_active_cnn(
 
     ModelUnavailable without the CNN, data.MnistUnavailable without MNIST.
     """
-    (progress or (lambda fraction, text: None))(0.0, "Loading MNIST and the CNN")
+    (progress or untold)(0.0, "Loading MNIST and the CNN")
     mnist_train, mnist_test = load_mnist(mnist_file)  # first: a missing file is told at once
     base_version = versions.active_version("cnn", store)
     base = load_model("cnn", store, version=base_version)  # the one its card will name

@@ -124,8 +124,8 @@ class NumberReading:
 
     def not_whole(self, below: float = WHOLE_DIGIT_SURE) -> list[int]:
         """Positions of the digits the whole-digit network is sure are no one whole digit (half
-        of one, two, a letter): less than `below` whole. None without that network, or where
-        fewer than WORD_PIECES digits were found."""
+        of one, two, a letter): less than `below` whole. None of them without that network, or
+        where fewer than WORD_PIECES digits were found."""
         if self.whole is None or len(self.digits) < WORD_PIECES:
             return []
         return [i for i, sure in enumerate(self.whole) if sure < below]

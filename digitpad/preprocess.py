@@ -167,9 +167,10 @@ def scaled(image: np.ndarray, scale: float, interpolation: int) -> np.ndarray:
     return cv2.resize(image, size, interpolation=interpolation)
 
 
-def fit_into_box(cropped: np.ndarray, size: int = DIGIT_BOX) -> np.ndarray:
-    """Resize so the longer side is `size`, keeping the aspect ratio, with anti-aliasing."""
-    scale = size / max(cropped.shape)
+def fit_into_box(cropped: np.ndarray) -> np.ndarray:
+    """Resize so the longer side is MNIST's 20 pixels, keeping the aspect ratio, with
+    anti-aliasing."""
+    scale = DIGIT_BOX / max(cropped.shape)
     # Area interpolation averages the pixels each output pixel covers: MNIST's anti-aliasing.
     fitted = scaled(cropped, scale, cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     # A thin pen on a big canvas averages out faint; MNIST's strokes reach full intensity.

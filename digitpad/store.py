@@ -104,6 +104,16 @@ def lost_versions(store: Path | None = None) -> dict[str, str]:
     }
 
 
+def versions_read(store: Path | None = None) -> dict[str, str]:
+    """Each model read in a version of its own, not shipped: active and its file there."""
+    lost = lost_versions(store)
+    return {
+        name: version
+        for name, version in active_versions(store).items()
+        if name in MODEL_NAMES and name not in lost
+    }
+
+
 def _loaded(path: Path, remedy: str) -> keras.Model:
     """A model file loaded in Keras' safe mode (no code runs from the file)."""
     import keras
@@ -318,7 +328,12 @@ def calibrated_threshold(card: dict | None, name: str, store: Path | None) -> fl
     seen = set()
     while card is not None and card_threshold(card) is None:
         base = card.get("finetuned_from")
-        if base in seen or not (base == name or VERSION_NAME.fullmatch(str(base))):
+        # A hand-edited card may name anything there, a list too: only a name is followed.
+        if (
+            not isinstance(base, str)
+            or base in seen
+            or not (base == name or VERSION_NAME.fullmatch(base))
+        ):
             break
         seen.add(base)
         card = load_card(base, store if base == name else store / VERSIONS_DIR)

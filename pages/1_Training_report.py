@@ -9,12 +9,12 @@ import streamlit as st
 from digitpad import charts, report, versions
 from digitpad.calibration import is_sure, percents_apart
 from digitpad.store import (
-    active_versions,
     card_threshold,
     load_model,
     read_with,
     retrain_command,
     store_dir,
+    versions_read,
 )
 from digitpad.views import layout, ui
 
@@ -79,7 +79,7 @@ def calibration_figure(store: Path) -> go.Figure:
 @st.cache_data(show_spinner="Reading the mistakes with both models…")
 def mistakes_gallery(store: Path) -> report.Gallery:
     reader, _ = ui.load_reader(store)
-    if active_versions(store):  # the report is of the shipped models, not one fine-tuned since
+    if versions_read(store):  # the report is of the shipped models, not one fine-tuned since
         from digitpad.inference import DigitReader
 
         shipped = {name: load_model(name, store, version=name) for name in reader.models}
@@ -99,7 +99,7 @@ ui.page_header(
     f"digits each gets wrong; all of it from the model cards in `{folder}`.",
 )
 cards = report.load_cards(store)
-for version in active_versions(store).values():
+for version in versions_read(store).values():
     st.info(
         f"Every page reads with {versions.title(version)} on your digits; this report is of "
         "the shipped one. The Your digits page compares the two."

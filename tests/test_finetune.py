@@ -154,6 +154,10 @@ def test_a_version_tuned_before_calibration_says_not_sure_by_its_bases_threshold
     assert store.not_sure_thresholds(store_copy)["cnn"] == shipped
     (folder / f"{older}.json").write_text(json.dumps({"finetuned_from": newer}))  # a loop
     assert store.not_sure_thresholds(store_copy)["cnn"] is None
+    # Edited by hand to name no version: no threshold, and no TypeError on every page.
+    for base in (["cnn"], {"cnn": 1}, 7):
+        (folder / f"{newer}.json").write_text(json.dumps({"finetuned_from": base}))
+        assert store.not_sure_thresholds(store_copy)["cnn"] is None, base
 
 
 def test_versions_switched_from_two_threads_at_once(store_copy):

@@ -178,14 +178,17 @@ def test_page_with_a_drawing_explains_it(name, drawn_digit):
 
 def test_picking_another_test_digit_changes_what_is_explained():
     page = run_page("why")
-    page.selectbox(key="example_digit").set_value(3)
+    page.selectbox(key="example_digit").set_value(8)
     page.slider(key="example_number").set_value(4)
     page.run()
     assert not page.exception
     examples = load_npz(store_dir() / "examples.npz")
-    picked = examples["indices"][np.flatnonzero(examples["labels"] == 3)[3]]
+    picked = examples["indices"][np.flatnonzero(examples["labels"] == 8)[3]]
     assert sidebar_captions(page) == [f"No. {picked:,} of MNIST's test digits"]
-    assert "this 3 from MNIST" in page_text(page)
+    assert "this 8 from MNIST" in page_text(page)
+    # What a screen reader says of the picture: "a 8" was read out as a letter and a number.
+    (image,) = [el.proto.imgs[0] for el in page.sidebar if type(el).__name__ == "Image"]
+    assert image.alt == f"No. {picked:,} of MNIST's test digits, an 8"
 
 
 def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(drawn_digit, reader):
@@ -423,6 +426,15 @@ def test_report_with_a_fine_tuned_cnn_active_is_of_the_shipped_models(store_copy
         if abs(sure - threshold) > 0.005:
             assert ("?**" in cnn) == (sure < threshold), text
     assert any("?**" in text.split("CNN")[1] for text in answers), "some below it"
+
+
+def test_report_with_a_fine_tuned_cnn_whose_file_is_gone_says_nothing_of_it(store_copy):
+    version = versions.save_version(load_model("cnn", store_copy), {}, "cnn", store_copy)
+    versions.activate("cnn", version, store_copy)
+    (store_copy / "versions" / f"{version}.keras").unlink()  # the shipped CNN is read again
+    page = run_page("report")
+    assert not page.exception
+    assert not [info.value for info in page.info if "Every page reads with" in info.value]
 
 
 def test_with_the_chapters_models_the_pages_say_what_is_true_of_them(monkeypatch):

@@ -309,7 +309,9 @@ def current_digit() -> tuple[np.ndarray, str]:
         image = examples["images"][chosen].astype(np.float32) / 255.0
         index = int(examples["indices"][chosen])
         shown = f"No. {index:,} of MNIST's test digits"
-        st.image(charts.pixelated(image), caption=shown, width=112, alt=f"{shown}, a {digit}")
+        st.image(
+            charts.pixelated(image), caption=shown, width=112, alt=f"{shown}, {a_digit(digit)}"
+        )
     # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
     named = f"this {digit} from MNIST"
     # Said on the page too: on a phone the sidebar, which says it, is shut.
