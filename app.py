@@ -543,15 +543,30 @@ st.html(
     "[data-testid=stElementToolbar] button:focus-visible { outline: 2px solid currentColor; } "
     # Any other button, the sliders' handles and the select boxes the keyboard is on: ringed in
     # a blue 4.8:1 on the light page and 3.9:1 on the dark one, where Streamlit's red glow at
-    # half its strength was 2.2:1 and 1.7:1, under the 3:1 a focus ring needs.
+    # half its strength was 2.2:1 and 1.7:1, under the 3:1 a focus ring needs. A slider's
+    # handle, a select box's and a number's box are ringed, not the input the keyboard is on:
+    # the slider's is hidden, the others' clipped by their box to a sliver of ring.
     "[data-testid=stMain] button:focus-visible, [data-testid=stSidebar] button:focus-visible, "
-    "[role=slider]:focus-visible, input[type=range]:focus-visible, "
-    "[role=combobox]:focus-visible, "
+    "[data-testid=stSlider] div:has(> div > input[type=range]:focus-visible), "
+    "[role=group]:has(> [role=combobox]:focus-visible), "
+    "[data-testid=stNumberInputContainer]:has(input:focus-visible), "
     # and the links beside headings, the expanders' titles, the page's menu, 'Skip to main
     # content', which kept the faint glow (over Streamlit's `.st-emotion-cache-… a:focus`).
     "[data-testid=stApp] a[href]:focus-visible, [data-testid=stApp] summary:focus-visible, "
     "[data-testid=stHeader] button:focus-visible "
     "{ outline: 2px solid rgb(28, 113, 216); outline-offset: 2px; } "
+    "[role=combobox]:focus-visible { outline: none; } "
+    # A sidebar closed by « (or by itself on a narrow page, or one zoomed to 200%) is moved
+    # off the page, its links and controls still in the keyboard's way: nine Tabs to nowhere.
+    # Hidden once it has slid away, out of the Tab order and out of a screen reader's reach.
+    "[data-testid=stSidebar][data-collapsed=true] { visibility: hidden; "
+    "transition: transform 0.3s, min-width 0.3s, max-width 0.3s, visibility 0s 0.3s; } "
+    # The charts' ticks, axis titles, legends and panel labels in the text's own colour, a
+    # little lighter, as the captions: in the theme's gray they were 3.7:1 on a light page,
+    # under the 4.5:1 text this small needs. 6.8:1 now, and 11:1 on the dark page.
+    "[data-testid=stPlotlyChart] :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .annotation) text, "
+    "[data-testid=stPlotlyChart] .legendtext { fill: currentColor !important; "
+    "fill-opacity: 0.8 !important; } "
     # Why an upload was refused (too big, a type not read), which Streamlit says only to a
     # screen reader and in a tooltip a finger cannot bring up: shown under the file's name.
     "[data-testid=stFileChip][aria-invalid=true] { flex-wrap: wrap; } "

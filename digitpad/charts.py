@@ -36,11 +36,11 @@ def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Fi
     """Bars of the 10 digit probabilities, the chosen digit highlighted. A long title (a
     reading not sure, "CNN is not sure (maybe 2, …)") takes two lines, to fit half a column;
     room is kept for two either way, so that two charts side by side keep their bars level.
-    `dark`: for a dark page, whose axis labels Streamlit's theme makes light enough."""
-    # Streamlit's gray digits under the bars were 3.7:1 on a light page, under the 4.5:1 that
-    # text this small needs; this gray is 7:1.
+    `dark`: for a dark page, on which Streamlit's theme makes the percentages light enough.
+    The digits under the bars are coloured by the page's style (app.py), as every chart's."""
+    # Streamlit's gray percentages were 3.7:1 on a light page, under the 4.5:1 that text this
+    # small needs; this gray is 7:1.
     text = {} if dark else dict(color=AXIS_LABEL_GRAY)
-    labels = {} if dark else dict(tickfont=text)
     top, likeliest = int(np.argmax(probs)), set(np.argsort(probs)[-3:].tolist())
     if len(title) > SHORT_TITLE:
         title = title.replace(" (", "<br>(", 1)
@@ -65,8 +65,8 @@ def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Fi
             title=dict(text=title),  # in the middle of the top margin, one line or two
             height=200,  # under the steps beside the pad: on screen at 1280x720
             margin=dict(l=10, r=10, t=60, b=10),
-            yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False, **labels),
-            xaxis=dict(type="category", dtick=1, **labels),
+            yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=False),
+            xaxis=dict(type="category", dtick=1),
             showlegend=False,
         ),
     )
@@ -226,6 +226,9 @@ MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
 # lowest label, 0.05.
 LOG_TICKS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 3, 5)]
 MODEL_COLOURS = {"mlp": "#4c72b0", "cnn": TOP_COLOUR}
+# And a mark of its own: the two colours are alike in gray, on a washed-out projector or to a
+# colour-blind student, and the lesson is in which line is which.
+MODEL_SYMBOLS = {"mlp": "circle", "cnn": "diamond"}
 # Reds from its third step: one mistake in its palest red was white on a white page.
 MISTAKE_COLOURSCALE = plotly.colors.sequential.Reds[2:]
 RIGHT_COLOUR = {False: "#d9d9d9", True: "#5a5a5a"}  # the diagonal's grey, light page or dark
@@ -423,9 +426,10 @@ def training_curves(
                 go.Scatter(
                     x=epochs,
                     y=values,
-                    mode="lines",
+                    mode="lines+markers",
                     name=f"{label} {part}",
                     line=dict(color=colour, dash=dash),
+                    marker=dict(symbol=MODEL_SYMBOLS.get(name, "circle"), size=5),
                     hovertemplate=f"{label} {part}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
@@ -507,9 +511,6 @@ def confusion_heatmap(
                 z=np.where(cells & (matrix > 0), matrix, np.nan),
                 x=DIGITS,
                 y=DIGITS,
-                text=np.where(cells, text, ""),
-                texttemplate="%{text}",
-                textfont=dict(size=10),
                 colorscale=colorscale,
                 zmin=0,
                 zmax=cap,
@@ -518,6 +519,29 @@ def confusion_heatmap(
                 hovertemplate=f"true %{{y}}, read %{{x}}: {value} {unit}<extra></extra>",
             )
         )
+    # The counts written over the cells, each black or white, whichever stands out more from
+    # its cell: in the theme's gray on every cell, a deep red's was 2.5:1.
+    mistakes = matrix[~on_diagonal]
+    top = zmax or float(mistakes.max(initial=0.0)) or 1.0
+    reds = plotly.colors.make_colorscale(MISTAKE_COLOURSCALE)
+    cell_colours = np.where(
+        on_diagonal,
+        RIGHT_COLOUR[dark],
+        np.reshape(plotly.colors.sample_colorscale(reds, np.clip(matrix / top, 0, 1).ravel()),
+                   matrix.shape),
+    )  # fmt: skip
+    rows, columns = np.nonzero(matrix > 0)
+    figure.add_trace(
+        go.Scatter(
+            x=[DIGITS[c] for c in columns],
+            y=[DIGITS[r] for r in rows],
+            mode="text",
+            text=text[rows, columns],
+            textfont=dict(size=12, color=[text_colour(c) for c in cell_colours[rows, columns]]),
+            hoverinfo="skip",  # the cell's own hover says it
+            showlegend=False,
+        )
+    )
     # Every digit named (a narrow matrix named every other one); no grid, which the dark theme
     # drew across the empty cells.
     digits = dict(type="category", dtick=1, showgrid=False)
@@ -530,6 +554,21 @@ def confusion_heatmap(
         plot_bgcolor="rgba(0,0,0,0)",  # a white square glared on a dark page
     )
     return figure
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever stands out more (WCAG's contrast) on `background`, a colour
+    as Plotly writes one: "#d9d9d9" or "rgb(239, 59, 44)"."""
+    red, green, blue = (
+        plotly.colors.hex_to_rgb(background)
+        if background.startswith("#")
+        else plotly.colors.unlabel_rgb(background)
+    )
+    linear = [c / 255 / 12.92 if c <= 10.31 else ((c / 255 + 0.055) / 1.055) ** 2.4
+              for c in (red, green, blue)]  # fmt: skip
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Against black, (L + 0.05) / 0.05; against white, 1.05 / (L + 0.05): equal at L = 0.179.
+    return "black" if luminance > 0.179 else "white"
 
 
 def confusion_summary(matrix: np.ndarray, title: str) -> str:
@@ -590,6 +629,7 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
     label_places = ["top left", "bottom left"]
     for at, (name, calibrated) in enumerate(calibrations.items()):
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
+        symbol = MODEL_SYMBOLS.get(name, "circle")
         bins = calibrated["bins"]
         accuracy = [b["accuracy"] for b in bins]
         intervals = [wilson_interval(round(b["accuracy"] * b["count"]), b["count"]) for b in bins]
@@ -613,7 +653,7 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
                 ),
                 marker=dict(
                     size=8,
-                    symbol=["circle-open" if b["count"] < FEW_DIGITS else "circle" for b in bins],
+                    symbol=[f"{symbol}-open" if b["count"] < FEW_DIGITS else symbol for b in bins],
                 ),
                 hovertemplate=f"{label}: %{{customdata[0]}} digits %{{x:.0%}} sure, "
                 "%{y:.0%} right (95%: %{customdata[1]:.0%} to %{customdata[2]:.0%})"
@@ -688,6 +728,7 @@ def moved_curves(
                 mode="lines+markers",
                 name=label,
                 line=dict(color=MODEL_COLOURS.get(name), dash=dash),
+                marker=dict(symbol=MODEL_SYMBOLS.get(name, "circle")),
                 hovertemplate=f"{label}, moved %{{x}} px: %{{y:.0%}} read right and sure"
                 "<extra></extra>",
             )

@@ -71,7 +71,12 @@ def offer_undo() -> None:
     if deleted is not None:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.markdown(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
-            st.button("Undo", key="undo_delete", on_click=undo_delete, icon=":material/undo:")
+            st.button(
+                "Undo",
+                key=f"undo_delete_{deleted.id}",
+                on_click=undo_delete,
+                icon=":material/undo:",
+            )
 
 
 def import_upload() -> None:

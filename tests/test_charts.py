@@ -39,15 +39,13 @@ def test_a_per_stroke_figure_is_what_plotly_validation_makes_of_it(make):
     assert as_sent(figure) == as_sent(go.Figure(figure.to_dict()))
 
 
-def test_the_digits_under_the_bars_are_dark_enough_to_read_on_a_light_page():
-    # Streamlit's gray, 3.7:1 on white, for 12-pixel digits that need 4.5:1; a dark page's
-    # light gray is the theme's, 15:1.
+def test_the_percentages_over_the_bars_are_dark_enough_to_read_on_a_light_page():
+    # Streamlit's gray, 3.7:1 on white, for 11-pixel labels that need 4.5:1; a dark page's
+    # light gray is the theme's, 15:1. (The digits under them: test_browser.py.)
     probs = np.full(10, 0.1, np.float32)
     light, dark = charts.probability_bars(probs, "t"), charts.probability_bars(probs, "t", True)
-    for axis in (light.layout.xaxis, light.layout.yaxis):
-        assert axis.tickfont.color == charts.AXIS_LABEL_GRAY
-    assert light.data[0].textfont.color == charts.AXIS_LABEL_GRAY, "the bars' percentages too"
-    assert dark.layout.xaxis.tickfont.color is None, "the theme's own"
+    assert light.data[0].textfont.color == charts.AXIS_LABEL_GRAY
+    assert dark.data[0].textfont.color is None, "the theme's own"
 
 
 def sent_levels(trace) -> np.ndarray:
@@ -202,12 +200,32 @@ def test_a_calibration_bin_of_few_digits_is_drawn_less_certain():
     figure = charts.calibration_curve({"cnn": {"threshold": 0.85, "bins": bins}})
     (points,) = [trace for trace in figure.data if trace.name == "CNN"]
     # Hollow under FEW_DIGITS, its 95% bar long; the 10,802 digits' point solid, its bar short.
-    assert list(points.marker.symbol) == ["circle-open", "circle"]
+    mark = charts.MODEL_SYMBOLS["cnn"]
+    assert list(points.marker.symbol) == [f"{mark}-open", mark]
     below, above = points.error_y.arrayminus, points.error_y.array
     assert below[0] > 0.35 and above[0] > 0.35
     assert below[1] < 0.002 and above[1] < 0.002
     # The top of ten probabilities is never below 10%.
     assert figure.layout.xaxis.range[0] == 0.1
+
+
+def test_the_mlps_and_the_cnns_lines_differ_by_more_than_colour():
+    # Alike in gray (luminance 0.17 and 0.24), on a washed-out projector or to a colour-blind
+    # student: which line is the CNN's is the lesson.
+    history = {"loss": [0.3, 0.2], "val_loss": [0.2, 0.1]}
+    bins = [{"count": 50, "confidence": 0.9, "accuracy": 0.9}]
+    figures = [
+        charts.training_curves({"mlp": history, "cnn": history}, "loss", "t"),
+        charts.calibration_curve({n: {"threshold": 0.8, "bins": bins} for n in ("mlp", "cnn")}),
+        charts.moved_curves([0, 1], {"mlp": [0.9, 0.8], "cnn": [0.9, 0.9]}, "t"),
+    ]
+    for figure in figures:
+        marks = {
+            trace.name.split()[0]: str(trace.marker.symbol)
+            for trace in figure.data
+            if trace.name and trace.name.split()[0] in ("MLP", "CNN")
+        }
+        assert marks.keys() == {"MLP", "CNN"} and marks["MLP"] != marks["CNN"], marks
 
 
 def test_the_moved_curves_say_they_count_digits_read_right_and_sure():
@@ -216,3 +234,15 @@ def test_the_moved_curves_say_they_count_digits_read_right_and_sure():
     figure = charts.moved_curves([0, 1], {"mlp": [0.985, 0.9]}, "t")
     assert figure.layout.yaxis.title.text == "read right and sure"
     assert figure.data[0].hovertemplate.endswith("read right and sure<extra></extra>")
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_each_count_in_the_confusion_matrix_stands_out_from_its_cell(dark):
+    # In the theme's gray on every cell: 2.5:1 on the deep reds, where the mistakes are.
+    matrix = np.diag(np.full(10, 900.0))
+    matrix[7, 1], matrix[9, 4] = 40, 1  # the most mistakes, deep red; one, pale
+    figure = charts.confusion_heatmap(matrix, "t", dark=dark)
+    (counts,) = [trace for trace in figure.data if trace.type == "scatter"]
+    colour = {text: c for text, c in zip(counts.text, counts.textfont.color)}
+    assert colour["40"] == "white" and colour["1"] == "black"
+    assert colour["900"] == ("white" if dark else "black")  # the diagonal's gray

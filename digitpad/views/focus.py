@@ -1,22 +1,30 @@
-"""Where the keyboard goes when the button it pressed is gone.
+"""Where the keyboard goes when the button it pressed is gone, and what a screen reader is told.
 
-A button that saves or deletes is replaced, in the page's next run, by one that takes it back:
-the browser's focus fell to the page itself, and the next Tab skipped past "Take it back" and
-"Undo" to whatever came after them. And the digit picked on the drawing page, which Streamlit is
-told is required so that it has no clear button between it and Save, is not said to be.
+A button that saves, deletes or clears is replaced, in the page's next run, by one that takes it
+back: the browser's focus fell to the page itself, and the next Tab skipped past "Take it back"
+and "Undo" to whatever came after them, where a screen reader lost its place. And the digit
+picked on the drawing page, which Streamlit is told is required so that it has no clear button
+between it and Save, is not said to be; a chart, which its `alt` names, is not read out again
+as its axes' tick labels ("100% 0 1 2 3 … 9 0% 50%").
 """
 
 import json
 
 import streamlit as st
 
-# (the key of the button pressed by the keyboard, as a JavaScript pattern; the keys of the
-# controls the keyboard goes to once it is gone, the first on the page)
+# (the key of the button pressed by the keyboard, as a JavaScript pattern of the whole key; the
+# keys of the controls the keyboard goes to once it is gone, the first on the page that takes
+# it, where $1 is what the pattern's group matched)
 NEXT_CONTROL = [
     ("^(save_sample|confirm_sample)$", ["unsave"]),  # the drawing page's "Is it right?"
     # Taken back: "Yes, it is a 7" again, or the digit to pick where the networks disagree.
     ("^unsave$", ["confirm_sample", "label_digit"]),
-    (r"^delete_\d+$", ["undo_delete"]),  # Your digits
+    (r"^delete_(\d+)$", ["undo_delete_$1"]),  # Your digits, and the digit put back
+    (r"^undo_delete_(\d+)$", ["delete_$1"]),
+    ("^(.+)_clear$", ["$1_unclear"]),  # a pad's "Clear the pad", and "Undo clear"
+    ("^(.+)_unclear$", ["$1_clear"]),
+    # The pad brought back in place of a picture read: its Clear, where there is a drawing.
+    ("^.+_draw_instead$", ["canvas_clear", "number_canvas_clear"]),
 ]
 
 FOCUS_SCRIPT = """<script>
@@ -33,18 +41,23 @@ if (!window.digitpadFocusScript) {
     if (event.key !== "Enter" && event.key !== " ") return;
     const key = keyOf(document.activeElement);
     const rule = key && next.find(([pattern]) => pattern.test(key));
-    waiting = rule ? { keys: rule[1], until: Date.now() + 10000 } : null;
+    waiting = rule ? {
+      keys: rule[1].map((target) => key.replace(rule[0], target)), until: Date.now() + 10000
+    } : null;
   }, true);
   setInterval(() => {
     // The digit picked has no clear button (required, to Streamlit), yet is not required:
     // "Yes, it is a 7" saves without it. Not said to a screen reader either.
     document.querySelectorAll(".st-key-label_digit input[aria-required]")
       .forEach((input) => input.removeAttribute("aria-required"));
+    document.querySelectorAll(
+      "[data-testid=stPlotlyChart][aria-label] > .js-plotly-plot:not([aria-hidden])"
+    ).forEach((drawing) => drawing.setAttribute("aria-hidden", "true"));
     if (!waiting) return;
     if (Date.now() > waiting.until) waiting = null;
     else if (document.activeElement === document.body) {
       const control = waiting.keys.map((key) => document.querySelector(
-        `.st-key-${key} button, .st-key-${key} input`)).find(Boolean);
+        `.st-key-${key} button:not(:disabled), .st-key-${key} input`)).find(Boolean);
       if (control) { control.focus(); waiting = null; }
     }
   }, 100);

@@ -309,7 +309,13 @@ def read_in_place_of_the_pad(name: str, back_to_the_pad: str, key: str) -> None:
     uploader is in the sidebar, shut."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(f"**Reading {name}** in place of the pad", width="content")
-        st.button(back_to_the_pad, icon=":material/draw:", on_click=let_go, args=(key,))
+        st.button(
+            back_to_the_pad,
+            key=f"{key}_draw_instead",
+            icon=":material/draw:",
+            on_click=let_go,
+            args=(key,),
+        )
 
 
 def let_go(key: str) -> None:
