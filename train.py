@@ -149,8 +149,12 @@ MODEL_OPTIONS = {
 }
 
 
-def count(least: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no less than `least`."""
+# Keras takes seeds below 2**32, and train.py adds up to 999 to this one for its other draws.
+MAX_SEED = 2**32 - 1000
+
+
+def count(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number no less than `least` (and no more than `most`)."""
 
     def parse(text: str) -> int:
         try:
@@ -159,6 +163,8 @@ def count(least: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:,}, not {value:,}")
         return value
 
     return parse
@@ -201,9 +207,12 @@ def parse_args() -> argparse.Namespace:
         "--validation-size",
         type=count(1),
         default=validation_size,
-        help=f"the last N MNIST training images, never trained on (default: {validation_size})",
+        help="the last N MNIST training images, never trained on; at most a sixth of those "
+        f"--limit takes (default: {validation_size})",
     )
-    parser.add_argument("--seed", type=int, default=seed, help=f"(default: {seed})")
+    parser.add_argument(
+        "--seed", type=count(0, MAX_SEED), default=seed, help=f"0 or more (default: {seed})"
+    )
     parser.add_argument(
         "--out",
         default=out,
@@ -312,9 +321,8 @@ def parse_args() -> argparse.Namespace:
             )
         if Path(args.out).resolve().is_relative_to(SHIPPED_STORE):  # the chapter's too
             parser.error(
-                f"--limit: models trained on a slice read far worse, and {args.out} is in "
-                f"{SHIPPED}, where the app looks for its models: name a folder outside it "
-                "with --out"
+                "--limit: models trained on a slice read far worse, and they would replace "
+                f"the app's own in {args.out}: name a folder outside {SHIPPED} with --out"
             )
     if args.patience is None:
         args.patience = PATIENCE[args.recipe]

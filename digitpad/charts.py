@@ -14,7 +14,7 @@ from digitpad.preprocess import scaled
 
 DIGITS = [str(d) for d in range(10)]
 TOP_COLOUR = "#e4572e"
-OTHER_COLOUR = "#8da0cb"
+OTHER_COLOUR = "#7d92c4"  # 3.1:1 on white, as a graphic needs (#8da0cb, 2.6:1, was faint)
 
 SHORT_TITLE = 30  # characters that fit a bar chart's title on one line at 250 pixels
 
