@@ -728,6 +728,7 @@ def finetune_main(args: argparse.Namespace) -> None:
         sys.exit(f"error: the model folder {folder} cannot be written: fine-tuning saves the "
                  "new CNN there and makes it active")  # fmt: skip
     before = set(versions.list_versions("cnn", store))
+    started = time.perf_counter()
     try:
         version, active, result = finetune.finetune_active_cnn(
             store, database, (images, labels),
@@ -738,7 +739,7 @@ def finetune_main(args: argparse.Namespace) -> None:
             batch_size=args.batch_size or finetune.BATCH_SIZE,
             mnist_images=args.limit or finetune.MNIST_IMAGES,
         )  # fmt: skip
-    except ModelUnavailable as problem:
+    except (ModelUnavailable, ValueError) as problem:  # ValueError: nothing left to train on
         sys.exit(f"\nerror: {problem}")  # under the progress line, not on it
     except MnistUnavailable as problem:
         sys.exit("\n" + cannot_load_mnist(problem))
@@ -750,15 +751,16 @@ def finetune_main(args: argparse.Namespace) -> None:
         print(f"\nstopped: {said}; the app reads {reads}", file=sys.stderr)
         sys.exit(130)
     card = versions.version_card(version, store) or {}
-    base_version = card.get("finetuned_from", "the active CNN")  # as fine-tuning read it
-    print(f"\nfine-tuned {base_version} in {result.train_seconds:.0f} s")
+    base = versions.title(card.get("finetuned_from", "cnn"))  # as fine-tuning read it
+    took = time.perf_counter() - started
+    print(f"\nfine-tuned {base}: trained in {result.train_seconds:.0f} s, {took:.0f} s in all")
     for on, accuracy in finetune.comparison(result).items():
         print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
               f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
     saved = f"saved {store / versions.VERSIONS_DIR / version}.keras"
     if active:
-        print(f"{saved}, now the active CNN; {base_version} is kept (switch back on the Your "
-              "digits page)")  # fmt: skip
+        print(f"{saved}, now the active CNN; {base} is kept (switch back on the Your digits "
+              "page)")  # fmt: skip
     else:
         chosen = versions.title(versions.active_version("cnn", store))
         print(f"{saved}, not made active: {chosen} was made active while it trained and stays "

@@ -77,14 +77,18 @@ class ReportProgress(keras.callbacks.Callback):
         )
 
 
-def split_held_out(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices to train on and indices held out: about HOLD_OUT of the digits.
+def split_held_out(
+    images: np.ndarray, never_trained: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices to train on and indices held out: about HOLD_OUT of the digits, and every one
+    `never_trained` (uint8 images) holds.
 
     Each digit is held out or not by a hash of its pixels (as 8-bit grays, as an export keeps
     them), whatever other digits there are: a model fine-tuned on some digits is later judged on
     none of them, however many are added or deleted in between (a shuffle of positions moved
     trained-on digits into the held-out set). A few digits may hold none out: the new model is
-    then judged on MNIST alone. Were every one held out, none would be, to have some to train on.
+    then judged on MNIST alone. Were every one held out by its hash, none would be, to have some
+    to train on.
     """
     grays = as_uint8(np.asarray(images, np.float32))  # rounded as samples.input_key rounds them
     draws = np.array(
@@ -93,6 +97,9 @@ def split_held_out(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     held = draws / 2.0**64 < HOLD_OUT
     if held.all():
         held[:] = False
+    if never_trained is not None:
+        kept_out = {image.tobytes() for image in np.asarray(never_trained, np.uint8)}
+        held |= np.array([gray.tobytes() in kept_out for gray in grays], bool)
     return np.flatnonzero(~held), np.flatnonzero(held)
 
 
@@ -118,7 +125,14 @@ def finetune(
             f"fine-tuning needs at least {MIN_SAMPLES} of your digits, not {len(labels)}"
         )
     keras.utils.set_random_seed(seed)
-    train_at, held_at = split_held_out(images)
+    # MNIST's own test digits imported as yours, trained on, would flatter the new CNN's score
+    # on them: held out, they are judged as your other held-out digits are.
+    train_at, held_at = split_held_out(images, never_trained=mnist_test[0])
+    if not len(train_at):
+        raise ValueError(
+            "every one of your digits is one of MNIST's test digits, on which the new CNN is "
+            "judged: none is left to train on"
+        )
     rng = np.random.default_rng(seed)
     x_mnist, y_mnist = mnist_train
     # The last digits validate and calibrate: never trained on.
@@ -288,9 +302,12 @@ class DamagedCard(ValueError):
     """A fine-tuned version's card that does not say what fine-tuning changed."""
 
 
-def fine_tuning_change(card: dict | None, base_card: dict | None) -> FineTuningChange:
+def fine_tuning_change(
+    card: dict | None, base_card: dict | None, database: Path | None = None
+) -> FineTuningChange:
     """What fine-tuning changed, from a version's card and the card of the model it was tuned
-    from; raises DamagedCard for a card without it (edited by hand, cut short, or none)."""
+    from; raises DamagedCard for a card without it (edited by hand, cut short, or none).
+    `database`: the digits the page shows, whose they are unless the card names another."""
     if card is None:
         raise DamagedCard("is missing, or holds no JSON object")
     try:
@@ -319,8 +336,17 @@ def fine_tuning_change(card: dict | None, base_card: dict | None) -> FineTuningC
         "pixels: of a few, none may be), so nothing here says how it reads digits of yours it "
         "has not seen: save more and fine-tune again."
     )
+    # A class's CNN outlives its database: the next class's page, another file, called the
+    # digits it was tuned on theirs.
+    tuned_on = (card.get("data") or {}).get("samples")
+    elsewhere = (
+        isinstance(tuned_on, str)
+        and database is not None
+        and Path(tuned_on).expanduser().resolve() != Path(database).expanduser().resolve()
+    )
+    whose = f"digits in {tuned_on}, not the ones here" if elsewhere else "of your digits"
     caption = (
-        f"Fine-tuned from {versions.title(base)} on {trained_on} of your digits: read across a "
+        f"Fine-tuned from {versions.title(base)} on {trained_on:,} {whose}: read across a "
         f"row to see what fine-tuning changed. {held_out}{sure_from}"
     )
     return FineTuningChange(rows, caption, worse)

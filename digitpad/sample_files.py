@@ -380,7 +380,8 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             if header and header[2] != (28, 28):  # told before a giant is decoded
                 raise BadSampleFile(f"{name} is {header[2][0]}x{header[2][1]}, not 28x28")
             image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-            if header is None or image is None or image.shape != (28, 28):
+            # A JPEG named .png, its 28x28 input blurred by compression, is no DigitPad export.
+            if header is None or header[0] != "PNG" or image is None or image.shape != (28, 28):
                 raise BadSampleFile(f"{name} is not a readable PNG")
             canvas_name = f"{ZIP_CANVAS_DIR}/{base}"
             png = (

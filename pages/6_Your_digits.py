@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from digitpad import MODEL_NAMES, charts, jobs, sample_files, samples, versions
+from digitpad.calibration import is_sure
 from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
@@ -93,7 +94,7 @@ def import_upload() -> None:
         st.session_state["import_message"] = (kind, imported.said(upload.name))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner="Reading your digits with the fine-tuned CNN…")
 def scored_now(version: str, images: np.ndarray, labels: np.ndarray) -> finetune.ReadNow | None:
     """The active CNN (`version`, for the cache) on your digits; None without the model."""
     reader, _ = ui.load_reader(store)
@@ -113,13 +114,15 @@ def read_now(version: str, card: dict) -> None:
     if now is None:
         return
     text = (
-        f"Now {versions.title(version)}, which every page reads with, reads {now.right} of "
-        f"your {now.digits} digits right"
+        f"Now {versions.title(version)}, which every page reads with, reads {now.right:,} of "
+        f"your {now.digits:,} digits right"
     )
     # Versions fine-tuned before the held-out digits were chosen by their pixels held out others.
     if card.get("samples", {}).get("held_out_by") == "pixels":
         if now.held_out:
-            text += f", {now.held_out_right} of the {now.held_out} that fine-tuning never trains on"
+            text += (
+                f", {now.held_out_right:,} of the {now.held_out:,} that fine-tuning never trains on"
+            )
         else:  # "14 of 14" read like proof that fine-tuning helped, of the digits it trained on
             text += (
                 ", but none of them is held out of fine-tuning (of a few digits, none may be): "
@@ -144,6 +147,7 @@ def browse(total: int, counts: np.ndarray) -> None:
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])
     page = ui.page_number(shown_count, PER_PAGE, "browse_page")
+    thresholds, _ = reading_thresholds(MODEL_NAMES, store)  # for answers saved without theirs
     # Wide enough for "MLP 4 ✗ wrong" on one line, which a card 110 pixels wide broke in two.
     with st.grid(8, min_column_width=140):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
@@ -164,6 +168,11 @@ def browse(total: int, counts: np.ndarray) -> None:
                         # person and a screen reader could not tell right from wrong.
                         right = digit == sample.label
                         colour, mark = ("green", "✓") if right else ("red", "✗ wrong")
+                        # As the pad said it, and the accuracy above counts it: a plain ✓
+                        # for "CNN is not sure (maybe 2, 70%)".
+                        sure_from = sample.thresholds.get(name, thresholds.get(name))
+                        if right and not is_sure(float(sample.probs[name].max()), sure_from):
+                            mark += " not sure"
                         answers.append(f"{title} :{colour}[{digit} {mark}]")
                 # A network a line: side by side, "MLP 5 ✗ wrong CNN 5 ✗ wrong" wrapped mid-way.
                 st.markdown(f"you: **{sample.label}** · #{sample.id}  \n" + "  \n".join(answers))
@@ -182,7 +191,9 @@ def how_many_of(count: int, total: int) -> str:
     """ "3 of your 15 digits", "all 5 of your digits", "your digit"."""
     if total == 1:
         return "your digit"
-    return f"all {total} of your digits" if count == total else f"{count} of your {total} digits"
+    return (
+        f"all {total:,} of your digits" if count == total else f"{count:,} of your {total:,} digits"
+    )
 
 
 def how_well(total: int) -> None:
@@ -197,7 +208,7 @@ def how_well(total: int) -> None:
         for name, title in charts.MODEL_TITLES.items()
     }
     if not evaluations:
-        have = "Your digit has" if total == 1 else f"Your {total} digits have"
+        have = "Your digit has" if total == 1 else f"Your {total:,} digits have"
         st.info(
             f"{have} no answers of the networks saved with them (imported from a file without "
             "them, say) and no score here: a digit saved on the drawing page is scored as each "
@@ -225,7 +236,7 @@ def how_well(total: int) -> None:
         column.metric(
             f"{title}: right on your digits",
             f"{result.accuracy:.0%}",
-            delta=f"{right} of {scored}" + (f", {unsure} of them not sure" if unsure else ""),
+            delta=f"{right:,} of {scored:,}" + (f", {unsure:,} of them not sure" if unsure else ""),
             delta_color="off",
             delta_arrow="off",
             help="A digit counts as right when the network's top answer was your digit, also "
@@ -256,7 +267,7 @@ except samples.SamplesUnavailable as problem:
     st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
     total, unreadable = 0, problem
 else:
-    saved = f"{total} digit{'' if total == 1 else 's'} saved in `{database}`"
+    saved = f"{total:,} digit{'' if total == 1 else 's'} saved in `{database}`"
     # One file a server: in a classroom the digits, and the CNN fine-tuned on them, are
     # everyone's.
     st.caption(
@@ -405,7 +416,7 @@ else:
     base = (card or {}).get("finetuned_from")
     base_card = versions.version_card(base, store) if isinstance(base, str) else None
     try:
-        change = finetune.fine_tuning_change(card, base_card)
+        change = finetune.fine_tuning_change(card, base_card, database)
     except finetune.DamagedCard as problem:  # rolling back, below, still works
         st.warning(
             f"What fine-tuning changed cannot be shown: the card of {versions.title(active)} "
@@ -433,11 +444,17 @@ if unused:
     sizes = sum(versions.version_bytes(version, store) for version in unused)
     with st.expander(f"Versions not in use: {len(unused)}, {sizes / 2**20:.0f} MB"):
         for version in unused:
-            button(
+            # Asked twice: a version deleted is gone for good, with no undo.
+            with st.popover(
                 f"Delete {versions.title(version)}",
-                key=f"delete_version_{version}",
-                on_click=cnn_versions.delete_version,
-                args=(store, version),
                 icon=":material/delete:",
                 disabled=running or read_only is not None,
-            )
+            ):
+                st.markdown(cnn_versions.what_deleting_loses(store, version, active))
+                button(
+                    "Delete it",
+                    key=f"delete_version_{version}",
+                    on_click=cnn_versions.delete_version,
+                    args=(store, version),
+                    icon=":material/delete_forever:",
+                )

@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -267,6 +268,18 @@ def test_versions_are_named_by_when_they_were_fine_tuned():
         assert versions.title(odd) == odd
 
 
+def test_mnist_test_digits_imported_as_yours_are_never_trained_on(tiny_mnist, yours):
+    # Imported from MNIST's test set, trained on, they flattered the new CNN's MNIST figure.
+    images, labels = yours
+    as_mnist = (images * 255).round().astype(np.uint8)
+    trained, held = finetune.split_held_out(images, never_trained=as_mnist[:6])
+    assert set(range(6)) <= set(held) and not set(range(6)) & set(trained)
+    assert set(finetune.split_held_out(images)[1]) <= set(held), "the others as before"
+    train, _ = tiny_mnist_sets(tiny_mnist)
+    with pytest.raises(ValueError, match="none is left to train on"):
+        finetune.finetune(None, train, (as_mnist, labels), yours)
+
+
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
     train, test = tiny_mnist_sets(tiny_mnist)
     few = (yours[0][:5], yours[1][:5])
@@ -297,6 +310,10 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     assert f"{len(held)} digits of yours held out: old" in done.stdout, done.stdout
     version = versions.active_version("cnn", store_copy)
     assert version != "cnn" and f"{version}.keras, now the active CNN" in done.stdout
+    # Named as the pages name it, and the time it took said whole, not its training's alone.
+    assert "the shipped CNN (cnn.keras) is kept" in done.stdout
+    assert re.search(r"fine-tuned the shipped CNN \(cnn.keras\): trained in \d+ s, \d+ s in all",
+                     done.stdout), done.stdout  # fmt: skip
     card = json.loads((store_copy / "versions" / f"{version}.json").read_text())
     assert card["command"] == "python train.py " + " ".join(args)
     assert card["finetuned_from"] == "cnn" and card["samples"]["trained_on"] == len(trained)

@@ -464,6 +464,7 @@ PNG_30x28 = png_bytes(np.zeros((28, 30), np.uint8))
 PNG_28x28 = png_bytes(np.zeros((28, 28), np.uint8))
 PNG_3000x1 = png_bytes(np.zeros((1, 3000), np.uint8))
 HDR = cv2.imencode(".hdr", np.ones((9, 9, 3), np.float32))[1].tobytes()
+JPEG_28x28 = cv2.imencode(".jpg", np.eye(28, dtype=np.uint8) * 255)[1].tobytes()
 PNG_16_BIT = np.frombuffer(cv2.imencode(".png", np.zeros((9, 9), np.uint16))[1], np.uint8)
 ONE_DIGIT = {"labels": np.array([1]), "images": np.zeros((1, 28, 28), np.float32)}
 BAD_FILES = {
@@ -501,6 +502,8 @@ BAD_FILES = {
                        "the file holds no digits (3 blank pictures, with no ink)"),
     "30x28 png": (zip_of({"28x28/id1_digit4.png": PNG_30x28}), "30x28, not 28x28"),
     "broken png": (zip_of({"28x28/id1_digit4.png": b"\x89PNG junk"}), "not a readable PNG"),
+    # Imported without a word, its 28x28 input blurred by the JPEG it was.
+    "a jpeg named png": (zip_of({"28x28/id1_digit4.png": JPEG_28x28}), "not a readable PNG"),
     # Told from the header before anything is decoded: a 2 MB zip of 16,000-pixel squares took
     # 2 GB to import.
     "a 28x28 that is not": (zip_of({"28x28/id1_digit4.png": PNG_3000x1}), "3000x1, not 28x28"),

@@ -178,13 +178,24 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     assert page.selectbox(key="cnn_version").value == "cnn"
 
 
+def test_a_digit_read_right_but_not_surely_is_marked_so(database, store_copy, mnist_test):
+    images, labels = mnist_test
+    doubtful = np.full(10, 0.3 / 9)
+    doubtful[labels[0]] = 0.7  # "CNN is not sure (maybe 7, 70%; sure from 83%)"
+    probs = {"mlp": np.eye(10)[labels[0]], "cnn": doubtful}
+    samples.add_sample(database, png_bytes(images[0]), images[0], int(labels[0]), probs,
+                       thresholds={"mlp": 0.74, "cnn": 0.83})  # fmt: skip
+    (card,) = [text for text in run_page().markdown.values if text.startswith("you: ")]
+    assert card.endswith(f"MLP :green[{labels[0]} ✓]  \nCNN :green[{labels[0]} ✓ not sure]")
+
+
 def test_the_page_says_whether_any_of_your_digits_were_held_out(database, store_copy):
     # None were, of a few digits, and the page said held-out digits told how it reads new ones.
     fine_tuned_version(store_copy, {**PLAIN_CARD, "comparison": {"mnist_test": FIGURES}})
     page = run_page()
     page.selectbox(key="cnn_version").set_value(VERSION).run()
     assert [toast.value for toast in page.toast] == [
-        f"The CNN is {versions.title(VERSION)} now, on every page."
+        f"Every page reads with {versions.title(VERSION)} now."
     ]
     captions = " ".join(caption.value for caption in page.caption)
     assert "None of your digits was held out this time" in captions
@@ -194,6 +205,20 @@ def test_the_page_says_whether_any_of_your_digits_were_held_out(database, store_
     versions.activate("cnn", VERSION, store_copy)
     captions = " ".join(caption.value for caption in run_page().caption)
     assert "Held-out digits were not trained on" in captions
+
+
+def test_a_cnn_tuned_on_another_databases_digits_is_not_said_to_be_tuned_on_yours(
+    database, store_copy, tmp_path
+):
+    # Last year's class's CNN, read with by this year's, whose page has a file of its own.
+    elsewhere = tmp_path / "last-year.db"
+    fine_tuned_version(store_copy, {**PLAIN_CARD, "data": {"samples": str(elsewhere)}})
+    versions.activate("cnn", VERSION, store_copy)
+    captions = " ".join(caption.value for caption in run_page().caption)
+    assert f"on 10 digits in {elsewhere}, not the ones here" in captions
+    card = {**PLAIN_CARD, "data": {"samples": str(database)}}
+    (store_copy / "versions" / f"{VERSION}.json").write_text(json.dumps(card))
+    assert "on 10 of your digits" in " ".join(c.value for c in run_page().caption)
 
 
 def test_a_switch_or_rollback_from_a_page_drawn_before_a_fine_tune_began_waits_for_it(
@@ -250,6 +275,10 @@ def test_versions_not_in_use_can_be_deleted_and_the_one_read_cannot(database, st
     assert [b.key for b in page.button if b.key.startswith("delete_version_")] == [
         f"delete_version_{VERSION}"
     ], "not the shipped CNN, nor the one every page reads with"
+    # Asked first, with what goes: the file for good, and where Roll back would lead.
+    (asked,) = [text for text in page.markdown.values if "goes for good" in text]
+    assert f"{versions.title(VERSION)} goes for good" in asked
+    assert "Roll back would then go back to the shipped CNN" in asked
     page.button(key=f"delete_version_{VERSION}").click().run()
     assert not page.exception, page.exception
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
@@ -347,7 +376,8 @@ def test_a_database_that_cannot_be_written_is_said_up_front(database, store_copy
 
 def test_fine_tuning_from_the_page(database, store_copy, mnist_test, tiny_mnist, monkeypatch):
     monkeypatch.setenv(MNIST_ENV, str(tiny_mnist))
-    fill(database, mnist_test)
+    # Test digits the tiny MNIST does not hold: those it holds are never trained on.
+    fill(database, (mnist_test[0][-12:], mnist_test[1][-12:]))
     page = run_page()
     page.number_input(key="finetune_epochs").set_value(1)
     page.button(key="finetune").click().run()
@@ -564,7 +594,9 @@ def test_fine_tuning_without_mnist_says_where_it_should_be(database, store_copy,
         time.sleep(0.2)
     said += texts(page.run())
     assert not page.exception, page.exception
-    assert said.count("Fine-tuning needs MNIST: set $DIGITPAD_MNIST") == 1, said
+    assert (
+        said.count("Fine-tuning needs MNIST: start the app again with $DIGITPAD_MNIST set") == 1
+    ), said
     assert versions.active_version("cnn", store_copy) == "cnn", "nothing saved"
     assert not page.button(key="finetune").disabled, "it can be started again"
 

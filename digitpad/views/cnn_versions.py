@@ -37,7 +37,7 @@ def switch_version(store: Path) -> None:
         message = f"Cannot switch to {versions.title(version)}: {problem}."
         st.session_state["versions_problem"] = message
     else:
-        st.toast(f"The CNN is {versions.title(version)} now, on every page.")  # as a rollback says
+        st.toast(f"Every page reads with {versions.title(version)} now.")
         ui.models_changed()
 
 
@@ -51,8 +51,9 @@ def fine_tune(
             store, database, yours, "the Your digits page", mnist_path(), progress, epochs=epochs
         )
     except MnistUnavailable as problem:  # no local file and no download: say where it should be
-        raise ValueError(f"Fine-tuning needs MNIST: set ${MNIST_ENV} to an mnist.npz "
-                         f"({problem}).") from problem  # fmt: skip
+        # The server reads the variable as it starts: set in a shell beside it, it did nothing.
+        raise ValueError(f"Fine-tuning needs MNIST: start the app again with ${MNIST_ENV} set "
+                         f"to an mnist.npz ({problem}).") from problem  # fmt: skip
     return version, active
 
 
@@ -78,7 +79,9 @@ def follow_fine_tuning(store: Path) -> None:
     if job.cancelling:
         st.progress(job.fraction, "Stopping fine-tuning.")
         return
-    st.progress(job.fraction, f"{job.doing}. You can look around meanwhile.")
+    # Said until the job's end is seen: "Done. You can look around meanwhile." said neither.
+    meanwhile = " You can look around meanwhile." if job.fraction < 1 else ""
+    st.progress(job.fraction, f"{job.doing}.{meanwhile}")
     # Ten epochs started by mistake held switching and rolling back for minutes.
     st.button("Stop fine-tuning", key="finetune_stop", on_click=stop_fine_tuning, args=(job,))
 
@@ -132,6 +135,19 @@ def forget_lost_versions(store: Path, lost: dict[str, str]) -> None:
     else:
         st.toast("Reading with the shipped models again.")
         ui.models_changed()
+
+
+def what_deleting_loses(store: Path, version: str, active: str) -> str:
+    """What is lost with `version`, said before it is deleted: for good, and where the version
+    every page reads with (`active`) was tuned from it, what Roll back then goes back to."""
+    size = versions.version_bytes(version, store) / 2**20
+    said = f"{versions.title(version)} goes for good, its {size:.0f} MB with it: no undo."
+    if versions.rollback_target("cnn", store) == version and active != "cnn":
+        said += (
+            f" {versions.title(active).capitalize()}, which every page reads with, was "
+            "fine-tuned from it: Roll back would then go back to the shipped CNN."
+        )
+    return said
 
 
 def delete_version(store: Path, version: str) -> None:
