@@ -278,6 +278,7 @@ def test_versions_not_in_use_can_be_deleted_and_the_one_read_cannot(database, st
     # Asked first, with what goes: the file for good, and where Roll back would lead.
     (asked,) = [text for text in page.markdown.values if "goes for good" in text]
     assert f"{versions.title(VERSION)} goes for good" in asked
+    assert f"Every page reads with {versions.title(second)}, which was fine-tuned" in asked
     assert "Roll back would then go back to the shipped CNN" in asked
     page.button(key=f"delete_version_{VERSION}").click().run()
     assert not page.exception, page.exception

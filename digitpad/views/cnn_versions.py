@@ -141,11 +141,11 @@ def what_deleting_loses(store: Path, version: str, active: str) -> str:
     """What is lost with `version`, said before it is deleted: for good, and where the version
     every page reads with (`active`) was tuned from it, what Roll back then goes back to."""
     size = versions.version_bytes(version, store) / 2**20
-    said = f"{versions.title(version)} goes for good, its {size:.0f} MB with it: no undo."
+    said = f"Deleted, {versions.title(version)} goes for good, its {size:.0f} MB with it: no undo."
     if versions.rollback_target("cnn", store) == version and active != "cnn":
         said += (
-            f" {versions.title(active).capitalize()}, which every page reads with, was "
-            "fine-tuned from it: Roll back would then go back to the shipped CNN."
+            f" Every page reads with {versions.title(active)}, which was fine-tuned from it: "
+            "Roll back would then go back to the shipped CNN."
         )
     return said
 
