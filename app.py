@@ -134,7 +134,7 @@ def read_the_upload(
 
 def draw_a_digit() -> None:
     """The drawing page: the pad, what the networks see, their readings, the first layer."""
-    st.title("✏️ DigitPad")
+    st.title("✏️ DigitPad", anchor=False)
     st.caption(
         "Draw a digit. Two networks trained on MNIST read it as you draw: "
         "an MLP that sees pixels, and a CNN that sees strokes through learned filters."
@@ -495,7 +495,7 @@ def ask_and_save(
 def first_layer(feature_maps: np.ndarray | None, deskewed: bool) -> None:
     """The CNN's learned first-layer filters, and what they make of the drawing (`deskewed`
     first, where the CNN deskews)."""
-    st.subheader("Inside the CNN's first layer")
+    st.header("Inside the CNN's first layer", anchor=False)
     learned, maps = columns_that_wrap([FIRST_LAYER_WIDTH, FIRST_LAYER_WIDTH], "first_layer")
     # Shown even before the first stroke: the filters are the model's, not the drawing's.
     learned.plotly_chart(
@@ -550,12 +550,17 @@ st.html(
     "[data-testid=stSlider] div:has(> div > input[type=range]:focus-visible), "
     "[role=group]:has(> [role=combobox]:focus-visible), "
     "[data-testid=stNumberInputContainer]:has(input:focus-visible), "
-    # and the links beside headings, the expanders' titles, the page's menu, 'Skip to main
+    # and the links, the expanders' titles, the page's menu, 'Skip to main
     # content', which kept the faint glow (over Streamlit's `.st-emotion-cache-… a:focus`).
     "[data-testid=stApp] a[href]:focus-visible, [data-testid=stApp] summary:focus-visible, "
     "[data-testid=stHeader] button:focus-visible "
     "{ outline: 2px solid rgb(28, 113, 216); outline-offset: 2px; } "
     "[role=combobox]:focus-visible { outline: none; } "
+    # Each page's sections are its title's h2s, as a screen reader's list of headings needs
+    # (st.subheader's h3s skipped a level), at the size of Streamlit's h3, which the layouts
+    # for a 1280x720 projector were made with.
+    "[data-testid=stMain] h2 { font-size: 1.75rem; line-height: 1.2; padding: 0.75rem 0 1rem; "
+    "letter-spacing: -0.005em; } "
     # A sidebar closed by « (or by itself on a narrow page, or one zoomed to 200%) is moved
     # off the page, its links and controls still in the keyboard's way: nine Tabs to nowhere.
     # Hidden once it has slid away, out of the Tab order and out of a screen reader's reach.

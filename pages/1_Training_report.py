@@ -112,7 +112,7 @@ for name in charts.MODEL_TITLES.keys() - cards.keys():
 if not cards:
     st.stop()
 
-st.subheader("Side by side")
+st.header("Side by side", anchor=False)
 st.table({charts.MODEL_TITLES[name]: report.summary(card) for name, card in cards.items()})
 st.caption(
     "Read across a row to compare the two networks: their mistakes on MNIST's test set against "
@@ -122,7 +122,7 @@ st.caption(
 
 scores = report.drawing_scores(cards)
 if scores:
-    st.subheader("Reading drawings, not just MNIST")
+    st.header("Reading drawings, not just MNIST", anchor=False)
     st.table(scores)
     if any(column.endswith(report.CHAPTER_COLUMN) for column in scores):
         st.caption(
@@ -152,7 +152,7 @@ if scores:
                 )
 
 if any("calibration" in card for card in cards.values()):
-    st.subheader("Knowing when it does not know")
+    st.header("Knowing when it does not know", anchor=False)
     calibrated = calibration_figure(store)
     st.plotly_chart(
         calibrated, config=ui.CHART_CONFIG, key="calibration", alt=charts.in_words(calibrated)
@@ -179,7 +179,7 @@ if any("calibration" in card for card in cards.values()):
         )
     )
 
-st.subheader("Learning curves")
+st.header("Learning curves", anchor=False)
 for column, (metric, figure), caption in zip(
     layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "curves"),
     curves_figures(store).items(),
@@ -190,7 +190,7 @@ for column, (metric, figure), caption in zip(
     )
     column.caption(caption)
 
-st.subheader("Confusion matrices")
+st.header("Confusion matrices", anchor=False)
 scale = st.segmented_control(
     "Show", ["counts", "rates"], default="counts", required=True, key="confusion_scale"
 )
@@ -209,7 +209,7 @@ for column, (name, figure) in zip(
         f"{charts.MODEL_TITLES[name]}'s mistakes, darkest where it confuses two digits most."
     )
 
-st.subheader("Misclassified test digits")
+st.header("Misclassified test digits", anchor=False)
 reader, _ = ui.load_reader(store)
 mistakes = report.load_mistakes(store)
 if reader is None or set(reader.models) != set(charts.MODEL_TITLES) or not mistakes:

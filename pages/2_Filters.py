@@ -38,7 +38,7 @@ if explain.deskews(cnn):
     said = "…and deskewed, as the networks see it"
     st.sidebar.image(charts.pixelated(seen), caption=said, width=112, alt=f"The digit {said[1:]}")
 
-st.subheader("CNN: convolution layers")
+st.header("CNN: convolution layers", anchor=False)
 conv_layers = explain.conv_layer_names(cnn)
 layer = st.segmented_control(
     "Layer", conv_layers, default=conv_layers[0], required=True, key="conv_layer"
@@ -151,7 +151,7 @@ if pooled_by:
         "twice as coarse), and a stroke shifted by a pixel gives nearly the same maps."
     )
 
-st.subheader("MLP: the first hidden layer's units this digit excites most")
+st.header("MLP: the first hidden layer's units this digit excites most", anchor=False)
 units, strengths = explain.most_excited_units(mlp, image, MLP_UNITS)
 per_row = columns // 2
 rows = -(-MLP_UNITS // per_row)
@@ -160,7 +160,7 @@ st.plotly_chart(
         explain.hidden_unit_weights(mlp, units),
         [f"unit {u}: {a:.1f}" for u, a in zip(units, strengths)],
         columns=per_row,
-        # Short: the subheader says which layer, and a phone cut "…by this 0 from MNIST" off.
+        # Short: the heading says which layer, and a phone cut "…by this 0 from MNIST" off.
         title=f"{MLP_UNITS} units most excited by {named}",
         # Each square under its title, as high as the page is wide for it, and no higher.
         height=60 + rows * (width // per_row + 25) if small_screen else None,

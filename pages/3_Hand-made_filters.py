@@ -119,7 +119,7 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
             f"blue where it is negative. {WHAT_IT_FINDS[name]}"
         )
 
-st.subheader("Your own filter")
+st.header("Your own filter", anchor=False)
 # The weights at a width that shows them, "-1" and not "-": in a quarter of a tablet's page
 # they were cut.
 editor, figure = layout.columns_that_wrap([EDITOR_WIDTH, FIGURE_WIDTH], "yours")

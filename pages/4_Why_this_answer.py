@@ -144,7 +144,7 @@ with maps, st.container(horizontal=True):
             )
             st.caption(caption)
 
-moved_section.subheader("Move it: which network still reads it?")
+moved_section.header("Move it: which network still reads it?", anchor=False)
 moved_section.caption(
     "The drawing page puts every digit in the middle of its 28x28 square, as MNIST's were, so "
     "both networks read it where they learnt digits are. Move it off the middle and watch which "

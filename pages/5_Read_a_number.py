@@ -170,7 +170,7 @@ boxed_here.caption(
     "by line on the pad, and as one line in a photo: photograph one line at a time."
 )
 
-st.subheader("What each network sees")
+st.header("What each network sees", anchor=False)
 # A row that wraps rather than columns, which a phone would stack a digit a screen.
 with st.container(horizontal=True, gap="small"):
     for index, digit in enumerate(reading.digits):

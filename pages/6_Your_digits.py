@@ -132,7 +132,7 @@ def read_now(version: str, card: dict) -> None:
 
 
 def how_many(counts: np.ndarray) -> None:
-    st.subheader("How many of each")
+    st.header("How many of each", anchor=False)
     st.table({str(digit): [int(n)] for digit, n in enumerate(counts)}, hide_index=True)
     if counts.min() == 0:
         missing = ", ".join(str(d) for d in range(10) if counts[d] == 0)
@@ -141,7 +141,7 @@ def how_many(counts: np.ndarray) -> None:
 
 def browse(total: int, counts: np.ndarray) -> None:
     """Your digits, the latest first, a page at a time, each with a button that deletes it."""
-    st.subheader("Browse")
+    st.header("Browse", anchor=False)
     offer_undo()
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
@@ -197,7 +197,7 @@ def how_many_of(count: int, total: int) -> str:
 
 
 def how_well(total: int) -> None:
-    st.subheader("How well each network reads them")
+    st.header("How well each network reads them", anchor=False)
     evaluations = samples.evaluate_samples(database)
     # Digits imported from a file that lacks the networks' answers (MNIST's own, say) have
     # none to score: said, where the section was left empty.
@@ -306,7 +306,7 @@ elif unreadable is None:
             "you can import the digits you exported before."
         )
 
-st.subheader("Export and import")
+st.header("Export and import", anchor=False)
 npz, png_zip = st.columns(2)
 npz.download_button(
     "Download as .npz",
@@ -339,7 +339,7 @@ if "import_message" in st.session_state:
     kind, message = st.session_state.pop("import_message")
     {"error": st.error, "info": st.info, "success": st.success}[kind](message)
 
-st.subheader("Fine-tune the CNN on your digits")
+st.header("Fine-tune the CNN on your digits", anchor=False)
 st.caption(
     f"Trains a copy of the CNN for a few epochs on {finetune.MNIST_IMAGES:,} MNIST digits plus "
     f"about {1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and "
@@ -379,7 +379,7 @@ if running:
 elif job is not None and st.session_state.get("finetune_watched") is job:
     cnn_versions.fine_tuning_outcome(job, store)
 
-st.subheader("CNN versions")
+st.header("CNN versions", anchor=False)
 say_problem("versions_problem")
 # A version set to be read that does not load, or is gone: said where another is picked. Only
 # then are the models asked for: the shipped ones' problems are the drawing page's to say.

@@ -714,9 +714,11 @@ def test_by_keyboard_the_digit_picked_is_one_tab_from_save(app_url, browser):
     assert page.evaluate("() => document.activeElement.innerText") == "Save"
     assert "(required)" not in page.locator(".st-key-label_digit").inner_text()
     expect(picker).not_to_have_attribute("aria-required", "true")  # nor to a screen reader
-    # The link beside a heading, one of the first stops after Save: ringed, not a faint glow.
-    anchor = page.locator("[data-testid=stHeaderActionElements] a").first
-    assert focus_ring(page, anchor) == ["solid", "2px"]
+    # No link beside each heading, one more stop each for the keyboard, all named alike.
+    assert not page.locator("[data-testid=stHeaderActionElements] a").count()
+    # The page's first link: ringed, not a faint glow.
+    skip = page.get_by_role("link", name="Skip to main content")
+    assert focus_ring(page, skip) == ["solid", "2px"]
     page.context.close()
 
 
@@ -1127,4 +1129,22 @@ def test_a_screen_reader_hears_the_readings_and_the_steps_by_name(app_url, brows
     for model in ("MLP", "CNN"):
         expect(page.get_by_role("figure", name=re.compile(rf"^{model} reads 7 \("))).to_be_visible()
     expect(page.get_by_role("img", name="4. 28x28, centred by mass", exact=True)).to_be_visible()
+    page.context.close()
+
+
+def test_every_page_outlines_its_sections_under_its_title(app_url, browser):
+    # A screen reader lists a page's headings to find its way: st.subheader's h3s under the
+    # title's h1 skipped a level, and each heading came with a link, a Tab stop, all alike.
+    page = digit_read(browser, app_url)
+    for name in (None, "Training report", "Filters", "Hand-made filters", "Why this answer",
+                 "Read a number", "Your digits"):  # fmt: skip
+        if name:
+            open_from_sidebar(page, name)
+        levels = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stMain] :is(h1, h2, h3, h4)')]"
+            ".map((h) => Number(h.tagName[1]))"
+        )
+        assert levels[0] == 1 and levels.count(1) == 1, (name, levels)
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
+        assert not page.locator("[data-testid=stHeaderActionElements] a").count(), name
     page.context.close()

@@ -606,7 +606,7 @@ def test_the_latest_digit_comes_first_before_the_charts(database, store_copy, mn
     # A digit just saved was a scroll or two down, under the accuracy and confusion charts.
     fill(database, mnist_test, count=3)
     page = run_page()
-    headings = [h.value for h in page.subheader]
+    headings = [h.value for h in page.header]
     assert headings.index("Browse") < headings.index("How well each network reads them")
     latest = next(text for text in page.markdown.values if text.startswith("you: "))
     assert "#3" in latest, latest
@@ -741,7 +741,7 @@ def test_a_damaged_file_is_said_so_and_the_rest_of_the_page_works(
     monkeypatch.setattr(samples, "list_samples", damaged)
     page = run_page()
     assert "Cannot read all of your digits" in texts(page) and "a new file" in texts(page)
-    assert "CNN versions" in [h.value for h in page.subheader]
+    assert "CNN versions" in [h.value for h in page.header]
     assert page.button(key="finetune").disabled
 
 

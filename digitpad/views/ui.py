@@ -201,7 +201,7 @@ def on_tablet() -> bool:
 def page_header(title: str, intro: str) -> None:
     run_through_the_app()
     st.set_page_config(page_title=f"{title} · DigitPad", page_icon="✏️", layout="wide")
-    st.title(title)
+    st.title(title, anchor=False)
     st.caption(intro)
 
 
