@@ -338,7 +338,8 @@ def what_the_networks_see(result: Preprocessed, deskewed: np.ndarray | None) -> 
         st.caption(
             "Step 5 straightens a slanted digit by standing its ink's main line upright. "
             "That line is not always the digit's: a 4's bar tilts it, so an upright 4 "
-            "comes out leaning, every 4 the same way, which is all the networks need."
+            "comes out leaning, the 4s of one way of writing them alike, which is all the "
+            "networks need."
         )
 
 

@@ -148,7 +148,8 @@ if pooled_by:
     st.caption(
         f"Max-pooling keeps the strongest response in each 2x2 block of {layer}'s maps: half "
         f"the size ({pooled_size} pixels from {size}, drawn as large here, so each pixel is "
-        "twice as coarse), and a stroke shifted by a pixel gives nearly the same maps."
+        "twice as coarse). A stroke shifted by a pixel often stays in the same 2x2 block, so "
+        "the pooled maps change less than the maps themselves: some of a shift is forgiven."
     )
 
 st.header("MLP: the first hidden layer's units this digit excites most", anchor=False)
@@ -179,7 +180,8 @@ st.caption(
     "unit, blue: ink there lowers it), titled with its activation; the line is the edge of "
     "the digit's ink. A unit has a weight for "
     "every pixel, each for its own place: what it has learnt to find in one place, a stroke or "
-    "the outline of a digit, it does not find a pixel away, where a CNN's filter, slid over the "
-    "image, finds it anywhere. Only the first hidden layer weighs pixels, so only its units "
-    "are pictured."
+    "the outline of a digit, it finds less of as the digit moves, and a few pixels away hardly "
+    "at all (strokes two or three pixels wide forgive about one), where a CNN's filter, slid "
+    "over the image, finds it anywhere. Only the first hidden layer weighs pixels, so only its "
+    "units are pictured."
 )

@@ -25,9 +25,9 @@ MOVED_WIDTH = 2 * CONTROLS_WIDTH + CURVES_WIDTH + 2 * layout.GAP
 
 ui.page_header(
     "Why this answer",
-    "Which pixels of the digit each network's answer depends on. Saliency asks how much the "
-    "answer's score changes when one pixel changes; Grad-CAM asks which regions the CNN's last "
-    "convolution layer found evidence in.",
+    "Which pixels of the digit each network's answer is most sensitive to. Saliency asks how "
+    "much the answer's score changes when one pixel changes; Grad-CAM asks which regions the "
+    "CNN's last convolution layer found evidence in.",
 )
 reader = ui.models_or_stop("mlp", "cnn")
 # Imported once the models are in: TensorFlow takes 3 s, and the title comes first.

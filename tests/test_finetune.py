@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, read_only
-from digitpad import finetune, jobs, sample_files, samples, store, versions
+from digitpad import finetune, jobs, sample_files, samples, store, training_data, versions
 from digitpad.images import png_bytes
 from digitpad.preprocess import as_uint8
 
@@ -278,6 +278,28 @@ def test_mnist_test_digits_imported_as_yours_are_never_trained_on(tiny_mnist, yo
     train, _ = tiny_mnist_sets(tiny_mnist)
     with pytest.raises(ValueError, match="none is left to train on"):
         finetune.finetune(None, train, (as_mnist, labels), yours)
+
+
+def test_the_new_threshold_is_chosen_on_scribbles_the_base_cnn_never_trained_on(monkeypatch):
+    # With the seed alone, fine-tuning drew the first thousand of train.py's training scribbles,
+    # and its cards' share of scribbles flagged was measured on what the CNN learnt.
+    drawn = []
+
+    def rendered(strokes, seed, workers):
+        drawn.append(strokes)
+        return np.zeros((len(strokes), 28, 28), np.float32)
+
+    class Unsure:  # a network that reads every picture as all ten digits alike
+        def predict(self, x, batch_size, verbose):
+            return np.full((len(x), 10), 0.1, np.float32)
+
+    monkeypatch.setattr(training_data, "rendered_strokes", rendered)
+    monkeypatch.setattr(training_data, "drawn_digits", lambda images, *_, **__: images)
+    images = np.zeros((20, 28, 28), np.uint8)
+    finetune.calibrate(Unsure(), images, np.arange(20) % 10, seed=1)
+    trained = {s[0].tobytes() for s in training_data.random_scribbles(5000, 1)}  # train.py's
+    assert len(drawn[0]) == finetune.CALIBRATION_SCRIBBLES
+    assert not [s for s in drawn[0] if s[0].tobytes() in trained]
 
 
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
