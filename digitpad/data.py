@@ -55,6 +55,8 @@ def npz_contents(file: str | os.PathLike | io.BytesIO) -> dict[str, np.ndarray]:
         raise BadDataFile(f"it holds something other than plain arrays ({error})") from None
     except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise BadDataFile(f"it is damaged or no .npz archive ({error})") from None
+    except MemoryError:  # a 354-byte file whose header claimed 7 TB
+        raise BadDataFile("it claims arrays too large to load: it is damaged") from None
     not_arrays = sorted(key for key, value in arrays.items() if not isinstance(value, np.ndarray))
     if not_arrays:  # NumPy hands back the raw bytes of a member that is no .npy
         raise BadDataFile(f"its {', '.join(not_arrays)} are not arrays: it is damaged")

@@ -34,6 +34,9 @@ from digitpad.samples import (
 ZIP_INPUT_DIR, ZIP_CANVAS_DIR, ZIP_MANIFEST = "28x28", "canvas", "samples.json"
 ZIP_NAME = re.compile(r"id(\d+)_digit(\d)\.png")
 MAX_IMPORT_BYTES = 256 << 20  # unpacked; a digit takes a few kB: refuse zip bombs
+# A class's digits are a few thousand; a 771 kB file of 100,000 made the database 410 MB, which
+# any visitor could repeat till the server's disk was full.
+MAX_IMPORT_DIGITS = 10_000
 # The pad saves its canvas, an upload its thumbnail: a few hundred pixels a side.
 MAX_DRAWING_SIDE = 2048
 SHOWN_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}  # what the page's pictures are drawn from
@@ -251,6 +254,15 @@ def are_probabilities(values: np.ndarray) -> bool:
     return bool(np.all((values >= 0) & (values <= 1)))
 
 
+def too_many(count: int) -> None:
+    """BadSampleFile for a file of more digits than one import takes."""
+    if count > MAX_IMPORT_DIGITS:
+        raise BadSampleFile(
+            f"it holds {count:,} digits, more than the {MAX_IMPORT_DIGITS:,} an import takes: "
+            "import it in parts"
+        )
+
+
 def _rows_from_npz(data: bytes) -> list[tuple]:
     try:
         arrays = npz_contents(io.BytesIO(data))
@@ -261,6 +273,7 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
         raise BadSampleFile(f"the .npz lacks {', '.join(sorted(missing))}: not a DigitPad export")
     labels, images = arrays["labels"], arrays["images"]
     count = len(labels) if labels.ndim == 1 else -1
+    too_many(count)
     if images.shape != (count, 28, 28):
         raise BadSampleFile(
             f"the .npz has {labels.shape} labels and {images.shape} images: "
@@ -322,8 +335,10 @@ def _thresholds(extra: dict, base: str) -> dict[str, float]:
     """A zip manifest's thresholds for one picture's answers; none in one made before they were
     kept."""
     given = extra.get("thresholds", {})
+    # Compared before any float() of them: a 400-digit integer overflowed it.
     if not isinstance(given, dict) or not all(
-        isinstance(t, int | float) and not isinstance(t, bool) for t in given.values()
+        isinstance(t, int | float) and not isinstance(t, bool) and 0 <= t <= 1
+        for t in given.values()
     ):
         raise BadSampleFile(f"{ZIP_MANIFEST} has bad thresholds for {base}")
     return {name: float(t) for name, t in given.items()}
@@ -357,7 +372,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
         if ZIP_MANIFEST in names:
             try:
                 manifest = json.loads(read(ZIP_MANIFEST))
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays 200,000 deep
                 raise BadSampleFile(f"{ZIP_MANIFEST} in the zip is not JSON") from None
         if not isinstance(manifest, dict):
             raise BadSampleFile(f"{ZIP_MANIFEST} in the zip is not a DigitPad manifest")
@@ -367,6 +382,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
             if name.startswith(f"{ZIP_INPUT_DIR}/")
             and (match := ZIP_NAME.fullmatch(name.removeprefix(f"{ZIP_INPUT_DIR}/")))
         )
+        too_many(len(inputs))
         if not inputs:
             raise BadSampleFile(
                 f"the zip holds no {ZIP_INPUT_DIR}/id<N>_digit<D>.png pictures: "
@@ -396,7 +412,7 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                     p.shape != (NUM_CLASSES,) or not are_probabilities(p) for p in answers.values()
                 ):
                     raise ValueError
-            except (AttributeError, TypeError, ValueError):
+            except (AttributeError, TypeError, ValueError, OverflowError):
                 raise BadSampleFile(f"{ZIP_MANIFEST} has bad answers for {base}") from None
             created = extra.get("created")
             created = created if isinstance(created, str) else None

@@ -126,6 +126,15 @@ def test_a_float_picture_a_little_past_one_is_not_taken_for_0_to_255():
     assert np.abs(to_mnist(gray * 255.0).image - expected).max() < 1e-3  # 0..255 floats still
 
 
+def test_every_16_bit_level_comes_to_its_nearest_8_bit_one():
+    # Scaled by OpenCV in one step (float64 copies of a large 16-bit RGBA upload took 10 GB).
+    levels = np.arange(2**16, dtype=np.uint16)
+    nearest = np.round(levels / 65535 * 255).astype(np.uint8)
+    np.testing.assert_array_equal(as_uint8(levels.reshape(256, 256)).ravel(), nearest)
+    rgba = np.stack([levels.reshape(256, 256)] * 4, axis=-1)
+    np.testing.assert_array_equal(as_uint8(rgba)[..., 3].ravel(), nearest)
+
+
 def test_negative_pixels_of_a_signed_type_are_black_not_wrapped_round():
     assert as_uint8(np.array([[-128, -1, 0, 127]], np.int8)).tolist() == [[0, 0, 0, 255]]
 

@@ -454,6 +454,15 @@ def zip_of(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def npy_header(shape: tuple) -> bytes:
+    """A .npy file of uint8s that says it holds `shape`, and holds nothing."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "|u1", "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
 def npz_of(**arrays) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -549,6 +558,33 @@ BAD_FILES = {
     "thresholds of another length": (
         npz_of(**ONE_DIGIT, thresholds_cnn=np.array([0.8, 0.9])),
         "thresholds_cnn must be a number a digit, 1 in all",
+    ),
+    # Each of these four was a traceback on the page, with the server's paths in it.
+    "a header claiming 7 TB": (zip_of({"labels.npy": npy_header((10**12,)),
+                                       "images.npy": npy_header((1, 28, 28))}),
+                               "claims arrays too large to load"),
+    "a manifest 200,000 deep": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28, "samples.json": "[" * 200_000 + "]" * 200_000}),
+        "samples.json in the zip is not JSON",
+    ),
+    "a threshold of 400 digits": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "samples.json": json.dumps({"id1_digit4.png": {"thresholds": {"cnn": 10**400}}})}),
+        "bad thresholds for id1_digit4.png",
+    ),
+    "answers of 400 digits": (
+        zip_of({"28x28/id1_digit4.png": PNG_28x28,
+                "samples.json": json.dumps({"id1_digit4.png": {"probs": {"cnn": [10**400]}}})}),
+        "bad answers",
+    ),
+    # 100,000 digits in 771 kB made the shared database 410 MB, again and again.
+    "more digits than an import takes": (
+        npz_of(labels=np.arange(10_001) % 10, images=np.zeros((10_001, 28, 28), np.uint8)),
+        "it holds 10,001 digits, more than the 10,000 an import takes",
+    ),
+    "a zip of more digits than an import takes": (
+        zip_of({f"28x28/id{i}_digit4.png": PNG_28x28 for i in range(10_001)}),
+        "it holds 10,001 digits",
     ),
 }  # fmt: skip
 
