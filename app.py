@@ -28,6 +28,7 @@ from digitpad.verdict import (
     several_digits,
     too_wide_for_a_digit,
 )
+from digitpad.views.file_names import plain_name
 from digitpad.views.focus import keep_keyboard_focus
 from digitpad.views.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.views.pad import (
@@ -37,6 +38,7 @@ from digitpad.views.pad import (
     hand_over,
     kept_drawing,
     let_go,
+    name_shown,
     put_back,
     read_in_place_of_the_pad,
     take_back,
@@ -125,9 +127,10 @@ def read_the_upload(
     try:
         thumbnail, uploaded_result = read_upload(upload.getvalue())
     except UnreadableImage as error:
-        return None, None, (st.error, f"Cannot read {upload.name}: {error}. Reading the pad.")
+        said = f"Cannot read {name_shown(upload)}: {error}. Reading the pad."
+        return None, None, (st.error, said)
     if uploaded_result is None:
-        blank = f"{upload.name} looks blank: there is no digit in it. Reading the pad."
+        blank = f"{name_shown(upload)} looks blank: there is no digit in it. Reading the pad."
         return None, None, (st.warning, blank)
     return uploaded_result, thumbnail, None
 
@@ -180,8 +183,12 @@ def draw_a_digit() -> None:
             # The picture where the pad was: above the pad, it pushed the pad below a 1280x800
             # screen's foot, and the pad jumped up under the pen when a stroke let the picture
             # go. The pad keeps its drawing meanwhile, for the button to bring back.
-            read_in_place_of_the_pad(upload.name, "Draw on the pad instead", UPLOAD_KEY)
-            st.image(uploaded_png, caption=upload.name, alt=f"your picture, {upload.name}")
+            read_in_place_of_the_pad(name_shown(upload), "Draw on the pad instead", UPLOAD_KEY)
+            st.image(
+                uploaded_png,
+                caption=name_shown(upload),
+                alt=f"your picture, {plain_name(upload.name)}",
+            )
             drawn_png = kept_drawing("canvas")
         else:
             # The canvas's toolbar floats above it: the heading leaves it room.

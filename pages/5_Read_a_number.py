@@ -12,6 +12,7 @@ from digitpad.number import NO_DIGITS, NumberReading
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 from digitpad.views import layout, pad, ui
+from digitpad.views.file_names import plain_name
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 READ_WIDTH = 300  # pixels, at least: the numbers read, beside the pad where the row has room
@@ -61,16 +62,23 @@ with st.sidebar:
 # An upload is read in place of the pad, and shown boxed in its place; one that cannot be read,
 # or holds no digits, is named, and the pad read instead.
 source, reading, unsure, boxed, said_of_upload = "the pad", None, [], None, None
+source_shown = source  # in Markdown
 if upload is not None:
     try:
         reading, unsure, boxed = read_picture(upload.getvalue(), store_dir())
     except UnreadableImage as error:
-        said_of_upload = st.error, f"Cannot read {upload.name}: {error}. Reading the pad."
+        said_of_upload = (
+            st.error,
+            f"Cannot read {pad.name_shown(upload)}: {error}. Reading the pad.",
+        )
     else:
         if reading.digits:
-            source = upload.name
+            source, source_shown = plain_name(upload.name), pad.name_shown(upload)
         else:
-            said_of_upload = st.warning, f"In {upload.name}: {NO_DIGITS}. Reading the pad."
+            said_of_upload = (
+                st.warning,
+                f"In {pad.name_shown(upload)}: {NO_DIGITS}. Reading the pad.",
+            )
             reading = None
 picture_read = reading is not None
 
@@ -81,7 +89,7 @@ with writing:
         # The picture where the pad was, and the number read: above the pad, the picture pushed
         # it below a 1280x800 screen's foot, and the pad jumped up under the pen when a stroke
         # let the picture go. The pad keeps its drawing meanwhile, for the button to bring back.
-        pad.read_in_place_of_the_pad(source, "Write on the pad instead", ui.NUMBER_UPLOAD_KEY)
+        pad.read_in_place_of_the_pad(source_shown, "Write on the pad instead", ui.NUMBER_UPLOAD_KEY)
         read_here, boxed_here = st.container(), st.container()
     else:
         st.markdown("**Write a number here**")
@@ -160,14 +168,15 @@ boxed_here.image(
     alt=f"{source} with a box round each digit found: {said_of_reading}",
 )
 boxed_here.caption(
-    f"Each box is one digit found in {source}: the {titles[decider]}'s reading above it, how sure "
-    "it is below (a gray box and a question mark where it is not sure). Where digits touch they "
-    "are cut apart, where one is written into the next each is read from its own side (the "
-    "boxes overlap), and strokes of one digit are joined, whichever way the networks read best: "
-    "the two that read digits, and a small one trained to tell one whole digit from half of one "
-    "or two side by side. A point, comma or dash between two digits, or a minus or a plus "
-    "before them, unboxed, is written into the number. A number on several lines is read line "
-    "by line on the pad, and as one line in a photo: photograph one line at a time."
+    f"Each box is one digit found in {source_shown}: the {titles[decider]}'s reading above"
+    " it, how sure it is below (a gray box and a question mark where it is not sure). Where "
+    "digits touch they are cut apart, where one is written into the next each is read from its "
+    "own side (the boxes overlap), and strokes of one digit are joined, whichever way the "
+    "networks read best: the two that read digits, and a small one trained to tell one whole "
+    "digit from half of one or two side by side. A point, comma or dash between two digits, or "
+    "a minus or a plus before them, unboxed, is written into the number. A number on several "
+    "lines is read line by line on the pad, and as one line in a photo: photograph one line at "
+    "a time."
 )
 
 st.header("What each network sees", anchor=False)

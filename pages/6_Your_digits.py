@@ -11,6 +11,7 @@ from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
 from digitpad.views.buttons import button
+from digitpad.views.file_names import shown_name
 
 PER_PAGE = 24
 
@@ -87,11 +88,12 @@ def import_upload() -> None:
     try:
         imported = sample_files.import_file(database, upload.getvalue())
     except (sample_files.BadSampleFile, samples.SamplesUnavailable) as problem:
-        st.session_state["import_message"] = ("error", f"Cannot import {upload.name}: {problem}.")
+        said = f"Cannot import {shown_name(upload.name)}: {problem}."
+        st.session_state["import_message"] = ("error", said)
     else:
         # Nothing added is no success to cheer: a file imported twice, say.
         kind = "success" if imported.added else "info"
-        st.session_state["import_message"] = (kind, imported.said(upload.name))
+        st.session_state["import_message"] = (kind, imported.said(shown_name(upload.name)))
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading your digits with the fine-tuned CNN…")

@@ -1148,3 +1148,22 @@ def test_every_page_outlines_its_sections_under_its_title(app_url, browser):
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
         assert not page.locator("[data-testid=stHeaderActionElements] a").count(), name
     page.context.close()
+
+
+def test_an_uploaded_pictures_name_is_shown_as_it_reads(app_url, browser):
+    # "**x** [grade](http://…) ![](http://…)" was bold, a live link and a picture fetched from
+    # elsewhere, in the heading over the picture, its caption, the sidebar and its button.
+    name = "**x** [grade](http://evil.example/g) ![](http://127.0.0.1:9/x.png).png"
+    page = open_pad(browser, app_url)
+    fetched = []
+    page.on("request", lambda request: "127.0.0.1:9" in request.url and fetched.append(request))
+    seven = png_bytes(255 - draw_polyline([(60, 50), (220, 50), (120, 240)])[..., 0])
+    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(
+        {"name": name, "mimeType": "image/png", "buffer": seven}
+    )
+    page.get_by_text(f"Reading {name} in place of the pad").wait_for()
+    wait_for_digit(page, 7)
+    assert not page.locator("a[href*='evil.example']").count()
+    assert not page.locator("[data-testid=stMain] img[src*='127.0.0.1:9']").count()
+    assert not fetched
+    page.context.close()

@@ -13,6 +13,7 @@ from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad.images import PICTURE_UPLOAD_MB
 from digitpad.views.buttons import button
+from digitpad.views.file_names import shown_name
 from digitpad.views.ui import on_phone
 
 if TYPE_CHECKING:
@@ -248,6 +249,12 @@ class HandedOver:
         return self.data
 
 
+def name_shown(picture: UploadedFile | HandedOver) -> str:
+    """A picture read, named in Markdown: one handed over by the name the app gave it ("your
+    drawing"), an uploaded file by its own, as code (`file_names.shown_name`)."""
+    return picture.name if isinstance(picture, HandedOver) else shown_name(picture.name)
+
+
 def hand_over(key: str, picture: HandedOver) -> None:
     """Has upload_that_stays of that key, on another page, read the picture when that page
     shows, as one uploaded there before: until another is uploaded or it is let go."""
@@ -280,7 +287,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     if upload is not None:
         # The file itself, which holds its bytes: kept on every rerun without a copy.
         st.session_state[kept], st.session_state[from_before] = upload, False
-        say_where_it_is_read(upload.name)
+        say_where_it_is_read(name_shown(upload))
         return upload
     if returning and st.session_state.get(kept):
         st.session_state[from_before] = True
@@ -288,17 +295,19 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
         st.session_state.pop(kept, None)  # removed from the uploader, or never there
         return None
     picture = st.session_state[kept]
+    name = name_shown(picture)
     if isinstance(picture, HandedOver):
-        st.caption(f"Reading {picture.name}, {picture.came_from}.")
+        st.caption(f"Reading {name}, {picture.came_from}.")
     else:
-        st.caption(f"Still reading {picture.name}, uploaded before you left this page.")
-    st.button(f"Stop reading {picture.name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
-    say_where_it_is_read(picture.name)
+        st.caption(f"Still reading {name}, uploaded before you left this page.")
+    st.button(f"Stop reading {name}", key=f"{key}_let_go", on_click=let_go, args=(key,))
+    say_where_it_is_read(name)
     return picture
 
 
 def say_where_it_is_read(name: str) -> None:
-    """Under an upload in the sidebar, on a phone: where the picture `name` is read."""
+    """Under an upload in the sidebar, on a phone: where the picture `name` (`name_shown`) is
+    read."""
     if on_phone():  # the sidebar stays open over what was read
         st.caption(f"{name} is read on the page, under this sidebar: « closes it.")
 
