@@ -72,12 +72,18 @@ def _answer(probs: np.ndarray, threshold: float | None) -> dict:
     }
 
 
+def printable(path: Path) -> str:
+    """A path as a terminal shows it as it reads: a name may hold an escape sequence (one that
+    clears the screen, or sets the window's title), written out here as Python writes it."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
 def _print_error(path: Path, problem: str, as_json: bool) -> None:
     """In the JSON lines, with the readings; as text, on stderr, apart from them."""
     if as_json:
         print(json.dumps({"path": str(path), "error": problem}))
     else:
-        print(f"{path}: error: {problem}", file=sys.stderr)
+        print(f"{printable(path)}: error: {problem}", file=sys.stderr)
 
 
 def _preprocessed(
@@ -142,7 +148,7 @@ def predict(args: argparse.Namespace) -> int:
                 f"[{' '.join(f'{v:.3f}' for v in p)}]"
                 for name, p in per_model.items()
             ]
-            print(f"{path}: " + "  ".join(parts) + (f"  ({TOO_WIDE})" if note else ""))
+            print(f"{printable(path)}: " + "  ".join(parts) + (f"  ({TOO_WIDE})" if note else ""))
     return 1 if failures else 0
 
 
@@ -180,7 +186,7 @@ def read_numbers(args: argparse.Namespace) -> int:
         else:
             others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
             doubts = f"; the {title} is not sure of digit {', '.join(str(i + 1) for i in unsure)}"
-            print(f"{path}: {reading.number}  ({others}{doubts if unsure else ''})")
+            print(f"{printable(path)}: {reading.number}  ({others}{doubts if unsure else ''})")
     return 1 if failed else 0
 
 

@@ -124,6 +124,20 @@ def test_a_file_name_the_terminal_cannot_show_is_printed_escaped(image_folder, t
     assert lines[2].startswith(f"{tmp_path}/then.png: ") and "2" in lines[2]
 
 
+@pytest.mark.parametrize("command", ["predict", "read"])
+def test_a_file_name_holding_a_terminals_escape_sequence_is_printed_escaped(
+    image_folder, tmp_path, command
+):
+    # Printed as it was, "\x1b[2J" cleared the screen and "\x1b]0;…\x07" set the window title.
+    (tmp_path / "a\x1b[2J\x1b]0;pwned\x07b.png").write_bytes(
+        (image_folder / "digit0_7.png").read_bytes()
+    )
+    done = run_cli(command, str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert done.stdout.startswith(f"{tmp_path}/a\\x1b[2J\\x1b]0;pwned\\x07b.png: ")
+
+
 def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
     # A grid of lines is no digit: below both cards' calibrated thresholds, as on the page.
     grid = np.zeros((200, 200), np.uint8)
