@@ -2,6 +2,7 @@
 
 import json
 
+import cv2
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
@@ -88,6 +89,17 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
     assert any("an upright 4 comes out leaning" in c for c in app.caption.values)
     assert any(f"read **{labels[0]}**" in s.value for s in app.success)
     assert app.session_state["digit"].shape == (28, 28)
+
+
+def test_a_pad_picture_far_larger_than_the_pad_is_not_decoded():
+    # Sent by a page altered in the browser: a 13,000-pixel square took 2.7 GB to decode.
+    seven = draw_polyline([(60, 50), (220, 50), (120, 240)])
+    giant = cv2.resize(seven, (1000, 1000), interpolation=cv2.INTER_NEAREST)
+    app = run_app(giant)
+    assert not app.exception
+    assert not any("reads" in t for t in chart_titles(app)), "nothing read"
+    assert app.session_state["digit"] is None
+    assert any("reads" in t for t in chart_titles(run_app(seven))), "the pad's own size is"
 
 
 def test_clearing_the_canvas_clears_the_results():

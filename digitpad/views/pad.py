@@ -4,6 +4,7 @@ person looks at another page, where Streamlit forgets a widget and what it held.
 from __future__ import annotations
 
 import base64
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -161,6 +162,8 @@ def drawing_pad(
         on_change=on_draw,
     )
     png = canvas.image_bytes
+    if png is not None and not pad_sized(png, width, height):
+        png, canvas = None, CanvasResult(None, None, return_image_data=True)
     if png is None and not start and cleared in st.session_state:
         # A teacher who pressed Clear by mistake lost the drawing: the pad's own undo starts
         # afresh with the pad cleared. Until the next stroke, the button brings it back.
@@ -192,6 +195,18 @@ def drawing_pad(
     return canvas
 
 
+def pad_sized(png: bytes, width: int, height: int) -> bool:
+    """Whether `png`, which the pad sent, is a PNG the pad's size (it sends its CSS pixels, on
+    any screen; twice that at most is let through), by its header: a page altered in the
+    browser sent a 13,000-pixel square, 700 kB, which took 2.7 GB of the server's memory to
+    decode at each stroke."""
+    header = png[:24]
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return False
+    sent_width, sent_height = struct.unpack(">II", header[16:24])
+    return sent_width <= 2 * width and sent_height <= 2 * height
+
+
 def _sent(mount: str, size: tuple[int, int]) -> dict | None:
     """The drawing the pad mounted as `mount` sent with this run, as drawing_pad keeps one;
     None when it holds none. Not the one the last run kept: a stroke may come with this run."""
@@ -199,6 +214,8 @@ def _sent(mount: str, size: tuple[int, int]) -> dict | None:
     if not (drawing.get("raw") or {}).get("objects") or not drawing.get("data"):
         return None
     png = CanvasResult(drawing["raw"], drawing["data"], return_image_data=True).image_bytes
+    if not pad_sized(png, *size):
+        return None
     return {"json": drawing["raw"], "png": png, "size": size}
 
 
