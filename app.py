@@ -26,6 +26,7 @@ from digitpad.verdict import (
     drawing_verdict,
     may_be_a_number,
     several_digits,
+    small_for_the_pen,
     too_wide_for_a_digit,
 )
 from digitpad.views.file_names import plain_name
@@ -442,7 +443,9 @@ def ask_and_save(
     """Is it right? On a click, saves the picture read (the pad's PNG, or an upload's
     thumbnail) with its label, and clears the pad it was drawn on for the next digit."""
     # The database is touched only on a click: drawing stays as fast as without this.
-    guess = agreed_digit(readings)
+    # A blot is offered no reading to save as it is, however sure of it the networks are.
+    blot = from_the_pad and small_for_the_pen(result.ink, result.box)
+    guess = None if blot else agreed_digit(readings)
     drawing_id = hashlib.blake2b(result.image.tobytes(), digest_size=16).hexdigest()
     said = said_of_saving(drawing_id)
     if said:  # an upload stays read once saved: saved once

@@ -149,13 +149,18 @@ def agreed_digit(readings: dict[str, Reading]) -> int | None:
 def drawing_verdict(
     result: Preprocessed, readings: dict[str, Reading], titles: dict[str, str], drawn: bool
 ) -> tuple[str, str] | None:
-    """The networks' verdict on one digit (`verdict`); where one is not sure of a digit drawn on
-    the pad (`drawn`) that is small for the pen it was drawn with, advice to draw it bigger
-    rather than more plainly."""
+    """The networks' verdict on one digit (`verdict`); of a digit drawn on the pad (`drawn`)
+    that is small for the pen it was drawn with, advice to draw it bigger rather than more
+    plainly, and no good word for it: a blot read "8" at 99% was "Both networks read 8"."""
     said = verdict(readings, titles)
-    if said and said[0] == "info" and drawn and small_for_the_pen(result.ink, result.box):
+    if not (drawn and small_for_the_pen(result.ink, result.box)):
+        return said
+    if said and said[0] == "info":  # not sure: this advice in place of "more plainly"
         return verdict(readings, titles, SMALL_FOR_THE_PEN)
-    return said
+    # Sure of it (one network alone has no verdict: its bars say it), and doubted here.
+    name, reading = next(iter(readings.items()))
+    read = said[1] if said else f"{reading.said_by(titles[name])}."
+    return "info", f"{read} {SMALL_FOR_THE_PEN}"
 
 
 def small_for_the_pen(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:

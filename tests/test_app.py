@@ -516,6 +516,28 @@ def test_only_a_drawing_small_for_its_pen_is_told_so():
     assert advice not in text
 
 
+def test_a_blot_the_networks_are_sure_of_is_doubted_and_offered_no_save_as_read():
+    # Drawn small with the broadest pen, a blot was "Both networks read 8" at 99%, and offered
+    # to be saved as an 8.
+    blot = to_mnist(draw_polyline([(30, 40), (45, 25), (45, 60)], width=40))
+    assert small_for_the_pen(blot.ink, blot.box)
+    eight = np.eye(10)[8] * 0.99 + 0.001
+    sure = {name: Reading(8, eight, 0.8) for name in ("mlp", "cnn")}
+    kind, text = drawing_verdict(blot, sure, MODEL_TITLES, drawn=True)
+    assert (kind, text) == (
+        "info", "Both networks read **8**. It is small for the pen: draw it bigger, or pick a "
+        "thinner pen.",
+    )  # fmt: skip
+    assert drawing_verdict(blot, sure, MODEL_TITLES, drawn=False)[0] == "success", "an upload"
+    # A short stroke with the broadest pen, which both networks read as a 0, sure of it.
+    app = run_app(draw_polyline([(60, 73), (71, 56)], width=40))
+    assert not app.exception
+    (said,) = app.info
+    assert said.value.startswith("Both networks read **0**.") and "small for the pen" in said.value
+    assert not [b for b in app.button if b.key == "confirm_sample"], "no 'Yes, it is a 0'"
+    assert app.selectbox(key="label_digit").value is None, "the digit to be picked"
+
+
 def test_a_digit_the_pads_height_is_not_small_for_any_pen():
     # The pen was measured at the ink's widest point, which crossing strokes widen: a 1 with a
     # flag and a base, a closed 4, an X, each drawn the pad's height with the broadest pen, was

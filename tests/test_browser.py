@@ -1167,3 +1167,21 @@ def test_an_uploaded_pictures_name_is_shown_as_it_reads(app_url, browser):
     assert not page.locator("[data-testid=stMain] img[src*='127.0.0.1:9']").count()
     assert not fetched
     page.context.close()
+
+
+def test_clear_clicked_twice_leaves_the_pad_clear(app_url, browser):
+    # The second click, as the first seemed not to take, landed on "Undo clear", which comes
+    # in Clear's place, and brought the drawing back.
+    page = digit_read(browser, app_url)
+    clear = page.get_by_role("button", name="Clear the pad")
+    box = clear.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    undo = page.get_by_role("button", name="Undo clear")
+    undo.wait_for()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(1000)
+    wait_until_idle(page)
+    assert undo.is_visible() and not bar_titles(page), "still clear"
+    undo.click()  # meant, a moment later: the drawing is back
+    wait_for_digit(page, 7)
+    page.context.close()

@@ -101,6 +101,16 @@ if (!window.digitpadPadScript) {
     if (drawing) strokeEnded = Date.now();
     drawing = false;
   }, true);
+  // "Undo clear" takes the place of "Clear the pad": a second click on Clear, as the first
+  // seemed not to take, landed on it and brought the drawing back. Not in the first moment.
+  let clearedAt = 0;
+  document.addEventListener("click", (event) => {
+    if (event.target.closest?.("[class*='_clear'] button")) clearedAt = Date.now();
+    if (event.target.closest?.("[class*='_unclear'] button") && Date.now() - clearedAt < 800) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
   document.addEventListener("click", (event) => {
     const link = event.target.closest?.("a[data-testid=stSidebarNavLink]");
     const wait = strokeEnded + 300 - Date.now();
