@@ -197,9 +197,20 @@ def _trouble(path: str | os.PathLike, error: sqlite3.Error) -> str:
         )
     if "disk is full" in str(error):
         return f"{path} cannot grow: its disk is full ({error}); nothing was half-written"
+    # Where the disk is full, WAL mode cannot even make the index file it reads with.
+    if "disk I/O error" in str(error) and _no_room(path):
+        return f"{path} cannot be read or written: its disk is full; nothing was half-written"
     if "readonly" in str(error):
         return f"{path} cannot be written (the file or its folder is read-only): it can be read"
     return f"{path}: {error}"
+
+
+def _no_room(path: str | os.PathLike) -> bool:
+    """Whether the disk that holds `path` has no room left (a few kB, what SQLite needs)."""
+    try:
+        return shutil.disk_usage(Path(path).parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 @contextmanager

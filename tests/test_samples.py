@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -138,6 +139,16 @@ def test_a_full_disk_is_said_and_the_digits_saved_before_stay(tmp_path):
             with samples.transaction(db):
                 db.execute(samples.INSERT, row)
     assert [s.label for s in assert_whole(db_path)] == [1]
+
+
+def test_a_disk_so_full_that_the_digits_cannot_be_read_says_so(tmp_path, monkeypatch):
+    # WAL mode makes an index file to read with: on a full disk, "disk I/O error", unexplained.
+    error = sqlite3.OperationalError("disk I/O error")
+    full = shutil._ntuple_diskusage(total=300 * 1024, used=300 * 1024, free=0)
+    monkeypatch.setattr(samples.shutil, "disk_usage", lambda path: full)
+    assert "its disk is full" in samples._trouble(tmp_path / "samples.db", error)
+    monkeypatch.setattr(samples.shutil, "disk_usage", lambda path: full._replace(free=1 << 30))
+    assert "its disk is full" not in samples._trouble(tmp_path / "samples.db", error)
 
 
 @pytest.mark.parametrize(
