@@ -1185,3 +1185,21 @@ def test_clear_clicked_twice_leaves_the_pad_clear(app_url, browser):
     undo.click()  # meant, a moment later: the drawing is back
     wait_for_digit(page, 7)
     page.context.close()
+
+
+def test_a_cleared_pad_goes_from_sight_at_once_and_the_next_stroke_is_kept(app_url, browser):
+    # The pad is mounted anew by the next run, 0.2 s after Clear: a stroke begun on the old one
+    # meanwhile, its drawing still showing, was lost with it, or its first half (a 7 read "4").
+    page = digit_read(browser, app_url)
+    page.get_by_role("button", name="Clear the pad").click()
+    hidden = page.evaluate(
+        """() => [...document.querySelectorAll("[data-testid=stBidiComponentIsolated]")]
+          .filter((host) => host.shadowRoot?.querySelector("canvas.upper-canvas"))
+          .every((host) => getComputedStyle(host).visibility === "hidden")"""
+    )
+    assert hidden, "the old pad, and the 7 on it, out of sight as Clear is clicked"
+    started = time.monotonic()
+    draw(page, ONE)  # on the new pad, once it is in place
+    assert time.monotonic() - started < 1.5, "the new pad came at once, not after the fallback"
+    wait_for_digit(page, 1)
+    page.context.close()

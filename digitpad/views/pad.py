@@ -103,10 +103,24 @@ if (!window.digitpadPadScript) {
   }, true);
   // "Undo clear" takes the place of "Clear the pad": a second click on Clear, as the first
   // seemed not to take, landed on it and brought the drawing back. Not in the first moment.
+  // The pad a Clear empties is mounted anew by the page's next run, 0.2 s on, and a stroke begun
+  // on the old one meanwhile was thrown away with it, or its first half: a 7 with its bar gone
+  // read "4". The old pad goes from sight at once, its drawing with it, so that no stroke is
+  // begun on it; were no new pad to come, it would be back in two seconds.
   let clearedAt = 0;
   document.addEventListener("click", (event) => {
-    if (event.target.closest?.("[class*='_clear'] button")) clearedAt = Date.now();
-    if (event.target.closest?.("[class*='_unclear'] button") && Date.now() - clearedAt < 800) {
+    const clear = event.target.closest?.("[class*='_clear'] button");
+    if (clear && !clear.disabled) {
+      clearedAt = Date.now();
+      document.querySelectorAll("[data-testid=stBidiComponentIsolated]").forEach((host) => {
+        if (!host.shadowRoot?.querySelector("canvas.upper-canvas")) return;
+        host.style.visibility = "hidden";
+        setTimeout(() => { host.style.visibility = ""; }, 2000);
+      });
+    }
+    // A pointer's click (detail 1 or more): the keyboard's Enter there is meant, however soon.
+    const undo = event.target.closest?.("[class*='_unclear'] button");
+    if (undo && event.detail > 0 && Date.now() - clearedAt < 800) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
