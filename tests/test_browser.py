@@ -886,6 +886,9 @@ def test_the_number_read_comes_beside_the_number_pad_where_both_fit(app_url, bro
     reading.wait_for()
     wait_until_idle(page)
     assert reading.inner_text() == "17"
+    # Said to a screen reader as it changes, as the drawing page's verdict is.
+    said = page.get_by_role("status").filter(has=reading)
+    expect(said).to_contain_text("CNN reads")
     pad, read = page.locator("canvas.upper-canvas").bounding_box(), reading.bounding_box()
     if width >= 1920:
         assert read["x"] > pad["x"] + pad["width"] and read["y"] < pad["y"] + pad["height"]

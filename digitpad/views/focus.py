@@ -53,6 +53,10 @@ if (!window.digitpadFocusScript) {
     document.querySelectorAll(
       "[data-testid=stPlotlyChart][aria-label] > .js-plotly-plot:not([aria-hidden])"
     ).forEach((drawing) => drawing.setAttribute("aria-hidden", "true"));
+    // The number read, said as it changes, as the drawing page's verdict is: in big type
+    // alone, a person writing a number with a screen reader heard nothing of it.
+    document.querySelectorAll(".st-key-numbers_read:not([role])")
+      .forEach((read) => read.setAttribute("role", "status"));
     if (!waiting) return;
     if (Date.now() > waiting.until) waiting = null;
     else if (document.activeElement === document.body) {
