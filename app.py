@@ -29,7 +29,7 @@ from digitpad.verdict import (
     small_for_the_pen,
     too_wide_for_a_digit,
 )
-from digitpad.views.file_names import plain_name
+from digitpad.views.file_names import picture_name, plain_name
 from digitpad.views.focus import keep_keyboard_focus
 from digitpad.views.layout import GAP, beside_if_room, columns_that_wrap, width_between
 from digitpad.views.pad import (
@@ -39,7 +39,6 @@ from digitpad.views.pad import (
     hand_over,
     kept_drawing,
     let_go,
-    name_shown,
     put_back,
     read_in_place_of_the_pad,
     take_back,
@@ -128,10 +127,10 @@ def read_the_upload(
     try:
         thumbnail, uploaded_result = read_upload(upload.getvalue())
     except UnreadableImage as error:
-        said = f"Cannot read {name_shown(upload)}: {error}. Reading the pad."
+        said = f"Cannot read {picture_name(upload)}: {error}. Reading the pad."
         return None, None, (st.error, said)
     if uploaded_result is None:
-        blank = f"{name_shown(upload)} looks blank: there is no digit in it. Reading the pad."
+        blank = f"{picture_name(upload)} looks blank: there is no digit in it. Reading the pad."
         return None, None, (st.warning, blank)
     return uploaded_result, thumbnail, None
 
@@ -184,10 +183,10 @@ def draw_a_digit() -> None:
             # The picture where the pad was: above the pad, it pushed the pad below a 1280x800
             # screen's foot, and the pad jumped up under the pen when a stroke let the picture
             # go. The pad keeps its drawing meanwhile, for the button to bring back.
-            read_in_place_of_the_pad(name_shown(upload), "Draw on the pad instead", UPLOAD_KEY)
+            read_in_place_of_the_pad(picture_name(upload), "Draw on the pad instead", UPLOAD_KEY)
             st.image(
                 uploaded_png,
-                caption=name_shown(upload),
+                caption=picture_name(upload),
                 alt=f"your picture, {plain_name(upload.name)}",
             )
             drawn_png = kept_drawing("canvas")
@@ -248,7 +247,7 @@ def draw_a_digit() -> None:
             # The verdict first: on a phone this column comes under the pad.
             number_said, groups = None, ink_groups(result.ink)
             if uploaded_png is None:
-                picture = HandedOver("your drawing", drawn_png, DRAWN_HERE)
+                picture = HandedOver("your drawing", drawn_png, DRAWN_HERE, named_by_the_app=True)
             else:
                 picture = HandedOver(upload.name, upload.getvalue(), UPLOADED_HERE)
             if may_be_a_number(result.box, groups, readings):

@@ -9,6 +9,7 @@ new one's "not sure" threshold is chosen again. `save_as_active` keeps it as a n
 
 import hashlib
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Finetuned:
     new: dict[str, Evaluation]
     your_trained: int  # the person's digits trained on
     your_held_out: int
+    your_mnist_test: list[str]  # keys of those that are MNIST test digits, held out with them
     repeats: int  # how many times each of them is shown an epoch
     train_images: int  # MNIST and repeated digits together
     batch_size: int
@@ -79,11 +81,18 @@ class ReportProgress(keras.callbacks.Callback):
         )
 
 
+def digit_keys(images: np.ndarray) -> list[str]:
+    """Each digit's key: a hash of its pixels as 8-bit grays, as an export keeps them (uint8
+    images, or floats in [0, 1])."""
+    grays = as_uint8(np.asarray(images))  # rounded as samples.input_key rounds them
+    return [hashlib.blake2b(gray.tobytes(), digest_size=8).hexdigest() for gray in grays]
+
+
 def split_held_out(
-    images: np.ndarray, never_trained: np.ndarray | None = None
+    images: np.ndarray, never_trained: Collection[str] = ()
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices to train on and indices held out: about HOLD_OUT of the digits, and every one
-    `never_trained` (uint8 images) holds.
+    whose key (`digit_keys`) is `never_trained`.
 
     Each digit is held out or not by a hash of its pixels (as 8-bit grays, as an export keeps
     them), whatever other digits there are: a model fine-tuned on some digits is later judged on
@@ -92,16 +101,12 @@ def split_held_out(
     then judged on MNIST alone. Were every one held out by its hash, none would be, to have some
     to train on.
     """
-    grays = as_uint8(np.asarray(images, np.float32))  # rounded as samples.input_key rounds them
-    draws = np.array(
-        [int.from_bytes(hashlib.blake2b(gray.tobytes(), digest_size=8).digest()) for gray in grays]
-    )
-    held = draws / 2.0**64 < HOLD_OUT
+    keys = digit_keys(images)
+    held = np.array([int(key, 16) / 2.0**64 < HOLD_OUT for key in keys], bool)
     if held.all():
         held[:] = False
-    if never_trained is not None:
-        kept_out = {image.tobytes() for image in np.asarray(never_trained, np.uint8)}
-        held |= np.array([gray.tobytes() in kept_out for gray in grays], bool)
+    kept_out = set(never_trained)
+    held |= np.array([key in kept_out for key in keys], bool)
     return np.flatnonzero(~held), np.flatnonzero(held)
 
 
@@ -129,7 +134,8 @@ def finetune(
     keras.utils.set_random_seed(seed)
     # MNIST's own test digits imported as yours, trained on, would flatter the new CNN's score
     # on them: held out, they are judged as your other held-out digits are.
-    train_at, held_at = split_held_out(images, never_trained=mnist_test[0])
+    in_mnist_test = set(digit_keys(mnist_test[0])) & set(digit_keys(images))
+    train_at, held_at = split_held_out(images, never_trained=in_mnist_test)
     if not len(train_at):
         raise ValueError(
             "every one of your digits is one of MNIST's test digits, on which the new CNN is "
@@ -195,6 +201,7 @@ def finetune(
         new=new,
         your_trained=len(train_at),
         your_held_out=len(held_at),
+        your_mnist_test=sorted(in_mnist_test),
         repeats=repeats,
         train_images=len(x),
         batch_size=batch_size,
@@ -262,10 +269,13 @@ class ReadNow:
     held_out: int
 
 
-def reads_now(net: keras.Model, images: np.ndarray, labels: np.ndarray) -> ReadNow:
-    """`net`'s readings of a person's digits (28x28 in [0, 1]), scored against their labels."""
+def reads_now(
+    net: keras.Model, images: np.ndarray, labels: np.ndarray, mnist_test: Collection[str] = ()
+) -> ReadNow:
+    """`net`'s readings of a person's digits (28x28 in [0, 1]), scored against their labels;
+    `mnist_test`: the keys of those its fine-tuning held out as MNIST test digits (its card's)."""
     right = net.predict(as_model_input(images), batch_size=1024, verbose=0).argmax(axis=1) == labels
-    _, held = split_held_out(images)
+    _, held = split_held_out(images, never_trained=mnist_test)
     return ReadNow(int(right.sum()), len(labels), int(right[held].sum()), len(held))
 
 
@@ -290,6 +300,15 @@ def read_worse(compared: dict[str, dict[str, float]]) -> list[str]:
         for on, figures in compared.items()
         if (more := round((figures["old"] - figures["new"]) * figures["digits"])) > 0
     ]
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file; a path that cannot be (edited into a card by hand:
+    "~nobody/x.db", a NUL) names none."""
+    try:
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -341,11 +360,10 @@ def fine_tuning_change(
     )
     # A class's CNN outlives its database: the next class's page, another file, called the
     # digits it was tuned on theirs.
-    tuned_on = (card.get("data") or {}).get("samples")
+    data = card.get("data")
+    tuned_on = data.get("samples") if isinstance(data, dict) else None
     elsewhere = (
-        isinstance(tuned_on, str)
-        and database is not None
-        and Path(tuned_on).expanduser().resolve() != Path(database).expanduser().resolve()
+        isinstance(tuned_on, str) and database is not None and not same_file(tuned_on, database)
     )
     whose = f"digits in {tuned_on}, not the ones here" if elsewhere else "of your digits"
     caption = (
@@ -386,6 +404,8 @@ def finetuned_card(
         "samples": {
             "trained_on": result.your_trained,
             "held_out": result.your_held_out,
+            # Only where there are any: the Your digits page holds them out too (reads_now).
+            **({"mnist_test_digits": result.your_mnist_test} if result.your_mnist_test else {}),
             "held_out_by": "pixels",  # split_held_out: the same digits for every version since
         },
         "comparison": comparison(result),

@@ -12,7 +12,7 @@ from digitpad.number import NO_DIGITS, NumberReading
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 from digitpad.views import layout, pad, ui
-from digitpad.views.file_names import plain_name
+from digitpad.views.file_names import picture_name, plain_name
 
 DIGIT_SIZE = 84  # pixels a side for each digit as the networks see it: 28x28, 3x enlarged
 READ_WIDTH = 300  # pixels, at least: the numbers read, beside the pad where the row has room
@@ -69,15 +69,15 @@ if upload is not None:
     except UnreadableImage as error:
         said_of_upload = (
             st.error,
-            f"Cannot read {pad.name_shown(upload)}: {error}. Reading the pad.",
+            f"Cannot read {picture_name(upload)}: {error}. Reading the pad.",
         )
     else:
         if reading.digits:
-            source, source_shown = plain_name(upload.name), pad.name_shown(upload)
+            source, source_shown = plain_name(upload.name), picture_name(upload)
         else:
             said_of_upload = (
                 st.warning,
-                f"In {pad.name_shown(upload)}: {NO_DIGITS}. Reading the pad.",
+                f"In {picture_name(upload)}: {NO_DIGITS}. Reading the pad.",
             )
             reading = None
 picture_read = reading is not None

@@ -97,12 +97,15 @@ def import_upload() -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading your digits with the fine-tuned CNN…")
-def scored_now(version: str, images: np.ndarray, labels: np.ndarray) -> finetune.ReadNow | None:
-    """The active CNN (`version`, for the cache) on your digits; None without the model."""
+def scored_now(
+    version: str, images: np.ndarray, labels: np.ndarray, mnist_test: tuple[str, ...]
+) -> finetune.ReadNow | None:
+    """The active CNN (`version`, for the cache) on your digits, those of them its fine-tuning
+    held out as MNIST test digits (`mnist_test`, their keys) held out too; None without it."""
     reader, _ = ui.load_reader(store)
     if reader is None or "cnn" not in reader.models:  # said where the page shows its problems
         return None
-    return finetune.reads_now(reader.models["cnn"], images, labels)
+    return finetune.reads_now(reader.models["cnn"], images, labels, mnist_test)
 
 
 def read_now(version: str, card: dict) -> None:
@@ -112,7 +115,12 @@ def read_now(version: str, card: dict) -> None:
         images, labels = samples.training_arrays(database)
     except samples.SamplesUnavailable:
         return  # the page has said so at its top
-    now = scored_now(version, images, labels)
+    # A card edited by hand may hold anything there: read as none.
+    said = card.get("samples") if isinstance(card.get("samples"), dict) else {}
+    mnist_test = said.get("mnist_test_digits")
+    now = scored_now(
+        version, images, labels, tuple(map(str, mnist_test)) if isinstance(mnist_test, list) else ()
+    )
     if now is None:
         return
     text = (
@@ -120,7 +128,7 @@ def read_now(version: str, card: dict) -> None:
         f"your {now.digits:,} digits right"
     )
     # Versions fine-tuned before the held-out digits were chosen by their pixels held out others.
-    if card.get("samples", {}).get("held_out_by") == "pixels":
+    if said.get("held_out_by") == "pixels":
         if now.held_out:
             text += (
                 f", {now.held_out_right:,} of the {now.held_out:,} that fine-tuning never trains on"

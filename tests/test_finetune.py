@@ -272,12 +272,22 @@ def test_mnist_test_digits_imported_as_yours_are_never_trained_on(tiny_mnist, yo
     # Imported from MNIST's test set, trained on, they flattered the new CNN's MNIST figure.
     images, labels = yours
     as_mnist = (images * 255).round().astype(np.uint8)
-    trained, held = finetune.split_held_out(images, never_trained=as_mnist[:6])
+    trained, held = finetune.split_held_out(images, never_trained=finetune.digit_keys(as_mnist[:6]))
     assert set(range(6)) <= set(held) and not set(range(6)) & set(trained)
     assert set(finetune.split_held_out(images)[1]) <= set(held), "the others as before"
-    train, _ = tiny_mnist_sets(tiny_mnist)
+    train, test = tiny_mnist_sets(tiny_mnist)
     with pytest.raises(ValueError, match="none is left to train on"):
         finetune.finetune(None, train, (as_mnist, labels), yours)
+    # Four of the tiny MNIST's test digits among yours: held out, and said so in the card, for
+    # the Your digits page to count them held out as fine-tuning did.
+    mixed = (np.concatenate([images, test[0][:4] / 255.0]), np.concatenate([labels, test[1][:4]]))
+    result = finetune.finetune(store.load_model("cnn"), train, test, mixed, epochs=1)
+    keys = finetune.digit_keys(test[0][:4])
+    assert result.your_mnist_test == sorted(keys)
+    _, held = finetune.split_held_out(mixed[0], never_trained=keys)
+    assert result.your_held_out == len(held) and {20, 21, 22, 23} <= set(held)
+    now = finetune.reads_now(result.model, *mixed, result.your_mnist_test)
+    assert now.held_out == result.your_held_out
 
 
 def test_the_new_threshold_is_chosen_on_scribbles_the_base_cnn_never_trained_on(monkeypatch):
@@ -300,6 +310,14 @@ def test_the_new_threshold_is_chosen_on_scribbles_the_base_cnn_never_trained_on(
     trained = {s[0].tobytes() for s in training_data.random_scribbles(5000, 1)}  # train.py's
     assert len(drawn[0]) == finetune.CALIBRATION_SCRIBBLES
     assert not [s for s in drawn[0] if s[0].tobytes() in trained]
+
+
+def test_a_card_edited_by_hand_where_fine_tuning_says_whose_digits_still_shows(tmp_path):
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
+            "comparison": {"mnist_test": {"digits": 100, "old": 0.9, "new": 0.9}}}  # fmt: skip
+    for data in (["x"], "x", {"samples": "~nobody_here_at_all/x.db"}, {"samples": "a\x00b"}):
+        change = finetune.fine_tuning_change({**card, "data": data}, None, tmp_path / "s.db")
+        assert change.caption.startswith("Fine-tuned from the shipped CNN"), data
 
 
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):

@@ -5,7 +5,15 @@ shown bold, with a live link and a picture fetched from elsewhere, in the app's 
 right-to-left override turned the rest of the message round.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    from digitpad.views.pad import HandedOver
 
 # What breaks the line or turns the text round it: control and bidirectional characters.
 HIDDEN = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -24,3 +32,10 @@ def shown_name(name: str) -> str:
     file's own characters. Escaped Markdown was no help: an address in it was still made a link.
     A backtick, which would end the code, becomes a quote."""
     return "`" + plain_name(name).replace("`", "'") + "`"
+
+
+def picture_name(picture: UploadedFile | HandedOver) -> str:
+    """A picture read, named in Markdown: by the name the app gave it ("your drawing"), or a
+    file by its own (`shown_name`), handed over from another page too."""
+    by_the_app = getattr(picture, "named_by_the_app", False)
+    return picture.name if by_the_app else shown_name(picture.name)

@@ -14,7 +14,7 @@ from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad.images import PICTURE_UPLOAD_MB
 from digitpad.views.buttons import button
-from digitpad.views.file_names import shown_name
+from digitpad.views.file_names import picture_name
 from digitpad.views.ui import on_phone
 
 if TYPE_CHECKING:
@@ -285,15 +285,10 @@ class HandedOver:
     name: str
     data: bytes
     came_from: str  # said under the uploader: "brought from Draw a digit"
+    named_by_the_app: bool = False  # "your drawing", not a file's name a person gave it
 
     def getvalue(self) -> bytes:
         return self.data
-
-
-def name_shown(picture: UploadedFile | HandedOver) -> str:
-    """A picture read, named in Markdown: one handed over by the name the app gave it ("your
-    drawing"), an uploaded file by its own, as code (`file_names.shown_name`)."""
-    return picture.name if isinstance(picture, HandedOver) else shown_name(picture.name)
 
 
 def hand_over(key: str, picture: HandedOver) -> None:
@@ -328,7 +323,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
     if upload is not None:
         # The file itself, which holds its bytes: kept on every rerun without a copy.
         st.session_state[kept], st.session_state[from_before] = upload, False
-        say_where_it_is_read(name_shown(upload))
+        say_where_it_is_read(picture_name(upload))
         return upload
     if returning and st.session_state.get(kept):
         st.session_state[from_before] = True
@@ -336,7 +331,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
         st.session_state.pop(kept, None)  # removed from the uploader, or never there
         return None
     picture = st.session_state[kept]
-    name = name_shown(picture)
+    name = picture_name(picture)
     if isinstance(picture, HandedOver):
         st.caption(f"Reading {name}, {picture.came_from}.")
     else:
@@ -347,7 +342,7 @@ def upload_that_stays(label: str, types: list[str], key: str) -> UploadedFile | 
 
 
 def say_where_it_is_read(name: str) -> None:
-    """Under an upload in the sidebar, on a phone: where the picture `name` (`name_shown`) is
+    """Under an upload in the sidebar, on a phone: where the picture `name` (`picture_name`) is
     read."""
     if on_phone():  # the sidebar stays open over what was read
         st.caption(f"{name} is read on the page, under this sidebar: « closes it.")
