@@ -259,7 +259,8 @@ def too_many(count: int) -> None:
     if count > MAX_IMPORT_DIGITS:
         raise BadSampleFile(
             f"it holds {count:,} digits, more than the {MAX_IMPORT_DIGITS:,} an import takes: "
-            "import it in parts"
+            f"import it in parts (an .npz's arrays cut {MAX_IMPORT_DIGITS:,} at a time with "
+            "NumPy, each saved as an .npz of its own)"
         )
 
 
