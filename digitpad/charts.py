@@ -429,7 +429,8 @@ def training_curves(
                     mode="lines+markers",
                     name=f"{label} {part}",
                     line=dict(color=colour, dash=dash),
-                    marker=dict(symbol=MODEL_SYMBOLS.get(name, "circle"), size=5),
+                    # A mark every few epochs: one at each broke the dashed lines into dots.
+                    marker=dict(symbol=MODEL_SYMBOLS.get(name, "circle"), size=6, maxdisplayed=8),
                     hovertemplate=f"{label} {part}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
                 )
             )
