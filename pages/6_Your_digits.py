@@ -149,15 +149,15 @@ def how_many(counts: np.ndarray) -> None:
         st.caption(f"No {missing} yet: fine-tuning learns most from every digit.")
 
 
-def browse(total: int, counts: np.ndarray) -> None:
-    """Your digits, the latest first, a page at a time, each with a button that deletes it."""
+def browse(total: int, counts: np.ndarray, thresholds: dict[str, float]) -> None:
+    """Your digits, the latest first, a page at a time, each with a button that deletes it;
+    an answer saved without its threshold judged by `thresholds`, the networks' now."""
     st.header("Browse", anchor=False)
     offer_undo()
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])
     page = ui.page_number(shown_count, PER_PAGE, "browse_page")
-    thresholds, _ = reading_thresholds(MODEL_NAMES, store)  # for answers saved without theirs
     # Wide enough for "MLP 4 ✗ wrong" on one line, which a card 110 pixels wide broke in two.
     with st.grid(8, min_column_width=140):
         for sample in samples.list_samples(database, PER_PAGE, (page - 1) * PER_PAGE, label):
@@ -206,7 +206,7 @@ def how_many_of(count: int, total: int) -> str:
     )
 
 
-def how_well(total: int) -> None:
+def how_well(total: int, thresholds: dict[str, float]) -> None:
     st.header("How well each network reads them", anchor=False)
     evaluations = samples.evaluate_samples(database)
     # Digits imported from a file that lacks the networks' answers (MNIST's own, say) have
@@ -234,7 +234,6 @@ def how_well(total: int) -> None:
             "Each network is scored by the answer it gave when a digit was saved. Not counted, "
             f"saved without one (imported from a file without them, say): {which}."
         )
-    thresholds, _ = reading_thresholds(MODEL_NAMES, store)  # as every page reads with them
     for column, (name, result) in zip(
         layout.columns_that_wrap([layout.CHART_WIDTH, layout.CHART_WIDTH], "your_confusion"),
         [(name, evaluations[name]) for name in MODEL_NAMES if name in evaluations],
@@ -303,9 +302,11 @@ elif unreadable is None:
         # The digits themselves first, the latest at the top: one just saved is on the first
         # screen.
         counts = samples.counts_per_digit(database)
+        # As every page reads with them: for answers saved without theirs, and for the scores.
+        thresholds, _ = reading_thresholds(MODEL_NAMES, store)
         how_many(counts)
-        browse(total, counts)
-        how_well(total)
+        browse(total, counts, thresholds)
+        how_well(total, thresholds)
     except samples.SamplesUnavailable as problem:
         # A file damaged in part counts its digits but cannot list them all: the rest of the
         # page (the CNN's versions) still works.
@@ -419,7 +420,8 @@ st.selectbox(
     width=420,
     format_func=versions.title,
 )
-if active == "cnn":
+rolls_back_to = None if active == "cnn" else versions.rollback_target("cnn", store)
+if rolls_back_to is None:
     st.caption("The CNN train.py made: the Training report shows how it learnt.")
 else:
     card = versions.version_card(active, store)
@@ -441,7 +443,7 @@ else:
                 "few digits either way is what another run gives; roll back if it matters."
             )
     button(
-        f"Roll back to {versions.title(versions.rollback_target('cnn', store))}",
+        f"Roll back to {versions.title(rolls_back_to)}",
         key="rollback",
         on_click=cnn_versions.roll_back,
         args=(store, active),
@@ -451,8 +453,8 @@ else:
 # Each version is a whole CNN, 11 MB: on a classroom's server they only piled up.
 unused = [version for version in choices if version not in ("cnn", active)]
 if unused:
-    sizes = sum(versions.version_bytes(version, store) for version in unused)
-    with st.expander(f"Versions not in use: {len(unused)}, {sizes / 2**20:.0f} MB"):
+    sizes = {version: versions.version_bytes(version, store) for version in unused}
+    with st.expander(f"Versions not in use: {len(unused)}, {sum(sizes.values()) / 2**20:.0f} MB"):
         for version in unused:
             # Asked twice: a version deleted is gone for good, with no undo.
             with st.popover(
@@ -460,7 +462,10 @@ if unused:
                 icon=":material/delete:",
                 disabled=running or read_only is not None,
             ):
-                st.markdown(cnn_versions.what_deleting_loses(store, version, active))
+                loses = cnn_versions.what_deleting_loses(
+                    version, sizes[version], active, rolls_back_to
+                )
+                st.markdown(loses)
                 button(
                     "Delete it",
                     key=f"delete_version_{version}",

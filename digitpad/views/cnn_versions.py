@@ -137,12 +137,15 @@ def forget_lost_versions(store: Path, lost: dict[str, str]) -> None:
         ui.models_changed()
 
 
-def what_deleting_loses(store: Path, version: str, active: str) -> str:
-    """What is lost with `version`, said before it is deleted: for good, and where the version
-    every page reads with (`active`) was tuned from it, what Roll back then goes back to."""
-    size = versions.version_bytes(version, store) / 2**20
-    said = f"Deleted, {versions.title(version)} goes for good, its {size:.0f} MB with it: no undo."
-    if versions.rollback_target("cnn", store) == version and active != "cnn":
+def what_deleting_loses(version: str, size: int, active: str, rolls_back_to: str | None) -> str:
+    """What is lost with `version` (`size` bytes), said before it is deleted: for good, and
+    where it is what Roll back goes back to (`rolls_back_to`; None while the shipped CNN is
+    read) from the version every page reads with (`active`), where Roll back then goes."""
+    said = (
+        f"Once deleted, {versions.title(version)} goes for good, its {size / 2**20:.0f} MB with "
+        "it: no undo."
+    )
+    if rolls_back_to == version:
         said += (
             f" Every page reads with {versions.title(active)}, which was fine-tuned from it: "
             "Roll back would then go back to the shipped CNN."
