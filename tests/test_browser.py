@@ -36,7 +36,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from conftest import REPO, draw_polyline
-from digitpad import charts
+from digitpad import charts, finetune, samples
 from digitpad.images import png_bytes
 from digitpad.number_view import PAD
 from digitpad.store import not_sure_thresholds
@@ -787,6 +787,58 @@ def contrast(page, locator) -> float:
         }""",
         locator.element_handle(),
     )
+
+
+def text_contrast(page, locator) -> float:
+    """WCAG's contrast of `locator`'s text on what is under it: the backgrounds of it and its
+    ancestors, laid one over another down to the first opaque one."""
+    return page.evaluate(
+        """element => {
+          const rgba = (colour) => (colour.match(/[\\d.]+/g) || [0, 0, 0, 0]).map(Number);
+          const layers = [];
+          for (let e = element; e; e = e.parentElement) {
+            const [r, g, b, a = 1] = rgba(getComputedStyle(e).backgroundColor);
+            if (a > 0) layers.push([r, g, b, a]);
+            if (a === 1) break;
+          }
+          const back = layers.reverse().reduce(
+            (under, [r, g, b, a]) => [r, g, b].map((c, i) => a * c + (1 - a) * under[i]),
+            [255, 255, 255]);
+          const fore = rgba(getComputedStyle(element).color).slice(0, 3);
+          const luminance = (c) => c.map((v) => v / 255)
+            .map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+          const [light, dark] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
+          return (light + 0.05) / (dark + 0.05);
+        }""",
+        locator.element_handle(),
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_accent_colour_is_dark_enough_as_text(app_url, browser, scheme):
+    # Streamlit's red, the layer picked on Filters: 4.48:1 on its tint (light), 3.6:1 (dark).
+    page = open_page(browser, f"{app_url}/Filters", color_scheme=scheme)
+    picked = page.get_by_role("radio", name="conv1")  # st.segmented_control's buttons
+    expect(picked).to_be_checked(timeout=90_000)
+    assert text_contrast(page, picked) >= 4.5
+    page.context.close()
+
+
+def test_the_one_primary_button_is_readable_on_a_dark_page(browser):
+    # The dark page's accent is light, for its text: white on it, as Streamlit writes a primary
+    # button's name, would be 2.7:1.
+    with running_app() as url:
+        database = Path(os.readlink(f"/proc/{server_pid(url)}/fd/1")).parent / "samples.db"
+        drawing = png_bytes(draw_polyline(ONE[0]))
+        answers = {name: np.full(10, 0.1) for name in ("mlp", "cnn")}
+        for _ in range(finetune.MIN_SAMPLES):
+            samples.add_sample(database, drawing, np.zeros((28, 28), np.uint8), 1, answers)
+        page = open_page(browser, f"{url}/Your_digits", color_scheme="dark")
+        button = page.get_by_role("button", name="Fine-tune the CNN")
+        expect(button).to_be_enabled(timeout=90_000)
+        assert text_contrast(page, button.locator("p")) >= 4.5
+        page.context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
