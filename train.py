@@ -754,9 +754,9 @@ def finetune_main(args: argparse.Namespace) -> None:
     base = versions.title(card.get("finetuned_from", "cnn"))  # as fine-tuning read it
     took = time.perf_counter() - started
     print(f"\nfine-tuned {base}: trained in {result.train_seconds:.0f} s, {took:.0f} s in all")
-    for on, accuracy in finetune.comparison(result).items():
-        print(f"{accuracy['digits']} {finetune.COMPARED_ON[on]}: "
-              f"old {accuracy['old']:.2%}, new {accuracy['new']:.2%}")  # fmt: skip
+    # The card's, which holds each one's share read right but "not sure" too.
+    for row in finetune.comparison_rows(card.get("comparison") or finetune.comparison(result)):
+        print(f"{row['measured on']}: old {row['old CNN']}, new {row['new CNN']}")
     saved = f"saved {store / versions.VERSIONS_DIR / version}.keras"
     if active:
         print(f"{saved}, now the active CNN; {base} is kept (switch back on the Your digits "

@@ -246,17 +246,26 @@ def calibrate(
 COMPARED_ON = {"mnist_test": "MNIST test digits", "held_out": "digits of yours held out"}
 
 
-def comparison(result: Finetuned) -> dict[str, dict[str, float]]:
-    """Old against new on each set: {"mnist_test": {"digits": 10000, "old": .., "new": ..}, ..}."""
-    return {
-        name: {
-            "digits": len(result.new[name].probs),
-            "old": result.old[name].accuracy,
-            "new": result.new[name].accuracy,
-        }
-        for name in COMPARED_ON
-        if name in result.new
-    }
+def comparison(
+    result: Finetuned, old_threshold: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Old against new on each set: {"mnist_test": {"digits": 10000, "old": .., "new": ..}, ..},
+    with the share of digits each read right but below its "not sure" threshold (the new one's
+    chosen for it, `old_threshold` the old one's), which the pages call not sure: a higher
+    threshold hedges more, which accuracy alone does not show."""
+    new_threshold = card_threshold({"calibration": result.calibration})
+    compared = {}
+    for name in COMPARED_ON:
+        if name not in result.new:
+            continue
+        old, new = result.old[name], result.new[name]
+        digits = len(new.probs)
+        compared[name] = {"digits": digits, "old": old.accuracy, "new": new.accuracy}
+        if old_threshold is not None:
+            compared[name]["old_not_sure"] = old.right_but_unsure(old_threshold) / digits
+        if new_threshold is not None:
+            compared[name]["new_not_sure"] = new.right_but_unsure(new_threshold) / digits
+    return compared
 
 
 @dataclass(frozen=True)
@@ -280,12 +289,18 @@ def reads_now(
 
 
 def comparison_rows(compared: dict[str, dict[str, float]]) -> list[dict[str, str]]:
-    """A card's comparison as table rows: what it was measured on, old and new accuracy."""
+    """A card's comparison as table rows: what it was measured on, old and new accuracy, each
+    with the share read right but not sure where the card holds it (cards before it do not)."""
+
+    def read(figures: dict[str, float], model: str) -> str:
+        not_sure = figures.get(f"{model}_not_sure")
+        return f"{figures[model]:.2%}" + ("" if not_sure is None else f" ({not_sure:.1%} not sure)")
+
     return [
         {
             "measured on": f"{figures['digits']:,} {COMPARED_ON.get(on, on)}",
-            "old CNN": f"{figures['old']:.2%}",
-            "new CNN": f"{figures['new']:.2%}",
+            "old CNN": read(figures, "old"),
+            "new CNN": read(figures, "new"),
         }
         for on, figures in compared.items()
     ]
@@ -343,9 +358,13 @@ def fine_tuning_change(
         raise DamagedCard(f"holds what fine-tuning never writes: {problem}") from None
     # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
     new, old = card_threshold(card), card_threshold(base_card)
+    bracketed = any(
+        f"{model}_not_sure" in figures for figures in compared.values() for model in ("old", "new")
+    )
     sure_from = (
         f' It says "not sure" below {new:.0%} (the old one below {old:.0%}), a threshold chosen '
-        "again for its weights on MNIST's validation digits."
+        "again for its weights on MNIST's validation digits"
+        + (": in brackets, the share each read right but called not sure." if bracketed else ".")
         if new and old
         else ""
     )
@@ -408,7 +427,7 @@ def finetuned_card(
             **({"mnist_test_digits": result.your_mnist_test} if result.your_mnist_test else {}),
             "held_out_by": "pixels",  # split_held_out: the same digits for every version since
         },
-        "comparison": comparison(result),
+        "comparison": comparison(result, card_threshold(base_card)),
         "epochs_run": epochs,
         "best_epoch": epochs,
         "history": result.history,

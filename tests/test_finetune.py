@@ -87,6 +87,13 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
         "held_out_by": "pixels",
     }
     assert saved["comparison"]["held_out"]["digits"] == len(held)
+    # Right but "not sure", by the threshold each gives its answers: the old one's and its own.
+    for on, figures in saved["comparison"].items():
+        digits = figures["digits"]
+        unsure = result.old[on].right_but_unsure(shipped_threshold) / digits
+        assert figures["old_not_sure"] == unsure
+        unsure = result.new[on].right_but_unsure(result.calibration["threshold"]) / digits
+        assert figures["new_not_sure"] == unsure
     assert saved["params"] == base.count_params()
     assert "evaluation" not in saved, "the shipped CNN's figures"
     assert saved["calibration"] == result.calibration
@@ -346,7 +353,9 @@ def test_train_py_finetune_on_a_tiny_database(tmp_path, store_copy, tiny_mnist, 
     )
     assert done.returncode == 0, done.stderr[-3000:]
     trained, held = finetune.split_held_out(yours[0][:12])
-    assert "300 MNIST test digits: old" in done.stdout
+    # Each with the share read right but "not sure", by the threshold each says it by.
+    assert re.search(r"300 MNIST test digits: old [\d.]+% \([\d.]+% not sure\), new [\d.]+% "
+                     r"\([\d.]+% not sure\)", done.stdout), done.stdout  # fmt: skip
     assert f"{len(held)} digits of yours held out: old" in done.stdout, done.stdout
     version = versions.active_version("cnn", store_copy)
     assert version != "cnn" and f"{version}.keras, now the active CNN" in done.stdout

@@ -132,7 +132,8 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
 ):
     fill(database, mnist_test)
     comparison = {"mnist_test": {"digits": 10000, "old": 0.99, "new": 0.98},
-                  "held_out": {"digits": 5, "old": 0.6, "new": 0.8}}  # fmt: skip
+                  "held_out": {"digits": 5, "old": 0.6, "new": 0.8,
+                               "old_not_sure": 0.2, "new_not_sure": 0.4}}  # fmt: skip
     card = {"finetuned_from": "cnn", "samples": {"trained_on": 20, "held_out_by": "pixels"},
             "comparison": comparison, "calibration": {"threshold": 0.964}}  # fmt: skip
     fine_tuned_version(store_copy, card)
@@ -167,9 +168,17 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     rows = page.table[-1].value.to_dict("records")
     assert rows[0] == {"measured on": "10,000 MNIST test digits", "old CNN": "99.00%",
                        "new CNN": "98.00%"}  # fmt: skip
-    # Its threshold, chosen again, moves every page's "not sure": said beside the figures.
+    # Its threshold, chosen again, moves every page's "not sure": said beside the figures, and
+    # how many it hedges on, where the card holds it (a card from before does not: above).
+    assert rows[1] == {"measured on": "5 digits of yours held out",
+                       "old CNN": "60.00% (20.0% not sure)",
+                       "new CNN": "80.00% (40.0% not sure)"}  # fmt: skip
     shipped = store.load_card("cnn", store_copy)["calibration"]["threshold"]
-    said = f'It says "not sure" below 96% (the old one below {shipped:.0%})'
+    said = (
+        f'It says "not sure" below 96% (the old one below {shipped:.0%}), a threshold chosen again '
+        "for its weights on MNIST's validation digits: in brackets, the share each read right but "
+        "called not sure."
+    )
     assert any(said in caption for caption in page.caption.values), page.caption.values
 
     page.button(key="rollback").click().run()
