@@ -50,15 +50,25 @@ def verdict(
     """What the networks say together, in words, and how sure that is ("info", "success" or
     "warning"); None for a single network sure of its reading, which its bars say alone.
     `titles`: each model's name as the page writes it; `advice`, what to do where a network
-    is not sure, when the page knows better than "write it more plainly" (SMALL_FOR_THE_PEN)."""
-    said = [reading.said_by(titles[name]) for name, reading in readings.items()]
+    is not sure, when the page knows better than "write it more plainly" (SMALL_FOR_THE_PEN).
+
+    Without figures, which the bars under it give with each network's threshold: with them, a
+    drawing neither network was sure of took three lines beside the pad, and the bars jumped
+    down a line and back as the person drew."""
     sure = [reading.sure for reading in readings.values()]
     digits = {name: reading.digit for name, reading in readings.items()}
     if not any(sure):
         # One piece of advice, not two: four lines of it pushed the bars under it down.
         advice = advice or "Is it a digit? If it is, try writing it more plainly."
-        return "info", f"Not sure what this is: {', '.join(said)}. {advice}"
-    if not all(sure):  # one sure, one not: say both, thresholds and all
+        guesses = ", ".join(f"{titles[name]}: maybe {digit}" for name, digit in digits.items())
+        return "info", f"Not sure what this is ({guesses}). {advice}"
+    if not all(sure):  # one sure, one not: say both
+        said = [
+            f"{titles[name]} reads **{reading.digit}**"
+            if reading.sure
+            else f"{titles[name]} is not sure (maybe {reading.digit})"
+            for name, reading in readings.items()
+        ]
         return "info", "; ".join(said) + "." + (f" {advice}" if advice else "")
     if len(digits) < 2:
         return None
