@@ -11,7 +11,7 @@ from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
 from digitpad.views.buttons import button
-from digitpad.views.file_names import shown_name
+from digitpad.views.your_digits import delete, import_upload, offer_undo, say_problem
 
 PER_PAGE = 24
 
@@ -29,71 +29,6 @@ database, store = samples.default_path(), store_dir()
 unreadable = None  # what stops the digits being read, when something does
 # Said up front, its controls off: Delete and Import failed only once clicked.
 database_read_only = samples.read_only(database)
-
-
-def say_problem(key: str) -> None:
-    """What a button's callback could not do, said once, where the page has got to."""
-    if key in st.session_state:
-        st.error(st.session_state.pop(key))
-
-
-def delete(sample_id: int) -> None:
-    # Kept for the session, so that a click on the wrong digit can be undone.
-    try:
-        deleted = samples.delete_sample(database, sample_id)
-    except samples.SamplesUnavailable as problem:  # locked by another program, no room
-        st.session_state["digits_problem"] = f"Digit #{sample_id} was not deleted: {problem}."
-        return
-    if deleted is not None:  # None: a second click, on a digit already gone
-        st.session_state["deleted_sample"] = deleted
-        # Said aloud: a screen reader announces a toast, not the line that offers the undo.
-        st.toast(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
-
-
-def undo_delete() -> None:
-    deleted = st.session_state.pop("deleted_sample", None)
-    if deleted is None:  # a second click, the digit already back
-        return
-    try:
-        here = samples.restore_sample(database, deleted)
-    except samples.SamplesUnavailable as problem:
-        st.session_state["deleted_sample"] = deleted  # kept, to be put back at the next try
-        st.session_state["digits_problem"] = f"Digit #{deleted.id} is not back yet: {problem}."
-    else:
-        # Imported again from an export made before the delete: back already.
-        again = f" already, as #{here}: not kept twice" if here is not None else ""
-        st.toast(f"Digit #{deleted.id} is back{again}.")
-
-
-def offer_undo() -> None:
-    """What came of the last delete, beside where it was clicked: the digit deleted and a button
-    that puts it back, or why it could not be done."""
-    say_problem("digits_problem")
-    deleted = st.session_state.get("deleted_sample")
-    if deleted is not None:
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.markdown(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
-            st.button(
-                "Undo",
-                key=f"undo_delete_{deleted.id}",
-                on_click=undo_delete,
-                icon=":material/undo:",
-            )
-
-
-def import_upload() -> None:
-    upload = st.session_state.get("import_file")
-    if upload is None:
-        return
-    try:
-        imported = sample_files.import_file(database, upload.getvalue())
-    except (sample_files.BadSampleFile, samples.SamplesUnavailable) as problem:
-        said = f"Cannot import {shown_name(upload.name)}: {problem}."
-        st.session_state["import_message"] = ("error", said)
-    else:
-        # Nothing added is no success to cheer: a file imported twice, say.
-        kind = "success" if imported.added else "info"
-        st.session_state["import_message"] = (kind, imported.said(shown_name(upload.name)))
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading your digits with the fine-tuned CNN…")
@@ -153,7 +88,7 @@ def browse(total: int, counts: np.ndarray, thresholds: dict[str, float]) -> None
     """Your digits, the latest first, a page at a time, each with a button that deletes it;
     an answer saved without its threshold judged by `thresholds`, the networks' now."""
     st.header("Browse", anchor=False)
-    offer_undo()
+    offer_undo(database)
     shown = st.selectbox("Show", ["every digit", *range(10)], key="browse_digit", width=200)
     label = None if shown == "every digit" else shown
     shown_count = total if label is None else int(counts[label])
@@ -190,7 +125,7 @@ def browse(total: int, counts: np.ndarray, thresholds: dict[str, float]) -> None
                     f"Delete #{sample.id}",  # 24 buttons all "Delete" to a screen reader
                     key=f"delete_{sample.id}",
                     on_click=delete,
-                    args=(sample.id,),
+                    args=(database, sample.id),
                     type="tertiary",
                     icon=":material/delete:",
                     disabled=database_read_only,
@@ -296,7 +231,7 @@ if unreadable is None and total == 0:
         "No digits yet. Draw one on the drawing page and say whether the networks read it "
         "right, or import an export below."
     )
-    offer_undo()
+    offer_undo(database)
 elif unreadable is None:
     try:
         # The digits themselves first, the latest at the top: one just saved is on the first
@@ -344,6 +279,7 @@ st.file_uploader(
     type=["npz", "zip"],
     key="import_file",
     on_change=import_upload,
+    args=(database,),
     disabled=database_read_only,
 )
 if "import_message" in st.session_state:
