@@ -143,6 +143,11 @@ def draw_a_digit() -> None:
         # Not on a phone, whose bars are under the pad, below the screen's foot, anyway.
         + "@media (min-width: 640px) { .st-key-verdict [data-testid=stAlertContainer] "
         + "{ min-height: 5rem; display: flex; align-items: center; } }"
+        # The page's sections, headings for a screen reader's list of them, look as the bold
+        # labels they were, which the layouts for a 1280x720 projector were made with.
+        + "[data-testid=stMain] :is(.st-key-pad_heading, .st-key-steps_heading) h2 "
+        + "{ font-size: 1rem; font-weight: 400; line-height: 1.6; letter-spacing: normal; "
+        + "padding: 0 0 1rem; }"
         # The digit picked cannot be cleared (no clear button between it and Save), but it is
         # not required either: "Yes, it is a 7" saves without it.
         + ".st-key-label_digit [data-testid=stWidgetLabelRequired] { display: none; }"
@@ -166,7 +171,7 @@ def draw_a_digit() -> None:
             drawn_png = kept_drawing("canvas")
         else:
             # The canvas's toolbar floats above it: the heading leaves it room.
-            st.markdown("**Draw a digit here**")
+            section_heading("**Draw a digit here**", "pad_heading")
             # A digit drawn again after a clear is a new one to save, though it may look the same.
             canvas = drawing_pad(
                 "canvas",
@@ -287,9 +292,16 @@ def draw_a_digit() -> None:
             first_layer(feature_maps, deskewed is not None)
 
 
+def section_heading(text: str, key: str) -> None:
+    """One of the drawing page's sections' headings (h2, as "Inside the CNN's first layer"),
+    styled by `key` as the bold line of text it was."""
+    with st.container(key=key):
+        st.header(text, anchor=False)
+
+
 def what_the_networks_see(result: Preprocessed, deskewed: np.ndarray | None) -> None:
     """Preprocessing's steps, a picture each, and the networks' own deskewing after them."""
-    st.markdown("**What the networks see**, made the way MNIST was made")
+    section_heading("**What the networks see**, made the way MNIST was made", "steps_heading")
     # Each step square, its spare room gray: Streamlit stretches a picture to the width
     # it is given, and a thin "1"'s 9x112 crop came out 92x1145, the readings a screen
     # below it.

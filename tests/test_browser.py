@@ -1202,6 +1202,10 @@ def test_every_page_outlines_its_sections_under_its_title(app_url, browser):
         assert levels[0] == 1 and levels.count(1) == 1, (name, levels)
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
         assert not page.locator("[data-testid=stHeaderActionElements] a").count(), name
+        if name is None:  # the drawing page's sections, bold labels till now, are among them
+            headings = page.locator("[data-testid=stMain] h2").all_inner_texts()
+            seen = "What the networks see, made the way MNIST was made"
+            assert headings[:2] == ["Draw a digit here", seen], headings
     page.context.close()
 
 
