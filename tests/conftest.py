@@ -143,3 +143,10 @@ def read_only(folder: Path) -> Iterator[Path]:
         if mounted:
             subprocess.run(["umount", folder], capture_output=True)
         folder.chmod(0o755)
+
+
+def yes_button(app):
+    """The drawing page's "Yes, it is a …" (keyed by its digit) in an AppTest, or None."""
+    offered = [b for b in app.button if (b.key or "").startswith("confirm_sample_")]
+    assert len(offered) <= 1, offered
+    return offered[0] if offered else None

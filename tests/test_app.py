@@ -13,6 +13,7 @@ from conftest import (
     draw_polyline,
     mnist_on_canvas,
     opaque_canvas,
+    yes_button,
 )
 from digitpad import charts, drawn, samples
 from digitpad.charts import MODEL_TITLES
@@ -172,7 +173,7 @@ def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_pa
     monkeypatch.setenv("DIGITPAD_SAMPLES", str(tmp_path / "samples.db"))
     one = draw_polyline([(140, 40), (140, 240)])
     app = run_app(one)
-    app.button(key="confirm_sample").click().run()
+    yes_button(app).click().run()
     # Left on the pad under "Draw the next one", the next digit was drawn into it, read surely
     # as one digit and offered to save.
     assert pad_is_given(app)["objects"] == []
@@ -186,9 +187,32 @@ def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_pa
     app.session_state["canvas_1"] = canvas_state(one)
     app.run()
     assert not any("Saved as" in box.value for box in app.success)
-    assert app.button(key="confirm_sample").label == "Yes, it is a 1"
-    app.button(key="confirm_sample").click().run()
+    assert yes_button(app).label == "Yes, it is a 1"
+    yes_button(app).click().run()
     assert [box.value for box in app.success] == [said.replace("#1", "#2")]
+
+
+def test_yes_clicked_as_a_stroke_changes_the_reading_saves_no_other_digit(monkeypatch, tmp_path):
+    # "Yes, it is a 1" clicked as the strokes that made the 1 a 4 were read: "Saved as a 4".
+    database = tmp_path / "samples.db"
+    monkeypatch.setenv("DIGITPAD_SAMPLES", str(database))
+    one = draw_polyline([(140, 40), (140, 240)])
+    app = run_app(one)
+    yes = yes_button(app)
+    assert yes.label == "Yes, it is a 1"
+    four = draw_polyline([(80, 40), (70, 150), (200, 150)], canvas=one.copy())
+    app.session_state["canvas"] = canvas_state(four)
+    yes.click().run()  # the click and the strokes in one run, as they reach the server
+    assert not app.exception
+    assert samples.count_samples(database) == 0
+    assert yes_button(app).label == "Yes, it is a 4", "asked again, of the drawing read now"
+    # A stroke that leaves it the digit clicked: saved, as the digit the button said.
+    app.session_state["canvas"] = canvas_state(one)
+    app.run()
+    longer = draw_polyline([(140, 30), (140, 250)], canvas=one.copy())
+    app.session_state["canvas"] = canvas_state(longer)
+    yes_button(app).click().run()
+    assert [sample.label for sample in samples.list_samples(database)] == [1]
 
 
 def test_a_digit_saved_by_mistake_is_taken_back_onto_the_pad(monkeypatch, tmp_path):
@@ -197,7 +221,7 @@ def test_a_digit_saved_by_mistake_is_taken_back_onto_the_pad(monkeypatch, tmp_pa
     monkeypatch.setenv("DIGITPAD_SAMPLES", str(database))
     app = run_app(draw_polyline([(140, 40), (140, 240)]))
     drawn = app.session_state["canvas_drawn"]["json"]
-    app.button(key="confirm_sample").click().run()
+    yes_button(app).click().run()
     assert samples.count_samples(database) == 1
     app.button(key="unsave").click().run()
     assert not app.exception
@@ -207,7 +231,7 @@ def test_a_digit_saved_by_mistake_is_taken_back_onto_the_pad(monkeypatch, tmp_pa
     assert [toast.value for toast in app.toast] == [
         "Digit #1 (a 1) taken back: it is on the pad again."
     ]
-    assert app.button(key="confirm_sample").label == "Yes, it is a 1", "to save again"
+    assert yes_button(app).label == "Yes, it is a 1", "to save again"
 
 
 def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
@@ -223,7 +247,7 @@ def test_a_scribble_is_called_no_sure_digit_with_each_networks_threshold():
         assert title.startswith(f"{MODEL_TITLES[name]} is not sure<br>(maybe ")
         assert title.endswith(f"; sure from {threshold:.0%})")
     # Nothing offered to confirm: the person says what it is.
-    assert "confirm_sample" not in [button.key for button in app.button]
+    assert yes_button(app) is None
     assert app.selectbox(key="label_digit").label == "It is a"
 
 
@@ -242,7 +266,7 @@ def test_a_line_is_too_wide_for_a_digit_and_a_digit_started_with_one_is_read_onc
     bars = [title for title in chart_titles(app) if "MLP" in title or "CNN" in title]
     assert len(bars) == 2 and all(title.startswith("As one digit, ") for title in bars)
     # Nothing to save: a bar saved as a 7 would teach the CNN non-digits when fine-tuned.
-    assert "confirm_sample" not in [button.key for button in app.button]
+    assert yes_button(app) is None
     assert not [box for box in app.selectbox if box.key == "label_digit"]
     saving = "One whole digit, drawn or uploaded, can be saved to *Your digits*."
     assert saving in [caption.value for caption in app.caption]
@@ -255,7 +279,7 @@ def test_a_line_is_too_wide_for_a_digit_and_a_digit_started_with_one_is_read_onc
     )
     app.run()
     assert not app.info and any("read **7**" in success.value for success in app.success)
-    assert app.button(key="confirm_sample").label == "Yes, it is a 7"
+    assert yes_button(app).label == "Yes, it is a 7"
 
 
 def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save():
@@ -277,7 +301,7 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
     )
     assert any(" reads " in title or "not sure" in title for title in chart_titles(app))
     # A number under one label would teach the CNN non-digits when fine-tuned on it.
-    assert "confirm_sample" not in [button.key for button in app.button]
+    assert yes_button(app) is None
     assert not [box for box in app.selectbox if box.key == "label_digit"]
     # A 7 with a bar through it, as wide: one digit, read and offered to save.
     seven = opaque_canvas()
@@ -285,7 +309,7 @@ def test_digits_drawn_side_by_side_are_read_as_a_number_and_not_offered_to_save(
         draw_polyline(stroke, canvas=seven)
     one_digit = run_app(seven)
     assert not one_digit.info and "Read it on *Read a number*" not in button_labels(one_digit)
-    assert one_digit.button(key="confirm_sample").label == "Yes, it is a 7"
+    assert yes_button(one_digit).label == "Yes, it is a 7"
     # Read on Read a number from the same drawing, boxes and all, not from a blank pad.
     read_there = next(b for b in app.button if b.label == "Read it on *Read a number*")
     read_there.click().run()
@@ -364,7 +388,7 @@ def test_digits_set_apart_are_read_as_a_number_though_narrow_or_read_surely_as_o
         assert verdict_shown.value.startswith(
             f"Several digits, not one? The CNN reads **{number}** as a number"
         )
-        assert "confirm_sample" not in [button.key for button in app.button]
+        assert yes_button(app) is None
 
 
 def test_no_digit_or_scribble_drawn_alone_is_called_several_digits(mnist_test):
@@ -486,7 +510,7 @@ def test_the_digit_offered_to_save_is_one_every_network_is_sure_of():
     app = run_app(draw_polyline([(90, 40), (90, 230), (200, 230)]))
     (verdict_shown,) = app.info
     assert verdict_shown.value == "MLP reads **6**; CNN is not sure (maybe 6)."
-    assert "confirm_sample" not in [button.key for button in app.button]
+    assert yes_button(app) is None
     assert app.selectbox(key="label_digit").label == "It is a"
 
 
@@ -539,7 +563,7 @@ def test_a_blot_the_networks_are_sure_of_is_doubted_and_offered_no_save_as_read(
     assert not app.exception
     (said,) = app.info
     assert said.value.startswith("Both networks read **0**.") and "small for the pen" in said.value
-    assert not [b for b in app.button if b.key == "confirm_sample"], "no 'Yes, it is a 0'"
+    assert yes_button(app) is None, "no 'Yes, it is a 0'"
     assert app.selectbox(key="label_digit").value is None, "the digit to be picked"
 
 

@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, canvas_state, mnist_on_canvas, read_only
+from conftest import REPO, canvas_state, mnist_on_canvas, read_only, yes_button
 from digitpad import finetune, jobs, samples, store, versions
 from digitpad.data import MNIST_ENV
 from digitpad.images import decode_image, png_bytes
@@ -427,14 +427,14 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     app.run()
     assert samples.count_samples(database) == 0, "nothing is saved before a click"
     digit = app.session_state["digit"]
-    app.button(key="confirm_sample").click().run()
+    yes_button(app).click().run()
     assert not app.exception, app.exception
     (saved,) = samples.list_samples(database)
     assert saved.label == labels[0] == saved.predicted("cnn") and set(saved.probs) == {"mlp", "cnn"}
     np.testing.assert_array_equal(saved.image, digit)
     assert decode_image(saved.canvas_png).shape == (280, 280, 4), "the canvas as drawn"
     assert f"Saved as a {labels[0]} (your digit #1)" in app.success[0].value
-    assert "confirm_sample" not in [button.key for button in app.button], "cleared off the pad"
+    assert yes_button(app) is None, "cleared off the pad"
 
     app.session_state["canvas_1"] = canvas_state(mnist_on_canvas(images[1]))
     app.run()
@@ -452,7 +452,7 @@ def test_taking_back_a_digit_deleted_meanwhile_says_so(database, mnist_test):
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     app.session_state["canvas"] = canvas_state(mnist_on_canvas(images[0]))
     app.run()
-    app.button(key="confirm_sample").click().run()
+    yes_button(app).click().run()
     samples.delete_sample(database, 1)
     app.button(key="unsave").click().run()
     assert not app.exception, app.exception

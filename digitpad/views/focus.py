@@ -14,11 +14,11 @@ import streamlit as st
 
 # (the key of the button pressed by the keyboard, as a JavaScript pattern of the whole key; the
 # keys of the controls the keyboard goes to once it is gone, the first on the page that takes
-# it, where $1 is what the pattern's group matched)
+# it, where $1 is what the pattern's group matched and a key ending in * any key it begins)
 NEXT_CONTROL = [
-    ("^(save_sample|confirm_sample)$", ["unsave"]),  # the drawing page's "Is it right?"
+    (r"^(save_sample|confirm_sample_\d)$", ["unsave"]),  # the drawing page's "Is it right?"
     # Taken back: "Yes, it is a 7" again, or the digit to pick where the networks disagree.
-    ("^unsave$", ["confirm_sample", "label_digit"]),
+    ("^unsave$", ["confirm_sample_*", "label_digit"]),
     (r"^delete_(\d+)$", ["undo_delete_$1"]),  # Your digits, and the digit put back
     (r"^undo_delete_(\d+)$", ["delete_$1"]),
     ("^(.+)_clear$", ["$1_unclear"]),  # a pad's "Clear the pad", and "Undo clear"
@@ -60,8 +60,11 @@ if (!window.digitpadFocusScript) {
     if (!waiting) return;
     if (Date.now() > waiting.until) waiting = null;
     else if (document.activeElement === document.body) {
-      const control = waiting.keys.map((key) => document.querySelector(
-        `.st-key-${key} button:not(:disabled), .st-key-${key} input`)).find(Boolean);
+      const control = waiting.keys.map((key) => {
+        const holder = key.endsWith("*")
+          ? `[class*="st-key-${key.slice(0, -1)}"]` : `.st-key-${key}`;
+        return document.querySelector(`${holder} button:not(:disabled), ${holder} input`);
+      }).find(Boolean);
       if (control) { control.focus(); waiting = null; }
     }
   }, 100);

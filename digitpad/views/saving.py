@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from digitpad.inference import Reading
     from digitpad.preprocess import Preprocessed
 
+YES_KEY = "confirm_sample"  # and the digit it offers: "confirm_sample_7"
+
 # Below the page's header, which is 3.75rem tall and lies over the page. Looked at again for a
 # second and a half: the page under the pad is still shrinking as the script runs (the readings
 # going), and a phone's browser then scrolled the pad back off the top.
@@ -112,8 +114,12 @@ def ask_and_save(
             "each network reads your handwriting, and can fine-tune the CNN on it.",
             width="content",
         )
+        # Keyed by the digit it says: "Yes, it is a 1", clicked as a stroke made the 1 a 4,
+        # saved the 4 as a 4, the click landing on the button of the same key the new reading
+        # drew. Another digit's button now, it drops the click: a digit is saved as the one
+        # clicked, or not at all.
         confirmed = guess is not None and st.button(
-            f"Yes, it is {a_digit(guess)}", key="confirm_sample", icon=":material/check:"
+            f"Yes, it is {a_digit(guess)}", key=f"{YES_KEY}_{guess}", icon=":material/check:"
         )
         true_digit = st.selectbox(
             "No, it is a" if guess is not None else "It is a",
