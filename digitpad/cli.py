@@ -23,7 +23,7 @@ from digitpad.data import (
     mnist_path,
 )
 from digitpad.images import UnreadableImage, image_files, read_image
-from digitpad.number import NO_DIGITS, digit_in_picture, read_number
+from digitpad.number import NO_DIGITS, digit_in_picture, digit_places, read_number
 from digitpad.store import (
     CHAPTER_DIR,
     STORE_ENV,
@@ -185,8 +185,8 @@ def read_numbers(args: argparse.Namespace) -> int:
             print(json.dumps({"path": str(path), "number": reading.number, "digits": digits}))
         else:
             others = ", ".join(f"{name} {reading.read_by(name)}" for name in reading.probs)
-            doubts = f"; the {title} is not sure of digit {', '.join(str(i + 1) for i in unsure)}"
-            print(f"{printable(path)}: {reading.number}  ({others}{doubts if unsure else ''})")
+            doubts = f"; the {title} is not sure of {digit_places(unsure)}" if unsure else ""
+            print(f"{printable(path)}: {reading.number}  ({others}{doubts})")
     return 1 if failed else 0
 
 

@@ -87,6 +87,21 @@ class FoundDigit:
     image: np.ndarray  # 28x28 float32 model input, made by `from_ink` from this digit's ink alone
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def digit_places(positions: Collection[int]) -> str:
+    """Digits by their places in a number, counted from 0: "the 1st digit", "the 1st and 3rd
+    digits". "Digit 1" of "17" was read as the digit 1, not the first one."""
+    places = [ordinal(i + 1) for i in sorted(positions)]
+    if len(places) == 1:
+        return f"the {places[0]} digit"
+    return f"the {', '.join(places[:-1])} and {places[-1]} digits"
+
+
 @dataclass(frozen=True)
 class NumberReading:
     """The digits found, left to right, and each model's probabilities for them."""
@@ -141,7 +156,13 @@ class NumberReading:
         if 2 * (len(unsure) + len(others)) <= len(self.digits):
             return None
         count = len(self.digits)
-        if not others:
+        if count == 1:  # "not sure of 1 of the 1 digits it found"
+            why = (
+                f"the {title} is not sure of the one digit it found"
+                if unsure
+                else "the one digit found does not look like one whole digit"
+            )
+        elif not others:
             why = f"the {title} is not sure of {len(unsure)} of the {count} digits it found"
         elif not unsure:
             why = f"of the {count} digits found, {len(others)} do not look like one whole digit"

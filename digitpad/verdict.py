@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitpad.ink import pen_width
+from digitpad.number import digit_places
 
 if TYPE_CHECKING:  # inference imports TensorFlow; the drawing page shows before it is in
     from digitpad.inference import Reading
@@ -136,7 +137,7 @@ def several_digits(
             return None
     elif (unsure and readings[model].sure) or number.no_number(unsure, titles[model]):
         return None
-    doubts = f", not sure of digit {', '.join(str(i + 1) for i in unsure)}" if unsure else ""
+    doubts = f", not sure of {digit_places(unsure)}" if unsure else ""
     return "info", (
         f"Several digits, not one? The {titles[model]} reads **{number.number}** as a "
         f"number{doubts}; this page reads one digit at a time."

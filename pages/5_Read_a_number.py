@@ -8,7 +8,7 @@ import streamlit as st
 from digitpad import charts
 from digitpad.drawn import PEN_WIDTHS
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, NumberReading
+from digitpad.number import NO_DIGITS, NumberReading, digit_places, ordinal
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 from digitpad.views import layout, pad, ui
@@ -124,17 +124,17 @@ with read_here:
     # The reading in the picture's words too: in big type alone, a screen reader never heard it.
     said_of_reading = no_number or (
         f"the {titles[decider]} reads {reading.number}"
-        + (f", not sure of digit {', '.join(str(i + 1) for i in unsure)}" if unsure else "")
+        + (f", not sure of {digit_places(unsure)}" if unsure else "")
     )
     if no_number:
-        st.warning(
-            f"{no_number[0].upper()}{no_number[1:]}. Write the digits plainly, side by side, or "
-            "try a sharper photo."
-        )
+        # A photo's advice only for a photo: on the pad, "try a sharper photo" made no sense.
+        sharper = ", or try a sharper photo" if picture_read else ""
+        advice = f"Write the digits plainly, side by side{sharper}."
+        st.warning(f"{no_number[0].upper()}{no_number[1:]}. {advice}")
     else:
         thresholds = reader.thresholds
         # A long number wraps, and its doubts: Streamlit cut "31415926535897932384" to
-        # "3141592653589…", and "not sure of digit 1, 5, 9, 12, …" the same.
+        # "3141592653589…", and "not sure of the 1st, 5th, 9th, 12th, …" the same.
         st.html(
             "<style>.st-key-numbers_read .stMarkdownEllipsis, "
             ".st-key-numbers_read .stMarkdownEllipsis p "
@@ -143,19 +143,19 @@ with read_here:
         numbers_read = st.container(key="numbers_read", width=560)
         for column, name in zip(numbers_read.columns(2), names):
             # Each network's own doubts under its number: the MLP's too, not only the CNN's.
-            doubtful = [i + 1 for i in reading.unsure(name, thresholds.get(name))]
+            doubtful = reading.unsure(name, thresholds.get(name))
             column.metric(
                 f"{titles[name]} reads",
                 reading.read_by(name),
-                delta=f"not sure of digit {', '.join(map(str, doubtful))}" if doubtful else None,
+                delta=f"not sure of {digit_places(doubtful)}" if doubtful else None,
                 delta_color="orange",
                 delta_arrow="off",
             )
         if unsure:
             doubts = ", ".join(
-                f"digit {i + 1} (maybe {reading.probs[decider][i].argmax()}, "
-                f"{reading.probs[decider][i].max():.0%})"
-                for i in unsure
+                f"the {ordinal(i + 1)}{'' if k else ' digit'} (maybe "
+                f"{reading.probs[decider][i].argmax()}, {reading.probs[decider][i].max():.0%})"
+                for k, i in enumerate(unsure)
             )
             st.warning(
                 f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "

@@ -438,8 +438,8 @@ def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_written_apa
     )
     assert said(number(0.99)) is None, "one digit"
     assert said(number(0.99, 0.6)) == (
-        "Several digits, not one? The CNN reads **12** as a number, not sure of digit 2; this "
-        "page reads one digit at a time."
+        "Several digits, not one? The CNN reads **12** as a number, not sure of the 2nd digit; "
+        "this page reads one digit at a time."
     )
     assert said(number(0.99, 0.6, 0.5)) is None, "most not sure"
     # A 5 drawn with the broadest pen: the CNN sure of a 5, the number reader of one of "58".

@@ -317,8 +317,8 @@ def test_on_a_phone_a_picture_uploaded_says_where_it_is_read(app_url, browser, t
 def test_a_long_number_read_is_shown_whole_with_its_doubts(
     app_url, browser, mnist_test, reader, tmp_path, phone
 ):
-    # Twenty digits were shown "3141592653589…" by both networks, and "not sure of digit 1, 5,
-    # …" cut the same: the MLP's doubts are said nowhere else.
+    # Twenty digits were shown "3141592653589…" by both networks, and "not sure of the 1st,
+    # 5th, …" cut the same: the MLP's doubts are said nowhere else.
     images, labels = mnist_test
     cnn = reader.probabilities(images[:3000].astype(np.float32) / 255)["cnn"].max(axis=1)
     # Thirty digits, one in two doubtful but the last few: most sure, so a number.

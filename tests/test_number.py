@@ -18,7 +18,15 @@ from digitpad.drawn import pen_digit_parts
 from digitpad.gallery import load_npz
 from digitpad.images import UnreadableImage, decode_image, png_bytes, refuse_too_many_pixels
 from digitpad.ink import ink_map, is_flat
-from digitpad.number import NO_DIGITS, FoundDigit, NumberReading, digit_in_picture, read_number
+from digitpad.number import (
+    NO_DIGITS,
+    FoundDigit,
+    NumberReading,
+    digit_in_picture,
+    digit_places,
+    ordinal,
+    read_number,
+)
 from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
 from digitpad.preprocess import to_gray, to_mnist
 from digitpad.store import not_sure_thresholds, store_dir
@@ -901,11 +909,26 @@ def test_a_number_read_mostly_of_no_whole_digits_is_no_number():
     assert NumberReading(digits, {"cnn": np.stack([sure] * 4)}).not_whole() == [], (
         "without the whole-digit network, every digit is taken as whole"
     )
+    # One digit found, and doubted: "not sure of 1 of the 1 digits it found".
+    one = NumberReading(digits[:1], {"cnn": np.stack([doubtful])}, np.array([0.9]))
+    assert one.no_number([0], "CNN") == (
+        "this does not look like a number: the CNN is not sure of the one digit it found (it "
+        "would read 0)"
+    )
     # A digit alone, or two: the whole-digit network's doubt alone made a clean 8, read 100%
     # sure, no number.
     for count in (1, 2):
         few = NumberReading(digits[:count], {"cnn": np.stack([sure] * count)}, np.zeros(count))
         assert few.not_whole() == [] and few.no_number([], "CNN") is None
+
+
+def test_digits_are_named_by_their_places_in_the_number():
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"
+    ]  # fmt: skip
+    assert digit_places([0]) == "the 1st digit"
+    assert digit_places([2, 0]) == "the 1st and 3rd digits"
+    assert digit_places([0, 4, 8, 11]) == "the 1st, 5th, 9th and 12th digits"
 
 
 def test_a_digit_alone_the_whole_digit_network_doubts_is_still_read(reader, mnist_test):
@@ -1053,7 +1076,7 @@ def test_cli_read_names_the_digit_the_cnn_is_not_sure_of(first_digits, tmp_path)
     cv2.imwrite(str(tmp_path / "doubt.png"), mnist_row([doubtful, *first_digits[1:]]))
     done = run_cli("read", str(tmp_path / "doubt.png"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("; the CNN is not sure of digit 1)")
+    assert done.stdout.strip().endswith("; the CNN is not sure of the 1st digit)")
     records = json_records(run_cli("read", "--json", str(tmp_path / "doubt.png")))
     digits = records["doubt.png"]["digits"]
     assert [digit["cnn"]["sure"] for digit in digits] == [False, True, True, True]
@@ -1152,6 +1175,8 @@ def test_page_gives_no_number_when_the_cnn_is_sure_of_none_of_its_digits(
     (warning,) = page.warning
     assert "This does not look like a number: the CNN is not sure of 4 of the 4" in warning.value
     assert f"(it would read {FIRST_NUMBER})" in warning.value
+    # Written on the pad: "try a sharper photo" is no advice for it.
+    assert warning.value.endswith("Write the digits plainly, side by side.")
 
 
 def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
@@ -1163,11 +1188,12 @@ def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     page = run_page(pad)
     assert not page.exception, page.exception
     assert page.metric[0].label == "CNN reads" and page.metric[0].value.endswith("210")
-    assert page.metric[0].delta == "not sure of digit 1", "the doubt under the number"
-    assert page.get("image")[0].proto.imgs[0].alt.endswith("210, not sure of digit 1")
+    # By its place: "digit 1" of "17" was taken for the digit 1.
+    assert page.metric[0].delta == "not sure of the 1st digit", "the doubt under the number"
+    assert page.get("image")[0].proto.imgs[0].alt.endswith("210, not sure of the 1st digit")
     (warning,) = page.warning
-    assert "The CNN is not sure of digit 1 (maybe" in warning.value
-    assert "digit 2" not in warning.value
+    assert "The CNN is not sure of the 1st digit (maybe" in warning.value
+    assert "2nd" not in warning.value
 
 
 def test_groups_of_digits_far_apart_are_read_with_a_space_between(first_digits, reader):
