@@ -153,7 +153,9 @@ def test_page_without_a_drawing_explains_a_picked_test_digit(name):
     assert not page.exception, page.exception
     has_figures(page, name)
     if name != "report":
-        assert sidebar_captions(page)[0].endswith(" of MNIST's test digits")
+        assert re.fullmatch(
+            r"The 1st 0 of MNIST's test digits \(No\. [\d,]+\)", sidebar_captions(page)[0]
+        )
         assert re.search(r"this \d from MNIST", page_text(page))
         # Said beside what it explains, not only in the sidebar, which a phone keeps shut.
         assert [c for c in page.main.caption if c.value.startswith("Nothing is drawn on")]
@@ -184,11 +186,11 @@ def test_picking_another_test_digit_changes_what_is_explained():
     assert not page.exception
     examples = load_npz(store_dir() / "examples.npz")
     picked = examples["indices"][np.flatnonzero(examples["labels"] == 8)[3]]
-    assert sidebar_captions(page) == [f"No. {picked:,} of MNIST's test digits"]
+    assert sidebar_captions(page) == [f"The 4th 8 of MNIST's test digits (No. {picked:,})"]
     assert "this 8 from MNIST" in page_text(page)
-    # What a screen reader says of the picture: "a 8" was read out as a letter and a number.
+    # What a screen reader says of the picture: the digit, by its caption.
     (image,) = [el.proto.imgs[0] for el in page.sidebar if type(el).__name__ == "Image"]
-    assert image.alt == f"No. {picked:,} of MNIST's test digits, an 8"
+    assert image.alt == f"The 4th 8 of MNIST's test digits (No. {picked:,})"
 
 
 def test_why_this_answer_says_how_much_of_each_gradient_lies_near_the_strokes(drawn_digit, reader):

@@ -15,7 +15,7 @@ import streamlit as st
 from digitpad import MODEL_NAMES, charts
 from digitpad.gallery import load_npz
 from digitpad.images import decode_image
-from digitpad.number import NumberReading, read_number
+from digitpad.number import NumberReading, ordinal, read_number
 from digitpad.store import (
     CHAPTER_THRESHOLD,
     WHOLE_DIGIT,
@@ -35,7 +35,7 @@ NUMBER_UPLOAD_KEY = "number_upload"  # the Read a number page's uploader, which 
 CHART_CONFIG = {"displayModeBar": False}  # figures to look at, not to zoom or export
 
 
-@st.cache_resource(show_spinner="Loading the models…")
+@st.cache_resource(show_spinner="Loading the networks…")
 def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
     """One DigitReader for every page and session, and a message for each model that failed
     (the whole-digit network's under WHOLE_DIGIT: only the number page needs it)."""
@@ -289,9 +289,9 @@ def current_digit() -> tuple[np.ndarray, str]:
     with st.sidebar:
         examples = load_examples(store_dir())
         if examples is None:
-            st.info("Draw a digit on the main page: these pages look at it.")
+            st.info("Draw a digit on *Draw a digit*: these pages look at it.")
             st.stop()
-        st.markdown("Nothing drawn on the main page, so here is an MNIST test digit:")
+        st.markdown("An MNIST test digit to look at:")  # why one, the page's caption says
         # Kept for the whole session, so every page looks at the same pick.
         digit = st.selectbox("Digit", range(10), key="example_digit", persist_state="session")
         choices = np.flatnonzero(examples["labels"] == digit)
@@ -308,10 +308,10 @@ def current_digit() -> tuple[np.ndarray, str]:
         chosen = choices[min(number, len(choices)) - 1]
         image = examples["images"][chosen].astype(np.float32) / 255.0
         index = int(examples["indices"][chosen])
-        shown = f"No. {index:,} of MNIST's test digits"
-        st.image(
-            charts.pixelated(image), caption=shown, width=112, alt=f"{shown}, {a_digit(digit)}"
-        )
+        # Its place among the slider's, and MNIST's own number: "No. 3" beside "Which one: 1".
+        place = ordinal(min(number, len(choices)))
+        shown = f"The {place} {digit} of MNIST's test digits (No. {index:,})"
+        st.image(charts.pixelated(image), caption=shown, width=112, alt=shown)
     # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
     named = f"this {digit} from MNIST"
     # Said on the page too: on a phone the sidebar, which says it, is shut.
