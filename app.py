@@ -54,6 +54,7 @@ from digitpad.views.ui import (
     load_reader,
     model_problems,
     number_in_picture,
+    the_sidebar,
 )
 
 if TYPE_CHECKING:
@@ -205,8 +206,9 @@ def draw_a_digit() -> None:
             else:
                 # A smiley was read "Both networks read 0", an Eastern Arabic 8 a sure 1.
                 st.info(
-                    "Draw a digit on the black pad, or upload a picture of one in the sidebar: "
-                    "the networks' readings appear here. They know only the digits 0 to 9 as "
+                    "Draw a digit on the black pad, or upload a picture of one in "
+                    f"{the_sidebar()}: the networks' readings appear here. They know only the "
+                    "digits 0 to 9 as "
                     "written in Europe and the Americas: anything else is read as the digit it "
                     "looks most like."
                 )

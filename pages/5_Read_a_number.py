@@ -113,7 +113,7 @@ with read_here:
     if reading is None or not reading.digits:
         st.info(
             "Write a number on the black pad, its digits side by side, or upload a photo of one "
-            "in the sidebar: the reading shows here."
+            f"in {ui.the_sidebar()}: the reading shows here."
         )
         st.stop()
 

@@ -1024,6 +1024,20 @@ def test_clearing_the_canvas_resets_the_page(app_url, browser):
     page.context.close()
 
 
+def test_on_a_phone_the_shut_sidebar_is_pointed_to_where_it_opens(app_url, browser):
+    # "…or upload a picture of one in the sidebar", shut on a phone: nothing of it on screen.
+    page = open_pad(
+        browser, app_url, viewport=PHONE_SCREEN, user_agent=PHONE_USER_AGENT, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
+    expect(
+        page.get_by_text("upload a picture of one in the sidebar (» at the top left)")
+    ).to_be_visible()
+    opens = page.get_by_test_id("stExpandSidebarButton").bounding_box()
+    assert opens["x"] < PHONE_SCREEN["width"] / 4 and opens["y"] < 100, opens
+    page.context.close()
+
+
 def test_drawing_by_touch_on_a_phone(app_url, browser):
     page = open_pad(
         browser, app_url, viewport=PHONE_SCREEN, device_scale_factor=3, is_mobile=True,

@@ -190,6 +190,12 @@ def on_phone() -> bool:
     return "Mobi" in browser and "iPad" not in browser
 
 
+def the_sidebar() -> str:
+    """The sidebar, as the pages point to it: on a phone it starts shut, and "in the sidebar"
+    pointed to nothing on the screen."""
+    return "the sidebar (» at the top left)" if on_phone() else "the sidebar"
+
+
 def on_tablet() -> bool:
     """Whether the page is on a tablet that says so: an iPad's Chrome or Firefox, or an Android
     tablet ("Android" without "Mobile"). Safari on an iPad names itself a Mac, and gets a
@@ -317,6 +323,6 @@ def current_digit() -> tuple[np.ndarray, str]:
     # Said on the page too: on a phone the sidebar, which says it, is shut.
     st.caption(
         f"Nothing is drawn on *Draw a digit*, so this page looks at {named}: another can be "
-        "picked in the sidebar, or draw your own."
+        f"picked in {the_sidebar()}, or draw your own."
     )
     return image, named
