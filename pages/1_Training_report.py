@@ -126,7 +126,8 @@ if scores:
     st.table(scores)
     if any(column.endswith(report.CHAPTER_COLUMN) for column in scores):
         st.caption(
-            "Compare each network with the chapter's version of it down the drawn and pen rows: "
+            "Compare each network with the chapter's version of it (as the textbook chapter "
+            "DigitPad grew from trained it, on MNIST as it is) down the drawn and pen rows: "
             "digits drawn at any size, pen width and colour, and by writers no model trained "
             "on, are where the training recipe matters."
         )

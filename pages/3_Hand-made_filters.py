@@ -76,7 +76,8 @@ def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray, dark: 
 
 ui.page_header(
     "Hand-made filters",
-    "The chapter builds edge detectors by hand; the CNN's first layer learned its own filters "
+    "The textbook chapter DigitPad grew from builds edge detectors by hand; the CNN's first "
+    "layer learned its own filters "
     "from data. Slide both over the same digit and see which learned filters do the same job.",
 )
 reader = ui.models_or_stop("cnn")

@@ -240,9 +240,9 @@ if figure is not None:
             else ""
         )
         + (
-            " Dashed: the chapter's MLP and CNN, trained on MNIST as it is, as in the lesson "
-            f"this page grew from (sure at {UNCALIBRATED_THRESHOLD:.0%}: they have no calibrated "
-            "threshold)."
+            " Dashed: the MLP and CNN of the textbook chapter DigitPad grew from, trained on "
+            f"MNIST as it is, as in its lesson (sure at {UNCALIBRATED_THRESHOLD:.0%}: they have "
+            "no calibrated threshold)."
             if any(trace.line.dash == "dash" for trace in figure.data)
             else ""
         )

@@ -476,7 +476,7 @@ def test_the_moved_curves_show_the_chapters_models_beside_the_shipped_ones(monke
     assert list(curves) == ["MLP", "CNN", "MLP, chapter's", "CNN, chapter's"]
     assert all(curves["MLP, chapter's"][d] < curves["CNN, chapter's"][d] for d in (2, 3, 4))
     (said,) = [c for c in why.caption.values if "slide over the whole square" in c]
-    assert "Dashed: the chapter's MLP and CNN, trained on MNIST as it is" in said
+    assert "Dashed: the MLP and CNN of the textbook chapter DigitPad grew from, trained" in said
     monkeypatch.setenv(STORE_ENV, str(REPO / "model_store" / "chapter"))
     why = run_page("why")
     assert list(moved_curves(why)) == ["MLP", "CNN"], "the chapter's are the page's own"
