@@ -290,8 +290,9 @@ st.header("Fine-tune the CNN on your digits", anchor=False)
 st.caption(
     f"Trains a copy of the CNN for a few epochs on {finetune.MNIST_IMAGES:,} MNIST digits plus "
     f"about {1 - finetune.HOLD_OUT:.0%} of yours, compares old and new on MNIST's test set and "
-    "on the rest of yours, then saves the new CNN as a version and switches to it; the old one "
-    "is kept."
+    "on the rest of yours, then saves the new CNN as a version and switches to it, every page "
+    "for everyone using this server (*Roll back*, below, switches back: the old one is kept). "
+    "It takes a minute or a few, and can be stopped till it saves."
     + (
         ""
         if mnist_path()
