@@ -111,7 +111,8 @@ def ask_and_save(
         st.markdown(
             "**Is it right?**",
             help="Save your digit with its true label: the *Your digits* page shows how well "
-            "each network reads your handwriting, and can fine-tune the CNN on it.",
+            "each network reads your handwriting, and can fine-tune the CNN on it. Saving clears "
+            "the pad for the next digit; *Take it back* puts it back.",
             width="content",
         )
         # Keyed by the digit it says: "Yes, it is a 1", clicked as a stroke made the 1 a 4,
