@@ -115,7 +115,8 @@ for name, column in zip(names, layout.columns_that_wrap([FIGURE_WIDTH] * len(nam
             alt=charts.in_words(compared),
         )
         st.caption(
-            f"Top: the {name} filter and the learned ones most like it (cosine similarity); "
+            f"Top: the {name} filter and the learned ones most like it (cos: their cosine "
+            "similarity, 1 for the same pattern at any strength, 0 for nothing alike); "
             f"bottom: each slid over {named}, with no bias and no ReLU, red where it responds, "
             f"blue where it is negative. {WHAT_IT_FINDS[name]}"
         )
