@@ -208,9 +208,8 @@ def draw_a_digit() -> None:
                 st.info(
                     "Draw a digit on the black pad, or upload a picture of one in "
                     f"{the_sidebar()}: the networks' readings appear here. They know only the "
-                    "digits 0 to 9 as "
-                    "written in Europe and the Americas: anything else is read as the digit it "
-                    "looks most like."
+                    "digits 0 to 9 as written in Europe and the Americas: anything else is read "
+                    "as the digit it looks most like."
                 )
             mnist_digits()
         # Loading starts as the pad goes on screen, not on the first stroke: the pad takes

@@ -22,7 +22,7 @@ from digitpad.data import load_mnist, mnist_source, validation_count
 from digitpad.evaluation import Evaluation, as_model_input, evaluate_probs
 from digitpad.jobs import Progress
 from digitpad.preprocess import as_uint8
-from digitpad.store import card_threshold, load_model, made_now
+from digitpad.store import UNCALIBRATED_THRESHOLD, card_threshold, load_model, made_now
 
 HOLD_OUT = 0.2  # share of the person's digits kept out of training, to judge the new model on
 MIN_SAMPLES = 10  # fewer, and two held-out digits say nothing
@@ -358,16 +358,17 @@ def fine_tuning_change(
         raise DamagedCard(f"holds what fine-tuning never writes: {problem}") from None
     # Chosen again for the new weights: the pages' "not sure" moves with it, unsaid till now.
     new, old = card_threshold(card), card_threshold(base_card)
-    bracketed = any(
-        f"{model}_not_sure" in figures for figures in compared.values() for model in ("old", "new")
-    )
     sure_from = (
         f' It says "not sure" below {new:.0%} (the old one below {old:.0%}), a threshold chosen '
-        "again for its weights on MNIST's validation digits"
-        + (": in brackets, the share each read right but called not sure." if bracketed else ".")
+        "again for its weights on MNIST's validation digits."
         if new and old
         else ""
     )
+    shares = [
+        figures.get(f"{cnn}_not_sure") for figures in compared.values() for cnn in ("old", "new")
+    ]
+    if any(share is not None for share in shares):
+        sure_from += " In brackets, the share each read right but called not sure."
     # None held out, as may happen to a few digits: a student was told of held-out digits.
     held_out = (
         "Held-out digits were not trained on, so they say how it reads digits of yours it has "
@@ -427,7 +428,8 @@ def finetuned_card(
             **({"mnist_test_digits": result.your_mnist_test} if result.your_mnist_test else {}),
             "held_out_by": "pixels",  # split_held_out: the same digits for every version since
         },
-        "comparison": comparison(result, card_threshold(base_card)),
+        # A base without a threshold is not sure below UNCALIBRATED_THRESHOLD, as the pages read.
+        "comparison": comparison(result, card_threshold(base_card) or UNCALIBRATED_THRESHOLD),
         "epochs_run": epochs,
         "best_epoch": epochs,
         "history": result.history,

@@ -95,8 +95,10 @@ def ordinal(n: int) -> str:
 
 def digit_places(positions: Collection[int]) -> str:
     """Digits by their places in a number, counted from 0: "the 1st digit", "the 1st and 3rd
-    digits". "Digit 1" of "17" was read as the digit 1, not the first one."""
-    places = [ordinal(i + 1) for i in sorted(positions)]
+    digits". "Digit 1" of "17" was read as the digit 1, not the first one. ValueError for none."""
+    places = [ordinal(i + 1) for i in sorted(set(positions))]
+    if not places:
+        raise ValueError("no digit to name")
     if len(places) == 1:
         return f"the {places[0]} digit"
     return f"the {', '.join(places[:-1])} and {places[-1]} digits"

@@ -170,7 +170,7 @@ def drawing_verdict(
         return verdict(readings, titles, SMALL_FOR_THE_PEN)
     # Sure of it (one network alone has no verdict: its bars say it), and doubted here.
     name, reading = next(iter(readings.items()))
-    read = said[1] if said else f"{reading.said_by(titles[name])}."
+    read = said[1] if said else f"{titles[name]} reads **{reading.digit}**."
     return "info", f"{read} {SMALL_FOR_THE_PEN}"
 
 

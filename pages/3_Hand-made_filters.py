@@ -77,8 +77,8 @@ def chapter_comparison(name: str, image: np.ndarray, learned: np.ndarray, dark: 
 ui.page_header(
     "Hand-made filters",
     "The textbook chapter DigitPad grew from builds edge detectors by hand; the CNN's first "
-    "layer learned its own filters "
-    "from data. Slide both over the same digit and see which learned filters do the same job.",
+    "layer learned its own filters from data. Slide both over the same digit and see which "
+    "learned filters do the same job.",
 )
 reader = ui.models_or_stop("cnn")
 # Imported once the models are in: TensorFlow takes 3 s, and the title comes first.

@@ -10,8 +10,8 @@ from digitpad.calibration import is_sure
 from digitpad.data import MNIST_ENV, mnist_path
 from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
 from digitpad.views import layout, ui
-from digitpad.views.buttons import button
-from digitpad.views.your_digits import delete, import_upload, offer_undo, say_problem
+from digitpad.views.buttons import button, say_problem
+from digitpad.views.your_digits import delete, import_upload, offer_undo
 
 PER_PAGE = 24
 

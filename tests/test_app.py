@@ -558,6 +558,10 @@ def test_a_blot_the_networks_are_sure_of_is_doubted_and_offered_no_save_as_read(
         "thinner pen.",
     )  # fmt: skip
     assert drawing_verdict(blot, sure, MODEL_TITLES, drawn=False)[0] == "success", "an upload"
+    # A store of one network, whose bars say its reading alone: in words too, as the others.
+    alone = drawing_verdict(blot, {"cnn": sure["cnn"]}, MODEL_TITLES, drawn=True)
+    assert alone == ("info", "CNN reads **8**. It is small for the pen: draw it bigger, or pick "
+                             "a thinner pen.")  # fmt: skip
     # A short stroke with the broadest pen, which both networks read as a 0, sure of it.
     app = run_app(draw_polyline([(60, 73), (71, 56)], width=40))
     assert not app.exception

@@ -4,6 +4,7 @@ import itertools
 import os
 import re
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -1036,6 +1037,30 @@ def test_on_a_phone_the_shut_sidebar_is_pointed_to_where_it_opens(app_url, brows
     opens = page.get_by_test_id("stExpandSidebarButton").bounding_box()
     assert opens["x"] < PHONE_SCREEN["width"] / 4 and opens["y"] < 100, opens
     page.context.close()
+
+
+def test_a_picture_let_go_of_leaves_the_servers_memory(browser, tmp_path):
+    # Streamlit keeps a session's uploads till the session ends: a lesson's phone photos, let
+    # go of by "Draw on the pad instead", piled up in the server, 4 MB each.
+    def uploads_kept(url: str) -> bool:
+        metrics = urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10).read().decode()
+        return "UploadedFileManager" in metrics
+
+    seven = tmp_path / "seven.png"
+    seven.write_bytes(png_bytes(draw_polyline(SEVEN[0] + SEVEN[1][1:])))
+    with running_app() as url:
+        page = open_pad(browser, url)
+        page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(seven)
+        instead = page.get_by_role("button", name="Draw on the pad instead")
+        instead.wait_for()
+        assert uploads_kept(url)
+        instead.click()
+        wait_for_pad(page)
+        deadline = time.monotonic() + 20  # Streamlit's memory figures are kept for 5 s
+        while uploads_kept(url) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not uploads_kept(url)
+        page.context.close()
 
 
 def test_drawing_by_touch_on_a_phone(app_url, browser):

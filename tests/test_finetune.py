@@ -327,6 +327,21 @@ def test_a_card_edited_by_hand_where_fine_tuning_says_whose_digits_still_shows(t
         assert change.caption.startswith("Fine-tuned from the shipped CNN"), data
 
 
+def test_the_shares_not_sure_in_brackets_are_said_whenever_shown(tmp_path):
+    # Said only beside both thresholds: a card whose base has none showed them unexplained.
+    figures = {"digits": 100, "old": 0.9, "new": 0.95, "new_not_sure": 0.05}
+    card = {"finetuned_from": "cnn", "samples": {"trained_on": 10},
+            "comparison": {"mnist_test": figures}}  # fmt: skip
+    change = finetune.fine_tuning_change(card, None)
+    assert change.rows[0]["new CNN"] == "95.00% (5.0% not sure)"
+    assert change.caption.endswith(" In brackets, the share each read right but called not sure.")
+    # Nor promised where there are none: a card from before them, or one edited to null.
+    for share in ({}, {"new_not_sure": None}):
+        compared = {"mnist_test": {"digits": 100, "old": 0.9, "new": 0.95, **share}}
+        change = finetune.fine_tuning_change({**card, "comparison": compared}, None)
+        assert change.rows[0]["new CNN"] == "95.00%" and "brackets" not in change.caption
+
+
 def test_too_few_digits_to_fine_tune_says_so(tiny_mnist, yours):
     train, test = tiny_mnist_sets(tiny_mnist)
     few = (yours[0][:5], yours[1][:5])

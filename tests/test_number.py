@@ -929,6 +929,9 @@ def test_digits_are_named_by_their_places_in_the_number():
     assert digit_places([0]) == "the 1st digit"
     assert digit_places([2, 0]) == "the 1st and 3rd digits"
     assert digit_places([0, 4, 8, 11]) == "the 1st, 5th, 9th and 12th digits"
+    assert digit_places([1, 1]) == "the 2nd digit", "named once"
+    with pytest.raises(ValueError):
+        digit_places([])
 
 
 def test_a_digit_alone_the_whole_digit_network_doubts_is_still_read(reader, mnist_test):

@@ -176,7 +176,7 @@ def test_a_fine_tuned_version_is_compared_switched_and_rolled_back(
     shipped = store.load_card("cnn", store_copy)["calibration"]["threshold"]
     said = (
         f'It says "not sure" below 96% (the old one below {shipped:.0%}), a threshold chosen again '
-        "for its weights on MNIST's validation digits: in brackets, the share each read right but "
+        "for its weights on MNIST's validation digits. In brackets, the share each read right but "
         "called not sure."
     )
     assert any(said in caption for caption in page.caption.values), page.caption.values

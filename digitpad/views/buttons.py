@@ -1,4 +1,5 @@
-"""A button whose callback runs on every click, the first after the server restarted too."""
+"""A button whose callback runs on every click, the first after the server restarted too, and
+what a callback could not do, said on the page."""
 
 from collections.abc import Callable
 
@@ -29,3 +30,10 @@ def button(
         on_click(*args)
         st.rerun()
     return clicked
+
+
+def say_problem(key: str) -> None:
+    """What a button's callback could not do, kept in session state under `key`, said once,
+    where the page has got to."""
+    if key in st.session_state:
+        st.error(st.session_state.pop(key))

@@ -16,7 +16,8 @@ import streamlit as st
 # keys of the controls the keyboard goes to once it is gone, the first on the page that takes
 # it, where $1 is what the pattern's group matched and a key ending in * any key it begins)
 NEXT_CONTROL = [
-    (r"^(save_sample|confirm_sample_\d)$", ["unsave"]),  # the drawing page's "Is it right?"
+    # The drawing page's "Is it right?": Save, and "Yes, it is a 7" (saving.YES_KEY and its digit).
+    (r"^(save_sample|confirm_sample_\d)$", ["unsave"]),
     # Taken back: "Yes, it is a 7" again, or the digit to pick where the networks disagree.
     ("^unsave$", ["confirm_sample_*", "label_digit"]),
     (r"^delete_(\d+)$", ["undo_delete_$1"]),  # Your digits, and the digit put back

@@ -7,18 +7,17 @@ import base64
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_drawable_canvas import CanvasResult, st_canvas
 
 from digitpad.images import PICTURE_UPLOAD_MB
 from digitpad.views.buttons import button
 from digitpad.views.file_names import picture_name
 from digitpad.views.ui import on_phone
-
-if TYPE_CHECKING:
-    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 # streamlit-drawable-canvas 0.13 parks its toolbar, invisible, over the pad's top right corner until
 # the pointer has hovered the pad a fifth of a second, and then lifts it above the pad. A finger
@@ -366,7 +365,19 @@ def read_in_place_of_the_pad(name: str, back_to_the_pad: str, key: str) -> None:
 def let_go(key: str) -> None:
     """upload_that_stays of that key reads no picture: the one from before is forgotten, and
     the one in the uploader taken out of it."""
-    if st.session_state.pop(f"{key}_kept", None) is None:
+    picture = st.session_state.pop(f"{key}_kept", None)
+    if picture is None:
         return  # none read: the uploader stays as it is, not mounted anew at every stroke
+    if isinstance(picture, UploadedFile):
+        forget_upload(picture)
     st.session_state[f"{key}_from_before"] = False
     st.session_state[f"{key}_drops"] = st.session_state.get(f"{key}_drops", 0) + 1
+
+
+def forget_upload(upload: UploadedFile) -> None:
+    """Drops a file let go of from the server's store of uploads, which keeps every file a
+    session uploaded till the session ends (the uploader's own × drops it): a lesson's phone
+    photos, 4 MB each, piled up there, 125 MB for 30 in one tab."""
+    context = get_script_run_ctx()
+    if context is not None:  # None: outside a session's run, where nothing was uploaded
+        runtime.get_instance().uploaded_file_mgr.remove_file(context.session_id, upload.file_id)

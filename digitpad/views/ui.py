@@ -295,7 +295,7 @@ def current_digit() -> tuple[np.ndarray, str]:
     with st.sidebar:
         examples = load_examples(store_dir())
         if examples is None:
-            st.info("Draw a digit on *Draw a digit*: these pages look at it.")
+            st.info("Draw one on *Draw a digit*: these pages look at it.")
             st.stop()
         st.markdown("An MNIST test digit to look at:")  # why one, the page's caption says
         # Kept for the whole session, so every page looks at the same pick.

@@ -2,7 +2,7 @@
 they say.
 
 What a click could not do is kept in session state under "digits_problem", for the page to say
-where it has got to (`say_problem`).
+where it has got to (`buttons.say_problem`).
 """
 
 from pathlib import Path
@@ -11,13 +11,8 @@ import streamlit as st
 
 from digitpad import sample_files, samples
 from digitpad.views import ui
+from digitpad.views.buttons import say_problem
 from digitpad.views.file_names import shown_name
-
-
-def say_problem(key: str) -> None:
-    """What a button's callback could not do, said once, where the page has got to."""
-    if key in st.session_state:
-        st.error(st.session_state.pop(key))
 
 
 def delete(database: Path, sample_id: int) -> None:
