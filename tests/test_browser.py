@@ -770,6 +770,16 @@ def test_a_closed_sidebar_is_out_of_the_keyboards_way(app_url, browser):
     page.context.close()
 
 
+# WCAG's contrast ratio of two RGB colours, in JavaScript.
+WCAG_RATIO = """(fore, back) => {
+  const luminance = (c) => c.map((v) => v / 255)
+    .map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const [light, dark] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}"""
+
+
 def contrast(page, locator) -> float:
     """WCAG's contrast of `locator`'s SVG text, its opacity applied, on the page's background."""
     return page.evaluate(
@@ -780,12 +790,8 @@ def contrast(page, locator) -> float:
             .backgroundColor);
           const alpha = Number(style.fillOpacity);
           const fore = rgb(style.fill).map((c, i) => alpha * c + (1 - alpha) * back[i]);
-          const luminance = (c) => c.map((v) => v / 255)
-            .map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
-            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
-          const [light, dark] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
-          return (light + 0.05) / (dark + 0.05);
-        }""",
+          return (WCAG_RATIO)(fore, back);
+        }""".replace("WCAG_RATIO", WCAG_RATIO),
         locator.element_handle(),
     )
 
@@ -806,12 +812,8 @@ def text_contrast(page, locator) -> float:
             (under, [r, g, b, a]) => [r, g, b].map((c, i) => a * c + (1 - a) * under[i]),
             [255, 255, 255]);
           const fore = rgba(getComputedStyle(element).color).slice(0, 3);
-          const luminance = (c) => c.map((v) => v / 255)
-            .map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
-            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
-          const [light, dark] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
-          return (light + 0.05) / (dark + 0.05);
-        }""",
+          return (WCAG_RATIO)(fore, back);
+        }""".replace("WCAG_RATIO", WCAG_RATIO),
         locator.element_handle(),
     )
 
