@@ -91,7 +91,8 @@ if (!window.digitpadPadScript) {
     });
   setInterval(restyle, 200);
   // The pad sends a stroke 200 ms after it ends, and drops it if the page goes first: a page
-  // link clicked sooner is followed once the stroke has gone.
+  // link clicked sooner is followed once the stroke has gone, half a second after its end (at
+  // 0.3 s, a machine busy with other work sent the stroke too late, and it was lost).
   let drawing = false, strokeEnded = 0;
   document.addEventListener("pointerdown", (event) => {
     drawing = event.composedPath().some((e) => e.classList?.contains("upper-canvas"));
@@ -126,7 +127,7 @@ if (!window.digitpadPadScript) {
   }, true);
   document.addEventListener("click", (event) => {
     const link = event.target.closest?.("a[data-testid=stSidebarNavLink]");
-    const wait = strokeEnded + 300 - Date.now();
+    const wait = strokeEnded + 500 - Date.now();
     if (!link || wait <= 0) return;
     event.preventDefault();
     event.stopImmediatePropagation();
