@@ -163,11 +163,11 @@ def drawing_verdict(
     """The networks' verdict on one digit (`verdict`); of a digit drawn on the pad (`drawn`)
     that is small for the pen it was drawn with, advice to draw it bigger rather than more
     plainly, and no good word for it: a blot read "8" at 99% was "Both networks read 8"."""
-    said = verdict(readings, titles)
-    if not (drawn and small_for_the_pen(result.ink, result.box)):
+    small = drawn and small_for_the_pen(result.ink, result.box)
+    # Not sure: this advice in place of "more plainly"; sure, none (said below).
+    said = verdict(readings, titles, SMALL_FOR_THE_PEN if small else None)
+    if not small or (said and said[0] == "info"):
         return said
-    if said and said[0] == "info":  # not sure: this advice in place of "more plainly"
-        return verdict(readings, titles, SMALL_FOR_THE_PEN)
     # Sure of it (one network alone has no verdict: its bars say it), and doubted here.
     name, reading = next(iter(readings.items()))
     read = said[1] if said else f"{titles[name]} reads **{reading.digit}**."
