@@ -46,7 +46,7 @@ from digitpad.views.ui import (
     NOT_ONE_DIGIT_KEY,
     NUMBER_UPLOAD_KEY,
     dark_page,
-    fetch_chart_code,
+    fetch_element_code,
     fine_tuned_cnn,
     first_layer_filters_figure,
     follow_active_versions,
@@ -122,7 +122,7 @@ def draw_a_digit() -> None:
             "Pen width", *PEN_WIDTHS, PEN_WIDTH, key="stroke_width", persist_state="session"
         )
         upload = upload_that_stays("…or read a picture of one digit", UPLOAD_TYPES, UPLOAD_KEY)
-        fetch_chart_code()  # under the sidebar's controls, where the room it takes is not seen
+        fetch_element_code()  # under the sidebar's controls, where the room it takes is not seen
 
     # The pad at its own width, never narrower (in a third of a 1280-pixel screen, columns cut
     # its right edge off); beside it the rest at the width its steps and bars take, narrowed
@@ -152,6 +152,9 @@ def draw_a_digit() -> None:
         # The digit picked cannot be cleared (no clear button between it and Save), but it is
         # not required either: "Yes, it is a 7" saves without it.
         + ".st-key-label_digit [data-testid=stWidgetLabelRequired] { display: none; }"
+        # Until its code runs, "No, it is a" is a skeleton of its box's height alone: its label
+        # came a moment after the first stroke's readings, and moved all under it down 28 px.
+        + ".st-key-label_digit [data-testid=stSkeleton] { height: 4.25rem; }"
         + "</style>"
     )
     # Read before the pad's column is laid out, which shows the pad or the upload: a heading

@@ -57,7 +57,7 @@ with st.sidebar:
     upload = pad.upload_that_stays(
         "…or read a photo of a number written on paper", UPLOAD_TYPES, ui.NUMBER_UPLOAD_KEY
     )
-    ui.fetch_chart_code()
+    ui.fetch_element_code()
 
 # An upload is read in place of the pad, and shown boxed in its place; one that cannot be read,
 # or holds no digits, is named, and the pad read instead.

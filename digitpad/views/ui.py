@@ -4,6 +4,7 @@ the pages look at, a page's header, and the app's navigation kept round every pa
 from __future__ import annotations
 
 import gc
+import json
 import math
 import threading
 from pathlib import Path
@@ -147,28 +148,34 @@ def fine_tuned_cnn() -> str | None:
     return None if version in cached.get("lost", {}).values() else version
 
 
-# Streamlit fetches a kind of chart's code only when a page first shows one, and Plotly's is
+# Streamlit fetches a kind of element's code only when a page first shows one. Plotly's is
 # 4.7 MB of JavaScript: on a server just started, a stroke drawn while the models loaded had
-# its verdict and steps at once and its bars 1.3 s later, when the code came. It is fetched as
-# the first page shows instead, by the same address Streamlit's own import will use (the
-# browser then has it); with no such file in this Streamlit, nothing is done.
-PLOTLY_CODE = next(
-    (Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"), None
-)
-FETCH_PLOTLY_CODE = """<script>
-if (!window.digitpadPlotlyCode) {
-  window.digitpadPlotlyCode = true;
+# its verdict and steps at once and its bars 1.3 s later, when the code came. A select box's is
+# 14 files, each asking for the next: "Is it right?" showed its "No, it is a" a second after
+# the first stroke's readings, and everything under it moved down 28 px under the pen. Both are
+# fetched as the first page shows instead, by the same address Streamlit's own import will use
+# (the browser then has it); what this Streamlit has no such file of is not fetched.
+STREAMLIT_CODE = Path(st.__file__).parent / "static" / "static" / "js"
+CODE_FETCHED_EARLY = [
+    code.name
+    for element in ("PlotlyChart", "Selectbox")
+    if (code := next(STREAMLIT_CODE.glob(f"{element}.*.js"), None))
+]
+FETCH_CODE = """<script>
+if (!window.digitpadCodeFetched) {
+  window.digitpadCodeFetched = true;
   const app = document.querySelector("script[type=module][src*='static/js/index']");
-  if (app) import(new URL("./%s", app.src).href).catch(() => {});
+  for (const code of app ? %s : []) import(new URL("./" + code, app.src).href).catch(() => {});
 }
 </script>"""
 
 
-def fetch_chart_code() -> None:
-    """Has the browser fetch Plotly's code before a page first shows a chart. In the sidebar,
-    as an element that takes room: best under what the sidebar shows."""
-    if PLOTLY_CODE is not None:
-        st.sidebar.html(FETCH_PLOTLY_CODE % PLOTLY_CODE.name, unsafe_allow_javascript=True)
+def fetch_element_code() -> None:
+    """Has the browser fetch the code of the charts and the select box before a page first
+    shows one. In the sidebar, as an element that takes room: best under what the sidebar
+    shows."""
+    if CODE_FETCHED_EARLY:
+        st.sidebar.html(FETCH_CODE % json.dumps(CODE_FETCHED_EARLY), unsafe_allow_javascript=True)
 
 
 def dark_page() -> bool:
