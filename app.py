@@ -260,7 +260,7 @@ def draw_a_digit() -> None:
                 )
                 with st.container(width=BARS_WIDTH):
                     st.plotly_chart(
-                        charts.probability_bars(reading.probs, said_by, dark_page()),
+                        charts.probability_bars(reading.probs, said_by, name, dark_page()),
                         key=f"bars_{name}",
                         config=CHART_CONFIG,
                         alt=said_by,  # a screen reader read the bars as "100% 0 1 2 … 9"

@@ -84,7 +84,7 @@ def one_stroke(reader: DigitReader, url: str, seconds: dict[str, list[float]]) -
         encode_preview(image)
     mark("5 preview images")
     figures = [
-        charts.probability_bars(reading.probs, f"{name} reads {reading.digit}")
+        charts.probability_bars(reading.probs, f"{name} reads {reading.digit}", name)
         for name, reading in readings.items()
     ]
     figures.append(

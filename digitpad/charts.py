@@ -13,8 +13,10 @@ from digitpad.calibration import wilson_interval
 from digitpad.preprocess import scaled
 
 DIGITS = [str(d) for d in range(10)]
-TOP_COLOUR = "#e4572e"
-OTHER_COLOUR = "#7d92c4"  # 3.1:1 on white, as a graphic needs (#8da0cb, 2.6:1, was faint)
+# Each network's colour on every page: its calibration, its learning curves, its top bar.
+MODEL_COLOURS = {"mlp": "#4c72b0", "cnn": "#e4572e"}
+# The digits a network did not choose: 3.4:1 on white, as a graphic needs, 5.6:1 on the dark page.
+OTHER_COLOUR = "#8c8c8c"
 
 SHORT_TITLE = 30  # characters that fit a bar chart's title on one line at 250 pixels
 
@@ -32,8 +34,9 @@ def per_stroke_figure(traces: dict | list[dict], layout: dict) -> go.Figure:
     return go.Figure(traces, layout=layout, _validate=False)
 
 
-def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Figure:
-    """Bars of the 10 digit probabilities, the chosen digit highlighted. A long title (a
+def probability_bars(probs: np.ndarray, title: str, name: str, dark: bool = False) -> go.Figure:
+    """Bars of the 10 digit probabilities, the chosen digit in network `name`'s colour. A long
+    title (a
     reading not sure, "CNN is not sure (maybe 2, …)") takes two lines, to fit half a column;
     room is kept for two either way, so that two charts side by side keep their bars level.
     `dark`: for a dark page, on which Streamlit's theme makes the percentages light enough.
@@ -44,7 +47,9 @@ def probability_bars(probs: np.ndarray, title: str, dark: bool = False) -> go.Fi
     top, likeliest = int(np.argmax(probs)), set(np.argsort(probs)[-3:].tolist())
     if len(title) > SHORT_TITLE:
         title = title.replace(" (", "<br>(", 1)
-    colours = [TOP_COLOUR if d == top else OTHER_COLOUR for d in range(10)]
+    # Both top bars were orange, the CNN's colour on every other page: "orange is the CNN"
+    # held everywhere but on the page a class sees most.
+    colours = [MODEL_COLOURS[name] if d == top else OTHER_COLOUR for d in range(10)]
     return per_stroke_figure(
         dict(
             type="bar",
@@ -225,7 +230,6 @@ MODEL_TITLES = {"mlp": "MLP", "cnn": "CNN"}
 # 1-2-3-5 steps: with 1-2-5, the shipped CNN's validation loss (0.027 to 0.045) ran under the
 # lowest label, 0.05.
 LOG_TICKS = [m * 10.0**e for e in range(-4, 1) for m in (1, 2, 3, 5)]
-MODEL_COLOURS = {"mlp": "#4c72b0", "cnn": TOP_COLOUR}
 # And a mark of its own: the two colours are alike in gray, on a washed-out projector or to a
 # colour-blind student, and the lesson is in which line is which.
 MODEL_SYMBOLS = {"mlp": "circle", "cnn": "diamond"}

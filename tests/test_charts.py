@@ -21,10 +21,10 @@ def as_sent(figure: go.Figure) -> dict:
 RNG = np.random.default_rng(0)
 PER_STROKE = {
     "probability bars": lambda: charts.probability_bars(
-        RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)"
+        RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)", "cnn"
     ),
     "probability bars on a dark page": lambda: charts.probability_bars(
-        RNG.dirichlet(np.ones(10)).astype(np.float32), "CNN reads 3 (41%)", dark=True
+        RNG.dirichlet(np.ones(10)).astype(np.float32), "MLP reads 3 (41%)", "mlp", dark=True
     ),
     "feature maps": lambda: charts.feature_map_grid(
         np.maximum(RNG.normal(size=(32, 26, 26)), 0).astype(np.float32), 8, "feature maps"
@@ -43,9 +43,21 @@ def test_the_percentages_over_the_bars_are_dark_enough_to_read_on_a_light_page()
     # Streamlit's gray, 3.7:1 on white, for 11-pixel labels that need 4.5:1; a dark page's
     # light gray is the theme's, 15:1. (The digits under them: test_browser.py.)
     probs = np.full(10, 0.1, np.float32)
-    light, dark = charts.probability_bars(probs, "t"), charts.probability_bars(probs, "t", True)
+    light = charts.probability_bars(probs, "t", "cnn")
+    dark = charts.probability_bars(probs, "t", "cnn", dark=True)
     assert light.data[0].textfont.color == charts.AXIS_LABEL_GRAY
     assert dark.data[0].textfont.color is None, "the theme's own"
+
+
+def test_each_network_s_top_bar_is_in_its_own_colour_as_on_every_page():
+    # Both top bars were orange, which is the CNN's colour on the calibration, the learning
+    # curves and Why this answer: a class told "orange is the CNN" read the MLP's bar as the CNN's.
+    probs = np.array([0.02, 0.9, 0.08, 0, 0, 0, 0, 0, 0, 0], np.float32)
+    for name in ("mlp", "cnn"):
+        colours = charts.probability_bars(probs, "t", name).data[0].marker.color
+        assert colours[1] == charts.MODEL_COLOURS[name]
+        assert set(colours[:1] + colours[2:]) == {charts.OTHER_COLOUR}
+    assert charts.MODEL_COLOURS["mlp"] != charts.MODEL_COLOURS["cnn"]
 
 
 def sent_levels(trace) -> np.ndarray:
