@@ -317,11 +317,13 @@ def heatmap_panels(
     values: list[str] | None = None,
     dark: bool = False,
     outline: np.ndarray | None = None,
+    written: int = 0,
 ) -> go.Figure:
     """Small square heatmaps of any sizes, each on its own colour scale and under its title;
     `values` names what each one's numbers are, for the pointer ("weight", "response");
     `dark`: for a dark page; `outline`: an image of the maps' size whose ink's edge is drawn
-    over each (the digit, over weights on its pixels).
+    over each (the digit, over weights on its pixels); the first `written` maps have their
+    numbers written in their cells.
 
     Laid out by hand rather than with make_subplots, whose per-axis updates cost ~10 ms a panel
     on every rerun of a page.
@@ -346,6 +348,8 @@ def heatmap_panels(
                 hovertemplate=f"row %{{y}}, column %{{x}}: {value} %{{z:.2f}}<extra></extra>",
                 xaxis=f"x{axis}",
                 yaxis=f"y{axis}",
+                # Black or white, whichever the cell's colour shows better (Plotly's choice).
+                **(dict(texttemplate="%{z:.2~f}", textfont=dict(size=13)) if i < written else {}),
             )
         )
         if outline is not None and outline.max() > 0:

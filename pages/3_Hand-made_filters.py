@@ -65,6 +65,9 @@ def comparison(
         height=340,
         values=["weight"] * len(kernels) + ["response"] * len(responses),
         dark=dark,
+        # The chapter's filters by their numbers, as it writes them: in colour alone, a class
+        # saw what they do but not the arithmetic. The learned ones' show under the pointer.
+        written=1,
     )
 
 

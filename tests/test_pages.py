@@ -362,6 +362,16 @@ def test_editing_your_filter_changes_its_response(drawn_digit):
     assert not np.allclose(response_before, response_after), "the filter's response to the digit"
 
 
+def test_a_hand_made_filter_is_shown_with_its_weights_written_in_it(drawn_digit):
+    # In colour alone, a class saw what the chapter's filters do but not the nine numbers each
+    # multiplies the pixels by.
+    page = run_page("handmade", drawn_digit)
+    for chart in page.get("plotly_chart"):
+        traces = json.loads(chart.proto.spec)["data"]
+        assert traces[0]["texttemplate"] == "%{z:.2~f}", "the hand-made filter's own weights"
+        assert not any("texttemplate" in trace for trace in traces[1:]), chart.proto.id
+
+
 def test_an_empty_filter_is_said_to_be_like_none(drawn_digit):
     page = run_page("handmade", drawn_digit)
     assert not page.info, "the starting filter has weights"
