@@ -133,7 +133,12 @@ def epochs_text(card: dict) -> str:
     run, kept = card["epochs_run"], resumed_from(card)
     if kept is None:
         return f"{run}, epoch {card['best_epoch']}'s weights kept"
-    return f"{run}: epoch {kept}'s weights, then {final_epochs(card)} more without augmentation"
+    # Its parts adding up to the epochs run: "42: epoch 33's weights, then 2 more" did not.
+    final = final_epochs(card)
+    return (
+        f"{run}: {run - final} augmented, then {final} without augmentation "
+        f"from epoch {kept}'s weights"
+    )
 
 
 def curves_captions(cards: Iterable[dict]) -> list[str]:

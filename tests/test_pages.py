@@ -521,7 +521,7 @@ def test_report_says_whose_weights_ship():
     ended_unaugmented = {"epochs_run": 6, "best_epoch": 6, "history": history,
                          "training": {"final_epochs_without_augmentation": 2}}  # fmt: skip
     assert report.epochs_text(ended_unaugmented) == (
-        "6: epoch 2's weights, then 2 more without augmentation"
+        "6: 4 augmented, then 2 without augmentation from epoch 2's weights"
     ), "early stopping kept epoch 2 of the 4 augmented ones, not the last epoch"
     assert report.epochs_text({"epochs_run": 6, "best_epoch": 5, "history": history}) == (
         "6, epoch 5's weights kept"
