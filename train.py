@@ -796,6 +796,9 @@ def main() -> None:
     (x_train, y_train), (x_test, y_test) = mnist_or_exit(args)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+    elif len(x_train) < MIN_LIMIT:  # as few as --limit refuses, in a file of its own
+        refuse(args, f"error: {args.data_file} holds {len(x_train)} training images; training "
+                     f"needs at least {MIN_LIMIT}")  # fmt: skip
     val_count = validation_count(len(x_train), args.validation_size)
     if args.recipe == "robust" and args.model != whole_digit.NAME:
         try:  # now, not after the whole-digit network has trained

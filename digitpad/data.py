@@ -55,6 +55,8 @@ def npz_contents(file: str | os.PathLike | io.BytesIO) -> dict[str, np.ndarray]:
         raise BadDataFile(f"it holds something other than plain arrays ({error})") from None
     except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise BadDataFile(f"it is damaged or no .npz archive ({error})") from None
+    except (RuntimeError, NotImplementedError) as error:  # a password set, a method unknown
+        raise BadDataFile(f"its arrays cannot be unpacked ({error})") from None
     except MemoryError:  # a 354-byte file whose header claimed 7 TB
         raise BadDataFile("it claims arrays too large to load: it is damaged") from None
     not_arrays = sorted(key for key, value in arrays.items() if not isinstance(value, np.ndarray))

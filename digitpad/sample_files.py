@@ -32,7 +32,7 @@ from digitpad.samples import (
 # Zip layout: the 28x28 input and the drawing, each named by sample id and label, plus a
 # manifest with what PNGs cannot hold (time, the models' answers).
 ZIP_INPUT_DIR, ZIP_CANVAS_DIR, ZIP_MANIFEST = "28x28", "canvas", "samples.json"
-ZIP_NAME = re.compile(r"id(\d+)_digit(\d)\.png")
+ZIP_NAME = re.compile(r"id(\d{1,18})_digit(\d)\.png")  # an id of 5,000 digits broke int()
 MAX_IMPORT_BYTES = 256 << 20  # unpacked; a digit takes a few kB: refuse zip bombs
 # A class's digits are a few thousand; a 771 kB file of 100,000 made the database 410 MB, which
 # any visitor could repeat till the server's disk was full.
@@ -314,10 +314,15 @@ def _rows_from_npz(data: bytes) -> list[tuple]:
     thresholds = {key.removeprefix("thresholds_"): value for key, value in arrays.items()
                   if key.startswith("thresholds_")}  # fmt: skip
     for name, t in thresholds.items():
-        if t.shape != (count,) or not np.issubdtype(t.dtype, np.floating):
+        # NaN: none known. A threshold of -5 called a digit read at 100% not sure.
+        if (
+            t.shape != (count,)
+            or not np.issubdtype(t.dtype, np.floating)
+            or not np.all(np.isnan(t) | ((t >= 0) & (t <= 1)))
+        ):
             raise BadSampleFile(
-                f"the .npz's thresholds_{name} must be a number a digit, {count} in all (it is "
-                f"{t.shape} {t.dtype})"
+                f"the .npz's thresholds_{name} must be a number from 0 to 1 a digit, {count} in "
+                f"all (it is {t.shape} {t.dtype})"
             )
     rows = []
     for i in range(count):
@@ -368,6 +373,8 @@ def _rows_from_zip(data: bytes) -> list[tuple]:
                 return archive.read(names[name])
             except (zipfile.BadZipFile, OSError) as error:
                 raise BadSampleFile(f"{name} in the zip is damaged ({error})") from None
+            except (RuntimeError, NotImplementedError) as error:  # a password, a method unknown
+                raise BadSampleFile(f"{name} in the zip cannot be unpacked ({error})") from None
 
         manifest = {}
         if ZIP_MANIFEST in names:

@@ -164,7 +164,8 @@ with read_here:
 height, width = boxed.shape[:2]
 boxed_here.image(
     boxed,
-    width=min(width, BOXED_HEIGHT * width // height),
+    # At least a pixel: a strip 400 times as tall as wide came to 0, which Streamlit refuses.
+    width=max(1, min(width, BOXED_HEIGHT * width // height)),
     alt=f"{source} with a box round each digit found: {said_of_reading}",
 )
 boxed_here.caption(

@@ -430,6 +430,22 @@ def test_a_photo_without_digits_or_no_photo_leaves_the_number_pad_read(pictures,
     page.context.close()
 
 
+def test_a_strip_far_taller_than_wide_is_shown_read(tmp_path, app_url, browser):
+    # Shown 400 pixels tall, a strip 2 pixels wide came to a width of 0: a traceback, on every
+    # visit to the page while it stayed uploaded.
+    strip = np.zeros((1000, 2), np.uint8)
+    strip[100:900] = 255
+    (tmp_path / "strip.png").write_bytes(png(strip))
+    page = open_pad(browser, app_url)  # opened at its own address, Streamlit logs two 404s
+    open_from_sidebar(page, "Read a number")
+    upload(page, tmp_path / "strip.png")
+    page.get_by_text("Each box is one digit found in strip.png").wait_for()
+    wait_until_idle(page)
+    expect(page.get_by_role("img", name=re.compile("strip.png with a box round"))).to_be_visible()
+    assert_clean(page)
+    page.context.close()
+
+
 def test_a_photo_refused_for_its_size_leaves_the_one_read_named(tmp_path, app_url, browser):
     # The page said "Reading your photo" under the refused one's name in the uploader.
     forty_two(tmp_path)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -117,6 +118,15 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
             for base in (second, "cnn")]  # fmt: skip
     assert made[0][1] is False and made[1][1] is True
     assert versions.list_versions("cnn")[-2:] == [made[0][0], made[1][0]]
+    assert versions.active_version("cnn") == made[1][0]
+
+    # One NaN pixel in one digit trained a CNN that read 9.8% of MNIST, and it went live.
+    broken = replace(result, new={**result.new, "mnist_test": replace(
+        result.new["mnist_test"], accuracy=result.old["mnist_test"].accuracy - 0.03)})  # fmt: skip
+    before = versions.list_versions("cnn")
+    with pytest.raises(ValueError, match=r"read \d+\.\d\d% of MNIST's test digits, against"):
+        finetune.save_as_active(broken, made[1][0], "pytest", None, store_copy / "s.db", store_copy)
+    assert versions.list_versions("cnn") == before, "not saved"
     assert versions.active_version("cnn") == made[1][0]
 
 

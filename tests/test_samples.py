@@ -151,18 +151,56 @@ def test_a_disk_so_full_that_the_digits_cannot_be_read_says_so(tmp_path, monkeyp
     assert "its disk is full" not in samples._trouble(tmp_path / "samples.db", error)
 
 
+GOOD_ROW = {"created": "2026-12-07T10:00:00Z", "label": 3, "canvas_png": b"png",
+            "image": bytes(samples.IMAGE_BYTES), "predictions": "{}"}  # fmt: skip
+INSERT_ROW = ("INSERT INTO samples (created, label, canvas_png, image, predictions) "
+              "VALUES (:created, :label, :canvas_png, :image, :predictions)")  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    "row",
-    [(b"\0" * 101, 3), (None, 3), (bytes(samples.IMAGE_BYTES), 42)],
-    ids=["short input", "no input", "label 42"],
-)
-def test_digits_to_train_on_from_a_table_made_elsewhere_are_checked(tmp_path, row):
-    # DigitPad's columns without its checks: a traceback in train.py --finetune-on.
+    "damage",
+    [{"image": b"\0" * 101}, {"image": None}, {"label": 42}, {"label": "one"},
+     {"created": None}, {"canvas_png": b""}],
+    ids=["short input", "no input", "label 42", "label one", "no time", "empty drawing"],
+)  # fmt: skip
+def test_a_table_of_digitpads_columns_made_elsewhere_is_checked(tmp_path, damage):
+    # DigitPad's columns without its checks: a traceback in train.py --finetune-on, and on Your
+    # digits (an IndexError counting a label 42, an AttributeError showing a digit with no time).
     db_path = tmp_path / "samples.db"
     with sqlite3.connect(db_path) as db:
         db.execute(f"CREATE TABLE samples ({', '.join(samples.SAMPLE_COLUMNS)})")
-        db.execute("INSERT INTO samples (image, label) VALUES (?, ?)", row)
-    with pytest.raises(samples.SamplesUnavailable, match="1 of its 1 digits are no 28x28 input"):
+        for row in (GOOD_ROW, GOOD_ROW | damage):
+            db.execute(INSERT_ROW, row)
+    db.close()
+    for read in (samples.count_samples, samples.counts_per_digit, samples.list_samples,
+                 samples.evaluate_samples, samples.training_arrays, sample_files.export_npz,
+                 sample_files.export_zip):  # fmt: skip
+        with pytest.raises(samples.SamplesUnavailable, match="holds 1 digits that are not as"):
+            read(db_path)
+
+
+def test_a_table_of_digitpads_columns_made_elsewhere_with_its_good_digits_is_read(tmp_path):
+    db_path = tmp_path / "samples.db"
+    with sqlite3.connect(db_path) as db:
+        db.execute(f"CREATE TABLE samples ({', '.join(samples.SAMPLE_COLUMNS)})")
+        db.execute(INSERT_ROW, GOOD_ROW)
+    db.close()
+    assert samples.counts_per_digit(db_path)[3] == 1
+    assert samples.training_arrays(db_path)[1].tolist() == [3]
+
+
+@pytest.mark.parametrize("level", [np.nan, np.inf, -0.5, 3.0])
+def test_digits_to_train_on_with_gray_levels_digitpad_never_saves_are_refused(tmp_path, level):
+    # One NaN pixel in one digit trained a CNN that read 9.8% of MNIST's test digits, and it
+    # became the CNN every page read with.
+    db_path = tmp_path / "samples.db"
+    samples.add_sample(db_path, **sample(1))
+    image = np.zeros((28, 28), np.float32)
+    image[0, 0] = level
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE samples SET image = ?", (image.tobytes(),))
+    db.close()
+    with pytest.raises(samples.SamplesUnavailable, match="1 of its 1 digits' 28x28 inputs hold"):
         samples.training_arrays(db_path)
 
 
@@ -480,6 +518,20 @@ def npz_of(**arrays) -> bytes:
     return buffer.getvalue()
 
 
+def as_zipped_elsewhere(data: bytes, encrypted: bool = False, method: int | None = None) -> bytes:
+    """A zip's every entry marked as encrypted (a password, as Windows and 7-Zip set one), or
+    packed by a compression `method` Python cannot unpack."""
+    patched = bytearray(data)
+    for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local, central
+        at = patched.find(header)
+        while at >= 0:
+            patched[at + flags] |= encrypted
+            if method is not None:
+                patched[at + flags + 2 : at + flags + 4] = method.to_bytes(2, "little")
+            at = patched.find(header, at + 4)
+    return bytes(patched)
+
+
 PNG_30x28 = png_bytes(np.zeros((28, 30), np.uint8))
 PNG_28x28 = png_bytes(np.zeros((28, 28), np.uint8))
 PNG_3000x1 = png_bytes(np.zeros((1, 3000), np.uint8))
@@ -568,8 +620,28 @@ BAD_FILES = {
     ),
     "thresholds of another length": (
         npz_of(**ONE_DIGIT, thresholds_cnn=np.array([0.8, 0.9])),
-        "thresholds_cnn must be a number a digit, 1 in all",
+        "thresholds_cnn must be a number from 0 to 1 a digit, 1 in all",
     ),
+    # A digit read at 100% was "not sure" by a threshold of 7.
+    "a threshold over 1": (
+        npz_of(**ONE_DIGIT, thresholds_cnn=np.array([7.0])),
+        "thresholds_cnn must be a number from 0 to 1 a digit",
+    ),
+    # Each of these was a traceback on the page.
+    "an encrypted zip": (
+        as_zipped_elsewhere(zip_of({"28x28/id1_digit4.png": PNG_28x28}), encrypted=True),
+        "28x28/id1_digit4.png in the zip cannot be unpacked (",
+    ),
+    "an encrypted npz": (as_zipped_elsewhere(npz_of(**ONE_DIGIT), encrypted=True),
+                         "its arrays cannot be unpacked ("),
+    "a zip packed by a method Python lacks": (
+        as_zipped_elsewhere(zip_of({"28x28/id1_digit4.png": PNG_28x28}), method=97),
+        "28x28/id1_digit4.png in the zip cannot be unpacked (",
+    ),
+    "an npz packed by a method Python lacks": (as_zipped_elsewhere(npz_of(**ONE_DIGIT), method=97),
+                                               "its arrays cannot be unpacked ("),
+    "an id of 5,000 digits": (zip_of({f"28x28/id{'9' * 5000}_digit1.png": PNG_28x28}),
+                              "the zip holds no 28x28/id<N>_digit<D>.png pictures"),
     # Each of these four was a traceback on the page, with the server's paths in it.
     "a header claiming 7 TB": (zip_of({"labels.npy": npy_header((10**12,)),
                                        "images.npy": npy_header((1, 28, 28))}),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from conftest import REPO, data_file, read_only
@@ -218,6 +219,23 @@ def test_mnist_that_cannot_be_read_leaves_no_out_folder(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "new").exists(), "the folders it made, taken away"
+
+
+def test_an_mnist_file_too_small_to_train_on_says_so(tmp_path, mnist_file):
+    # --limit refuses under 300 images, but a file that held 20 passed: the whole-digit network
+    # found no digit of some kind to write numbers with, and a traceback ended the run.
+    small = tmp_path / "mnist.npz"
+    with np.load(mnist_file) as f:
+        np.savez(small, **{key: f[key][:20] for key in f.files})
+    out = tmp_path / "models"
+    done = subprocess.run(
+        [sys.executable, "train.py", "--data", str(small), "--model", "whole_digit",
+         "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"{small} holds 20 training images; training needs at least 300" in done.stderr
+    assert not out.exists(), "the folder it made, taken away"
 
 
 def test_a_run_stopped_while_it_saves_leaves_the_store_as_it_was(tmp_path):
