@@ -194,8 +194,12 @@ with moved_section:
     controls, result, curves = layout.columns_that_wrap(
         [CONTROLS_WIDTH, CONTROLS_WIDTH, CURVES_WIDTH], "moved"
     )
-right = controls.slider("Right", -8, 8, 0, key="move_right", help="negative: to the left")
-down = controls.slider("Down", -8, 8, 0, key="move_down", help="negative: up")
+# As far as the curves move digits: a teacher moved one 8 pixels, past where they end.
+farthest = MOVED_DISTANCES[-1]
+right = controls.slider(
+    "Right", -farthest, farthest, 0, key="move_right", help="negative: to the left"
+)
+down = controls.slider("Down", -farthest, farthest, 0, key="move_down", help="negative: up")
 shifted = explain.moved(image, right, down)
 shifted_readings = reader.read_one(shifted).readings
 result.image(
@@ -217,7 +221,15 @@ result.markdown(
 note = explain.one_moved_digit_said(readings, shifted_readings)
 if (right, down) != (0, 0) and note:
     result.caption(note)
+if (off := explain.share_moved_off(image, right, down)) >= 0.01:
+    result.caption(f"{off:.0%} of its ink is moved off the square.")
 figure = moved_figure(store_dir(), reader.models, reader.thresholds)
+if figure is not None and right == down > 0:
+    # Where the digit is moved as the curves move theirs: a teacher moved it right only, and
+    # the sliders seemed to contradict the curves.
+    figure = go.Figure(figure).add_vline(
+        x=right, line=dict(dash="dot", width=1), annotation_text="yours, as moved"
+    )
 if figure is not None:
     curves.plotly_chart(
         figure,
@@ -227,6 +239,8 @@ if figure is not None:
         + " (read right and sure, moved 0 to 6 pixels right and as many down)",
     )
     curves.caption(
+        "The curves move each digit as many pixels right as down: set Right and Down alike to "
+        "move yours as they do. "
         "The CNN's filters slide over the whole square and find a stroke wherever it is, and "
         "max-pooling forgives a pixel or two more; but its dense layers, like all of the MLP, "
         "learnt where in the square the filters' findings were. So it keeps reading a digit "

@@ -282,6 +282,39 @@ def test_a_moved_digit_the_mlp_reads_and_the_cnn_does_not_is_said_to_be_one_digi
     assert [text for text in page.caption.values if said in text]
 
 
+def test_a_digit_moved_as_the_curves_move_theirs_is_marked_on_them(drawn_digit):
+    # A teacher moved a 7 eight pixels right only, past where the curves end and along another
+    # line than theirs (right and as many down), and the page seemed to contradict them.
+    page = run_page("why", drawn_digit)
+
+    def curves() -> dict:
+        return json.loads(page.get("plotly_chart")[-1].proto.spec)
+
+    assert page.slider(key="move_right").max == max(curves()["data"][0]["x"])
+    for right, down, marked in ((3, 4, False), (4, 4, True), (-2, -2, False)):
+        page.slider(key="move_right").set_value(right)
+        page.slider(key="move_down").set_value(down)
+        page.run()
+        shapes = curves()["layout"].get("shapes", [])
+        assert [shape["x0"] for shape in shapes] == ([right] if marked else []), (right, down)
+    assert "set Right and Down alike" in " ".join(page.caption.values)
+
+
+def test_ink_moved_off_the_square_is_said(drawn_digit):
+    page = run_page("why", drawn_digit)
+    page.slider(key="move_right").set_value(6)
+    page.slider(key="move_down").set_value(6)
+    page.run()
+    off = explain.share_moved_off(drawn_digit, 6, 6)
+    assert 0.01 <= off < 1
+    assert f"{off:.0%} of its ink is moved off the square." in page.caption.values
+    page.slider(key="move_right").set_value(1)
+    page.slider(key="move_down").set_value(0)
+    page.run()
+    assert explain.share_moved_off(drawn_digit, 1, 0) < 0.01
+    assert not [text for text in page.caption.values if "moved off the square" in text]
+
+
 def test_the_filters_page_shows_the_first_layer_as_the_drawing_page_does(drawn_digit):
     page = run_page("filters", drawn_digit)
     assert charts.FIRST_LAYER_FILTERS_CAPTION in page.caption.values
