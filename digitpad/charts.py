@@ -637,8 +637,9 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
             line=dict(color="#bbbbbb", dash="dot"), hoverinfo="skip",
         )
     )  # fmt: skip
-    # Two thresholds lie close together: one labelled at the top, one at the bottom, each left
-    # of its line (right of the CNN's, near 100%, the figure's edge cut it on a tablet).
+    # Two thresholds lie close together: each labelled up its own line, on its left (right of
+    # the CNN's, near 100%, the figure's edge cut it on a tablet); written across, the CNN's
+    # label ran over the MLP's line.
     label_places = ["top left", "bottom left"]
     for at, (name, calibrated) in enumerate(calibrations.items()):
         label, colour = MODEL_TITLES.get(name, name), MODEL_COLOURS.get(name)
@@ -679,6 +680,7 @@ def calibration_curve(calibrations: dict[str, dict]) -> go.Figure:
             # orange on white was 3.7:1, the MLP's blue on the dark page 3.9:1.
             annotation_text=f"{label} not sure below",
             annotation_position=label_places[at % len(label_places)],
+            annotation_textangle=-90,
         )  # fmt: skip
     figure.update_layout(
         title="Calibration on validation digits",
