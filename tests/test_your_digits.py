@@ -445,6 +445,17 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     assert [s.label for s in samples.list_samples(database)] == [5, labels[0]]
 
 
+def test_deleting_a_digit_another_tab_deleted_says_so(database, mnist_test):
+    # Its card went without a word, as if this click had deleted it.
+    fill(database, mnist_test)
+    page = run_page()
+    samples.delete_sample(database, 3)  # in another tab
+    page.button(key="delete_3").click().run()
+    assert not page.exception
+    assert [toast.value for toast in page.toast] == ["Digit #3 was deleted already, elsewhere."]
+    assert not [text for text in page.markdown.values if "Deleted digit #3" in text]
+
+
 def test_taking_back_a_digit_deleted_meanwhile_says_so(database, mnist_test):
     # Deleted on Your digits, then "Take it back" on the drawing page: "taken back" of a digit
     # already gone.

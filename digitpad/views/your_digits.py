@@ -22,10 +22,14 @@ def delete(database: Path, sample_id: int) -> None:
     except samples.SamplesUnavailable as problem:  # locked by another program, no room
         st.session_state["digits_problem"] = f"Digit #{sample_id} was not deleted: {problem}."
         return
-    if deleted is not None:  # None: a second click, on a digit already gone
+    if deleted is not None:
         st.session_state["deleted_sample"] = deleted
         # Said aloud: a screen reader announces a toast, not the line that offers the undo.
         st.toast(f"Deleted digit #{deleted.id} ({ui.a_digit(deleted.label)}).")
+    elif getattr(st.session_state.get("deleted_sample"), "id", None) != sample_id:
+        # Not this page's second click: gone by another tab's or visitor's delete, where the
+        # card went without a word.
+        st.toast(f"Digit #{sample_id} was deleted already, elsewhere.")
 
 
 def undo_delete(database: Path) -> None:
