@@ -120,6 +120,8 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
 
     from digitpad import models  # noqa: F401  (registers the Deskew layer the files name)
 
+    if not path.parent.is_dir():  # $DIGITPAD_STORE mistyped: "retrain it" would not help
+        raise ModelUnavailable(f"There is no folder {path.parent} to read {path.name} from.")
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} is missing. {remedy}")
     if not zipfile.is_zipfile(path):  # Keras says "File not found" of a file that is there

@@ -566,6 +566,17 @@ def test_with_no_model_the_page_says_why_and_stops(store_copy):
     assert not chart_titles(app)
 
 
+def test_a_store_folder_that_is_not_there_is_said_so(tmp_path, monkeypatch):
+    # $DIGITPAD_STORE mistyped: each page said "Model file …/mlp.keras is missing. Retrain it",
+    # which would have trained into the mistyped folder.
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "mistyped"))
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception
+    errors = " ".join(error.value for error in app.error)
+    assert f"There is no folder {tmp_path / 'mistyped'} to read mlp.keras from." in errors
+    assert "Retrain" not in errors
+
+
 @pytest.mark.parametrize("kind", MODEL_FAULTS)
 def test_the_cli_names_a_bad_model_file_and_reads_with_the_other(kind, store_copy, tmp_path):
     break_model(store_copy, "cnn", kind)
