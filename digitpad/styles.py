@@ -51,8 +51,7 @@ STYLES = [
     ("0 with long slash, Ø", 0, [RING, path((1.25, -0.1), (-0.25, 1.1))]),
     # The Ø as a reviewer drew it on the pad once the two above were learnt, which both networks
     # then read badly: its slash the other way, short or long, and its ring a third as wide as
-    # tall with the slash from corner to corner of it. The shipped CNN learnt them; the shipped
-    # MLP was trained before they came in.
+    # tall with the slash from corner to corner of it. Both shipped networks learnt them.
     ("Ø with a backslash", 0, [RING, path((0.15, 0.0), (0.85, 1.0))]),
     ("Ø with a long backslash", 0, [RING, path((-0.05, -0.08), (1.05, 1.08))]),
     ("Ø narrow", 0, [NARROW_RING, path((0.67, 0.0), (0.33, 1.0))]),
