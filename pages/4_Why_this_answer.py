@@ -218,7 +218,7 @@ result.markdown(
         for name, reading in shifted_readings.items()
     )
 )
-# One digit is not the curves: the sidebar's first MNIST 0, moved 3 right and 4 down, is read by
+# One digit is not the curves: the sidebar's first MNIST 0, moved 4 left and 4 up, is read by
 # the MLP and not by the CNN (as it was moved 4 and 4, a teacher's first try, by the networks
 # shipped before), against what the curves show.
 note = explain.one_moved_digit_said(readings, shifted_readings)

@@ -505,11 +505,11 @@ def test_the_digit_offered_to_save_is_one_every_network_is_sure_of():
     assert agreed_digit({"mlp": read(5, 0.9), "cnn": read(3, 0.99)}) is None, "they disagree"
     assert agreed_digit({"mlp": read(7, 0.96), "cnn": read(7, 0.53)}) is None, "one not sure"
     assert agreed_digit({"mlp": read(7, 0.5), "cnn": read(3, 0.53)}) is None
-    # An L: the MLP sure of a 6, the CNN "maybe 6" (with the networks shipped before, the MLP sure
-    # of a 2). It was offered "Yes, it is a 2".
+    # An L: the MLP sure of a 2, the CNN "maybe 6" (with the MLP shipped before, sure of a 6). It
+    # was offered "Yes, it is a 2".
     app = run_app(draw_polyline([(90, 40), (90, 230), (200, 230)]))
     (verdict_shown,) = app.info
-    assert verdict_shown.value == "MLP reads **6**; CNN is not sure (maybe 6)."
+    assert verdict_shown.value == "MLP reads **2**; CNN is not sure (maybe 6)."
     assert yes_button(app) is None
     assert app.selectbox(key="label_digit").label == "It is a"
 
