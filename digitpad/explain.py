@@ -281,10 +281,11 @@ def moved(image: np.ndarray, right: float, down: float) -> np.ndarray:
     return cv2.warpAffine(np.asarray(image, np.float32).reshape(28, 28), shift, (28, 28))
 
 
-def share_moved_off(image: np.ndarray, right: float, down: float) -> float:
-    """The share of the digit's ink that `moved` pushes off the square (0 for a blank one)."""
+def share_moved_off(image: np.ndarray, shifted: np.ndarray) -> float:
+    """The share of the digit's ink that `moved` pushed off the square to make `shifted` (0 for
+    a blank digit)."""
     ink = float(np.sum(image))
-    return 0.0 if ink <= 0 else max(0.0, 1 - float(np.sum(moved(image, right, down))) / ink)
+    return 0.0 if ink <= 0 else max(0.0, 1 - float(np.sum(shifted)) / ink)
 
 
 def read_right_when_moved(

@@ -130,11 +130,10 @@ def resumed_from(card: dict) -> int | None:
 
 def epochs_text(card: dict) -> str:
     """How many epochs ran, and which weights ship."""
-    run, kept = card["epochs_run"], resumed_from(card)
+    run, kept, final = card["epochs_run"], resumed_from(card), final_epochs(card)
     if kept is None:
         return f"{run}, epoch {card['best_epoch']}'s weights kept"
     # Its parts adding up to the epochs run: "42: epoch 33's weights, then 2 more" did not.
-    final = final_epochs(card)
     return (
         f"{run}: {run - final} augmented, then {final} without augmentation "
         f"from epoch {kept}'s weights"

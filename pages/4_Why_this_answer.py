@@ -224,7 +224,7 @@ result.markdown(
 note = explain.one_moved_digit_said(readings, shifted_readings)
 if (right, down) != (0, 0) and note:
     result.caption(note)
-if (off := explain.share_moved_off(image, right, down)) >= 0.01:
+if (off := explain.share_moved_off(image, shifted)) >= 0.01:
     result.caption(f"{off:.0%} of its ink is moved off the square.")
 figure = moved_figure(store_dir(), reader.models, reader.thresholds)
 if figure is not None and right == down > 0:

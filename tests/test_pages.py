@@ -305,13 +305,13 @@ def test_ink_moved_off_the_square_is_said(drawn_digit):
     page.slider(key="move_right").set_value(6)
     page.slider(key="move_down").set_value(6)
     page.run()
-    off = explain.share_moved_off(drawn_digit, 6, 6)
+    off = explain.share_moved_off(drawn_digit, explain.moved(drawn_digit, 6, 6))
     assert 0.01 <= off < 1
     assert f"{off:.0%} of its ink is moved off the square." in page.caption.values
     page.slider(key="move_right").set_value(1)
     page.slider(key="move_down").set_value(0)
     page.run()
-    assert explain.share_moved_off(drawn_digit, 1, 0) < 0.01
+    assert explain.share_moved_off(drawn_digit, explain.moved(drawn_digit, 1, 0)) < 0.01
     assert not [text for text in page.caption.values if "moved off the square" in text]
 
 

@@ -318,12 +318,12 @@ def current_digit() -> tuple[np.ndarray, str]:
             key="example_number",
             persist_state="session",
         )
-        chosen = choices[min(number, len(choices)) - 1]
+        place = min(number, len(choices))
+        chosen = choices[place - 1]
         image = examples["images"][chosen].astype(np.float32) / 255.0
         index = int(examples["indices"][chosen])
         # Its place among the slider's, and MNIST's own number: "No. 3" beside "Which one: 1".
-        place = ordinal(min(number, len(choices)))
-        shown = f"The {place} {digit} of MNIST's test digits (No. {index:,})"
+        shown = f"The {ordinal(place)} {digit} of MNIST's test digits (No. {index:,})"
         st.image(charts.pixelated(image), caption=shown, width=112, alt=shown)
     # Named by its digit: "feature maps of test digit #3", a 0, read as maps of a 3.
     named = f"this {digit} from MNIST"
