@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 # What the pages' upload boxes offer: the formats phones, browsers and scanners save pictures in
 # (.jfif: a JPEG as Chrome on Windows saves one, refused as "image/jpeg files are not allowed").
@@ -102,7 +102,32 @@ def refuse_too_many_pixels(data: bytes) -> tuple[str, int]:
     except UnreadableImage:
         raise
     except Exception:  # Pillow raises many kinds for a file it cannot parse
-        raise UnreadableImage(NOT_AN_IMAGE) from None
+        if data[:4] not in TIFF_STARTS:
+            raise UnreadableImage(NOT_AN_IMAGE) from None
+    # A TIFF of pixels Pillow does not hold (64-bit floats, as a program saves an array), which
+    # OpenCV reads: its size from the header's first directory. OpenCV turns a TIFF upright.
+    width, height = _tiff_size(data)
+    if width * height > MAX_PIXELS:
+        raise UnreadableImage(f"it is {width}x{height}, {limit}: send a smaller copy")
+    return "TIFF", 1
+
+
+TIFF_STARTS = {b"II*\x00", b"MM\x00*"}  # little- and big-endian
+TIFF_WIDTH, TIFF_HEIGHT = 256, 257  # the tags
+
+
+def _tiff_size(data: bytes) -> tuple[int, int]:
+    """A TIFF's width and height, read from its first directory by Pillow's TIFF reader."""
+    try:
+        directory = TiffImagePlugin.ImageFileDirectory_v2(ifh=data[:8])
+        file = io.BytesIO(data)
+        file.seek(directory.next)
+        with warnings.catch_warnings():  # "Corrupt EXIF data", of a file cut short: said by us
+            warnings.simplefilter("ignore")
+            directory.load(file)
+        return int(directory[TIFF_WIDTH]), int(directory[TIFF_HEIGHT])
+    except Exception:  # a directory cut short or missing its size: no picture to decode
+        raise UnreadableImage(DAMAGED.format(kind="TIFF")) from None
 
 
 def _orientation(image: Image.Image) -> int:

@@ -106,10 +106,11 @@ def as_uint8(image: np.ndarray) -> np.ndarray:
         return cv2.convertScaleAbs(image, alpha=255 / 65535)
     if np.issubdtype(image.dtype, np.integer):
         top = np.iinfo(image.dtype).max
-        if image.dtype.itemsize > 2:
-            # No camera or editor fills 32 bits: such a TIFF holds 8- or 16-bit values, and a
-            # digit in 0..25500 came out blank on the type's own scale.
-            top = max(int(image.max()), 255)
+        if image.dtype.itemsize > 2 or np.issubdtype(image.dtype, np.signedinteger):
+            # No camera or editor writes signed or 32-bit pixels: such a TIFF, saved by a
+            # program, holds 8- or 16-bit values, and a digit in 0..255 (int16) or 0..25500
+            # (int32) came out blank on the type's own scale.
+            top = min(max(int(image.max()), 255), top)
         share = np.clip(image.astype(np.float64) / top, 0.0, 1.0)  # a signed type's negatives: 0
         return (share * 255).round().astype(np.uint8)
     share = np.nan_to_num(image.astype(np.float64))

@@ -89,6 +89,10 @@ def png(picture: np.ndarray) -> bytes:
     return cv2.imencode(".png", picture)[1].tobytes()
 
 
+def tiff(picture: np.ndarray) -> bytes:
+    return cv2.imencode(".tif", picture)[1].tobytes()
+
+
 def saved_by_pillow(image: Image.Image, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, **options)
@@ -138,6 +142,22 @@ def half_a_grainy_picture(kind: str) -> bytes:
     return whole[: len(whole) // 2]
 
 
+def float64_tiff(picture: np.ndarray) -> bytes:
+    """A TIFF of 64-bit floats in 0..1, as a program saves an array: Pillow cannot read one."""
+    return cv2.imencode(".tif", picture.astype(np.float64) / picture.max())[1].tobytes()
+
+
+def vast_float64_tiff() -> bytes:
+    """A small 64-bit float TIFF whose header says 20000x20000: refused before it is decoded."""
+    data = bytearray(float64_tiff(one(28)))
+    directory = int.from_bytes(data[4:8], "little")  # OpenCV writes little-endian ("II*\0")
+    for entry in range(int.from_bytes(data[directory : directory + 2], "little")):
+        at = directory + 2 + 12 * entry
+        if int.from_bytes(data[at : at + 2], "little") in (256, 257):  # width, height
+            data[at + 8 : at + 12] = (20_000).to_bytes(4, "little")
+    return bytes(data)
+
+
 def vast_picture() -> bytes:
     """A 20000x20000 picture in a small file: 400 million pixels once decoded."""
     return saved_by_pillow(Image.new("1", (20_000, 20_000)), format="PNG")
@@ -158,6 +178,12 @@ PICTURES = {
     "half a BMP": ("half.bmp", lambda: half_a_grainy_picture(".bmp"), "unreadable"),
     "an animated GIF": ("animated.gif", animated_gif, "digit"),
     "a 16-bit PNG": ("deep.png", lambda: png(one(dtype=np.uint16)), "digit"),
+    # As a program saves an array: 0..255 in a signed 16-bit TIFF read as blank, on 0..32767;
+    # a 64-bit float one was "not a picture read here", as Pillow cannot read it.
+    "0..255 in a signed 16-bit TIFF": ("signed.tif", lambda: tiff(one().astype(np.int16)), "digit"),
+    "a 64-bit float TIFF": ("float64.tif", lambda: float64_tiff(one()), "digit"),
+    "half a 64-bit float TIFF": ("half64.tif", lambda: float64_tiff(one())[:3000], "unreadable"),
+    "a 64-bit float TIFF of 20000x20000": ("vast64.tif", vast_float64_tiff, "unreadable"),
     "gray with alpha": ("gray_alpha.png", gray_with_alpha, "digit"),
     "a phone photo of paper": ("photo.jpg", photo_of_a_one, "digit"),
     # Chrome on Windows saves a JPEG as .jfif: the uploader refused it as "image/jpeg files".
@@ -189,6 +215,8 @@ def test_decoding_a_picture(name, pictures):
             decode_image(data)
         if filename in ("cut.png", "half.png"):  # told to "try a PNG or JPEG"
             assert str(said.value) == "a damaged PNG file, its picture unreadable: save it again"
+        if filename == "vast64.tif":  # told from the header, not by decoding it
+            assert "20000x20000" in str(said.value)
         return
     result = digit_in_picture(decode_image(data))
     if outcome == "blank":

@@ -139,12 +139,13 @@ def test_negative_pixels_of_a_signed_type_are_black_not_wrapped_round():
     assert as_uint8(np.array([[-128, -1, 0, 127]], np.int8)).tolist() == [[0, 0, 0, 255]]
 
 
-@pytest.mark.parametrize("scale", [1, 100])
-def test_a_32_bit_gray_picture_holding_8_or_16_bit_values_is_read(scale):
-    # A digit in 0..25500 as an int32 TIFF came out blank, on the type's scale of 2**31.
+@pytest.mark.parametrize("dtype, scale", [(np.int32, 1), (np.int32, 100), (np.int16, 1)])
+def test_a_signed_or_32_bit_gray_picture_holding_8_or_16_bit_values_is_read(dtype, scale):
+    # A digit in 0..25500 as an int32 TIFF came out blank, on the type's scale of 2**31; one in
+    # 0..255 as an int16 TIFF, on 0..32767.
     gray = draw_polyline(SEVEN)[..., 0]
     expected = to_mnist(gray).image
-    wide = gray.astype(np.int32) * scale
+    wide = gray.astype(dtype) * scale
     assert np.abs(to_mnist(wide).image - expected).max() < 0.02
 
 
