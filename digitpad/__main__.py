@@ -1,3 +1,4 @@
+import errno
 import logging
 import os
 import sys
@@ -18,6 +19,13 @@ try:
 except BrokenPipeError:  # `... | head`: the reader had what it wanted
     # Python's recipe: stdout to nowhere, so that flushing it at exit does not fail again.
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)
+except OSError as error:
+    # `> /dev/full`, or a disk filling as the lines are written: said, not a traceback.
+    if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        raise
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as above
+    print(f"error: cannot write the output: {error.strerror}", file=sys.stderr)
     sys.exit(1)
 except KeyboardInterrupt:  # Ctrl-C: what was read is printed already, one line a file
     print("\nstopped", file=sys.stderr)

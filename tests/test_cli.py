@@ -382,6 +382,20 @@ def test_output_whose_reader_has_gone_ends_quietly(command, copies, image_folder
 
 
 @pytest.mark.parametrize("command", ["predict", "read"])
+def test_output_to_a_full_disk_says_so(command, image_folder):
+    # `> /dev/full` ended in an OSError traceback.
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "digitpad", command, str(image_folder)],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=REPO, env=environment,
+            timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write the output: No space left on device" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["predict", "read"])
 def test_ctrl_c_stops_the_cli_in_a_line(command, image_folder):
     # Ctrl-C over a long run printed a KeyboardInterrupt traceback from deep in the reading.
     run = subprocess.Popen(
