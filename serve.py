@@ -31,6 +31,7 @@ def load_networks() -> None:
     import digitpad.verdict
     import digitpad.views.pad
     import digitpad.views.ui  # noqa: F401
+    from digitpad.samples import default_path, why_not_saved
     from digitpad.store import store_dir
     from digitpad.tensorflow_import import import_tensorflow
 
@@ -40,7 +41,11 @@ def load_networks() -> None:
     reader, problems = load_reader(store_dir())
     if reader is not None and not problems:
         print(f"  The networks are loaded ({time.monotonic() - start:.1f} s).", flush=True)
-    # Otherwise the pages say what is wrong, and how to mend it.
+    # Told to whoever starts the server too, not only to the students who meet it on a page.
+    for problem in dict.fromkeys(problems.values()):  # a store not found: one line, not three
+        print(f"  {problem}", flush=True)
+    if unsaved := why_not_saved(default_path()):
+        print(f"  No digit can be saved: {unsaved}.", flush=True)
 
 
 @asynccontextmanager

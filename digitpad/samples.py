@@ -172,6 +172,22 @@ def read_only(path: str | os.PathLike) -> bool:
     return Path(path).is_file() and not _can_write(Path(path))
 
 
+def why_not_saved(path: str | os.PathLike) -> str | None:
+    """Why no digit could be saved to `path`, told without making or opening it (the server
+    says so as it starts, before a student's save fails); None when it can be."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
+    if path.is_file():
+        return None if _can_write(path) else f"{path} cannot be written: digits can be read only"
+    folder = next(parent for parent in path.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        return f"{path} cannot be made: {folder} is a file (${SAMPLES_ENV})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{path} cannot be made: {folder} cannot be written (${SAMPLES_ENV})"
+    return None
+
+
 def _can_write(path: Path) -> bool:
     """Whether SQLite can write the file: the file itself, and beside it (the folder of the
     file a link leads to) its -wal and -shm, or the folder to make them in."""

@@ -120,7 +120,9 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
 
     from digitpad import models  # noqa: F401  (registers the Deskew layer the files name)
 
-    if not path.parent.is_dir():  # $DIGITPAD_STORE mistyped: "retrain it" would not help
+    if path.parent.is_file():  # $DIGITPAD_STORE naming a file: "retrain it" would not help
+        raise ModelUnavailable(f"{path.parent} is a file, not a folder of models (${STORE_ENV}).")
+    if not path.parent.is_dir():  # $DIGITPAD_STORE mistyped
         raise ModelUnavailable(f"There is no folder {path.parent} to read {path.name} from.")
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} is missing. {remedy}")

@@ -8,7 +8,13 @@ import streamlit as st
 from digitpad import MODEL_NAMES, charts, jobs, sample_files, samples, versions
 from digitpad.calibration import is_sure
 from digitpad.data import MNIST_ENV, mnist_path
-from digitpad.store import active_versions, lost_versions, reading_thresholds, store_dir
+from digitpad.store import (
+    STORE_ENV,
+    active_versions,
+    lost_versions,
+    reading_thresholds,
+    store_dir,
+)
 from digitpad.views import layout, ui
 from digitpad.views.buttons import button, say_problem
 from digitpad.views.your_digits import delete, import_upload, offer_undo
@@ -307,7 +313,8 @@ read_only = versions.unwritable(store)
 if read_only is not None:  # said now, not after a whole fine-tune, or at a click
     st.warning(
         f"The model folder `{read_only}` cannot be written: fine-tuning, switching and rolling "
-        "back need to write there, and are off."
+        "back need to write there, and are off. To turn them on, copy the model folder where "
+        f"the server can write and start it with `${STORE_ENV}` naming the copy."
     )
 if total < finetune.MIN_SAMPLES and unreadable is None:
     st.info(f"Fine-tuning needs at least {finetune.MIN_SAMPLES} of your digits; you have {total}.")

@@ -51,10 +51,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 90, script: str = "serve.py", port: int | None = None):
+def running_app(
+    timeout: float = 90, script: str = "serve.py", port: int | None = None, env: dict | None = None
+):
     """The app served on localhost as the README starts it (`script`: app.py, to start it the
     way Streamlit starts any app), with a Your-digits database of its own; yields its URL.
-    `port`: one to serve on again, as a server restarted under an open page.
+    `port`: one to serve on again, as a server restarted under an open page. `env`: variables
+    set for the server beside those.
 
     Digits saved in a test go to a file that goes with the server, never to the one a person
     keeps in their home folder."""
@@ -66,7 +69,7 @@ def running_app(timeout: float = 90, script: str = "serve.py", port: int | None 
         [sys.executable, "-m", "streamlit", "run", script,
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, SAMPLES_ENV: str(Path(folder.name) / "samples.db")},
+        env={**os.environ, SAMPLES_ENV: str(Path(folder.name) / "samples.db"), **(env or {})},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

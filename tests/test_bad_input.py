@@ -594,6 +594,18 @@ def test_with_no_model_the_page_says_why_and_stops(store_copy):
     assert not chart_titles(app)
 
 
+def test_a_store_that_is_a_file_is_said_so(tmp_path, monkeypatch):
+    # "There is no folder README.md to read mlp.keras from", of a file that is there.
+    (tmp_path / "README.md").write_text("a file")
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "README.md"))
+    app = run_app(draw_polyline([(140, 40), (140, 240)]))
+    assert not app.exception
+    errors = " ".join(error.value for error in app.error)
+    said = f"{tmp_path / 'README.md'} is a file, not a folder of models ($DIGITPAD_STORE)."
+    assert said in errors
+    assert "Retrain" not in errors
+
+
 def test_a_store_folder_that_is_not_there_is_said_so(tmp_path, monkeypatch):
     # $DIGITPAD_STORE mistyped: each page said "Model file …/mlp.keras is missing. Retrain it",
     # which would have trained into the mistyped folder.

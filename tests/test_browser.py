@@ -40,7 +40,8 @@ from conftest import REPO, draw_polyline
 from digitpad import charts, finetune, samples
 from digitpad.images import png_bytes
 from digitpad.number_view import PAD
-from digitpad.store import not_sure_thresholds
+from digitpad.samples import SAMPLES_ENV
+from digitpad.store import STORE_ENV, not_sure_thresholds
 
 FEATURE_MAPS = "Their feature maps of your digit"
 FORTY_TWO = [
@@ -1219,6 +1220,22 @@ def test_the_readmes_server_loads_the_networks_as_it_starts_before_any_page_is_o
         while "The networks are loaded" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.5)
         assert "The networks are loaded" in log.read_text(), log.read_text()[-2000:]
+
+
+def test_the_server_says_as_it_starts_that_it_has_no_networks_and_cannot_save(tmp_path):
+    # Said only on the pages, to the students who met it (and saving failed only at a click);
+    # the terminal showed the address alone.
+    store = tmp_path / "mistyped"
+    with running_app(env={STORE_ENV: str(store), SAMPLES_ENV: str(tmp_path)}) as url:
+        log = Path(os.readlink(f"/proc/{server_pid(url)}/fd/1"))
+        said = f"There is no folder {store} to read"
+        deadline = time.monotonic() + 60
+        while "No digit can be saved" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        text = log.read_text()
+    assert f"  {said} mlp.keras from." in text, text[-2000:]
+    assert f"  No digit can be saved: {tmp_path} is a folder" in text
+    assert "The networks are loaded" not in text and "Traceback" not in text
 
 
 def test_a_page_opened_by_its_address_on_a_fresh_server_has_the_apps_navigation(browser):

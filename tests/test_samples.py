@@ -776,3 +776,21 @@ def test_a_read_only_copy_whose_last_digits_are_in_its_wal_is_read_whole(tmp_pat
         with pytest.raises(samples.SamplesUnavailable, match="cannot be written"):
             samples.add_sample(folder / "samples.db", **sample(9))
     assert sorted(p.name for p in folder.iterdir()) == ["samples.db", "samples.db-wal"]
+
+
+def test_why_no_digit_could_be_saved_is_told_without_making_the_file(tmp_path):
+    # The server says it as it starts, before a student's save fails.
+    assert samples.why_not_saved(tmp_path / "new" / "samples.db") is None
+    assert not (tmp_path / "new").exists()
+    assert samples.why_not_saved(tmp_path).startswith(f"{tmp_path} is a folder")
+    (tmp_path / "notes.txt").write_text("not a folder")
+    said = samples.why_not_saved(tmp_path / "notes.txt" / "samples.db")
+    assert f"{tmp_path / 'notes.txt'} is a file" in said
+    kept = tmp_path / "kept.db"
+    with samples.connect(kept):
+        pass
+    assert samples.why_not_saved(kept) is None
+    with read_only(tmp_path):
+        assert samples.why_not_saved(kept) == f"{kept} cannot be written: digits can be read only"
+        said = samples.why_not_saved(tmp_path / "new.db")
+        assert said.startswith(f"{tmp_path / 'new.db'} cannot be made: {tmp_path} cannot be")

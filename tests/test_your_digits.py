@@ -364,7 +364,8 @@ def test_a_store_that_cannot_be_written_is_said_and_its_controls_are_off(
     assert not page.exception, page.exception
     assert (
         f"The model folder `{store_copy}` cannot be written: fine-tuning, switching and rolling "
-        "back need to write there, and are off." in texts(page)
+        "back need to write there, and are off. To turn them on, copy the model folder where "
+        "the server can write and start it with `$DIGITPAD_STORE` naming the copy." in texts(page)
     )
     assert page.button(key="finetune").disabled and page.button(key="rollback").disabled
     assert page.selectbox(key="cnn_version").disabled
