@@ -178,7 +178,7 @@ def test_a_saved_drawing_is_cleared_off_the_pad_for_the_next(monkeypatch, tmp_pa
     # as one digit and offered to save.
     assert pad_is_given(app)["objects"] == []
     assert not any("reads" in t for t in chart_titles(app))
-    said = "Saved as a 1 (your digit #1). Draw the next one on the pad."
+    said = "Saved as a 1 (#1 on Your digits). Draw the next one on the pad."
     assert [box.value for box in app.success] == [said]
     # Said in the page's status box, which a screen reader reads out: no toast, which lay over
     # the pad brought back and took the next strokes begun under it.

@@ -1005,7 +1005,7 @@ def test_a_saved_digit_and_a_deleted_one_are_announced(app_url, browser):
     draw(page, SEVEN)
     wait_for_digit(page, 7)
     page.get_by_role("button", name="Yes, it is a 7").click()
-    saved = re.compile(r"Saved as a 7 \(your digit #\d+\)\. Draw the next one")
+    saved = re.compile(r"Saved as a 7 \(#\d+ on Your digits\)\. Draw the next one")
     expect(page.get_by_role("status").filter(has_text=saved)).to_be_visible()
     # Cleared off the pad: the next digit is drawn on a blank pad, not into the 7.
     assert not any("reads" in title for title in chart_titles(page))

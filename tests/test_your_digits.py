@@ -434,7 +434,7 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     assert saved.label == labels[0] == saved.predicted("cnn") and set(saved.probs) == {"mlp", "cnn"}
     np.testing.assert_array_equal(saved.image, digit)
     assert decode_image(saved.canvas_png).shape == (280, 280, 4), "the canvas as drawn"
-    assert f"Saved as a {labels[0]} (your digit #1)" in app.success[0].value
+    assert f"Saved as a {labels[0]} (#1 on Your digits)" in app.success[0].value
     assert yes_button(app) is None, "cleared off the pad"
 
     app.session_state["canvas_1"] = canvas_state(mnist_on_canvas(images[1]))

@@ -63,14 +63,14 @@ def unsave() -> None:
 
 
 def said_of_saving(drawing_id: str | None) -> str | None:
-    """What is said of the digit saved last, "Saved as a 7 (your digit #3).", where it is
+    """What is said of the digit saved last, "Saved as a 7 (#3 on Your digits).", where it is
     `drawing_id` (None: drawn, saved and cleared off the pad), and as it is saved the pad
     brought back on screen or the upload's saving toasted; None where it is not."""
     saved = st.session_state.get("saved_sample")
     if not saved or saved[0] != drawing_id:
         return None
     _, label, sample_id = saved
-    said = f"Saved as {a_digit(label)} (your digit #{sample_id})."
+    said = f"Saved as {a_digit(label)} (#{sample_id} on Your digits)."  # a name, not a count
     if not st.session_state.pop("saved_just_now", False):
         return said
     if drawing_id is None:
