@@ -24,28 +24,38 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 
 def load_networks() -> None:
     """Every page's networks, into the cache the pages read them from; said in the terminal,
-    under the address to open, once they are in."""
+    under the address to open, once they are in, with where digits are saved and what is
+    wrong."""
     start = time.monotonic()
     # The drawing page's own modules first, a second's work, which a visitor's page would
     # otherwise import while TensorFlow is imported here, each holding up the other.
     import digitpad.verdict
     import digitpad.views.pad
     import digitpad.views.ui  # noqa: F401
+    from digitpad import MODEL_NAMES
     from digitpad.samples import default_path, why_not_saved
-    from digitpad.store import store_dir
+    from digitpad.store import CHAPTER_THRESHOLD, STORE_ENV, store_dir
     from digitpad.tensorflow_import import import_tensorflow
+    from digitpad.versions import unwritable
 
     import_tensorflow()  # without the notices to TensorFlow's developers, under the address
     from digitpad.views.ui import load_reader
 
-    reader, problems = load_reader(store_dir())
-    if reader is not None and not problems:
-        print(f"  The networks are loaded ({time.monotonic() - start:.1f} s).", flush=True)
+    store, database = store_dir(), default_path()
+    reader, problems = load_reader(store)
+    said = []
+    if reader is not None and set(MODEL_NAMES) <= set(reader.models):
+        said.append(f"The networks are loaded ({time.monotonic() - start:.1f} s), from {store}.")
     # Told to whoever starts the server too, not only to the students who meet it on a page.
-    for problem in dict.fromkeys(problems.values()):  # a store not found: one line, not three
-        print(f"  {problem}", flush=True)
-    if unsaved := why_not_saved(default_path()):
-        print(f"  No digit can be saved: {unsaved}.", flush=True)
+    said += [problem for name, problem in problems.items() if name != CHAPTER_THRESHOLD]
+    if read_only := unwritable(store):
+        said.append(f"Fine-tuning is off: {read_only} cannot be written (${STORE_ENV}).")
+    unsaved = why_not_saved(database)
+    said.append(
+        f"No digit can be saved: {unsaved}." if unsaved else f"Digits are saved in {database}."
+    )
+    for line in dict.fromkeys(said):  # a store not found: said once, not once a network
+        print(f"  {line}", flush=True)
 
 
 @asynccontextmanager

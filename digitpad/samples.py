@@ -179,7 +179,7 @@ def why_not_saved(path: str | os.PathLike) -> str | None:
     if path.is_dir():
         return f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
     if path.is_file():
-        return None if _can_write(path) else f"{path} cannot be written: digits can be read only"
+        return None if _can_write(path) else f"{path} cannot be written, only read (${SAMPLES_ENV})"
     folder = next(parent for parent in path.absolute().parents if parent.exists())
     if not folder.is_dir():
         return f"{path} cannot be made: {folder} is a file (${SAMPLES_ENV})"

@@ -123,7 +123,7 @@ def _loaded(path: Path, remedy: str) -> keras.Model:
     if path.parent.is_file():  # $DIGITPAD_STORE naming a file: "retrain it" would not help
         raise ModelUnavailable(f"{path.parent} is a file, not a folder of models (${STORE_ENV}).")
     if not path.parent.is_dir():  # $DIGITPAD_STORE mistyped
-        raise ModelUnavailable(f"There is no folder {path.parent} to read {path.name} from.")
+        raise ModelUnavailable(f"There is no folder {path.parent} of models (${STORE_ENV}).")
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} is missing. {remedy}")
     if not zipfile.is_zipfile(path):  # Keras says "File not found" of a file that is there

@@ -791,6 +791,7 @@ def test_why_no_digit_could_be_saved_is_told_without_making_the_file(tmp_path):
         pass
     assert samples.why_not_saved(kept) is None
     with read_only(tmp_path):
-        assert samples.why_not_saved(kept) == f"{kept} cannot be written: digits can be read only"
+        said = samples.why_not_saved(kept)
+        assert said == f"{kept} cannot be written, only read ($DIGITPAD_SAMPLES)"
         said = samples.why_not_saved(tmp_path / "new.db")
         assert said.startswith(f"{tmp_path / 'new.db'} cannot be made: {tmp_path} cannot be")

@@ -223,7 +223,11 @@ def model_problems(problems: dict[str, str], numbers: bool = False) -> None:
     threshold as a warning (the chapter's, which have none by design, as a note), and the
     whole-digit network's problem, which only makes numbers read less well, as a warning on
     the page that reads numbers."""
+    said = set()
     for name, problem in problems.items():
+        if problem in said:  # a store not found: said once, not once a network
+            continue
+        said.add(problem)
         if name in MODEL_NAMES:
             st.error(problem)
         elif name == CHAPTER_THRESHOLD:
