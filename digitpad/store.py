@@ -155,6 +155,12 @@ def load_model(name: str, store: Path | None = None, version: str | None = None)
         )
     else:
         remedy = f"Retrain it with `{retrain_command(name, store)}`."
+        if path.absolute().is_relative_to(SHIPPED_STORE):  # in git: minutes, not half an hour
+            shipped = path.absolute().relative_to(SHIPPED_STORE.parent).as_posix()
+            remedy = (
+                f"Restore it as DigitPad shipped it (in its git clone: `git checkout -- "
+                f"{shipped}`), or retrain it with `{retrain_command(name, store)}`."
+            )
     net = _loaded(path, remedy)
     if tuple(net.input_shape[1:]) != INPUT_SHAPE or tuple(net.output_shape[1:]) != (NUM_CLASSES,):
         raise ModelUnavailable(

@@ -36,7 +36,14 @@ from conftest import REPO, draw_polyline, opaque_canvas, read_only
 from digitpad.data import MNIST_ENV, MnistUnavailable, load_mnist
 from digitpad.images import PICTURE_UPLOAD_MB, UnreadableImage, decode_image
 from digitpad.number import digit_in_picture
-from digitpad.store import CHAPTER_DIR, SHIPPED_STORE, STORE_ENV, retrain_command
+from digitpad.store import (
+    CHAPTER_DIR,
+    SHIPPED_STORE,
+    STORE_ENV,
+    ModelUnavailable,
+    load_model,
+    retrain_command,
+)
 from digitpad.views.ui import load_examples
 
 # --- Drawings: the page under AppTest, each drawing given as the canvas's value -------------
@@ -790,3 +797,15 @@ def test_a_damaged_shipped_npz_is_passed_over(store_copy, damage):
     assert not app.exception and any(t.startswith("CNN reads 1") for t in chart_titles(app))
     report = AppTest.from_file(str(REPO / "pages" / "1_Training_report.py"), default_timeout=120)
     assert not report.run().exception
+
+
+def test_a_shipped_model_file_missing_is_restored_from_git_before_retraining(tmp_path, monkeypatch):
+    # "Retrain it" alone: half an hour of training for a file that git holds.
+    shipped = tmp_path / "digitpad" / "model_store"
+    shipped.mkdir(parents=True)
+    monkeypatch.setattr("digitpad.store.SHIPPED_STORE", shipped)
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    with pytest.raises(ModelUnavailable) as said:
+        load_model("cnn")
+    assert "`git checkout -- model_store/cnn.keras`" in str(said.value)
+    assert "retrain it with `python train.py --model cnn`" in str(said.value)
