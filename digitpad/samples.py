@@ -130,9 +130,7 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
     """A fresh connection to the database, created with its table if new; closed afterwards.
     With `create` False, a file that holds no digits table is refused, and left as it was."""
     if Path(path).is_dir():  # "unable to open database file", said SQLite
-        raise SamplesUnavailable(
-            f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
-        )
+        raise SamplesUnavailable(_a_folder(path))
     if not create and not Path(path).is_file():
         raise SamplesUnavailable(f"no file at {path}")
     # A copy made to read a file that cannot be written goes once the connection is closed.
@@ -166,6 +164,10 @@ def connect(path: str | os.PathLike, create: bool = True) -> Iterator[sqlite3.Co
         cleanup.close()
 
 
+def _a_folder(path: str | os.PathLike) -> str:
+    return f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
+
+
 def read_only(path: str | os.PathLike) -> bool:
     """Whether the database is there to read but cannot be written: its digits shown, nothing
     saved, deleted or imported."""
@@ -177,9 +179,11 @@ def why_not_saved(path: str | os.PathLike) -> str | None:
     says so as it starts, before a student's save fails); None when it can be."""
     path = Path(path)
     if path.is_dir():
-        return f"{path} is a folder: name a file in it for your digits (${SAMPLES_ENV})"
+        return _a_folder(path)
+    if read_only(path):
+        return f"{path} cannot be written, only read (${SAMPLES_ENV})"
     if path.is_file():
-        return None if _can_write(path) else f"{path} cannot be written, only read (${SAMPLES_ENV})"
+        return None
     folder = next(parent for parent in path.absolute().parents if parent.exists())
     if not folder.is_dir():
         return f"{path} cannot be made: {folder} is a file (${SAMPLES_ENV})"
