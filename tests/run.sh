@@ -26,7 +26,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
-# A worker a core, each test file on one worker (a browser file shares its server): 10 to 13
-# minutes on 2 cores against 15 one test after another, most of it waiting on servers and
-# subprocesses.
+# A worker a core, each test file on one worker (a browser file shares its server): 13 to 15
+# minutes on 2 cores, much of it waiting on servers and subprocesses, which two workers overlap.
 .venv/bin/python -m pytest --numprocesses auto --dist loadfile "$@"
