@@ -1,6 +1,7 @@
 """Work that outlasts a click: run in a thread of its own, and polled by the pages."""
 
 import atexit
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,12 @@ class Job:
     def _run(self, run: Callable[[Progress], object]) -> None:
         try:
             self.result = run(self._report)
+        except Cancelled as stopped:
+            self.error = stopped
         except Exception as error:  # told on the pages that watch it
+            # And where it came from, to the server's terminal: a bug's message alone ("'x'", of
+            # a KeyError) on the page told nobody where to look.
+            logging.getLogger(__name__).exception("Work started from a page failed")
             self.error = error
 
     def _report(self, fraction: float, doing: str) -> None:
@@ -59,6 +65,17 @@ class Job:
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
+
+
+def failure_said(what: str, error: Exception) -> str:
+    """A job's error as a page says it: the message of what DigitPad raises for people to read
+    (a ValueError, or an OSError of the disk), else its kind too, and where to look."""
+    if isinstance(error, (ValueError, OSError)):
+        return str(error)
+    return (
+        f"{what} stopped on an error DigitPad does not expect ({type(error).__name__}: {error}); "
+        "the server's terminal shows where it came from."
+    )
 
 
 # The fine-tuning run of each model store, whichever session started it: a reloaded page (a new

@@ -634,3 +634,31 @@ time.sleep(0.2)
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert said.read_text() == "stopped"
+
+
+def test_a_job_that_fails_says_why_on_the_page_and_where_in_the_terminal(caplog):
+    def run(progress: jobs.Progress):
+        return {}["missing"]  # a bug, as a KeyError says it: "'missing'"
+
+    job = jobs.Job(run)
+    ended(job, 10)
+    assert isinstance(job.error, KeyError)
+    failed = [record for record in caplog.records if record.name == "digitpad.jobs"]
+    assert len(failed) == 1 and failed[0].exc_info[0] is KeyError, "its traceback is logged"
+    said = jobs.failure_said("Fine-tuning", job.error)
+    assert said.startswith("Fine-tuning stopped on an error") and "KeyError: 'missing'" in said
+    # What DigitPad raises for people to read is said as it is.
+    assert jobs.failure_said("Fine-tuning", ValueError("needs 10 digits")) == "needs 10 digits"
+
+
+def test_a_stopped_job_logs_nothing(caplog):
+    def run(progress: jobs.Progress):
+        while True:
+            progress(0.5, "Training")
+            time.sleep(0.01)
+
+    job = jobs.Job(run)
+    job.cancel()
+    ended(job, 10)
+    assert job.cancelled
+    assert not [record for record in caplog.records if record.name == "digitpad.jobs"]

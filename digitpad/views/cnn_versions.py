@@ -117,7 +117,11 @@ def fine_tuning_outcome(job: jobs.Job, store: Path) -> None:
             "before."
         )
     else:
-        st.error(str(job.error or "Fine-tuning stopped before it saved a model."))
+        st.error(
+            jobs.failure_said("Fine-tuning", job.error)
+            if job.error
+            else "Fine-tuning stopped before it saved a model."
+        )
 
 
 def forget_lost_versions(store: Path, lost: dict[str, str]) -> None:
