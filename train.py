@@ -77,12 +77,11 @@ from digitpad.store import (
     STORE_ENV,
     made_now,
     source_commit,
+    store_dir,
     write_card,
     written_whole,
 )
 from digitpad.styles import STYLES, style_samples
-
-SHIPPED = "model_store"  # where the app reads its models; the chapter's in its chapter/
 
 # -----------------------------------------------------------------------------
 # Settings (each one a command-line flag)
@@ -93,7 +92,7 @@ patience = None  # default: PATIENCE, by recipe
 batch_size = None  # default: BATCH_SIZE, by recipe; fine-tuning: finetune.BATCH_SIZE
 validation_size = VALIDATION_SIZE  # the last MNIST training images, never trained on
 seed = 1
-out = None  # default: $DIGITPAD_STORE, else SHIPPED; the chapter's recipe: chapter/ in that
+out = None  # default: $DIGITPAD_STORE, else model_store/; the chapter's recipe: chapter/ in that
 data = None  # a local mnist.npz; default: $DIGITPAD_MNIST, else Keras' download
 pen_data = os.environ.get(PEN_ENV)  # pendigits_train_strokes.npz, for the robust recipe
 drawn_copies = None  # redrawn copies of each MNIST training digit; default: DRAWN_COPIES
@@ -216,8 +215,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--out",
         default=out,
-        help=f"folder for <name>.keras and <name>.json (default: ${STORE_ENV}, else {SHIPPED}; "
-        f"the chapter's recipe: {CHAPTER_DIR}/ in that, where the app looks for its models)",
+        help=f"folder for <name>.keras and <name>.json (default: ${STORE_ENV}, else "
+        f"{SHIPPED_STORE.name}; the chapter's recipe: {CHAPTER_DIR}/ in that, where the app "
+        "looks for its models)",
     )
     parser.add_argument(
         "--data",
@@ -322,7 +322,8 @@ def parse_args() -> argparse.Namespace:
         if Path(args.out).resolve().is_relative_to(SHIPPED_STORE):  # the chapter's too
             parser.error(
                 "--limit: models trained on a slice read far worse, and they would replace "
-                f"the app's own in {args.out}: name a folder outside {SHIPPED} with --out"
+                f"the app's own in {args.out}: name a folder outside {SHIPPED_STORE.name} with "
+                "--out"
             )
     if args.patience is None:
         args.patience = PATIENCE[args.recipe]
@@ -352,10 +353,10 @@ def default_out(recipe: str) -> str:
     """Where a recipe's models go unless --out says: where the app reads them. The chapter's
     went into model_store, in place of the shipped ones; the app looks in its chapter/, or
     reads them there itself (DIGITPAD_STORE=model_store/chapter)."""
-    store = os.environ.get(STORE_ENV) or SHIPPED
-    if recipe == "chapter" and Path(store).name != CHAPTER_DIR:
-        return str(Path(store) / CHAPTER_DIR)
-    return store
+    store = store_dir()  # the app's, wherever this is run from
+    if recipe == "chapter" and store.name != CHAPTER_DIR:
+        return str(store / CHAPTER_DIR)
+    return str(store)
 
 
 def bfloat16_in_hardware(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

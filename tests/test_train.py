@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from conftest import REPO, data_file, read_only
-from digitpad.store import STORE_ENV, load_model, load_whole_digit, write_card, written_whole
+from digitpad.store import (
+    SHIPPED_STORE,
+    STORE_ENV,
+    load_model,
+    load_whole_digit,
+    write_card,
+    written_whole,
+)
 from train import bfloat16_in_hardware, default_out, robust_precision, saving, written
 
 
@@ -167,23 +174,28 @@ def test_bad_flags_say_why(bad):
     assert bad[-2] in said, "the message names the flag at fault"
 
 
-def test_the_chapters_recipe_writes_beside_the_models_the_app_reads_not_over_them(monkeypatch):
+def test_the_chapters_recipe_writes_beside_the_models_the_app_reads_not_over_them(
+    monkeypatch, tmp_path
+):
     # `python train.py --recipe chapter`, train.py's own example, wrote into model_store, and
     # with $DIGITPAD_STORE into that folder, where the app looks for them in its chapter/.
     monkeypatch.delenv(STORE_ENV, raising=False)
-    assert default_out("chapter") == "model_store/chapter"
-    assert default_out("robust") == "model_store"
+    # The app's model_store/, wherever train.py is run from: from another folder, the models
+    # went into a model_store/ made there, which the app never reads.
+    monkeypatch.chdir(tmp_path)
+    assert default_out("chapter") == str(SHIPPED_STORE / "chapter")
+    assert default_out("robust") == str(SHIPPED_STORE)
     monkeypatch.setenv(STORE_ENV, "/srv/models")
     assert default_out("chapter") == "/srv/models/chapter"
     assert default_out("robust") == "/srv/models"
     monkeypatch.setenv(STORE_ENV, "model_store/chapter")  # the chapter's models read by the app
     assert default_out("chapter") == "model_store/chapter"
     done = subprocess.run(
-        [sys.executable, "train.py", "--recipe", "chapter", "--limit", "300"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},
+        [sys.executable, str(REPO / "train.py"), "--recipe", "chapter", "--limit", "300"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert done.returncode == 2
-    assert "they would replace the app's own in model_store/chapter" in done.stderr
+    assert f"they would replace the app's own in {SHIPPED_STORE / 'chapter'}" in done.stderr
 
 
 def test_a_run_refused_for_a_flag_makes_no_out_folder(tmp_path):
