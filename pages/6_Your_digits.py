@@ -394,7 +394,7 @@ else:
         icon=":material/undo:",
         disabled=running or read_only is not None,
     )
-# Each version is a whole CNN, 11 MB: on a classroom's server they only piled up.
+# Each version is a whole CNN, 3.7 MB: on a classroom's server they only piled up.
 unused = [version for version in choices if version not in ("cnn", active)]
 if unused:
     sizes = {version: versions.version_bytes(version, store) for version in unused}
