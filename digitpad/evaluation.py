@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad import NUM_CLASSES
+from digitpad import INPUT_SHAPE, NUM_CLASSES
 
 
 @dataclass(frozen=True)
@@ -50,4 +50,4 @@ def as_model_input(images: np.ndarray) -> np.ndarray:
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0
-    return images.astype(np.float32).reshape(-1, 28, 28, 1)
+    return images.astype(np.float32).reshape(-1, *INPUT_SHAPE)

@@ -77,7 +77,7 @@ def build_mlp(
 
 
 def build_cnn(deskew: bool = False, conv3: int = 0, dense: int = 128) -> keras.Sequential:
-    """Conv32-Conv64-MaxPool-Dropout-Dense128-Dropout-Dense10; the chapter has no deskew.
+    """Conv32-Conv64-MaxPool-Dropout-Flatten-Dense128-Dropout-Dense10; the chapter has no deskew.
 
     `conv3` filters, if any, add one more Conv-MaxPool-Dropout block after the first: it sees
     whole strokes and how they join (a 5x5 map of 12-pixel fields rather than 12x12 of 6), and

@@ -253,7 +253,7 @@ if figure is not None:
         "gave unmoved."
         + (
             " Both trained on digits moved a pixel or two, which costs neither."
-            if trained_on_moved_digits(store_dir(), tuple(reader.models))
+            if trained_on_moved_digits(store_dir(), MODEL_NAMES)
             else ""
         )
         + (

@@ -214,7 +214,7 @@ try:
 except samples.SamplesUnavailable as problem:
     # The CNN's versions below do not need the file: switching back must still be offered.
     say_problem("digits_problem")  # a delete the same trouble stopped
-    st.error(f"Cannot read your digits: {problem}. Set $DIGITPAD_SAMPLES to another file.")
+    st.error(f"Cannot read your digits: {problem}. Set ${samples.SAMPLES_ENV} to another file.")
     total, unreadable = 0, problem
 else:
     saved = f"{total:,} digit{'' if total == 1 else 's'} saved in `{database}`"
@@ -223,13 +223,13 @@ else:
     st.caption(
         f"{saved}, by everyone who uses this server, and the CNN fine-tuned here is the one "
         "every page reads with, for everyone (whoever starts the server sets "
-        "$DIGITPAD_SAMPLES for another file)."
+        f"${samples.SAMPLES_ENV} for another file)."
     )
     if database_read_only:
         st.warning(
             f"`{database}` can be read but not written (the file or its folder is read-only): "
             "deleting and importing digits are off, and the drawing page cannot save any. Set "
-            "$DIGITPAD_SAMPLES to a file that can be written."
+            f"${samples.SAMPLES_ENV} to a file that can be written."
         )
 
 if unreadable is None and total == 0:
@@ -254,8 +254,8 @@ elif unreadable is None:
         unreadable = problem
         st.error(
             f"Cannot read all of your digits: {problem}. The file is damaged: keep a copy of "
-            f"`{database}`, and to save digits again, set $DIGITPAD_SAMPLES to a new file, where "
-            "you can import the digits you exported before."
+            f"`{database}`, and to save digits again, set ${samples.SAMPLES_ENV} to a new file, "
+            "where you can import the digits you exported before."
         )
 
 st.header("Export and import", anchor=False)
