@@ -309,10 +309,10 @@ st.caption(
 st.number_input("Epochs", 1, 10, finetune.EPOCHS, key="finetune_epochs", width=150)
 job = jobs.JOBS.get(store)
 running = job is not None and job.running
-read_only = versions.unwritable(store)
-if read_only is not None:  # said now, not after a whole fine-tune, or at a click
+unwritable = versions.unwritable(store)
+if unwritable is not None:  # said now, not after a whole fine-tune, or at a click
     st.warning(
-        f"The model folder `{read_only}` cannot be written: fine-tuning, switching and rolling "
+        f"The model folder `{unwritable}` cannot be written: fine-tuning, switching and rolling "
         "back need to write there, and are off. To turn them on, copy the model folder where "
         f"the server can write and start it with `${STORE_ENV}` naming the copy."
     )
@@ -325,7 +325,7 @@ else:
         type="primary",
         on_click=cnn_versions.start_fine_tuning,
         args=(store, database),
-        disabled=running or unreadable is not None or read_only is not None,
+        disabled=running or unreadable is not None or unwritable is not None,
     )
 say_problem("finetune_problem")
 if running:
@@ -348,7 +348,7 @@ if lost:  # the list below shows the shipped CNN, read in its place: no switch t
         key="forget_lost",
         on_click=cnn_versions.forget_lost_versions,
         args=(store, lost),
-        disabled=running or read_only is not None,
+        disabled=running or unwritable is not None,
     )
 choices = versions.list_versions("cnn", store)
 active = versions.active_version("cnn", store)
@@ -360,7 +360,7 @@ st.selectbox(
     key="cnn_version",
     on_change=cnn_versions.switch_version,
     args=(store,),
-    disabled=running or read_only is not None,  # the run ends by switching to what it made
+    disabled=running or unwritable is not None,  # the run ends by switching to what it made
     width=420,
     format_func=versions.title,
 )
@@ -392,7 +392,7 @@ else:
         on_click=cnn_versions.roll_back,
         args=(store, active),
         icon=":material/undo:",
-        disabled=running or read_only is not None,
+        disabled=running or unwritable is not None,
     )
 # Each version is a whole CNN, 3.7 MB: on a classroom's server they only piled up.
 unused = [version for version in choices if version not in ("cnn", active)]
@@ -404,7 +404,7 @@ if unused:
             with st.popover(
                 f"Delete {versions.title(version)}",
                 icon=":material/delete:",
-                disabled=running or read_only is not None,
+                disabled=running or unwritable is not None,
             ):
                 loses = cnn_versions.what_deleting_loses(
                     version, sizes[version], active, rolls_back_to
