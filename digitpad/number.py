@@ -139,6 +139,15 @@ class NumberReading:
         """Positions of the digits `name` reads below its "not sure" threshold (its card's)."""
         return [i for i, p in enumerate(self.probs[name]) if not is_sure(p.max(), threshold)]
 
+    def doubts_said(self, name: str, unsure: list[int]) -> str:
+        """The digits at positions `unsure` by their places, each with `name`'s best guess:
+        "the 2nd digit (maybe 7, 48%), the 5th (maybe 1, 51%)"."""
+        return ", ".join(
+            f"the {ordinal(i + 1)}{'' if k else ' digit'} (maybe {self.probs[name][i].argmax()}, "
+            f"{self.probs[name][i].max():.0%})"
+            for k, i in enumerate(unsure)
+        )
+
     def not_whole(self, below: float = WHOLE_DIGIT_SURE) -> list[int]:
         """Positions of the digits the whole-digit network is sure are no one whole digit (half
         of one, two, a letter): less than `below` whole. None of them without that network, or

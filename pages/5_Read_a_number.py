@@ -8,7 +8,7 @@ import streamlit as st
 from digitpad import charts
 from digitpad.drawn import PEN_WIDTHS
 from digitpad.images import UPLOAD_TYPES, UnreadableImage, decode_image
-from digitpad.number import NO_DIGITS, NumberReading, digit_places, ordinal
+from digitpad.number import NO_DIGITS, NumberReading, digit_places
 from digitpad.number_view import PAD, PHONE_PAD, annotated, pad_pen_width
 from digitpad.store import store_dir
 from digitpad.views import layout, pad, ui
@@ -152,11 +152,7 @@ with read_here:
                 delta_arrow="off",
             )
         if unsure:
-            doubts = ", ".join(
-                f"the {ordinal(i + 1)}{'' if k else ' digit'} (maybe "
-                f"{reading.probs[decider][i].argmax()}, {reading.probs[decider][i].max():.0%})"
-                for k, i in enumerate(unsure)
-            )
+            doubts = reading.doubts_said(decider, unsure)
             st.warning(
                 f"The {titles[decider]} is not sure of {doubts}, counted from the left: check it, "
                 "or write it again, larger or further from its neighbours."

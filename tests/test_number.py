@@ -934,6 +934,15 @@ def test_digits_are_named_by_their_places_in_the_number():
         digit_places([])
 
 
+def test_each_doubted_digit_is_said_with_its_place_and_best_guess():
+    digits = [FoundDigit((40 * i, 0, 30, 60), np.zeros((28, 28))) for i in range(3)]
+    seven, one = np.eye(10)[7] * 0.38 + 0.06, np.eye(10)[1] * 0.42 + 0.05  # 44% and 47%
+    reading = NumberReading(digits, {"cnn": np.stack([np.eye(10)[4], seven, one])})
+    assert reading.unsure("cnn", 0.8) == [1, 2]
+    said = reading.doubts_said("cnn", [1, 2])
+    assert said == "the 2nd digit (maybe 7, 44%), the 3rd (maybe 1, 47%)"
+
+
 def test_a_digit_alone_the_whole_digit_network_doubts_is_still_read(reader, mnist_test):
     # Test digits 1823 (an 8) and 6607 (a 2), read 100% sure: "1 of the 1 digits it found do
     # not look like one whole digit".
