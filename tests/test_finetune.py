@@ -20,6 +20,7 @@ import pytest
 
 from conftest import REPO, read_only
 from digitpad import finetune, jobs, sample_files, samples, store, training_data, versions
+from digitpad.evaluation import as_model_input
 from digitpad.images import png_bytes
 from digitpad.preprocess import as_uint8
 
@@ -68,6 +69,11 @@ def test_finetune_a_tiny_slice_then_save_switch_and_roll_back(store_copy, tiny_m
     assert same_weights(base.get_weights(), shipped), "the base model is left as it was"
     tuned = result.model.get_weights()
     assert not same_weights(tuned, shipped), "training changed the weights"
+    # "Old against new" is the base's reading against the tuned CNN's, each its own: a new CNN
+    # scored by the base's weights would never be refused for reading MNIST worse.
+    for model, figures in ((base, result.old), (result.model, result.new)):
+        read = model.predict(as_model_input(test[0]), verbose=0)
+        np.testing.assert_allclose(figures["mnist_test"].probs, read, atol=1e-5)
 
     card = finetune.finetuned_card(store.load_card("cnn"), "cnn", result, "pytest", {})
     version = versions.save_version(result.model, card, "cnn")

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import zipfile
+from contextlib import contextmanager
 
 import cv2
 import numpy as np
@@ -138,6 +139,31 @@ def test_a_full_disk_is_said_and_the_digits_saved_before_stay(tmp_path):
             db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
             with samples.transaction(db):
                 db.execute(samples.INSERT, row)
+    assert [s.label for s in assert_whole(db_path)] == [1]
+
+
+def test_an_import_the_disk_fills_part_way_through_adds_none_of_it(tmp_path, monkeypatch):
+    db_path = tmp_path / "samples.db"
+    samples.add_sample(db_path, **sample(1))
+    rows = []
+    for i in range(2, 12):
+        big = sample(i, canvas_bytes=1 << 16)  # 16 pages of the file a row
+        rows.append(samples.sample_row(big["canvas_png"], big["image"], big["label"],
+                                       big["probs"], samples.utc_now()))  # fmt: skip
+    opened = samples.connect
+
+    @contextmanager
+    def on_a_nearly_full_disk(path, create=True):
+        with opened(path, create) as db:
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            db.execute(f"PRAGMA max_page_count = {pages + 40}")  # room for two of the ten
+            yield db
+
+    monkeypatch.setattr(samples, "connect", on_a_nearly_full_disk)
+    with pytest.raises(samples.SamplesUnavailable, match="disk is full"):
+        samples.add_new_rows(db_path, rows)
+    monkeypatch.undo()
+    # One transaction: the two rows written before the disk filled are undone with it.
     assert [s.label for s in assert_whole(db_path)] == [1]
 
 
