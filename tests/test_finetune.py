@@ -241,6 +241,26 @@ def test_two_models_switched_at_once_both_stay_switched(store_copy, monkeypatch)
     assert {name: versions.active_version(name, store_copy) for name in chosen} == chosen
 
 
+def test_versions_are_changed_by_one_process_at_a_time(store_copy):
+    # The app and `train.py --finetune-on` beside it: a thread lock alone keeps neither from
+    # undoing the other's switch.
+    script = f"""
+import pathlib
+from digitpad import versions
+print("waiting", flush=True)
+with versions.changing_versions(pathlib.Path({str(store_copy)!r})):
+    print("in", flush=True)
+"""
+    with versions.changing_versions(store_copy):
+        other = subprocess.Popen([sys.executable, "-c", script], cwd=REPO,
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert other.stdout.readline() == "waiting\n"
+        time.sleep(1.0)
+        assert other.poll() is None, "the other process got in while this one held the lock"
+    assert other.stdout.readline() == "in\n"
+    assert other.wait(60) == 0
+
+
 def test_a_digit_is_held_out_or_trained_on_whatever_digits_are_beside_it(yours):
     # Held out by position in a shuffle, digits a model was fine-tuned on moved into the set it
     # was judged on once a digit was added or deleted.
@@ -549,8 +569,8 @@ def test_clicks_of_several_sessions_at_once_start_one_fine_tuning(tmp_path):
     (job,) = [job for job in started if job is not None]
     assert jobs.JOBS[tmp_path] is job and job.running
     release.set()
-    while job.running:
-        time.sleep(0.01)
+    job.join(30)
+    assert not job.running
     again = jobs.start_once(tmp_path, lambda progress: "done")  # once it ended, a new one
     assert again is not job and jobs.JOBS.pop(tmp_path) is again
 
