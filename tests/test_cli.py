@@ -138,13 +138,18 @@ def test_a_file_name_holding_a_terminals_escape_sequence_is_printed_escaped(
     assert done.stdout.startswith(f"{tmp_path}/a\\x1b[2J\\x1b]0;pwned\\x07b.png: ")
 
 
-def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
-    # A grid of lines is no digit: below both cards' calibrated thresholds, as on the page.
+def grid_of_lines(path: Path) -> None:
+    """A picture that is no digit: a grid of lines."""
     grid = np.zeros((200, 200), np.uint8)
     for at in range(40, 170, 30):
         cv2.line(grid, (at, 30), (at, 170), 255, 8)
         cv2.line(grid, (30, at), (170, at), 255, 8)
-    cv2.imwrite(str(tmp_path / "grid.png"), grid)
+    cv2.imwrite(str(path), grid)
+
+
+def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
+    # A grid of lines is no digit: below both cards' calibrated thresholds, as on the page.
+    grid_of_lines(tmp_path / "grid.png")
     paths = [str(tmp_path / "grid.png"), str(image_folder / "digit0_7.png")]
     records = json_records(run_cli("predict", "--json", *paths))
     thresholds = not_sure_thresholds(store_dir())
@@ -161,6 +166,19 @@ def test_predict_says_when_a_model_is_not_sure(image_folder, tmp_path):
     assert "not sure" not in lines["digit0_7.png"]
 
 
+def test_each_model_is_judged_by_its_own_threshold(tmp_path, store_copy):
+    # The MLP judged by the CNN's threshold passed every test before: on the digits they read,
+    # the two thresholds never gave different answers. An MLP whose card says it is sure above
+    # 5% is sure of everything, a grid of lines too, which the CNN is not sure of.
+    card = json.loads((store_copy / "mlp.json").read_text())
+    card["calibration"]["threshold"] = 0.05
+    (store_copy / "mlp.json").unlink()  # a link to the shipped card: replaced, not written
+    (store_copy / "mlp.json").write_text(json.dumps(card))
+    grid_of_lines(tmp_path / "grid.png")
+    record = json_records(run_cli("predict", "--json", str(tmp_path / "grid.png")))["grid.png"]
+    assert record["mlp"]["sure"] and not record["cnn"]["sure"]
+
+
 def test_a_damaged_card_is_warned_of_and_its_model_is_not_sure_below_half(
     image_folder, tmp_path, store_copy
 ):
@@ -168,11 +186,7 @@ def test_a_damaged_card_is_warned_of_and_its_model_is_not_sure_below_half(
     # came out sure, offered on the page as a digit to confirm.
     (store_copy / "cnn.json").unlink()  # a link to the shipped card: replaced, not written
     (store_copy / "cnn.json").write_text("{not json")
-    grid = np.zeros((200, 200), np.uint8)
-    for at in range(40, 170, 30):
-        cv2.line(grid, (at, 30), (at, 170), 255, 8)
-        cv2.line(grid, (30, at), (170, at), 255, 8)
-    cv2.imwrite(str(tmp_path / "grid.png"), grid)
+    grid_of_lines(tmp_path / "grid.png")
     done = run_cli("--store", str(store_copy), "predict", "--json", str(tmp_path / "grid.png"))
     assert "warning: CNN: no calibrated “not sure” threshold" in done.stderr, done.stderr
     (record,) = json_records(done).values()
