@@ -1,5 +1,6 @@
 """The drawing page under Streamlit's AppTest: a drawing injected as the canvas's value."""
 
+import base64
 import json
 
 import cv2
@@ -59,6 +60,24 @@ def chart_titles(app: AppTest) -> list[str]:
     return titles
 
 
+def chart_traces(app: AppTest, title: str) -> list[dict]:
+    """The traces of the chart titled `title`, NumPy's typed arrays (as Plotly sends them)
+    decoded into arrays."""
+    (spec,) = [
+        json.loads(chart.proto.spec)
+        for chart in app.get("plotly_chart")
+        if json.loads(chart.proto.spec).get("layout", {}).get("title", {}).get("text") == title
+    ]
+    traces = spec["data"]
+    for trace in traces:
+        for key, value in trace.items():
+            if isinstance(value, dict) and "bdata" in value:
+                array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
+                shape = value.get("shape")
+                trace[key] = array.reshape([int(n) for n in shape.split(",")]) if shape else array
+    return traces
+
+
 def test_empty_canvas_shows_a_prompt_and_no_prediction():
     app = run_app()
     assert not app.exception
@@ -72,7 +91,7 @@ def test_empty_canvas_shows_a_prompt_and_no_prediction():
     assert "MNIST's own test digits" in mnist_digits.captions[0]
 
 
-def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
+def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test, reader):
     images, labels = mnist_test
     app = run_app(mnist_on_canvas(images[0]))
     assert not app.exception
@@ -89,7 +108,21 @@ def test_drawn_digit_shows_both_readings_and_feature_maps(mnist_test):
     # Why step 5 leans an upright 4, said beside it.
     assert any("an upright 4 comes out leaning" in c for c in app.caption.values)
     assert any(f"read **{labels[0]}**" in s.value for s in app.success)
-    assert app.session_state["digit"].shape == (28, 28)
+    digit = app.session_state["digit"]
+    assert digit.shape == (28, 28)
+    # What the charts show is each network's own reading of this digit: the bars over 0 to 9
+    # its probabilities in order, each filter's map the right way up.
+    read = reader.read_one(digit)
+    for name, reading in read.readings.items():
+        (title,) = [t for t in titles if t.startswith(f"{MODEL_TITLES[name]} reads")]
+        (bars,) = chart_traces(app, title)
+        assert list(bars["x"]) == [str(d) for d in range(10)]
+        np.testing.assert_allclose(bars["y"], reading.probs, atol=1e-6)
+    maps = chart_traces(app, "Their feature maps of your digit")
+    strongest = read.feature_maps.max()
+    for i in (0, 7, 31):
+        expected = (np.clip(read.feature_maps[:, :, i] / strongest, 0, 1) * 100).round()
+        np.testing.assert_array_equal(maps[i]["z"], expected)
 
 
 def test_a_pad_picture_far_larger_than_the_pad_is_not_decoded():

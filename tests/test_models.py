@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 from digitpad.evaluation import as_model_input, evaluate_probs
 from digitpad.explain import as_seen, first_layer_filters
-from digitpad.models import Deskew, build_cnn, build_mlp
+from digitpad.models import FIRST_CONV, Deskew, build_cnn, build_mlp
 from digitpad.store import learnt_from, load_card
 
 SLICE = 2000  # test images re-evaluated: enough to check the card, quick on 2 cores
@@ -95,11 +95,19 @@ def test_shipped_models_take_28x28_and_give_probabilities(reader):
         assert np.allclose(probs[name].sum(axis=1), 1.0, atol=1e-4)
 
 
-def test_first_layer_outputs(reader):
-    readings, maps, _ = reader.read_one(np.zeros((28, 28), np.float32))
+def test_first_layer_outputs(reader, mnist_test):
+    digit = mnist_test[0][0].astype(np.float32) / 255
+    readings, maps, deskewed = reader.read_one(digit)
     assert maps.shape == (26, 26, 32)
     assert first_layer_filters(reader.models["cnn"]).shape == (32, 3, 3)
     assert set(readings) == {"mlp", "cnn"}
+    # Each map is its filter slid over the digit as the CNN sees it (deskewed), plus its bias,
+    # then ReLU: computed here by OpenCV, whose filter2D correlates as a conv layer does.
+    kernels, biases = reader.models["cnn"].get_layer(FIRST_CONV).get_weights()
+    for k in range(32):
+        slid = cv2.filter2D(deskewed, cv2.CV_32F, kernels[:, :, 0, k])[1:-1, 1:-1]
+        np.testing.assert_allclose(maps[:, :, k], np.maximum(slid + biases[k], 0), atol=1e-4)
+    assert maps.max() > 0
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
