@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -32,6 +33,7 @@ ui.page_header(
 reader = ui.models_or_stop("mlp", "cnn")
 # Imported once the models are in: TensorFlow takes 3 s, and the title comes first.
 from digitpad import explain  # noqa: E402
+from digitpad.inference import DigitReader  # noqa: E402
 
 image, named = ui.current_digit()
 readings = reader.read_one(image).readings
@@ -43,12 +45,22 @@ def answer(name: str) -> str:
     return readings[name].said_by(charts.MODEL_TITLES[name])
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def answers_explained(
+    image: np.ndarray, answers: dict[str, int], store: Path, _reader: DigitReader
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The CNN's Grad-CAM and each network's saliency for its answer (`answers`), worked out
+    once for a digit, not again at each move of a slider below (50 ms of a 110 ms rerun). The
+    caches are emptied when another version of a model is read."""
+    models = _reader.models
+    cam = explain.grad_cam(models["cnn"], image, last_conv, answers["cnn"])
+    return cam, {name: explain.saliency(models[name], image, d) for name, d in answers.items()}
+
+
 st.markdown(f"Each network's own answer for {named}: **{answer('mlp')}**, **{answer('cnn')}**.")
-cam = explain.grad_cam(cnn, image, last_conv, readings["cnn"].digit)
-saliencies = {
-    name: explain.saliency(reader.models[name], image, readings[name].digit)
-    for name in ("mlp", "cnn")
-}
+cam, saliencies = answers_explained(
+    image, {name: readings[name].digit for name in ("mlp", "cnn")}, store_dir(), reader
+)
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
 # What the map is of: the CNN's answer, or, where it is not sure, only its best guess.
 answered = "this answer" if readings["cnn"].sure else f"its best guess, {readings['cnn'].digit}"
