@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 
 from conftest import draw_polyline, mnist_on_canvas
-from digitpad.preprocess import MNIST_CENTRE, as_uint8, extract_ink, from_ink, to_mnist
+from digitpad.preprocess import (
+    MNIST_CENTRE,
+    as_uint8,
+    centre_by_mass,
+    extract_ink,
+    from_ink,
+    to_mnist,
+)
 
 SEVEN = [(60, 50), (200, 50), (110, 240)]
 
@@ -60,6 +67,25 @@ def test_tall_digit_keeps_its_aspect_ratio():
     w, h = ink_box(result.image)
     assert h >= 19 and w <= 5, "a '1' stays thin: it is not stretched to fill 20x20"
     assert result.fitted.shape[0] == 20
+
+
+def test_a_thin_pen_stays_one_stroke_once_fitted_into_20x20():
+    # Shrunk by averaging the pixels each output pixel covers, as MNIST was anti-aliased:
+    # sampled instead (bilinear), a 2-pixel pen on the 280-pixel pad came out as ten specks.
+    fitted = to_mnist(draw_polyline(SEVEN, width=2)).fitted
+    count, _ = cv2.connectedComponents((fitted > 0.15).astype(np.uint8))
+    assert count - 1 == 1
+
+
+def test_a_digit_centred_past_the_fields_edge_is_clipped_on_that_side_only():
+    # A stroke down the right-hand edge of its 20x20 box: moved left by 5 columns (MNIST's
+    # centre 14 less 19) and down by 4 (14 less 9.5, rounded to even), the 5 columns pushed
+    # past the left edge are cut, every row kept.
+    fitted = np.zeros((20, 20), np.float32)
+    fitted[:, 19] = 1.0
+    field = centre_by_mass(fitted)
+    np.testing.assert_array_equal(field[4:24, 0:15], fitted[:, 5:20])
+    assert field.sum() == fitted.sum() and field[:, 14].sum() == 20
 
 
 def test_dark_on_light_reads_like_light_on_dark():
