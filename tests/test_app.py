@@ -26,11 +26,13 @@ from digitpad.store import STORE_ENV, not_sure_thresholds, store_dir
 from digitpad.testsets import SCRIBBLE_SEED
 from digitpad.training_data import random_scribbles
 from digitpad.verdict import (
+    MNIST_WIDEST,
     agreed_digit,
     drawing_verdict,
     may_be_a_number,
     several_digits,
     small_for_the_pen,
+    too_wide_for_a_digit,
     verdict,
 )
 
@@ -493,6 +495,13 @@ def test_a_number_is_said_of_digits_the_cnn_is_sure_of_or_of_most_if_written_apa
     assert not may_be_a_number((0, 0, 200, 160), one_group, sure), "a digit both are sure of"
     assert may_be_a_number((0, 0, 200, 160), [(0, 20), (40, 200)], sure), "a 1 apart from a 4"
     assert not may_be_a_number((0, 0, 200, 160), hair_apart, sure), "a 4 whose strokes part"
+    # Apart by a tenth of the digits' height, however wide the two are together.
+    assert may_be_a_number((0, 0, 200, 100), [(0, 85), (100, 200)], sure), "15 px apart"
+
+
+def test_mnists_widest_digit_is_not_too_wide_for_one_digit():
+    assert too_wide_for_a_digit((0, 0, round(MNIST_WIDEST * 100), 100)) is None
+    assert too_wide_for_a_digit((0, 0, 300, 100)) is not None, "a line three times as wide is"
 
 
 def test_the_verdict_says_what_the_networks_say_together():

@@ -43,8 +43,20 @@ def test_a_perfectly_calibrated_model_has_no_calibration_error():
     assert result["expected_calibration_error"] < 0.01
 
 
+def test_errors_of_opposite_signs_add_up_not_cancel_out():
+    # Right 75% of the time at 55% sure and at 95% sure: 0.2 off in each bin, not 0 on average.
+    rng = np.random.default_rng(2)
+    confidence = rng.choice([0.55, 0.95], 20000)
+    labels = rng.integers(0, 10, 20000)
+    right = rng.random(20000) < 0.75
+    predicted = np.where(right, labels, (labels + 3) % 10)
+    result = calibrate(probs_with_confidence(confidence, predicted), labels, np.eye(10)[:5])
+    assert result["expected_calibration_error"] == pytest.approx(0.2, abs=0.01)
+
+
 def test_is_sure():
     assert is_sure(0.9, 0.5) and not is_sure(0.4, 0.5)
+    assert is_sure(0.5, 0.5), "not sure below the threshold, as the pages say: sure at it"
     assert is_sure(0.1, None), "without a calibrated threshold every reading is announced"
 
 

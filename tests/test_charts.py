@@ -217,6 +217,12 @@ def test_a_calibration_bin_of_few_digits_is_drawn_less_certain():
     below, above = points.error_y.arrayminus, points.error_y.array
     assert below[0] > 0.35 and above[0] > 0.35
     assert below[1] < 0.002 and above[1] < 0.002
+    # 2 of 2 right: 100% at most, so no bar above it; 34% at least (Wilson's), the bar below.
+    two_right = [{"count": 2, "confidence": 0.9, "accuracy": 1.0}]
+    figure = charts.calibration_curve({"cnn": {"threshold": 0.85, "bins": two_right}})
+    (points,) = [trace for trace in figure.data if trace.name == "CNN"]
+    assert points.error_y.array[0] == pytest.approx(0, abs=1e-9)
+    assert points.error_y.arrayminus[0] == pytest.approx(1 - 0.342, abs=0.01)
     # The top of ten probabilities is never below 10%.
     assert figure.layout.xaxis.range[0] == 0.1
 

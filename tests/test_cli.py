@@ -425,6 +425,28 @@ def test_ctrl_c_stops_the_cli_in_a_line(command, image_folder):
     assert stderr.strip().endswith("stopped"), stderr[-3000:]
 
 
+def test_a_model_without_a_threshold_has_no_share_of_scribbles_flagged():
+    # Every answer "sure" without one: 0.00% flagged said the model flags none, where it was
+    # never asked. The table shows "-" instead.
+    from types import SimpleNamespace
+
+    from digitpad import scoring
+
+    # Two models' readings of two digits, as a DigitReader gives them.
+    reader = SimpleNamespace(names=["mlp", "cnn"], probabilities=lambda images: {
+        "mlp": np.eye(10)[[3, 3]] * 0.5 + 0.05, "cnn": np.eye(10)[[3, 5]]
+    })  # fmt: skip
+    sets = {"MNIST test": (np.zeros((2, 28, 28)), np.array([3, 3])),
+            "scribbles flagged": (np.zeros((2, 28, 28)), None)}  # fmt: skip
+    scores = scoring.score(reader, sets, {"mlp": 0.8, "cnn": None})
+    assert scores == {
+        "mlp": {"MNIST test": 1.0, "scribbles flagged": 1.0},
+        "cnn": {"MNIST test": 0.5},
+    }
+    cnn_row = scoring.table(scores).splitlines()[2].split()
+    assert cnn_row == ["cnn", "50.00%", "-"]
+
+
 def test_evaluate_reads_a_version_tuned_before_calibration_as_the_app_does(
     store_copy, tiny_mnist, monkeypatch
 ):

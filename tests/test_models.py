@@ -144,7 +144,7 @@ def test_card_agrees_with_the_shipped_model(name, reader, mnist_test):
     assert len(stated ^ found) <= 2, (sorted(stated), sorted(found))
 
 
-def test_the_drawing_page_says_what_the_networks_learnt_from():
+def test_the_drawing_page_says_what_the_networks_learnt_from(tmp_path):
     # The robust recipe's MLP reads MNIST better than the chapter's CNN: saying "MNIST" of it
     # alone passed that off as MNIST's plain result.
     store = REPO / "model_store"
@@ -152,3 +152,10 @@ def test_the_drawing_page_says_what_the_networks_learnt_from():
     robust = learnt_from(store)
     assert robust.startswith("MNIST's training digits, ") and "redrawn" in robust
     assert "your own digits" not in robust
+    # The chapter's MLP beside the robust CNN: one of them learnt from more than MNIST.
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name, source in (("mlp", store / "chapter"), ("cnn", store)):
+        for end in (".keras", ".json"):
+            (mixed / f"{name}{end}").symlink_to(source / f"{name}{end}")
+    assert learnt_from(mixed) == robust

@@ -722,6 +722,10 @@ def test_blank_and_repeated_pictures_are_left_out_and_said(tmp_path):
         "Imported 2 digits from class.zip; left out 499 repeated in the file, "
         "300 blank, with no ink to read."
     )
+    assert sample_files.Imported(1, 0, 0, 0).said("a.zip") == "Imported 1 digit from a.zip."
+    assert sample_files.Imported(0, 3, 0, 0).said("a.zip") == (
+        "Imported 0 digits from a.zip; left out 3 already here."
+    )
 
 
 def test_a_file_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
