@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import PENDIGITS_FILE
-from digitpad import drawn, strokes
+from digitpad import drawn, strokes, testsets
 from digitpad.data import BadDataFile, load_mnist
 from digitpad.preprocess import to_mnist
 from digitpad.verdict import MNIST_WIDEST, too_wide_for_a_digit
@@ -222,6 +222,20 @@ def test_drawn_mnist_digits_still_look_like_themselves(mnist_test):
     # Against another digit's original the likeness should fall well away.
     shifted = np.mean([correlation(a, b) for a, b in zip(redrawn, np.roll(originals, 1, 0))])
     assert matched > 0.5 and matched > shifted + 0.3
+
+
+def test_the_pen_test_set_is_of_writers_no_model_learnt_from(monkeypatch):
+    # Its figure is the README's "new writers": the validation writers' digits calibrate the
+    # networks and choose between them.
+    if not PENDIGITS_FILE.is_file():
+        pytest.skip(f"no pen digits file at {PENDIGITS_FILE}")
+    monkeypatch.setattr(testsets, "rendered_strokes", lambda strokes, seed, workers: strokes)
+    strokes_list, labels = testsets.pen_test_set(PENDIGITS_FILE)
+    _, all_labels, writers = drawn.load_pen_digits(PENDIGITS_FILE)
+    new = np.isin(writers, drawn.PEN_WRITERS["test"])
+    assert len(strokes_list) == new.sum() and labels.tolist() == all_labels[new].tolist()
+    learnt_from = [*drawn.PEN_WRITERS["train"], *drawn.PEN_WRITERS["validation"]]
+    assert not set(drawn.PEN_WRITERS["test"]) & set(learnt_from)
 
 
 def test_pen_digits_load_into_the_unit_box():

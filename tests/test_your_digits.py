@@ -433,6 +433,8 @@ def test_the_drawing_page_saves_a_confirmed_and_a_corrected_digit(database, mnis
     (saved,) = samples.list_samples(database)
     assert saved.label == labels[0] == saved.predicted("cnn") and set(saved.probs) == {"mlp", "cnn"}
     np.testing.assert_array_equal(saved.image, digit)
+    # With the thresholds its answers were judged by: read after a fine-tune, by another.
+    assert saved.thresholds == store.not_sure_thresholds()
     assert decode_image(saved.canvas_png).shape == (280, 280, 4), "the canvas as drawn"
     assert f"Saved as a {labels[0]} (#1 on Your digits)" in app.success[0].value
     assert yes_button(app) is None, "cleared off the pad"
