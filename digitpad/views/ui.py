@@ -51,7 +51,8 @@ def load_reader(store: Path) -> tuple[DigitReader | None, dict[str, str]]:
         # Beside the first strokes rather than before them: a number read takes batches. Not a
         # daemon: one stopped inside TensorFlow as Python exits aborted the process (exit 134,
         # "FATAL: exception not rethrown"), as a short test run ended; an exit waits 0.3 s at most.
-        threading.Thread(target=reader.trace_for_numbers).start()
+        # Said, not inherited: a page's script runs in a daemon thread, whose threads are too.
+        threading.Thread(target=reader.trace_for_numbers, daemon=False).start()
     # Streamlit collects garbage after every run, twice (its own gc.collect and Keras'
     # clear_session): 0.2 s each through TensorFlow's 350,000 objects, holding up the page's
     # update. What is loaded by now lives until the cache is cleared: keep it out of those
