@@ -274,7 +274,7 @@ def test_a_roll_back_from_a_page_drawn_before_another_session_switched_leaves_th
 
 
 def test_versions_not_in_use_can_be_deleted_and_the_one_read_cannot(database, store_copy):
-    # 11 MB each, and only ever more of them on a classroom's server.
+    # 3.7 MB each, and only ever more of them on a classroom's server.
     second = two_fine_tuned_versions(store_copy)
     folder = store_copy / "versions"
     versions.activate("cnn", second, store_copy)
