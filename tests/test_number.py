@@ -18,7 +18,7 @@ from digitpad import cuts
 from digitpad.drawn import pen_digit_parts
 from digitpad.gallery import load_npz
 from digitpad.images import UnreadableImage, decode_image, png_bytes, refuse_too_many_pixels
-from digitpad.ink import ink_map, is_flat
+from digitpad.ink import WORK_SIDE, ink_map, is_flat
 from digitpad.number import (
     NO_DIGITS,
     FoundDigit,
@@ -1063,6 +1063,24 @@ def test_the_label_of_a_thick_one_on_the_dark_pad_is_the_pads():
     assert not np.all(boxed == LABEL_COLOURS["light"][0], axis=-1).any()
 
 
+@pytest.mark.parametrize("side", [1000, 2400])  # 2400: past the working size, shown halved
+def test_each_box_is_drawn_round_its_digit(side):
+    picture = opaque_canvas(255, shape=(side * 2 // 5, side))
+    box = (side // 5, side // 8, side // 10, side // 6)  # x, y, w, h in the picture's pixels
+    digits = [FoundDigit(box, np.zeros((28, 28)))]
+    boxed = annotated(picture, NumberReading(digits, {"cnn": np.eye(10)[[3]]}))
+    scale = min(1.0, WORK_SIDE / side)
+    band = (boxed.shape[0] - round(picture.shape[0] * scale)) // 2  # the labels' above and below
+    x, y, w, h = (round(v * scale) for v in box)
+    rows, columns = np.nonzero(np.all(boxed == BOX_COLOUR, axis=-1))
+    # The box's line is centred on its edges, a few pixels thick.
+    np.testing.assert_allclose(
+        [columns.min(), rows.min(), columns.max(), rows.max()],
+        [x, y + band, x + w, y + band + h],
+        atol=3,
+    )
+
+
 def test_labels_on_paper_lying_on_a_dark_desk_are_the_papers():
     # Yellow, as on the pad, since most of the picture is desk: faint on the paper they lie on.
     picture = opaque_canvas(60, shape=(600, 1000))
@@ -1088,6 +1106,27 @@ def test_cli_read_json_reads_numbers_and_reports_bad_files(number_files):
     assert records["broken.png"]["error"].startswith("cannot read image")
     assert records["blank.png"]["error"] == NO_DIGITS
     assert "Traceback" not in done.stderr
+
+
+def test_cli_read_json_boxes_are_each_digits_ink_as_x_y_w_h_in_the_pictures_pixels(
+    first_digits, tmp_path
+):
+    row = mnist_row(first_digits)  # its digits apart: each one's ink is a run of columns
+    for scale in (1, 5):  # 5: past the working size, read shrunk, its boxes scaled back
+        picture = cv2.resize(row, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        cv2.imwrite(str(tmp_path / f"x{scale}.png"), 255 - picture)
+        ink = picture > 60
+        inked = np.flatnonzero(ink.any(axis=0))
+        runs = np.split(inked, np.flatnonzero(np.diff(inked) > 1) + 1)
+        expected = []
+        for columns in runs:
+            rows = np.flatnonzero(ink[:, columns[0] : columns[-1] + 1].any(axis=1))
+            expected.append([columns[0], rows[0], len(columns), rows[-1] - rows[0] + 1])
+        done = run_cli("read", "--json", str(tmp_path / f"x{scale}.png"))
+        record = json_records(done)[f"x{scale}.png"]
+        assert record["number"] == FIRST_NUMBER
+        boxes = [digit["box"] for digit in record["digits"]]
+        np.testing.assert_allclose(boxes, expected, atol=3 * scale, err_msg=f"x{scale}")
 
 
 def test_cli_predict_of_a_number_names_read(number_files, first_digits, tmp_path):
