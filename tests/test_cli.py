@@ -474,6 +474,34 @@ def test_evaluate_reads_a_version_tuned_before_calibration_as_the_app_does(
     assert thresholds["cnn"] == store.card_threshold(store.load_card("cnn", store_copy))
 
 
+def test_evaluate_records_each_models_scores_beside_the_chapters_in_its_card(
+    store_copy, tiny_mnist, monkeypatch
+):
+    from digitpad import cli, scoring, store
+
+    (store_copy / "chapter").symlink_to(store.SHIPPED_STORE / "chapter")
+    build = scoring.build_test_sets
+    monkeypatch.setattr(scoring, "build_test_sets", lambda x, y, pen: build(x[:20], y[:20]))
+    scored, score = {}, scoring.score
+
+    def keep(reader, sets, thresholds):
+        scored.update(score(reader, sets, thresholds))
+        return scored
+
+    monkeypatch.setattr(scoring, "score", keep)
+    shipped = {name: store.load_card(name, store.SHIPPED_STORE) for name in ("mlp", "cnn")}
+    code = cli.main(["--store", str(store_copy), "evaluate", "--data", str(tiny_mnist),
+                     "--pen-data", str(PENDIGITS_FILE), "--record"])  # fmt: skip
+    assert code == 0
+    for name in ("mlp", "cnn"):
+        card = store.load_card(name, store_copy)
+        assert card["evaluation"]["scores"] == pytest.approx(scored[name])
+        chapter = store.load_card(name, store_copy / "chapter")
+        assert card["evaluation"]["chapter_scores"] == chapter["evaluation"]["scores"]
+        assert card["changes_from_chapter"] and card["calibration"] == shipped[name]["calibration"]
+        assert store.load_card(name, store.SHIPPED_STORE) == shipped[name], "linked, untouched"
+
+
 def test_evaluate_records_nothing_if_another_version_became_active_meanwhile(
     store_copy, tiny_mnist, monkeypatch, capsys
 ):
