@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,7 +87,11 @@ def test_predict_reads_batch_after_batch_in_order(tmp_path, mnist_test):
 def test_predict_text_output(image_folder):
     done = run_cli("predict", str(image_folder / "digit0_7.png"))
     assert done.returncode == 0
-    assert "mlp 7" in done.stdout and "cnn 7" in done.stdout
+    # One line a picture: its path, then each model's digit, how sure, and all ten
+    # probabilities, in a form scripts read.
+    (line,) = done.stdout.splitlines()
+    reading = r"(mlp|cnn) 7 \(\d{1,3}\.\d%(, not sure)?\) \[(0|1)\.\d{3}( (0|1)\.\d{3}){9}\]"
+    assert re.fullmatch(rf".*digit0_7\.png: {reading}  {reading}", line), line
     # TensorFlow's start-up notices ("oneDNN custom operations are on", four lines) are not
     # the command's to say: nothing went wrong, and stderr says nothing.
     assert done.stderr == ""
