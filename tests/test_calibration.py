@@ -84,6 +84,18 @@ def test_the_calibration_curve_plots_every_bin_and_the_threshold():
     assert threshold.x0 == pytest.approx(result["threshold"])
 
 
+def test_the_reports_table_of_a_model_says_what_its_card_holds():
+    card = {"confusion_matrix": [[8, 2], [1, 9]], "test_accuracy": 0.85, "params": 1234567,
+            "train_seconds": 61.34, "epochs_run": 12, "best_epoch": 9}  # fmt: skip
+    assert report.summary(card) == {
+        "Test accuracy": "85.00%",
+        "Test mistakes": "3 of 20",
+        "Parameters": "1,234,567",
+        "Training time": "61.3 s",
+        "Epochs run": "12, epoch 9's weights kept",
+    }
+
+
 def test_the_report_puts_each_model_beside_the_chapters():
     card = {
         "evaluation": {"scores": {"drawn": 0.975}, "chapter_scores": {"drawn": 0.9639}},

@@ -1,5 +1,6 @@
 """train.py end to end on small slices: it writes loadable models and truthful cards."""
 
+import argparse
 import json
 import os
 import signal
@@ -19,7 +20,15 @@ from digitpad.store import (
     write_card,
     written_whole,
 )
-from train import bfloat16_in_hardware, default_out, robust_precision, saving, written
+from train import (
+    MAX_SEED,
+    bfloat16_in_hardware,
+    count,
+    default_out,
+    robust_precision,
+    saving,
+    written,
+)
 
 
 def train(*args):
@@ -172,6 +181,14 @@ def test_bad_flags_say_why(bad):
     # The usage line names every flag: the error itself must name this one.
     (said,) = [line for line in done.stderr.splitlines() if line.startswith("train.py: error:")]
     assert bad[-2] in said, "the message names the flag at fault"
+
+
+def test_a_whole_number_flag_takes_its_least_and_most_and_nothing_past_them():
+    epochs, seed = count(1), count(0, MAX_SEED)
+    assert epochs("1") == 1 and seed("0") == 0 and seed(str(MAX_SEED)) == MAX_SEED
+    for parse, text in ((epochs, "0"), (seed, "-1"), (seed, str(MAX_SEED + 1)), (epochs, "1.5")):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse(text)
 
 
 def test_the_chapters_recipe_writes_beside_the_models_the_app_reads_not_over_them(
