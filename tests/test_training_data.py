@@ -14,6 +14,10 @@ def test_parallel_drawing_matches_serial(mnist_test, monkeypatch):
     assert serial.shape == (120, 28, 28)
     assert np.array_equal(serial, parallel)
     assert not np.array_equal(serial, training_data.drawn_digits(digits, seed=4, workers=1))
+    # Each chunk drawn in styles of its own: one digit repeated comes out three ways, not one
+    # way a chunk (every chunk drawn with the same seed repeated its styles).
+    same = training_data.drawn_digits(np.repeat(digits[:1], 120, axis=0), seed=3, workers=1)
+    assert not np.array_equal(same[0], same[40]) and not np.array_equal(same[40], same[80])
 
 
 def test_scribbles_are_ink_with_uniform_targets():
