@@ -1273,6 +1273,10 @@ def test_groups_of_digits_far_apart_are_read_with_a_space_between(first_digits, 
     left, right = mnist_row(first_digits[:2], gap=24), mnist_row(first_digits[2:], gap=24)
     apart = np.hstack([left, np.zeros((left.shape[0], 240), np.uint8), right])
     assert read_number(on_black_pad(apart), reader).number == "72 10"
+    # A point in the wide gap is the mark there, not a space beside it as well ("72 .10").
+    pointed = apart.copy()
+    cv2.circle(pointed, (left.shape[1] + 120, 150), 8, 255, -1)
+    assert read_number(on_black_pad(pointed), reader).number == "72.10"
     # Digits spaced wide throughout are one number, as are the usual gaps.
     assert read_number(on_black_pad(mnist_row(first_digits, gap=150)), reader).number == "7210"
     assert read_number(on_black_pad(mnist_row(first_digits, gap=24)), reader).number == "7210"
