@@ -29,6 +29,7 @@ from digitpad.number import (
     read_number,
 )
 from digitpad.number_view import BOX_COLOUR, LABEL_COLOURS, PAD, UNSURE_COLOUR, annotated
+from digitpad.pieces import Part, height_of_digits, kept_pieces
 from digitpad.preprocess import to_gray, to_mnist
 from digitpad.store import not_sure_thresholds, store_dir
 from digitpad.written_numbers import make_pen_numbers
@@ -1266,6 +1267,16 @@ def test_page_names_the_one_digit_the_cnn_is_not_sure_of(first_digits):
     (warning,) = page.warning
     assert "The CNN is not sure of the 1st digit (maybe" in warning.value
     assert "2nd" not in warning.value
+
+
+def test_a_digit_among_points_and_specks_is_measured_by_the_digit():
+    # Four points beside one digit: the digits' height is the digit's, not a point's, and a
+    # speck of the paper is no piece at all.
+    digit = Part((1,), 0, 60, 0, 100)
+    points = [Part((i,), 80 * i, 80 * i + 10, 90, 100) for i in range(2, 6)]
+    assert height_of_digits([digit, *points]) == 100
+    stats = np.array([[0, 0, 500, 200, 90000], [0, 0, 60, 100, 1000], [300, 50, 1, 1, 1]])
+    assert [part.labels for part in kept_pieces(stats)] == [(1,)]
 
 
 def test_groups_of_digits_far_apart_are_read_with_a_space_between(first_digits, reader):
