@@ -556,6 +556,17 @@ def test_touching_digits_are_cut_apart(first_digits, reader):
     assert reading.number == FIRST_NUMBER[1:3]
 
 
+def touching_pair(mnist_test, first: int, gap: int, number: str) -> np.ndarray:
+    """MNIST test digits `first` and the one after it, which are `number`, in a row `gap`
+    pixels apart (negative: into each other), their ink one piece."""
+    images, labels = mnist_test
+    assert "".join(map(str, labels[first : first + 2])) == number
+    row = mnist_row(images[first : first + 2], gap=gap)
+    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
+    assert count - 1 == 1, "the two digits touch"
+    return row
+
+
 @pytest.mark.parametrize(
     ("first", "gap", "number"),
     [(17, -10, "73"), (32, -10, "34"), (40, -20, "17"), (53, -20, "56")],
@@ -566,11 +577,7 @@ def test_touching_digits_only_a_cut_parts_are_read(
     # The other touching pairs here are parted as well by reading the ink's columns as bands:
     # with the wide groups never cut, every test passed but one, while 200 numbers of the
     # benchmark fell from 89.5% read exactly to 83.5% (touching ones from 76% to 58%).
-    images, labels = mnist_test
-    assert "".join(map(str, labels[first : first + 2])) == number
-    row = mnist_row(images[first : first + 2], gap=gap)
-    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
-    assert count - 1 == 1, "the two digits touch"
+    row = touching_pair(mnist_test, first, gap, number)
     assert read_number(on_black_pad(row), reader).number == number
     monkeypatch.setattr(cuts, "CUT_ASPECT", float("inf"))
     assert read_number(on_black_pad(row), reader).number != number, "uncut, they are misread"
@@ -587,11 +594,7 @@ def test_touching_digits_only_a_cut_parts_are_read(
 def test_touching_digits_are_cut_through_one_stroke_not_through_a_loop(
     mnist_test, reader, first, gap, number
 ):
-    images, labels = mnist_test
-    assert "".join(map(str, labels[first : first + 2])) == number
-    row = mnist_row(images[first : first + 2], gap=gap)
-    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
-    assert count - 1 == 1, "the two digits touch"
+    row = touching_pair(mnist_test, first, gap, number)
     assert read_number(on_black_pad(row), reader).number == number
 
 
@@ -605,11 +608,7 @@ def test_touching_digits_are_cut_through_one_stroke_not_through_a_loop(
     ],
 )
 def test_digits_written_into_each_other_are_read_as_two(mnist_test, reader, first, gap, number):
-    images, labels = mnist_test
-    assert "".join(map(str, labels[first : first + 2])) == number
-    row = mnist_row(images[first : first + 2], gap=gap)
-    count, _ = cv2.connectedComponents((row > 60).astype(np.uint8))
-    assert count - 1 == 1, "the two digits touch"
+    row = touching_pair(mnist_test, first, gap, number)
     reading = read_number(on_black_pad(row), reader)
     assert reading.number == number
     left, right = (digit.box for digit in reading.digits)
