@@ -48,8 +48,8 @@ def load_networks() -> None:
         said.append(f"The networks are loaded ({time.monotonic() - start:.1f} s), from {store}.")
     # Told to whoever starts the server too, not only to the students who meet it on a page.
     said += [problem for name, problem in problems.items() if name != CHAPTER_THRESHOLD]
-    if read_only := unwritable(store):
-        said.append(f"Fine-tuning is off: {read_only} cannot be written (${STORE_ENV}).")
+    if folder := unwritable(store):
+        said.append(f"Fine-tuning is off: {folder} cannot be written (${STORE_ENV}).")
     unsaved = why_not_saved(database)
     said.append(
         f"No digit can be saved: {unsaved}." if unsaved else f"Digits are saved in {database}."

@@ -47,7 +47,7 @@ def answer(name: str) -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def answers_explained(
-    image: np.ndarray, answers: dict[str, int], store: Path, _reader: DigitReader
+    image: np.ndarray, answers: dict[str, int], _reader: DigitReader
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The CNN's Grad-CAM and each network's saliency for its answer (`answers`), worked out
     once for a digit, not again at each move of a slider below (50 ms of a 110 ms rerun). The
@@ -59,7 +59,7 @@ def answers_explained(
 
 st.markdown(f"Each network's own answer for {named}: **{answer('mlp')}**, **{answer('cnn')}**.")
 cam, saliencies = answers_explained(
-    image, {name: readings[name].digit for name in ("mlp", "cnn")}, store_dir(), reader
+    image, {name: readings[name].digit for name in ("mlp", "cnn")}, reader
 )
 near = {name: explain.share_near_the_ink(heat, image) for name, heat in saliencies.items()}
 # What the map is of: the CNN's answer, or, where it is not sure, only its best guess.
